@@ -1,0 +1,39 @@
+import { Schema } from "effect"
+import { Character, Place, Relation } from "./Bible.ts"
+import { GuardFinding } from "./Episode.ts"
+import { LengthBand } from "./Project.ts"
+
+/**
+ * Everything the writer needs for one draft, taken from the Bible as the previous
+ * episode left it. An LLM provider renders it into a prompt; the offline writer
+ * composes prose from it directly.
+ */
+export const WriterBrief = Schema.Struct({
+  project: Schema.String,
+  projectTitle: Schema.String,
+  genre: Schema.String,
+  language: Schema.String,
+  episode: Schema.Int,
+  seed: Schema.Int,
+  /** 1 for the first draft; each guard rejection adds one. */
+  draft: Schema.Int,
+  premise: Schema.String,
+  tone: Schema.String,
+  styleRules: Schema.Array(Schema.String),
+  bannedWords: Schema.Array(Schema.String),
+  beat: Schema.String,
+  /** The beat of the next episode: facts from it must not appear yet. */
+  nextBeat: Schema.NullOr(Schema.String),
+  previousSummary: Schema.NullOr(Schema.String),
+  /** Characters of this episode: the beat's and the main cast, with aliases, traits and status. */
+  cast: Schema.Array(Character),
+  places: Schema.Array(Place),
+  relations: Schema.Array(Relation),
+  worldRules: Schema.Array(Schema.String),
+  lengthBand: LengthBand,
+  /** The guard's findings on the previous draft, to be fixed in this one. */
+  findingsToFix: Schema.Array(GuardFinding),
+  /** Extra instructions from plugins. */
+  promptAdditions: Schema.Array(Schema.String),
+})
+export type WriterBrief = typeof WriterBrief.Type

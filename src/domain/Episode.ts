@@ -1,0 +1,65 @@
+import { Schema } from "effect"
+import { EpisodeNumber, Slug } from "./Project.ts"
+
+export const FindingCategory = Schema.Literals([
+  "characterization",
+  "factual-detail",
+  "style",
+  "timeline-plot",
+  "world-building",
+  "length",
+  "language",
+  "repetition",
+])
+export type FindingCategory = typeof FindingCategory.Type
+
+export const Severity = Schema.Literals(["error", "warning"])
+export type Severity = typeof Severity.Type
+
+/** The offending span in the draft, so a finding can always be checked by a person. */
+export const Evidence = Schema.Struct({
+  start: Schema.Int,
+  end: Schema.Int,
+  text: Schema.String,
+})
+export type Evidence = typeof Evidence.Type
+
+export const GuardFinding = Schema.Struct({
+  code: Schema.String,
+  category: FindingCategory,
+  severity: Severity,
+  message: Schema.String,
+  evidence: Schema.optional(Evidence),
+})
+export type GuardFinding = typeof GuardFinding.Type
+
+export const GuardVerdict = Schema.Struct({
+  accepted: Schema.Boolean,
+  reward: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
+  findings: Schema.Array(GuardFinding),
+})
+export type GuardVerdict = typeof GuardVerdict.Type
+
+export const Episode = Schema.Struct({
+  project: Slug,
+  number: EpisodeNumber,
+  title: Schema.String,
+  /** Markdown. */
+  body: Schema.String,
+  summary: Schema.String,
+  /** Characters with spaces, NFC, as Korean platforms count them. */
+  charCount: Schema.Int,
+  findings: Schema.Array(GuardFinding),
+  reward: Schema.Number,
+  /** How many drafts the writer made (1 + guard rejections). */
+  drafts: Schema.Int,
+  committedAt: Schema.Number,
+})
+export type Episode = typeof Episode.Type
+
+/** Characters with spaces, after NFC normalisation (line breaks do not count). */
+export const countCharsWithSpaces = (text: string): number => {
+  let n = 0
+  for (const ch of text.normalize("NFC")) if (ch !== "\n" && ch !== "\r") n++
+  return n
+}

@@ -1,0 +1,39 @@
+import { Schema } from "effect"
+
+/** A project slug is also a directory and a key: nothing but `[a-z0-9-]`, so no path can be smuggled in. */
+export const Slug = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9-]{1,64}$/, { message: "a slug is 1–64 characters of a-z, 0-9 and '-'" })
+)
+export type Slug = typeof Slug.Type
+
+export const EpisodeNumber = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+export type EpisodeNumber = typeof EpisodeNumber.Type
+
+export const Language = Schema.String.check(
+  Schema.isPattern(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: "a BCP 47 language tag such as 'ko' or 'en'" })
+)
+
+/** Korean web-novel norm: 5,000–5,500 characters with spaces. */
+export const LengthBand = Schema.Struct({
+  min: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  max: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+})
+export type LengthBand = typeof LengthBand.Type
+
+export const Project = Schema.Struct({
+  slug: Slug,
+  title: Schema.String,
+  genre: Schema.String,
+  language: Language,
+  /** Seed of the deterministic parts of the pipeline (offline writer, jitter-free replays). */
+  seed: Schema.Int,
+  premise: Schema.String,
+  tone: Schema.String,
+  styleRules: Schema.Array(Schema.String),
+  bannedWords: Schema.Array(Schema.String),
+  lengthBand: LengthBand,
+  /** The outline: one beat per episode; episodes past the end cycle through the last act. */
+  beats: Schema.Array(Schema.String),
+  createdAt: Schema.Number,
+})
+export type Project = typeof Project.Type

@@ -1,0 +1,117 @@
+import { Schema } from "effect"
+
+/**
+ * Every event of the factory, one union on one PubSub: supervision (the kernel),
+ * circuit breakers, and the life of jobs. The dashboard, metrics, the journal and
+ * alerts all read this stream. `at` is epoch milliseconds from Effect's Clock.
+ */
+
+export const ExitOutcome = Schema.Literals(["success", "failure", "interrupted"])
+export type ExitOutcome = typeof ExitOutcome.Type
+
+export const ChildStarted = Schema.TaggedStruct("ChildStarted", {
+  at: Schema.Number,
+  supervisor: Schema.String,
+  child: Schema.String,
+})
+export const ChildExited = Schema.TaggedStruct("ChildExited", {
+  at: Schema.Number,
+  supervisor: Schema.String,
+  child: Schema.String,
+  outcome: ExitOutcome,
+  /** Pretty-printed cause when the outcome is a failure. */
+  cause: Schema.NullOr(Schema.String),
+})
+export const ChildRestarting = Schema.TaggedStruct("ChildRestarting", {
+  at: Schema.Number,
+  supervisor: Schema.String,
+  child: Schema.String,
+  attempt: Schema.Int,
+  delayMs: Schema.Number,
+})
+export const SupervisorEscalated = Schema.TaggedStruct("SupervisorEscalated", {
+  at: Schema.Number,
+  supervisor: Schema.String,
+  /** The original cause that exhausted the intensity, carried up to the root. */
+  cause: Schema.String,
+})
+export const BreakerState = Schema.Literals(["closed", "open", "half-open"])
+export type BreakerState = typeof BreakerState.Type
+export const BreakerChanged = Schema.TaggedStruct("BreakerChanged", {
+  at: Schema.Number,
+  breaker: Schema.String,
+  from: BreakerState,
+  to: BreakerState,
+  reason: Schema.NullOr(Schema.String),
+})
+
+export const JobEnqueued = Schema.TaggedStruct("JobEnqueued", {
+  at: Schema.Number,
+  job: Schema.String,
+  project: Schema.String,
+  episode: Schema.Int,
+})
+export const JobStage = Schema.TaggedStruct("JobStage", {
+  at: Schema.Number,
+  job: Schema.String,
+  stage: Schema.Literals(["writing", "guarding", "editing", "committing"]),
+  /** Milliseconds the previous stage took, if there was one. */
+  previousMs: Schema.NullOr(Schema.Number),
+})
+export const JobRejected = Schema.TaggedStruct("JobRejected", {
+  at: Schema.Number,
+  job: Schema.String,
+  draft: Schema.Int,
+  reward: Schema.Number,
+  findings: Schema.Int,
+})
+export const JobCommitted = Schema.TaggedStruct("JobCommitted", {
+  at: Schema.Number,
+  job: Schema.String,
+  project: Schema.String,
+  episode: Schema.Int,
+  durationMs: Schema.Number,
+  reward: Schema.Number,
+})
+export const JobRetrying = Schema.TaggedStruct("JobRetrying", {
+  at: Schema.Number,
+  job: Schema.String,
+  reason: Schema.String,
+})
+export const JobDead = Schema.TaggedStruct("JobDead", {
+  at: Schema.Number,
+  job: Schema.String,
+  project: Schema.String,
+  episode: Schema.Int,
+  reason: Schema.String,
+})
+export const IntakeChanged = Schema.TaggedStruct("IntakeChanged", {
+  at: Schema.Number,
+  paused: Schema.Boolean,
+})
+export const Alert = Schema.TaggedStruct("Alert", {
+  at: Schema.Number,
+  rule: Schema.String,
+  state: Schema.Literals(["firing", "resolved"]),
+  message: Schema.String,
+})
+
+export const SupervisionEvent = Schema.Union([ChildStarted, ChildExited, ChildRestarting, SupervisorEscalated, BreakerChanged])
+export type SupervisionEvent = typeof SupervisionEvent.Type
+
+export const FactoryEvent = Schema.Union([
+  ChildStarted,
+  ChildExited,
+  ChildRestarting,
+  SupervisorEscalated,
+  BreakerChanged,
+  JobEnqueued,
+  JobStage,
+  JobRejected,
+  JobCommitted,
+  JobRetrying,
+  JobDead,
+  IntakeChanged,
+  Alert,
+])
+export type FactoryEvent = typeof FactoryEvent.Type

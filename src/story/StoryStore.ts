@@ -1,0 +1,65 @@
+import { Context, Data, type Effect, type Option } from "effect"
+import type { Bible, BibleChanges } from "../domain/Bible.ts"
+import type { Episode } from "../domain/Episode.ts"
+import type { Project } from "../domain/Project.ts"
+
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+export class ProjectExists extends Data.TaggedError("ProjectExists")<{ readonly slug: string }> {
+  override get message() {
+    return `project '${this.slug}' already exists`
+  }
+}
+
+export class ProjectNotFound extends Data.TaggedError("ProjectNotFound")<{ readonly slug: string }> {
+  override get message() {
+    return `no project '${this.slug}'`
+  }
+}
+
+export interface ProjectSummary {
+  readonly project: Project
+  readonly episodes: number
+  readonly lastEpisode: number
+  readonly characters: number
+}
+
+export interface EpisodeSummary {
+  readonly number: number
+  readonly title: string
+  readonly charCount: number
+  readonly reward: number
+  readonly drafts: number
+  readonly committedAt: number
+}
+
+export interface CommitResult {
+  /** false when this (project, number) was already committed: a second commit is a no-op. */
+  readonly committed: boolean
+}
+
+/**
+ * Projects, their Bible graph and their committed episodes.
+ * An episode and its Bible changes are stored in one transaction (or an idempotent merge):
+ * `(project, number)` is unique, so a redelivered job's commit changes nothing.
+ */
+export interface StoryStoreShape {
+  readonly createProject: (project: Project, bible: Bible) => Effect.Effect<void, ProjectExists | StoreUnavailable>
+  readonly getProject: (slug: string) => Effect.Effect<Option.Option<Project>, StoreUnavailable>
+  readonly listProjects: Effect.Effect<ReadonlyArray<ProjectSummary>, StoreUnavailable>
+  /** The Bible as the last committed episode left it. */
+  readonly getBible: (slug: string) => Effect.Effect<Bible, ProjectNotFound | StoreUnavailable>
+  readonly commitEpisode: (
+    episode: Episode,
+    changes: BibleChanges,
+  ) => Effect.Effect<CommitResult, ProjectNotFound | StoreUnavailable>
+  readonly getEpisode: (slug: string, number: number) => Effect.Effect<Option.Option<Episode>, StoreUnavailable>
+  readonly listEpisodes: (slug: string) => Effect.Effect<ReadonlyArray<EpisodeSummary>, StoreUnavailable>
+  /** The last `count` committed episodes, newest last (the guard compares a draft against them). */
+  readonly recentEpisodes: (slug: string, count: number) => Effect.Effect<ReadonlyArray<Episode>, StoreUnavailable>
+}
+
+export class StoryStore extends Context.Service<StoryStore, StoryStoreShape>()("novel-factory/StoryStore") {}

@@ -18,17 +18,25 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("novel-
     Effect.gen(function* () {
       const keep = options?.keep ?? 1_000
       const pubsub = yield* PubSub.sliding<FactoryEvent>(options?.subscriberCapacity ?? 4_096)
-      const ring: Array<FactoryEvent> = []
+      // A circular buffer: publishing is O(1) however many events are kept.
+      const ring = new Array<FactoryEvent | undefined>(keep)
+      let written = 0
       const publish = (event: FactoryEvent) =>
         Effect.suspend(() => {
-          ring.push(event)
-          if (ring.length > keep) ring.splice(0, ring.length - keep)
+          ring[written % keep] = event
+          written++
           return PubSub.publish(pubsub, event)
         }).pipe(Effect.asVoid)
+      const recent = (limit?: number): ReadonlyArray<FactoryEvent> => {
+        const count = Math.min(written, keep, limit ?? keep)
+        const out: Array<FactoryEvent> = []
+        for (let i = written - count; i < written; i++) out.push(ring[i % keep]!)
+        return out
+      }
       return EventBus.of({
         publish,
         subscribe: PubSub.subscribe(pubsub),
-        recent: (limit) => Effect.sync(() => (limit === undefined ? ring.slice() : ring.slice(-limit))),
+        recent: (limit) => Effect.sync(() => recent(limit)),
       })
     })
 

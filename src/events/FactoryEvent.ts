@@ -51,12 +51,15 @@ export const JobEnqueued = Schema.TaggedStruct("JobEnqueued", {
   project: Schema.String,
   episode: Schema.Int,
 })
-export const JobStage = Schema.TaggedStruct("JobStage", {
+export const PipelineStage = Schema.Literals(["writer", "guard", "editor", "commit"])
+export type PipelineStage = typeof PipelineStage.Type
+/** One stage of one job finished (successfully or not): the latency panels and histograms read it. */
+export const StageFinished = Schema.TaggedStruct("StageFinished", {
   at: Schema.Number,
   job: Schema.String,
-  stage: Schema.Literals(["writing", "guarding", "editing", "committing"]),
-  /** Milliseconds the previous stage took, if there was one. */
-  previousMs: Schema.NullOr(Schema.Number),
+  stage: PipelineStage,
+  ms: Schema.Number,
+  ok: Schema.Boolean,
 })
 export const JobRejected = Schema.TaggedStruct("JobRejected", {
   at: Schema.Number,
@@ -106,7 +109,7 @@ export const FactoryEvent = Schema.Union([
   SupervisorEscalated,
   BreakerChanged,
   JobEnqueued,
-  JobStage,
+  StageFinished,
   JobRejected,
   JobCommitted,
   JobRetrying,

@@ -23,7 +23,7 @@ export const Job = Schema.Struct({
 })
 export type Job = typeof Job.Type
 
-export const jobIdOf = (project: string, episode: number): string => `${project}#${episode}`
+export const jobIdOf = (project: string, episode: number): string => `${project}:${episode}`
 
 /** A claimed job: valid while `expiresAt` is in the future and `token` is the job's current fencing token. */
 export const Lease = Schema.Struct({

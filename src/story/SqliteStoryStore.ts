@@ -1,0 +1,409 @@
+import { Effect, Layer, Option, Result } from "effect"
+import type { Bible, BibleChanges, Character, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { Episode, GuardFinding } from "../domain/Episode.ts"
+import type { Project } from "../domain/Project.ts"
+import { type Connection, Database, mapSqliteError, type Migration, type SqliteError } from "../sqlite/Database.ts"
+import {
+  type EpisodeSummary,
+  ProjectExists,
+  ProjectNotFound,
+  type ProjectSummary,
+  StoreUnavailable,
+  StoryStore,
+  type StoryStoreShape,
+} from "./StoryStore.ts"
+
+/*
+ * Schema notes
+ *
+ * The Bible is normalised: one table per kind of node (characters; places, factions and items
+ * share `story_entities`), edges in `story_relations`, `story_events` and `story_appearances`.
+ * Why not one JSON document per project: the graph is what the guard and the dashboard query
+ * ("who is dead", "who appeared since episode n", "relations of x"), and the Neo4j adapter is
+ * a graph too, so both stores answer the same questions the same way. Merging a commit's
+ * `BibleChanges` is then a handful of small indexed writes instead of rewriting a growing
+ * document, and all of it (episode row included) happens in one `BEGIN IMMEDIATE`
+ * transaction: the episode's primary key (project, number) makes a second commit a no-op
+ * that never reaches the Bible.
+ *
+ * Merge rules: appearances are recorded per (character, episode) and move the character's
+ * `last_seen`; events are appended; status changes overwrite the character's status
+ * (unknown characters are ignored); relations are keyed (from, to, type), so a relation
+ * already known keeps its original `since`. Insertion order (rowid) is the Bible's order.
+ * Lists (aliases, traits, style rules …) are JSON text columns: they are read with their row.
+ */
+const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    description: "projects, bible, episodes",
+    up: `
+      CREATE TABLE story_projects (
+        slug         TEXT PRIMARY KEY,
+        title        TEXT NOT NULL,
+        genre        TEXT NOT NULL,
+        language     TEXT NOT NULL,
+        seed         INTEGER NOT NULL,
+        premise      TEXT NOT NULL,
+        tone         TEXT NOT NULL,
+        style_rules  TEXT NOT NULL,
+        banned_words TEXT NOT NULL,
+        length_min   INTEGER NOT NULL,
+        length_max   INTEGER NOT NULL,
+        beats        TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+      );
+      CREATE TABLE story_characters (
+        project       TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        id            TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        aliases       TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('alive', 'dead')),
+        traits        TEXT NOT NULL,
+        first_episode INTEGER NOT NULL,
+        provisional   INTEGER,
+        last_seen     INTEGER,
+        PRIMARY KEY (project, id)
+      );
+      CREATE TABLE story_entities (
+        project     TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('place', 'faction', 'item')),
+        id          TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        PRIMARY KEY (project, kind, id)
+      );
+      CREATE TABLE story_world_rules (
+        project TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        rule    TEXT NOT NULL
+      );
+      CREATE INDEX story_world_rules_project ON story_world_rules (project);
+      CREATE TABLE story_relations (
+        project TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        from_id TEXT NOT NULL,
+        to_id   TEXT NOT NULL,
+        type    TEXT NOT NULL,
+        since   INTEGER NOT NULL,
+        PRIMARY KEY (project, from_id, to_id, type)
+      );
+      CREATE TABLE story_events (
+        seq         INTEGER PRIMARY KEY,
+        project     TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        episode     INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        characters  TEXT NOT NULL,
+        place       TEXT
+      );
+      CREATE INDEX story_events_project ON story_events (project, episode);
+      CREATE TABLE story_appearances (
+        project   TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        character TEXT NOT NULL,
+        episode   INTEGER NOT NULL,
+        PRIMARY KEY (project, character, episode)
+      );
+      CREATE TABLE story_episodes (
+        project      TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        number       INTEGER NOT NULL CHECK (number >= 1),
+        title        TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        summary      TEXT NOT NULL,
+        char_count   INTEGER NOT NULL,
+        findings     TEXT NOT NULL,
+        reward       REAL NOT NULL,
+        drafts       INTEGER NOT NULL,
+        committed_at INTEGER NOT NULL,
+        PRIMARY KEY (project, number)
+      );
+    `,
+  },
+]
+
+interface ProjectRow {
+  readonly slug: string
+  readonly title: string
+  readonly genre: string
+  readonly language: string
+  readonly seed: number
+  readonly premise: string
+  readonly tone: string
+  readonly style_rules: string
+  readonly banned_words: string
+  readonly length_min: number
+  readonly length_max: number
+  readonly beats: string
+  readonly created_at: number
+}
+
+interface CharacterRow {
+  readonly id: string
+  readonly name: string
+  readonly aliases: string
+  readonly role: string
+  readonly status: "alive" | "dead"
+  readonly traits: string
+  readonly first_episode: number
+  readonly provisional: number | null
+}
+
+interface EpisodeRow {
+  readonly project: string
+  readonly number: number
+  readonly title: string
+  readonly body: string
+  readonly summary: string
+  readonly char_count: number
+  readonly findings: string
+  readonly reward: number
+  readonly drafts: number
+  readonly committed_at: number
+}
+
+const toProject = (r: ProjectRow): Project => ({
+  slug: r.slug,
+  title: r.title,
+  genre: r.genre,
+  language: r.language,
+  seed: r.seed,
+  premise: r.premise,
+  tone: r.tone,
+  styleRules: JSON.parse(r.style_rules),
+  bannedWords: JSON.parse(r.banned_words),
+  lengthBand: { min: r.length_min, max: r.length_max },
+  beats: JSON.parse(r.beats),
+  createdAt: r.created_at,
+})
+
+const toCharacter = (r: CharacterRow): Character => ({
+  id: r.id,
+  name: r.name,
+  aliases: JSON.parse(r.aliases),
+  role: r.role,
+  status: r.status,
+  traits: JSON.parse(r.traits),
+  firstEpisode: r.first_episode,
+  ...(r.provisional === null ? {} : { provisional: r.provisional === 1 }),
+})
+
+const toEpisode = (r: EpisodeRow): Episode => ({
+  project: r.project,
+  number: r.number,
+  title: r.title,
+  body: r.body,
+  summary: r.summary,
+  charCount: r.char_count,
+  findings: JSON.parse(r.findings) as ReadonlyArray<GuardFinding>,
+  reward: r.reward,
+  drafts: r.drafts,
+  committedAt: r.committed_at,
+})
+
+const PROJECT_EXISTS = "SELECT 1 AS one FROM story_projects WHERE slug = ?"
+const INSERT_CHARACTER = `INSERT INTO story_characters (project, id, name, aliases, role, status, traits, first_episode, provisional)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+const INSERT_ENTITY = "INSERT INTO story_entities (project, kind, id, name, description) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+const INSERT_RULE = "INSERT INTO story_world_rules (project, rule) VALUES (?, ?)"
+const INSERT_RELATION = "INSERT INTO story_relations (project, from_id, to_id, type, since) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+const INSERT_EVENT = "INSERT INTO story_events (project, episode, description, characters, place) VALUES (?, ?, ?, ?, ?)"
+const INSERT_EPISODE = `INSERT INTO story_episodes (project, number, title, body, summary, char_count, findings, reward, drafts, committed_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+const insertRelation = (c: Connection, project: string, r: Relation) => c.run(INSERT_RELATION, project, r.from, r.to, r.type, r.since)
+const insertEvent = (c: Connection, project: string, e: StoryEvent) =>
+  c.run(INSERT_EVENT, project, e.episode, e.description, JSON.stringify(e.characters), e.place ?? null)
+
+export const make = Effect.gen(function* () {
+  const db = yield* Database
+  yield* db.migrate("story", migrations).pipe(Effect.mapError(unavailable))
+  const mapErr = mapSqliteError(unavailable)
+
+  const createProject: StoryStoreShape["createProject"] = (project, bible) =>
+    db
+      .transactionResult((c): Result.Result<void, ProjectExists> => {
+        if (c.get(PROJECT_EXISTS, project.slug) !== undefined) return Result.fail(new ProjectExists({ slug: project.slug }))
+        const p = project.slug
+        c.run(
+          `INSERT INTO story_projects (slug, title, genre, language, seed, premise, tone, style_rules, banned_words, length_min, length_max, beats, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          p,
+          project.title,
+          project.genre,
+          project.language,
+          project.seed,
+          project.premise,
+          project.tone,
+          JSON.stringify(project.styleRules),
+          JSON.stringify(project.bannedWords),
+          project.lengthBand.min,
+          project.lengthBand.max,
+          JSON.stringify(project.beats),
+          project.createdAt,
+        )
+        for (const ch of bible.characters) {
+          c.run(
+            INSERT_CHARACTER,
+            p,
+            ch.id,
+            ch.name,
+            JSON.stringify(ch.aliases),
+            ch.role,
+            ch.status,
+            JSON.stringify(ch.traits),
+            ch.firstEpisode,
+            ch.provisional === undefined ? null : ch.provisional ? 1 : 0,
+          )
+        }
+        for (const x of bible.places) c.run(INSERT_ENTITY, p, "place", x.id, x.name, x.description)
+        for (const x of bible.factions) c.run(INSERT_ENTITY, p, "faction", x.id, x.name, x.description)
+        for (const x of bible.items) c.run(INSERT_ENTITY, p, "item", x.id, x.name, x.description)
+        for (const rule of bible.worldRules) c.run(INSERT_RULE, p, rule)
+        for (const r of bible.relations) insertRelation(c, p, r)
+        for (const e of bible.events) insertEvent(c, p, e)
+        return Result.succeed(undefined)
+      })
+      .pipe(mapErr)
+
+  const getProject: StoryStoreShape["getProject"] = (slug) =>
+    db
+      .use((c) => Option.map(Option.fromNullishOr(c.get<ProjectRow>("SELECT * FROM story_projects WHERE slug = ?", slug)), toProject))
+      .pipe(mapErr)
+
+  const listProjects: StoryStoreShape["listProjects"] = db
+    .snapshot((c) =>
+      c
+        .all<ProjectRow & { episodes: number; last_episode: number; characters: number }>(
+          `SELECT p.*,
+             (SELECT COUNT(*) FROM story_episodes e WHERE e.project = p.slug) AS episodes,
+             (SELECT COALESCE(MAX(number), 0) FROM story_episodes e WHERE e.project = p.slug) AS last_episode,
+             (SELECT COUNT(*) FROM story_characters ch WHERE ch.project = p.slug) AS characters
+           FROM story_projects p ORDER BY p.created_at, p.slug`,
+        )
+        .map((r): ProjectSummary => ({ project: toProject(r), episodes: r.episodes, lastEpisode: r.last_episode, characters: r.characters }))
+    )
+    .pipe(mapErr)
+
+  const getBible: StoryStoreShape["getBible"] = (slug) =>
+    db
+      .snapshot((c): Result.Result<Bible, ProjectNotFound> => {
+        if (c.get(PROJECT_EXISTS, slug) === undefined) return Result.fail(new ProjectNotFound({ slug }))
+        const entities = (kind: string) =>
+          c.all<{ id: string; name: string; description: string }>(
+            "SELECT id, name, description FROM story_entities WHERE project = ? AND kind = ? ORDER BY rowid",
+            slug,
+            kind,
+          )
+        return Result.succeed({
+          characters: c.all<CharacterRow>("SELECT * FROM story_characters WHERE project = ? ORDER BY rowid", slug).map(toCharacter),
+          places: entities("place"),
+          factions: entities("faction"),
+          items: entities("item"),
+          worldRules: c.all<{ rule: string }>("SELECT rule FROM story_world_rules WHERE project = ? ORDER BY rowid", slug).map((r) => r.rule),
+          relations: c
+            .all<{ from_id: string; to_id: string; type: Relation["type"]; since: number }>(
+              "SELECT from_id, to_id, type, since FROM story_relations WHERE project = ? ORDER BY rowid",
+              slug,
+            )
+            .map((r): Relation => ({ from: r.from_id, to: r.to_id, type: r.type, since: r.since })),
+          events: c
+            .all<{ episode: number; description: string; characters: string; place: string | null }>(
+              "SELECT episode, description, characters, place FROM story_events WHERE project = ? ORDER BY seq",
+              slug,
+            )
+            .map((e): StoryEvent => ({
+              episode: e.episode,
+              description: e.description,
+              characters: JSON.parse(e.characters),
+              ...(e.place === null ? {} : { place: e.place }),
+            })),
+        })
+      })
+      .pipe(
+        Effect.flatMap((r) => (Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure))),
+        mapErr,
+      )
+
+  const commitEpisode: StoryStoreShape["commitEpisode"] = (episode: Episode, changes: BibleChanges) =>
+    db
+      .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound> => {
+        const p = episode.project
+        if (c.get(PROJECT_EXISTS, p) === undefined) return Result.fail(new ProjectNotFound({ slug: p }))
+        const { changes: inserted } = c.run(
+          INSERT_EPISODE,
+          p,
+          episode.number,
+          episode.title,
+          episode.body,
+          episode.summary,
+          episode.charCount,
+          JSON.stringify(episode.findings),
+          episode.reward,
+          episode.drafts,
+          episode.committedAt,
+        )
+        // Already committed (a redelivered job): change nothing.
+        if (inserted === 0) return Result.succeed({ committed: false })
+        for (const id of new Set(changes.appearances)) {
+          c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, episode.number)
+          c.run(
+            "UPDATE story_characters SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE project = ? AND id = ?",
+            episode.number,
+            p,
+            id,
+          )
+        }
+        for (const e of changes.events) insertEvent(c, p, e)
+        for (const s of changes.statusChanges) {
+          c.run("UPDATE story_characters SET status = ? WHERE project = ? AND id = ?", s.status, p, s.character)
+        }
+        for (const r of changes.newRelations) insertRelation(c, p, r)
+        return Result.succeed({ committed: true })
+      })
+      .pipe(mapErr)
+
+  const getEpisode: StoryStoreShape["getEpisode"] = (slug, number) =>
+    db
+      .use((c) =>
+        Option.map(
+          Option.fromNullishOr(c.get<EpisodeRow>("SELECT * FROM story_episodes WHERE project = ? AND number = ?", slug, number)),
+          toEpisode,
+        )
+      )
+      .pipe(mapErr)
+
+  const listEpisodes: StoryStoreShape["listEpisodes"] = (slug) =>
+    db
+      .use((c) =>
+        c
+          .all<{ number: number; title: string; char_count: number; reward: number; drafts: number; committed_at: number }>(
+            "SELECT number, title, char_count, reward, drafts, committed_at FROM story_episodes WHERE project = ? ORDER BY number",
+            slug,
+          )
+          .map((r): EpisodeSummary => ({
+            number: r.number,
+            title: r.title,
+            charCount: r.char_count,
+            reward: r.reward,
+            drafts: r.drafts,
+            committedAt: r.committed_at,
+          }))
+      )
+      .pipe(mapErr)
+
+  const recentEpisodes: StoryStoreShape["recentEpisodes"] = (slug, count) =>
+    db
+      .use((c) =>
+        c
+          .all<EpisodeRow>("SELECT * FROM story_episodes WHERE project = ? ORDER BY number DESC LIMIT ?", slug, Math.max(0, Math.floor(count)))
+          .reverse()
+          .map(toEpisode)
+      )
+      .pipe(mapErr)
+
+  return StoryStore.of({ createProject, getProject, listProjects, getBible, commitEpisode, getEpisode, listEpisodes, recentEpisodes })
+})
+
+const unavailable = (e: SqliteError) => new StoreUnavailable({ message: e.message, cause: e })
+
+/** `StoryStore` on the embedded SQLite database (shares the `Database` connection with the other embedded adapters). */
+export const layer: Layer.Layer<StoryStore, StoreUnavailable, Database> = Layer.effect(StoryStore, make)
+
+export const SqliteStoryStore = { make, layer } as const

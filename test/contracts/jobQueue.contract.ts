@@ -1,0 +1,413 @@
+/**
+ * The `JobQueue` contract: every adapter (SQLite, Redis …) runs these cases.
+ *
+ *   jobQueueContract("sqlite :memory:", {
+ *     makeLayer: ({ maxDeliveries }) => SqliteJobQueue.layer({ maxDeliveries }).pipe(Layer.provide(Database.layer({ path: ":memory:" }))),
+ *     makeDurable: () => { const path = tempFile(); return (cfg) => … same path … },
+ *   })
+ *
+ * Time is `TestClock`'s (it starts at 0): adapters must read time from Effect's `Clock`.
+ * A lease is live while `now < expiresAt`; a job is claimable again from `now >= expiresAt`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import type { GuardFinding } from "../../src/domain/Episode.ts"
+import { jobIdOf, type Lease } from "../../src/domain/Job.ts"
+import { JobQueue } from "../../src/queue/JobQueue.ts"
+
+export interface QueueConfig {
+  readonly maxDeliveries: number
+}
+
+export interface JobQueueHarness<E> {
+  /** A fresh, empty queue (called once per case). */
+  readonly makeLayer: (config: QueueConfig) => Layer.Layer<JobQueue, E>
+  /**
+   * For durable adapters: allocates one storage location and returns an opener for it; every
+   * layer the opener returns is a new "process" on the same storage (a restart).
+   */
+  readonly makeDurable?: () => (config: QueueConfig) => Layer.Layer<JobQueue, E>
+}
+
+const LEASE = 30_000
+const MAX = 3
+
+const finding: GuardFinding = {
+  code: "timeline.dead-character-speaks",
+  category: "timeline-plot",
+  severity: "error",
+  message: "서윤 died in episode 3 but speaks here",
+  evidence: { start: 10, end: 14, text: "서윤이" },
+}
+
+const claimSome = (worker: string, leaseMs = LEASE) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const lease = yield* queue.claim(worker, { leaseMs })
+    expect(Option.isSome(lease), `${worker} expected to claim a job`).toBe(true)
+    return Option.getOrThrow(lease)
+  })
+
+const claimNone = (worker: string, leaseMs = LEASE) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const lease = yield* queue.claim(worker, { leaseMs })
+    expect(Option.map(lease, (l) => l.job.id), `${worker} expected nothing to claim`).toEqual(Option.none())
+  })
+
+const getJob = (id: string) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    return Option.getOrThrow(yield* queue.get(id))
+  })
+
+export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): void => {
+  const withQueue =
+    (config: QueueConfig = { maxDeliveries: MAX }) =>
+    <A, E2>(self: Effect.Effect<A, E2, JobQueue>) =>
+      Effect.provide(self, harness.makeLayer(config))
+
+  describe(`JobQueue contract: ${name}`, () => {
+    it.effect("enqueue is idempotent per (project, episode)", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const first = yield* queue.enqueue("alpha", [1, 2, 3])
+        expect(first.map((e) => [e.job.episode, e.created])).toEqual([[1, true], [2, true], [3, true]])
+        expect(first[0].job).toMatchObject({ id: jobIdOf("alpha", 1), project: "alpha", state: "queued", deliveries: 0, reason: null, findings: [] })
+
+        const again = yield* queue.enqueue("alpha", [3, 2, 4, 4])
+        expect(again.map((e) => [e.job.episode, e.created])).toEqual([[2, false], [3, false], [4, true]])
+        expect(again[0].job).toEqual(first[1].job)
+
+        expect((yield* queue.list({ project: "alpha" })).length).toBe(4)
+        expect(yield* queue.enqueue("alpha", [])).toEqual([])
+        expect(Option.isNone(yield* queue.get(jobIdOf("alpha", 5)))).toBe(true)
+      }).pipe(withQueue()))
+
+    it.effect("refuses an enqueue that would leave a gap, checked as a whole", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        const fresh = yield* Effect.flip(queue.enqueue("alpha", [2]))
+        expect(fresh).toMatchObject({ _tag: "EpisodeGap", project: "alpha", requested: 2, nextExpected: 1 })
+
+        yield* queue.enqueue("alpha", [1, 2])
+        const gap = yield* Effect.flip(queue.enqueue("alpha", [4]))
+        expect(gap).toMatchObject({ _tag: "EpisodeGap", project: "alpha", requested: 4, nextExpected: 3 })
+        expect(gap.message).toContain("gap")
+
+        // 3 would be fine on its own, but the request as a whole has a hole at 5: nothing is inserted.
+        const whole = yield* Effect.flip(queue.enqueue("alpha", [3, 5]))
+        expect(whole).toMatchObject({ _tag: "EpisodeGap", requested: 5, nextExpected: 3 })
+        expect(Option.isNone(yield* queue.get(jobIdOf("alpha", 3)))).toBe(true)
+
+        // Re-enqueueing existing numbers together with the next ones is fine, in any order.
+        const ok = yield* queue.enqueue("alpha", [5, 1, 4, 3])
+        expect(ok.map((e) => [e.job.episode, e.created])).toEqual([[1, false], [3, true], [4, true], [5, true]])
+
+        // A finished job still counts for the sequence.
+        const lease = yield* claimSome("w1")
+        yield* queue.complete(lease)
+        expect(yield* Effect.flip(queue.enqueue("alpha", [7]))).toMatchObject({ _tag: "EpisodeGap", nextExpected: 6 })
+      }).pipe(withQueue()))
+
+    it.effect("hands a project's episodes out in order and one at a time", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3])
+        const l1 = yield* claimSome("w1")
+        expect(l1.job.episode).toBe(1)
+        expect(l1).toMatchObject({ worker: "w1", expiresAt: LEASE })
+        expect(l1.job).toMatchObject({ state: "writing", deliveries: 1 })
+        yield* claimNone("w2")
+
+        yield* queue.setStage(l1, "guarding")
+        expect((yield* getJob(l1.job.id)).state).toBe("guarding")
+        yield* claimNone("w2")
+
+        // Even a retried head blocks the rest of its project until it is claimable again.
+        yield* queue.retry(l1, { reason: "guard rejected", delayMs: 1_000, transient: false })
+        yield* claimNone("w2")
+        yield* TestClock.adjust(1_000)
+        const l1b = yield* claimSome("w2")
+        expect(l1b.job.episode).toBe(1)
+        const done = yield* queue.complete(l1b)
+        expect(done).toMatchObject({ state: "committed", episode: 1 })
+
+        const l2 = yield* claimSome("w1")
+        expect(l2.job.episode).toBe(2)
+        yield* queue.complete(l2)
+        const l3 = yield* claimSome("w1")
+        expect(l3.job.episode).toBe(3)
+        yield* queue.complete(l3)
+        yield* claimNone("w1")
+
+        // Appending to a finished project makes it claimable again.
+        yield* queue.enqueue("alpha", [4])
+        expect((yield* claimSome("w1")).job.episode).toBe(4)
+      }).pipe(withQueue()))
+
+    it.effect("serves different projects in parallel, oldest first", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        yield* TestClock.adjust(10)
+        yield* queue.enqueue("beta", [1, 2])
+        yield* TestClock.adjust(10)
+        yield* queue.enqueue("gamma", [1])
+        const a = yield* claimSome("w1")
+        const b = yield* claimSome("w2")
+        const c = yield* claimSome("w3")
+        expect([a.job.id, b.job.id, c.job.id]).toEqual([jobIdOf("alpha", 1), jobIdOf("beta", 1), jobIdOf("gamma", 1)])
+        yield* claimNone("w4")
+        yield* queue.complete(b)
+        expect((yield* claimSome("w4")).job.id).toBe(jobIdOf("beta", 2))
+      }).pipe(withQueue()))
+
+    it.effect("is fair across projects: a finished head's successor goes to the back of the line", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        for (const p of ["alpha", "beta", "gamma"]) yield* queue.enqueue(p, [1, 2, 3])
+        const order: Array<string> = []
+        for (let i = 0; i < 9; i++) {
+          const lease = yield* claimSome("solo")
+          order.push(lease.job.id)
+          yield* queue.complete(lease)
+        }
+        yield* claimNone("solo")
+        expect(order).toEqual([1, 2, 3].flatMap((n) => ["alpha", "beta", "gamma"].map((p) => jobIdOf(p, n))))
+      }).pipe(withQueue()))
+
+    it.effect("an expired lease is reclaimed with a new token and the old holder gets LeaseLost", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        const old = yield* claimSome("w1", 1_000)
+        yield* TestClock.adjust(999)
+        yield* claimNone("w2", 1_000)
+        yield* TestClock.adjust(1)
+        const fresh = yield* claimSome("w2", 1_000)
+        expect(fresh.job.id).toBe(old.job.id)
+        expect(fresh.token).toBeGreaterThan(old.token)
+        expect(fresh).toMatchObject({ worker: "w2", expiresAt: 2_000 })
+        expect(fresh.job.deliveries).toBe(2)
+
+        for (const stale of [
+          queue.heartbeat(old, 1_000),
+          queue.setStage(old, "editing"),
+          queue.complete(old),
+          queue.retry(old, { reason: "x", delayMs: 0, transient: true }),
+          queue.deadLetter(old, "x"),
+        ]) {
+          const error = yield* Effect.flip(stale as Effect.Effect<unknown, { readonly _tag: string }>)
+          expect(error).toMatchObject({ _tag: "LeaseLost", job: old.job.id, token: old.token })
+        }
+        // The stale holder changed nothing.
+        expect(yield* getJob(old.job.id)).toMatchObject({ state: "writing", deliveries: 2 })
+        yield* queue.complete(fresh)
+        // A final job's lease is lost too.
+        expect((yield* Effect.flip(queue.complete(fresh)))._tag).toBe("LeaseLost")
+        expect((yield* Effect.flip(queue.heartbeat(fresh, 1_000)))._tag).toBe("LeaseLost")
+      }).pipe(withQueue()))
+
+    it.effect("heartbeat keeps a lease alive, even just after it ran out if nobody claimed it", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        let lease = yield* claimSome("w1", 1_000)
+        for (let i = 0; i < 5; i++) {
+          yield* TestClock.adjust(800)
+          lease = yield* queue.heartbeat(lease, 1_000)
+          yield* claimNone("w2", 1_000)
+        }
+        expect(lease.expiresAt).toBe(5 * 800 + 1_000)
+        expect(lease.token).toBe(1)
+        // Ran out, but nobody claimed it meanwhile: the token is unchanged, so the heartbeat renews it.
+        yield* TestClock.adjust(1_500)
+        lease = yield* queue.heartbeat(lease, 1_000)
+        yield* claimNone("w2", 1_000)
+        yield* TestClock.adjust(1_000)
+        const other = yield* claimSome("w2", 1_000)
+        expect(other.token).toBe(lease.token + 1)
+        expect((yield* Effect.flip(queue.heartbeat(lease, 1_000)))._tag).toBe("LeaseLost")
+      }).pipe(withQueue()))
+
+    it.effect("retry hands the job back after its delay, with its reason", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        const lease = yield* claimSome("w1")
+        const back = yield* queue.retry(lease, { reason: "LLM timed out", delayMs: 5_000, transient: false })
+        expect(back).toMatchObject({ state: "queued", reason: "LLM timed out", deliveries: 1 })
+        // Handing the job back ends the lease at once, before anyone claims it again.
+        expect((yield* Effect.flip(queue.heartbeat(lease, 1_000)))._tag).toBe("LeaseLost")
+        expect((yield* Effect.flip(queue.complete(lease)))._tag).toBe("LeaseLost")
+        expect((yield* Effect.flip(queue.retry(lease, { reason: "again", delayMs: 0, transient: true })))._tag).toBe("LeaseLost")
+        yield* TestClock.adjust(4_999)
+        yield* claimNone("w2")
+        yield* TestClock.adjust(1)
+        const again = yield* claimSome("w2")
+        expect(again.job).toMatchObject({ id: lease.job.id, deliveries: 2, reason: "LLM timed out" })
+        expect(again.token).toBeGreaterThan(lease.token)
+        // The retried lease is spent.
+        expect((yield* Effect.flip(queue.complete(lease)))._tag).toBe("LeaseLost")
+      }).pipe(withQueue()))
+
+    it.effect("a transient retry gives the delivery back: it never dead-letters", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        for (let i = 0; i < MAX * 4; i++) {
+          const lease = yield* claimSome("w1")
+          expect(lease.job.deliveries).toBe(1)
+          const back = yield* queue.retry(lease, { reason: "redis down", delayMs: 100, transient: true })
+          expect(back).toMatchObject({ state: "queued", deliveries: 0, reason: "redis down" })
+          yield* TestClock.adjust(100)
+        }
+        const lease = yield* claimSome("w1")
+        expect((yield* queue.complete(lease)).state).toBe("committed")
+      }).pipe(withQueue()))
+
+    it.effect("dead-letters a job after maxDeliveries crashed deliveries, with the cause, and moves on", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        for (let i = 1; i <= MAX; i++) {
+          const lease = yield* claimSome(`w${i}`, 1_000)
+          expect(lease.job).toMatchObject({ episode: 1, deliveries: i })
+          yield* TestClock.adjust(1_000) // the worker "crashes": its lease runs out
+        }
+        // The next claim finds episode 1 spent: dead-lettered, and episode 2 is handed out instead.
+        const next = yield* claimSome("w9", 1_000)
+        expect(next.job.episode).toBe(2)
+        const dead = yield* getJob(jobIdOf("alpha", 1))
+        expect(dead.state).toBe("dead")
+        expect(dead.deliveries).toBe(MAX)
+        expect(dead.reason).toContain(`delivered ${MAX} times without finishing`)
+        expect(dead.reason).toContain("lease expired")
+      }).pipe(withQueue()))
+
+    it.effect("a non-transient retry with its deliveries spent dead-letters at once with its reason", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        for (let i = 1; i < MAX; i++) {
+          const lease = yield* claimSome("w1")
+          expect((yield* queue.retry(lease, { reason: `boom ${i}`, delayMs: 0, transient: false })).state).toBe("queued")
+        }
+        const last = yield* claimSome("w1")
+        expect(last.job.deliveries).toBe(MAX)
+        const dead = yield* queue.retry(last, { reason: "boom 3", delayMs: 0, transient: false })
+        expect(dead.state).toBe("dead")
+        expect(dead.reason).toContain("boom 3")
+        expect(dead.reason).toContain(`delivered ${MAX} times`)
+        yield* claimNone("w1")
+        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 1 })
+      }).pipe(withQueue()))
+
+    it.effect("deadLetter gives up at once, keeping the reason and the guard's findings", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        const lease = yield* claimSome("w1")
+        const dead = yield* queue.deadLetter(lease, "guard rejected 5 drafts", [finding])
+        expect(dead).toMatchObject({ state: "dead", reason: "guard rejected 5 drafts" })
+        expect(dead.findings).toEqual([finding])
+        expect(yield* getJob(lease.job.id)).toEqual(dead)
+        expect((yield* Effect.flip(queue.complete(lease)))._tag).toBe("LeaseLost")
+        expect((yield* claimSome("w1")).job.episode).toBe(2)
+        expect((yield* queue.list({ states: ["dead"] })).map((j) => j.id)).toEqual([lease.job.id])
+      }).pipe(withQueue()))
+
+    it.effect("stats count queued, in flight, committed and dead jobs", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 0 })
+        yield* queue.enqueue("alpha", [1, 2, 3])
+        yield* queue.enqueue("beta", [1, 2])
+        expect(yield* queue.stats).toEqual({ queued: 5, inFlight: 0, committed: 0, dead: 0 })
+        const a = yield* claimSome("w1", 1_000)
+        const b = yield* claimSome("w2", 1_000)
+        yield* queue.setStage(b, "editing")
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 2, committed: 0, dead: 0 })
+        yield* queue.complete(a)
+        yield* queue.deadLetter(b, "poison")
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1 })
+        yield* claimSome("w1", 1_000)
+        expect(yield* queue.stats).toEqual({ queued: 2, inFlight: 1, committed: 1, dead: 1 })
+        // An expired lease no longer counts as in flight: the job is waiting to be reclaimed.
+        yield* TestClock.adjust(1_000)
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1 })
+      }).pipe(withQueue()))
+
+    it.effect("list is newest first, with filters; get finds a job by id", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        yield* TestClock.adjust(5)
+        yield* queue.enqueue("beta", [1])
+        yield* TestClock.adjust(5)
+        yield* queue.enqueue("alpha", [3])
+        const all = yield* queue.list()
+        expect(all.map((j) => j.id)).toEqual([jobIdOf("alpha", 3), jobIdOf("beta", 1), jobIdOf("alpha", 2), jobIdOf("alpha", 1)])
+        expect(all[0].enqueuedAt).toBe(10)
+        expect((yield* queue.list({ project: "alpha" })).map((j) => j.episode)).toEqual([3, 2, 1])
+        expect((yield* queue.list({ project: "alpha", limit: 2 })).map((j) => j.episode)).toEqual([3, 2])
+        expect((yield* queue.list({ limit: 1 })).map((j) => j.id)).toEqual([jobIdOf("alpha", 3)])
+        const lease = yield* claimSome("w1")
+        expect((yield* queue.list({ states: ["writing"] })).map((j) => j.id)).toEqual([lease.job.id])
+        expect((yield* queue.list({ states: ["queued", "committed"], project: "alpha" })).map((j) => j.episode)).toEqual([3, 2])
+        expect(yield* queue.list({ states: [] })).toEqual([])
+        expect(yield* queue.list({ project: "nope" })).toEqual([])
+        expect(Option.getOrThrow(yield* queue.get(jobIdOf("beta", 1)))).toMatchObject({ project: "beta", episode: 1, state: "queued", enqueuedAt: 5 })
+        expect(Option.isNone(yield* queue.get(jobIdOf("beta", 2)))).toBe(true)
+      }).pipe(withQueue()))
+
+    if (harness.makeDurable !== undefined) {
+      const makeDurable = harness.makeDurable
+      it.effect("jobs and leases survive a restart on the same storage", () =>
+        Effect.gen(function* () {
+          const open = makeDurable()
+          const config = { maxDeliveries: MAX }
+          // "Process" 1: enqueue, claim, make progress, then vanish without completing.
+          const before = yield* Effect.gen(function* () {
+            const queue = yield* JobQueue
+            yield* queue.enqueue("alpha", [1, 2, 3])
+            yield* queue.enqueue("beta", [1])
+            const a = yield* claimSome("w1", 10_000)
+            expect(a.job.id).toBe(jobIdOf("alpha", 1))
+            yield* queue.complete(a)
+            const b = yield* claimSome("w2", 10_000)
+            expect(b.job.id).toBe(jobIdOf("beta", 1))
+            yield* queue.deadLetter(b, "poison", [finding])
+            const a2 = yield* claimSome("w1", 10_000)
+            expect(a2.job.id).toBe(jobIdOf("alpha", 2))
+            yield* queue.setStage(a2, "guarding")
+            return a2
+          }).pipe(Effect.provide(open(config)))
+
+          // "Process" 2 on the same storage.
+          yield* Effect.gen(function* () {
+            const queue = yield* JobQueue
+            expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 1, committed: 1, dead: 1 })
+            expect(yield* getJob(before.job.id)).toMatchObject({ state: "guarding", deliveries: 1 })
+            expect((yield* getJob(jobIdOf("beta", 1))).findings).toEqual([finding])
+            // The lease taken before the restart still holds…
+            yield* claimNone("w3", 10_000)
+            // …its holder (if alive) can still use it…
+            const renewed = yield* queue.heartbeat(before, 10_000)
+            expect(renewed.token).toBe(before.token)
+            // …and once it runs out the job is reclaimed with a new token.
+            yield* TestClock.adjust(10_000)
+            const again = yield* claimSome("w3", 10_000)
+            expect(again.job.id).toBe(before.job.id)
+            expect(again.token).toBe(before.token + 1)
+            expect(again.job.deliveries).toBe(2)
+            // Sequence and idempotency survive too.
+            expect((yield* queue.enqueue("alpha", [3, 4])).map((e) => e.created)).toEqual([false, true])
+            expect(yield* Effect.flip(queue.enqueue("alpha", [6]))).toMatchObject({ _tag: "EpisodeGap", nextExpected: 5 })
+          }).pipe(Effect.provide(open(config)))
+        }))
+    }
+  })
+}

@@ -1,0 +1,278 @@
+/**
+ * The `StoryStore` contract: every adapter (SQLite, Neo4j …) runs these cases.
+ *
+ *   storyStoreContract("sqlite :memory:", {
+ *     makeLayer: () => SqliteStoryStore.layer.pipe(Layer.provide(Database.layer({ path: ":memory:" }))),
+ *     makeDurable: () => { const path = tempFile(); return () => … same path … },
+ *   })
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import type { Bible, BibleChanges } from "../../src/domain/Bible.ts"
+import { emptyBibleChanges } from "../../src/domain/Bible.ts"
+import type { Episode } from "../../src/domain/Episode.ts"
+import type { Project } from "../../src/domain/Project.ts"
+import { StoryStore } from "../../src/story/StoryStore.ts"
+
+export interface StoryStoreHarness<E> {
+  /** A fresh, empty store (called once per case). */
+  readonly makeLayer: () => Layer.Layer<StoryStore, E>
+  /** For durable adapters: one storage location; every layer the opener returns is a new "process" on it. */
+  readonly makeDurable?: () => () => Layer.Layer<StoryStore, E>
+}
+
+export const sampleProject = (slug = "moon-gate", createdAt = 1_000): Project => ({
+  slug,
+  title: "달의 문",
+  genre: "fantasy",
+  language: "ko",
+  seed: 42,
+  premise: "A gatekeeper's daughter finds the moon gate open.",
+  tone: "wistful",
+  styleRules: ["short paragraphs"],
+  bannedWords: ["갑자기"],
+  lengthBand: { min: 5_000, max: 5_500 },
+  beats: ["the gate opens", "the first crossing", "the price"],
+  createdAt,
+})
+
+export const sampleBible = (): Bible => ({
+  characters: [
+    { id: "seoyun", name: "서윤", aliases: ["윤이"], role: "protagonist", status: "alive", traits: ["stubborn", "curious"], firstEpisode: 0 },
+    { id: "doha", name: "도하", aliases: [], role: "rival", status: "alive", traits: ["proud"], firstEpisode: 0 },
+    { id: "mira", name: "미라", aliases: ["the keeper"], role: "mentor", status: "alive", traits: [], firstEpisode: 0, provisional: false },
+  ],
+  places: [
+    { id: "gate", name: "달의 문", description: "A stone arch on the hill" },
+    { id: "village", name: "물골", description: "A river village" },
+  ],
+  factions: [{ id: "keepers", name: "문지기", description: "Guardians of the gate" }],
+  items: [{ id: "key", name: "은열쇠", description: "A silver key" }],
+  worldRules: ["The gate opens only under a full moon.", "No one returns unchanged."],
+  relations: [
+    { from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 },
+    { from: "mira", to: "keepers", type: "MEMBER_OF", since: 0 },
+  ],
+  events: [],
+})
+
+export const sampleEpisode = (number: number, project = "moon-gate", overrides?: Partial<Episode>): Episode => ({
+  project,
+  number,
+  title: `${number}화`,
+  body: `# ${number}화\n\n서윤은 문 앞에 섰다. (${number})`,
+  summary: `Summary of episode ${number}`,
+  charCount: 5_100 + number,
+  findings: [],
+  reward: 0.9,
+  drafts: 1,
+  committedAt: 10_000 + number,
+  ...overrides,
+})
+
+export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E>): void => {
+  const withStore = <A, E2>(self: Effect.Effect<A, E2, StoryStore>) => Effect.provide(self, harness.makeLayer())
+
+  const created = Effect.gen(function* () {
+    const store = yield* StoryStore
+    yield* store.createProject(sampleProject(), sampleBible())
+    return store
+  })
+
+  describe(`StoryStore contract: ${name}`, () => {
+    it.effect("creates a project once; a duplicate is refused and changes nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        expect(Option.getOrThrow(yield* store.getProject("moon-gate"))).toEqual(sampleProject())
+        const dup = yield* Effect.flip(store.createProject({ ...sampleProject(), title: "other" }, { ...sampleBible(), characters: [] }))
+        expect(dup).toMatchObject({ _tag: "ProjectExists", slug: "moon-gate" })
+        expect(Option.getOrThrow(yield* store.getProject("moon-gate")).title).toBe("달의 문")
+        expect((yield* store.getBible("moon-gate")).characters.length).toBe(3)
+        expect(Option.isNone(yield* store.getProject("nope"))).toBe(true)
+
+        yield* store.createProject(sampleProject("second", 2_000), { ...sampleBible(), characters: [] })
+        const summaries = yield* store.listProjects
+        expect(summaries.map((s) => [s.project.slug, s.episodes, s.lastEpisode, s.characters])).toEqual([
+          ["moon-gate", 0, 0, 3],
+          ["second", 0, 0, 0],
+        ])
+      }).pipe(withStore))
+
+    it.effect("getBible returns the Bible as created; an unknown project is ProjectNotFound", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        expect(yield* store.getBible("moon-gate")).toEqual(sampleBible())
+        expect(yield* Effect.flip(store.getBible("nope"))).toMatchObject({ _tag: "ProjectNotFound", slug: "nope" })
+      }).pipe(withStore))
+
+    it.effect("commits an episode once: a second commit of the same number is a no-op", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        const changes: BibleChanges = {
+          appearances: ["seoyun"],
+          events: [{ episode: 1, description: "서윤 opens the gate", characters: ["seoyun"], place: "gate" }],
+          statusChanges: [],
+          newRelations: [{ from: "seoyun", to: "mira", type: "KNOWS", since: 1 }],
+        }
+        expect(yield* store.commitEpisode(sampleEpisode(1), changes)).toEqual({ committed: true })
+        const bible = yield* store.getBible("moon-gate")
+
+        const redelivered: BibleChanges = {
+          appearances: ["doha"],
+          events: [{ episode: 1, description: "a different draft", characters: ["doha"] }],
+          statusChanges: [{ character: "doha", status: "dead" }],
+          newRelations: [{ from: "doha", to: "mira", type: "HATES", since: 1 }],
+        }
+        expect(yield* store.commitEpisode(sampleEpisode(1, "moon-gate", { body: "another draft" }), redelivered)).toEqual({ committed: false })
+        expect(yield* store.getBible("moon-gate")).toEqual(bible)
+        expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1))).toEqual(sampleEpisode(1))
+        expect((yield* store.listEpisodes("moon-gate")).length).toBe(1)
+
+        expect(yield* Effect.flip(store.commitEpisode(sampleEpisode(1, "nope"), emptyBibleChanges))).toMatchObject({
+          _tag: "ProjectNotFound",
+          slug: "nope",
+        })
+      }).pipe(withStore))
+
+    it.effect("merges an episode's Bible changes: events appended, relations without duplicates", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.commitEpisode(sampleEpisode(1), {
+          appearances: ["seoyun", "mira", "seoyun"],
+          events: [
+            { episode: 1, description: "서윤 finds the key", characters: ["seoyun"], place: "village" },
+            { episode: 1, description: "미라 warns her", characters: ["mira", "seoyun"] },
+          ],
+          statusChanges: [],
+          newRelations: [
+            { from: "seoyun", to: "mira", type: "KNOWS", since: 1 },
+            { from: "seoyun", to: "doha", type: "RIVAL_OF", since: 1 }, // already known since 0
+            { from: "seoyun", to: "key", type: "OWNS", since: 1 },
+          ],
+        })
+        yield* store.commitEpisode(sampleEpisode(2), {
+          appearances: ["doha"],
+          events: [{ episode: 2, description: "도하 follows", characters: ["doha"], place: "gate" }],
+          statusChanges: [],
+          newRelations: [
+            { from: "seoyun", to: "mira", type: "KNOWS", since: 2 }, // duplicate of episode 1's
+            { from: "seoyun", to: "mira", type: "LOVES", since: 2 }, // same pair, another type
+          ],
+        })
+        const bible = yield* store.getBible("moon-gate")
+        expect(bible.events).toEqual([
+          { episode: 1, description: "서윤 finds the key", characters: ["seoyun"], place: "village" },
+          { episode: 1, description: "미라 warns her", characters: ["mira", "seoyun"] },
+          { episode: 2, description: "도하 follows", characters: ["doha"], place: "gate" },
+        ])
+        const key = (r: { from: string; to: string; type: string }) => `${r.from}-${r.type}-${r.to}`
+        expect([...bible.relations].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+          [
+            { from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 },
+            { from: "mira", to: "keepers", type: "MEMBER_OF", since: 0 },
+            { from: "seoyun", to: "mira", type: "KNOWS", since: 1 },
+            { from: "seoyun", to: "key", type: "OWNS", since: 1 },
+            { from: "seoyun", to: "mira", type: "LOVES", since: 2 },
+          ].sort((a, b) => key(a).localeCompare(key(b))),
+        )
+        // Nodes that no change touched are as they were.
+        const initial = sampleBible()
+        expect(bible.characters).toEqual(initial.characters)
+        expect(bible.places).toEqual(initial.places)
+        expect(bible.factions).toEqual(initial.factions)
+        expect(bible.items).toEqual(initial.items)
+        expect(bible.worldRules).toEqual(initial.worldRules)
+      }).pipe(withStore))
+
+    it.effect("applies status changes", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.commitEpisode(sampleEpisode(1), {
+          ...emptyBibleChanges,
+          appearances: ["doha"],
+          statusChanges: [{ character: "doha", status: "dead" }],
+        })
+        const after1 = yield* store.getBible("moon-gate")
+        expect(after1.characters.find((c) => c.id === "doha")?.status).toBe("dead")
+        expect(after1.characters.filter((c) => c.status === "alive").map((c) => c.id)).toEqual(["seoyun", "mira"])
+        // A later episode can bring someone back; an unknown id changes nothing.
+        yield* store.commitEpisode(sampleEpisode(2), {
+          ...emptyBibleChanges,
+          statusChanges: [
+            { character: "doha", status: "alive" },
+            { character: "ghost", status: "dead" },
+          ],
+        })
+        const after2 = yield* store.getBible("moon-gate")
+        expect(after2.characters.map((c) => [c.id, c.status])).toEqual([
+          ["seoyun", "alive"],
+          ["doha", "alive"],
+          ["mira", "alive"],
+        ])
+      }).pipe(withStore))
+
+    it.effect("lists episodes in order and returns the recent ones newest last", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.createProject(sampleProject("other", 2_000), sampleBible())
+        for (const n of [1, 2, 3, 4, 5]) yield* store.commitEpisode(sampleEpisode(n), emptyBibleChanges)
+        yield* store.commitEpisode(sampleEpisode(1, "other"), emptyBibleChanges)
+
+        expect((yield* store.recentEpisodes("moon-gate", 3)).map((e) => e.number)).toEqual([3, 4, 5])
+        expect(yield* store.recentEpisodes("moon-gate", 3)).toEqual([sampleEpisode(3), sampleEpisode(4), sampleEpisode(5)])
+        expect((yield* store.recentEpisodes("moon-gate", 10)).map((e) => e.number)).toEqual([1, 2, 3, 4, 5])
+        expect(yield* store.recentEpisodes("moon-gate", 0)).toEqual([])
+        expect(yield* store.recentEpisodes("nope", 3)).toEqual([])
+
+        const list = yield* store.listEpisodes("moon-gate")
+        expect(list.map((e) => e.number)).toEqual([1, 2, 3, 4, 5])
+        expect(list[1]).toEqual({ number: 2, title: "2화", charCount: 5_102, reward: 0.9, drafts: 1, committedAt: 10_002 })
+
+        const summaries = yield* store.listProjects
+        expect(summaries.map((s) => [s.project.slug, s.episodes, s.lastEpisode])).toEqual([
+          ["moon-gate", 5, 5],
+          ["other", 1, 1],
+        ])
+      }).pipe(withStore))
+
+    it.effect("an episode not committed is Option.none", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        expect(Option.isNone(yield* store.getEpisode("moon-gate", 1))).toBe(true)
+        expect(Option.isNone(yield* store.getEpisode("nope", 1))).toBe(true)
+        yield* store.commitEpisode(sampleEpisode(1, "moon-gate", { findings: [{ code: "style.long", category: "style", severity: "warning", message: "long" }] }), emptyBibleChanges)
+        expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1)).findings).toEqual([
+          { code: "style.long", category: "style", severity: "warning", message: "long" },
+        ])
+        expect(Option.isNone(yield* store.getEpisode("moon-gate", 2))).toBe(true)
+        expect(yield* store.listEpisodes("nope")).toEqual([])
+      }).pipe(withStore))
+
+    if (harness.makeDurable !== undefined) {
+      const makeDurable = harness.makeDurable
+      it.effect("projects, Bible and episodes survive a restart on the same storage", () =>
+        Effect.gen(function* () {
+          const open = makeDurable()
+          const changes: BibleChanges = {
+            appearances: ["seoyun"],
+            events: [{ episode: 1, description: "the gate opens", characters: ["seoyun"], place: "gate" }],
+            statusChanges: [{ character: "doha", status: "dead" }],
+            newRelations: [{ from: "seoyun", to: "key", type: "OWNS", since: 1 }],
+          }
+          const bible = yield* Effect.gen(function* () {
+            const store = yield* created
+            yield* store.commitEpisode(sampleEpisode(1), changes)
+            return yield* store.getBible("moon-gate")
+          }).pipe(Effect.provide(open()))
+
+          yield* Effect.gen(function* () {
+            const store = yield* StoryStore
+            expect(yield* store.getBible("moon-gate")).toEqual(bible)
+            expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1))).toEqual(sampleEpisode(1))
+            expect(yield* store.commitEpisode(sampleEpisode(1), changes)).toEqual({ committed: false })
+            expect((yield* Effect.flip(store.createProject(sampleProject(), sampleBible())))._tag).toBe("ProjectExists")
+          }).pipe(Effect.provide(open()))
+        }))
+    }
+  })
+}

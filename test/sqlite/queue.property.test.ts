@@ -1,0 +1,317 @@
+/**
+ * Chaos property of the SQLite JobQueue: random interleavings of enqueue, claims by several
+ * workers, crashes (a worker forgets its lease), clock jumps, completions, transient and
+ * non-transient retries, heartbeats, stage changes, dead-letters and operations on stale
+ * leases. After every step:
+ *   - at most one live lease per project, and every claim's token moves past all earlier ones;
+ *   - no operation succeeds with a fenced-off token;
+ *   - a project's final (committed/dead) jobs are always a prefix 1..k: jobs finish in episode order;
+ *   - no job is completed twice; deliveries never exceed maxDeliveries; stats add up.
+ * Then well-behaved workers drain the queue: every job ends committed or dead, every dead job with a reason.
+ *
+ * CHAOS_RUNS sets the number of runs (default 120: ~6–10 s; each run is up to 150 commands). A failure prints fast-check's seed and the
+ * shrunk command list; replay with `fc.assert(…, { seed, path })`.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import { isFinal, jobIdOf, type Lease } from "../../src/domain/Job.ts"
+import { JobQueue } from "../../src/queue/JobQueue.ts"
+import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
+import { Database } from "../../src/sqlite/Database.ts"
+
+const MAX_DELIVERIES = 3
+const PROJECTS = ["p0", "p1", "p2"] as const
+const WORKERS = ["w0", "w1", "w2"] as const
+const RUNS = Number(process.env.CHAOS_RUNS ?? 120)
+
+type Command =
+  | { readonly t: "enqueue"; readonly p: number; readonly count: number; readonly overlap: boolean }
+  | { readonly t: "gap"; readonly p: number }
+  | { readonly t: "claim"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "crash"; readonly w: number }
+  | { readonly t: "advance"; readonly ms: number }
+  | { readonly t: "complete"; readonly w: number }
+  | { readonly t: "retry"; readonly w: number; readonly transient: boolean; readonly delayMs: number }
+  | { readonly t: "heartbeat"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
+  | { readonly t: "deadLetter"; readonly w: number }
+  | { readonly t: "stale"; readonly g: number; readonly op: "complete" | "heartbeat" | "retry" }
+
+const worker = fc.integer({ min: 0, max: WORKERS.length - 1 })
+const project = fc.integer({ min: 0, max: PROJECTS.length - 1 })
+const leaseMs = fc.constantFrom(500, 1_000, 5_000)
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("enqueue" as const), p: project, count: fc.integer({ min: 1, max: 3 }), overlap: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("gap" as const), p: project }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant("claim" as const), w: worker, leaseMs }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("crash" as const), w: worker }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), w: worker }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant("retry" as const), w: worker, transient: fc.boolean(), delayMs: fc.constantFrom(0, 100, 1_000) }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("heartbeat" as const), w: worker, leaseMs }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("stage" as const), w: worker, stage: fc.constantFrom("guarding" as const, "editing" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("deadLetter" as const), w: worker }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("stale" as const), g: fc.nat(), op: fc.constantFrom("complete" as const, "heartbeat" as const, "retry" as const) }) },
+)
+
+/** Outcome counts over all runs, printed with CHAOS_STATS=1 to see what the runs exercised. */
+const seen: Record<string, number> = {}
+const count = (what: string) => {
+  seen[what] = (seen[what] ?? 0) + 1
+}
+
+const scenario = (commands: ReadonlyArray<Command>) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const now = () => TestClock.testClockWith((c) => Effect.succeed(c.currentTimeMillisUnsafe()))
+
+    // Model
+    const highest = new Map<string, number>() // project -> highest enqueued episode
+    const held: Array<Lease | undefined> = WORKERS.map(() => undefined)
+    const ghosts: Array<Lease> = [] // leases whose worker crashed or were superseded
+    const latestToken = new Map<string, number>() // job -> highest token ever issued
+    const open = new Map<string, { project: string; token: number; expiresAt: number }>() // job -> latest unreleased lease
+    const completed = new Set<string>()
+    const released = new Set<string>() // `${job}@${token}` of leases ended by complete / retry / deadLetter
+    const commitOrder = new Map<string, Array<number>>()
+    let total = 0
+
+    const onSuccess = (lease: Lease) => {
+      expect(lease.token, `operation on ${lease.job.id} succeeded with fenced-off token ${lease.token}`).toBe(latestToken.get(lease.job.id))
+      expect(released.has(`${lease.job.id}@${lease.token}`), `operation on ${lease.job.id} succeeded with a lease already handed back`).toBe(false)
+    }
+    /** The lease was handed back: it must never work again (it joins the stale ones). */
+    const release = (lease: Lease) => {
+      open.delete(lease.job.id)
+      released.add(`${lease.job.id}@${lease.token}`)
+      ghosts.push(lease)
+    }
+    const recordCommit = (lease: Lease) => {
+      expect(completed.has(lease.job.id), `${lease.job.id} completed twice`).toBe(false)
+      completed.add(lease.job.id)
+      count("commit")
+      const order = commitOrder.get(lease.job.project) ?? []
+      if (order.length > 0) expect(lease.job.episode).toBeGreaterThan(order[order.length - 1])
+      order.push(lease.job.episode)
+      commitOrder.set(lease.job.project, order)
+    }
+    /** Runs a lease operation: on success checks fencing; LeaseLost is an allowed outcome. */
+    const leaseOp = <A>(lease: Lease, op: Effect.Effect<A, { readonly _tag: string }>) =>
+      Effect.gen(function* () {
+        const result = yield* Effect.result(op)
+        if (result._tag === "Failure") {
+          expect(result.failure._tag).toBe("LeaseLost")
+          count("leaseLost")
+          return Option.none<A>()
+        }
+        onSuccess(lease)
+        return Option.some(result.success)
+      })
+
+    const claim = (w: string, ms: number) =>
+      Effect.gen(function* () {
+        const t = yield* now()
+        const got = yield* queue.claim(w, { leaseMs: ms })
+        if (Option.isNone(got)) return got
+        const lease = got.value
+        expect(lease.expiresAt).toBe(t + ms)
+        expect(lease.job.deliveries).toBeLessThanOrEqual(MAX_DELIVERIES)
+        expect(lease.token).toBeGreaterThan(latestToken.get(lease.job.id) ?? 0)
+        for (const [job, l] of open) {
+          if (l.project === lease.job.project && l.expiresAt > t) {
+            expect.fail(`claimed ${lease.job.id} while ${job} (token ${l.token}) holds a live lease on ${l.project} until ${l.expiresAt} (now ${t})`)
+          }
+        }
+        count(lease.job.deliveries > 1 ? "redelivery" : "claim")
+        latestToken.set(lease.job.id, lease.token)
+        open.set(lease.job.id, { project: lease.job.project, token: lease.token, expiresAt: lease.expiresAt })
+        return got
+      })
+
+    const checkInvariants = Effect.gen(function* () {
+      const jobs = yield* queue.list()
+      expect(jobs.length).toBe(total)
+      for (const p of PROJECTS) {
+        const mine = jobs.filter((j) => j.project === p).sort((a, b) => a.episode - b.episode)
+        mine.forEach((j, i) => expect(j.episode).toBe(i + 1))
+        const firstOpen = mine.findIndex((j) => !isFinal(j.state))
+        if (firstOpen >= 0) {
+          for (const j of mine.slice(firstOpen)) expect(isFinal(j.state), `${j.id} finished before an earlier episode of ${p}`).toBe(false)
+        }
+      }
+      for (const j of jobs) {
+        expect(j.deliveries).toBeGreaterThanOrEqual(0)
+        expect(j.deliveries).toBeLessThanOrEqual(MAX_DELIVERIES)
+        if (j.state === "committed") expect(completed.has(j.id)).toBe(true)
+        if (j.state === "dead") expect(j.reason ?? "").not.toBe("")
+      }
+      const s = yield* queue.stats
+      expect(s.queued + s.inFlight + s.committed + s.dead).toBe(total)
+      expect(s.committed).toBe(completed.size)
+      expect(s.inFlight).toBeLessThanOrEqual(PROJECTS.length)
+    })
+
+    for (const c of commands) {
+      switch (c.t) {
+        case "enqueue": {
+          const p = PROJECTS[c.p]
+          const h = highest.get(p) ?? 0
+          const fresh = Array.from({ length: c.count }, (_, i) => h + 1 + i)
+          const wanted = c.overlap && h > 0 ? [h, ...fresh.reverse()] : fresh
+          const out = yield* queue.enqueue(p, wanted)
+          expect(out.filter((e) => e.created).map((e) => e.job.episode)).toEqual(fresh.sort((a, b) => a - b))
+          highest.set(p, h + c.count)
+          total += c.count
+          break
+        }
+        case "gap": {
+          const p = PROJECTS[c.p]
+          const h = highest.get(p) ?? 0
+          const error = yield* Effect.flip(queue.enqueue(p, [h + 1, h + 3]))
+          expect(error).toMatchObject({ _tag: "EpisodeGap", requested: h + 3, nextExpected: h + 1 })
+          expect(Option.isNone(yield* queue.get(jobIdOf(p, h + 1)))).toBe(true)
+          break
+        }
+        case "claim": {
+          if (held[c.w] !== undefined) break
+          const got = yield* claim(WORKERS[c.w], c.leaseMs)
+          if (Option.isSome(got)) held[c.w] = got.value
+          break
+        }
+        case "crash": {
+          const lease = held[c.w]
+          if (lease !== undefined) ghosts.push(lease)
+          held[c.w] = undefined
+          break
+        }
+        case "advance":
+          yield* TestClock.adjust(c.ms)
+          break
+        case "complete": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          held[c.w] = undefined
+          const done = yield* leaseOp(lease, queue.complete(lease))
+          if (Option.isSome(done)) {
+            expect(done.value.state).toBe("committed")
+            recordCommit(lease)
+            release(lease)
+          }
+          break
+        }
+        case "retry": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          held[c.w] = undefined
+          const back = yield* leaseOp(lease, queue.retry(lease, { reason: `retry by ${WORKERS[c.w]}`, delayMs: c.delayMs, transient: c.transient }))
+          if (Option.isSome(back)) {
+            release(lease)
+            if (c.transient) expect(back.value.state).toBe("queued")
+            else expect(back.value.state).toBe(lease.job.deliveries >= MAX_DELIVERIES ? "dead" : "queued")
+          }
+          break
+        }
+        case "heartbeat": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          const renewed = yield* leaseOp(lease, queue.heartbeat(lease, c.leaseMs))
+          if (Option.isSome(renewed)) {
+            held[c.w] = renewed.value
+            open.set(lease.job.id, { project: lease.job.project, token: lease.token, expiresAt: renewed.value.expiresAt })
+          } else {
+            held[c.w] = undefined
+          }
+          break
+        }
+        case "stage": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          const ok = yield* leaseOp(lease, queue.setStage(lease, c.stage))
+          if (Option.isNone(ok)) held[c.w] = undefined
+          break
+        }
+        case "deadLetter": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          held[c.w] = undefined
+          const dead = yield* leaseOp(lease, queue.deadLetter(lease, "poison"))
+          if (Option.isSome(dead)) {
+            expect(dead.value).toMatchObject({ state: "dead", reason: "poison" })
+            release(lease)
+          }
+          break
+        }
+        case "stale": {
+          if (ghosts.length === 0) break
+          const lease = ghosts[c.g % ghosts.length]
+          if (c.op === "complete") {
+            const done = yield* leaseOp(lease, queue.complete(lease))
+            if (Option.isSome(done)) {
+              count("staleCommit")
+              recordCommit(lease)
+              release(lease)
+            }
+          } else if (c.op === "retry") {
+            const back = yield* leaseOp(lease, queue.retry(lease, { reason: "stale retry", delayMs: 0, transient: true }))
+            if (Option.isSome(back)) release(lease)
+          } else {
+            const renewed = yield* leaseOp(lease, queue.heartbeat(lease, 1_000))
+            if (Option.isSome(renewed)) open.set(lease.job.id, { project: lease.job.project, token: lease.token, expiresAt: renewed.value.expiresAt })
+          }
+          break
+        }
+      }
+      yield* checkInvariants
+    }
+
+    // Well-behaved workers from here on: every job must end committed or dead.
+    for (const lease of held) if (lease !== undefined) ghosts.push(lease)
+    let rounds = 0
+    for (;;) {
+      expect(rounds++, "the queue did not drain").toBeLessThan(total * (MAX_DELIVERIES + 1) + 10)
+      yield* TestClock.adjust(10_000) // past every lease and retry delay
+      const got = yield* claim("drainer", 1_000)
+      if (Option.isNone(got)) break
+      const done = yield* queue.complete(got.value)
+      expect(done.state).toBe("committed")
+      recordCommit(got.value)
+      release(got.value)
+      yield* checkInvariants
+    }
+    yield* checkInvariants
+    const jobs = yield* queue.list()
+    for (const j of jobs) {
+      expect(["committed", "dead"]).toContain(j.state)
+      if (j.state === "dead") expect(j.reason).toMatch(/\S/)
+    }
+    const s = yield* queue.stats
+    expect(s.queued + s.inFlight).toBe(0)
+    count("runs")
+    for (const j of jobs) if (j.state === "dead") count(j.reason === "poison" ? "deadLetter" : j.reason?.includes("lease expired") ? "deadByExpiry" : "deadByRetry")
+  })
+
+const layer = () =>
+  SqliteJobQueue.layer({ maxDeliveries: MAX_DELIVERIES }).pipe(
+    Layer.provide(Database.layer({ path: ":memory:" })),
+    Layer.provideMerge(TestClock.layer()),
+  )
+
+describe("SqliteJobQueue chaos property", () => {
+  afterAll(() => {
+    if (process.env.CHAOS_STATS) console.log("chaos outcomes:", seen)
+  })
+  it(`keeps its invariants under random interleavings (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 150, size: "max" }), (commands) =>
+        Effect.runPromise(scenario(commands).pipe(Effect.provide(layer())))
+      ),
+      { numRuns: RUNS },
+    )
+  })
+})

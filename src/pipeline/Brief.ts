@@ -1,0 +1,115 @@
+/**
+ * The writer's brief for one draft, from the project and the Bible as the previous episode left it.
+ */
+import type { Bible, Character } from "../domain/Bible.ts"
+import type { WriterBrief } from "../domain/Brief.ts"
+import type { Episode, GuardFinding } from "../domain/Episode.ts"
+import type { Project } from "../domain/Project.ts"
+import { type BeatMarker, parseBeat } from "../templates/BeatMarkers.ts"
+
+export interface BeatOf {
+  /** Index into `project.beats`. */
+  readonly index: number
+  /** The outline entry as written, markers included. */
+  readonly raw: string
+  /** The beat without markers: what the writer sees. */
+  readonly text: string
+  /** Empty when the beat is a repeat (`cycled`): a declared death happens once. */
+  readonly markers: ReadonlyArray<BeatMarker>
+  /** true past the end of the outline, where the last third of the beats repeats. */
+  readonly cycled: boolean
+}
+
+/**
+ * Which outline entry an episode follows: `beats[episode - 1]`, and past the end the last third of the
+ * outline (at least one beat) again and again.
+ */
+export const beatIndex = (beatCount: number, episode: number): number => {
+  if (beatCount <= 0) return -1
+  if (episode <= beatCount) return Math.max(0, episode - 1)
+  const act = Math.max(1, Math.ceil(beatCount / 3))
+  const start = beatCount - act
+  return start + ((episode - beatCount - 1) % act)
+}
+
+export const beatOf = (beats: ReadonlyArray<string>, episode: number): BeatOf | null => {
+  const index = beatIndex(beats.length, episode)
+  if (index < 0) return null
+  const raw = beats[index]
+  const parsed = parseBeat(raw)
+  const cycled = episode > beats.length
+  return { index, raw, text: parsed.text, markers: cycled ? [] : parsed.markers, cycled }
+}
+
+/** Main cast: a role that *is* the lead (`주인공`, `여주인공`, `protagonist`, `main` …), not `주인공의 호위`. */
+export const isMainRole = (role: string): boolean =>
+  /^(주인공|남주인공|여주인공|남자 주인공|여자 주인공|protagonist|main character|lead)(\s*$|\s*[,(/]|\s+\d)/i.test(role.trim())
+
+/** Names and aliases (two characters or longer) by which a character can be found in a text. */
+export const namesOf = (c: Character): ReadonlyArray<string> =>
+  [c.name, ...c.aliases].map((n) => n.trim()).filter((n) => n.length >= 2)
+
+export const mentions = (text: string, c: Character): boolean => namesOf(c).some((n) => text.includes(n))
+
+export interface BuildBriefInput {
+  readonly project: Project
+  readonly bible: Bible
+  readonly episode: number
+  readonly previous: Episode | null
+  /** 1 for the first draft. */
+  readonly draft: number
+  readonly findingsToFix: ReadonlyArray<GuardFinding>
+  readonly promptAdditions: ReadonlyArray<string>
+}
+
+/**
+ * The brief: the episode's beat (markers stripped) and the next one; the cast is the main cast, the
+ * characters the beat names and those the previous summary names (so the recap names no stranger),
+ * each with status and traits; all places; the relations among the cast; the world rules.
+ */
+export const buildBrief = (input: BuildBriefInput): WriterBrief => {
+  const { project, bible, episode, previous } = input
+  const beat = beatOf(project.beats, episode)
+  const next = beatOf(project.beats, episode + 1)
+  const beatText = beat?.text ?? ""
+  const summary = previous?.summary ?? null
+
+  const chosen = new Set<string>()
+  const cast: Array<Character> = []
+  const add = (c: Character) => {
+    if (!chosen.has(c.id)) {
+      chosen.add(c.id)
+      cast.push(c)
+    }
+  }
+  const mains = bible.characters.filter((c) => isMainRole(c.role))
+  for (const c of mains.length > 0 ? mains : bible.characters.slice(0, 1)) add(c)
+  for (const c of bible.characters) if (mentions(beatText, c)) add(c)
+  if (summary !== null) for (const c of bible.characters) if (mentions(summary, c)) add(c)
+
+  const relations = bible.relations.filter((r) => chosen.has(r.from) && chosen.has(r.to))
+
+  return {
+    project: project.slug,
+    projectTitle: project.title,
+    genre: project.genre,
+    language: project.language,
+    episode,
+    seed: project.seed,
+    draft: input.draft,
+    premise: project.premise,
+    tone: project.tone,
+    styleRules: [...project.styleRules],
+    bannedWords: [...project.bannedWords],
+    beat: beatText,
+    nextBeat: next?.text ?? null,
+    previousSummary: summary,
+    cast,
+    places: [...bible.places],
+    relations,
+    worldRules: [...bible.worldRules],
+    lengthBand: project.lengthBand,
+    findingsToFix: [...input.findingsToFix],
+    promptAdditions: [...input.promptAdditions],
+  }
+}

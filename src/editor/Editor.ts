@@ -1,0 +1,178 @@
+/**
+ * The editor: formats an episode's markdown to Korean web-novel conventions.
+ * Pure and idempotent: `editEpisode(editEpisode(x)) === editEpisode(x)`.
+ *
+ * - NFC; CRLF → LF; zero-width characters dropped; tabs, NBSP, ideographic spaces → spaces;
+ * - straight "…" → “…”, straight '…' → ‘…’ (thoughts); apostrophes inside words stay;
+ * - `..`/`...` → `…`;
+ * - runs of spaces collapsed, no space before . , ? !, none just inside quotes, lines trimmed;
+ * - `#` headings kept (as `# 제목`), scene breaks (`***`, `---`) kept;
+ * - paragraphs separated by exactly one blank line; lines of a paragraph joined;
+ * - for Korean (`ko`): each standalone dialogue “…” becomes its own paragraph
+ *   (a quote glued to narration, as in `“가자”라고 말했다`, stays in it), and
+ *   narration paragraphs of more than three sentences are split evenly.
+ */
+import { splitSentences } from "../text/Sentences.ts"
+
+export interface EditOptions {
+  readonly language: string
+  /** Most sentences in one narration paragraph. Default 3. */
+  readonly maxSentences?: number
+}
+
+const isKorean = (language: string): boolean => /^ko(?:-|$)/i.test(language)
+
+const HEADING = /^#{1,6}(?:\s|$)|^#{1,6}[^#]/
+const SCENE_BREAK = /^(?:[*＊]\s*){3,}$|^-{3,}$|^={3,}$|^◇+$|^◆+$/
+
+/** Whitespace and invisible characters. */
+const cleanChars = (text: string): string =>
+  text
+    .normalize("NFC")
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, "")
+    .replace(/[\t\u00a0\u3000\u2000-\u200a\u202f\u205f]/g, " ")
+
+const convertStraightDoubles = (s: string): string => {
+  const count = (s.match(/"/g) ?? []).length
+  if (count < 2) return s
+  const pairs = Math.floor(count / 2) * 2
+  let k = 0
+  return s.replace(/"/g, (q) => {
+    if (k >= pairs) return q
+    return k++ % 2 === 0 ? "“" : "”"
+  })
+}
+
+const convertStraightSingles = (s: string): string =>
+  s.replace(/(^|[\s(“‘「『])'([^'\n]*[^'\s\n])'(?=$|[\s.,?!…”’」』)~]|[가-힣])/g, "$1‘$2’")
+
+/** Inline normalisation of one paragraph's text. */
+export const normalizeInline = (s: string): string => {
+  let t = s.replace(/ {2,}/g, " ")
+  t = convertStraightDoubles(t)
+  t = convertStraightSingles(t)
+  t = t.replace(/ +([.,?!])/g, "$1")
+  t = t.replace(/\.{2,}/g, "…")
+  t = t.replace(/([“‘「『]) +/g, "$1").replace(/ +([”’」』])/g, "$1")
+  t = t.replace(/ {2,}/g, " ")
+  return t.trim()
+}
+
+const normalizeHeading = (line: string): string => {
+  const m = /^(#{1,6})\s*(.*)$/.exec(line)
+  if (m === null) return line
+  const rest = m[2].replace(/\s+/g, " ").trim()
+  return rest.length === 0 ? m[1] : `${m[1]} ${rest}`
+}
+
+/** What may follow a quote glued to the narration (`“…” 하고 말했다`). */
+const QUOTATIVE = /^(?:하고|라고|이라고|하며|라며|이라며|하는|라는|하자|하니|하더니|라니|란|하면서|라면서)(?![가-힣])/
+
+interface Segment {
+  readonly kind: "dialogue" | "narration"
+  readonly text: string
+}
+
+/** Splits a paragraph into standalone dialogue quotes and the narration between them. */
+export const segmentDialogue = (p: string): Array<Segment> => {
+  const out: Array<Segment> = []
+  let narrationStart = 0
+  let i = 0
+  while (i < p.length) {
+    if (p[i] !== "“") {
+      i++
+      continue
+    }
+    // the matching close quote (nesting allowed)
+    let depth = 0
+    let j = i
+    for (; j < p.length; j++) {
+      if (p[j] === "“") depth++
+      else if (p[j] === "”") {
+        depth--
+        if (depth === 0) break
+      }
+    }
+    if (j >= p.length) break // unmatched: the rest is narration
+    const before = i === 0 || p[i - 1] === " "
+    const afterEnd = j + 1 === p.length
+    const after = afterEnd || (p[j + 1] === " " && !QUOTATIVE.test(p.slice(j + 2)))
+    if (before && after) {
+      const narration = p.slice(narrationStart, i).trim()
+      if (narration.length > 0) out.push({ kind: "narration", text: narration })
+      out.push({ kind: "dialogue", text: p.slice(i, j + 1) })
+      narrationStart = j + 1
+    }
+    i = j + 1
+  }
+  const rest = p.slice(narrationStart).trim()
+  if (rest.length > 0) out.push({ kind: "narration", text: rest })
+  return out
+}
+
+/** Splits narration into paragraphs of at most `max` sentences, as even as possible. */
+export const splitNarration = (text: string, max: number): Array<string> => {
+  const sentences = splitSentences(text).map((s) => s.text)
+  if (sentences.length <= max) return [text]
+  const k = Math.ceil(sentences.length / max)
+  const base = Math.floor(sentences.length / k)
+  const extra = sentences.length % k
+  const out: Array<string> = []
+  let at = 0
+  for (let p = 0; p < k; p++) {
+    const size = base + (p < extra ? 1 : 0)
+    out.push(sentences.slice(at, at + size).join(" "))
+    at += size
+  }
+  return out
+}
+
+const editOnce = (markdown: string, options: EditOptions): string => {
+  const korean = isKorean(options.language)
+  const max = Math.max(1, options.maxSentences ?? 3)
+  const paragraphs: Array<string> = []
+  const blocks = cleanChars(markdown).split(/\n[ ]*\n/)
+  for (const block of blocks) {
+    const lines = block.split("\n").map((l) => l.replace(/ {2,}/g, " ").trim()).filter((l) => l.length > 0)
+    let pending: Array<string> = []
+    const flush = () => {
+      if (pending.length === 0) return
+      const joined = normalizeInline(pending.join(" "))
+      pending = []
+      if (joined.length === 0) return
+      if (!korean) {
+        paragraphs.push(joined)
+        return
+      }
+      for (const seg of segmentDialogue(joined)) {
+        if (seg.kind === "dialogue") paragraphs.push(seg.text)
+        else paragraphs.push(...splitNarration(seg.text, max))
+      }
+    }
+    for (const line of lines) {
+      if (HEADING.test(line)) {
+        flush()
+        paragraphs.push(normalizeHeading(line))
+      } else if (SCENE_BREAK.test(line)) {
+        flush()
+        paragraphs.push(line.replace(/\s+/g, " "))
+      } else pending.push(line)
+    }
+    flush()
+  }
+  const body = paragraphs.map((p) => p.trim()).filter((p) => p.length > 0).join("\n\n")
+  return body.length === 0 ? "" : body + "\n"
+}
+
+/** Formats an episode (see the module comment). Idempotent: applying it again changes nothing. */
+export const editEpisode = (markdown: string, options: EditOptions): string => {
+  let out = editOnce(markdown, options)
+  // the rules reach a fixed point in one pass on real text; the loop guards the odd corner case
+  for (let k = 0; k < 4; k++) {
+    const next = editOnce(out, options)
+    if (next === out) break
+    out = next
+  }
+  return out
+}

@@ -1,0 +1,299 @@
+/**
+ * The guard's built-in checks. Each is a {@link GuardCheck}: a pure function of
+ * the {@link GuardContext} returning findings whose evidence is a span of
+ * `ctx.text` (the NFC draft): `ctx.text.slice(start, end) === evidence.text`.
+ */
+import type { Bible, Character } from "../domain/Bible.ts"
+import { countCharsWithSpaces, type Episode, type Evidence, type GuardFinding } from "../domain/Episode.ts"
+import type { LengthBand } from "../domain/Project.ts"
+import { hangulStats, isHangul, isLetter } from "../text/Hangul.ts"
+import { isParticleSuffix } from "../text/Particles.ts"
+import { charShingles, repeatedPassages, sharedPassages, shingleOverlap } from "../text/Shingles.ts"
+import { deadCharacterFindings, unknownNameFindings } from "./Names.ts"
+
+/** What the guard reads of a recent episode. */
+export type RecentEpisode = Pick<Episode, "number" | "body"> & Partial<Pick<Episode, "summary">>
+
+/** What a guard check needs to know about the project. */
+export interface GuardProject {
+  readonly lengthBand: LengthBand
+  readonly language: string
+  readonly bannedWords: ReadonlyArray<string>
+}
+
+/** What a guard check needs to know about the Bible. */
+export type GuardBible = Pick<Bible, "characters"> & Partial<Pick<Bible, "places" | "factions" | "items" | "worldRules">>
+
+export interface GuardOptions {
+  /** `accepted` needs a reward at least this high (and no error). Default 0.6. */
+  readonly acceptThreshold: number
+  /** Least share of Hangul among letters for a `ko` project. Default 0.85. */
+  readonly minHangulShare: number
+  /** Character n-gram size for repetition (whitespace ignored). Default 10. */
+  readonly shingleSize: number
+  /** A passage shared with a recent episode at least this long (non-space characters) is an error. Default 60. */
+  readonly recentPassageError: number
+  /** … and at least this long a warning. Default 40. */
+  readonly recentPassageWarning: number
+  /** n-gram size for the shared share (longer than `shingleSize`: names and speech tags recur by nature). Default 20. */
+  readonly shareShingleSize: number
+  /** Share of the draft's `shareShingleSize`-grams found in recent episodes that is an error. Default 0.25. */
+  readonly recentShareError: number
+  /** A passage occurring twice in the draft at least this long is an error. Default 60. */
+  readonly internalPassageError: number
+  /** … and at least this long a warning. Default 40. */
+  readonly internalPassageWarning: number
+}
+
+export const defaultGuardOptions: GuardOptions = {
+  acceptThreshold: 0.6,
+  minHangulShare: 0.85,
+  shingleSize: 10,
+  recentPassageError: 60,
+  recentPassageWarning: 40,
+  shareShingleSize: 20,
+  recentShareError: 0.25,
+  internalPassageError: 60,
+  internalPassageWarning: 40,
+}
+
+/** Everything a check sees. `text` is the draft in NFC; evidence offsets refer to it. */
+export interface GuardContext {
+  readonly text: string
+  readonly project: GuardProject
+  readonly bible: GuardBible
+  /** Recent episodes, newest last (with their summaries when known: a recap of one is no copy). */
+  readonly recent: ReadonlyArray<RecentEpisode>
+  /** Project banned words and the extra ones, NFC, deduplicated. */
+  readonly bannedWords: ReadonlyArray<string>
+  readonly options: GuardOptions
+}
+
+/** A guard check, built-in or a plugin's: pure, and its evidence must be a span of `ctx.text`. */
+export type GuardCheck = (ctx: GuardContext) => ReadonlyArray<GuardFinding>
+
+export const isKorean = (language: string): boolean => /^ko(?:-|$)/i.test(language)
+
+export const evidenceOf = (text: string, start: number, end: number): Evidence => ({ start, end, text: text.slice(start, end) })
+
+// ---------------------------------------------------------------------------
+
+/** `length.short` / `length.long`: characters with spaces (line breaks excluded) outside the band. */
+export const lengthCheck: GuardCheck = (ctx) => {
+  const { text } = ctx
+  const { min, max } = ctx.project.lengthBand
+  const n = countCharsWithSpaces(text)
+  if (n < min) {
+    const start = text.length - text.trimStart().length
+    const end = text.trimEnd().length
+    return [{
+      code: "length.short",
+      category: "length",
+      severity: "error",
+      message: `${n} characters with spaces, below the band ${min}–${max} by ${min - n}`,
+      evidence: evidenceOf(text, start, Math.max(start, end)),
+    }]
+  }
+  if (n > max) {
+    // evidence: everything past the max-th counted character
+    let counted = 0
+    let cut = text.length
+    for (let i = 0; i < text.length;) {
+      const cp = text.codePointAt(i) ?? 0
+      const width = cp > 0xffff ? 2 : 1
+      const ch = text.slice(i, i + width)
+      if (ch !== "\n" && ch !== "\r") {
+        if (counted === max) {
+          cut = i
+          break
+        }
+        counted++
+      }
+      i += width
+    }
+    return [{
+      code: "length.long",
+      category: "length",
+      severity: "error",
+      message: `${n} characters with spaces, above the band ${min}–${max} by ${n - max}`,
+      evidence: evidenceOf(text, cut, text.length),
+    }]
+  }
+  return []
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * `banned-word`: every occurrence of a banned word (case-insensitive). A word
+ * of three or more characters matches anywhere (Korean glues particles and
+ * compounds to it: `스마트폰으로`, `구형스마트폰`); a shorter one only as a
+ * word of its own, bare or with particles (`헐` must not match `헐떡였다`).
+ */
+export const bannedWordCheck: GuardCheck = (ctx) => {
+  const out: Array<GuardFinding> = []
+  for (const word of ctx.bannedWords) {
+    const short = [...word].length <= 2
+    const re = new RegExp(short ? `(?<![\\p{L}\\p{N}])${escapeRegExp(word)}(\\p{L}*)` : escapeRegExp(word), "giu")
+    for (let m = re.exec(ctx.text); m !== null; m = re.exec(ctx.text)) {
+      if (m[0].length === 0) {
+        re.lastIndex++
+        continue
+      }
+      const rest = short ? (m[1] ?? "") : ""
+      if (short && rest.length > 0 && !isParticleSuffix(rest, word[word.length - 1])) continue
+      const end = m.index + m[0].length - rest.length
+      out.push({
+        code: "banned-word",
+        category: "style",
+        severity: "error",
+        message: `banned word "${word}"`,
+        evidence: evidenceOf(ctx.text, m.index, end),
+      })
+    }
+  }
+  return out.sort((a, b) => (a.evidence?.start ?? 0) - (b.evidence?.start ?? 0))
+}
+
+/** `language.hangul-share`: a `ko` draft whose letters are less than `minHangulShare` Hangul; evidence is the longest Hangul-free stretch. */
+export const hangulShareCheck: GuardCheck = (ctx) => {
+  if (!isKorean(ctx.project.language)) return []
+  const stats = hangulStats(ctx.text)
+  if (stats.letters === 0 || stats.share >= ctx.options.minHangulShare) return []
+  const { text } = ctx
+  let best: { start: number; end: number; letters: number } | undefined
+  let runStart = -1
+  let runEnd = -1
+  let letters = 0
+  const close = () => {
+    if (runStart >= 0 && (best === undefined || letters > best.letters)) best = { start: runStart, end: runEnd, letters }
+    runStart = -1
+    letters = 0
+  }
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (isHangul(ch)) {
+      close()
+      continue
+    }
+    if (isLetter(ch)) {
+      if (runStart < 0) runStart = i
+      runEnd = i + 1
+      letters++
+    }
+  }
+  close()
+  return [{
+    code: "language.hangul-share",
+    category: "language",
+    severity: "error",
+    message: `only ${(stats.share * 100).toFixed(1)}% of the letters are Hangul (${stats.hangul}/${stats.letters}); a Korean episode needs ≥ ${(ctx.options.minHangulShare * 100).toFixed(0)}%`,
+    ...(best === undefined ? {} : { evidence: evidenceOf(text, best.start, best.end) }),
+  }]
+}
+
+const bodyOnly = (text: string): string => text.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
+
+/** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
+export const bibleText = (bible: GuardBible): string =>
+  [
+    ...(bible.places ?? []).map((p) => `${p.name} ${p.description}`),
+    ...(bible.factions ?? []).map((f) => `${f.name} ${f.description}`),
+    ...(bible.items ?? []).map((i) => `${i.name} ${i.description}`),
+    ...(bible.worldRules ?? []),
+    ...bible.characters.flatMap((c) => [...c.traits]),
+  ].join("\n").normalize("NFC")
+
+/** n-grams of the recent episodes, minus those of their summaries (a recap is allowed) and of the Bible. */
+const recentReference = (ctx: GuardContext, n: number): Set<string> => {
+  const reference = new Set<string>()
+  for (const ep of ctx.recent) for (const g of charShingles(bodyOnly(ep.body.normalize("NFC")), n)) reference.add(g)
+  for (const ep of ctx.recent) if (ep.summary) for (const g of charShingles(ep.summary.normalize("NFC"), n)) reference.delete(g)
+  for (const g of charShingles(bibleText(ctx.bible), n)) reference.delete(g)
+  return reference
+}
+
+/**
+ * `repetition.recent`: a long passage (or a large share of the draft's
+ * n-grams) shared with recent episodes; evidence is the longest shared
+ * passage. Recaps of a recent episode's summary and text taken from the Bible
+ * do not count.
+ */
+export const recentRepetitionCheck: GuardCheck = (ctx) => {
+  if (ctx.recent.length === 0) return []
+  const o = ctx.options
+  const n = o.shingleSize
+  const draft = bodyOnly(ctx.text)
+  const passages = sharedPassages(draft, recentReference(ctx, n), n, Math.min(o.recentPassageWarning, o.recentPassageError))
+  const share = shingleOverlap(draft, recentReference(ctx, o.shareShingleSize), o.shareShingleSize)
+  const longest = passages[0]
+  const pct = (share * 100).toFixed(1)
+  if ((longest !== undefined && longest.length >= o.recentPassageError) || share >= o.recentShareError) {
+    return [{
+      code: "repetition.recent",
+      category: "repetition",
+      severity: "error",
+      message: longest === undefined
+        ? `${pct}% of the draft's ${o.shareShingleSize}-grams occur in recent episodes`
+        : `a passage of ${longest.length} characters is copied from a recent episode (${pct}% of the draft's ${o.shareShingleSize}-grams are shared)`,
+      ...(longest === undefined ? {} : { evidence: evidenceOf(ctx.text, longest.start, longest.end) }),
+    }]
+  }
+  if (longest !== undefined && longest.length >= o.recentPassageWarning) {
+    return [{
+      code: "repetition.recent",
+      category: "repetition",
+      severity: "warning",
+      message: `a passage of ${longest.length} characters also occurs in a recent episode`,
+      evidence: evidenceOf(ctx.text, longest.start, longest.end),
+    }]
+  }
+  return []
+}
+
+/** `repetition.internal`: a passage that occurs twice in the draft; evidence is the later copy. */
+export const internalRepetitionCheck: GuardCheck = (ctx) => {
+  const o = ctx.options
+  const draft = bodyOnly(ctx.text)
+  const passages = repeatedPassages(draft, o.shingleSize, Math.min(o.internalPassageWarning, o.internalPassageError))
+  const longest = passages[0]
+  if (longest === undefined) return []
+  const severity = longest.length >= o.internalPassageError ? "error" : "warning"
+  return [{
+    code: "repetition.internal",
+    category: "repetition",
+    severity,
+    message: `a passage of ${longest.length} characters occurs twice in the draft`,
+    evidence: evidenceOf(ctx.text, longest.start, longest.end),
+  }]
+}
+
+const namedOthers = (bible: GuardBible) => [...(bible.places ?? []), ...(bible.factions ?? []), ...(bible.items ?? [])]
+
+/** `name.unknown`: see `Names.ts`. Korean only. */
+export const unknownNameCheck: GuardCheck = (ctx) =>
+  isKorean(ctx.project.language)
+    ? unknownNameFindings({ text: ctx.text, characters: ctx.bible.characters, others: namedOthers(ctx.bible) })
+    : []
+
+/** `character.dead-acts`: see `Names.ts`. Korean only. */
+export const deadCharacterCheck: GuardCheck = (ctx) =>
+  isKorean(ctx.project.language)
+    ? deadCharacterFindings({
+      text: ctx.text,
+      characters: ctx.bible.characters as ReadonlyArray<Character>,
+      others: namedOthers(ctx.bible),
+      recaps: ctx.recent.flatMap((e) => (e.summary ? [e.body, e.summary] : [e.body])),
+    })
+    : []
+
+/** The built-in checks, in the order their findings are listed. */
+export const builtinChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
+  ["length", lengthCheck],
+  ["banned-words", bannedWordCheck],
+  ["hangul-share", hangulShareCheck],
+  ["unknown-names", unknownNameCheck],
+  ["dead-characters", deadCharacterCheck],
+  ["recent-repetition", recentRepetitionCheck],
+  ["internal-repetition", internalRepetitionCheck],
+]

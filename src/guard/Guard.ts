@@ -1,0 +1,107 @@
+/**
+ * The guard: a pure, deterministic verdict on a draft.
+ *
+ * Reward formula (documented contract):
+ *
+ *     reward = 0.6 ^ errors × 0.9 ^ warnings        (in [0, 1]; 1 for a clean draft)
+ *
+ * so one error costs 40 %, one warning 10 %, and many findings compound rather
+ * than go negative. `accepted` = no error finding and reward ≥ `acceptThreshold`
+ * (default 0.6, i.e. at most four warnings).
+ *
+ * Evidence offsets refer to the draft in NFC (`text.normalize("NFC")`), which
+ * is the draft itself whenever it is NFC already (the writer and the editor
+ * produce NFC).
+ */
+import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
+import {
+  builtinChecks, defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions,
+  type GuardProject, type RecentEpisode,
+} from "./Checks.ts"
+
+export {
+  defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject,
+  type RecentEpisode,
+} from "./Checks.ts"
+
+export const ERROR_FACTOR = 0.6
+export const WARNING_FACTOR = 0.9
+
+/** A plugin check with a name (used when it throws). A bare function is accepted too. */
+export interface NamedGuardCheck {
+  readonly name: string
+  readonly check: GuardCheck
+}
+
+export interface GuardInput {
+  readonly text: string
+  readonly project: GuardProject
+  readonly bible: GuardBible
+  /** Recent episodes of the project, newest last; give their summaries so a recap is not taken for a copy. */
+  readonly recent: ReadonlyArray<RecentEpisode>
+  readonly extraBannedWords?: ReadonlyArray<string>
+  readonly extraChecks?: ReadonlyArray<GuardCheck | NamedGuardCheck>
+  readonly options?: Partial<GuardOptions>
+}
+
+/** `0.6^errors × 0.9^warnings`. */
+export const rewardOf = (findings: ReadonlyArray<Pick<GuardFinding, "severity">>): number => {
+  let r = 1
+  for (const f of findings) r *= f.severity === "error" ? ERROR_FACTOR : WARNING_FACTOR
+  return r
+}
+
+export const guardContext = (input: GuardInput): GuardContext => {
+  const seen = new Set<string>()
+  const bannedWords: Array<string> = []
+  for (const w of [...input.project.bannedWords, ...(input.extraBannedWords ?? [])]) {
+    const t = w.normalize("NFC").trim()
+    const key = t.toLocaleLowerCase()
+    if (t.length === 0 || seen.has(key)) continue
+    seen.add(key)
+    bannedWords.push(t)
+  }
+  return {
+    text: input.text.normalize("NFC"),
+    project: input.project,
+    bible: input.bible,
+    recent: input.recent,
+    bannedWords,
+    options: { ...defaultGuardOptions, ...input.options },
+  }
+}
+
+/** Keeps a plugin's evidence honest: a span that does not match the text is re-cut from the offsets (clamped). */
+const checkedEvidence = (ctx: GuardContext, f: GuardFinding): GuardFinding => {
+  if (f.evidence === undefined) return f
+  const { start, end, text } = f.evidence
+  if (ctx.text.slice(start, end) === text) return f
+  const s = Math.max(0, Math.min(ctx.text.length, Math.floor(start)))
+  const e = Math.max(s, Math.min(ctx.text.length, Math.floor(end)))
+  return { ...f, evidence: { start: s, end: e, text: ctx.text.slice(s, e) } }
+}
+
+/** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */
+export const guardDraft = (input: GuardInput): GuardVerdict => {
+  const ctx = guardContext(input)
+  const findings: Array<GuardFinding> = []
+  for (const [, check] of builtinChecks) findings.push(...check(ctx))
+  ;(input.extraChecks ?? []).forEach((extra, i) => {
+    const name = typeof extra === "function" ? `extra-check-${i + 1}` : extra.name
+    const check = typeof extra === "function" ? extra : extra.check
+    try {
+      for (const f of check(ctx)) findings.push(checkedEvidence(ctx, f))
+    } catch (e) {
+      findings.push({
+        code: "check.crashed",
+        category: "style",
+        severity: "warning",
+        message: `check ${name} threw: ${e instanceof Error ? e.message : String(e)}`,
+      })
+    }
+  })
+  const reward = rewardOf(findings)
+  const threshold = ctx.options.acceptThreshold
+  const accepted = !findings.some((f) => f.severity === "error") && reward >= threshold
+  return { accepted, reward, findings }
+}

@@ -1,0 +1,437 @@
+/**
+ * Name checks on Korean prose:
+ * - `name.unknown`: a person named in the draft who is not in the Bible;
+ * - `character.dead-acts`: a dead character acting or speaking (outside memory).
+ *
+ * Both work on narration only (quoted dialogue and thoughts are masked), find
+ * the subject of each speech/gesture/action verb as the nearest preceding word
+ * carrying a subject particle (이/가/은/는/께서/도), and then ask who it is.
+ *
+ * An unknown candidate is reported when its evidence scores at least 2:
+ * subject of a speech verb 2, before 씨/님 or a title 2, subject of a gesture 1,
+ * vocative inside dialogue (`민규야,`) 1, and 1 more when the same word appears
+ * again with a particle that only nouns take (이/가/의/를/에게/와 …).
+ */
+import type { Character } from "../domain/Bible.ts"
+import type { GuardFinding } from "../domain/Episode.ts"
+import { batchimIndex, hasBatchim, isAllHangulSyllables } from "../text/Hangul.ts"
+import { isParticleSuffix, stripHypocoristic } from "../text/Particles.ts"
+import { splitParagraphs, splitSentences, type Span } from "../text/Sentences.ts"
+import {
+  ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DEATH_CONTEXT, DOUBLE_SURNAMES, GESTURE_VERB, LEXICAL_HONORIFICS, MEMORY_CONTEXT, NOT_NAMES, ROLE_SUFFIXES,
+  SPEECH_VERB, SURNAMES, TITLES,
+} from "./Lexicon.ts"
+
+export interface NamedThing {
+  readonly name: string
+  readonly aliases?: ReadonlyArray<string>
+}
+
+/** Replaces quoted passages (“…”, ‘…’, "…", 「…」), quotes included, by spaces: offsets stay valid. */
+export const maskQuotes = (text: string): string => {
+  const out = text.split("")
+  let depth = 0
+  let straight = false
+  let lineStart = 0
+  const openAt: Array<number> = []
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === "\n") {
+      depth = 0
+      straight = false
+      openAt.length = 0
+      lineStart = i + 1
+      continue
+    }
+    if (ch === "“" || ch === "‘" || ch === "「" || ch === "『") {
+      depth++
+      openAt.push(i)
+      out[i] = " "
+      continue
+    }
+    if ((ch === "”" || ch === "’" || ch === "」" || ch === "』") && depth > 0) {
+      depth--
+      openAt.pop()
+      out[i] = " "
+      continue
+    }
+    if (ch === "\"") {
+      straight = !straight
+      out[i] = " "
+      continue
+    }
+    if (depth > 0 || straight) out[i] = " "
+  }
+  void lineStart
+  return out.join("")
+}
+
+/** The quoted passages of `text` (content without the quote marks), with offsets. */
+export const quotedSpans = (text: string): Array<Span> => {
+  const out: Array<Span> = []
+  const re = /“([^”\n]*)”|"([^"\n]*)"|‘([^’\n]*)’|「([^」\n]*)」/g
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const inner = m[1] ?? m[2] ?? m[3] ?? m[4] ?? ""
+    out.push({ start: m.index + 1, end: m.index + 1 + inner.length, text: inner })
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
+// Known names
+
+/** Every form that names a Bible entity: full names, aliases, their words, given names. */
+export const knownNameForms = (things: ReadonlyArray<NamedThing>): Set<string> => {
+  const out = new Set<string>()
+  const add = (s: string) => {
+    const t = s.normalize("NFC").trim()
+    if (t.length === 0) return
+    out.add(t)
+    out.add(t.replace(/\s+/g, ""))
+    for (const w of t.split(/\s+/)) {
+      if (w.length >= 2) out.add(w)
+      const bare = w.replace(/의$/, "")
+      if (bare.length >= 2) out.add(bare)
+    }
+    for (const g of givenNames(t)) out.add(g)
+  }
+  for (const t of things) {
+    add(t.name)
+    for (const a of t.aliases ?? []) add(a)
+  }
+  return out
+}
+
+/** `서윤하` → `윤하`; `남궁민서` → `민서`; other names → none. */
+export const givenNames = (name: string): Array<string> => {
+  if (!isAllHangulSyllables(name)) return []
+  if (name.length === 4 && DOUBLE_SURNAMES.has(name.slice(0, 2))) return [name.slice(2)]
+  if (name.length === 3 && SURNAMES.has(name[0])) return [name.slice(1)]
+  return []
+}
+
+/** Whether `word` (a bare candidate) is a known form, or a known form plus particles. */
+const isKnown = (word: string, known: ReadonlySet<string>): boolean => {
+  if (known.has(word)) return true
+  for (let k = word.length - 1; k >= 2; k--) {
+    const head = word.slice(0, k)
+    if (known.has(head) && isParticleSuffix(word.slice(k), head[head.length - 1])) return true
+  }
+  return false
+}
+
+/** Whether a bare word is surely not a person's name. */
+export const isNotName = (word: string): boolean => {
+  if (!isAllHangulSyllables(word)) return true
+  if (word.length < 2 || word.length > 6) return true
+  if (NOT_NAMES.has(word) || ABSTRACT_NOUNS.has(word)) return true
+  const hyp = stripHypocoristic(word, 2)
+  if (NOT_NAMES.has(hyp)) return true
+  if (ABSTRACT_SUFFIXES.some((suf) => word.endsWith(suf))) return true
+  // a pronoun or demonstrative in front: 그남자, 이사람 …
+  for (const p of ["그", "이", "저"]) if (word.startsWith(p) && NOT_NAMES.has(word.slice(1)) && word.length > 2) return true
+  // role endings: 기사단장, 경비대, 사냥꾼, 마을사람들 …
+  const nameLike3 = word.length === 3 && SURNAMES.has(word[0])
+  for (const suf of ROLE_SUFFIXES) {
+    if (!word.endsWith(suf) || word.length - suf.length < 1) continue
+    if (word.length < 3 && !["들", "님", "씨"].includes(suf)) continue
+    if (nameLike3 && ["원", "부", "인", "자", "수", "공"].includes(suf)) continue
+    return true
+  }
+  // a known role noun at the end of a compound: 여관주인, 젊은병사 …
+  for (let k = 1; k < word.length - 1; k++) if (NOT_NAMES.has(word.slice(k)) && word.length - k >= 2) return true
+  return false
+}
+
+// ---------------------------------------------------------------------------
+// Subjects of verbs
+
+interface Word {
+  readonly start: number
+  readonly end: number
+  readonly text: string
+}
+
+const WORD = /[^\s.,?!…·:;“”‘’"'()[\]「」『』—–\-~]+/g
+
+const wordsOf = (masked: string, from: number, to: number): Array<Word> => {
+  const out: Array<Word> = []
+  const slice = masked.slice(from, to)
+  WORD.lastIndex = 0
+  for (let m = WORD.exec(slice); m !== null; m = WORD.exec(slice)) {
+    out.push({ start: from + m.index, end: from + m.index + m[0].length, text: m[0] })
+  }
+  return out
+}
+
+/** Words after which an 은/는 word is an adnominal modifier, not a subject (`떨리는 목소리로`). */
+const MODIFIED = /^(?:목소리|얼굴|눈빛|표정|눈|손|말투|투|몸짓|동안|사이|순간|듯|채|척|모습|걸음|눈길|시선|뒷모습|것|때|곳|중)/
+
+export interface Subject {
+  /** The bare noun (particles stripped). */
+  readonly noun: string
+  readonly start: number
+  readonly end: number
+}
+
+const SUBJECT_MARKERS = ["께서는", "께서도", "께서", "은", "는", "이", "가", "도"]
+/** Stems of adverbs in -이 (나직이, 가까이 …). */
+const ADVERB_STEMS = new Set(["나직", "나지막", "깊", "높", "같", "많", "멀찍", "느긋", "반듯", "꼿꼿", "또렷", "가까", "깨끗", "틈틈", "곳곳", "겹겹", "샅샅", "일일", "번번", "낱낱", "길", "널찍", "비스듬", "헛되", "부질없", "새삼스레", "수많", "적"])
+
+const PRONOUNS = ["그", "나", "너", "저", "난", "넌", "내", "네", "제"]
+
+/**
+ * The subject of the verb at `verbAt`: the nearest preceding word (at most 12
+ * back, same sentence) with a subject particle. One-syllable stems other than
+ * pronouns (작은, 높이) and adnominals before a modified noun (떨리는 목소리로)
+ * are skipped. The noun keeps a hypocoristic 이 (`도윤이는` → `도윤이`).
+ */
+const subjectBefore = (
+  words: ReadonlyArray<Word>,
+  verbAt: number,
+  known: (noun: string) => boolean = () => true,
+): Subject | undefined => {
+  let idx = -1
+  for (let i = 0; i < words.length; i++) if (words[i].end <= verbAt) idx = i
+  let nearest: Subject | undefined
+  for (let i = idx, seen = 0; i >= 0 && seen < 12; i--, seen++) {
+    const found = subjectWord(words, i, verbAt)
+    if (found === undefined) continue
+    if (found.noun.length === 1 || known(found.noun)) return found
+    // an unknown word nearest the verb may be a modifier (흔들리는 불빛): a known name further back wins
+    if (nearest === undefined) nearest = found
+  }
+  return nearest
+}
+
+/** Word `i` as a subject (noun + subject particle), or undefined. */
+const subjectWord = (words: ReadonlyArray<Word>, i: number, verbAt: number): Subject | undefined => {
+  const w = words[i]
+  const next = words[i + 1]
+  for (const p of SUBJECT_MARKERS) {
+    if (!w.text.endsWith(p) || w.text.length - p.length < 1) continue
+    const noun = w.text.slice(0, w.text.length - p.length)
+    if (!isAllHangulSyllables(noun)) return undefined
+    if ((p === "은" || p === "는") && next !== undefined && next.start < verbAt && MODIFIED.test(next.text)) return undefined
+    if (noun.length === 1) return PRONOUNS.includes(noun) ? { noun, start: w.start, end: w.start + 1 } : undefined
+    // 뜸을 들이다가 (connective -다가), 나직이 / 힘없이 (adverbs in -이): not subjects
+    if (p === "가" && noun.length >= 3 && noun.endsWith("다")) return undefined
+    // 다가가, 걸어가, 따라가: 가다 after a connective, not a subject
+    if (p === "가" && (noun === "다가" || /[어러려와]$/.test(noun))) return undefined
+    if (p === "이" && (noun.endsWith("없") || ADVERB_STEMS.has(noun))) return undefined
+    return { noun, start: w.start, end: w.start + noun.length }
+  }
+  return undefined
+}
+
+interface VerbHit {
+  readonly kind: "speech" | "gesture" | "action"
+  readonly at: number
+  readonly end: number
+}
+
+const verbHits = (masked: string, s: Span): Array<VerbHit> => {
+  const seg = masked.slice(s.start, s.end)
+  const out: Array<VerbHit> = []
+  const scan = (re: RegExp, kind: VerbHit["kind"]) => {
+    re.lastIndex = 0
+    for (let m = re.exec(seg); m !== null; m = re.exec(seg)) out.push({ kind, at: s.start + m.index, end: s.start + m.index + m[0].length })
+  }
+  scan(SPEECH_VERB, "speech")
+  scan(GESTURE_VERB, "gesture")
+  scan(ACTION_VERB, "action")
+  return out.sort((a, b) => a.at - b.at)
+}
+
+// ---------------------------------------------------------------------------
+// Unknown names
+
+interface Candidate {
+  score: number
+  first: { start: number; end: number }
+  reasons: Set<string>
+}
+
+const NOUN_ONLY_PARTICLES = /^(?:이가|이의|이를|이에게|이한테|이랑|이와|가|의|를|에게|한테|께서|와|과|씨|님)(?![가-힣])/
+
+export interface NameCheckInput {
+  /** NFC text. */
+  readonly text: string
+  readonly characters: ReadonlyArray<Character>
+  /** Places, factions, items: named things that are not unknown people either. */
+  readonly others: ReadonlyArray<NamedThing>
+  /** Recent episodes (and their summaries): a sentence retelling one is a recap, where the dead may still act. */
+  readonly recaps?: ReadonlyArray<string>
+}
+
+/** `name.unknown` findings: one per unknown name, its evidence the first name-like occurrence. */
+export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> => {
+  const { text } = input
+  const known = knownNameForms([...input.characters, ...input.others])
+  const masked = maskQuotes(text)
+  const candidates = new Map<string, Candidate>()
+  const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotName(noun)
+  const add = (raw: string, start: number, end: number, points: number, reason: string) => {
+    const noun = stripHypocoristic(raw, 2)
+    if (isNotName(raw) || isNotName(noun) || isKnown(raw, known) || isKnown(noun, known)) return
+    const span = { start, end: start + noun.length }
+    void end
+    const c = candidates.get(noun) ?? { score: 0, first: span, reasons: new Set<string>() }
+    if (start < c.first.start) c.first = span
+    if (!c.reasons.has(reason)) c.score += points
+    c.reasons.add(reason)
+    candidates.set(noun, c)
+  }
+
+  // subjects of speech verbs and gestures, in narration
+  for (const s of splitSentences(masked)) {
+    const words = wordsOf(masked, s.start, s.end)
+    for (const v of verbHits(masked, s)) {
+      if (v.kind === "action") continue
+      const subj = subjectBefore(words, v.at, isKnownNoun)
+      if (subj === undefined) continue
+      add(subj.noun, subj.start, subj.end, v.kind === "speech" ? 2 : 1, v.kind)
+    }
+  }
+
+  // names before 씨/님 (strong) or another title (weak), in narration and dialogue alike
+  const after = "(?=$|[^가-힣]|이|가|은|는|을|를|의|에게|께서|도|과|와|한테|께|이랑|랑|라|이라|요|이요|만)"
+  const honorRe = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s?(씨|님)${after}`, "g")
+  for (let m = honorRe.exec(text); m !== null; m = honorRe.exec(text)) {
+    const noun = m[1]
+    if (LEXICAL_HONORIFICS.has(noun + m[2]) || NOT_NAMES.has(noun + m[2])) continue
+    if (m[2] === "씨" && /(?:솜|마음|맵|말)$/.test(noun)) continue // 칼솜씨, 마음씨
+    // 반장님, 기장님, 감독님: two-syllable role words take 님 as well
+    if (m[2] === "님" && noun.length === 2 && /[장사관감독표하]$/.test(noun)) continue
+    add(noun, m.index, m.index + noun.length, 2, "honorific")
+  }
+  const titleRe = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s(${TITLES.join("|")})${after}`, "g")
+  for (let m = titleRe.exec(text); m !== null; m = titleRe.exec(text)) {
+    const noun = m[1]
+    // an adnominal before a title (늙은 백작, 새로 온 대리) is no name
+    if (/(?:은|는|던|운|한|된|할|을|를|의|에|로|서)$/.test(noun)) continue
+    add(noun, m.index, m.index + noun.length, 1, "title")
+  }
+
+  // vocatives at the head of a line of dialogue: “민규야,” “서연아!”
+  for (const q of quotedSpans(text)) {
+    const vm = /^\s*([가-힣]{2,5})(아|야)(?=[,!?…~.\s])/.exec(q.text)
+    if (vm === null) continue
+    const noun = vm[1]
+    const last = noun[noun.length - 1]
+    const bi = batchimIndex(last)
+    const consonantFinal = hasBatchim(last)
+    if ((vm[2] === "아") !== consonantFinal) continue // 아 after a consonant, 야 after a vowel
+    if (vm[2] === "아" && [3, 5, 6, 9, 10, 11, 12, 13, 14, 15, 18, 20, 27].includes(bi)) continue // 괜찮아, 좋아, 있어 … (ㄳㄵㄶㄺㄻㄼㄽㄾㄿㅀㅄㅆㅎ)
+    if (last === "이") continue // 정말이야
+    const start = q.start + vm.index + vm[0].indexOf(noun)
+    add(noun, start, start + noun.length, 1, "vocative")
+  }
+
+  // recurrence with noun-only particles
+  for (const [noun, c] of candidates) {
+    if (c.score >= 2) continue
+    const re = new RegExp(`(?<![가-힣])${noun}(?=[가-힣]*)`, "g")
+    let again = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m.index === c.first.start) continue
+      if (NOUN_ONLY_PARTICLES.test(text.slice(m.index + noun.length))) again++
+    }
+    if (again > 0) {
+      c.score += 1
+      c.reasons.add("recurs")
+    }
+  }
+
+  const out: Array<GuardFinding> = []
+  for (const [noun, c] of [...candidates].sort((a, b) => a[1].first.start - b[1].first.start)) {
+    if (c.score < 2) continue
+    out.push({
+      code: "name.unknown",
+      category: "characterization",
+      severity: "error",
+      message: `"${noun}" reads as a character's name (${[...c.reasons].join(", ")}) but is no character or alias in the Bible`,
+      evidence: { start: c.first.start, end: c.first.end, text: text.slice(c.first.start, c.first.end) },
+    })
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
+// Dead characters
+
+/** `character.dead-acts` findings: a dead character as the subject of an action or speech, or their voice heard, outside memory. */
+export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding> => {
+  const { text } = input
+  const dead = input.characters.filter((c) => c.status === "dead")
+  if (dead.length === 0) return []
+  const owner = new Map<string, Character>()
+  for (const c of dead) for (const f of knownNameForms([c])) owner.set(f, c)
+  // a form shared with a living character names nobody in particular
+  for (const c of input.characters) if (c.status !== "dead") for (const f of knownNameForms([c])) owner.delete(f)
+  const whoIs = (noun: string): Character | undefined => {
+    const direct = owner.get(noun)
+    if (direct !== undefined) return direct
+    for (let k = noun.length - 1; k >= 2; k--) {
+      const head = noun.slice(0, k)
+      const c = owner.get(head)
+      if (c !== undefined && isParticleSuffix(noun.slice(k), head[head.length - 1])) return c
+    }
+    return undefined
+  }
+
+  const allKnown = knownNameForms([...input.characters, ...input.others])
+  const masked = maskQuotes(text)
+  const sentences = splitSentences(masked)
+  const out: Array<GuardFinding> = []
+  const flagged = new Set<number>()
+  const paragraphs = splitParagraphs(text)
+  /** A sentence is in memory when its paragraph mentions memory, a dream or a grave. */
+  const inMemory = (i: number): boolean => {
+    const s = sentences[i]
+    const p = paragraphs.find((q) => q.start <= s.start && s.end <= q.end)
+    return MEMORY_CONTEXT.test(p === undefined ? text.slice(s.start, s.end) : p.text)
+  }
+  const report = (c: Character, s: Span, how: string) => {
+    if (flagged.has(s.start)) return
+    flagged.add(s.start)
+    const start = s.start
+    const end = s.end
+    out.push({
+      code: "character.dead-acts",
+      category: "timeline-plot",
+      severity: "error",
+      message: `${c.name} is dead but ${how} outside a memory or dream`,
+      evidence: { start, end, text: text.slice(start, end) },
+    })
+  }
+
+  const squeezeText = (t: string) => t.normalize("NFC").replace(/\s+/g, "")
+  const recaps = (input.recaps ?? []).map(squeezeText)
+  const isRecap = (seg: string): boolean => {
+    const sq = squeezeText(seg)
+    return sq.length >= 8 && recaps.some((r) => r.includes(sq))
+  }
+
+  sentences.forEach((s, i) => {
+    const seg = text.slice(s.start, s.end)
+    if (DEATH_CONTEXT.test(seg) || inMemory(i) || isRecap(seg)) return
+    const words = wordsOf(masked, s.start, s.end)
+    for (const v of verbHits(masked, s)) {
+      const subj = subjectBefore(words, v.at, (noun) => isKnown(noun, allKnown) || isNotName(noun))
+      if (subj === undefined) continue
+      const c = whoIs(subj.noun)
+      if (c !== undefined) report(c, s, v.kind === "speech" ? "speaks" : "acts")
+    }
+    // “…” 지훈의 목소리가 들렸다 — a voice in the room is the character speaking
+    for (const w of words) {
+      const m = /^(.+)의$/.exec(w.text)
+      if (m === null) continue
+      const c = whoIs(m[1])
+      if (c === undefined) continue
+      const after = masked.slice(w.end, s.end)
+      if (/^\s*(?:목소리|음성|외침|웃음소리|발소리)/.test(after)) report(c, s, "is heard")
+    }
+  })
+  return out
+}

@@ -1,0 +1,84 @@
+/**
+ * Hangul helpers: syllable and jamo detection, the share of Hangul among the
+ * letters of a text, NFC, and final-consonant (batchim) tests used when
+ * choosing particles. Pure functions, no I/O.
+ */
+
+const SYLLABLE_FIRST = 0xac00
+const SYLLABLE_LAST = 0xd7a3
+
+/** `text` in Unicode NFC (composed syllables), the form every counter in the factory uses. */
+export const nfc = (text: string): string => text.normalize("NFC")
+
+/** A precomposed Hangul syllable (가–힣). */
+export const isHangulSyllable = (ch: string): boolean => {
+  const c = ch.codePointAt(0)
+  return c !== undefined && c >= SYLLABLE_FIRST && c <= SYLLABLE_LAST
+}
+
+/** A Hangul jamo: conjoining (U+1100–11FF, A960–A97F, D7B0–D7FF) or compatibility (U+3130–318F). */
+export const isHangulJamo = (ch: string): boolean => {
+  const c = ch.codePointAt(0)
+  if (c === undefined) return false
+  return (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f) || (c >= 0xa960 && c <= 0xa97f) ||
+    (c >= 0xd7b0 && c <= 0xd7ff)
+}
+
+/** A Hangul syllable or jamo. */
+export const isHangul = (ch: string): boolean => isHangulSyllable(ch) || isHangulJamo(ch)
+
+const LETTER = /^\p{L}$/u
+
+/** Any Unicode letter (Hangul, Latin, Han, Kana …); not digits, punctuation or spaces. */
+export const isLetter = (ch: string): boolean => LETTER.test(ch)
+
+export interface HangulStats {
+  readonly letters: number
+  readonly hangul: number
+  /** hangul / letters; 1 when the text has no letters at all. */
+  readonly share: number
+}
+
+/** Counts letters and Hangul letters (by code point, after NFC). */
+export const hangulStats = (text: string): HangulStats => {
+  let letters = 0
+  let hangul = 0
+  for (const ch of nfc(text)) {
+    if (isHangul(ch)) {
+      letters++
+      hangul++
+    } else if (isLetter(ch)) letters++
+  }
+  return { letters, hangul, share: letters === 0 ? 1 : hangul / letters }
+}
+
+/** Share of Hangul among the letters of `text` (1 when it has no letters). */
+export const hangulShare = (text: string): number => hangulStats(text).share
+
+/** Whether a Hangul syllable ends with a final consonant (받침). False for anything else. */
+export const hasBatchim = (syllable: string): boolean => {
+  const c = syllable.codePointAt(0)
+  if (c === undefined || c < SYLLABLE_FIRST || c > SYLLABLE_LAST) return false
+  return (c - SYLLABLE_FIRST) % 28 !== 0
+}
+
+/** The final consonant index (0 = none, 1..27 as in Unicode) of a Hangul syllable, or -1 for anything else. */
+export const batchimIndex = (syllable: string): number => {
+  const c = syllable.codePointAt(0)
+  if (c === undefined || c < SYLLABLE_FIRST || c > SYLLABLE_LAST) return -1
+  return (c - SYLLABLE_FIRST) % 28
+}
+
+/** Whether every character of `word` is a Hangul syllable (and it is not empty). */
+export const isAllHangulSyllables = (word: string): boolean => {
+  if (word.length === 0) return false
+  for (const ch of word) if (!isHangulSyllable(ch)) return false
+  return true
+}
+
+/** Number of user-perceived characters, counting by code point. */
+export const codePointLength = (text: string): number => {
+  let n = 0
+  for (const _ of text) n++
+  return n
+}

@@ -1,0 +1,101 @@
+/**
+ * A deterministic extractive summary of an episode: 2–4 narration sentences,
+ * at most 300 characters, in story order. It becomes the "previous episode"
+ * summary in the next episode's brief.
+ *
+ * Scoring (highest first, ties by position): the mean corpus frequency of a
+ * sentence's content words (particles stripped), + 1 per cast name it names,
+ * + 0.5 for the first and the last narration sentence (set-up and cliff-hanger),
+ * − 1 under 20 characters and − 2 under 12 (speech tags tell little);
+ * sentences of dialogue, thoughts and headings are not candidates unless
+ * nothing else is left.
+ */
+import { nfc } from "./Hangul.ts"
+import { stripParticle } from "./Particles.ts"
+import { splitSentences, type Span } from "./Sentences.ts"
+
+export interface SummaryOptions {
+  /** Character names (and aliases) worth mentioning. */
+  readonly names?: ReadonlyArray<string>
+  /** Default 300. */
+  readonly maxChars?: number
+  /** Default 4. */
+  readonly maxSentences?: number
+  /** Default 2 (fewer only when the text has fewer sentences). */
+  readonly minSentences?: number
+}
+
+const STOP = new Set(["그", "그녀", "그는", "그가", "그리고", "하지만", "그러나", "그때", "이", "저", "것", "수", "듯", "더", "한", "또", "다시", "이미", "아직"])
+
+const words = (sentence: string): Array<string> =>
+  sentence
+    .split(/\s+/)
+    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ""))
+    .filter((w) => w.length > 0)
+    .map((w) => stripParticle(w, 2))
+    .filter((w) => w.length >= 2 && !STOP.has(w))
+
+const isDialogue = (s: string): boolean => /^[“‘"'「『]/.test(s)
+
+const ellipsize = (s: string, max: number): string => {
+  const chars = [...s]
+  return chars.length <= max ? s : chars.slice(0, Math.max(1, max - 1)).join("") + "…"
+}
+
+/** The extractive summary of an episode's markdown. Empty for a text without sentences. */
+export const summarizeEpisode = (markdown: string, options: SummaryOptions = {}): string => {
+  const maxChars = options.maxChars ?? 300
+  const maxSentences = options.maxSentences ?? 4
+  const minSentences = options.minSentences ?? 2
+  const text = nfc(markdown)
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line))
+    .join("\n")
+  const all: Array<Span> = splitSentences(text)
+  if (all.length === 0) return ""
+  const narration = all.filter((s) => !isDialogue(s.text))
+  const pool = narration.length >= Math.min(minSentences, all.length) ? narration : all
+
+  const freq = new Map<string, number>()
+  for (const s of all) for (const w of new Set(words(s.text))) freq.set(w, (freq.get(w) ?? 0) + 1)
+  const names = (options.names ?? []).filter((n) => n.length > 0)
+
+  const scored = pool.map((s, index) => {
+    const ws = [...new Set(words(s.text))]
+    const base = ws.length === 0 ? 0 : ws.reduce((acc, w) => acc + (freq.get(w) ?? 0), 0) / ws.length
+    const nameBonus = names.filter((n) => s.text.includes(n)).length
+    const edge = index === 0 || index === pool.length - 1 ? 0.5 : 0
+    // short lines (speech tags such as `윤하가 말했다.`) carry little of the story
+    const len = [...s.text].length
+    const tooShort = len < 12 ? -2 : len < 20 ? -1 : 0
+    return { s, index, score: base + nameBonus + edge + tooShort }
+  })
+
+  const ranked = [...scored].sort((a, b) => b.score - a.score || a.index - b.index)
+  const chosen: Array<(typeof scored)[number]> = []
+  let used = 0
+  for (const c of ranked) {
+    if (chosen.length >= maxSentences) break
+    const len = [...c.s.text].length + (chosen.length > 0 ? 1 : 0)
+    if (used + len > maxChars) continue
+    chosen.push(c)
+    used += len
+  }
+  // guarantee the minimum with the shortest remaining sentences, shortened if need be
+  if (chosen.length < Math.min(minSentences, pool.length)) {
+    const rest = scored.filter((c) => !chosen.includes(c)).sort((a, b) => a.s.text.length - b.s.text.length || a.index - b.index)
+    for (const c of rest) {
+      if (chosen.length >= Math.min(minSentences, pool.length)) break
+      chosen.push(c)
+    }
+  }
+  chosen.sort((a, b) => a.index - b.index)
+  const parts = chosen.map((c) => c.s.text.replace(/\s+/g, " "))
+  let summary = parts.join(" ")
+  if ([...summary].length > maxChars) {
+    // shorten every sentence evenly so that all of them still fit
+    const budget = Math.floor((maxChars - (parts.length - 1)) / parts.length)
+    summary = parts.map((p) => ellipsize(p, budget)).join(" ")
+  }
+  return summary
+}

@@ -1,0 +1,147 @@
+import { Clock, Context, Data, Effect, Layer } from "effect"
+import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type Stage, type TokenUsage } from "../llm/LanguageModel.ts"
+import { costOf, makePriceTable, type PriceTable } from "./Price.ts"
+
+/** The ledger's store failed (SQLite I/O …). */
+export class LedgerError extends Data.TaggedError("LedgerError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** One LLM call as booked: usage, cost and what it was for. */
+export interface LlmCallRecord {
+  /** Epoch ms (Effect Clock) when the call returned. */
+  readonly at: number
+  readonly project: string | null
+  readonly episode: number | null
+  readonly stage: Stage
+  readonly provider: string
+  readonly model: string
+  readonly usage: TokenUsage
+  readonly costUsd: number
+  /** False when the model is in no price table (booked at 0; the report counts them). */
+  readonly priced: boolean
+}
+
+/**
+ * One settlement row of a sales export. Amounts are in minor units of 1/100 (cents, or 1/100 won),
+ * per currency: KRW and USD are never summed together.
+ */
+export interface Sale {
+  /** Unique per row (content + occurrence): importing the same file twice adds nothing. */
+  readonly fingerprint: string
+  /** `YYYY-MM-DD`. */
+  readonly date: string
+  readonly platform: string
+  readonly project: string
+  readonly episode: number | null
+  readonly currency: string
+  readonly grossMinor: number
+  readonly feesMinor: number
+  readonly netMinor: number
+}
+
+export interface DailyCost {
+  readonly date: string
+  readonly costUsd: number
+  readonly calls: number
+  readonly unpricedCalls: number
+  readonly promptTokens: number
+  readonly cachedTokens: number
+  readonly completionTokens: number
+}
+
+export interface DailySales {
+  readonly date: string
+  readonly currency: string
+  readonly grossMinor: number
+  readonly feesMinor: number
+  readonly netMinor: number
+  readonly rows: number
+}
+
+/** Inclusive `YYYY-MM-DD` bounds; absent means open. */
+export interface DateRange {
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+export interface LedgerShape {
+  readonly book: (record: LlmCallRecord) => Effect.Effect<void, LedgerError>
+  /** USD spent on calls with `fromMs <= at < toMs`. */
+  readonly spentUsd: (fromMs: number, toMs: number) => Effect.Effect<number, LedgerError>
+  /** Per UTC day, days with calls only, oldest first. */
+  readonly dailyCosts: (range?: DateRange) => Effect.Effect<ReadonlyArray<DailyCost>, LedgerError>
+  /** All rows or none (one transaction); rows whose fingerprint is already stored are skipped. */
+  readonly importSales: (
+    sales: ReadonlyArray<Sale>,
+    source: string,
+  ) => Effect.Effect<{ readonly inserted: number; readonly duplicates: number }, LedgerError>
+  /** Per day and currency, oldest first. */
+  readonly dailySales: (range?: DateRange) => Effect.Effect<ReadonlyArray<DailySales>, LedgerError>
+}
+
+export class Ledger extends Context.Service<Ledger, LedgerShape>()("novel-factory/finance/Ledger") {}
+
+/**
+ * What an LLM call is for, when the request carries no brief (guard, editor): set it around a
+ * stage with `withCallContext({ project, episode })`.
+ */
+export interface CallContext {
+  readonly project: string | null
+  readonly episode: number | null
+}
+
+export const LlmCallContext = Context.Reference<CallContext>("novel-factory/finance/LlmCallContext", {
+  defaultValue: () => ({ project: null, episode: null }),
+})
+
+export const withCallContext = (context: CallContext) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.provideService(effect, LlmCallContext, context)
+
+export const DAY_MS = 86_400_000
+
+/** Start of the UTC day of `ms`. */
+export const utcDayStart = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS
+export const utcDate = (ms: number): string => new Date(utcDayStart(ms)).toISOString().slice(0, 10)
+
+/**
+ * Books every call of `model` in the ledger, at the price of the model the provider reports
+ * (the offline writer's provider "offline" books at 0). A booking failure is logged, never
+ * turned into a failed completion: the tokens were spent and the text is good.
+ */
+export const withLedger = (model: LanguageModelShape, ledger: LedgerShape, prices: PriceTable = makePriceTable()): LanguageModelShape => ({
+  name: model.name,
+  complete: (request: CompletionRequest) =>
+    model.complete(request).pipe(
+      Effect.tap((completion: Completion) =>
+        Effect.gen(function* () {
+          const context = yield* LlmCallContext
+          const at = yield* Clock.currentTimeMillis
+          const { price, known } = prices.lookup(completion.model, completion.provider)
+          yield* ledger.book({
+            at,
+            project: request.brief?.project ?? context.project,
+            episode: request.brief?.episode ?? context.episode,
+            stage: request.stage,
+            provider: completion.provider,
+            model: completion.model,
+            usage: completion.usage,
+            costUsd: costOf(completion.usage, price),
+            priced: known,
+          })
+        }).pipe(Effect.catch((error) => Effect.logError(`ledger: could not book an LLM call: ${error.message}`)))
+      ),
+    ),
+})
+
+/** Wraps the `LanguageModel` below it so that every call is booked. */
+export const withLedgerLayer = (prices?: PriceTable): Layer.Layer<LanguageModel, never, LanguageModel | Ledger> =>
+  Layer.effect(
+    LanguageModel,
+    Effect.gen(function* () {
+      const inner = yield* LanguageModel
+      const ledger = yield* Ledger
+      return LanguageModel.of(withLedger(inner, ledger, prices))
+    }),
+  )

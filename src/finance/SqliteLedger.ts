@@ -1,0 +1,146 @@
+import { Clock, Effect, Layer } from "effect"
+import { Database, type Migration, type SqliteError } from "../sqlite/Database.ts"
+import { DAY_MS, type DailyCost, type DailySales, type DateRange, Ledger, LedgerError, type LedgerShape } from "./Ledger.ts"
+
+/**
+ * The ledger on the factory's shared SQLite database. It owns its tables (component "finance"
+ * in `schema_version`); no other adapter touches them.
+ */
+export const financeMigrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    description: "llm_calls and sales",
+    up: `
+      CREATE TABLE IF NOT EXISTS finance_llm_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        project TEXT,
+        episode INTEGER,
+        stage TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        priced INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS finance_llm_calls_at ON finance_llm_calls (at);
+      CREATE INDEX IF NOT EXISTS finance_llm_calls_project ON finance_llm_calls (project, episode);
+      CREATE TABLE IF NOT EXISTS finance_sales (
+        fingerprint TEXT PRIMARY KEY,
+        date TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        project TEXT NOT NULL,
+        episode INTEGER,
+        currency TEXT NOT NULL,
+        gross_minor INTEGER NOT NULL,
+        fees_minor INTEGER NOT NULL,
+        net_minor INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        imported_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS finance_sales_date ON finance_sales (date);
+    `,
+  },
+]
+
+const wrap = (what: string) => (error: SqliteError) => new LedgerError({ message: `ledger ${what}: ${error.message}`, cause: error })
+
+const rangeMs = (range: DateRange | undefined): [number, number] => [
+  range?.from ? Date.parse(`${range.from}T00:00:00Z`) : Number.MIN_SAFE_INTEGER,
+  range?.to ? Date.parse(`${range.to}T00:00:00Z`) + DAY_MS : Number.MAX_SAFE_INTEGER,
+]
+
+export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database> = Effect.gen(function* () {
+  const db = yield* Database
+  yield* db.migrate("finance", financeMigrations).pipe(Effect.mapError(wrap("migration")))
+
+  const book: LedgerShape["book"] = (r) =>
+    db.use((c) => {
+      c.run(
+        "INSERT INTO finance_llm_calls (at, project, episode, stage, provider, model, prompt_tokens, cached_tokens, completion_tokens, cost_usd, priced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.at,
+        r.project,
+        r.episode,
+        r.stage,
+        r.provider,
+        r.model,
+        r.usage.promptTokens,
+        r.usage.cachedTokens,
+        r.usage.completionTokens,
+        r.costUsd,
+        r.priced ? 1 : 0,
+      )
+    }).pipe(Effect.mapError(wrap("book")))
+
+  const spentUsd: LedgerShape["spentUsd"] = (fromMs, toMs) =>
+    db.use((c) =>
+      c.get<{ total: number | null }>("SELECT SUM(cost_usd) AS total FROM finance_llm_calls WHERE at >= ? AND at < ?", fromMs, toMs)?.total ?? 0
+    ).pipe(Effect.mapError(wrap("spent")))
+
+  const dailyCosts: LedgerShape["dailyCosts"] = (range) => {
+    const [from, to] = rangeMs(range)
+    return db.use((c) =>
+      c.all<{ date: string; cost: number; calls: number; unpriced: number; p: number; k: number; o: number }>(
+        `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS date, SUM(cost_usd) AS cost, COUNT(*) AS calls,
+                SUM(1 - priced) AS unpriced, SUM(prompt_tokens) AS p, SUM(cached_tokens) AS k, SUM(completion_tokens) AS o
+           FROM finance_llm_calls WHERE at >= ? AND at < ? GROUP BY date ORDER BY date`,
+        from,
+        to,
+      ).map((r): DailyCost => ({
+        date: r.date,
+        costUsd: r.cost,
+        calls: r.calls,
+        unpricedCalls: r.unpriced,
+        promptTokens: r.p,
+        cachedTokens: r.k,
+        completionTokens: r.o,
+      }))
+    ).pipe(Effect.mapError(wrap("daily costs")))
+  }
+
+  const importSales: LedgerShape["importSales"] = (sales, source) =>
+    Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) =>
+        db.transaction((c) => {
+          let inserted = 0
+          for (const s of sales) {
+            inserted += c.run(
+              `INSERT INTO finance_sales (fingerprint, date, platform, project, episode, currency, gross_minor, fees_minor, net_minor, source, imported_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING`,
+              s.fingerprint,
+              s.date,
+              s.platform,
+              s.project,
+              s.episode,
+              s.currency,
+              s.grossMinor,
+              s.feesMinor,
+              s.netMinor,
+              source,
+              now,
+            ).changes
+          }
+          return { inserted, duplicates: sales.length - inserted }
+        })
+      ),
+      Effect.mapError(wrap("import")),
+    )
+
+  const dailySales: LedgerShape["dailySales"] = (range) =>
+    db.use((c) =>
+      c.all<{ date: string; currency: string; g: number; f: number; n: number; rows: number }>(
+        `SELECT date, currency, SUM(gross_minor) AS g, SUM(fees_minor) AS f, SUM(net_minor) AS n, COUNT(*) AS rows
+           FROM finance_sales WHERE date >= ? AND date <= ? GROUP BY date, currency ORDER BY date, currency`,
+        range?.from ?? "0000-00-00",
+        range?.to ?? "9999-99-99",
+      ).map((r): DailySales => ({ date: r.date, currency: r.currency, grossMinor: r.g, feesMinor: r.f, netMinor: r.n, rows: r.rows }))
+    ).pipe(Effect.mapError(wrap("daily sales")))
+
+  return Ledger.of({ book, spentUsd, dailyCosts, importSales, dailySales })
+})
+
+export const SqliteLedger = {
+  layer: Layer.effect(Ledger, makeSqliteLedger) as Layer.Layer<Ledger, LedgerError, Database>,
+}

@@ -1,0 +1,284 @@
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from "openai"
+import { Clock, Effect, Exit, Layer } from "effect"
+import {
+  type ChatMessage,
+  type Completion,
+  type CompletionRequest,
+  LanguageModel,
+  type LanguageModelShape,
+  LlmFatalError,
+  LlmTransientError,
+  type Stage,
+  type TokenUsage,
+} from "./LanguageModel.ts"
+import { defaultRetry, type OpenAiLlmConfig, providerKey, type ResolvedStage, resolveStage, type RetryConfig, STAGES } from "./LlmConfig.ts"
+import { CONTINUE_PROMPT } from "./Prompt.ts"
+import { type CallOutcome, estimatePromptTokens, makeRateLimiter, type RateLimiter } from "./RateLimiter.ts"
+import { parseRetryAfter, retryTransient } from "./Retry.ts"
+
+/**
+ * A `LanguageModel` on any OpenAI-compatible chat-completions endpoint.
+ *
+ * - one client per stage (writer / guard / editor may use different base URLs, models, keys);
+ *   the key is read from the named environment variable and never appears in a message;
+ * - one rate limiter per provider (base URL + key variable), shared by the stages that use it;
+ * - the SDK's own retries are off (`maxRetries: 0`): transient failures are retried here with
+ *   back-off honouring `Retry-After`, through Effect's Clock;
+ * - `finish_reason: "length"` is continued (the partial answer goes back as an assistant message,
+ *   then "continue") up to `maxContinuations`, usage summed over every request.
+ */
+
+export interface OpenAiModelOptions {
+  /** Where the keys are read from (the process environment, or a test's). */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Share limiters with other models of the process (keyed by `providerKey`). */
+  readonly limiters?: Map<string, RateLimiter>
+  /** Scale the limiters' window (benches); default 60 000 ms. */
+  readonly limiterWindowMs?: number
+  /** A custom fetch (tests). */
+  readonly fetch?: typeof fetch
+}
+
+export interface OpenAiLanguageModelShape extends LanguageModelShape {
+  readonly limiters: ReadonlyMap<string, RateLimiter>
+}
+
+const REASONING_MODEL = /^(o\d|gpt-5)/
+
+/** Removes anything that looks like a key from a provider's message. */
+export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***")
+  return out.replace(/\b(sk|key|api)[-_][A-Za-z0-9*_-]{6,}/gi, "$1-***")
+}
+
+export interface ErrorContext {
+  readonly stage: Stage
+  readonly baseUrl: string
+  readonly model: string
+  readonly apiKeyEnv: string
+  readonly now: number
+  readonly secrets: ReadonlyArray<string>
+}
+
+/** Maps whatever the SDK threw to the pipeline's two error kinds, with a cause an operator can act on. */
+export const classifyError = (error: unknown, ctx: ErrorContext): LlmTransientError | LlmFatalError => {
+  const where = `${ctx.stage} → ${ctx.model} at ${ctx.baseUrl}`
+  const detail = (e: unknown) => redact(e instanceof Error ? e.message : String(e), ctx.secrets)
+  if (error instanceof APIConnectionTimeoutError) {
+    return new LlmTransientError({ message: `${where}: request timed out` })
+  }
+  if (error instanceof APIUserAbortError) {
+    return new LlmTransientError({ message: `${where}: request aborted` })
+  }
+  if (error instanceof APIConnectionError) {
+    const cause = (error as { cause?: unknown }).cause
+    const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown; cause?: { code?: unknown } }) : undefined
+    const sysCode = code?.code ?? code?.cause?.code
+    return new LlmTransientError({
+      message: `${where}: connection failed${typeof sysCode === "string" ? ` (${sysCode})` : ""}: ${detail(cause ?? error)}`,
+    })
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    const status = error.status
+    const message = detail(error)
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(error.headers, ctx.now)
+      return new LlmTransientError({
+        message: `${where}: rate limited (429)${retryAfterMs !== undefined ? `, retry after ${Math.ceil(retryAfterMs)} ms` : ""}: ${message}`,
+        status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      })
+    }
+    if (status === 408 || status === 409 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(error.headers, ctx.now)
+      return new LlmTransientError({ message: `${where}: server error ${status}: ${message}`, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
+    }
+    const hint = status === 401
+      ? `authentication failed — check the key in $${ctx.apiKeyEnv}`
+      : status === 403
+      ? `permission denied — the key in $${ctx.apiKeyEnv} may not have access to ${ctx.model}`
+      : status === 404
+      ? `not found — check the model name '${ctx.model}' and the base URL '${ctx.baseUrl}'`
+      : status === 400 || status === 422
+      ? "bad request — the provider refused the request as malformed (prompt too long? unsupported parameter?)"
+      : `request refused (${status})`
+    return new LlmFatalError({ message: `${where}: ${hint}: ${message}`, status })
+  }
+  return new LlmFatalError({ message: `${where}: unexpected failure: ${detail(error)}` })
+}
+
+const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
+  promptTokens: a.promptTokens + b.promptTokens,
+  cachedTokens: a.cachedTokens + b.cachedTokens,
+  completionTokens: a.completionTokens + b.completionTokens,
+})
+
+const ZERO: TokenUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 }
+
+interface OneAnswer {
+  readonly text: string
+  readonly finishReason: "stop" | "length"
+  readonly usage: TokenUsage
+  readonly model: string
+}
+
+interface StageClient {
+  readonly settings: ResolvedStage
+  readonly client: OpenAI
+  readonly limiter: RateLimiter
+  readonly secret: string
+}
+
+/** Builds the model; fails (fatally) when a stage's key variable is not set. */
+export const makeOpenAiLanguageModel = (
+  config: OpenAiLlmConfig,
+  options: OpenAiModelOptions,
+): Effect.Effect<OpenAiLanguageModelShape, LlmFatalError> =>
+  Effect.gen(function* () {
+    const retry: RetryConfig = config.retry ?? defaultRetry
+    const maxContinuations = config.maxContinuations ?? 4
+    const limiters = options.limiters ?? new Map<string, RateLimiter>()
+    const stages = new Map<Stage, StageClient>()
+    for (const stage of STAGES) {
+      const settings = resolveStage(config, stage)
+      const key = options.env[settings.apiKeyEnv]
+      if (key === undefined || key === "") {
+        return yield* new LlmFatalError({
+          message: `llm.${stage}: the environment variable ${settings.apiKeyEnv} (named by apiKeyEnv) is not set`,
+        })
+      }
+      const pk = providerKey(settings)
+      let limiter = limiters.get(pk)
+      if (limiter === undefined) {
+        limiter = yield* makeRateLimiter({
+          requestsPerMinute: settings.limits.requestsPerMinute,
+          tokensPerMinute: settings.limits.tokensPerMinute,
+          windowMs: options.limiterWindowMs,
+          burst: settings.limits.burst,
+          concurrency: {
+            initial: settings.limits.initialConcurrency ?? Math.min(4, settings.limits.maxConcurrency ?? 4),
+            max: settings.limits.maxConcurrency ?? 64,
+          },
+        })
+        limiters.set(pk, limiter)
+      }
+      const client = new OpenAI({
+        apiKey: key,
+        baseURL: settings.baseUrl,
+        maxRetries: 0,
+        // A backstop only: the Effect time-out below fires first and aborts the request.
+        timeout: settings.timeoutMs + 5_000,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      })
+      stages.set(stage, { settings, client, limiter, secret: key })
+    }
+    const secrets = [...stages.values()].map((s) => s.secret)
+
+    const requestOnce = (sc: StageClient, messages: ReadonlyArray<ChatMessage>, maxTokens: number, temperature: number) => {
+      const { settings } = sc
+      const reasoning = REASONING_MODEL.test(settings.model)
+      const body = {
+        model: settings.model,
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        ...(reasoning ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
+      }
+      const call = Effect.gen(function* () {
+        const response = yield* Effect.tryPromise({
+          try: (signal) => sc.client.chat.completions.create(body, { signal, maxRetries: 0 }),
+          catch: (error) => error,
+        }).pipe(
+          Effect.catch((error) =>
+            Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Effect.fail(classifyError(error, { ...settings, now, secrets }))))
+          ),
+          Effect.timeoutOrElse({
+            duration: settings.timeoutMs,
+            orElse: () =>
+              Effect.fail(new LlmTransientError({ message: `${settings.stage} → ${settings.model} at ${settings.baseUrl}: no answer within ${settings.timeoutMs} ms` })),
+          }),
+        )
+        const choice = response.choices?.[0]
+        if (!choice) {
+          return yield* new LlmTransientError({ message: `${settings.stage} → ${settings.model}: the answer holds no choice`, status: 200 })
+        }
+        if (choice.finish_reason === "content_filter") {
+          return yield* new LlmFatalError({ message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`, status: 200 })
+        }
+        const text = choice.message?.content ?? ""
+        const u = response.usage
+        const usage: TokenUsage = u
+          ? {
+            promptTokens: u.prompt_tokens ?? 0,
+            cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+            completionTokens: u.completion_tokens ?? 0,
+          }
+          : // No usage reported: book an estimate rather than nothing.
+            { promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: estimatePromptTokens([{ role: "assistant", content: text }]) }
+        const answer: OneAnswer = {
+          text,
+          finishReason: choice.finish_reason === "length" ? "length" : "stop",
+          usage,
+          model: response.model || settings.model,
+        }
+        return answer
+      })
+      const settle = (exit: Exit.Exit<OneAnswer, LlmTransientError | LlmFatalError>): CallOutcome => {
+        if (Exit.isSuccess(exit)) {
+          return { _tag: "Success", promptTokens: exit.value.usage.promptTokens, completionTokens: exit.value.usage.completionTokens }
+        }
+        const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+        const error = failure && failure._tag === "Fail" ? failure.error : undefined
+        if (error && error._tag === "LlmTransientError" && error.status === 429) return { _tag: "RateLimited", retryAfterMs: error.retryAfterMs }
+        return { _tag: "Failed" }
+      }
+      return retryTransient(
+        sc.limiter.withPermit({ promptEstimate: estimatePromptTokens(messages), maxCompletionTokens: maxTokens }, call, settle),
+        retry,
+        (error, attempt, delay) => Effect.logDebug(`llm retry ${attempt} in ${Math.round(delay)} ms: ${error.message}`),
+      )
+    }
+
+    const complete = (request: CompletionRequest): Effect.Effect<Completion, LlmTransientError | LlmFatalError> =>
+      Effect.gen(function* () {
+        const sc = stages.get(request.stage)!
+        const maxTokens = request.maxTokens ?? sc.settings.maxTokens
+        const temperature = request.temperature ?? sc.settings.temperature
+        let text = ""
+        let usage = ZERO
+        let model = sc.settings.model
+        for (let round = 0; ; round++) {
+          const messages: ReadonlyArray<ChatMessage> = round === 0
+            ? request.messages
+            : [...request.messages, { role: "assistant", content: text }, { role: "user", content: CONTINUE_PROMPT }]
+          const answer = yield* requestOnce(sc, messages, maxTokens, temperature)
+          text += answer.text
+          usage = addUsage(usage, answer.usage)
+          model = answer.model
+          if (answer.finishReason === "stop" || answer.text.length === 0 || round >= maxContinuations) {
+            return { text, finishReason: answer.finishReason, usage, model, provider: providerName(sc.settings.baseUrl) }
+          }
+        }
+      })
+
+    return { name: `openai(${config.model})`, complete, limiters }
+  })
+
+const providerName = (baseUrl: string): string => {
+  try {
+    return new URL(baseUrl).host
+  } catch {
+    return baseUrl
+  }
+}
+
+/** The `LanguageModel` layer of the openai config variant, keys read from `env`. */
+export const openAiLanguageModelLayer = (
+  config: OpenAiLlmConfig,
+  options: OpenAiModelOptions,
+): Layer.Layer<LanguageModel, LlmFatalError> =>
+  Layer.effect(LanguageModel, makeOpenAiLanguageModel(config, options).pipe(Effect.map((m) => LanguageModel.of(m))))

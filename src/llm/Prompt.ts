@@ -1,0 +1,253 @@
+import { Data, Schema } from "effect"
+import type { Character, Relation } from "../domain/Bible.ts"
+import type { WriterBrief } from "../domain/Brief.ts"
+import { type Evidence, FindingCategory, type GuardFinding, type GuardVerdict } from "../domain/Episode.ts"
+import type { ChatMessage } from "./LanguageModel.ts"
+
+/**
+ * Prompts rendered from the structured brief, laid out like a story-bible tool.
+ *
+ * Cache-friendly order: the system message holds what is constant for a project (premise,
+ * tone, style rules, banned words, world rules, output format), so consecutive episodes share
+ * a long prompt prefix that OpenAI-compatible providers bill at the cached-input price. The
+ * user message holds what changes per episode (cast state, summary, beat, findings).
+ */
+
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
+  ko: "Korean (한국어)",
+  en: "English",
+  ja: "Japanese (日本語)",
+  zh: "Chinese (中文)",
+}
+
+export const languageName = (tag: string): string => LANGUAGE_NAMES[tag.split("-")[0]!] ?? tag
+
+const bullets = (items: ReadonlyArray<string>, empty = "(none)"): string =>
+  items.length === 0 ? `- ${empty}` : items.map((i) => `- ${i}`).join("\n")
+
+const castLine = (c: Character): string => {
+  const parts = [`**${c.name}** (id: ${c.id}) — ${c.role}`]
+  if (c.aliases.length > 0) parts.push(`also called: ${c.aliases.join(", ")}`)
+  if (c.traits.length > 0) parts.push(`traits: ${c.traits.join(", ")}`)
+  parts.push(c.status === "dead" ? "status: ☠ DEAD — must not act, speak or appear alive; may only be remembered" : "status: alive")
+  if (c.provisional) parts.push("(introduced in an uncommitted draft)")
+  return parts.join("; ")
+}
+
+const relationLine = (r: Relation, names: ReadonlyMap<string, string>): string =>
+  `${names.get(r.from) ?? r.from} —${r.type}→ ${names.get(r.to) ?? r.to} (since episode ${r.since})`
+
+const findingLine = (f: GuardFinding): string => {
+  const where = f.evidence ? ` — at ${f.evidence.start}–${f.evidence.end}: «${f.evidence.text}»` : ""
+  return `[${f.severity}] ${f.category} (${f.code}): ${f.message}${where}`
+}
+
+/** The system message: constant for a project, so it forms a cacheable prefix. */
+export const renderWriterSystem = (brief: WriterBrief): string =>
+  [
+    `You are the serial writer of the web novel «${brief.projectTitle}» (genre: ${brief.genre}).`,
+    `Write in ${languageName(brief.language)} only.`,
+    "",
+    "## Premise",
+    brief.premise,
+    "",
+    "## Tone",
+    brief.tone,
+    "",
+    "## Style rules",
+    bullets(brief.styleRules),
+    "",
+    "## Banned words (never use them, not even in dialogue)",
+    bullets(brief.bannedWords),
+    "",
+    "## World rules (never break them)",
+    bullets(brief.worldRules),
+    "",
+    "## Output format",
+    "- First line: `# ` followed by the episode title.",
+    "- Then the episode body in Markdown paragraphs; dialogue in quotation marks.",
+    "- No notes, no summaries, no commentary outside the story.",
+  ].join("\n")
+
+/** The user message: this episode's cast, place, beat and fixes. */
+export const renderWriterUser = (brief: WriterBrief): string => {
+  const names = new Map<string, string>()
+  for (const c of brief.cast) names.set(c.id, c.name)
+  for (const p of brief.places) names.set(p.id, p.name)
+  const dead = brief.cast.filter((c) => c.status === "dead")
+  const sections: Array<string> = [
+    `# Episode ${brief.episode}${brief.draft > 1 ? ` — draft ${brief.draft}` : ""}`,
+    "",
+    "## Cast of this episode",
+    bullets(brief.cast.map(castLine)),
+  ]
+  if (dead.length > 0) {
+    sections.push("", `Dead characters (${dead.map((c) => c.name).join(", ")}) cannot take part in any scene.`)
+  }
+  sections.push(
+    "",
+    "## Places",
+    bullets(brief.places.map((p) => `**${p.name}** (id: ${p.id}): ${p.description}`)),
+    "",
+    "## Relations",
+    bullets(brief.relations.map((r) => relationLine(r, names))),
+    "",
+    "## Previously",
+    brief.previousSummary ?? "(this is the first episode)",
+    "",
+    "## This episode's beat",
+    brief.beat,
+  )
+  if (brief.nextBeat !== null) {
+    sections.push(
+      "",
+      "## Next episode (for foreshadowing only — DO NOT reveal or resolve any of it yet)",
+      brief.nextBeat,
+    )
+  }
+  sections.push(
+    "",
+    "## Length",
+    `Between ${brief.lengthBand.min} and ${brief.lengthBand.max} characters including spaces (the title line excluded).`,
+  )
+  if (brief.findingsToFix.length > 0) {
+    sections.push(
+      "",
+      `## Fix these problems of the previous draft (draft ${brief.draft - 1})`,
+      bullets(brief.findingsToFix.map(findingLine)),
+    )
+  }
+  if (brief.promptAdditions.length > 0) {
+    sections.push("", "## Additional instructions", bullets(brief.promptAdditions))
+  }
+  sections.push("", `Write episode ${brief.episode} now.`)
+  return sections.join("\n")
+}
+
+/** The writer's chat: a cacheable system message, then this episode's brief. */
+export const renderWriterPrompt = (brief: WriterBrief): Array<ChatMessage> => [
+  { role: "system", content: renderWriterSystem(brief) },
+  { role: "user", content: renderWriterUser(brief) },
+]
+
+/** The user message that asks for the rest of an answer cut by `finish_reason: "length"`. */
+export const CONTINUE_PROMPT = "Continue exactly where you stopped. Do not repeat anything already written and add no commentary."
+
+// ---------------------------------------------------------------------------------------------
+// LLM judge (optional; the guard's deterministic checks stay authoritative)
+
+export const JUDGE_RUBRIC: ReadonlyArray<{ readonly category: FindingCategory; readonly question: string }> = [
+  { category: "characterization", question: "Do characters act and speak according to their traits? Does a dead character act or speak?" },
+  { category: "factual-detail", question: "Do names, aliases, places and relations match the bible?" },
+  { category: "timeline-plot", question: "Does the draft follow this episode's beat, and does it reveal events of the next beat too early?" },
+  { category: "world-building", question: "Is any world rule broken?" },
+  { category: "style", question: "Are the style rules and tone respected? Is a banned word used?" },
+  { category: "repetition", question: "Are sentences or scenes repeated?" },
+  { category: "language", question: "Is the whole text in the required language, without meta commentary?" },
+]
+
+export const renderJudgePrompt = (brief: WriterBrief, draft: string): Array<ChatMessage> => [
+  {
+    role: "system",
+    content: [
+      "You are a strict continuity editor for a serialized web novel. Judge the draft against the story bible below.",
+      "Answer with ONE JSON object and nothing else:",
+      '{"accepted": boolean, "score": number between 0 and 1, "findings": [{"code": string, "category": one of ' +
+      FindingCategory.literals.map((l) => `"${l}"`).join(", ") +
+      ', "severity": "error" | "warning", "message": string, "quote": exact text copied from the draft}]}',
+      "Every finding must quote the offending passage verbatim (10–80 characters) so a person can find it.",
+      "",
+      "## Rubric",
+      ...JUDGE_RUBRIC.map((r) => `- ${r.category}: ${r.question}`),
+      "",
+      renderWriterSystem(brief),
+    ].join("\n"),
+  },
+  {
+    role: "user",
+    content: [renderWriterUser(brief), "", "---", "## Draft to judge", draft].join("\n"),
+  },
+]
+
+const JudgeFindingJson = Schema.Struct({
+  code: Schema.String,
+  category: FindingCategory,
+  severity: Schema.Literals(["error", "warning"]),
+  message: Schema.String,
+  quote: Schema.optionalKey(Schema.NullOr(Schema.String)),
+})
+
+const JudgeVerdictJson = Schema.Struct({
+  accepted: Schema.Boolean,
+  score: Schema.Number,
+  findings: Schema.Array(JudgeFindingJson),
+})
+
+export class JudgeParseError extends Data.TaggedError("JudgeParseError")<{
+  readonly message: string
+  readonly raw: string
+}> {}
+
+/** The first balanced `{ … }` of a text (the model may wrap its JSON in a code fence or prose). */
+const extractJsonObject = (text: string): string | undefined => {
+  const start = text.indexOf("{")
+  if (start < 0) return undefined
+  let depth = 0
+  let inString = false
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i]
+    if (inString) {
+      if (ch === "\\") i++
+      else if (ch === '"') inString = false
+    } else if (ch === '"') inString = true
+    else if (ch === "{") depth++
+    else if (ch === "}" && --depth === 0) return text.slice(start, i + 1)
+  }
+  return undefined
+}
+
+/** Where a quote sits in the draft: exact match first, then ignoring runs of whitespace. */
+export const locateQuote = (draft: string, quote: string): Evidence | undefined => {
+  const q = quote.trim()
+  if (q.length === 0) return undefined
+  const at = draft.indexOf(q)
+  if (at >= 0) return { start: at, end: at + q.length, text: q }
+  const pattern = q.split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+")
+  const m = new RegExp(pattern).exec(draft)
+  return m ? { start: m.index, end: m.index + m[0].length, text: m[0] } : undefined
+}
+
+/**
+ * Parses the judge's answer into a `GuardVerdict`. A finding whose quote cannot be found in the
+ * draft keeps its message but loses its evidence and is downgraded to a warning: a finding nobody
+ * can check must not reject a draft.
+ */
+export const parseJudgeVerdict = (raw: string, draft: string): GuardVerdict | JudgeParseError => {
+  const json = extractJsonObject(raw)
+  if (json === undefined) return new JudgeParseError({ message: "the judge's answer holds no JSON object", raw })
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch (error) {
+    return new JudgeParseError({ message: `the judge's JSON does not parse: ${(error as Error).message}`, raw })
+  }
+  let decoded: typeof JudgeVerdictJson.Type
+  try {
+    decoded = Schema.decodeUnknownSync(JudgeVerdictJson)(value)
+  } catch (error) {
+    return new JudgeParseError({ message: `the judge's verdict is malformed: ${(error as Error).message}`, raw })
+  }
+  const findings: Array<GuardFinding> = decoded.findings.map((f) => {
+    const evidence = f.quote ? locateQuote(draft, f.quote) : undefined
+    if (evidence) return { code: `judge/${f.code}`, category: f.category, severity: f.severity, message: f.message, evidence }
+    return {
+      code: `judge/${f.code}`,
+      category: f.category,
+      severity: "warning",
+      message: `${f.message} (quoted evidence not found in the draft)`,
+    }
+  })
+  const reward = Math.min(1, Math.max(0, Number.isFinite(decoded.score) ? decoded.score : 0))
+  const accepted = decoded.accepted && !findings.some((f) => f.severity === "error")
+  return { accepted, reward, findings }
+}

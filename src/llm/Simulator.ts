@@ -1,0 +1,490 @@
+import { createHash } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { Socket } from "node:net"
+import { Effect, type Scope } from "effect"
+import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
+
+/**
+ * A loopback OpenAI-compatible server for tests, benches and the chaos runner:
+ * `POST /v1/chat/completions` (non-streaming) and `GET /v1/models`.
+ *
+ * - deterministic Korean answers composed from the last user message and the seed; a
+ *   continuation request (assistant partial + "continue…") gets the rest of the same answer;
+ * - usage figures: prompt, completion and cached tokens (a prompt prefix — whole messages —
+ *   seen before is "cached", in blocks as OpenAI does);
+ * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
+ * - faults: latency, random 500s, hung requests, connection resets, truncated answers
+ *   (`finish_reason: "length"`), either random (seeded) or scripted in order.
+ *
+ * Time here is the real clock (it is a real server on a real socket); all random choices come
+ * from one seeded generator.
+ */
+
+export type FaultKind = "ok" | "500" | "429" | "hang" | "truncate" | "reset" | "400" | "401" | "404"
+
+export type Fault =
+  | FaultKind
+  | { readonly kind: "429"; readonly retryAfterMs?: number; readonly format?: RetryAfterFormat }
+
+export type RetryAfterFormat = "seconds" | "ms" | "date" | "both" | "none"
+
+export interface SimulatorOptions {
+  readonly seed?: number
+  readonly host?: string
+  readonly port?: number
+  /** Required bearer key; undefined accepts any (or none). */
+  readonly apiKey?: string | undefined
+  /** Known models; others get 404 `model_not_found`. Default `["sim-korean"]`. */
+  readonly models?: ReadonlyArray<string>
+  /** Latency before answering, uniform in [min, max] ms. Default 0. */
+  readonly latencyMs?: { readonly min: number; readonly max: number }
+  /** Extra latency per completion token (ms). Default 0. */
+  readonly perTokenLatencyMs?: number
+  readonly requestsPerMinute?: number | undefined
+  readonly tokensPerMinute?: number | undefined
+  /** The window the limits are expressed in (60 000; benches scale it down). */
+  readonly windowMs?: number
+  /** Bucket capacity as a share of one window's limit. Default 1. */
+  readonly burst?: number
+  /** How 429s state their delay. Default "both" (`retry-after` in whole seconds + `retry-after-ms`). */
+  readonly retryAfterFormat?: RetryAfterFormat
+  readonly failureRate?: number
+  readonly hangRate?: number
+  readonly resetRate?: number
+  readonly truncateRate?: number
+  /** Length of a complete answer in tokens, uniform in [min, max] per prompt. Default 200–600. */
+  readonly answerTokens?: { readonly min: number; readonly max: number }
+  /** Cached tokens are reported only from this many prompt tokens on, in blocks of `cacheBlock`. Defaults 1024 / 128 (OpenAI's). */
+  readonly cacheMin?: number
+  readonly cacheBlock?: number
+  /** Faults served in order before any random behaviour. */
+  readonly script?: ReadonlyArray<Fault>
+}
+
+export interface SimEvent {
+  /** Epoch ms when the request arrived. */
+  readonly at: number
+  readonly status: number | "hang" | "reset"
+  /** Tokens charged against the TPM limit (prompt + completion of a served answer). */
+  readonly tokens: number
+}
+
+export interface SimulatorStats {
+  readonly requests: number
+  readonly ok: number
+  readonly rateLimited: number
+  readonly serverErrors: number
+  readonly clientErrors: number
+  readonly hung: number
+  readonly resets: number
+  readonly truncated: number
+  readonly promptTokens: number
+  readonly cachedTokens: number
+  readonly completionTokens: number
+}
+
+export interface Simulator {
+  /** Base URL for the OpenAI SDK, e.g. `http://127.0.0.1:53211/v1`. */
+  readonly url: string
+  readonly port: number
+  readonly stats: () => SimulatorStats
+  readonly events: () => ReadonlyArray<SimEvent>
+  /** Changes options on the fly (limits, fault rates, latency …); buckets are rebuilt when limits change. */
+  readonly configure: (patch: Partial<SimulatorOptions>) => void
+  /** Appends faults to the script. */
+  readonly script: (faults: ReadonlyArray<Fault>) => void
+  /** Clears stats, events, buckets and the prompt cache. */
+  readonly reset: () => void
+  readonly close: () => Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and text
+
+/** The simulator's tokenizer: 4 ASCII characters per token, one token per other character. */
+export const countTokens = (text: string): number => {
+  let ascii = 0
+  let other = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 128) ascii++
+    else if (code < 0xdc00 || code > 0xdfff) other++
+  }
+  return Math.ceil(ascii / 4) + other
+}
+
+interface Msg {
+  readonly role: string
+  readonly content: string
+}
+
+const messageTokens = (m: Msg): number => 4 + countTokens(m.content)
+export const countPromptTokens = (messages: ReadonlyArray<Msg>): number => 3 + messages.reduce((n, m) => n + messageTokens(m), 0)
+
+/** The longest prefix of `text` of at most `budget` tokens. */
+export const takeTokens = (text: string, budget: number): string => {
+  let ascii = 0
+  let other = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    const isAscii = code < 128
+    const tokens = Math.ceil((ascii + (isAscii ? 1 : 0)) / 4) + other + (isAscii ? 0 : 1)
+    if (tokens > budget) return text.slice(0, i)
+    if (isAscii) ascii++
+    else other++
+  }
+  return text
+}
+
+const mulberry32 = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const hash32 = (text: string): number => createHash("sha256").update(text).digest().readUInt32LE(0)
+
+const SUBJECTS = ["그는", "그녀는", "소년은", "기사는", "마법사는", "노인은", "검은 그림자가", "바람이", "하늘이", "성문 앞의 병사가"]
+const ADVERBS = ["조용히", "천천히", "갑자기", "망설임 없이", "다시 한 번", "숨을 죽인 채", "떨리는 손으로", "아무 말 없이"]
+const PREDICATES = [
+  "문을 열었다.",
+  "검을 뽑아 들었다.",
+  "먼 곳을 바라보았다.",
+  "숨을 고르며 걸음을 옮겼다.",
+  "낮은 목소리로 속삭였다.",
+  "오래된 약속을 떠올렸다.",
+  "차가운 공기를 들이마셨다.",
+  "피식 웃었다.",
+  "고개를 끄덕였다.",
+  "발밑의 돌을 걷어찼다.",
+]
+
+/** Hangul words of the message, to weave into the answer. */
+const keywords = (text: string): Array<string> => {
+  const words = text.match(/[가-힣]{2,6}/g) ?? []
+  return [...new Set(words)].slice(0, 40)
+}
+
+/** A deterministic Korean answer of about `tokens` tokens, composed from the prompt. */
+export const composeAnswer = (prompt: string, seed: number, tokens: number): string => {
+  const rnd = mulberry32(seed ^ hash32(prompt))
+  const words = keywords(prompt)
+  const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(rnd() * xs.length)]!
+  const paragraphs: Array<string> = []
+  let sentences: Array<string> = []
+  let total = 0
+  while (total < tokens) {
+    const sentence = words.length > 0 && rnd() < 0.35
+      ? `${pick(SUBJECTS)} '${pick(words)}'${rnd() < 0.5 ? "을" : "를"} ${pick(ADVERBS)} 떠올렸다.`
+      : `${pick(SUBJECTS)} ${pick(ADVERBS)} ${pick(PREDICATES)}`
+    sentences.push(sentence)
+    total += countTokens(sentence) + 1
+    if (sentences.length >= 4 + Math.floor(rnd() * 3)) {
+      paragraphs.push(sentences.join(" "))
+      sentences = []
+    }
+  }
+  if (sentences.length > 0) paragraphs.push(sentences.join(" "))
+  return takeTokens(paragraphs.join("\n\n"), tokens)
+}
+
+const isContinuation = (m: Msg | undefined): boolean => m !== undefined && m.role === "user" && /^\s*continue\b/i.test(m.content)
+
+/** The prompt an answer is composed from, and what of it the conversation already holds. */
+const conversation = (messages: ReadonlyArray<Msg>): { prompt: string; already: string } => {
+  let i = messages.length - 1
+  const parts: Array<string> = []
+  while (i >= 1 && isContinuation(messages[i]) && messages[i - 1]!.role === "assistant") {
+    parts.unshift(messages[i - 1]!.content)
+    i -= 2
+  }
+  let j = i
+  while (j >= 0 && messages[j]!.role !== "user") j--
+  return { prompt: j >= 0 ? messages[j]!.content : "", already: parts.join("") }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+const httpDate = (ms: number): string => new Date(ms).toUTCString()
+
+export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulator> => {
+  let options: SimulatorOptions = { ...initial }
+  const script: Array<Fault> = [...(initial.script ?? [])]
+  let rnd = mulberry32(options.seed ?? 1)
+  let requestBucket: TokenBucket | null = null
+  let tokenBucket: TokenBucket | null = null
+  const buildBuckets = () => {
+    const now = Date.now()
+    const windowMs = options.windowMs ?? 60_000
+    const burst = options.burst ?? 1
+    requestBucket = options.requestsPerMinute ? makeBucket(options.requestsPerMinute, windowMs, burst, now) : null
+    tokenBucket = options.tokensPerMinute ? makeBucket(options.tokensPerMinute, windowMs, burst, now) : null
+  }
+  buildBuckets()
+  const seen = new Set<string>()
+  let events: Array<SimEvent> = []
+  const zero = (): { -readonly [K in keyof SimulatorStats]: number } => ({
+    requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, hung: 0, resets: 0, truncated: 0,
+    promptTokens: 0, cachedTokens: 0, completionTokens: 0,
+  })
+  let stats = zero()
+  let counter = 0
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body)
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers })
+    res.end(text)
+  }
+  const apiError = (res: ServerResponse, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>) =>
+    json(res, status, { error: { message, type, param: null, code } }, headers)
+
+  const retryHeaders = (ms: number, format: RetryAfterFormat): Record<string, string> => {
+    const seconds = String(Math.max(0, Math.ceil(ms / 1000)))
+    switch (format) {
+      case "seconds": return { "retry-after": seconds }
+      case "ms": return { "retry-after-ms": String(Math.ceil(ms)) }
+      case "date": return { "retry-after": httpDate(Date.now() + ms) }
+      case "none": return {}
+      case "both": return { "retry-after": seconds, "retry-after-ms": String(Math.ceil(ms)) }
+    }
+  }
+
+  const later = (ms: number, f: () => void) => {
+    if (ms <= 0) return f()
+    const t = setTimeout(() => {
+      timers.delete(t)
+      f()
+    }, ms)
+    timers.add(t)
+  }
+
+  const nextFault = (): Fault => {
+    const scripted = script.shift()
+    if (scripted !== undefined) return scripted
+    const r = rnd()
+    let edge = options.hangRate ?? 0
+    if (r < edge) return "hang"
+    edge += options.resetRate ?? 0
+    if (r < edge) return "reset"
+    edge += options.failureRate ?? 0
+    if (r < edge) return "500"
+    return rnd() < (options.truncateRate ?? 0) ? "truncate" : "ok"
+  }
+
+  const handleCompletion = (req: IncomingMessage, res: ServerResponse, body: string) => {
+    const at = Date.now()
+    stats.requests++
+    const record = (status: SimEvent["status"], tokens = 0) => events.push({ at, status, tokens })
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      stats.clientErrors++
+      record(401)
+      return apiError(res, 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+    }
+    let parsed: { model?: unknown; messages?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown }
+    try {
+      parsed = JSON.parse(body)
+    } catch {
+      stats.clientErrors++
+      record(400)
+      return apiError(res, 400, "We could not parse the JSON body of your request.", "invalid_request_error", null)
+    }
+    const model = typeof parsed.model === "string" ? parsed.model : ""
+    const models = options.models ?? ["sim-korean"]
+    if (!models.includes(model)) {
+      stats.clientErrors++
+      record(404)
+      return apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found")
+    }
+    const messages = Array.isArray(parsed.messages)
+      ? (parsed.messages as Array<{ role?: unknown; content?: unknown }>).map((m) => ({
+        role: String(m.role ?? "user"),
+        content: typeof m.content === "string" ? m.content : "",
+      }))
+      : []
+    if (messages.length === 0) {
+      stats.clientErrors++
+      record(400)
+      return apiError(res, 400, "'messages' must be a non-empty array.", "invalid_request_error", null)
+    }
+    const maxRaw = parsed.max_completion_tokens ?? parsed.max_tokens
+    const maxTokens = typeof maxRaw === "number" && maxRaw > 0 ? Math.floor(maxRaw) : Number.POSITIVE_INFINITY
+
+    const fault = nextFault()
+    const kind = typeof fault === "string" ? fault : fault.kind
+    if (kind === "400" || kind === "401" || kind === "404") {
+      stats.clientErrors++
+      record(Number(kind))
+      return apiError(res, Number(kind), `scripted ${kind}`, "invalid_request_error", null)
+    }
+
+    // What this request would cost.
+    const { prompt, already } = conversation(messages)
+    const seed = options.seed ?? 1
+    const range = options.answerTokens ?? { min: 200, max: 600 }
+    const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
+    const full = composeAnswer(prompt, seed, target)
+    const remainder = full.startsWith(already) ? full.slice(already.length) : full
+    let text = takeTokens(remainder, maxTokens)
+    let finish: "stop" | "length" = text.length < remainder.length ? "length" : "stop"
+    if (kind === "truncate" && text.length > 1) {
+      text = text.slice(0, Math.max(1, Math.floor(text.length * (0.3 + 0.4 * rnd()))))
+      finish = "length"
+    }
+    const promptTokens = countPromptTokens(messages)
+    const completionTokens = countTokens(text)
+    const charged = promptTokens + completionTokens
+
+    // Rate limits (admission).
+    const now = Date.now()
+    if (requestBucket) refill(requestBucket, now)
+    if (tokenBucket) refill(tokenBucket, now)
+    const waitMs = Math.max(requestBucket ? waitFor(requestBucket, 1) : 0, tokenBucket ? waitFor(tokenBucket, charged) : 0)
+    if (kind === "429" || waitMs > 0) {
+      stats.rateLimited++
+      record(429)
+      const ms = typeof fault === "object" && fault.retryAfterMs !== undefined ? fault.retryAfterMs : Math.max(1, waitMs)
+      const format = (typeof fault === "object" ? fault.format : undefined) ?? options.retryAfterFormat ?? "both"
+      const which = kind === "429" ? "requests" : requestBucket && waitFor(requestBucket, 1) > 0 ? "requests" : "tokens"
+      return apiError(res, 429, `Rate limit reached for ${model} on ${which}. Please try again in ${Math.ceil(ms)}ms.`, which, "rate_limit_exceeded", retryHeaders(ms, format))
+    }
+    if (requestBucket) requestBucket.level -= 1
+    if (tokenBucket) tokenBucket.level -= Math.min(charged, tokenBucket.capacity)
+
+    if (kind === "hang") {
+      stats.hung++
+      record("hang", charged)
+      return // never answered; the socket is destroyed when the client gives up or the simulator closes
+    }
+    if (kind === "reset") {
+      stats.resets++
+      record("reset", charged)
+      return req.socket.destroy()
+    }
+
+    // Cache: the longest run of leading messages seen in an earlier request.
+    let cachedRaw = 0
+    let prefix = ""
+    let running = 3
+    const prefixes: Array<string> = []
+    for (const m of messages) {
+      prefix = createHash("sha256").update(`${prefix}\u0000${m.role}\u0000${m.content}`).digest("hex").slice(0, 24)
+      prefixes.push(prefix)
+      running += messageTokens(m)
+      if (seen.has(prefix)) cachedRaw = running
+    }
+    if (seen.size > 50_000) seen.clear()
+    for (const p of prefixes) seen.add(p)
+    const cacheMin = options.cacheMin ?? 1024
+    const cacheBlock = Math.max(1, options.cacheBlock ?? 128)
+    const cached = cachedRaw >= cacheMin ? Math.min(promptTokens, Math.floor(cachedRaw / cacheBlock) * cacheBlock) : 0
+
+    const latency = options.latencyMs ?? { min: 0, max: 0 }
+    const delay = latency.min + rnd() * Math.max(0, latency.max - latency.min) + completionTokens * (options.perTokenLatencyMs ?? 0)
+    later(delay, () => {
+      if (res.destroyed) return
+      if (kind === "500") {
+        stats.serverErrors++
+        record(500)
+        return apiError(res, 500, "The server had an error while processing your request.", "server_error", null)
+      }
+      stats.ok++
+      if (finish === "length") stats.truncated++
+      stats.promptTokens += promptTokens
+      stats.cachedTokens += cached
+      stats.completionTokens += completionTokens
+      record(200, charged)
+      json(res, 200, {
+        id: `chatcmpl-sim-${++counter}`,
+        object: "chat.completion",
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: finish, logprobs: null }],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+          prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+        },
+      }, {
+        ...(requestBucket ? { "x-ratelimit-remaining-requests": String(Math.floor(Math.max(0, (requestBucket as TokenBucket).level))) } : {}),
+        ...(tokenBucket ? { "x-ratelimit-remaining-tokens": String(Math.floor(Math.max(0, (tokenBucket as TokenBucket).level))) } : {}),
+      })
+    })
+  }
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      const url = (req.url ?? "").split("?")[0]
+      if (req.method === "POST" && url === "/v1/chat/completions") {
+        return handleCompletion(req, res, Buffer.concat(chunks).toString("utf8"))
+      }
+      if (req.method === "GET" && url === "/v1/models") {
+        return json(res, 200, { object: "list", data: (options.models ?? ["sim-korean"]).map((id) => ({ id, object: "model", created: 0, owned_by: "simulator" })) })
+      }
+      apiError(res, 404, `Unknown route ${req.method} ${url}`, "invalid_request_error", "unknown_url")
+    })
+  })
+  server.keepAliveTimeout = 5_000
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(initial.port ?? 0, initial.host ?? "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const host = initial.host ?? "127.0.0.1"
+      resolve({
+        url: `http://${host}:${port}/v1`,
+        port,
+        stats: () => ({ ...stats }),
+        events: () => events.slice(),
+        configure: (patch) => {
+          const limitsChanged = ["requestsPerMinute", "tokensPerMinute", "windowMs", "burst"].some((k) => k in patch)
+          options = { ...options, ...patch }
+          if (patch.seed !== undefined) rnd = mulberry32(patch.seed)
+          if (patch.script) script.push(...patch.script)
+          if (limitsChanged) buildBuckets()
+        },
+        script: (faults) => {
+          script.push(...faults)
+        },
+        reset: () => {
+          stats = zero()
+          events = []
+          seen.clear()
+          script.length = 0
+          rnd = mulberry32(options.seed ?? 1)
+          buildBuckets()
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            for (const t of timers) clearTimeout(t)
+            timers.clear()
+            server.close(() => done())
+            for (const s of sockets) s.destroy()
+          }),
+      })
+    })
+  })
+}
+
+/** The simulator as a scoped resource: closed with the scope. */
+export const simulatorScoped = (options?: SimulatorOptions): Effect.Effect<Simulator, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => startSimulator(options)),
+    (sim) => Effect.promise(() => sim.close()),
+  )

@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto"
+import { createReadStream, createWriteStream } from "node:fs"
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises"
+import { dirname, join, resolve, sep } from "node:path"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { Effect, Layer, Option } from "effect"
+import {
+  BlobError,
+  type BlobInfo,
+  BlobNotFound,
+  BlobStore,
+  type BlobStoreShape,
+  isStream,
+  type InvalidBlobKey,
+  validateKey,
+  validatePrefix,
+} from "./BlobStore.ts"
+
+const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+const isNotFound = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && ((error as { code?: unknown }).code === "ENOENT" || (error as { code?: unknown }).code === "ENOTDIR")
+
+/** Temp files start with `.` — keys never do (see `validateKey`), so `list` can never see one. */
+const TEMP_PREFIX = ".tmp-"
+
+/**
+ * Objects as files under a root directory (`<root>/<key>`). `put` writes a temp file in the
+ * target directory, fsyncs it and renames it over the key: atomic on POSIX file systems, so a
+ * crash leaves either the old object or the new one, plus at worst a stray `.tmp-*` file.
+ */
+export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
+  const base = resolve(root)
+  const describe = `dir:${base}`
+  const pathOf = (key: string) => join(base, ...key.split("/"))
+  const fail = (op: string, key: string) => (error: unknown) =>
+    new BlobError({ message: `${describe}: ${op} '${key}' failed: ${describeError(error)}`, key, cause: error })
+
+  const checked = <A, E>(key: string, body: (path: string) => Effect.Effect<A, E>): Effect.Effect<A, E | InvalidBlobKey> =>
+    Effect.suspend((): Effect.Effect<A, E | InvalidBlobKey> => {
+      const invalid = validateKey(key)
+      return invalid ? Effect.fail(invalid) : body(pathOf(key))
+    })
+
+  const put: BlobStoreShape["put"] = (key, body) =>
+    checked(key, (path) =>
+      Effect.tryPromise({
+        try: async () => {
+          await mkdir(dirname(path), { recursive: true })
+          const temp = join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`)
+          try {
+            if (isStream(body)) {
+              await pipeline(Readable.from(body, { objectMode: false }), createWriteStream(temp, { flags: "wx" }))
+            } else {
+              const handle = await open(temp, "wx")
+              try {
+                await handle.writeFile(body)
+              } finally {
+                await handle.close()
+              }
+            }
+            const handle = await open(temp, "r+")
+            try {
+              await handle.sync()
+            } finally {
+              await handle.close()
+            }
+            await rename(temp, path)
+          } catch (error) {
+            await rm(temp, { force: true })
+            throw error
+          }
+          const info = await stat(path)
+          return { key, size: info.size, lastModified: info.mtimeMs } satisfies BlobInfo
+        },
+        catch: fail("put", key),
+      }))
+
+  const get: BlobStoreShape["get"] = (key) =>
+    checked(key, (path) =>
+      Effect.tryPromise({
+        try: async () => new Uint8Array(await readFile(path)),
+        catch: (error) => (isNotFound(error) ? new BlobNotFound({ store: describe, key }) : fail("get", key)(error)),
+      }))
+
+  const getStream: BlobStoreShape["getStream"] = (key) =>
+    checked(key, (path) =>
+      Effect.tryPromise({
+        try: async () => {
+          // Open first so a missing object fails here rather than on the first read.
+          const handle = await open(path, "r")
+          return createReadStream("", { fd: handle, autoClose: true }) as AsyncIterable<Uint8Array>
+        },
+        catch: (error) => (isNotFound(error) ? new BlobNotFound({ store: describe, key }) : fail("get", key)(error)),
+      }))
+
+  const head: BlobStoreShape["head"] = (key) =>
+    checked(key, (path) =>
+      Effect.tryPromise({
+        try: async () => {
+          try {
+            const info = await stat(path)
+            return info.isFile() ? Option.some<BlobInfo>({ key, size: info.size, lastModified: info.mtimeMs }) : Option.none<BlobInfo>()
+          } catch (error) {
+            if (isNotFound(error)) return Option.none<BlobInfo>()
+            throw error
+          }
+        },
+        catch: fail("head", key),
+      }))
+
+  const list: BlobStoreShape["list"] = (prefix) =>
+    Effect.suspend((): Effect.Effect<ReadonlyArray<BlobInfo>, BlobError | InvalidBlobKey> => {
+      const invalid = validatePrefix(prefix)
+      if (invalid) return Effect.fail(invalid)
+      return Effect.tryPromise({
+        try: async () => {
+          // Walk only the directory that can contain the prefix.
+          const slash = prefix.lastIndexOf("/")
+          const dirKey = slash >= 0 ? prefix.slice(0, slash) : ""
+          const start = dirKey === "" ? base : pathOf(dirKey)
+          const out: Array<BlobInfo> = []
+          const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+            let entries
+            try {
+              entries = await readdir(dir, { withFileTypes: true })
+            } catch (error) {
+              if (isNotFound(error)) return
+              throw error
+            }
+            for (const entry of entries) {
+              if (entry.name.startsWith(".")) continue
+              const key = keyPrefix === "" ? entry.name : `${keyPrefix}/${entry.name}`
+              if (entry.isDirectory()) {
+                if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(join(dir, entry.name), key)
+              } else if (entry.isFile() && key.startsWith(prefix) && validateKey(key) === undefined) {
+                const info = await stat(join(dir, entry.name))
+                out.push({ key, size: info.size, lastModified: info.mtimeMs })
+              }
+            }
+          }
+          await walk(start, dirKey)
+          return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        },
+        catch: fail("list", prefix),
+      })
+    })
+
+  const remove: BlobStoreShape["delete"] = (key) =>
+    checked(key, (path) =>
+      Effect.tryPromise({
+        try: async () => {
+          await rm(path, { force: true })
+          // Remove directories left empty, up to (not including) the root.
+          let dir = dirname(path)
+          while (dir.startsWith(base + sep)) {
+            try {
+              await rmdir(dir)
+            } catch {
+              break
+            }
+            dir = dirname(dir)
+          }
+        },
+        catch: fail("delete", key),
+      }))
+
+  return {
+    describe,
+    put,
+    get,
+    getStream,
+    head,
+    exists: (key) => Effect.map(head(key), Option.isSome),
+    list,
+    delete: remove,
+  }
+}
+
+export const DirectoryBlobStore = {
+  make: makeDirectoryBlobStore,
+  layer: (root: string): Layer.Layer<BlobStore> => Layer.succeed(BlobStore, BlobStore.of(makeDirectoryBlobStore(root))),
+}

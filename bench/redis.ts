@@ -1,0 +1,154 @@
+/**
+ * Redis JobQueue throughput beside BullMQ, on the same redis-server (AOF everysec, started by
+ * the test harness) in the same run, with raw `XADD` as the ceiling of one write per round trip.
+ *
+ * - ours:   enqueue (one script per project, `BATCH` episodes) → claim → complete, with
+ *           `CONCURRENCY` fibers on one connection (ioredis pipelines concurrent commands).
+ * - BullMQ: `addBulk` → `Worker` (concurrency `CONCURRENCY`, an empty processor) → completed;
+ *           the same number of jobs, timed from the first add to the last `completed` event.
+ * - raw:    pipelined `XADD` of one small entry, `CONCURRENCY` in flight (a ceiling for one
+ *           round trip per job: a queue job needs at least claim + complete).
+ *
+ * Ours hands a project's episodes out in order and one at a time; BullMQ has no such
+ * constraint. So that ordering is not what limits us, there are many more projects than
+ * workers (`PROJECTS` ≫ `CONCURRENCY`).
+ *
+ *   node bench/redis.ts        (JOBS=40000 CONCURRENCY=32 to change the size)
+ */
+import { Queue, Worker } from "bullmq"
+import { Redis } from "ioredis"
+import { Effect, Option } from "effect"
+import { JobQueue } from "../src/queue/JobQueue.ts"
+import { RedisJobQueue } from "../src/queue/RedisJobQueue.ts"
+import { type RedisServer, startRedisServer } from "../test/support/redisServer.ts"
+
+export interface BenchResult {
+  readonly name: string
+  readonly value: number
+  readonly unit: string
+  readonly baseline?: number
+  readonly ratio?: number
+  readonly note?: string
+}
+
+const JOBS = Number(process.env.JOBS ?? 20_000)
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32)
+const PROJECTS = 400
+const BATCH = 100
+
+const ours = (url: string, keyPrefix: string, jobs: number): Promise<number> => {
+  const perProject = Math.ceil(jobs / PROJECTS)
+  const total = perProject * PROJECTS
+  const program = Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const started = performance.now()
+    // Enqueue every project's episodes in batches, concurrently across projects.
+    yield* Effect.forEach(
+      Array.from({ length: PROJECTS }, (_, p) => p),
+      (p) =>
+        Effect.gen(function* () {
+          for (let from = 1; from <= perProject; from += BATCH) {
+            const to = Math.min(perProject, from + BATCH - 1)
+            yield* queue.enqueue(`p${p}`, Array.from({ length: to - from + 1 }, (_, i) => from + i))
+          }
+        }),
+      { concurrency: CONCURRENCY, discard: true },
+    )
+    let done = 0
+    const worker = (name: string) =>
+      Effect.gen(function* () {
+        while (done < total) {
+          const lease = yield* queue.claim(name, { leaseMs: 60_000 })
+          if (Option.isNone(lease)) {
+            // Every ready project is held by another worker right now.
+            yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
+            continue
+          }
+          yield* queue.complete(lease.value)
+          done++
+        }
+      })
+    yield* Effect.forEach(Array.from({ length: CONCURRENCY }, (_, i) => `w${i}`), worker, { concurrency: "unbounded", discard: true })
+    const seconds = (performance.now() - started) / 1_000
+    const stats = yield* queue.stats
+    if (stats.committed !== total) throw new Error(`expected ${total} committed, got ${JSON.stringify(stats)}`)
+    return total / seconds
+  })
+  return Effect.runPromise(Effect.provide(program, RedisJobQueue.layer({ url, maxDeliveries: 5, keyPrefix })))
+}
+
+const bullmq = async (server: RedisServer, name: string, jobs: number): Promise<number> => {
+  const connection = { host: server.host, port: server.port, maxRetriesPerRequest: null }
+  const queue = new Queue(name, { connection })
+  let completed = 0
+  let resolveAll: () => void = () => {}
+  const all = new Promise<void>((resolve) => (resolveAll = resolve))
+  const worker = new Worker(name, async () => undefined, { connection, concurrency: CONCURRENCY, autorun: false })
+  worker.on("completed", () => {
+    if (++completed === jobs) resolveAll()
+  })
+  await queue.waitUntilReady()
+  await worker.waitUntilReady()
+  try {
+    const started = performance.now()
+    void worker.run()
+    for (let i = 0; i < jobs; i += 1_000) {
+      const n = Math.min(1_000, jobs - i)
+      await queue.addBulk(Array.from({ length: n }, (_, k) => ({ name: "episode", data: { project: `p${(i + k) % PROJECTS}`, episode: i + k } })))
+    }
+    await all
+    return jobs / ((performance.now() - started) / 1_000)
+  } finally {
+    await worker.close()
+    await queue.close()
+  }
+}
+
+const rawXadd = async (url: string, n: number): Promise<number> => {
+  const redis = new Redis(url)
+  try {
+    const started = performance.now()
+    let next = 0
+    const lane = async () => {
+      while (next < n) {
+        next++
+        await redis.xadd("bench:raw", "*", "job", "p:1")
+      }
+    }
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane))
+    return n / ((performance.now() - started) / 1_000)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+export const run = async (): Promise<Array<BenchResult>> => {
+  const server = await startRedisServer()
+  try {
+    // Warm-up (JIT, script cache, connection pools) before the measured runs.
+    await ours(server.url, "bench-warm", 2_000)
+    await bullmq(server, "bench-warm", 2_000)
+
+    const raw = await rawXadd(server.url, JOBS)
+    const bull = await bullmq(server, "bench-bull", JOBS)
+    const mine = await ours(server.url, "bench-ours", JOBS)
+    const note = `${JOBS} jobs, ${CONCURRENCY} concurrent workers, ${PROJECTS} projects; redis-server ${server.port} with AOF everysec`
+    return [
+      { name: "redis queue enqueue→claim→complete", value: mine, unit: "jobs/s", baseline: bull, ratio: mine / bull, note: `vs BullMQ add→process→complete; ${note}` },
+      { name: "BullMQ add→process→complete", value: bull, unit: "jobs/s", note },
+      { name: "raw XADD (ceiling, 1 round trip)", value: raw, unit: "ops/s", note: `ours is ${((mine / raw) * 100).toFixed(0)} % of it (a job is ≥ 2 round trips)` },
+    ]
+  } finally {
+    await server.stop()
+  }
+}
+
+if (import.meta.main) {
+  for (const r of await run()) {
+    console.log(
+      `${r.name}: ${r.value.toFixed(0)} ${r.unit}` +
+        (r.baseline === undefined ? "" : ` (baseline ${r.baseline.toFixed(0)}, ${r.ratio?.toFixed(2)}×)`) +
+        (r.note === undefined ? "" : ` — ${r.note}`),
+    )
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * `JobQueue` on Redis (≥ 7): hashes for the jobs, one sorted set as the scheduler, a stream
+ * for the dead letters, one Lua script per transition, Effect `Clock` for every deadline.
+ *
+ * Keys (all share the hash tag `{<keyPrefix>}` = P, so one factory lives in one cluster slot
+ * and the multi-key scripts stay legal on a cluster; a prefix per factory isolates them):
+ *
+ *   P:job:<job id>   hash    the job record: state, deliveries, token (fencing token), worker,
+ *                            expiresAt, availableAt, ticket, reason, findings (JSON),
+ *                            enqueuedAt, updatedAt, seq
+ *   P:proj:<slug>    hash    last (highest enqueued episode), head (lowest non-final episode, 0 if none)
+ *   P:ready          zset    the *line*: one member per waiting project head
+ *                            (`<ticket:015>|<job id>`), scored by availableAt (enqueue time,
+ *                            promotion time, or the end of a retry's delay); ties go to the
+ *                            lower ticket
+ *   P:leases         zset    job id → expiresAt of the leased heads
+ *   P:jobs           zset    seq → job id (insertion order, for `list`)
+ *   P:counts         hash    live (non-final) / committed / dead
+ *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at
+ *   P:seq, P:ticket  string  insertion counter; line ticket counter
+ *
+ * Per-project order, one job at a time, across any number of processes: only a project's
+ * head is ever in the line or leased, and every transition is one atomic script. A claim
+ * takes the oldest (availableAt, ticket) of two candidates: the front of the line
+ * (`ZRANGEBYSCORE P:ready -inf now LIMIT 0 1`) and the leases that ran out
+ * (`ZRANGEBYSCORE P:leases -inf now`, usually none). A leased head keeps its availableAt and
+ * ticket, so a run-out lease is reclaimed at its old place in line. Finishing a head (complete / dead-letter) promotes
+ * the project's next episode, which joins the *back* of the line (available from now, with a
+ * new ticket): fair round-robin across projects. A run-out lease whose deliveries are spent is
+ * dead-lettered on the way, with its cause (also appended to `P:dead`). The head job's `token`
+ * is the project's fencing token: every claim increments it, every lease operation compares
+ * it in the same script. This is the order of the SQLite adapter's index
+ * `(available_at, ticket) WHERE head = 1`, so both behave identically under the shared contract.
+ *
+ * Why not a stream + consumer group for delivery (XREADGROUP / XACK / XAUTOCLAIM): the
+ * contract has two properties a stream cannot express. (1) A run-out lease is reclaimed at its
+ * old place in line, ahead of heads that joined later, and a retried head re-joins at the end
+ * of its delay, not now — stream ids only ever grow, so an entry can neither keep nor take a
+ * place ahead of existing ones. (2) Lease expiry and retry delays follow Effect's
+ * `Clock` (so `TestClock` drives them): PEL idle times and `XAUTOCLAIM min-idle-time` are the
+ * Redis server's clock, and `SET PX` keys would be too. A sorted set scored by Clock time
+ * expresses both. Streams are kept where they fit: the dead-letter log (`XRANGE`, or
+ * `XREADGROUP` by an alerting consumer).
+ *
+ * Scripts are registered with ioredis `defineCommand` (`EVALSHA`, falling back to `EVAL` after a
+ * restart flushed the script cache). Enqueue is idempotent (an existing (project, episode) is
+ * returned unchanged) and checks the whole request for an `EpisodeGap` before writing.
+ *
+ * Outages: commands fail fast (no offline queue, no retries per request, a command timeout)
+ * and every Redis error becomes `QueueUnavailable`; the connection reconnects by itself.
+ * Durability is Redis's own: with AOF (`appendonly yes`, `appendfsync everysec`) a crash of the
+ * Redis process loses nothing it acknowledged.
+ */
+import type { Redis } from "ioredis"
+import { Clock, Effect, Layer, Option, type Scope } from "effect"
+import type { GuardFinding } from "../domain/Episode.ts"
+import type { Job, JobState, Lease } from "../domain/Job.ts"
+import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
+import { JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
+import { type Enqueued, EpisodeGap, JobQueue, type JobQueueShape, LeaseLost, type ListJobs, QueueUnavailable, type QueueStats } from "./JobQueue.ts"
+
+export interface RedisJobQueueOptions extends Omit<RedisConnectionOptions, "url"> {
+  readonly url: string
+  /** Deliveries without completion after which a job is dead-lettered. */
+  readonly maxDeliveries: number
+  /** Namespace of this factory's keys (wrapped in a hash tag: `nf` → `{nf}:…`). */
+  readonly keyPrefix: string
+}
+
+/** Redis key names of one factory (exported for tests, the bench and operators). */
+export const redisQueueKeys = (keyPrefix: string) => {
+  const p = hashTagged(keyPrefix)
+  return {
+    prefix: p,
+    ready: `${p}:ready`,
+    dead: `${p}:dead`,
+    leases: `${p}:leases`,
+    jobs: `${p}:jobs`,
+    counts: `${p}:counts`,
+    job: (id: string) => `${p}:job:${id}`,
+    project: (slug: string) => `${p}:proj:${slug}`,
+  } as const
+}
+
+type Raw = ReadonlyArray<string | null>
+
+const EMPTY: ReadonlyArray<GuardFinding> = []
+
+/** A job record as the scripts return it (`JOB_FIELDS` order) → domain `Job`. */
+export const decodeJob = (raw: Raw): Job => ({
+  id: raw[0] ?? "",
+  project: raw[1] ?? "",
+  episode: Number(raw[2]),
+  state: raw[3] as JobState,
+  deliveries: Number(raw[4] ?? 0),
+  reason: raw[8] ?? null,
+  findings: raw[9] === null || raw[9] === "[]" ? EMPTY : (JSON.parse(raw[9]) as ReadonlyArray<GuardFinding>),
+  enqueuedAt: Number(raw[10]),
+  updatedAt: Number(raw[11]),
+})
+
+export const decodeLease = (raw: Raw): Lease => ({
+  job: decodeJob(raw),
+  worker: raw[6] ?? "",
+  token: Number(raw[5] ?? 0),
+  expiresAt: Number(raw[7] ?? 0),
+})
+
+const unavailable = (message: string, cause: unknown) => new QueueUnavailable({ message, cause })
+
+export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape, QueueUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const keys = redisQueueKeys(options.keyPrefix)
+    const maxDeliveries = Math.max(1, Math.floor(options.maxDeliveries))
+    const redis: Redis = yield* acquireRedis(options, unavailable)
+    for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 1, lua })
+
+    const run = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, QueueUnavailable> =>
+      Effect.tryPromise({ try: f, catch: (error) => unavailable(`redis ${what}: ${describeError(error)}`, error) })
+
+    const script = (what: string, name: keyof typeof scripts, args: ReadonlyArray<string | number>) =>
+      run(what, () => callScript(redis, name, 1, [keys.ready, keys.prefix, ...args]))
+
+    const lost = (lease: Lease) => new LeaseLost({ job: lease.job.id, token: lease.token })
+
+    const leaseScript = (what: string, name: keyof typeof scripts, lease: Lease, extra: (now: number) => ReadonlyArray<string | number>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        script(what, name, [lease.job.id, String(lease.token), now, ...extra(now)])
+      )
+
+    const jobOrLost = (lease: Lease) => (reply: unknown): Effect.Effect<Job, LeaseLost> =>
+      reply === null ? Effect.fail(lost(lease)) : Effect.succeed(decodeJob(reply as Raw))
+
+    const enqueue: JobQueueShape["enqueue"] = (project, episodes) => {
+      const wanted = [...new Set(episodes)].sort((a, b) => a - b)
+      const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
+      if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
+      if (wanted.length === 0) return Effect.succeed([])
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(script("enqueue", "nfEnqueue", [project, now, ...wanted]), (reply) => {
+          const r = reply as ReadonlyArray<unknown>
+          if (r[0] === -1) return Effect.fail(new EpisodeGap({ project, requested: Number(r[1]), nextExpected: Number(r[2]) }))
+          const out: Array<Enqueued> = []
+          for (let i = 1; i < r.length; i += 2) out.push({ created: r[i] === 1, job: decodeJob(r[i + 1] as Raw) })
+          return Effect.succeed(out)
+        })
+      )
+    }
+
+    const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(
+          script("claim", "nfClaim", [now, now + Math.max(0, leaseMs), worker, maxDeliveries]),
+          (reply) => (reply === null ? Option.none<Lease>() : Option.some(decodeLease(reply as Raw))),
+        )
+      )
+
+    const heartbeat: JobQueueShape["heartbeat"] = (lease, leaseMs) =>
+      Effect.flatMap(leaseScript("heartbeat", "nfHeartbeat", lease, (now) => [now + Math.max(0, leaseMs)]), (reply) =>
+        reply === null ? Effect.fail(lost(lease)) : Effect.succeed(decodeLease(reply as Raw))
+      )
+
+    const setStage: JobQueueShape["setStage"] = (lease, state) =>
+      Effect.flatMap(leaseScript("setStage", "nfSetStage", lease, () => [state]), (reply) =>
+        reply === 1 ? Effect.void : Effect.fail(lost(lease))
+      )
+
+    const complete: JobQueueShape["complete"] = (lease) =>
+      Effect.flatMap(leaseScript("complete", "nfComplete", lease, () => []), jobOrLost(lease))
+
+    const retry: JobQueueShape["retry"] = (lease, { reason, delayMs, transient }) =>
+      Effect.flatMap(
+        leaseScript("retry", "nfRetry", lease, (now) => [reason, now + Math.max(0, delayMs), transient ? 1 : 0, maxDeliveries]),
+        jobOrLost(lease),
+      )
+
+    const deadLetter: JobQueueShape["deadLetter"] = (lease, reason, findings) =>
+      Effect.flatMap(
+        leaseScript("deadLetter", "nfDeadLetter", lease, () => [reason, findings === undefined ? "" : JSON.stringify(findings)]),
+        jobOrLost(lease),
+      )
+
+    const get: JobQueueShape["get"] = (id) =>
+      Effect.map(run("get", () => redis.hmget(keys.job(id), ...JOB_FIELDS)), (raw) =>
+        raw[0] === null ? Option.none() : Option.some(decodeJob(raw))
+      )
+
+    const list: JobQueueShape["list"] = (filter?: ListJobs) => {
+      if (filter?.states !== undefined && filter.states.length === 0) return Effect.succeed([])
+      if (filter?.limit !== undefined && filter.limit <= 0) return Effect.succeed([])
+      const states = filter?.states === undefined ? "*" : filter.states.join(",")
+      const limit = filter?.limit === undefined ? -1 : Math.floor(filter.limit)
+      return Effect.map(script("list", "nfList", [filter?.project ?? "", states, limit]), (reply) =>
+        (reply as ReadonlyArray<Raw>).map(decodeJob)
+      )
+    }
+
+    const stats: JobQueueShape["stats"] = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.map(script("stats", "nfStats", [now]), (reply): QueueStats => {
+        const [queued, inFlight, committed, dead] = reply as ReadonlyArray<number>
+        return { queued, inFlight, committed, dead }
+      })
+    )
+
+    return JobQueue.of({ enqueue, claim, heartbeat, setStage, complete, retry, deadLetter, get, list, stats })
+  })
+
+/** Scoped: opens one connection (failing with `QueueUnavailable` if Redis is unreachable) and quits it with the scope. */
+export const layer = (options: RedisJobQueueOptions): Layer.Layer<JobQueue, QueueUnavailable> => Layer.effect(JobQueue, make(options))
+
+export const RedisJobQueue = { make, layer, keys: redisQueueKeys } as const

@@ -1,0 +1,227 @@
+/**
+ * `StoryStore` on Neo4j (5+, Community edition is enough) via `neo4j-driver`.
+ *
+ * The Bible is a graph (see `cypher.ts` for the model and all the Cypher): characters, places,
+ * factions and items are `:BibleNode`s, relations are typed edges, events are nodes linked to
+ * the characters and the place they involve, episodes are nodes that characters `APPEARS_IN`.
+ *
+ * - Uniqueness: `Project.slug`, and a `uid` per node (`<slug>/<number>` for episodes), each
+ *   under a uniqueness constraint created at start-up (`IF NOT EXISTS`).
+ * - Commit: one managed write transaction (`executeWrite`, retried by the driver on transient
+ *   errors) MERGEs the episode by uid and applies its Bible changes only if this very
+ *   transaction created it (a per-call nonce; `crypto.randomUUID`, deliberately not Effect's
+ *   `Random`: two processes seeded alike must still never share a nonce). A second commit
+ *   of the same (project, number) is a no-op.
+ * - Errors: an unreachable server, an expired session or any driver failure is
+ *   `StoreUnavailable`; a concurrent duplicate `createProject` that trips the slug
+ *   constraint is `ProjectExists`.
+ *
+ * The password defaults to the `NEO4J_PASSWORD` environment variable (user `neo4j`).
+ */
+import { randomUUID } from "node:crypto"
+import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
+import { Effect, Layer, Option, type Scope } from "effect"
+import type { Bible } from "../domain/Bible.ts"
+import * as Q from "./cypher.ts"
+import { ProjectExists, ProjectNotFound, type ProjectSummary, StoreUnavailable, StoryStore, type StoryStoreShape } from "./StoryStore.ts"
+
+export interface Neo4jStoryStoreOptions {
+  /** `neo4j://host:7687` or `bolt://host:7687` (`+s` for TLS). */
+  readonly url: string
+  /** Default `neo4j`. */
+  readonly user?: string
+  /** Default: the `NEO4J_PASSWORD` environment variable. */
+  readonly password?: string
+  /** Default: the server's default database. */
+  readonly database?: string
+  /** Connect / acquire timeout, so an outage fails fast. Default 5 s. */
+  readonly connectionTimeoutMs?: number
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+export const isConstraintViolation = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "Neo.ClientError.Schema.ConstraintValidationFailed"
+
+const unavailable = (what: string) => (error: unknown) => new StoreUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
+
+const runAll = async (tx: ManagedTransaction, statements: ReadonlyArray<Q.Statement>) => {
+  for (const s of statements) await tx.run(s.query, s.params)
+}
+
+type Rec = Record<string, unknown>
+
+export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreShape, StoreUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const timeout = options.connectionTimeoutMs ?? 5_000
+    const driver: Driver = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const d = neo4j.driver(options.url, neo4j.auth.basic(options.user ?? "neo4j", options.password ?? process.env.NEO4J_PASSWORD ?? ""), {
+            disableLosslessIntegers: true,
+            connectionTimeout: timeout,
+            connectionAcquisitionTimeout: timeout,
+            maxTransactionRetryTime: timeout,
+          })
+          try {
+            await d.verifyConnectivity(options.database === undefined ? {} : { database: options.database })
+          } catch (error) {
+            await d.close()
+            throw error
+          }
+          return d
+        },
+        catch: unavailable(`connect to ${options.url}`),
+      }),
+      (d) => Effect.promise(() => d.close().catch(() => undefined)),
+    )
+
+    const session = (mode: "READ" | "WRITE") =>
+      driver.session({ defaultAccessMode: mode === "READ" ? neo4j.session.READ : neo4j.session.WRITE, ...(options.database === undefined ? {} : { database: options.database }) })
+
+    const write = <A>(what: string, work: (tx: ManagedTransaction) => Promise<A>): Effect.Effect<A, StoreUnavailable> =>
+      Effect.tryPromise({
+        try: async () => {
+          const s = session("WRITE")
+          try {
+            return await s.executeWrite(work)
+          } finally {
+            await s.close()
+          }
+        },
+        catch: unavailable(what),
+      })
+
+    const read = <A>(what: string, work: (tx: ManagedTransaction) => Promise<A>): Effect.Effect<A, StoreUnavailable> =>
+      Effect.tryPromise({
+        try: async () => {
+          const s = session("READ")
+          try {
+            return await s.executeRead(work)
+          } finally {
+            await s.close()
+          }
+        },
+        catch: unavailable(what),
+      })
+
+    const rows = async (tx: ManagedTransaction, query: string, params: Rec): Promise<Array<Rec>> =>
+      (await tx.run(query, params)).records.map((r) => r.toObject() as Rec)
+
+    const projectFound = async (tx: ManagedTransaction, slug: string) => (await rows(tx, Q.PROJECT_EXISTS, { slug }))[0]?.found === true
+
+    // Schema statements run one per transaction (they cannot share one with data writes).
+    for (const constraint of Q.CONSTRAINTS) {
+      yield* Effect.tryPromise({
+        try: async () => {
+          const s = session("WRITE")
+          try {
+            await s.run(constraint)
+          } finally {
+            await s.close()
+          }
+        },
+        catch: unavailable("schema"),
+      })
+    }
+
+    const createProject: StoryStoreShape["createProject"] = (project, bible) =>
+      Effect.flatMap(
+        Effect.tryPromise({
+          try: async () => {
+            const s = session("WRITE")
+            try {
+              return await s.executeWrite(async (tx) => {
+                if (await projectFound(tx, project.slug)) return "exists" as const
+                await runAll(tx, Q.createProjectStatements(project, bible))
+                return "created" as const
+              })
+            } catch (error) {
+              // A concurrent creator won the slug constraint.
+              if (isConstraintViolation(error)) return "exists" as const
+              throw error
+            } finally {
+              await s.close()
+            }
+          },
+          catch: unavailable("createProject"),
+        }),
+        (outcome) => (outcome === "exists" ? Effect.fail(new ProjectExists({ slug: project.slug })) : Effect.void),
+      )
+
+    const getProject: StoryStoreShape["getProject"] = (slug) =>
+      Effect.map(read("getProject", (tx) => rows(tx, Q.GET_PROJECT, { slug })), (rs) =>
+        rs.length === 0 ? Option.none() : Option.some(Q.toProject(rs[0].p as Rec))
+      )
+
+    const listProjects: StoryStoreShape["listProjects"] = Effect.map(read("listProjects", (tx) => rows(tx, Q.LIST_PROJECTS, {})), (rs) =>
+      rs.map((r): ProjectSummary => ({
+        project: Q.toProject(r.p as Rec),
+        episodes: Q.num(r.episodes),
+        lastEpisode: Q.num(r.lastEpisode),
+        characters: Q.num(r.characters),
+      }))
+    )
+
+    const getBible: StoryStoreShape["getBible"] = (slug) =>
+      Effect.flatMap(
+        read("getBible", async (tx): Promise<Bible | undefined> => {
+          const project = await rows(tx, Q.GET_PROJECT, { slug })
+          if (project.length === 0) return undefined
+          const nodes = async (query: string) => (await rows(tx, query, { slug })).map((r) => r.n as Rec)
+          return {
+            characters: (await nodes(Q.GET_CHARACTERS)).map(Q.toCharacter),
+            places: (await nodes(Q.getEntities(Q.ENTITY_LABELS.places))).map(Q.toEntity),
+            factions: (await nodes(Q.getEntities(Q.ENTITY_LABELS.factions))).map(Q.toEntity),
+            items: (await nodes(Q.getEntities(Q.ENTITY_LABELS.items))).map(Q.toEntity),
+            worldRules: ((project[0].p as Rec).worldRules as ReadonlyArray<string> | undefined) ?? [],
+            relations: (await rows(tx, Q.GET_RELATIONS, { slug, types: [...Q.RELATION_TYPES] })).map(Q.toRelation),
+            events: (await nodes(Q.GET_EVENTS)).map(Q.toEvent),
+          }
+        }),
+        (bible) => (bible === undefined ? Effect.fail(new ProjectNotFound({ slug })) : Effect.succeed(bible)),
+      )
+
+    const commitEpisode: StoryStoreShape["commitEpisode"] = (episode, changes) => {
+      const slug = episode.project
+      const uid = Q.episodeUid(slug, episode.number)
+      return Effect.flatMap(
+        write("commitEpisode", async (tx) => {
+          if (!(await projectFound(tx, slug))) return "not-found" as const
+          const commitId = randomUUID()
+          const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode), commitId })
+          if (merged[0]?.created !== true) return "duplicate" as const
+          const bases = (await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {}
+          await runAll(tx, Q.commitChangeStatements(episode, changes, { relBase: Q.num(bases.relBase), eventBase: Q.num(bases.eventBase) }))
+          return "committed" as const
+        }),
+        (outcome) =>
+          outcome === "not-found"
+            ? Effect.fail(new ProjectNotFound({ slug }))
+            : Effect.succeed({ committed: outcome === "committed" }),
+      )
+    }
+
+    const getEpisode: StoryStoreShape["getEpisode"] = (slug, number) =>
+      Effect.map(read("getEpisode", (tx) => rows(tx, Q.GET_EPISODE, { uid: Q.episodeUid(slug, number) })), (rs) =>
+        rs.length === 0 ? Option.none() : Option.some(Q.toEpisode(rs[0].n as Rec))
+      )
+
+    const listEpisodes: StoryStoreShape["listEpisodes"] = (slug) =>
+      Effect.map(read("listEpisodes", (tx) => rows(tx, Q.LIST_EPISODES, { slug })), (rs) => rs.map(Q.toEpisodeSummary))
+
+    const recentEpisodes: StoryStoreShape["recentEpisodes"] = (slug, count) => {
+      const n = Math.max(0, Math.floor(count))
+      if (n === 0) return Effect.succeed([])
+      return Effect.map(read("recentEpisodes", (tx) => rows(tx, Q.RECENT_EPISODES, { slug, count: Q.neoInt(n) })), (rs) =>
+        rs.map((r) => Q.toEpisode(r.n as Rec))
+      )
+    }
+
+    return StoryStore.of({ createProject, getProject, listProjects, getBible, commitEpisode, getEpisode, listEpisodes, recentEpisodes })
+  })
+
+/** Scoped: one driver (connection pool), verified and schema-checked at start, closed with the scope. */
+export const layer = (options: Neo4jStoryStoreOptions): Layer.Layer<StoryStore, StoreUnavailable> => Layer.effect(StoryStore, make(options))
+
+export const Neo4jStoryStore = { make, layer } as const

@@ -18,4 +18,4 @@ if (major < 24) {
   const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" })
   process.exit(result.status ?? 1)
 }
-await import(join(root, "src", "cli", "main.ts"))
+await import(join(root, "main.ts"))

@@ -1,0 +1,276 @@
+import { Cause, Clock, Effect, Option } from "effect"
+import type { Bible } from "../src/domain/Bible.ts"
+import { countCharsWithSpaces, type Episode, type GuardFinding, type GuardVerdict } from "../src/domain/Episode.ts"
+import type { Lease } from "../src/domain/Job.ts"
+import type { Project } from "../src/domain/Project.ts"
+import { EventBus } from "../src/events/EventBus.ts"
+import { BudgetGate } from "../src/finance/BudgetGate.ts"
+import type { PipelineStage } from "../src/events/FactoryEvent.ts"
+import { splitEpisode } from "../src/factory/EpisodeText.ts"
+import { FaultPoints } from "../src/factory/FaultPoints.ts"
+import { Intake } from "../src/factory/Intake.ts"
+import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
+import { extractBibleChanges } from "../src/pipeline/BibleChanges.ts"
+import { buildBrief } from "../src/pipeline/Brief.ts"
+import { LlmTransientError } from "../src/llm/LanguageModel.ts"
+import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
+import { StoryStore } from "../src/story/StoryStore.ts"
+import { summarizeEpisode } from "../src/text/Summary.ts"
+import { editDraft } from "./editor.ts"
+import { guardEpisode } from "./guard.ts"
+import { writeDraft } from "./writer.ts"
+
+/** How many committed episodes the guard compares a draft against for repetition. */
+const RECENT_EPISODES = 3
+
+const describeError = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const tag = (error as { _tag?: unknown })._tag
+    const message = (error as { message?: unknown }).message
+    if (typeof message === "string" && message !== "") return typeof tag === "string" ? `${tag}: ${message}` : message
+    if (typeof tag === "string") return tag
+  }
+  return String(error)
+}
+
+/** Runs one stage, timing it and publishing `StageFinished` whether it succeeds or fails. */
+const stage = <A, E, R>(job: string, name: PipelineStage, body: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const faults = yield* FaultPoints
+    const started = yield* Clock.currentTimeMillis
+    const finish = (ok: boolean) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) => bus.publish({ _tag: "StageFinished", at, job, stage: name, ms: at - started, ok }))
+    yield* faults.reach(name, job)
+    return yield* body.pipe(
+      Effect.onExit((exit) => finish(exit._tag === "Success")),
+    )
+  })
+
+interface Drafted {
+  readonly text: string
+  readonly verdict: GuardVerdict
+  readonly drafts: number
+  readonly beat: string
+}
+
+/** Writer and guard in a loop: a rejected draft goes back to the writer with the guard's findings. */
+const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent: ReadonlyArray<Episode>) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const bus = yield* EventBus
+    const settings = yield* PipelineSettings
+    const job = lease.job
+    let findings: ReadonlyArray<GuardFinding> = job.findings
+    let last: Drafted | undefined
+    for (let draft = 1; draft <= settings.maxDrafts; draft++) {
+      yield* queue.setStage(lease, "writing")
+      const brief = buildBrief({
+        project,
+        bible,
+        episode: job.episode,
+        previous: recent.length > 0 ? recent[recent.length - 1]! : null,
+        draft,
+        findingsToFix: findings,
+        promptAdditions: [],
+      })
+      const completion = yield* stage(
+        job.id,
+        "writer",
+        writeDraft(brief).pipe(
+          Effect.timeoutOrElse({
+            duration: settings.stageTimeoutMs,
+            orElse: () => Effect.fail(new LlmTransientError({ message: `the writer gave no answer within ${settings.stageTimeoutMs} ms` })),
+          }),
+        ),
+      )
+      yield* queue.setStage(lease, "guarding")
+      const verdict = yield* stage(
+        job.id,
+        "guard",
+        guardEpisode({ text: completion.text, project, bible, recent, acceptReward: settings.acceptReward }),
+      )
+      last = { text: completion.text, verdict, drafts: draft, beat: brief.beat }
+      if (verdict.accepted) return { accepted: true, last }
+      findings = verdict.findings
+      yield* bus.publish({
+        _tag: "JobRejected",
+        at: yield* Clock.currentTimeMillis,
+        job: job.id,
+        draft,
+        reward: verdict.reward,
+        findings: verdict.findings.length,
+      })
+    }
+    return { accepted: false, last: last! }
+  })
+
+/**
+ * One delivery of one job: write → guard (→ write again …) → edit → commit → complete.
+ * Idempotent end to end: a job whose episode is already committed (a crash between the
+ * commit and the queue's acknowledgement) is simply completed.
+ */
+export const processLease = Effect.fn("worker.processLease")(function* (lease: Lease) {
+  const queue = yield* JobQueue
+  const store = yield* StoryStore
+  const bus = yield* EventBus
+  const settings = yield* PipelineSettings
+  const faults = yield* FaultPoints
+  const job = lease.job
+  const started = yield* Clock.currentTimeMillis
+
+  const already = yield* store.getEpisode(job.project, job.episode)
+  if (Option.isSome(already)) {
+    yield* queue.complete(lease)
+    return
+  }
+  const project = yield* store.getProject(job.project)
+  if (Option.isNone(project)) {
+    const reason = `project '${job.project}' does not exist`
+    yield* queue.deadLetter(lease, reason)
+    yield* bus.publish({ _tag: "JobDead", at: yield* Clock.currentTimeMillis, job: job.id, project: job.project, episode: job.episode, reason })
+    return
+  }
+  const bible = yield* store.getBible(job.project)
+  const recent = yield* store.recentEpisodes(job.project, RECENT_EPISODES)
+
+  const drafted = yield* draftUntilAccepted(lease, project.value, bible, recent)
+  if (!drafted.accepted) {
+    const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
+    yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
+    yield* bus.publish({ _tag: "JobDead", at: yield* Clock.currentTimeMillis, job: job.id, project: job.project, episode: job.episode, reason })
+    return
+  }
+  const { text, verdict, drafts, beat } = drafted.last
+
+  yield* queue.setStage(lease, "editing")
+  const edited = yield* stage(job.id, "editor", editDraft(text, project.value.language))
+  const { title, body } = splitEpisode(edited, job.episode)
+
+  const committedAt = yield* Clock.currentTimeMillis
+  const episode: Episode = {
+    project: job.project,
+    number: job.episode,
+    title,
+    body,
+    summary: summarizeEpisode(body),
+    charCount: countCharsWithSpaces(body),
+    findings: verdict.findings,
+    reward: verdict.reward,
+    drafts,
+    committedAt,
+  }
+  const changes = extractBibleChanges({ text: body, bible, episode: job.episode, beat, project: project.value })
+  yield* stage(job.id, "commit", store.commitEpisode(episode, changes))
+  yield* faults.reach("committed", job.id)
+  yield* queue.complete(lease)
+  const at = yield* Clock.currentTimeMillis
+  yield* bus.publish({
+    _tag: "JobCommitted",
+    at,
+    job: job.id,
+    project: job.project,
+    episode: job.episode,
+    durationMs: at - started,
+    reward: verdict.reward,
+  })
+})
+
+/** Renews the lease every third of its length; fails with `LeaseLost` when another worker took the job over. */
+const keepLeaseAlive = (lease: Lease) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const settings = yield* PipelineSettings
+    const every = Math.max(1, Math.floor(settings.leaseMs / 3))
+    yield* Effect.sleep(every).pipe(
+      Effect.andThen(
+        queue.heartbeat(lease, settings.leaseMs).pipe(
+          // An outage of the queue's engine is not a lost lease: keep trying until it expires.
+          Effect.catchTag("QueueUnavailable", () => Effect.void),
+        ),
+      ),
+      Effect.forever,
+    )
+  })
+
+const isTransient = (error: { readonly _tag: string }): boolean =>
+  error._tag === "LlmTransientError" || error._tag === "StoreUnavailable" || error._tag === "QueueUnavailable"
+
+/**
+ * Hands a job whose delivery failed back to the queue. Transient faults (outages) give the
+ * delivery back, so they never dead-letter a job; a fatal LLM error dead-letters it now.
+ */
+const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string }>) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const bus = yield* EventBus
+    const settings = yield* PipelineSettings
+    const job = lease.job
+    const failure = cause.reasons.find(Cause.isFailReason)?.error
+    const at = yield* Clock.currentTimeMillis
+    if (failure && failure._tag === "LlmFatalError") {
+      const reason = describeError(failure)
+      yield* queue.deadLetter(lease, reason)
+      yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason })
+      return
+    }
+    // A crash after the commit (before the queue heard of it) must not spend a delivery:
+    // the episode is done, so is the job.
+    const store = yield* StoryStore
+    const committed = yield* store.getEpisode(job.project, job.episode).pipe(Effect.option, Effect.map(Option.flatten))
+    if (Option.isSome(committed)) {
+      yield* queue.complete(lease)
+      return
+    }
+    const transient = failure !== undefined && isTransient(failure)
+    const reason = failure ? describeError(failure) : `crashed: ${Cause.pretty(cause).split("\n")[0]}`
+    const after = yield* queue.retry(lease, { reason, delayMs: settings.retryDelayMs, transient })
+    if (after.state === "dead") {
+      yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason: after.reason ?? reason })
+    } else {
+      yield* bus.publish({ _tag: "JobRetrying", at, job: job.id, reason })
+    }
+  }).pipe(
+    // If the queue is unreachable too, the lease simply expires and the job is delivered again.
+    Effect.catch(() => Effect.void),
+  )
+
+/**
+ * An episode worker: claims the next job, processes it under a heartbeat, and settles it.
+ * A crash inside a stage is recorded on the job (a spent delivery) and then re-raised, so
+ * the worker's supervisor sees it and restarts the worker after its back-off.
+ */
+export const episodeWorker = (workerId: string) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const intake = yield* Intake
+    const settings = yield* PipelineSettings
+    const budget = yield* Effect.serviceOption(BudgetGate)
+    const runOne = Effect.gen(function* () {
+      yield* intake.awaitRunning
+      // At the daily budget cap a writer waits here, before claiming, so it holds no job while it waits.
+      if (Option.isSome(budget)) yield* budget.value.awaitBudget.pipe(Effect.catch(() => Effect.sleep(settings.retryDelayMs)))
+      const claimed = yield* queue.claim(workerId, { leaseMs: settings.leaseMs }).pipe(
+        Effect.catchTag("QueueUnavailable", () => Effect.as(Effect.sleep(settings.retryDelayMs), Option.none<Lease>())),
+      )
+      if (Option.isNone(claimed)) {
+        yield* Effect.sleep(settings.pollMs)
+        return
+      }
+      const lease = claimed.value
+      const exit = yield* Effect.exit(
+        Effect.raceFirst(processLease(lease), keepLeaseAlive(lease)).pipe(
+          // A worker stopped on purpose (shutdown, pool shrink) hands its job straight back.
+          Effect.onInterrupt(() =>
+            queue.retry(lease, { reason: "worker stopped", delayMs: 0, transient: true }).pipe(Effect.ignore),
+          ),
+        ),
+      )
+      if (exit._tag === "Success") return
+      const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
+      if (failure instanceof LeaseLost) return
+      yield* settleFailure(lease, exit.cause as Cause.Cause<{ readonly _tag: string }>)
+      if (Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
+    })
+    return yield* Effect.forever(runOne)
+  })

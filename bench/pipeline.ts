@@ -1,0 +1,105 @@
+/**
+ * The whole factory with the offline writer: 1,000 episodes over 20 projects through the
+ * supervision tree, the SQLite queue and store (a file database, WAL), writer → guard →
+ * editor → commit. Baseline in the same run: the same stages as bare function calls, with
+ * no queue, store, supervision or events — the ratio is what the runtime costs.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Scope } from "effect"
+import { defaultConfig } from "../src/config/FactoryConfig.ts"
+import type { Episode } from "../src/domain/Episode.ts"
+import { editEpisode } from "../src/editor/Editor.ts"
+import { splitEpisode } from "../src/factory/EpisodeText.ts"
+import { guardDraft } from "../src/guard/Guard.ts"
+import { composeEpisode } from "../src/llm/OfflineWriter.ts"
+import { buildBrief } from "../src/pipeline/Brief.ts"
+import { JobQueue } from "../src/queue/JobQueue.ts"
+import { infrastructureLayer } from "../src/runtime/Infrastructure.ts"
+import { Intake } from "../src/factory/Intake.ts"
+import { Projects } from "../src/factory/Projects.ts"
+import { loadTemplate, projectFromTemplate } from "../src/templates/TemplateLoader.ts"
+import { summarizeEpisode } from "../src/text/Summary.ts"
+import { launchWith } from "../supervisors/Launch.ts"
+import type { BenchResult } from "./run.ts"
+
+const PROJECTS = 20
+const EPISODES = 50
+const GENRES = ["fantasy_kr", "modern_noir", "romance_comedy"]
+
+/** The stages alone, in one loop: the ceiling the runtime is measured against. */
+const bareStages = async (count: number): Promise<number> => {
+  const { template } = await Effect.runPromise(loadTemplate("modern_noir"))
+  const { project, bible } = projectFromTemplate(template, { slug: "bare", seed: 42, now: 0 })
+  const recent: Array<Episode> = []
+  const started = performance.now()
+  for (let n = 1; n <= count; n++) {
+    const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
+    const draft = composeEpisode(brief)
+    guardDraft({ text: draft, project, bible, recent: recent.slice(-3) })
+    const { title, body } = splitEpisode(editEpisode(draft, { language: "ko" }), n)
+    recent.push({ project: "bare", number: n, title, body, summary: summarizeEpisode(body), charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
+  }
+  return count / ((performance.now() - started) / 1000)
+}
+
+const factoryRun = async (): Promise<{ rate: number; seconds: number }> => {
+  const home = mkdtempSync(join(tmpdir(), "nf-bench-"))
+  const config = { ...defaultConfig(home), pipeline: { ...defaultConfig(home).pipeline, concurrency: 8, pollMs: 5 } }
+  try {
+    return await Effect.runPromise(
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const running = yield* launchWith(infrastructureLayer(config), { mode: "bench", supervision: config.supervision }).pipe(Scope.provide(scope))
+        const { queue, projects, intake } = yield* Effect.provideContext(
+          Effect.gen(function* () {
+            return { queue: yield* JobQueue, projects: yield* Projects, intake: yield* Intake }
+          }),
+          running.services,
+        )
+        // Nothing is claimed while the projects are set up: the clock starts with all the work queued.
+        yield* intake.setPaused(true)
+        for (let p = 0; p < PROJECTS; p++) {
+          const slug = `bench-${p}`
+          yield* projects.create({ slug, genre: GENRES[p % GENRES.length]! })
+          yield* queue.enqueue(slug, Array.from({ length: EPISODES }, (_, i) => i + 1))
+        }
+        const started = performance.now()
+        yield* intake.setPaused(false)
+        while (true) {
+          const stats = yield* queue.stats
+          if (stats.committed + stats.dead >= PROJECTS * EPISODES) break
+          yield* Effect.sleep(20)
+        }
+        const seconds = (performance.now() - started) / 1000
+        const final = yield* queue.stats
+        if (final.committed !== PROJECTS * EPISODES) throw new Error(`only ${final.committed} episodes committed (${final.dead} dead)`)
+        yield* Scope.close(scope, Exit.void)
+        return { rate: (PROJECTS * EPISODES) / seconds, seconds }
+      }),
+    )
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+export const run = async (): Promise<Array<BenchResult>> => {
+  await bareStages(20) // warm-up
+  const bare = await bareStages(200)
+  const factory = await factoryRun()
+  return [
+    {
+      name: `full pipeline, ${PROJECTS * EPISODES} episodes / ${PROJECTS} projects`,
+      value: factory.rate,
+      unit: "episodes/s",
+      baseline: bare,
+      ratio: factory.rate / bare,
+      note: `${factory.seconds.toFixed(1)} s; baseline = the stages as bare calls (target ≥ 200 episodes/s)`,
+    },
+  ]
+}
+
+if (import.meta.main) {
+  for (const r of await run()) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit} (bare stages ${r.baseline?.toFixed(1)}, ratio ${r.ratio?.toFixed(2)}) — ${r.note}`)
+}

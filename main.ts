@@ -1,0 +1,17 @@
+/**
+ * The composition root: the only module that sees both the CLI (`src/`) and the
+ * supervision tree with its actors (`supervisors/`, `actors/`), and joins them.
+ */
+import { runCli } from "./src/cli/Cli.ts"
+import { makeCommands } from "./src/cli/commands/index.ts"
+import { packageVersion } from "./src/factory/FactoryStatus.ts"
+import { launchFactory } from "./supervisors/Launch.ts"
+
+
+const code = await runCli(makeCommands(launchFactory), packageVersion, process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+})
+process.exitCode = code

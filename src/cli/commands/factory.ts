@@ -1,0 +1,168 @@
+import { Clock, Effect, Option, PubSub } from "effect"
+import type { FactoryConfigData } from "../../config/FactoryConfig.ts"
+import { EventBus } from "../../events/EventBus.ts"
+import type { FactoryEvent } from "../../events/FactoryEvent.ts"
+import type { LaunchFactory } from "../../factory/FactoryRuntime.ts"
+import { Projects } from "../../factory/Projects.ts"
+import { serveHttp } from "../../http/Server.ts"
+import { JobQueue } from "../../queue/JobQueue.ts"
+import { StoryStore } from "../../story/StoryStore.ts"
+import { booleanFlag, type Command, CommandFailed, type CommandIo, intFlag, stringFlag, UsageError } from "../Command.ts"
+import { commandConfig } from "../FactoryContext.ts"
+import { configOption } from "./shared.ts"
+
+/** One line per event worth an operator's attention, or nothing. */
+export const progressLine = (event: FactoryEvent): string | undefined => {
+  const time = new Date(event.at).toISOString().slice(11, 19)
+  switch (event._tag) {
+    case "JobCommitted":
+      return `${time} ✔ committed ${event.job} in ${(event.durationMs / 1000).toFixed(2)} s (reward ${event.reward.toFixed(2)})`
+    case "JobDead":
+      return `${time} ✘ dead ${event.job}: ${event.reason}`
+    case "JobRejected":
+      return `${time} ↺ guard rejected draft ${event.draft} of ${event.job} (reward ${event.reward.toFixed(2)}, ${event.findings} findings)`
+    case "JobRetrying":
+      return `${time} ↻ retrying ${event.job}: ${event.reason}`
+    case "ChildRestarting":
+      return `${time} ⟳ restarting ${event.supervisor}/${event.child} in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt})`
+    case "ChildExited":
+      return event.outcome === "failure" ? `${time} ⚠ ${event.supervisor}/${event.child} crashed: ${(event.cause ?? "").split("\n")[0]}` : undefined
+    case "SupervisorEscalated":
+      return `${time} ⚠ supervisor ${event.supervisor} gave up: ${event.cause.split("\n")[0]}`
+    case "BreakerChanged":
+      return `${time} ⚡ ${event.breaker} breaker ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`
+    case "IntakeChanged":
+      return `${time} ${event.paused ? "⏸ intake paused" : "▶ intake resumed"}`
+    case "Alert":
+      return `${time} 🔔 ${event.rule} ${event.state}: ${event.message}`
+    default:
+      return undefined
+  }
+}
+
+const printProgress = (io: CommandIo) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const subscription = yield* bus.subscribe
+    return yield* Effect.forever(
+      Effect.map(PubSub.take(subscription), (event) => {
+        const line = progressLine(event)
+        if (line) io.out(line)
+      }),
+    )
+  }).pipe(Effect.scoped)
+
+const DEMO_SLUG = "demo"
+
+/** With no project yet, `run` creates a demo project from a template and queues its outline. */
+const ensureDemoProject = (config: FactoryConfigData, io: CommandIo) =>
+  Effect.gen(function* () {
+    const store = yield* StoryStore
+    const projects = yield* store.listProjects
+    if (projects.length > 0) return
+    const factory = yield* Projects
+    const project = yield* factory.create({ slug: DEMO_SLUG, genre: config.demoGenre })
+    const queue = yield* JobQueue
+    const bus = yield* EventBus
+    const episodes = Array.from({ length: Math.min(project.beats.length, 12) }, (_, i) => i + 1)
+    const enqueued = yield* queue.enqueue(project.slug, episodes)
+    const at = yield* Clock.currentTimeMillis
+    for (const { job } of enqueued) yield* bus.publish({ _tag: "JobEnqueued", at, job: job.id, project: job.project, episode: job.episode })
+    io.out(`no project yet: created '${project.slug}' (${project.title}, ${config.demoGenre}) and queued episodes 1-${episodes.length}`)
+  })
+
+const serverOptions = {
+  port: { type: "string", short: "p", placeholder: "port", description: "API port (default 8080, or api.port)" },
+  host: { type: "string", placeholder: "address", description: "API address (default 127.0.0.1; others need FACTORY_API_TOKEN)" },
+} as const
+
+const configured = (args: Parameters<Command["run"]>[0], io: CommandIo) =>
+  Effect.gen(function* () {
+    const config = yield* commandConfig(io, stringFlag(args, "config"))
+    const port = intFlag(args, "port", { min: 0, max: 65535 })
+    if (port instanceof UsageError) return yield* port
+    const host = stringFlag(args, "host")
+    const concurrency = intFlag(args, "concurrency", { min: 1, max: 256 })
+    if (concurrency instanceof UsageError) return yield* concurrency
+    return {
+      ...config,
+      api: { host: host ?? config.api.host, port: port ?? config.api.port },
+      pipeline: { ...config.pipeline, concurrency: concurrency ?? config.pipeline.concurrency },
+    } satisfies FactoryConfigData
+  })
+
+const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData) =>
+  launch(config).pipe(Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: 1 })))
+
+const awaitFactory = (running: { readonly await: Effect.Effect<void, unknown> }) =>
+  running.await.pipe(
+    Effect.mapError((error) => new CommandFailed({ message: `the factory stopped: ${String((error as { message?: string }).message ?? error)}`, exitCode: 1 })),
+    Effect.as(0),
+  )
+
+export const serveCommand = (launch: LaunchFactory): Command => ({
+  name: "serve",
+  summary: "run the factory as a daemon with its HTTP API",
+  usage: "serve [--port 8080] [--host 127.0.0.1]",
+  details: "Binding an address other than loopback requires FACTORY_API_TOKEN; mutating requests then need 'Authorization: Bearer <token>'.",
+  options: {
+    ...serverOptions,
+    concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
+    quiet: { type: "boolean", short: "q", description: "do not print progress lines" },
+    ...configOption,
+  },
+  positionals: { min: 0, max: 0, names: [] },
+  run: (args, io) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const config = yield* configured(args, io)
+        const token = io.env["FACTORY_API_TOKEN"] || undefined
+        const running = yield* launchOrFail(launch, config)
+        const server = yield* serveHttp({ ...config.api, token }).pipe(
+          Effect.provideContext(running.services),
+          Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.startsWith("refusing") ? 2 : 1 })),
+        )
+        io.out(`novel-factory serving on ${server.url} (data: ${config.home}, workers: ${config.pipeline.concurrency})`)
+        if (booleanFlag(args, "quiet")) return yield* awaitFactory(running)
+        yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
+        return yield* awaitFactory(running)
+      }),
+    ),
+})
+
+export const runCommand = (launch: LaunchFactory): Command => ({
+  name: "run",
+  summary: "run everything in one process (embedded store and queue, API on loopback)",
+  usage: "run [--headless] [--port 8080]",
+  details:
+    "With no project yet, creates a demo project from the demo genre's template and queues its episodes. " +
+    "Progress is printed line by line (--headless; the terminal dashboard is not built yet, so this is also the default).",
+  options: {
+    headless: { type: "boolean", description: "print progress lines instead of the dashboard" },
+    ...serverOptions,
+    concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
+    ...configOption,
+  },
+  positionals: { min: 0, max: 0, names: [] },
+  run: (args, io) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const config = yield* configured(args, io)
+        const token = io.env["FACTORY_API_TOKEN"] || undefined
+        const running = yield* launchOrFail(launch, config)
+        yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
+        yield* ensureDemoProject(config, io).pipe(
+          Effect.provideContext(running.services),
+          Effect.mapError((error) => new CommandFailed({ message: `cannot create the demo project: ${error.message}`, exitCode: 1 })),
+        )
+        const server = yield* Effect.option(serveHttp({ ...config.api, token }).pipe(Effect.provideContext(running.services)))
+        io.out(
+          Option.match(server, {
+            onNone: () => `novel-factory running (data: ${config.home}); API not started: port ${config.api.port} is taken (use --port)`,
+            onSome: (s) => `novel-factory running (data: ${config.home}); API on ${s.url}; Ctrl-C stops it`,
+          }),
+        )
+        return yield* awaitFactory(running)
+      }),
+    ),
+})

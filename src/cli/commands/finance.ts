@@ -1,0 +1,161 @@
+import { readFileSync, writeFileSync } from "node:fs"
+import { basename, resolve } from "node:path"
+import { Effect } from "effect"
+import { FactoryConfig } from "../../config/FactoryConfig.ts"
+import { financeConfigOf } from "../../finance/FinanceConfig.ts"
+import { Ledger, type LedgerError } from "../../finance/Ledger.ts"
+import { buildReport, reportCsv, salesHeader } from "../../finance/Report.ts"
+import { formatSalesError, parseSalesCsv, SALES_FORMATS, type SalesFormat } from "../../finance/Sales.ts"
+import { SqliteLedger } from "../../finance/SqliteLedger.ts"
+import { type Command, CommandFailed, type CommandIo, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
+import { withFactory } from "../FactoryContext.ts"
+import { configOption, table } from "./shared.ts"
+
+/** Runs a finance effect with the ledger on the factory's database; a ledger failure is exit 1. */
+const withLedger = <A>(io: CommandIo, args: ParsedArgs, effect: Effect.Effect<A, LedgerError | CommandFailed, Ledger | FactoryConfig>) =>
+  withFactory(
+    io,
+    effect.pipe(
+      Effect.provide(SqliteLedger.layer),
+      Effect.catchTag("LedgerError", (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 }))),
+    ),
+    { configFile: stringFlag(args, "config") },
+  )
+
+const importSales: Command = {
+  name: "import-sales",
+  summary: "import a platform's sales settlement CSV (idempotent)",
+  usage: "import-sales <file.csv> [--format generic|munpia]",
+  details: [
+    "generic columns: date,platform,project,episode,gross,fees,net,currency (dates YYYY-MM-DD).",
+    "munpia columns: 정산일,플랫폼,작품,회차,매출,수수료,정산금액[,통화] (통화 defaults to KRW).",
+    "A file with any bad row is refused whole; every bad row is listed with its line and column (exit 2).",
+    "Importing the same rows again adds nothing. Amounts stay in their own currency.",
+  ].join("\n"),
+  options: {
+    format: { type: "string", placeholder: "generic|munpia", description: "the export's layout (default generic)" },
+    ...configOption,
+  },
+  positionals: { min: 1, max: 1, names: ["file.csv"] },
+  run: (args, io) =>
+    Effect.gen(function* () {
+      const format = (stringFlag(args, "format") ?? "generic") as SalesFormat
+      if (!SALES_FORMATS.includes(format)) {
+        return yield* new UsageError({ message: `--format must be one of ${SALES_FORMATS.join(", ")}, got '${format}'` })
+      }
+      const file = args.positionals[0]!
+      const path = resolve(io.cwd, file)
+      let text: string
+      try {
+        text = readFileSync(path, "utf8")
+      } catch (error) {
+        return yield* new UsageError({ message: `cannot read ${file}: ${(error as Error).message}` })
+      }
+      const parsed = parseSalesCsv(text, format)
+      if (parsed._tag === "Invalid") {
+        for (const e of parsed.errors) io.err(formatSalesError(file, e))
+        const rows = new Set(parsed.errors.map((e) => e.line)).size
+        return yield* new CommandFailed({
+          message: `${file} refused: ${parsed.errors.length} problem(s) on ${rows} line(s); nothing was imported`,
+          exitCode: 2,
+        })
+      }
+      const result = yield* withLedger(io, args, Effect.gen(function* () {
+        const ledger = yield* Ledger
+        return yield* ledger.importSales(parsed.sales, basename(path))
+      }))
+      const byCurrency = new Map<string, number>()
+      for (const s of parsed.sales) byCurrency.set(s.currency, (byCurrency.get(s.currency) ?? 0) + s.netMinor)
+      const totals = [...byCurrency].map(([c, n]) => `${(n / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })} ${c}`).join(", ")
+      io.out(`imported ${result.inserted} sales row(s) from ${file}${result.duplicates > 0 ? ` (${result.duplicates} already imported, skipped)` : ""}; net in file: ${totals}`)
+      return 0
+    }),
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const dateFlag = (args: ParsedArgs, name: string): string | undefined | UsageError => {
+  const raw = stringFlag(args, name)
+  if (raw === undefined) return undefined
+  if (!DATE.test(raw) || Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) {
+    return new UsageError({ message: `--${name} expects a date YYYY-MM-DD, got '${raw}'` })
+  }
+  return raw
+}
+
+const report: Command = {
+  name: "report",
+  summary: "daily LLM cost, sales and profit in USD",
+  usage: "report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv finance.csv]",
+  details: "Days are UTC. Sales are net of platform fees, converted to USD only with the rates in finance.rates (e.g. KRW_per_USD: 1400).",
+  options: {
+    from: { type: "string", placeholder: "YYYY-MM-DD", description: "first day (default: the first day with data)" },
+    to: { type: "string", placeholder: "YYYY-MM-DD", description: "last day (default: the last day with data)" },
+    csv: { type: "string", placeholder: "file", description: "also write date,cost_usd,sales_usd,profit_usd to this file" },
+    ...configOption,
+  },
+  positionals: { min: 0, max: 0, names: [] },
+  run: (args, io) =>
+    Effect.gen(function* () {
+      const from = dateFlag(args, "from")
+      if (from instanceof UsageError) return yield* from
+      const to = dateFlag(args, "to")
+      if (to instanceof UsageError) return yield* to
+      if (from !== undefined && to !== undefined && to < from) {
+        return yield* new UsageError({ message: `--to ${to} is before --from ${from}` })
+      }
+      const result = yield* withLedger(io, args, Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const config = yield* FactoryConfig
+        let finance
+        try {
+          finance = financeConfigOf(config)
+        } catch (error) {
+          return yield* new CommandFailed({ message: `finance config: ${(error as Error).message}`, exitCode: 2 })
+        }
+        const costs = yield* ledger.dailyCosts({ from, to })
+        const sales = yield* ledger.dailySales({ from, to })
+        return buildReport(costs, sales, finance, { from, to })
+      }))
+      if (result._tag === "MissingRates") {
+        return yield* new CommandFailed({
+          message: `sales in ${result.currencies.join(", ")} cannot be converted to USD: set ${result.currencies.map((c) => `finance.rates.${c}_per_USD`).join(", ")} in the config`,
+          exitCode: 2,
+        })
+      }
+      if (result.rows.length === 0) {
+        io.out("no LLM calls and no sales in this period")
+      } else {
+        const rows = result.rows.map((r) => [r.date, String(r.calls), r.costUsd.toFixed(4), r.salesUsd.toFixed(2), r.profitUsd.toFixed(2)])
+        rows.push(["total", String(result.rows.reduce((n, r) => n + r.calls, 0)), result.totals.costUsd.toFixed(4), result.totals.salesUsd.toFixed(2), result.totals.profitUsd.toFixed(2)])
+        io.out(table(["date", "calls", "cost_usd", salesHeader(result.ratesUsed), "profit_usd"], rows))
+        io.out(
+          result.ratesUsed.length > 0
+            ? `sales are net of platform fees, converted to USD with ${result.ratesUsed.join(", ")} (finance.rates)`
+            : "sales are net of platform fees, in USD",
+        )
+        if (result.unpricedCalls > 0) {
+          io.err(`${result.unpricedCalls} call(s) of models without a price were booked at $0: add them to finance.prices`)
+        }
+      }
+      const csv = stringFlag(args, "csv")
+      if (csv !== undefined) {
+        try {
+          writeFileSync(resolve(io.cwd, csv), reportCsv(result))
+        } catch (error) {
+          return yield* new CommandFailed({ message: `cannot write ${csv}: ${(error as Error).message}`, exitCode: 1 })
+        }
+        io.out(`wrote ${csv} (${result.rows.length} day(s))`)
+      }
+      return 0
+    }),
+}
+
+export const financeCommand: Command = {
+  name: "finance",
+  summary: "LLM costs against platform sales",
+  usage: "finance <import-sales|report> …",
+  options: {},
+  positionals: { min: 0, max: 0, names: [] },
+  subcommands: [importSales, report],
+  run: () => Effect.fail(new UsageError({ message: "expected a subcommand: import-sales or report" })),
+}

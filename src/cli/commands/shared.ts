@@ -1,0 +1,40 @@
+import type { OptionSpec } from "../Command.ts"
+
+/** Options every command that opens the factory accepts. */
+export const configOption: Record<string, OptionSpec> = {
+  config: { type: "string", placeholder: "file", description: "config file (default: factory.yaml in FACTORY_HOME)" },
+}
+
+/** Parses `3`, `1-10` or `1..10` into an inclusive range. */
+export const parseRange = (raw: string): { from: number; to: number } | string => {
+  const m = /^\s*(\d+)\s*(?:(?:-|\.\.)\s*(\d+))?\s*$/.exec(raw)
+  if (!m) return `expected an episode number or a range like 1-10, got '${raw}'`
+  const from = Number(m[1])
+  const to = m[2] === undefined ? from : Number(m[2])
+  if (from < 1) return `episodes start at 1, got ${from}`
+  if (to < from) return `the range ${raw} ends before it starts`
+  return { from, to }
+}
+
+/** Pads by display width: Hangul and other wide characters take two columns. */
+export const displayWidth = (text: string): number => {
+  let width = 0
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!
+    width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
+        (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
+        (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd)
+      ? 2
+      : 1
+  }
+  return width
+}
+
+export const padEnd = (text: string, width: number): string => text + " ".repeat(Math.max(0, width - displayWidth(text)))
+
+/** A plain-text table whose columns line up with Korean text in them. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ""))))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => padEnd(c, widths[i]!)).join("  ").trimEnd()
+  return [line(header), ...rows.map(line)].join("\n")
+}

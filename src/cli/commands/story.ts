@@ -1,0 +1,213 @@
+import { Clock, Effect, Option, Schema } from "effect"
+import { EventBus } from "../../events/EventBus.ts"
+import { Projects } from "../../factory/Projects.ts"
+import { JobQueue } from "../../queue/JobQueue.ts"
+import { StoryStore } from "../../story/StoryStore.ts"
+import { Slug } from "../../domain/Project.ts"
+import { booleanFlag, type Command, CommandFailed, stringFlag, UsageError } from "../Command.ts"
+import { withFactory } from "../FactoryContext.ts"
+import { configOption, parseRange, table } from "./shared.ts"
+
+const checkSlug = (slug: string) =>
+  Schema.is(Slug)(slug)
+    ? Effect.succeed(slug)
+    : Effect.fail(new UsageError({ message: `'${slug}' is not a valid slug: use 1–64 characters of a-z, 0-9 and '-'` }))
+
+const storeFailure = (error: { readonly message: string }) => new CommandFailed({ message: error.message, exitCode: 1 })
+
+const requireProject = (slug: string) =>
+  Effect.gen(function* () {
+    const store = yield* StoryStore
+    const project = yield* store.getProject(slug).pipe(Effect.mapError(storeFailure))
+    if (Option.isNone(project)) return yield* new CommandFailed({ message: `no project '${slug}' (see 'novel-factory status')`, exitCode: 2 })
+    return project.value
+  })
+
+export const newCommand: Command = {
+  name: "new",
+  summary: "create a project from a genre template",
+  usage: "new <slug> --genre <name> [--title <text>]",
+  details: "Genres are the templates in templates/genre/ (fantasy_kr, modern_noir, romance_comedy).",
+  options: {
+    genre: { type: "string", placeholder: "name", description: "genre template to seed the Bible from" },
+    title: { type: "string", placeholder: "text", description: "title (default: the template's)" },
+    ...configOption,
+  },
+  positionals: { min: 1, max: 1, names: ["slug"] },
+  run: (args, io) =>
+    Effect.gen(function* () {
+      const slug = yield* checkSlug(args.positionals[0]!)
+      const genre = stringFlag(args, "genre")
+      if (!genre) return yield* new UsageError({ message: "--genre is required (fantasy_kr, modern_noir, romance_comedy …)" })
+      const project = yield* withFactory(
+        io,
+        Effect.gen(function* () {
+          const projects = yield* Projects
+          return yield* projects.create({ slug, genre, title: stringFlag(args, "title") })
+        }).pipe(
+          Effect.provide(Projects.layer),
+          Effect.catchTags({
+            UnknownGenre: (e) => Effect.fail(new UsageError({ message: e.message })),
+            ProjectExists: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
+            TemplateError: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
+            StoreUnavailable: (e) => Effect.fail(storeFailure(e)),
+          }),
+        ),
+        { configFile: stringFlag(args, "config") },
+      )
+      io.out(`created ${project.slug}: ${project.title} (${project.genre}, ${project.language}, ${project.beats.length} beats)`)
+      io.out(`next: novel-factory enqueue ${project.slug} --episodes 1-10`)
+      return 0
+    }),
+}
+
+export const enqueueCommand: Command = {
+  name: "enqueue",
+  summary: "queue episodes of a project for writing",
+  usage: "enqueue <slug> --episodes <n|from-to>",
+  details: "Idempotent: episodes already queued or committed are not queued again.",
+  options: {
+    episodes: { type: "string", short: "e", placeholder: "range", description: "an episode number or a range such as 1-10" },
+    ...configOption,
+  },
+  positionals: { min: 1, max: 1, names: ["slug"] },
+  run: (args, io) =>
+    Effect.gen(function* () {
+      const slug = yield* checkSlug(args.positionals[0]!)
+      const raw = stringFlag(args, "episodes")
+      if (!raw) return yield* new UsageError({ message: "--episodes is required, e.g. --episodes 1-10" })
+      const range = parseRange(raw)
+      if (typeof range === "string") return yield* new UsageError({ message: `--episodes: ${range}` })
+      if (range.to - range.from >= 1000) return yield* new UsageError({ message: "--episodes: at most 1000 episodes at a time" })
+      const result = yield* withFactory(
+        io,
+        Effect.gen(function* () {
+          yield* requireProject(slug)
+          const queue = yield* JobQueue
+          const bus = yield* EventBus
+          const episodes = Array.from({ length: range.to - range.from + 1 }, (_, i) => range.from + i)
+          const enqueued = yield* queue.enqueue(slug, episodes).pipe(
+            Effect.catchTags({
+              EpisodeGap: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
+              QueueUnavailable: (e) => Effect.fail(storeFailure(e)),
+            }),
+          )
+          const at = yield* Clock.currentTimeMillis
+          for (const { job, created } of enqueued) {
+            if (created) yield* bus.publish({ _tag: "JobEnqueued", at, job: job.id, project: slug, episode: job.episode })
+          }
+          return enqueued
+        }),
+        { configFile: stringFlag(args, "config") },
+      )
+      const created = result.filter((e) => e.created).length
+      io.out(`queued ${created} episode(s) of ${slug}${result.length > created ? `; ${result.length - created} already queued or done` : ""}`)
+      return 0
+    }),
+}
+
+const fmtTime = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19)
+
+export const episodesCommand: Command = {
+  name: "episodes",
+  summary: "list a project's committed episodes",
+  usage: "episodes <slug> [--json]",
+  options: { json: { type: "boolean", description: "print JSON" }, ...configOption },
+  positionals: { min: 1, max: 1, names: ["slug"] },
+  run: (args, io) =>
+    withFactory(
+      io,
+      Effect.gen(function* () {
+        const slug = yield* checkSlug(args.positionals[0]!)
+        const project = yield* requireProject(slug)
+        const store = yield* StoryStore
+        const episodes = yield* store.listEpisodes(slug).pipe(Effect.mapError(storeFailure))
+        if (booleanFlag(args, "json")) {
+          io.out(JSON.stringify(episodes, null, 2))
+          return 0
+        }
+        io.out(`${project.title} (${slug}) — ${episodes.length} episode(s)`)
+        if (episodes.length > 0) {
+          io.out(table(
+            ["#", "title", "chars", "reward", "drafts", "committed"],
+            episodes.map((e) => [String(e.number), e.title, String(e.charCount), e.reward.toFixed(2), String(e.drafts), fmtTime(e.committedAt)]),
+          ))
+        }
+        return 0
+      }),
+      { configFile: stringFlag(args, "config") },
+    ),
+}
+
+export const showCommand: Command = {
+  name: "show",
+  summary: "print one committed episode with the guard's findings",
+  usage: "show <slug> <n> [--json]",
+  options: { json: { type: "boolean", description: "print JSON" }, ...configOption },
+  positionals: { min: 2, max: 2, names: ["slug", "n"] },
+  run: (args, io) =>
+    withFactory(
+      io,
+      Effect.gen(function* () {
+        const slug = yield* checkSlug(args.positionals[0]!)
+        const n = Number(args.positionals[1])
+        if (!Number.isInteger(n) || n < 1) return yield* new UsageError({ message: `<n> must be an episode number ≥ 1, got '${args.positionals[1]}'` })
+        yield* requireProject(slug)
+        const store = yield* StoryStore
+        const episode = yield* store.getEpisode(slug, n).pipe(Effect.mapError(storeFailure))
+        if (Option.isNone(episode)) return yield* new CommandFailed({ message: `episode ${n} of '${slug}' is not committed`, exitCode: 1 })
+        const e = episode.value
+        if (booleanFlag(args, "json")) {
+          io.out(JSON.stringify(e, null, 2))
+          return 0
+        }
+        io.out(`# 제${e.number}화 ${e.title}\n`)
+        io.out(e.body)
+        io.out(`\n— ${e.charCount} characters with spaces · reward ${e.reward.toFixed(2)} · ${e.drafts} draft(s) · committed ${fmtTime(e.committedAt)}`)
+        io.out(`— summary: ${e.summary}`)
+        if (e.findings.length > 0) {
+          io.out(`— guard findings (${e.findings.length}):`)
+          for (const f of e.findings) io.out(`  [${f.severity}] ${f.category}/${f.code}: ${f.message}${f.evidence ? ` «${f.evidence.text}»` : ""}`)
+        }
+        return 0
+      }),
+      { configFile: stringFlag(args, "config") },
+    ),
+}
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "projects, queue depth and recent results of the factory's data",
+  usage: "status [--json]",
+  options: { json: { type: "boolean", description: "print JSON" }, ...configOption },
+  positionals: { min: 0, max: 0, names: [] },
+  run: (args, io) =>
+    withFactory(
+      io,
+      Effect.gen(function* () {
+        const store = yield* StoryStore
+        const queue = yield* JobQueue
+        const projects = yield* store.listProjects.pipe(Effect.mapError(storeFailure))
+        const stats = yield* queue.stats.pipe(Effect.mapError(storeFailure))
+        const dead = yield* queue.list({ states: ["dead"], limit: 10 }).pipe(Effect.mapError(storeFailure))
+        const active = yield* queue.list({ states: ["writing", "guarding", "editing"], limit: 50 }).pipe(Effect.mapError(storeFailure))
+        if (booleanFlag(args, "json")) {
+          io.out(JSON.stringify({ queue: stats, projects, active, dead }, null, 2))
+          return 0
+        }
+        io.out(`queue: ${stats.queued} queued · ${stats.inFlight} in flight · ${stats.committed} committed · ${stats.dead} dead`)
+        if (projects.length === 0) io.out("no projects yet: novel-factory new <slug> --genre fantasy_kr")
+        else {
+          io.out(table(
+            ["project", "title", "genre", "episodes", "last"],
+            projects.map((p) => [p.project.slug, p.project.title, p.project.genre, String(p.episodes), String(p.lastEpisode)]),
+          ))
+        }
+        for (const job of active) io.out(`in flight: ${job.id} (${job.state}, delivery ${job.deliveries})`)
+        for (const job of dead) io.out(`dead: ${job.id} — ${job.reason ?? "no reason recorded"}`)
+        return 0
+      }),
+      { configFile: stringFlag(args, "config") },
+    ),
+}
+

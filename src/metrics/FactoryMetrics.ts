@@ -1,0 +1,70 @@
+import { Effect, Metric, PubSub } from "effect"
+import { PrometheusMetrics } from "effect/observability"
+import { EventBus } from "../events/EventBus.ts"
+import type { FactoryEvent } from "../events/FactoryEvent.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+
+const jobsEnqueued = Metric.counter("novel_factory_jobs_enqueued_total", { description: "Episode jobs accepted", incremental: true })
+const jobsCompleted = Metric.counter("novel_factory_jobs_completed_total", { description: "Episode jobs committed", incremental: true })
+const jobsFailed = Metric.counter("novel_factory_jobs_failed_total", { description: "Episode jobs dead-lettered", incremental: true })
+const jobsRetried = Metric.counter("novel_factory_jobs_retried_total", { description: "Deliveries handed back to the queue", incremental: true })
+const draftsRejected = Metric.counter("novel_factory_drafts_rejected_total", { description: "Drafts the guard rejected", incremental: true })
+const restarts = Metric.counter("novel_factory_restarts_total", { description: "Supervised restarts", incremental: true })
+const escalations = Metric.counter("novel_factory_escalations_total", { description: "Supervisor escalations", incremental: true })
+const breakerOpens = Metric.counter("novel_factory_breaker_opened_total", { description: "Circuit breakers opened", incremental: true })
+const stageSeconds = Metric.histogram("novel_factory_stage_duration_seconds", {
+  description: "Duration of one pipeline stage of one job",
+  boundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+})
+const jobSeconds = Metric.histogram("novel_factory_job_duration_seconds", {
+  description: "Claim-to-commit duration of a job",
+  boundaries: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
+})
+const queueDepth = Metric.gauge("novel_factory_queue_depth", { description: "Jobs waiting to be claimed" })
+const jobsInFlight = Metric.gauge("novel_factory_jobs_in_flight", { description: "Jobs held by a worker" })
+const jobsDead = Metric.gauge("novel_factory_jobs_dead", { description: "Jobs on the dead-letter list" })
+
+/** Every metric is derived from the event stream: one source of truth for metrics, dashboard and journal. */
+export const recordEvent = (event: FactoryEvent): Effect.Effect<void> => {
+  switch (event._tag) {
+    case "JobEnqueued":
+      return Metric.update(jobsEnqueued, 1)
+    case "JobCommitted":
+      return Effect.andThen(Metric.update(jobsCompleted, 1), Metric.update(jobSeconds, event.durationMs / 1000))
+    case "JobDead":
+      return Metric.update(jobsFailed, 1)
+    case "JobRetrying":
+      return Metric.update(jobsRetried, 1)
+    case "JobRejected":
+      return Metric.update(draftsRejected, 1)
+    case "StageFinished":
+      return Metric.update(Metric.withAttributes(stageSeconds, { stage: event.stage }), event.ms / 1000)
+    case "ChildRestarting":
+      return Metric.update(restarts, 1)
+    case "SupervisorEscalated":
+      return Metric.update(escalations, 1)
+    case "BreakerChanged":
+      return event.to === "open" ? Metric.update(Metric.withAttributes(breakerOpens, { breaker: event.breaker }), 1) : Effect.void
+    default:
+      return Effect.void
+  }
+}
+
+/** Feeds the metrics from the bus for as long as it runs (fork it in the factory's scope). */
+export const recordMetrics = Effect.gen(function* () {
+  const bus = yield* EventBus
+  const subscription = yield* bus.subscribe
+  return yield* Effect.forever(Effect.flatMap(PubSub.take(subscription), recordEvent))
+}).pipe(Effect.scoped)
+
+/** Prometheus text exposition; the queue gauges are read at scrape time. */
+export const renderMetrics = Effect.gen(function* () {
+  const queue = yield* JobQueue
+  const stats = yield* Effect.option(queue.stats)
+  if (stats._tag === "Some") {
+    yield* Metric.update(queueDepth, stats.value.queued)
+    yield* Metric.update(jobsInFlight, stats.value.inFlight)
+    yield* Metric.update(jobsDead, stats.value.dead)
+  }
+  return yield* PrometheusMetrics.format()
+})

@@ -1,0 +1,79 @@
+import { Effect, Layer } from "effect"
+import { FactoryConfig, type FactoryConfigData } from "../config/FactoryConfig.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { FaultPoints } from "../factory/FaultPoints.ts"
+import { Intake } from "../factory/Intake.ts"
+import { PipelineSettings } from "../factory/PipelineSettings.ts"
+import { Projects } from "../factory/Projects.ts"
+import { LanguageModel } from "../llm/LanguageModel.ts"
+import { OfflineWriter } from "../llm/OfflineWriter.ts"
+import { openAiLanguageModelLayer } from "../llm/OpenAiLanguageModel.ts"
+import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
+import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
+import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
+import { SqliteJobQueue } from "../queue/SqliteJobQueue.ts"
+import { Database } from "../sqlite/Database.ts"
+import { SqliteStoryStore } from "../story/SqliteStoryStore.ts"
+import { Neo4jStoryStore } from "../story/Neo4jStoryStore.ts"
+import type { StoreUnavailable, StoryStore } from "../story/StoryStore.ts"
+
+/** Database, story store and queue, as the config selects them. */
+export const storageLayer = (config: FactoryConfigData) => {
+  // The SQLite database is always there: the ledger, the singleton leases and backups live in it.
+  const database = Database.layerIn(config.home)
+  const story: Layer.Layer<StoryStore, StoreUnavailable, Database> = config.story.kind === "sqlite"
+    ? SqliteStoryStore.layer
+    : Neo4jStoryStore.layer({ url: config.story.url, user: config.story.user })
+  const queue: Layer.Layer<JobQueue, QueueUnavailable, Database> = config.queue.kind === "sqlite"
+    ? SqliteJobQueue.layer({ maxDeliveries: config.pipeline.maxDeliveries })
+    : RedisJobQueue.layer({
+      url: config.queue.url,
+      maxDeliveries: config.pipeline.maxDeliveries,
+      keyPrefix: config.queue.keyPrefix ?? "novel-factory",
+    })
+  return Layer.mergeAll(story, queue).pipe(Layer.provideMerge(database))
+}
+
+/** The offline writer, paced by `latencyMs` on Effect's Clock when configured. */
+const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
+  latencyMs <= 0
+    ? OfflineWriter.layer
+    : Layer.succeed(LanguageModel, {
+      ...OfflineWriter.make,
+      complete: (request) => Effect.andThen(Effect.sleep(latencyMs), OfflineWriter.make.complete(request)),
+    })
+
+/**
+ * The configured model, metered: every call is booked in the ledger at the configured
+ * prices, and writer calls wait while today's spend is at the daily budget cap.
+ */
+export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Record<string, string | undefined>> = process.env) => {
+  const model = config.llm.kind === "offline"
+    ? offlineLayer(config.llm.latencyMs ?? 0)
+    : openAiLanguageModelLayer(config.llm, { env })
+  return meteredLanguageModelLayer(config.finance).pipe(
+    Layer.provide(model),
+    Layer.provideMerge(financeLayer(config.finance)),
+  )
+}
+
+/**
+ * Every service the pipeline and the API need, built from the config. The supervision
+ * tree (in `supervisors/`) runs the actors on top of it.
+ */
+export const infrastructureLayer = (config: FactoryConfigData) =>
+  Layer.mergeAll(Intake.layer, Projects.layer).pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config))),
+        Layer.succeed(FactoryConfig, config),
+        Layer.succeed(PipelineSettings, config.pipeline),
+        FaultPoints.none,
+      ),
+    ),
+    Layer.provideMerge(EventBus.layer()),
+  )
+
+export const describeBackends = (config: FactoryConfigData): string =>
+  config.queue.kind === "sqlite" && config.story.kind === "sqlite" ? "embedded" : `${config.queue.kind}/${config.story.kind}`
+

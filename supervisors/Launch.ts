@@ -1,0 +1,102 @@
+import { hostname } from "node:os"
+import { Context, Effect, Layer, Result, type Scope } from "effect"
+import { makeBackupActor } from "../actors/backup.ts"
+import { backupsLayer, backupSettingsOf } from "../src/backup/Location.ts"
+import { RedisSingletonLease } from "../src/coordination/RedisSingletonLease.ts"
+import { SqliteSingletonLease } from "../src/coordination/SqliteSingletonLease.ts"
+import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
+import type { EventBus } from "../src/events/EventBus.ts"
+import type { FaultPoints } from "../src/factory/FaultPoints.ts"
+import { type LaunchFactory, LaunchError, type RunningFactory } from "../src/factory/FactoryRuntime.ts"
+import type { Intake } from "../src/factory/Intake.ts"
+import type { PipelineSettings } from "../src/factory/PipelineSettings.ts"
+import type { Projects } from "../src/factory/Projects.ts"
+import type { ApiServices } from "../src/http/Api.ts"
+import type { LanguageModel } from "../src/llm/LanguageModel.ts"
+import type { JobQueue } from "../src/queue/JobQueue.ts"
+import { describeBackends, infrastructureLayer } from "../src/runtime/Infrastructure.ts"
+import type { StoryStore } from "../src/story/StoryStore.ts"
+import { Breakers } from "./Breakers.ts"
+import { ChildSpec } from "./ChildSpec.ts"
+import { factoryStatusLayer, factoryTree, guardedDependencies } from "./FactoryTree.ts"
+import { asSingleton } from "./Singleton.ts"
+
+/** What the pipeline and the API run on; production builds it from the config, simulations from fakes. */
+export type FactoryInfrastructure =
+  | JobQueue
+  | StoryStore
+  | LanguageModel
+  | EventBus
+  | Intake
+  | Projects
+  | PipelineSettings
+  | FaultPoints
+
+export interface LaunchOptions<X = never> {
+  readonly mode: string
+  readonly supervision: FactoryConfigData["supervision"]
+  /** Children beyond the pipeline's, running on the same services (plus `X`, from the same layer). */
+  readonly extraChildren?: ReadonlyArray<ChildSpec<any, FactoryInfrastructure | Breakers | X>> | undefined
+}
+
+/**
+ * A running factory on the given services: each dependency behind its breaker and the
+ * supervision tree on top. Everything stops when the scope closes.
+ */
+export const launchWith = <E extends { readonly message: string }, X = never>(
+  infrastructure: Layer.Layer<FactoryInfrastructure | X, E>,
+  options: LaunchOptions<X>,
+): Effect.Effect<RunningFactory, LaunchError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const base = Breakers.layer.pipe(Layer.provideMerge(infrastructure))
+    const services = yield* Layer.build(Layer.provideMerge(guardedDependencies, base)).pipe(
+      Effect.mapError((error) => new LaunchError({ message: `cannot start the factory: ${error.message}` })),
+    )
+    const root = yield* factoryTree({ supervision: options.supervision, extraChildren: options.extraChildren }).pipe(
+      Effect.provideContext(services),
+    )
+    const status = yield* Layer.build(factoryStatusLayer(options.mode, root)).pipe(Effect.provideContext(services))
+    const all: Context.Context<ApiServices> = Context.merge(services, status)
+    return { services: all, await: root.await }
+  })
+
+/** This process, as singleton leases name their holder. */
+const holderName = () => `${hostname()}:${process.pid}`
+
+/**
+ * The backup scheduler as a child: it runs in exactly one process per data directory (or
+ * per Redis, in distributed mode), holding the `backup` singleton lease.
+ */
+const backupChild = (config: FactoryConfigData) => {
+  const settings = backupSettingsOf(config)
+  return ChildSpec.permanent(
+    "backup",
+    Effect.gen(function* () {
+      if (Result.isFailure(settings)) return yield* Effect.fail(new LaunchError({ message: settings.failure }))
+      const actor = yield* makeBackupActor({
+        schedule: settings.success.schedule,
+        timeZone: settings.success.timeZone,
+        verify: settings.success.verify,
+        retention: settings.success.retention,
+        incompleteGraceMs: settings.success.incompleteGraceMs,
+      })
+      yield* asSingleton("backup", holderName(), 30_000, actor.run)
+    }),
+    { graceMs: 30_000 },
+  )
+}
+
+/** The factory as the config describes it. */
+export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
+  const singletonLeases = config.queue.kind === "redis"
+    ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: "novel-factory" })
+    : SqliteSingletonLease.layer
+  const infrastructure = Layer.mergeAll(backupsLayer(process.env), singletonLeases).pipe(
+    Layer.provideMerge(infrastructureLayer(config)),
+  )
+  return launchWith(infrastructure, {
+    mode: describeBackends(config),
+    supervision: config.supervision,
+    extraChildren: [backupChild(config)],
+  }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` })))
+}

@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from "vitest"
+import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
+
+/**
+ * The real thing: `serve` as a child process, SIGKILLed twice mid-run and started again
+ * on the same data. Every accepted episode must end committed exactly once, in its band.
+ */
+describe("serve survives SIGKILL", () => {
+  const data = makeDataDir()
+  let proc: FactoryProcess | undefined
+  afterAll(async () => {
+    if (proc) await stopProcess(proc, "SIGKILL")
+    data.cleanup()
+  })
+
+  it("commits 3 projects × 10 episodes exactly once across two kills", async () => {
+    // Short leases so that jobs held by a killed process are claimed again quickly.
+    const env = { FACTORY_LEASE_MS: "2000", FACTORY_CONCURRENCY: "3" }
+    proc = await startServe(data.dir, env)
+    const genres = ["fantasy_kr", "modern_noir", "romance_comedy"]
+    for (const genre of genres) {
+      const slug = `kill-${genre.replace(/_/g, "-")}`
+      expect((await api(proc.url, "POST", "/api/v1/projects", { slug, genre })).status).toBe(201)
+      const enqueued = await api(proc.url, "POST", `/api/v1/projects/${slug}/episodes`, { from: 1, to: 10 })
+      expect(enqueued.status).toBe(202)
+      expect(enqueued.json.jobs).toHaveLength(10)
+    }
+    const committed = async (url: string) => {
+      const results = await api(url, "GET", "/api/v1/status")
+      return results.json.queue.committed as number
+    }
+    for (let kill = 0; kill < 2; kill++) {
+      // Let some work happen, then kill the process mid-run.
+      const before = await committed(proc.url)
+      const deadline = Date.now() + 60_000
+      while ((await committed(proc.url)) < Math.min(30, before + 4) && Date.now() < deadline) await sleep(100)
+      await stopProcess(proc, "SIGKILL")
+      proc = await startServe(data.dir, env)
+    }
+    const deadline = Date.now() + 180_000
+    let stats: any
+    while (Date.now() < deadline) {
+      stats = (await api(proc.url, "GET", "/api/v1/status")).json.queue
+      if (stats.committed + stats.dead === 30) break
+      await sleep(250)
+    }
+    expect(stats).toMatchObject({ committed: 30, dead: 0, queued: 0, inFlight: 0 })
+    for (const genre of genres) {
+      const slug = `kill-${genre.replace(/_/g, "-")}`
+      const project = (await api(proc.url, "GET", `/api/v1/projects/${slug}`)).json
+      const episodes = (await api(proc.url, "GET", `/api/v1/projects/${slug}/episodes`)).json as Array<{ number: number; charCount: number }>
+      expect(episodes.map((e) => e.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      for (const e of episodes) {
+        expect(e.charCount).toBeGreaterThanOrEqual(project.lengthBand.min)
+        expect(e.charCount).toBeLessThanOrEqual(project.lengthBand.max)
+      }
+    }
+  }, 300_000)
+})

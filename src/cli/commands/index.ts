@@ -1,0 +1,27 @@
+import type { LaunchFactory } from "../../factory/FactoryRuntime.ts"
+import type { Command } from "../Command.ts"
+import { backupCommand } from "./backup.ts"
+import { dashboardCommand } from "./dashboard.ts"
+import { exportCommand } from "./export.ts"
+import { runCommand, serveCommand } from "./factory.ts"
+import { financeCommand } from "./finance.ts"
+import { guardCommand } from "./guard.ts"
+import { restoreCommand } from "./restore.ts"
+import { enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
+
+/** Every command of the CLI; the running factory is handed in by the entry point. */
+export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
+  newCommand,
+  runCommand(launch),
+  serveCommand(launch),
+  dashboardCommand,
+  enqueueCommand,
+  statusCommand,
+  episodesCommand,
+  showCommand,
+  guardCommand,
+  exportCommand,
+  backupCommand,
+  restoreCommand,
+  financeCommand,
+]

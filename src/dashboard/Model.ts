@@ -1,0 +1,639 @@
+/**
+ * The dashboard's state and the fold that builds it from what the client receives:
+ * factory events (SSE), status snapshots (polled), projects, finance and the
+ * connection's own ups and downs. No I/O, no clock (every input carries its time),
+ * no terminal: `step(state, input)` is deterministic and unit-tested. For speed with
+ * thousands of events it updates the state's bounded buffers in place and returns it;
+ * the selectors below (`throughputSeries`, `latencyTable`, `activeAlerts` …) are pure.
+ */
+
+// ---------------------------------------------------------------------------------------
+// Wire shapes (what the HTTP API answers), read defensively: a field the server does not
+// send yet must not crash the dashboard.
+
+export interface DashEvent {
+  readonly _tag: string
+  readonly at: number
+  readonly [key: string]: unknown
+}
+
+export interface ChildNode {
+  readonly id: string
+  readonly state: string
+  readonly backoffRemainingMs: number | null
+  readonly restarts: number
+  readonly lastError: string | null
+  readonly subtree: SupervisorNode | null
+}
+
+export interface SupervisorNode {
+  readonly supervisor: string
+  readonly status: string
+  readonly restartsInWindow?: number
+  readonly maxRestarts?: number
+  readonly children: ReadonlyArray<ChildNode>
+}
+
+export interface QueueStats {
+  readonly queued: number
+  readonly inFlight: number
+  readonly committed: number
+  readonly dead: number
+}
+
+export interface StatusSnapshot {
+  readonly mode: string
+  readonly uptimeMs: number
+  readonly paused: boolean
+  readonly queue: QueueStats
+  readonly dependencies: ReadonlyArray<{ readonly name: string; readonly state: string }>
+  readonly supervision: SupervisorNode | null
+}
+
+export interface ProjectInfo {
+  readonly slug: string
+  readonly title: string
+  readonly episodes?: number
+}
+
+/** `GET /api/v1/finance/summary` (404 while finance is not served: "no finance data"). */
+export interface FinanceSummary {
+  readonly days: ReadonlyArray<{ readonly date: string; readonly cost: number; readonly sales: number; readonly profit: number }>
+  readonly today: { readonly spend: number; readonly cap: number | null }
+  readonly currency: string
+}
+
+export type FinanceView =
+  | { readonly _tag: "Unknown" }
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Data"; readonly summary: FinanceSummary }
+
+const num = (v: unknown, fallback = 0): number => (typeof v === "number" && Number.isFinite(v) ? v : fallback)
+const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : fallback)
+const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
+const arr = (v: unknown): ReadonlyArray<unknown> => (Array.isArray(v) ? v : [])
+
+/** An event from the wire, or undefined when it has no `_tag`/`at`. */
+export const decodeEvent = (value: unknown): DashEvent | undefined => {
+  const o = obj(value)
+  return typeof o["_tag"] === "string" && typeof o["at"] === "number" ? (o as DashEvent) : undefined
+}
+
+const decodeSupervisor = (value: unknown, depth = 0): SupervisorNode | null => {
+  if (depth > 32) return null
+  const o = obj(value)
+  if (typeof o["supervisor"] !== "string") return null
+  return {
+    supervisor: o["supervisor"],
+    status: str(o["status"], "running"),
+    restartsInWindow: num(o["restartsInWindow"]),
+    maxRestarts: num(o["maxRestarts"]),
+    children: arr(o["children"]).map((c) => {
+      const child = obj(c)
+      return {
+        id: str(child["id"], "?"),
+        state: str(child["state"], "?"),
+        backoffRemainingMs: typeof child["backoffRemainingMs"] === "number" ? child["backoffRemainingMs"] : null,
+        restarts: num(child["restarts"]),
+        lastError: typeof child["lastError"] === "string" ? child["lastError"] : null,
+        subtree: decodeSupervisor(child["subtree"], depth + 1),
+      }
+    }),
+  }
+}
+
+export const decodeStatus = (value: unknown): StatusSnapshot | undefined => {
+  const o = obj(value)
+  if (typeof o["uptimeMs"] !== "number") return undefined
+  const q = obj(o["queue"])
+  return {
+    mode: str(o["mode"], "?"),
+    uptimeMs: o["uptimeMs"],
+    paused: o["paused"] === true,
+    queue: { queued: num(q["queued"]), inFlight: num(q["inFlight"]), committed: num(q["committed"]), dead: num(q["dead"]) },
+    dependencies: arr(o["dependencies"]).map((d) => ({ name: str(obj(d)["name"], "?"), state: str(obj(d)["state"], "?") })),
+    supervision: decodeSupervisor(o["supervision"]),
+  }
+}
+
+export const decodeProjects = (value: unknown): ReadonlyArray<ProjectInfo> =>
+  arr(value).flatMap((p) => {
+    const o = obj(p)
+    if (typeof o["slug"] !== "string") return []
+    return [{ slug: o["slug"], title: str(o["title"], o["slug"]), ...(typeof o["episodes"] === "number" ? { episodes: o["episodes"] } : {}) }]
+  })
+
+export const decodeFinance = (value: unknown): FinanceSummary | undefined => {
+  const o = obj(value)
+  if (!Array.isArray(o["days"])) return undefined
+  const today = obj(o["today"])
+  return {
+    days: arr(o["days"]).map((d) => {
+      const day = obj(d)
+      return { date: str(day["date"], "?"), cost: num(day["cost"]), sales: num(day["sales"]), profit: num(day["profit"]) }
+    }),
+    today: { spend: num(today["spend"]), cap: typeof today["cap"] === "number" ? today["cap"] : null },
+    currency: str(o["currency"], "USD"),
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs and state
+
+export type ModelInput =
+  /** `key` identifies the event on the wire (its JSON), to skip the replay after a reconnect. */
+  | { readonly _tag: "Event"; readonly event: DashEvent; readonly key?: string }
+  | { readonly _tag: "Status"; readonly at: number; readonly status: StatusSnapshot }
+  | { readonly _tag: "Projects"; readonly projects: ReadonlyArray<ProjectInfo> }
+  | { readonly _tag: "Finance"; readonly summary: FinanceSummary | null }
+  | { readonly _tag: "Connected"; readonly at: number }
+  | { readonly _tag: "Disconnected"; readonly at: number; readonly reason: string; readonly retryInMs: number }
+
+export type Level = "info" | "ok" | "warn" | "error"
+
+export interface LogEntry {
+  readonly at: number
+  readonly level: Level
+  readonly text: string
+}
+
+/** An append-only log that keeps its last `capacity` entries (amortized O(1) append). */
+export interface BoundedLog<T> {
+  readonly capacity: number
+  items: Array<T>
+  start: number
+  /** Bumped on every append: views cache derived data (filters) by it. */
+  version: number
+}
+
+export const boundedLog = <T>(capacity: number): BoundedLog<T> => ({ capacity, items: [], start: 0, version: 0 })
+
+export const append = <T>(log: BoundedLog<T>, item: T): void => {
+  log.items.push(item)
+  log.version++
+  if (log.items.length - log.start > log.capacity) log.start++
+  if (log.start > log.capacity) {
+    log.items = log.items.slice(log.start)
+    log.start = 0
+  }
+}
+
+export const logSize = <T>(log: BoundedLog<T>): number => log.items.length - log.start
+
+/** Entries oldest first. */
+export const logEntries = <T>(log: BoundedLog<T>): ReadonlyArray<T> => (log.start === 0 ? log.items : log.items.slice(log.start))
+
+export interface ActiveAlert {
+  readonly rule: string
+  readonly message: string
+  readonly since: number
+}
+
+export interface Connection {
+  readonly state: "connecting" | "connected" | "disconnected"
+  readonly since: number | null
+  readonly reason: string | null
+  readonly attempts: number
+  readonly retryInMs: number
+}
+
+export interface Thresholds {
+  /** Queue depth from which the gauge turns yellow (default 6). */
+  readonly warning: number
+  /** Queue depth from which it turns red (default 21). */
+  readonly critical: number
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { warning: 6, critical: 21 }
+
+export const EVENT_LOG_CAPACITY = 10_000
+export const RECOVERY_LOG_CAPACITY = 1_000
+export const LATENCY_WINDOW = 500
+const DEDUPE_WINDOW = 5_000
+const MINUTE = 60_000
+export const THROUGHPUT_MINUTES = 60
+
+export interface DashboardState {
+  connection: Connection
+  status: StatusSnapshot | null
+  statusAt: number | null
+  projects: ReadonlyArray<ProjectInfo>
+  titles: Map<string, string>
+  finance: FinanceView
+  /** Minute index (epoch ms / 60 000) → episodes committed and failed (dead) in that minute. */
+  throughput: Map<number, { committed: number; failed: number }>
+  totals: { committed: number; failed: number; rejected: number; events: number }
+  /** Stage → last LATENCY_WINDOW durations in ms (ring). */
+  latency: Map<string, { samples: Array<number>; next: number; failures: number }>
+  alerts: Map<string, ActiveAlert>
+  breakerOpenedAt: Map<string, number>
+  crashedAt: Map<string, number>
+  lostAt: number | null
+  recovery: BoundedLog<LogEntry>
+  events: BoundedLog<LogEntry>
+  seen: Set<string>
+  seenOrder: Array<string>
+  lastEventAt: number | null
+}
+
+export const initialState = (): DashboardState => ({
+  connection: { state: "connecting", since: null, reason: null, attempts: 0, retryInMs: 0 },
+  status: null,
+  statusAt: null,
+  projects: [],
+  titles: new Map(),
+  finance: { _tag: "Unknown" },
+  throughput: new Map(),
+  totals: { committed: 0, failed: 0, rejected: 0, events: 0 },
+  latency: new Map(),
+  alerts: new Map(),
+  breakerOpenedAt: new Map(),
+  crashedAt: new Map(),
+  lostAt: null,
+  recovery: boundedLog(RECOVERY_LOG_CAPACITY),
+  events: boundedLog(EVENT_LOG_CAPACITY),
+  seen: new Set(),
+  seenOrder: [],
+  lastEventAt: null,
+})
+
+// ---------------------------------------------------------------------------------------
+// Formatting helpers (pure)
+
+/** `42 s`, `3 m 05 s`, `1 h 02 m`: durations an operator reads at a glance. */
+export const formatDuration = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, "0")} s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h} h ${String(m % 60).padStart(2, "0")} m`
+  return `${Math.floor(h / 24)} d ${h % 24} h`
+}
+
+/** Latencies, compact (fits a 6-column cell): `850ms`, `1.2s`, `42s`, `2m03s`, `1h02m`. */
+export const formatMs = (ms: number): string => {
+  if (!Number.isFinite(ms)) return "–"
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`
+  const s = Math.round(ms / 1000)
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`
+}
+
+export const clock = (at: number): string => new Date(at).toISOString().slice(11, 19)
+
+const firstLine = (text: string | null | undefined): string => (text ?? "").split("\n").find((l) => l.trim() !== "")?.trim() ?? ""
+
+const projectName = (state: DashboardState, slug: unknown): string => {
+  const s = str(slug, "?")
+  const title = state.titles.get(s)
+  return title && title !== s ? `${title} (${s})` : s
+}
+
+const jobName = (state: DashboardState, event: DashEvent): string => {
+  if (typeof event["project"] === "string" && typeof event["episode"] === "number") {
+    return `${projectName(state, event["project"])} #${event["episode"]}`
+  }
+  return str(event["job"], "?")
+}
+
+const childPath = (event: DashEvent): string => `${str(event["supervisor"], "?")}/${str(event["child"], "?")}`
+
+/** One line for the events log (every event has one). */
+export const describeEvent = (state: DashboardState, event: DashEvent): { level: Level; text: string } => {
+  switch (event._tag) {
+    case "JobEnqueued":
+      return { level: "info", text: `+ queued ${jobName(state, event)}` }
+    case "StageFinished":
+      return {
+        level: event["ok"] === false ? "warn" : "info",
+        text: `${event["ok"] === false ? "✗" : "·"} ${str(event["stage"])} ${str(event["job"])} ${formatMs(num(event["ms"]))}`,
+      }
+    case "JobRejected":
+      return { level: "warn", text: `↺ guard rejected draft ${num(event["draft"])} of ${str(event["job"])} (${num(event["findings"])} findings)` }
+    case "JobCommitted":
+      return { level: "ok", text: `✓ committed ${jobName(state, event)} in ${formatMs(num(event["durationMs"]))}` }
+    case "JobRetrying":
+      return { level: "warn", text: `↻ retrying ${str(event["job"])}: ${firstLine(str(event["reason"]))}` }
+    case "JobDead":
+      return { level: "error", text: `✗ dead ${jobName(state, event)}: ${firstLine(str(event["reason"]))}` }
+    case "ChildStarted":
+      return { level: "info", text: `▶ started ${childPath(event)}` }
+    case "ChildExited":
+      return event["outcome"] === "failure"
+        ? { level: "error", text: `✗ ${childPath(event)} crashed: ${firstLine(str(event["cause"]))}` }
+        : { level: "info", text: `■ ${childPath(event)} exited (${str(event["outcome"])})` }
+    case "ChildRestarting":
+      return { level: "warn", text: `↻ ${childPath(event)} restart #${num(event["attempt"])} in ${formatMs(num(event["delayMs"]))}` }
+    case "SupervisorEscalated":
+      return { level: "error", text: `⚠ supervisor ${str(event["supervisor"])} escalated: ${firstLine(str(event["cause"]))}` }
+    case "BreakerChanged": {
+      const to = str(event["to"])
+      const reason = firstLine(typeof event["reason"] === "string" ? event["reason"] : null)
+      return {
+        level: to === "open" ? "error" : to === "half-open" ? "warn" : "ok",
+        text: `↯ ${str(event["breaker"])} breaker ${str(event["from"])} → ${to}${reason ? ` (${reason})` : ""}`,
+      }
+    }
+    case "IntakeChanged":
+      return { level: "info", text: event["paused"] === true ? "‖ intake paused" : "▶ intake resumed" }
+    case "Alert":
+      return {
+        level: event["state"] === "resolved" ? "ok" : "error",
+        text: `! ${str(event["rule"])} ${str(event["state"])}: ${firstLine(str(event["message"]))}`,
+      }
+    default:
+      return { level: "info", text: event._tag }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The fold
+
+const minuteOf = (at: number): number => Math.floor(at / MINUTE)
+
+const bump = (state: DashboardState, at: number, field: "committed" | "failed"): void => {
+  const minute = minuteOf(at)
+  const bucket = state.throughput.get(minute) ?? { committed: 0, failed: 0 }
+  bucket[field]++
+  state.throughput.set(minute, bucket)
+  state.totals[field]++
+  // Keep a little more than the chart's hour; drop the rest.
+  if (state.throughput.size > THROUGHPUT_MINUTES * 2 + 10) {
+    const newest = Math.max(...state.throughput.keys())
+    for (const key of state.throughput.keys()) if (key <= newest - THROUGHPUT_MINUTES * 2) state.throughput.delete(key)
+  }
+}
+
+const recordLatency = (state: DashboardState, stage: string, ms: number, ok: boolean): void => {
+  let ring = state.latency.get(stage)
+  if (!ring) {
+    ring = { samples: [], next: 0, failures: 0 }
+    state.latency.set(stage, ring)
+  }
+  if (!ok) ring.failures++
+  if (ring.samples.length < LATENCY_WINDOW) ring.samples.push(ms)
+  else ring.samples[ring.next] = ms
+  ring.next = (ring.next + 1) % LATENCY_WINDOW
+}
+
+const recover = (state: DashboardState, at: number, level: Level, text: string): void => append(state.recovery, { at, level, text })
+
+const remember = (state: DashboardState, key: string): boolean => {
+  if (state.seen.has(key)) return false
+  state.seen.add(key)
+  state.seenOrder.push(key)
+  if (state.seenOrder.length > DEDUPE_WINDOW * 2) {
+    for (const old of state.seenOrder.splice(0, state.seenOrder.length - DEDUPE_WINDOW)) state.seen.delete(old)
+  }
+  return true
+}
+
+const applyEvent = (state: DashboardState, event: DashEvent): void => {
+  const at = event.at
+  state.totals.events++
+  state.lastEventAt = state.lastEventAt === null ? at : Math.max(state.lastEventAt, at)
+  const line = describeEvent(state, event)
+  append(state.events, { at, level: line.level, text: line.text })
+  switch (event._tag) {
+    case "JobCommitted":
+      bump(state, at, "committed")
+      break
+    case "JobDead":
+      bump(state, at, "failed")
+      break
+    case "JobRejected":
+      state.totals.rejected++
+      break
+    case "StageFinished":
+      recordLatency(state, str(event["stage"], "?"), num(event["ms"]), event["ok"] !== false)
+      break
+    case "ChildExited":
+      if (event["outcome"] === "failure") {
+        const path = childPath(event)
+        if (!state.crashedAt.has(path)) state.crashedAt.set(path, at)
+        recover(state, at, "error", line.text)
+      }
+      break
+    case "ChildRestarting":
+      recover(state, at, "warn", line.text)
+      break
+    case "ChildStarted": {
+      const path = childPath(event)
+      const crashed = state.crashedAt.get(path)
+      if (crashed !== undefined) {
+        state.crashedAt.delete(path)
+        recover(state, at, "ok", `✓ ${path} back up after ${formatDuration(at - crashed)}`)
+      }
+      break
+    }
+    case "SupervisorEscalated":
+      recover(state, at, "error", line.text)
+      break
+    case "BreakerChanged": {
+      const breaker = str(event["breaker"], "?")
+      const to = str(event["to"])
+      if (to === "open") {
+        if (!state.breakerOpenedAt.has(breaker)) state.breakerOpenedAt.set(breaker, at)
+        recover(state, at, "error", line.text)
+      } else if (to === "closed") {
+        const opened = state.breakerOpenedAt.get(breaker)
+        state.breakerOpenedAt.delete(breaker)
+        recover(state, at, "ok", opened === undefined ? line.text : `✓ ${breaker} recovered in ${formatDuration(at - opened)}`)
+      } else {
+        recover(state, at, "warn", line.text)
+      }
+      break
+    }
+    case "Alert": {
+      const rule = str(event["rule"], "?")
+      if (event["state"] === "resolved") state.alerts.delete(rule)
+      else state.alerts.set(rule, { rule, message: firstLine(str(event["message"])), since: state.alerts.get(rule)?.since ?? at })
+      break
+    }
+    case "IntakeChanged":
+      if (state.status) state.status = { ...state.status, paused: event["paused"] === true }
+      break
+  }
+}
+
+/** Folds one input into the state (in place) and returns it. */
+export const step = (state: DashboardState, input: ModelInput): DashboardState => {
+  switch (input._tag) {
+    case "Event":
+      if (input.key !== undefined && !remember(state, input.key)) return state
+      applyEvent(state, input.event)
+      return state
+    case "Status": {
+      const previous = state.status
+      // The same process would report at least its old uptime plus the time since; much
+      // less means a new process (restarted, perhaps after a crash).
+      const expected = previous && state.statusAt !== null ? previous.uptimeMs + Math.max(0, input.at - state.statusAt) : null
+      if (previous && expected !== null && input.status.uptimeMs + 2_000 < expected) {
+        recover(state, input.at, "warn", `↻ server restarted (uptime ${formatDuration(previous.uptimeMs)} → ${formatDuration(input.status.uptimeMs)})`)
+        // Alerts and open breakers belonged to the old process; the new one re-announces its own.
+        state.alerts.clear()
+        state.crashedAt.clear()
+      }
+      state.status = input.status
+      state.statusAt = input.at
+      return state
+    }
+    case "Projects":
+      state.projects = input.projects
+      state.titles = new Map(input.projects.map((p) => [p.slug, p.title]))
+      return state
+    case "Finance":
+      state.finance = input.summary === null ? { _tag: "None" } : { _tag: "Data", summary: input.summary }
+      return state
+    case "Connected": {
+      if (state.lostAt !== null) {
+        recover(state, input.at, "ok", `✓ reconnected to the server after ${formatDuration(input.at - state.lostAt)}`)
+        state.lostAt = null
+      }
+      state.connection = { state: "connected", since: input.at, reason: null, attempts: 0, retryInMs: 0 }
+      return state
+    }
+    case "Disconnected": {
+      const was = state.connection
+      if (was.state === "connected") {
+        state.lostAt = input.at
+        recover(state, input.at, "error", `✗ lost the server: ${firstLine(input.reason)}`)
+      }
+      state.connection = {
+        state: "disconnected",
+        since: was.state === "disconnected" ? was.since : input.at,
+        reason: input.reason,
+        attempts: was.state === "disconnected" ? was.attempts + 1 : 1,
+        retryInMs: input.retryInMs,
+      }
+      return state
+    }
+  }
+}
+
+export const fold = (state: DashboardState, inputs: Iterable<ModelInput>): DashboardState => {
+  for (const input of inputs) step(state, input)
+  return state
+}
+
+// ---------------------------------------------------------------------------------------
+// Selectors (pure)
+
+/** Nearest-rank percentile (p in 0–100) of unsorted samples; NaN when there are none. */
+export const percentile = (samples: ReadonlyArray<number>, p: number): number => {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  return percentileOfSorted(sorted, p)
+}
+
+export const percentileOfSorted = (sorted: ReadonlyArray<number>, p: number): number => {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!
+}
+
+export const STAGES: ReadonlyArray<string> = ["writer", "guard", "editor"]
+
+export interface LatencyRow {
+  readonly stage: string
+  readonly count: number
+  readonly failures: number
+  readonly p50: number
+  readonly p95: number
+}
+
+/** p50/p95 per stage over the last LATENCY_WINDOW samples: writer, guard, editor, then any other stage seen. */
+export const latencyTable = (state: DashboardState): ReadonlyArray<LatencyRow> => {
+  const stages = [...STAGES, ...[...state.latency.keys()].filter((s) => !STAGES.includes(s)).sort()]
+  return stages.map((stage) => {
+    const ring = state.latency.get(stage)
+    const sorted = ring ? [...ring.samples].sort((a, b) => a - b) : []
+    return {
+      stage,
+      count: sorted.length,
+      failures: ring?.failures ?? 0,
+      p50: percentileOfSorted(sorted, 50),
+      p95: percentileOfSorted(sorted, 95),
+    }
+  })
+}
+
+export interface ThroughputSeries {
+  /** Minutes ago for each point, oldest first (59 … 0). */
+  readonly minutesAgo: ReadonlyArray<number>
+  readonly committed: ReadonlyArray<number>
+  readonly failed: ReadonlyArray<number>
+}
+
+/** Episodes per minute, committed vs failed, one point per minute over the last `minutes` up to `now`. */
+export const throughputSeries = (state: DashboardState, now: number, minutes = THROUGHPUT_MINUTES): ThroughputSeries => {
+  const current = minuteOf(now)
+  const minutesAgo: Array<number> = []
+  const committed: Array<number> = []
+  const failed: Array<number> = []
+  for (let ago = minutes - 1; ago >= 0; ago--) {
+    const bucket = state.throughput.get(current - ago)
+    minutesAgo.push(ago)
+    committed.push(bucket?.committed ?? 0)
+    failed.push(bucket?.failed ?? 0)
+  }
+  return { minutesAgo, committed, failed }
+}
+
+/** Mean episodes per minute over the last `window` minutes (the current one included). */
+export const ratePerMinute = (state: DashboardState, now: number, window = 5): { committed: number; failed: number } => {
+  const series = throughputSeries(state, now, window)
+  const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
+  return { committed: sum(series.committed) / window, failed: sum(series.failed) / window }
+}
+
+/** Alerts firing now (a later `resolved` for the same rule clears one), oldest first. */
+export const activeAlerts = (state: DashboardState): ReadonlyArray<ActiveAlert> =>
+  [...state.alerts.values()].sort((a, b) => a.since - b.since || a.rule.localeCompare(b.rule))
+
+export type QueueLevel = "normal" | "warning" | "critical"
+
+export const queueLevel = (depth: number, thresholds: Thresholds = DEFAULT_THRESHOLDS): QueueLevel =>
+  depth >= thresholds.critical ? "critical" : depth >= thresholds.warning ? "warning" : "normal"
+
+export interface ActorRow {
+  readonly path: string
+  readonly depth: number
+  readonly state: string
+  readonly restarts: number
+  readonly lastError: string | null
+  readonly backoffRemainingMs: number | null
+  readonly supervisor: boolean
+}
+
+/** The supervision tree flattened depth first: one row per child (a supervising child is followed by its subtree). */
+export const actorRows = (root: SupervisorNode | null): ReadonlyArray<ActorRow> => {
+  if (root === null) return []
+  const rows: Array<ActorRow> = []
+  const walk = (node: SupervisorNode, depth: number) => {
+    for (const child of node.children) {
+      rows.push({
+        path: `${node.supervisor}/${child.id}`,
+        depth,
+        state: child.state,
+        restarts: child.restarts,
+        lastError: child.lastError,
+        backoffRemainingMs: child.state === "backing-off" ? child.backoffRemainingMs : null,
+        supervisor: child.subtree !== null,
+      })
+      if (child.subtree) walk(child.subtree, depth + 1)
+    }
+  }
+  walk(root, 0)
+  return rows
+}
+
+/** Events log lines matching a case-insensitive filter (all when empty), oldest first. */
+export const filterLog = (entries: ReadonlyArray<LogEntry>, filter: string): ReadonlyArray<LogEntry> => {
+  const needle = filter.trim().toLowerCase()
+  if (needle === "") return entries
+  return entries.filter((e) => e.text.toLowerCase().includes(needle))
+}

@@ -14,8 +14,9 @@ describe("serve survives SIGKILL", () => {
   })
 
   it("commits 3 projects × 10 episodes exactly once across two kills", async () => {
-    // Short leases so that jobs held by a killed process are claimed again quickly.
-    const env = { FACTORY_LEASE_MS: "2000", FACTORY_CONCURRENCY: "3" }
+    // Short leases so that jobs held by a killed process are claimed again quickly, and a paced
+    // writer (150 ms a draft) so that the kills land mid-run rather than after the last commit.
+    const env = { FACTORY_LEASE_MS: "2000", FACTORY_CONCURRENCY: "3", FACTORY_OFFLINE_LATENCY_MS: "150" }
     proc = await startServe(data.dir, env)
     const genres = ["fantasy_kr", "modern_noir", "romance_comedy"]
     for (const genre of genres) {
@@ -29,14 +30,18 @@ describe("serve survives SIGKILL", () => {
       const results = await api(url, "GET", "/api/v1/status")
       return results.json.queue.committed as number
     }
+    const atKill: Array<number> = []
     for (let kill = 0; kill < 2; kill++) {
       // Let some work happen, then kill the process mid-run.
       const before = await committed(proc.url)
       const deadline = Date.now() + 60_000
-      while ((await committed(proc.url)) < Math.min(30, before + 4) && Date.now() < deadline) await sleep(100)
+      while ((await committed(proc.url)) < before + 4 && Date.now() < deadline) await sleep(50)
+      atKill.push(await committed(proc.url))
       await stopProcess(proc, "SIGKILL")
       proc = await startServe(data.dir, env)
     }
+    // Both kills really happened mid-run.
+    for (const n of atKill) expect(n).toBeLessThan(30)
     const deadline = Date.now() + 180_000
     let stats: any
     while (Date.now() < deadline) {

@@ -15,7 +15,6 @@
  *
  *   node bench/redis.ts        (JOBS=40000 CONCURRENCY=32 to change the size)
  */
-import { Queue, Worker } from "bullmq"
 import { Redis } from "ioredis"
 import { Effect, Option } from "effect"
 import { JobQueue } from "../src/queue/JobQueue.ts"
@@ -77,7 +76,34 @@ const ours = (url: string, keyPrefix: string, jobs: number): Promise<number> => 
   return Effect.runPromise(Effect.provide(program, RedisJobQueue.layer({ url, maxDeliveries: 5, keyPrefix })))
 }
 
+/** The part of BullMQ's API this bench uses (BullMQ lives in bench/package.json, outside the app's install). */
+interface BullQueue {
+  waitUntilReady(): Promise<unknown>
+  addBulk(jobs: ReadonlyArray<{ name: string; data: unknown }>): Promise<unknown>
+  close(): Promise<void>
+}
+interface BullWorker {
+  on(event: "completed", listener: () => void): unknown
+  waitUntilReady(): Promise<unknown>
+  run(): Promise<unknown>
+  close(): Promise<void>
+}
+interface BullMq {
+  Queue: new (name: string, options: { connection: object }) => BullQueue
+  Worker: new (name: string, processor: () => Promise<unknown>, options: object) => BullWorker
+}
+
+const loadBullMq = async (): Promise<BullMq> => {
+  const specifier = "bullmq"
+  try {
+    return (await import(specifier)) as BullMq
+  } catch {
+    throw new Error("BullMQ is not installed: run `npm run bench` (it installs bench/package.json) or `npm install --prefix bench`")
+  }
+}
+
 const bullmq = async (server: RedisServer, name: string, jobs: number): Promise<number> => {
+  const { Queue, Worker } = await loadBullMq()
   const connection = { host: server.host, port: server.port, maxRetriesPerRequest: null }
   const queue = new Queue(name, { connection })
   let completed = 0

@@ -13,5 +13,6 @@ const code = await runCli(makeCommands(launchFactory), packageVersion, process.a
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
   cwd: process.cwd(),
+  interactive: process.stdout.isTTY === true && process.stdin.isTTY === true,
 })
 process.exitCode = code

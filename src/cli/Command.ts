@@ -28,6 +28,8 @@ export interface CommandIo {
   readonly err: (line: string) => void
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd: string
+  /** Standard input and output are a terminal (a dashboard can be shown). */
+  readonly interactive?: boolean
 }
 
 /**

@@ -4,6 +4,8 @@ import { EventBus } from "../../events/EventBus.ts"
 import type { FactoryEvent } from "../../events/FactoryEvent.ts"
 import type { LaunchFactory } from "../../factory/FactoryRuntime.ts"
 import { Projects } from "../../factory/Projects.ts"
+import { runDashboard } from "../../dashboard/Dashboard.ts"
+import { packageVersion } from "../../factory/FactoryStatus.ts"
 import { serveHttp } from "../../http/Server.ts"
 import { JobQueue } from "../../queue/JobQueue.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
@@ -132,11 +134,11 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
 
 export const runCommand = (launch: LaunchFactory): Command => ({
   name: "run",
-  summary: "run everything in one process (embedded store and queue, API on loopback)",
+  summary: "run everything in one process (embedded store and queue, API on loopback, the dashboard)",
   usage: "run [--headless] [--port 8080]",
   details:
     "With no project yet, creates a demo project from the demo genre's template and queues its episodes. " +
-    "Progress is printed line by line (--headless; the terminal dashboard is not built yet, so this is also the default).",
+    "In a terminal it shows the dashboard (q quits and stops the factory); --headless, or no terminal, prints progress lines instead.",
   options: {
     headless: { type: "boolean", description: "print progress lines instead of the dashboard" },
     ...serverOptions,
@@ -149,13 +151,23 @@ export const runCommand = (launch: LaunchFactory): Command => ({
       Effect.gen(function* () {
         const config = yield* configured(args, io)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
+        const dashboard = io.interactive === true && !booleanFlag(args, "headless")
         const running = yield* launchOrFail(launch, config)
-        yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
-        yield* ensureDemoProject(config, io).pipe(
+        if (!dashboard) yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
+        yield* ensureDemoProject(config, dashboard ? { ...io, out: () => {} } : io).pipe(
           Effect.provideContext(running.services),
           Effect.mapError((error) => new CommandFailed({ message: `cannot create the demo project: ${error.message}`, exitCode: 1 })),
         )
-        const server = yield* Effect.option(serveHttp({ ...config.api, token }).pipe(Effect.provideContext(running.services)))
+        // The dashboard needs the API; when the configured port is taken it falls back to any free one.
+        const server = yield* serveHttp({ ...config.api, token }).pipe(
+          Effect.catch((error) => (dashboard ? serveHttp({ ...config.api, port: 0, token }) : Effect.fail(error))),
+          Effect.provideContext(running.services),
+          Effect.option,
+        )
+        if (dashboard && Option.isSome(server)) {
+          const code = yield* Effect.promise(() => runDashboard({ url: server.value.url, token, version: packageVersion }))
+          return code
+        }
         io.out(
           Option.match(server, {
             onNone: () => `novel-factory running (data: ${config.home}); API not started: port ${config.api.port} is taken (use --port)`,

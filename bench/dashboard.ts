@@ -11,15 +11,8 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { startFakeFactory, syntheticEvents } from "../test/dashboard/fakeFactory.ts"
 import { dashboardArgv, hasTmux, openTerminal, ROOT, type Terminal } from "../test/dashboard/tmux.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
 
 const EVENTS = 10_000
 const MEASURE_MS = Number(process.env["BENCH_DASHBOARD_MS"] ?? 20_000)

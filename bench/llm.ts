@@ -16,15 +16,8 @@ import type { CompletionRequest } from "../src/llm/LanguageModel.ts"
 import type { OpenAiLlmConfig } from "../src/llm/LlmConfig.ts"
 import { makeOpenAiLanguageModel } from "../src/llm/OpenAiLanguageModel.ts"
 import { type Simulator, startSimulator } from "../src/llm/Simulator.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
 
 const WINDOW_MS = 6_000 // one "minute", scaled 10×
 const RPM = 600

@@ -22,7 +22,7 @@ import { Projects } from "../src/factory/Projects.ts"
 import { loadTemplate, projectFromTemplate } from "../src/templates/TemplateLoader.ts"
 import { summarizeEpisode } from "../src/text/Summary.ts"
 import { launchWith } from "../supervisors/Launch.ts"
-import type { BenchResult } from "./run.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
 const PROJECTS = 20
 const EPISODES = 50

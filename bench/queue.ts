@@ -15,15 +15,8 @@ import { Effect, Layer, Option } from "effect"
 import { JobQueue } from "../src/queue/JobQueue.ts"
 import { SqliteJobQueue } from "../src/queue/SqliteJobQueue.ts"
 import { Database, openDatabase } from "../src/sqlite/Database.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
 
 const PROJECTS = 10
 const BATCH = 100

@@ -20,15 +20,8 @@ import { Effect, Option } from "effect"
 import { JobQueue } from "../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../src/queue/RedisJobQueue.ts"
 import { type RedisServer, startRedisServer } from "../test/support/redisServer.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
 
 const JOBS = Number(process.env.JOBS ?? 20_000)
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32)

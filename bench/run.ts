@@ -2,14 +2,9 @@
  * `npm run bench`: every benchmark, each reported as a ratio to a baseline measured in
  * the same run (never as a timed assertion). Pick some with `npm run bench -- queue supervision`.
  */
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
+import type { BenchResult } from "./BenchResult.ts"
+
+export type { BenchResult }
 
 const suites: Record<string, () => Promise<ReadonlyArray<BenchResult>>> = {
   supervision: async () => (await import("./supervision.ts")).run(),

@@ -15,15 +15,8 @@ import { EventBus } from "../src/events/EventBus.ts"
 import { ChildSpec } from "../supervisors/ChildSpec.ts"
 import * as DynamicSupervisor from "../supervisors/DynamicSupervisor.ts"
 import * as Supervisor from "../supervisors/Supervisor.ts"
+import type { BenchResult } from "./BenchResult.ts"
 
-export interface BenchResult {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly baseline?: number
-  readonly ratio?: number
-  readonly note?: string
-}
 
 const CHILDREN = Number(process.env.CHILDREN ?? 10_000)
 const RESTARTS = Number(process.env.RESTARTS ?? 10_000)

@@ -37,10 +37,10 @@ describe.skipIf(!hasTmux())("dashboard in a pseudo-terminal", () => {
     })
     const t = terminal
 
-    // Panels, header, the Korean title, and finance's 404 read as "no finance data".
+    // Panels, header, the Korean title, and the finance panel fed by /api/v1/finance/summary.
     const first = await t.waitFor((s) => s.includes("● connected") && s.includes(TITLE) && s.includes("committed 검의 계승자"), "the connected dashboard")
     for (const title of PANELS) expect(first, title).toContain(`─ ${title}`)
-    expect(first).toContain("no finance data")
+    expect(first).toMatch(/today 0\.00 USD \(no cap\)/)
     expect(first).toMatch(/intake ▶ running/)
     expect(first).not.toMatch(/Error on|Setulc|undefined/)
 

@@ -87,6 +87,8 @@ describe("HTTP API", () => {
     expect((await api(server.url, "GET", "/api/v1/projects/api-noir/episodes/1")).status).toBe(404)
     expect((await api(server.url, "GET", "/api/v2/anything")).status).toBe(404)
     expect((await api(server.url, "DELETE", "/api/v1/projects")).status).toBe(405)
+    // A process without a ledger says so rather than inventing zeros.
+    expect((await api(server.url, "GET", "/api/v1/finance/summary")).status).toBe(404)
   })
 
   it("refuses a body over 1 MiB with 413 and keeps serving", async () => {

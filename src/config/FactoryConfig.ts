@@ -1,5 +1,6 @@
 import { Context, Schema } from "effect"
 import { BackupConfigSchema } from "../backup/BackupConfig.ts"
+import { AlertsConfigSchema, JournalConfigSchema } from "../ops/alerts/AlertsConfig.ts"
 import { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { LlmConfig } from "../llm/LlmConfig.ts"
 
@@ -73,6 +74,10 @@ export const FactoryConfigSchema = Schema.Struct({
   finance: FinanceConfig,
   /** Where and when backups are taken, and how many are kept (every key has a default). */
   backup: Schema.optionalKey(BackupConfigSchema),
+  /** Alert thresholds and the webhook (every key has a default). */
+  alerts: Schema.optionalKey(AlertsConfigSchema),
+  /** Event journal retention: { retentionDays } (default 30). */
+  journal: Schema.optionalKey(JournalConfigSchema),
   /** Genre of the demo project `run` creates when there is none. */
   demoGenre: Schema.String,
 })

@@ -6,6 +6,8 @@ import { exportCommand } from "./export.ts"
 import { runCommand, serveCommand } from "./factory.ts"
 import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
+import { loadCommand } from "./load.ts"
+import { reportCommand } from "./report.ts"
 import { restoreCommand } from "./restore.ts"
 import { enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
 
@@ -24,4 +26,6 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   backupCommand,
   restoreCommand,
   financeCommand,
+  reportCommand,
+  loadCommand,
 ]

@@ -1,0 +1,132 @@
+import { Result, Schema } from "effect"
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Fraction = Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
+
+/**
+ * The optional `alerts:` section of factory.yaml. Every key has a default:
+ *
+ * ```yaml
+ * alerts:
+ *   webhookUrl: https://hooks.example.com/novel-factory   # POSTed every firing and resolution (JSON, with a Slack-style `text`)
+ *   successFloor: 0.7            # success rate (committed / finished) below this fires, per window
+ *   successWindowsHours: [1, 6, 24]
+ *   successMinJobs: 5            # a window with fewer finished jobs is not judged
+ *   queueCritical: 20            # more queued jobs than this fires
+ *   restartsPerMinute: 5         # more supervised restarts within a minute than this fires
+ *   deadLetterGrowth: 5          # this many new dead-lettered jobs within the window fires
+ *   deadLetterWindowMinutes: 60
+ *   backupOverdueFactor: 1.5     # latest backup older than the schedule's period × this fires
+ *   pollSeconds: 30              # queue stats and backups are read this often
+ *   webhookAttempts: 8           # deliveries per alert before it is dropped (back-off 1 s doubling, ≤ 60 s)
+ *   webhookTimeoutSeconds: 10
+ * ```
+ */
+export const AlertsConfigSchema = Schema.Struct({
+  webhookUrl: Schema.optional(Schema.String),
+  successFloor: Schema.optional(Fraction),
+  successWindowsHours: Schema.optional(Schema.Array(PositiveInt)),
+  successMinJobs: Schema.optional(PositiveInt),
+  queueCritical: Schema.optional(NonNegativeInt),
+  restartsPerMinute: Schema.optional(NonNegativeInt),
+  deadLetterGrowth: Schema.optional(PositiveInt),
+  deadLetterWindowMinutes: Schema.optional(PositiveInt),
+  backupOverdueFactor: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1))),
+  pollSeconds: Schema.optional(PositiveInt),
+  webhookAttempts: Schema.optional(PositiveInt),
+  webhookTimeoutSeconds: Schema.optional(PositiveInt),
+})
+export type AlertsConfigInput = typeof AlertsConfigSchema.Type
+
+/** The optional `journal:` section: how long the event journal keeps events. */
+export const JournalConfigSchema = Schema.Struct({
+  retentionDays: Schema.optional(PositiveInt),
+})
+export type JournalConfigInput = typeof JournalConfigSchema.Type
+
+export interface AlertSettings {
+  readonly webhookUrl: string | undefined
+  readonly successFloor: number
+  readonly successWindowsHours: ReadonlyArray<number>
+  readonly successMinJobs: number
+  readonly queueCritical: number
+  readonly restartsPerMinute: number
+  readonly deadLetterGrowth: number
+  readonly deadLetterWindowMs: number
+  readonly backupOverdueFactor: number
+  readonly pollMs: number
+  readonly webhookAttempts: number
+  readonly webhookTimeoutMs: number
+}
+
+export const DEFAULT_ALERTS: AlertSettings = {
+  webhookUrl: undefined,
+  successFloor: 0.7,
+  successWindowsHours: [1, 6, 24],
+  successMinJobs: 5,
+  queueCritical: 20,
+  restartsPerMinute: 5,
+  deadLetterGrowth: 5,
+  deadLetterWindowMs: 60 * 60_000,
+  backupOverdueFactor: 1.5,
+  pollMs: 30_000,
+  webhookAttempts: 8,
+  webhookTimeoutMs: 10_000,
+}
+
+const decodeError = (key: string, error: unknown) => `${key}: ${error instanceof Error ? error.message : String(error)}`
+
+/** Decodes the `alerts` section (or its absence) into settings with every default filled in. */
+export const resolveAlertSettings = (raw: unknown): Result.Result<AlertSettings, string> => {
+  let input: AlertsConfigInput
+  try {
+    input = raw === undefined || raw === null ? {} : Schema.decodeUnknownSync(AlertsConfigSchema, { onExcessProperty: "error" })(raw)
+  } catch (error) {
+    return Result.fail(decodeError("alerts", error))
+  }
+  if (input.webhookUrl !== undefined) {
+    let url: URL
+    try {
+      url = new URL(input.webhookUrl)
+    } catch {
+      return Result.fail(`alerts.webhookUrl: expected an http(s) URL, got '${input.webhookUrl}'`)
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return Result.fail(`alerts.webhookUrl: expected an http(s) URL, got '${input.webhookUrl}'`)
+  }
+  if (input.successWindowsHours !== undefined && input.successWindowsHours.length === 0) {
+    return Result.fail("alerts.successWindowsHours: expected at least one window, e.g. [1, 6, 24]")
+  }
+  const d = DEFAULT_ALERTS
+  return Result.succeed({
+    webhookUrl: input.webhookUrl,
+    successFloor: input.successFloor ?? d.successFloor,
+    successWindowsHours: [...new Set(input.successWindowsHours ?? d.successWindowsHours)].sort((a, b) => a - b),
+    successMinJobs: input.successMinJobs ?? d.successMinJobs,
+    queueCritical: input.queueCritical ?? d.queueCritical,
+    restartsPerMinute: input.restartsPerMinute ?? d.restartsPerMinute,
+    deadLetterGrowth: input.deadLetterGrowth ?? d.deadLetterGrowth,
+    deadLetterWindowMs: input.deadLetterWindowMinutes === undefined ? d.deadLetterWindowMs : input.deadLetterWindowMinutes * 60_000,
+    backupOverdueFactor: input.backupOverdueFactor ?? d.backupOverdueFactor,
+    pollMs: input.pollSeconds === undefined ? d.pollMs : input.pollSeconds * 1000,
+    webhookAttempts: input.webhookAttempts ?? d.webhookAttempts,
+    webhookTimeoutMs: input.webhookTimeoutSeconds === undefined ? d.webhookTimeoutMs : input.webhookTimeoutSeconds * 1000,
+  })
+}
+
+/** The `alerts` section of a loaded config (absent until the lead adds it to the schema: then defaults). */
+export const alertSettingsOf = (config: object): Result.Result<AlertSettings, string> =>
+  resolveAlertSettings((config as { readonly alerts?: unknown }).alerts)
+
+export const DEFAULT_JOURNAL_RETENTION_DAYS = 30
+
+/** `journal.retentionDays` of a loaded config, or the default (30). */
+export const journalRetentionDaysOf = (config: object): Result.Result<number, string> => {
+  const raw = (config as { readonly journal?: unknown }).journal
+  if (raw === undefined || raw === null) return Result.succeed(DEFAULT_JOURNAL_RETENTION_DAYS)
+  try {
+    return Result.succeed(Schema.decodeUnknownSync(JournalConfigSchema, { onExcessProperty: "error" })(raw).retentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS)
+  } catch (error) {
+    return Result.fail(decodeError("journal", error))
+  }
+}

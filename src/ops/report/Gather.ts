@@ -1,0 +1,68 @@
+import { Context, Effect, Exit, Layer, Result } from "effect"
+import { Backups } from "../../backup/Backups.ts"
+import { backupsLayer } from "../../backup/Location.ts"
+import { FactoryConfig } from "../../config/FactoryConfig.ts"
+import { financeConfigOf } from "../../finance/FinanceConfig.ts"
+import { Ledger, utcDate } from "../../finance/Ledger.ts"
+import { buildReport } from "../../finance/Report.ts"
+import { SqliteLedger } from "../../finance/SqliteLedger.ts"
+import { Database, type SqliteError } from "../../sqlite/Database.ts"
+import { alertSettingsOf } from "../alerts/AlertsConfig.ts"
+import { makeEventJournal } from "../journal/EventJournal.ts"
+import type { ReportInput } from "./MonitoringReport.ts"
+
+const HOUR = 3_600_000
+const message = (e: unknown) => (typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e))
+
+/**
+ * Everything the monitoring report renders, read from the factory's data directory: the
+ * journal's events in the window, the backups (from the configured backup store) and the
+ * ledger's days. Backups and the ledger are best effort (their failure is a line in the
+ * report); the journal is the report's substance, so failing to read it fails.
+ */
+export const gatherReportInput = (options: {
+  readonly until: number
+  readonly hours: number
+  readonly env: Readonly<Record<string, string | undefined>>
+}): Effect.Effect<ReportInput, SqliteError, FactoryConfig | Database> =>
+  Effect.gen(function* () {
+    const config = yield* FactoryConfig
+    const db = yield* Database
+    const from = options.until - options.hours * HOUR
+    const journal = yield* makeEventJournal(db)
+    const read = yield* journal.read({ from, to: options.until })
+
+    const backups = yield* Effect.scoped(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(backupsLayer(options.env))
+        const service = Context.get(context, Backups)
+        const all = yield* service.list
+        return {
+          location: service.location,
+          all: all.map((m) => ({ id: m.id, createdAt: m.createdAt, durationMs: m.durationMs, bytes: m.objects.reduce((n, o) => n + o.size, 0) })),
+        }
+      }),
+    ).pipe(Effect.exit, Effect.map((exit) => (Exit.isSuccess(exit) ? exit.value : { error: message(Exit.isFailure(exit) ? exit.cause : exit) })))
+
+    const finance = yield* Effect.gen(function* () {
+      const ledger = yield* Ledger
+      const range = { from: utcDate(from), to: utcDate(options.until - 1) }
+      const costs = yield* ledger.dailyCosts(range)
+      const sales = yield* ledger.dailySales(range)
+      return buildReport(costs, sales, financeConfigOf(config), range)
+    }).pipe(
+      Effect.provide(SqliteLedger.layer),
+      Effect.catchCause((cause) => Effect.succeed({ _tag: "Unavailable" as const, error: message(cause) })),
+    )
+
+    const alerts = alertSettingsOf(config)
+    return {
+      until: options.until,
+      hours: options.hours,
+      events: read.events,
+      skipped: read.skipped,
+      successWindowsHours: Result.isSuccess(alerts) ? alerts.success.successWindowsHours : undefined,
+      backups,
+      finance,
+    }
+  })

@@ -1,5 +1,6 @@
 import { Context, Schema } from "effect"
 import { BackupConfigSchema } from "../backup/BackupConfig.ts"
+import { CanaryConfigSchema } from "../ops/canary/Canary.ts"
 import { AlertsConfigSchema, JournalConfigSchema } from "../ops/alerts/AlertsConfig.ts"
 import { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { LlmConfig } from "../llm/LlmConfig.ts"
@@ -78,6 +79,8 @@ export const FactoryConfigSchema = Schema.Struct({
   alerts: Schema.optionalKey(AlertsConfigSchema),
   /** Event journal retention: { retentionDays } (default 30). */
   journal: Schema.optionalKey(JournalConfigSchema),
+  /** The synthetic canary job: { enabled (default on in serve, off in run), intervalMs, deadlineMs, failuresToAlert, genre }. */
+  canary: Schema.optionalKey(CanaryConfigSchema),
   /** Genre of the demo project `run` creates when there is none. */
   demoGenre: Schema.String,
 })

@@ -78,7 +78,7 @@ const serverOptions = {
   host: { type: "string", placeholder: "address", description: "API address (default 127.0.0.1; others need FACTORY_API_TOKEN)" },
 } as const
 
-const configured = (args: Parameters<Command["run"]>[0], io: CommandIo) =>
+const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryByDefault: boolean) =>
   Effect.gen(function* () {
     const config = yield* commandConfig(io, stringFlag(args, "config"))
     const port = intFlag(args, "port", { min: 0, max: 65535 })
@@ -90,6 +90,8 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo) =>
       ...config,
       api: { host: host ?? config.api.host, port: port ?? config.api.port },
       pipeline: { ...config.pipeline, concurrency: concurrency ?? config.pipeline.concurrency },
+      // The canary runs by default in the daemon, not in the one-process demo.
+      canary: { ...config.canary, enabled: config.canary?.enabled ?? canaryByDefault },
     } satisfies FactoryConfigData
   })
 
@@ -117,7 +119,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
   run: (args, io) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const config = yield* configured(args, io)
+        const config = yield* configured(args, io, true)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
         const running = yield* launchOrFail(launch, config)
         const server = yield* serveHttp({ ...config.api, token }).pipe(
@@ -149,7 +151,7 @@ export const runCommand = (launch: LaunchFactory): Command => ({
   run: (args, io) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const config = yield* configured(args, io)
+        const config = yield* configured(args, io, false)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
         const dashboard = io.interactive === true && !booleanFlag(args, "headless")
         const running = yield* launchOrFail(launch, config)

@@ -1,6 +1,7 @@
 import type { LaunchFactory } from "../../factory/FactoryRuntime.ts"
 import type { Command } from "../Command.ts"
 import { backupCommand } from "./backup.ts"
+import { chaosCommand } from "./chaos.ts"
 import { dashboardCommand } from "./dashboard.ts"
 import { exportCommand } from "./export.ts"
 import { runCommand, serveCommand } from "./factory.ts"
@@ -28,4 +29,5 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   financeCommand,
   reportCommand,
   loadCommand,
+  chaosCommand,
 ]

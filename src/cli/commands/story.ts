@@ -1,5 +1,7 @@
 import { Clock, Effect, Option, Schema } from "effect"
+import { FactoryConfig } from "../../config/FactoryConfig.ts"
 import { EventBus } from "../../events/EventBus.ts"
+import { describeInstanceLock, readInstanceLock } from "../../ops/instance/InstanceLock.ts"
 import { Projects } from "../../factory/Projects.ts"
 import { JobQueue } from "../../queue/JobQueue.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
@@ -191,10 +193,15 @@ export const statusCommand: Command = {
         const stats = yield* queue.stats.pipe(Effect.mapError(storeFailure))
         const dead = yield* queue.list({ states: ["dead"], limit: 10 }).pipe(Effect.mapError(storeFailure))
         const active = yield* queue.list({ states: ["writing", "guarding", "editing"], limit: 50 }).pipe(Effect.mapError(storeFailure))
+        const config = yield* FactoryConfig
+        const instance = config.queue.kind === "sqlite"
+          ? Option.flatten(yield* Effect.option(readInstanceLock(config.home)))
+          : Option.none()
         if (booleanFlag(args, "json")) {
-          io.out(JSON.stringify({ queue: stats, projects, active, dead }, null, 2))
+          io.out(JSON.stringify({ queue: stats, instance: Option.getOrNull(instance), projects, active, dead }, null, 2))
           return 0
         }
+        if (config.queue.kind === "sqlite") io.out(describeInstanceLock(instance, yield* Clock.currentTimeMillis))
         io.out(`queue: ${stats.queued} queued · ${stats.inFlight} in flight · ${stats.committed} committed · ${stats.dead} dead`)
         if (projects.length === 0) io.out("no projects yet: novel-factory new <slug> --genre fantasy_kr")
         else {

@@ -1,0 +1,590 @@
+/**
+ * Chaos day: break a REAL factory — `serve` child processes on a temporary data directory,
+ * driven through its HTTP API — and check that it heals without losing or duplicating work.
+ *
+ * Each scenario: start `serve`, create projects and enqueue their episodes (the accepted
+ * jobs), break something, heal it, time the recovery (the factory answers, its breakers are
+ * closed and it commits again — or has nothing left to do), wait until every accepted job is
+ * final, then audit: every accepted job committed or dead (else *lost*), every committed job's
+ * episode in the store, each (project, episode) stored at most once and only for a committed
+ * job (else *duplicated*). Like a service manager, the runner restarts a `serve` that exits
+ * on its own (a supervisor that gave up) and reports it.
+ *
+ * Time is the real clock here; randomness (when to strike) comes from `--seed`.
+ */
+import { rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { type Simulator, startSimulator } from "../src/llm/Simulator.ts"
+import {
+  api,
+  type ApiAnswer,
+  CHAOS_ENTRY,
+  MAIN_ENTRY,
+  makeHome,
+  type RedisProcess,
+  type ServeProcess,
+  sleep,
+  startRedis,
+  startServe,
+  stopServe,
+} from "./Processes.ts"
+
+export const SCENARIOS = ["kill-worker", "kill-process", "redis-down", "llm-faults", "store-errors"] as const
+export type ScenarioName = (typeof SCENARIOS)[number]
+
+export interface ChaosOptions {
+  readonly seed: number
+  /** How long each fault lasts (a crash window, an outage). */
+  readonly durationMs: number
+  /** Every recovery must happen within this (default 300 s). */
+  readonly boundMs: number
+  readonly projects: number
+  readonly episodes: number
+  readonly concurrency: number
+  /** Offline writer pace per LLM call (FACTORY_OFFLINE_LATENCY_MS), so faults land mid-run. */
+  readonly paceMs: number
+  /** Short leases and back-offs (CI smoke runs); otherwise the product's defaults. */
+  readonly fast: boolean
+  /** SIGKILLs in `kill-process`. */
+  readonly kills: number
+  /** Fault probability of `kill-worker` (per fault point) and `store-errors` (per commit). */
+  readonly faultRate: number
+  readonly keepData: boolean
+  readonly out: (line: string) => void
+}
+
+export const defaultChaosOptions: Omit<ChaosOptions, "out"> = {
+  seed: 1,
+  durationMs: 20_000,
+  boundMs: 300_000,
+  projects: 3,
+  episodes: 8,
+  concurrency: 3,
+  paceMs: 300,
+  fast: false,
+  kills: 2,
+  faultRate: 0.15,
+  keepData: false,
+}
+
+export interface Recovery {
+  readonly what: string
+  /** ms from the fault being healed (or the kill) to recovery; null: not within the bound. */
+  readonly withinMs: number | null
+  readonly ok: boolean
+}
+
+export interface ScenarioReport {
+  readonly scenario: ScenarioName
+  readonly broke: ReadonlyArray<string>
+  readonly recoveries: ReadonlyArray<Recovery>
+  readonly accepted: number
+  readonly committed: number
+  readonly dead: number
+  readonly lost: number
+  readonly duplicated: number
+  /** Other broken promises: a committed episode missing from the store, a store the API could not read … */
+  readonly problems: ReadonlyArray<string>
+  /** `serve` exits the runner did not cause (restarted as a service manager would). */
+  readonly unexpectedExits: number
+  readonly ok: boolean
+  readonly elapsedMs: number
+}
+
+export interface ChaosReport {
+  readonly scenarios: ReadonlyArray<ScenarioReport>
+  readonly ok: boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** mulberry32: the runner's seeded choices. */
+const prng = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1)
+const clock = () => new Date().toISOString().slice(11, 19)
+const GENRES = ["fantasy_kr", "modern_noir", "romance_comedy"]
+
+/** One `serve` under the runner's care, restarted if it exits on its own. */
+class Service {
+  proc: ServeProcess | undefined
+  unexpectedExits = 0
+  private intended = false
+  private restarting: Promise<void> | undefined
+  private readonly start: () => Promise<ServeProcess>
+  private readonly log: (line: string) => void
+  constructor(start: () => Promise<ServeProcess>, log: (line: string) => void) {
+    this.start = start
+    this.log = log
+  }
+  url(): string {
+    return this.proc?.url ?? "http://127.0.0.1:1"
+  }
+  async up(): Promise<void> {
+    this.intended = false
+    const proc = await this.start()
+    this.proc = proc
+    void proc.exited.then(({ code, signal }) => {
+      if (this.intended || this.proc !== proc) return
+      this.unexpectedExits++
+      this.log(`  ⚠ ${clock()} serve (pid ${proc.pid}) exited on its own (${code ?? signal}); restarting it as a service manager would`)
+      this.log(`    ${proc.output().trim().split("\n").slice(-5).join("\n    ")}`)
+      this.restarting = this.up().catch((error) => this.log(`  ✘ restart failed: ${String(error)}`))
+    })
+  }
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    await this.restarting
+    this.intended = true
+    if (this.proc) await stopServe(this.proc, signal)
+  }
+  async settle(): Promise<void> {
+    await this.restarting
+  }
+}
+
+interface Workload {
+  readonly slugs: ReadonlyArray<string>
+  readonly jobs: ReadonlyArray<string>
+}
+
+/** Retries an API call through restarts and outages (status 0 / 5xx) until `deadline`. */
+const persist = async (call: () => Promise<ApiAnswer>, ok: (a: ApiAnswer) => boolean, deadline: number): Promise<ApiAnswer> => {
+  let last = await call()
+  while (!ok(last) && Date.now() < deadline && (last.status === 0 || last.status >= 500)) {
+    await sleep(200)
+    last = await call()
+  }
+  return last
+}
+
+interface Status {
+  readonly committed: number
+  readonly pending: number
+  readonly breakersClosed: boolean
+}
+
+const status = async (url: string): Promise<Status | undefined> => {
+  const s = await api(url, "GET", "/api/v1/status", undefined, 3_000)
+  if (s.status !== 200 || s.json?.queue === undefined) return undefined
+  const deps = (s.json.dependencies ?? []) as ReadonlyArray<{ state: string }>
+  return {
+    committed: s.json.queue.committed as number,
+    pending: (s.json.queue.queued as number) + (s.json.queue.inFlight as number),
+    breakersClosed: deps.every((d) => d.state === "closed"),
+  }
+}
+
+/** Scenario context: the service, the workload and the audit. */
+class Run {
+  readonly broke: Array<string> = []
+  readonly recoveries: Array<Recovery> = []
+  readonly problems: Array<string> = []
+  workload: Workload = { slugs: [], jobs: [] }
+  readonly service: Service
+  readonly options: ChaosOptions
+  readonly random: () => number
+  constructor(service: Service, options: ChaosOptions, random: () => number) {
+    this.service = service
+    this.options = options
+    this.random = random
+  }
+  log(line: string) {
+    this.options.out(line)
+  }
+  breaks(what: string) {
+    this.broke.push(what)
+    this.log(`  💥 ${clock()} ${what}`)
+  }
+  heals(what: string) {
+    this.log(`  🩹 ${clock()} ${what}`)
+  }
+
+  async enqueue(name: string): Promise<void> {
+    const { projects, episodes } = this.options
+    const deadline = Date.now() + 60_000
+    const slugs: Array<string> = []
+    const jobs: Array<string> = []
+    for (let i = 0; i < projects; i++) {
+      const slug = `chaos-${name}-${i + 1}`
+      const created = await persist(() => api(this.service.url(), "POST", "/api/v1/projects", { slug, genre: GENRES[i % GENRES.length] }), (a) => a.status === 201 || a.status === 409, deadline)
+      if (created.status !== 201 && created.status !== 409) throw new Error(`cannot create project ${slug}: ${created.status} ${created.text}`)
+      const enqueued = await persist(
+        () => api(this.service.url(), "POST", `/api/v1/projects/${slug}/episodes`, { from: 1, to: episodes }),
+        (a) => a.status === 202,
+        deadline,
+      )
+      if (enqueued.status !== 202) throw new Error(`cannot enqueue ${slug}: ${enqueued.status} ${enqueued.text}`)
+      slugs.push(slug)
+      jobs.push(...(enqueued.json.jobs as Array<string>))
+    }
+    this.workload = { slugs, jobs }
+    this.log(`  workload: ${projects} projects × ${episodes} episodes accepted (${jobs.length} jobs)`)
+  }
+
+  /** Waits (real time, at most `ms`) until the factory committed `n` more episodes. */
+  async committedMore(n: number, ms: number): Promise<void> {
+    const deadline = Date.now() + ms
+    const before = (await status(this.service.url()))?.committed ?? 0
+    while (Date.now() < deadline) {
+      const s = await status(this.service.url())
+      if (s && (s.committed >= before + n || s.pending === 0)) return
+      await sleep(100)
+    }
+  }
+
+  /**
+   * Recovered: the API answers, every breaker is closed, and the factory committed something
+   * since `since` (or has nothing left to do). Measured from `since`.
+   */
+  async recovery(what: string, since: number, baseline: number | undefined): Promise<void> {
+    const deadline = since + this.options.boundMs
+    let base = baseline
+    while (Date.now() < deadline) {
+      await this.service.settle()
+      const s = await status(this.service.url())
+      if (s !== undefined) {
+        base ??= s.committed
+        if (s.breakersClosed && (s.committed > base || s.pending === 0)) {
+          const withinMs = Date.now() - since
+          this.recoveries.push({ what, withinMs, ok: true })
+          this.log(`  Recovered within ${seconds(withinMs)} s ✅  (${what})`)
+          return
+        }
+      }
+      await sleep(100)
+    }
+    this.recoveries.push({ what, withinMs: null, ok: false })
+    this.log(`  Not recovered within ${seconds(this.options.boundMs)} s ❌  (${what})`)
+  }
+
+  async committedNow(): Promise<number | undefined> {
+    return (await status(this.service.url()))?.committed
+  }
+
+  /** Every accepted job final (or the bound passed), then the audit. */
+  async audit(): Promise<Pick<ScenarioReport, "accepted" | "committed" | "dead" | "lost" | "duplicated">> {
+    const url = () => this.service.url()
+    const deadline = Date.now() + this.options.boundMs
+    const states = new Map<string, string>()
+    const ids = new Set(this.workload.jobs)
+    while (Date.now() < deadline) {
+      await this.service.settle()
+      const results = await api(url(), "GET", "/api/v1/results?count=1000")
+      if (results.status === 200) {
+        for (const job of results.json as Array<{ id: string; state: string }>) if (ids.has(job.id)) states.set(job.id, job.state)
+      }
+      if (states.size === ids.size) break
+      if (process.env["CHAOS_DEBUG"]) this.log(`  … ${states.size}/${ids.size} final (results ${results.status})`)
+      await sleep(250)
+    }
+    const read = Date.now() + 60_000
+    // The final word comes from each job itself.
+    for (const id of ids) {
+      const job = await persist(() => api(url(), "GET", `/api/v1/jobs/${encodeURIComponent(id)}`), (a) => a.status === 200, read)
+      if (job.status === 200) states.set(id, job.json.state as string)
+      else if (job.status === 404) states.set(id, "missing")
+      else this.problems.push(`cannot read job ${id}: ${job.status} ${job.text.slice(0, 200)}`)
+    }
+    const committedJobs = [...ids].filter((id) => states.get(id) === "committed")
+    const deadJobs = [...ids].filter((id) => states.get(id) === "dead")
+    const lostJobs = [...ids].filter((id) => !["committed", "dead"].includes(states.get(id) ?? ""))
+    let duplicated = 0
+    let missing = 0
+    for (const slug of this.workload.slugs) {
+      const list = await persist(() => api(url(), "GET", `/api/v1/projects/${slug}/episodes`), (a) => a.status === 200, read)
+      if (list.status !== 200) {
+        this.problems.push(`cannot list the episodes of ${slug}: ${list.status}`)
+        continue
+      }
+      const numbers = (list.json as Array<{ number: number }>).map((e) => e.number)
+      const seen = new Set<number>()
+      for (const n of numbers) {
+        if (seen.has(n)) {
+          duplicated++
+          this.problems.push(`${slug} episode ${n} is stored more than once`)
+        }
+        seen.add(n)
+        if (states.get(`${slug}:${n}`) !== "committed") {
+          duplicated++
+          this.problems.push(`${slug} episode ${n} is stored but its job is ${states.get(`${slug}:${n}`) ?? "unknown"}`)
+        }
+      }
+      for (const id of committedJobs.filter((j) => j.startsWith(`${slug}:`))) {
+        if (!seen.has(Number(id.slice(slug.length + 1)))) {
+          missing++
+          this.problems.push(`job ${id} is committed but its episode is not in the store`)
+        }
+      }
+    }
+    for (const id of lostJobs) this.problems.push(`job ${id} was accepted and is ${states.get(id) ?? "unknown"} at the end`)
+    return {
+      accepted: ids.size,
+      committed: committedJobs.length,
+      dead: deadJobs.length,
+      lost: lostJobs.length + missing,
+      duplicated,
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+interface Setup {
+  readonly entry: string
+  readonly env: Record<string, string>
+  readonly yaml: string
+}
+
+const fastYaml = (fast: boolean) =>
+  fast
+    ? "supervision:\n  backoffBaseMs: 200\n  backoffMaxMs: 2000\n  resetAfterMs: 5000\npipeline:\n  retryDelayMs: 300\n  pollMs: 100\n"
+    : ""
+
+const baseEnv = (o: ChaosOptions): Record<string, string> => ({
+  FACTORY_CONCURRENCY: String(o.concurrency),
+  FACTORY_OFFLINE_LATENCY_MS: String(o.paceMs),
+  ...(o.fast ? { FACTORY_LEASE_MS: "2000" } : {}),
+})
+
+type Scenario = (run: Run, home: string) => Promise<{ readonly setup: Setup; readonly body: () => Promise<void>; readonly cleanup?: () => Promise<void> }>
+
+const faultSwitch = (home: string) => {
+  const file = join(home, "chaos-faults.on")
+  return {
+    file,
+    on: () => writeFileSync(file, "on\n"),
+    off: () => rmSync(file, { force: true }),
+  }
+}
+
+/** Events of the running process matching `predicate` (its in-memory recent events). */
+const countEvents = async (url: string, predicate: (e: { _tag: string; outcome?: string; reason?: string }) => boolean): Promise<number> => {
+  const recent = await api(url, "GET", "/api/v1/events/recent?limit=1000")
+  if (recent.status !== 200 || !Array.isArray(recent.json)) return 0
+  return (recent.json as Array<{ _tag: string; outcome?: string; reason?: string }>).filter(predicate).length
+}
+
+const crashedWorkers = (url: string) => countEvents(url, (e) => e._tag === "ChildExited" && e.outcome === "failure")
+
+const killWorker: Scenario = async (run, home) => {
+  const o = run.options
+  const sw = faultSwitch(home)
+  return {
+    setup: {
+      entry: CHAOS_ENTRY,
+      env: { ...baseEnv(o), FACTORY_CHAOS_CRASH_RATE: String(o.faultRate), FACTORY_CHAOS_SWITCH: sw.file },
+      yaml: fastYaml(o.fast),
+    },
+    body: async () => {
+      await run.committedMore(1, o.boundMs)
+      sw.on()
+      run.breaks(`crashing pipeline stages at random (p=${o.faultRate} at each fault point) for ${seconds(o.durationMs)} s`)
+      await sleep(o.durationMs)
+      sw.off()
+      const healed = Date.now()
+      const baseline = await run.committedNow()
+      run.heals(`crashes stopped (${await crashedWorkers(run.service.url())} worker crashes seen in the event stream)`)
+      await run.recovery("workers crashing at random", healed, baseline)
+    },
+  }
+}
+
+const killProcess: Scenario = async (run) => {
+  const o = run.options
+  return {
+    setup: { entry: MAIN_ENTRY, env: baseEnv(o), yaml: fastYaml(o.fast) },
+    body: async () => {
+      for (let k = 0; k < o.kills; k++) {
+        await run.committedMore(1, o.boundMs)
+        await sleep(Math.floor(run.random() * Math.min(o.durationMs, 2_000)))
+        const pid = run.service.proc?.pid
+        const killed = Date.now()
+        await run.service.kill("SIGKILL")
+        run.breaks(`SIGKILL serve (pid ${pid}), kill ${k + 1} of ${o.kills}`)
+        await run.service.up()
+        run.heals(`serve started again (pid ${run.service.proc?.pid}) in ${seconds(Date.now() - killed)} s`)
+        await run.recovery(`SIGKILL ${k + 1}`, killed, await run.committedNow())
+      }
+    },
+  }
+}
+
+const redisDown: Scenario = async (run) => {
+  const o = run.options
+  const redis: RedisProcess = await startRedis()
+  return {
+    setup: { entry: MAIN_ENTRY, env: { ...baseEnv(o), REDIS_URL: redis.url }, yaml: fastYaml(o.fast) },
+    body: async () => {
+      await run.committedMore(1, o.boundMs)
+      await redis.down()
+      run.breaks(`redis-server stopped (${redis.url}) for ${seconds(o.durationMs)} s`)
+      await sleep(o.durationMs)
+      await redis.up()
+      const healed = Date.now()
+      run.heals("redis-server started again (same data, AOF)")
+      await run.recovery("Redis outage", healed, undefined)
+    },
+    cleanup: () => redis.stop(),
+  }
+}
+
+const llmFaults: Scenario = async (run) => {
+  const o = run.options
+  // Answers sized to the genres' length bands, so that drafts can pass the guard.
+  const sim: Simulator = await startSimulator({ seed: o.seed, answerTokens: { min: 3950, max: 4150 }, latencyMs: { min: 20, max: o.paceMs } })
+  const yaml =
+    `llm:\n  kind: openai\n  baseUrl: ${sim.url}\n  model: sim-korean\n  apiKeyEnv: OPENAI_API_KEY\n  temperature: 0.7\n` +
+    `  maxTokens: 8192\n  timeoutMs: ${o.fast ? 2_000 : 10_000}\n` +
+    `  retry: { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2000, maxRetryAfterMs: 5000 }\n` +
+    fastYaml(o.fast)
+  return {
+    setup: { entry: MAIN_ENTRY, env: { FACTORY_CONCURRENCY: String(o.concurrency), ...(o.fast ? { FACTORY_LEASE_MS: "2000" } : {}), OPENAI_API_KEY: "dummy" }, yaml },
+    body: async () => {
+      await run.committedMore(1, o.boundMs)
+      sim.script(Array.from({ length: 3 }, () => ({ kind: "429" as const, retryAfterMs: 300 })))
+      sim.configure({ failureRate: 0.3, hangRate: 0.1, truncateRate: 0.3 })
+      const before = sim.stats()
+      run.breaks(`LLM simulator: a burst of 429s, then 30% 500s, 10% hangs, 30% truncations for ${seconds(o.durationMs)} s`)
+      await sleep(o.durationMs)
+      sim.configure({ failureRate: 0, hangRate: 0, truncateRate: 0 })
+      const s = sim.stats()
+      const healed = Date.now()
+      run.heals(
+        `LLM healthy again (during the faults: ${s.rateLimited - before.rateLimited} × 429, ${s.serverErrors - before.serverErrors} × 500, ` +
+          `${s.hung - before.hung} hung, ${s.truncated - before.truncated} truncated)`,
+      )
+      await run.recovery("LLM faults", healed, undefined)
+    },
+    cleanup: () => sim.close(),
+  }
+}
+
+const storeErrors: Scenario = async (run, home) => {
+  const o = run.options
+  const sw = faultSwitch(home)
+  return {
+    setup: {
+      entry: CHAOS_ENTRY,
+      env: { ...baseEnv(o), FACTORY_CHAOS_STORE_FAIL_RATE: String(o.faultRate * 2), FACTORY_CHAOS_SWITCH: sw.file },
+      yaml: fastYaml(o.fast),
+    },
+    body: async () => {
+      await run.committedMore(1, o.boundMs)
+      sw.on()
+      run.breaks(`story store: commits fail before (p=${o.faultRate * 2}) or lose their answer after (p=${o.faultRate * 2}) for ${seconds(o.durationMs)} s`)
+      await sleep(o.durationMs)
+      sw.off()
+      const healed = Date.now()
+      const retried = await countEvents(run.service.url(), (e) => e._tag === "JobRetrying" && (e.reason ?? "").includes("chaos"))
+      run.heals(`store errors stopped (${retried} deliveries handed back after an injected store error)`)
+      await run.recovery("store errors", healed, undefined)
+    },
+  }
+}
+
+const scenarios: Record<ScenarioName, Scenario> = {
+  "kill-worker": killWorker,
+  "kill-process": killProcess,
+  "redis-down": redisDown,
+  "llm-faults": llmFaults,
+  "store-errors": storeErrors,
+}
+
+/** Runs one scenario on a fresh data directory. */
+export const runScenario = async (name: ScenarioName, options: ChaosOptions): Promise<ScenarioReport> => {
+  const started = Date.now()
+  const home = makeHome(`nf-chaos-${name}-`)
+  const random = prng(options.seed ^ (SCENARIOS.indexOf(name) * 0x9e3779b1))
+  options.out(`━━ ${name} (seed ${options.seed}, data ${home.dir}) ━━`)
+  let service: Service | undefined
+  let cleanup: (() => Promise<void>) | undefined
+  let run: Run | undefined
+  let audit: Awaited<ReturnType<Run["audit"]>> = { accepted: 0, committed: 0, dead: 0, lost: 0, duplicated: 0 }
+  const problems: Array<string> = []
+  try {
+    let setup: Setup | undefined
+    service = new Service(() => startServe({ entry: setup!.entry, home: home.dir, env: setup!.env }), options.out)
+    run = new Run(service, options, random)
+    const scenario = await scenarios[name](run, home.dir)
+    setup = scenario.setup
+    cleanup = scenario.cleanup
+    if (setup.yaml !== "") writeFileSync(join(home.dir, "factory.yaml"), setup.yaml)
+    await service.up()
+    await run.enqueue(name)
+    await scenario.body()
+    audit = await run.audit()
+  } catch (error) {
+    problems.push(`the scenario could not run: ${error instanceof Error ? error.message : String(error)}`)
+    options.out(`  ✘ ${problems[problems.length - 1]}`)
+  } finally {
+    if (service) {
+      await service.kill("SIGTERM").catch(() => {})
+    }
+    await cleanup?.().catch(() => {})
+    if (!options.keepData) home.cleanup()
+  }
+  problems.push(...(run?.problems ?? []))
+  const recoveries = run?.recoveries ?? []
+  const ok = problems.length === 0 && audit.lost === 0 && audit.duplicated === 0 && recoveries.length > 0 && recoveries.every((r) => r.ok)
+  const mark = (n: number) => (n === 0 ? "✅" : "❌")
+  options.out(
+    `  jobs: accepted ${audit.accepted}, committed ${audit.committed}, dead ${audit.dead}, lost ${audit.lost} ${mark(audit.lost)}, duplicated ${audit.duplicated} ${mark(audit.duplicated)}` +
+      (service && service.unexpectedExits > 0 ? `; serve exited on its own ${service.unexpectedExits}×` : ""),
+  )
+  for (const p of (run?.problems ?? []).slice(0, 10)) options.out(`  ✘ ${p}`)
+  options.out(`  ${ok ? "PASS ✅" : "FAIL ❌"} in ${seconds(Date.now() - started)} s`)
+  return {
+    scenario: name,
+    broke: run?.broke ?? [],
+    recoveries,
+    ...audit,
+    problems,
+    unexpectedExits: service?.unexpectedExits ?? 0,
+    ok,
+    elapsedMs: Date.now() - started,
+  }
+}
+
+/** Runs the scenarios in sequence and prints the summary. */
+export const runChaos = async (names: ReadonlyArray<ScenarioName>, options: ChaosOptions): Promise<ChaosReport> => {
+  const reports: Array<ScenarioReport> = []
+  for (const name of names) reports.push(await runScenario(name, options))
+  const ok = reports.every((r) => r.ok)
+  options.out("")
+  options.out(formatSummary(reports, options.boundMs))
+  return { scenarios: reports, ok }
+}
+
+export const formatSummary = (reports: ReadonlyArray<ScenarioReport>, boundMs: number): string => {
+  const rows = reports.map((r) => {
+    const worst = r.recoveries.reduce<number | null>((m, x) => (x.withinMs === null || m === null ? null : Math.max(m, x.withinMs)), 0)
+    return [
+      r.scenario,
+      String(r.accepted),
+      String(r.committed),
+      String(r.dead),
+      String(r.lost),
+      String(r.duplicated),
+      r.recoveries.length === 0 ? "-" : worst === null ? `> ${seconds(boundMs)} s` : `${seconds(worst)} s`,
+      r.ok ? "✅" : "❌",
+    ]
+  })
+  const total = reports.reduce((t, r) => ({ a: t.a + r.accepted, c: t.c + r.committed, d: t.d + r.dead, l: t.l + r.lost, u: t.u + r.duplicated }), { a: 0, c: 0, d: 0, l: 0, u: 0 })
+  const header = ["scenario", "accepted", "committed", "dead", "lost", "duplicated", "recovery", ""]
+  const all = [header, ...rows, ["total", String(total.a), String(total.c), String(total.d), String(total.l), String(total.u), `bound ${seconds(boundMs)} s`, reports.every((r) => r.ok) ? "✅" : "❌"]]
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)))
+  return [
+    "Chaos day summary",
+    ...all.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ").trimEnd()),
+  ].join("\n")
+}

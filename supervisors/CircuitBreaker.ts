@@ -88,7 +88,46 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   let state: BreakerState = "closed"
   /** Bumped at every transition: outcomes of calls admitted under an older state are ignored. */
   let generation = 0
+  /**
+   * Outcomes of calls while closed, oldest first from `first` (those before it have left the
+   * window). Their times only grow while `ordered` holds, so the ones out of the window are a prefix
+   * and leave one by one (amortised O(1) per call); should the clock step back, the window is
+   * filtered instead. `failures` counts the failed outcomes from `first` on.
+   */
   let outcomes: Array<{ readonly at: number; readonly failed: boolean }> = []
+  let first = 0
+  let failures = 0
+  let ordered = true
+  const resetOutcomes = () => {
+    outcomes = []
+    first = 0
+    failures = 0
+    ordered = true
+  }
+  /** Drops the outcomes out of the window: `outcomes.filter((o) => o.at > now - windowMs)`. */
+  const prune = (now: number) => {
+    const cutoff = now - windowMs
+    if (ordered) {
+      while (first < outcomes.length && !(outcomes[first].at > cutoff)) {
+        if (outcomes[first].failed) failures--
+        first++
+      }
+      if (first > 1024 && first * 2 > outcomes.length) {
+        outcomes = outcomes.slice(first)
+        first = 0
+      }
+      return
+    }
+    outcomes = outcomes.slice(first).filter((outcome) => outcome.at > cutoff)
+    first = 0
+    failures = 0
+    for (const outcome of outcomes) if (outcome.failed) failures++
+  }
+  const recordOutcome = (at: number, failed: boolean) => {
+    if (outcomes.length > first && outcomes[outcomes.length - 1].at > at) ordered = false
+    outcomes.push({ at, failed })
+    if (failed) failures++
+  }
   let openedAt = 0
   let probesInFlight = 0
   let probeSuccesses = 0
@@ -108,7 +147,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       if (from === to) return
       state = to
       generation++
-      outcomes = []
+      resetOutcomes()
       probesInFlight = 0
       probeSuccesses = 0
       if (to === "open") {
@@ -163,11 +202,11 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
         return
       }
       if (interrupted) return
-      outcomes = outcomes.filter((outcome) => outcome.at > now - windowMs)
-      outcomes.push({ at: now, failed: countsAsFailure(exit) })
-      const failures = outcomes.filter((outcome) => outcome.failed).length
-      if (outcomes.length >= minimumCalls && failures / outcomes.length >= threshold) {
-        yield* transition("open", `${failures} of ${outcomes.length} calls failed`)
+      prune(now)
+      recordOutcome(now, countsAsFailure(exit))
+      const calls = outcomes.length - first
+      if (calls >= minimumCalls && failures / calls >= threshold) {
+        yield* transition("open", `${failures} of ${calls} calls failed`)
       }
     })
 
@@ -202,7 +241,8 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
     )
 
   const info: Effect.Effect<BreakerInfo> = Effect.map(Clock.currentTimeMillis, (now) => {
-    const live = state === "closed" ? outcomes.filter((outcome) => outcome.at > now - windowMs) : outcomes
+    const current = outcomes.slice(first)
+    const live = state === "closed" ? current.filter((outcome) => outcome.at > now - windowMs) : current
     return {
       name,
       state,

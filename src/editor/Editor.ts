@@ -49,15 +49,23 @@ const convertStraightSingles = (s: string): string =>
 
 /** Inline normalisation of one paragraph's text. */
 export const normalizeInline = (s: string): string => {
-  let t = s.replace(/ {2,}/g, " ")
-  t = convertStraightDoubles(t)
-  t = convertStraightSingles(t)
-  t = t.replace(/ +([.,?!])/g, "$1")
-  t = t.replace(/\.{2,}/g, "…")
-  t = t.replace(/([“‘「『]) +/g, "$1").replace(/ +([”’」』])/g, "$1")
-  t = t.replace(/ {2,}/g, " ")
+  // Each rewrite runs only when the text holds what its pattern needs (the result is the same).
+  let t = s.includes("  ") ? s.replace(SPACE_RUN, " ") : s
+  if (t.includes("\"")) t = convertStraightDoubles(t)
+  if (t.includes("'")) t = convertStraightSingles(t)
+  if (t.includes(" .") || t.includes(" ,") || t.includes(" ?") || t.includes(" !")) t = t.replace(SPACE_BEFORE_STOP, "$1")
+  if (t.includes("..")) t = t.replace(DOTS, "…")
+  if (t.includes("“ ") || t.includes("‘ ") || t.includes("「 ") || t.includes("『 ")) t = t.replace(SPACE_AFTER_OPEN, "$1")
+  if (t.includes(" ”") || t.includes(" ’") || t.includes(" 」") || t.includes(" 』")) t = t.replace(SPACE_BEFORE_CLOSE, "$1")
+  if (t.includes("  ")) t = t.replace(SPACE_RUN, " ")
   return t.trim()
 }
+
+const SPACE_RUN = / {2,}/g
+const SPACE_BEFORE_STOP = / +([.,?!])/g
+const DOTS = /\.{2,}/g
+const SPACE_AFTER_OPEN = /([“‘「『]) +/g
+const SPACE_BEFORE_CLOSE = / +([”’」』])/g
 
 const normalizeHeading = (line: string): string => {
   const m = /^(#{1,6})\s*(.*)$/.exec(line)
@@ -134,7 +142,7 @@ const editOnce = (markdown: string, options: EditOptions): string => {
   const paragraphs: Array<string> = []
   const blocks = cleanChars(markdown).split(/\n[ ]*\n/)
   for (const block of blocks) {
-    const lines = block.split("\n").map((l) => l.replace(/ {2,}/g, " ").trim()).filter((l) => l.length > 0)
+    const lines = block.split("\n").map((l) => (l.includes("  ") ? l.replace(SPACE_RUN, " ") : l).trim()).filter((l) => l.length > 0)
     let pending: Array<string> = []
     const flush = () => {
       if (pending.length === 0) return

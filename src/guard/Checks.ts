@@ -8,7 +8,10 @@ import { countCharsWithSpaces, type Episode, type Evidence, type GuardFinding } 
 import type { LengthBand } from "../domain/Project.ts"
 import { hangulStats, isHangul, isLetter } from "../text/Hangul.ts"
 import { isParticleSuffix } from "../text/Particles.ts"
-import { charShingles, repeatedPassages, sharedPassages, shingleOverlap } from "../text/Shingles.ts"
+import {
+  charShingles, isGramSize, occurrencesIn, repeatedPassages, repeatedPassagesIn, sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze,
+  type Squeezed, squeezeChars, SqueezedText, textGrams, type TextGrams,
+} from "../text/Shingles.ts"
 import { deadCharacterFindings, unknownNameFindings } from "./Names.ts"
 
 /** What the guard reads of a recent episode. */
@@ -78,11 +81,27 @@ export const evidenceOf = (text: string, start: number, end: number): Evidence =
 
 // ---------------------------------------------------------------------------
 
+/** {@link countCharsWithSpaces} without an iterator: code points of the NFC text other than line breaks. */
+const charsWithSpaces = (text: string): number => {
+  const t = text.normalize("NFC")
+  let n = 0
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i)
+    if (c === 0x0a || c === 0x0d) continue
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length) {
+      const d = t.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) i++
+    }
+    n++
+  }
+  return n
+}
+
 /** `length.short` / `length.long`: characters with spaces (line breaks excluded) outside the band. */
 export const lengthCheck: GuardCheck = (ctx) => {
   const { text } = ctx
   const { min, max } = ctx.project.lengthBand
-  const n = countCharsWithSpaces(text)
+  const n = charsWithSpaces(text)
   if (n < min) {
     const start = text.length - text.trimStart().length
     const end = text.trimEnd().length
@@ -192,7 +211,8 @@ export const hangulShareCheck: GuardCheck = (ctx) => {
   }]
 }
 
-const bodyOnly = (text: string): string => text.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
+const HEADING_LINE = /^[ \t]*#[^\n]*$/gm
+const bodyOnly = (text: string): string => text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
 
 /** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
 export const bibleText = (bible: GuardBible): string =>
@@ -204,13 +224,75 @@ export const bibleText = (bible: GuardBible): string =>
     ...bible.characters.flatMap((c) => [...c.traits]),
   ].join("\n").normalize("NFC")
 
-/** n-grams of the recent episodes, minus those of their summaries (a recap is allowed) and of the Bible. */
-const recentReference = (ctx: GuardContext, n: number): Set<string> => {
-  const reference = new Set<string>()
-  for (const ep of ctx.recent) for (const g of charShingles(bodyOnly(ep.body.normalize("NFC")), n)) reference.add(g)
-  for (const ep of ctx.recent) if (ep.summary) for (const g of charShingles(ep.summary.normalize("NFC"), n)) reference.delete(g)
-  for (const g of charShingles(bibleText(ctx.bible), n)) reference.delete(g)
-  return reference
+/** The draft without headings, squeezed, and its n-grams: both repetition checks read them. The last draft is kept. */
+interface DraftGrams {
+  readonly text: string
+  readonly draft: string
+  readonly sq: Squeezed
+  readonly grams: Map<number, TextGrams>
+}
+
+let lastDraft: DraftGrams | undefined
+
+const draftOf = (text: string): DraftGrams => {
+  if (lastDraft !== undefined && lastDraft.text === text) return lastDraft
+  const draft = bodyOnly(text)
+  lastDraft = { text, draft, sq: squeeze(draft), grams: new Map() }
+  return lastDraft
+}
+
+const draftGrams = (d: DraftGrams, n: number): TextGrams => {
+  let g = d.grams.get(n)
+  if (g === undefined) {
+    g = textGrams(d.sq.chars, n)
+    d.grams.set(n, g)
+  }
+  return g
+}
+
+/**
+ * Squeezed recent episodes, summaries and Bible texts with their n-gram hashes, by their text: a
+ * committed episode is compared with the next few drafts of its project. A small LRU.
+ */
+const SQUEEZED_CACHE_SIZE = 96
+const squeezedBodies = new Map<string, SqueezedText>()
+const squeezedTexts = new Map<string, SqueezedText>()
+const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
+  const cache = kind === "body" ? squeezedBodies : squeezedTexts
+  let hit = cache.get(source)
+  if (hit !== undefined) {
+    cache.delete(source)
+    cache.set(source, hit)
+    return hit
+  }
+  hit = new SqueezedText(squeezeChars(kind === "body" ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
+  cache.set(source, hit)
+  if (cache.size > SQUEEZED_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+  return hit
+}
+
+/**
+ * The n-grams of the recent episodes, minus those of their summaries (a recap is allowed) and of the
+ * Bible, as a test on the n-grams of the squeezed draft: `shared(i)` for the n-gram at position `i`.
+ * The draft's n-grams are indexed and the other texts looked up in it (for a larger n, only where
+ * the smaller n found both ends): the same answers as a set of the recent n-grams, for less work.
+ */
+const recentReference = (ctx: GuardContext) => {
+  const bodies = ctx.recent.map((ep) => squeezedOnce("body", ep.body))
+  const excluded: Array<SqueezedText> = []
+  for (const ep of ctx.recent) if (ep.summary) excluded.push(squeezedOnce("text", ep.summary))
+  excluded.push(squeezedOnce("text", bibleText(ctx.bible)))
+  let known: { readonly k: number; readonly bodies: Array<Uint8Array>; readonly excluded: Array<Uint8Array> } | undefined
+  return (grams: TextGrams): ((i: number) => boolean) => {
+    const inBodies = new Uint8Array(grams.first.length)
+    const minus = new Uint8Array(grams.first.length)
+    const prior = known !== undefined && known.k <= grams.n ? known : undefined
+    const bodyHits = bodies.map((t, j) => occurrencesIn(grams, t, inBodies, prior && { k: prior.k, hits: prior.bodies[j] }))
+    const excludedHits = excluded.map((t, j) => occurrencesIn(grams, t, minus, prior && { k: prior.k, hits: prior.excluded[j] }))
+    if (known === undefined || grams.n < known.k) known = { k: grams.n, bodies: bodyHits, excluded: excludedHits }
+    const { first } = grams
+    return (i) => inBodies[first[i]] === 1 && minus[first[i]] === 0
+  }
 }
 
 /**
@@ -223,9 +305,23 @@ export const recentRepetitionCheck: GuardCheck = (ctx) => {
   if (ctx.recent.length === 0) return []
   const o = ctx.options
   const n = o.shingleSize
-  const draft = bodyOnly(ctx.text)
-  const passages = sharedPassages(draft, recentReference(ctx, n), n, Math.min(o.recentPassageWarning, o.recentPassageError))
-  const share = shingleOverlap(draft, recentReference(ctx, o.shareShingleSize), o.shareShingleSize)
+  const d = draftOf(ctx.text)
+  const { draft, sq } = d
+  const reference = recentReference(ctx)
+  const passages = isGramSize(n)
+    ? sharedPassagesWhere(draft, sq, reference(draftGrams(d, n)), n, Math.min(o.recentPassageWarning, o.recentPassageError))
+    : sharedPassages(draft, slowRecentReference(ctx, n), n, Math.min(o.recentPassageWarning, o.recentPassageError))
+  const m = o.shareShingleSize
+  const share = isGramSize(m)
+    ? (() => {
+      const grams = draftGrams(d, m)
+      const shared = reference(grams)
+      if (grams.distinct === 0) return 0
+      let count = 0
+      for (let i = 0; i < grams.first.length; i++) if (grams.first[i] === i && shared(i)) count++
+      return count / grams.distinct
+    })()
+    : shingleOverlap(draft, slowRecentReference(ctx, m), m)
   const longest = passages[0]
   const pct = (share * 100).toFixed(1)
   if ((longest !== undefined && longest.length >= o.recentPassageError) || share >= o.recentShareError) {
@@ -251,11 +347,23 @@ export const recentRepetitionCheck: GuardCheck = (ctx) => {
   return []
 }
 
+/** The reference as a set of strings: only for an n-gram size that is not a positive integer. */
+const slowRecentReference = (ctx: GuardContext, n: number): Set<string> => {
+  const reference = new Set<string>()
+  for (const ep of ctx.recent) for (const g of charShingles(bodyOnly(ep.body.normalize("NFC")), n)) reference.add(g)
+  for (const ep of ctx.recent) if (ep.summary) for (const g of charShingles(ep.summary.normalize("NFC"), n)) reference.delete(g)
+  for (const g of charShingles(bibleText(ctx.bible), n)) reference.delete(g)
+  return reference
+}
+
 /** `repetition.internal`: a passage that occurs twice in the draft; evidence is the later copy. */
 export const internalRepetitionCheck: GuardCheck = (ctx) => {
   const o = ctx.options
-  const draft = bodyOnly(ctx.text)
-  const passages = repeatedPassages(draft, o.shingleSize, Math.min(o.internalPassageWarning, o.internalPassageError))
+  const d = draftOf(ctx.text)
+  const min = Math.min(o.internalPassageWarning, o.internalPassageError)
+  const passages = isGramSize(o.shingleSize)
+    ? repeatedPassagesIn(d.draft, d.sq, draftGrams(d, o.shingleSize), min)
+    : repeatedPassages(d.draft, o.shingleSize, min)
   const longest = passages[0]
   if (longest === undefined) return []
   const severity = longest.length >= o.internalPassageError ? "error" : "warning"

@@ -17,6 +17,7 @@ import type { GuardFinding } from "../domain/Episode.ts"
 import { batchimIndex, hasBatchim, isAllHangulSyllables } from "../text/Hangul.ts"
 import { isParticleSuffix, stripHypocoristic } from "../text/Particles.ts"
 import { splitParagraphs, splitSentences, type Span } from "../text/Sentences.ts"
+import { isWhitespaceCode } from "../text/Shingles.ts"
 import {
   ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DEATH_CONTEXT, DOUBLE_SURNAMES, GESTURE_VERB, LEXICAL_HONORIFICS, MEMORY_CONTEXT, NOT_NAMES, ROLE_SUFFIXES,
   SPEECH_VERB, SURNAMES, TITLES,
@@ -29,41 +30,38 @@ export interface NamedThing {
 
 /** Replaces quoted passages (“…”, ‘…’, "…", 「…」), quotes included, by spaces: offsets stay valid. */
 export const maskQuotes = (text: string): string => {
-  const out = text.split("")
+  // Equivalent to blanking single code units of `text.split("")`; built from runs of kept text and of spaces.
+  const parts: Array<string> = []
+  let runStart = 0 // start of the current run
+  let blanking = false // whether the current run is blanked
   let depth = 0
   let straight = false
-  let lineStart = 0
-  const openAt: Array<number> = []
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (ch === "\n") {
+    const c = text.charCodeAt(i)
+    let blank: boolean
+    if (c === 0x0a) {
       depth = 0
       straight = false
-      openAt.length = 0
-      lineStart = i + 1
-      continue
-    }
-    if (ch === "“" || ch === "‘" || ch === "「" || ch === "『") {
+      blank = false
+    } else if (c === 0x201c || c === 0x2018 || c === 0x300c || c === 0x300e) { // “ ‘ 「 『
       depth++
-      openAt.push(i)
-      out[i] = " "
-      continue
-    }
-    if ((ch === "”" || ch === "’" || ch === "」" || ch === "』") && depth > 0) {
+      blank = true
+    } else if ((c === 0x201d || c === 0x2019 || c === 0x300d || c === 0x300f) && depth > 0) { // ” ’ 」 』
       depth--
-      openAt.pop()
-      out[i] = " "
-      continue
-    }
-    if (ch === "\"") {
+      blank = true
+    } else if (c === 0x22) {
       straight = !straight
-      out[i] = " "
-      continue
+      blank = true
+    } else blank = depth > 0 || straight
+    if (blank !== blanking) {
+      if (i > runStart) parts.push(blanking ? " ".repeat(i - runStart) : text.slice(runStart, i))
+      runStart = i
+      blanking = blank
     }
-    if (depth > 0 || straight) out[i] = " "
   }
-  void lineStart
-  return out.join("")
+  if (runStart === 0 && !blanking) return text
+  if (text.length > runStart) parts.push(blanking ? " ".repeat(text.length - runStart) : text.slice(runStart))
+  return parts.join("")
 }
 
 /** The quoted passages of `text` (content without the quote marks), with offsets. */
@@ -120,22 +118,39 @@ const isKnown = (word: string, known: ReadonlySet<string>): boolean => {
   return false
 }
 
-/** Whether a bare word is surely not a person's name. */
+const DEMONSTRATIVES = ["그", "이", "저"]
+const SHORT_ROLE_SUFFIXES = ["들", "님", "씨"]
+const NAME_ENDINGS = ["원", "부", "인", "자", "수", "공"]
+
+/** Whether a bare word is surely not a person's name. (Pure: the answers are remembered.) */
 export const isNotName = (word: string): boolean => {
+  let answer = notNames.get(word)
+  if (answer === undefined) {
+    answer = decideNotName(word)
+    if (notNames.size >= NOT_NAME_CACHE_SIZE) notNames.clear()
+    notNames.set(word, answer)
+  }
+  return answer
+}
+
+const NOT_NAME_CACHE_SIZE = 50_000
+const notNames = new Map<string, boolean>()
+
+const decideNotName = (word: string): boolean => {
   if (!isAllHangulSyllables(word)) return true
   if (word.length < 2 || word.length > 6) return true
   if (NOT_NAMES.has(word) || ABSTRACT_NOUNS.has(word)) return true
   const hyp = stripHypocoristic(word, 2)
   if (NOT_NAMES.has(hyp)) return true
-  if (ABSTRACT_SUFFIXES.some((suf) => word.endsWith(suf))) return true
+  for (const suf of ABSTRACT_SUFFIXES) if (word.endsWith(suf)) return true
   // a pronoun or demonstrative in front: 그남자, 이사람 …
-  for (const p of ["그", "이", "저"]) if (word.startsWith(p) && NOT_NAMES.has(word.slice(1)) && word.length > 2) return true
+  for (const p of DEMONSTRATIVES) if (word.startsWith(p) && NOT_NAMES.has(word.slice(1)) && word.length > 2) return true
   // role endings: 기사단장, 경비대, 사냥꾼, 마을사람들 …
   const nameLike3 = word.length === 3 && SURNAMES.has(word[0])
   for (const suf of ROLE_SUFFIXES) {
     if (!word.endsWith(suf) || word.length - suf.length < 1) continue
-    if (word.length < 3 && !["들", "님", "씨"].includes(suf)) continue
-    if (nameLike3 && ["원", "부", "인", "자", "수", "공"].includes(suf)) continue
+    if (word.length < 3 && !SHORT_ROLE_SUFFIXES.includes(suf)) continue
+    if (nameLike3 && NAME_ENDINGS.includes(suf)) continue
     return true
   }
   // a known role noun at the end of a compound: 여관주인, 젊은병사 …
@@ -243,6 +258,66 @@ const verbHits = (masked: string, s: Span): Array<VerbHit> => {
   return out.sort((a, b) => a.at - b.at)
 }
 
+/**
+ * A draft's narration as both name checks read it: the masked text, its sentences, the verbs of
+ * each sentence (as {@link verbHits} finds them) and, on demand, its words. The last one is kept:
+ * the guard runs both checks on the same draft.
+ */
+interface Narration {
+  readonly text: string
+  readonly masked: string
+  readonly sentences: ReadonlyArray<Span>
+  readonly hits: ReadonlyArray<ReadonlyArray<VerbHit>>
+  readonly words: Array<Array<Word> | undefined>
+}
+
+let lastNarration: Narration | undefined
+
+const narrationOf = (text: string): Narration => {
+  if (lastNarration !== undefined && lastNarration.text === text) return lastNarration
+  const masked = maskQuotes(text)
+  const sentences = splitSentences(masked)
+  const narration: Narration = { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
+  lastNarration = narration
+  return narration
+}
+
+const sentenceWords = (n: Narration, i: number): Array<Word> => {
+  let words = n.words[i]
+  if (words === undefined) {
+    const s = n.sentences[i]
+    words = wordsOf(n.masked, s.start, s.end)
+    n.words[i] = words
+  }
+  return words
+}
+
+/**
+ * `verbHits(masked, s)` for every sentence, from one scan of the whole text. A verb holds no
+ * terminator, quote or line break, so a match never crosses a sentence boundary and the scan finds
+ * what the per-sentence scans find; should a match not lie within one sentence, the per-sentence
+ * scans are run instead.
+ */
+const hitsBySentence = (masked: string, sentences: ReadonlyArray<Span>): Array<Array<VerbHit>> => {
+  const all: Array<VerbHit> = []
+  const scan = (re: RegExp, kind: VerbHit["kind"]) => {
+    re.lastIndex = 0
+    for (let m = re.exec(masked); m !== null; m = re.exec(masked)) all.push({ kind, at: m.index, end: m.index + m[0].length })
+  }
+  scan(SPEECH_VERB, "speech")
+  scan(GESTURE_VERB, "gesture")
+  scan(ACTION_VERB, "action")
+  all.sort((a, b) => a.at - b.at)
+  const out: Array<Array<VerbHit>> = sentences.map(() => [])
+  let si = 0
+  for (const h of all) {
+    while (si < sentences.length && sentences[si].end < h.end) si++
+    if (si >= sentences.length || h.at < sentences[si].start) return sentences.map((s) => verbHits(masked, s))
+    out[si].push(h)
+  }
+  return out
+}
+
 // ---------------------------------------------------------------------------
 // Unknown names
 
@@ -251,6 +326,54 @@ interface Candidate {
   first: { start: number; end: number }
   reasons: Set<string>
 }
+
+/** What may follow a name before 씨/님 or a title. */
+const AFTER_NAME = "(?=$|[^가-힣]|이|가|은|는|을|를|의|에게|께서|도|과|와|한테|께|이랑|랑|라|이라|요|이요|만)"
+/** A name before 씨/님: the 씨/님 stands 2–7 characters after the match's start. */
+const HONORIFIC_RE = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s?(씨|님)${AFTER_NAME}`, "y")
+/** A name before a title: the space stands 2–6 characters after the match's start, a title's first syllable after it. */
+const TITLE_RE = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s(${TITLES.join("|")})${AFTER_NAME}`, "y")
+const TITLE_FIRST: ReadonlySet<number> = new Set(TITLES.map((t) => t.charCodeAt(0)))
+
+/**
+ * The matches a global scan of `text` with `sticky` (the same pattern with the `y` flag) finds, in
+ * order, trying only the starts a match can have: every match starting at `p` holds an anchor `q`
+ * (ascending in `anchors`) with `p + lo ≤ q ≤ p + hi`. The pattern never matches the empty string.
+ */
+const anchoredMatches = (sticky: RegExp, text: string, anchors: ReadonlyArray<number>, lo: number, hi: number): Array<RegExpExecArray> => {
+  const out: Array<RegExpExecArray> = []
+  let next = 0 // every start below this one is settled
+  for (const q of anchors) {
+    if (q - lo < next) continue
+    for (let p = Math.max(next, q - hi); p <= q - lo;) {
+      sticky.lastIndex = p
+      const m = sticky.exec(text)
+      if (m === null) {
+        next = ++p
+        continue
+      }
+      out.push(m)
+      next = p = p + Math.max(1, m[0].length)
+    }
+  }
+  return out
+}
+
+const honorificAnchors = (text: string): Array<number> => {
+  const out: Array<number> = []
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0xc528 || c === 0xb2d8) out.push(i) // 씨 님
+  }
+  return out
+}
+
+const titleAnchors = (text: string): Array<number> => {
+  const out: Array<number> = []
+  for (let i = 0; i + 1 < text.length; i++) if (isWhitespaceCode(text.charCodeAt(i)) && TITLE_FIRST.has(text.charCodeAt(i + 1))) out.push(i)
+  return out
+}
+const VOCATIVE = /^\s*([가-힣]{2,5})(아|야)(?=[,!?…~.\s])/
 
 const NOUN_ONLY_PARTICLES = /^(?:이가|이의|이를|이에게|이한테|이랑|이와|가|의|를|에게|한테|께서|와|과|씨|님)(?![가-힣])/
 
@@ -268,7 +391,6 @@ export interface NameCheckInput {
 export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> => {
   const { text } = input
   const known = knownNameForms([...input.characters, ...input.others])
-  const masked = maskQuotes(text)
   const candidates = new Map<string, Candidate>()
   const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotName(noun)
   const add = (raw: string, start: number, end: number, points: number, reason: string) => {
@@ -284,20 +406,18 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
   }
 
   // subjects of speech verbs and gestures, in narration
-  for (const s of splitSentences(masked)) {
-    const words = wordsOf(masked, s.start, s.end)
-    for (const v of verbHits(masked, s)) {
+  const narration = narrationOf(text)
+  for (let si = 0; si < narration.sentences.length; si++) {
+    for (const v of narration.hits[si]) {
       if (v.kind === "action") continue
-      const subj = subjectBefore(words, v.at, isKnownNoun)
+      const subj = subjectBefore(sentenceWords(narration, si), v.at, isKnownNoun)
       if (subj === undefined) continue
       add(subj.noun, subj.start, subj.end, v.kind === "speech" ? 2 : 1, v.kind)
     }
   }
 
   // names before 씨/님 (strong) or another title (weak), in narration and dialogue alike
-  const after = "(?=$|[^가-힣]|이|가|은|는|을|를|의|에게|께서|도|과|와|한테|께|이랑|랑|라|이라|요|이요|만)"
-  const honorRe = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s?(씨|님)${after}`, "g")
-  for (let m = honorRe.exec(text); m !== null; m = honorRe.exec(text)) {
+  for (const m of anchoredMatches(HONORIFIC_RE, text, honorificAnchors(text), 2, 7)) {
     const noun = m[1]
     if (LEXICAL_HONORIFICS.has(noun + m[2]) || NOT_NAMES.has(noun + m[2])) continue
     if (m[2] === "씨" && /(?:솜|마음|맵|말)$/.test(noun)) continue // 칼솜씨, 마음씨
@@ -305,8 +425,7 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
     if (m[2] === "님" && noun.length === 2 && /[장사관감독표하]$/.test(noun)) continue
     add(noun, m.index, m.index + noun.length, 2, "honorific")
   }
-  const titleRe = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s(${TITLES.join("|")})${after}`, "g")
-  for (let m = titleRe.exec(text); m !== null; m = titleRe.exec(text)) {
+  for (const m of anchoredMatches(TITLE_RE, text, titleAnchors(text), 2, 6)) {
     const noun = m[1]
     // an adnominal before a title (늙은 백작, 새로 온 대리) is no name
     if (/(?:은|는|던|운|한|된|할|을|를|의|에|로|서)$/.test(noun)) continue
@@ -315,7 +434,7 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
 
   // vocatives at the head of a line of dialogue: “민규야,” “서연아!”
   for (const q of quotedSpans(text)) {
-    const vm = /^\s*([가-힣]{2,5})(아|야)(?=[,!?…~.\s])/.exec(q.text)
+    const vm = VOCATIVE.exec(q.text)
     if (vm === null) continue
     const noun = vm[1]
     const last = noun[noun.length - 1]
@@ -331,11 +450,16 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
   // recurrence with noun-only particles
   for (const [noun, c] of candidates) {
     if (c.score >= 2) continue
-    const re = new RegExp(`(?<![가-힣])${noun}(?=[가-힣]*)`, "g")
+    // the occurrences of /(?<![가-힣])noun/g (noun: Hangul syllables), found with indexOf
     let again = 0
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      if (m.index === c.first.start) continue
-      if (NOUN_ONLY_PARTICLES.test(text.slice(m.index + noun.length))) again++
+    for (let at = text.indexOf(noun); at >= 0;) {
+      const before = at > 0 ? text.charCodeAt(at - 1) : 0
+      if (before >= 0xac00 && before <= 0xd7a3) {
+        at = text.indexOf(noun, at + 1)
+        continue
+      }
+      if (at !== c.first.start && NOUN_ONLY_PARTICLES.test(text.slice(at + noun.length))) again++
+      at = text.indexOf(noun, at + noun.length)
     }
     if (again > 0) {
       c.score += 1
@@ -380,15 +504,18 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
     return undefined
   }
 
+  const ownerForms = [...owner.keys()]
+  if (ownerForms.length === 0) return []
   const allKnown = knownNameForms([...input.characters, ...input.others])
-  const masked = maskQuotes(text)
-  const sentences = splitSentences(masked)
+  const narration = narrationOf(text)
+  const { masked, sentences } = narration
   const out: Array<GuardFinding> = []
   const flagged = new Set<number>()
-  const paragraphs = splitParagraphs(text)
+  let paragraphs: Array<Span> | undefined
   /** A sentence is in memory when its paragraph mentions memory, a dream or a grave. */
   const inMemory = (i: number): boolean => {
     const s = sentences[i]
+    paragraphs ??= splitParagraphs(text)
     const p = paragraphs.find((q) => q.start <= s.start && s.end <= q.end)
     return MEMORY_CONTEXT.test(p === undefined ? text.slice(s.start, s.end) : p.text)
   }
@@ -407,21 +534,27 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
   }
 
   const squeezeText = (t: string) => t.normalize("NFC").replace(/\s+/g, "")
-  const recaps = (input.recaps ?? []).map(squeezeText)
+  let recaps: Array<string> | undefined
   const isRecap = (seg: string): boolean => {
     const sq = squeezeText(seg)
-    return sq.length >= 8 && recaps.some((r) => r.includes(sq))
+    if (sq.length < 8) return false
+    recaps ??= (input.recaps ?? []).map(squeezeText)
+    return recaps.some((r) => r.includes(sq))
   }
 
+  // What a sentence would report is found first; whether it is exempt (a death, a memory, a recap) is
+  // asked only then: both are pure, and most sentences name no dead character at all.
   sentences.forEach((s, i) => {
     const seg = text.slice(s.start, s.end)
-    if (DEATH_CONTEXT.test(seg) || inMemory(i) || isRecap(seg)) return
-    const words = wordsOf(masked, s.start, s.end)
-    for (const v of verbHits(masked, s)) {
+    // every subject and every possessor is a word of this sentence: no dead form in it, no report
+    if (!ownerForms.some((f) => seg.includes(f))) return
+    const found: Array<readonly [Character, string]> = []
+    const words = sentenceWords(narration, i)
+    for (const v of narration.hits[i]) {
       const subj = subjectBefore(words, v.at, (noun) => isKnown(noun, allKnown) || isNotName(noun))
       if (subj === undefined) continue
       const c = whoIs(subj.noun)
-      if (c !== undefined) report(c, s, v.kind === "speech" ? "speaks" : "acts")
+      if (c !== undefined) found.push([c, v.kind === "speech" ? "speaks" : "acts"])
     }
     // “…” 지훈의 목소리가 들렸다 — a voice in the room is the character speaking
     for (const w of words) {
@@ -430,8 +563,11 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
       const c = whoIs(m[1])
       if (c === undefined) continue
       const after = masked.slice(w.end, s.end)
-      if (/^\s*(?:목소리|음성|외침|웃음소리|발소리)/.test(after)) report(c, s, "is heard")
+      if (/^\s*(?:목소리|음성|외침|웃음소리|발소리)/.test(after)) found.push([c, "is heard"])
     }
+    if (found.length === 0) return
+    if (DEATH_CONTEXT.test(seg) || inMemory(i) || isRecap(seg)) return
+    for (const [c, how] of found) report(c, s, how)
   })
   return out
 }

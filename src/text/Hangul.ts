@@ -39,15 +39,40 @@ export interface HangulStats {
   readonly share: number
 }
 
+/** Per BMP code unit: 0 not yet known, 1 Hangul, 2 another letter, 3 no letter (`isHangul` / `isLetter` of it alone). */
+const kinds = new Uint8Array(0x10000)
+
+const kindOf = (c: number): number => {
+  let k = kinds[c]
+  if (k === 0) {
+    const ch = String.fromCharCode(c)
+    k = isHangul(ch) ? 1 : isLetter(ch) ? 2 : 3
+    kinds[c] = k
+  }
+  return k
+}
+
 /** Counts letters and Hangul letters (by code point, after NFC). */
 export const hangulStats = (text: string): HangulStats => {
   let letters = 0
   let hangul = 0
-  for (const ch of nfc(text)) {
-    if (isHangul(ch)) {
+  const t = nfc(text)
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length) {
+      const d = t.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        // an astral code point: never Hangul, maybe a letter
+        if (isLetter(t.slice(i, i + 2))) letters++
+        i++
+        continue
+      }
+    }
+    const k = kindOf(c)
+    if (k === 1) {
       letters++
       hangul++
-    } else if (isLetter(ch)) letters++
+    } else if (k === 2) letters++
   }
   return { letters, hangul, share: letters === 0 ? 1 : hangul / letters }
 }

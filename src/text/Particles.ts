@@ -18,6 +18,19 @@ export const PARTICLES: ReadonlyArray<string> = [
 
 const PARTICLE_SET: ReadonlySet<string> = new Set(PARTICLES)
 
+/** {@link PARTICLES} grouped by their last code unit, each group in the order of the list. */
+const PARTICLES_BY_LAST: ReadonlyMap<number, ReadonlyArray<string>> = (() => {
+  const m = new Map<number, Array<string>>()
+  for (const p of PARTICLES) {
+    const last = p.charCodeAt(p.length - 1)
+    const group = m.get(last)
+    if (group === undefined) m.set(last, [p])
+    else group.push(p)
+  }
+  return m
+})()
+const NONE: ReadonlyArray<string> = []
+
 /** Subject-marking particles (and topic markers), used to find who acts in a clause. */
 export const SUBJECT_PARTICLES: ReadonlyArray<string> = ["께서는", "께서도", "께서", "이가", "이는", "이도", "이", "가", "은", "는", "도"]
 
@@ -54,7 +67,9 @@ export const wordNames = (word: string, name: string): boolean => {
  * (`도윤이가` → `도윤`). Returns the word unchanged when nothing matches.
  */
 export const stripParticle = (word: string, minStem = 2): string => {
-  for (const p of PARTICLES) {
+  if (word.length === 0) return word
+  // only particles ending in the word's last character can match: the same ones, in the same order
+  for (const p of PARTICLES_BY_LAST.get(word.charCodeAt(word.length - 1)) ?? NONE) {
     if (word.length - p.length >= minStem && word.endsWith(p)) {
       const stem = word.slice(0, word.length - p.length)
       return stripHypocoristic(stem, minStem)

@@ -21,19 +21,39 @@ export interface Span {
 }
 
 const TERMINATORS = new Set([".", "?", "!", "…", "。", "？", "！", "‥"])
-const CLOSERS = new Set(["”", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）"])
-const OPEN_DOUBLE = "“"
-const CLOSE_DOUBLE = "”"
-const OPEN_SINGLE = "‘"
-const CLOSE_SINGLE = "’"
 
 export const isTerminator = (ch: string): boolean => TERMINATORS.has(ch)
 
-const isSpace = (ch: string | undefined): boolean => ch === undefined || ch === " " || ch === "\t" || ch === "\u00a0" || ch === "\u3000"
+// The splitter works on UTF-16 code units.
+const isTerminatorCode = (c: number): boolean =>
+  c === 0x2e || c === 0x3f || c === 0x21 || c === 0x2026 || c === 0x3002 || c === 0xff1f || c === 0xff01 || c === 0x2025
+/** ” ’ " ' ) ] 」 』 》 〉 ） */
+const isCloserCode = (c: number): boolean =>
+  c === 0x201d || c === 0x2019 || c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d || c === 0x300d || c === 0x300f ||
+  c === 0x300b || c === 0x3009 || c === 0xff09
+/** Whitespace as `/\s/` decides it. */
+const isWhitespaceCode = (c: number): boolean =>
+  c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+      c === 0x205f || c === 0x3000 || c === 0xfeff)
+/** What lets a sentence end before it: the end of the text, a space, a line break. */
+const endsAt = (text: string, j: number): boolean => {
+  if (j >= text.length) return true
+  const c = text.charCodeAt(j)
+  return c === 0x20 || c === 0x09 || c === 0xa0 || c === 0x3000 || c === 0x0a || c === 0x0d
+}
+
+const OPEN_DOUBLE = 0x201c // “
+const CLOSE_DOUBLE = 0x201d // ”
+const OPEN_SINGLE = 0x2018 // ‘
+const CLOSE_SINGLE = 0x2019 // ’
+const STRAIGHT = 0x22 // "
 
 /** Splits `text` into trimmed sentences with their offsets in `text`. */
 export const splitSentences = (text: string): Array<Span> => {
   const out: Array<Span> = []
+  const length = text.length
   let segStart = 0
   let double = 0
   let single = 0
@@ -42,15 +62,15 @@ export const splitSentences = (text: string): Array<Span> => {
   const push = (start: number, end: number) => {
     let s = start
     let e = end
-    while (s < e && /\s/.test(text[s])) s++
-    while (e > s && /\s/.test(text[e - 1])) e--
+    while (s < e && isWhitespaceCode(text.charCodeAt(s))) s++
+    while (e > s && isWhitespaceCode(text.charCodeAt(e - 1))) e--
     if (e > s) out.push({ start: s, end: e, text: text.slice(s, e) })
   }
 
   let i = 0
-  while (i < text.length) {
-    const ch = text[i]
-    if (ch === "\n" || ch === "\r") {
+  while (i < length) {
+    const c = text.charCodeAt(i)
+    if (c === 0x0a || c === 0x0d) {
       push(segStart, i)
       segStart = i + 1
       double = 0
@@ -60,27 +80,26 @@ export const splitSentences = (text: string): Array<Span> => {
       continue
     }
     const quoted = double > 0 || single > 0 || straight
-    if (ch === OPEN_DOUBLE) {
+    if (c === OPEN_DOUBLE) {
       double++
       i++
       continue
     }
-    if (ch === OPEN_SINGLE) {
+    if (c === OPEN_SINGLE) {
       single++
       i++
       continue
     }
-    if (ch === CLOSE_DOUBLE || ch === CLOSE_SINGLE || (ch === "\"" && straight)) {
+    if (c === CLOSE_DOUBLE || c === CLOSE_SINGLE || (c === STRAIGHT && straight)) {
       const wasQuoted = quoted
-      if (ch === CLOSE_DOUBLE && double > 0) double--
-      else if (ch === CLOSE_SINGLE && single > 0) single--
-      else if (ch === "\"") straight = false
+      if (c === CLOSE_DOUBLE && double > 0) double--
+      else if (c === CLOSE_SINGLE && single > 0) single--
+      else if (c === STRAIGHT) straight = false
       const nowQuoted = double > 0 || single > 0 || straight
-      const prev = text[i - 1]
-      if (wasQuoted && !nowQuoted && prev !== undefined && TERMINATORS.has(prev)) {
+      if (wasQuoted && !nowQuoted && i > 0 && isTerminatorCode(text.charCodeAt(i - 1))) {
         let j = i + 1
-        while (j < text.length && CLOSERS.has(text[j])) j++
-        if (j >= text.length || isSpace(text[j]) || text[j] === "\n" || text[j] === "\r") {
+        while (j < length && isCloserCode(text.charCodeAt(j))) j++
+        if (endsAt(text, j)) {
           push(segStart, j)
           segStart = j
           i = j
@@ -90,16 +109,16 @@ export const splitSentences = (text: string): Array<Span> => {
       i++
       continue
     }
-    if (ch === "\"") {
+    if (c === STRAIGHT) {
       straight = true
       i++
       continue
     }
-    if (!quoted && TERMINATORS.has(ch)) {
+    if (!quoted && isTerminatorCode(c)) {
       let j = i
-      while (j < text.length && TERMINATORS.has(text[j])) j++
-      while (j < text.length && CLOSERS.has(text[j]) && text[j] !== "\"") j++
-      if (j >= text.length || isSpace(text[j]) || text[j] === "\n" || text[j] === "\r") {
+      while (j < length && isTerminatorCode(text.charCodeAt(j))) j++
+      while (j < length && isCloserCode(text.charCodeAt(j)) && text.charCodeAt(j) !== STRAIGHT) j++
+      if (endsAt(text, j)) {
         push(segStart, j)
         segStart = j
       }
@@ -108,7 +127,7 @@ export const splitSentences = (text: string): Array<Span> => {
     }
     i++
   }
-  push(segStart, text.length)
+  push(segStart, length)
   return out
 }
 

@@ -2,6 +2,11 @@
  * Character n-gram shingles for finding repeated passages. Whitespace is
  * dropped before shingling (re-wrapping a paragraph must not hide a copy) and
  * every shingle remembers where it starts in the original text.
+ *
+ * The guard runs on every draft, so the hot paths avoid building a string per
+ * n-gram: {@link NgramIndex} keys each n-gram by a rolling hash and confirms a
+ * hit by comparing the characters, so its answers are exactly those of a
+ * `Set<string>` of the n-grams (a hash collision costs time, never a wrong answer).
  */
 import type { Span } from "./Sentences.ts"
 
@@ -12,22 +17,247 @@ export interface Squeezed {
   readonly offsets: ReadonlyArray<number>
 }
 
+/** Whether a UTF-16 code unit is whitespace, exactly as `/\s/` decides it. */
+export const isWhitespaceCode = (c: number): boolean =>
+  c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+      c === 0x205f || c === 0x3000 || c === 0xfeff)
+
+const WHITESPACE_RUNS = /\s+/g
+
+/** The text without whitespace (the `chars` of {@link squeeze}, without the offsets). */
+export const squeezeChars = (text: string): string => text.replace(WHITESPACE_RUNS, "")
+
 /** Removes whitespace (NFC is the caller's business), remembering original offsets. */
 export const squeeze = (text: string): Squeezed => {
-  let chars = ""
+  const parts: Array<string> = []
   const offsets: Array<number> = []
+  let runStart = -1
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (/\s/.test(ch)) continue
-    chars += ch
+    if (isWhitespaceCode(text.charCodeAt(i))) {
+      if (runStart >= 0) {
+        parts.push(text.slice(runStart, i))
+        runStart = -1
+      }
+      continue
+    }
+    if (runStart < 0) runStart = i
     offsets.push(i)
   }
-  return { chars, offsets }
+  if (runStart >= 0) parts.push(text.slice(runStart))
+  return { chars: parts.join(""), offsets }
 }
+
+// ---------------------------------------------------------------------------
+// Hashed n-grams
+
+const HASH_BASE = 0x01000193
+
+/** Whether `n` is an n-gram size the hashed paths take (a positive integer); others take the string-keyed ones. */
+export const isGramSize = (n: number): boolean => Number.isInteger(n) && n > 0
+
+/** `out[i]` = a 32-bit rolling hash of `s.slice(i, i + n)`, for every n-gram of `s`. */
+export const ngramHashes = (s: string, n: number): Int32Array => {
+  const count = s.length - n + 1
+  if (n <= 0 || count <= 0) return new Int32Array(0)
+  const out = new Int32Array(count)
+  let top = 1 // HASH_BASE ** (n - 1), mod 2^32
+  for (let k = 1; k < n; k++) top = Math.imul(top, HASH_BASE)
+  let h = 0
+  for (let k = 0; k < n; k++) h = (Math.imul(h, HASH_BASE) + s.charCodeAt(k)) | 0
+  out[0] = h
+  for (let i = 1; i < count; i++) {
+    h = (Math.imul(h - Math.imul(s.charCodeAt(i - 1), top), HASH_BASE) + s.charCodeAt(i + n - 1)) | 0
+    out[i] = h
+  }
+  return out
+}
+
+/** The hash {@link ngramHashes} gives the n-gram `s.slice(i, i + n)`. */
+export const ngramHash = (s: string, i: number, n: number): number => {
+  let h = 0
+  for (let k = 0; k < n; k++) h = (Math.imul(h, HASH_BASE) + s.charCodeAt(i + k)) | 0
+  return h
+}
+
+const mix = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+const sameChars = (a: string, i: number, b: string, j: number, n: number): boolean => {
+  for (let k = 0; k < n; k++) if (a.charCodeAt(i + k) !== b.charCodeAt(j + k)) return false
+  return true
+}
+
+/**
+ * The distinct n-grams of one or more squeezed texts (whitespace-free: a text
+ * boundary is never inside an n-gram), each with the position of its first
+ * occurrence. Lookups take the n-gram as (string, position, hash from {@link ngramHashes}).
+ */
+export class NgramIndex {
+  readonly n: number
+  /** The indexed texts joined by "\n" (which no squeezed text contains). */
+  readonly chars: string
+  private readonly hashes: Int32Array
+  private readonly slots: Int32Array // position + 1; 0 = empty
+  private readonly mask: number
+  private count = 0
+
+  constructor(texts: string | ReadonlyArray<string>, n: number, capacity?: number) {
+    this.n = n
+    this.chars = typeof texts === "string" ? texts : texts.join("\n")
+    const grams = Math.max(0, capacity ?? this.chars.length - n + 1)
+    let size = 16
+    while (size < grams * 2) size *= 2
+    this.mask = size - 1
+    this.hashes = new Int32Array(size)
+    this.slots = new Int32Array(size)
+  }
+
+  /** Indexes every n-gram of `chars` that holds no text boundary. */
+  static of(texts: string | ReadonlyArray<string>, n: number): NgramIndex {
+    const index = new NgramIndex(texts, n)
+    const s = index.chars
+    const hashes = ngramHashes(s, n)
+    let nextSep = s.indexOf("\n")
+    for (let i = 0; i < hashes.length; i++) {
+      if (nextSep >= 0 && nextSep < i) nextSep = s.indexOf("\n", i)
+      if (nextSep >= 0 && nextSep < i + n) continue
+      index.firstOrAdd(s, i, hashes[i])
+    }
+    return index
+  }
+
+  /** Number of distinct n-grams. */
+  get size(): number {
+    return this.count
+  }
+
+  /** Position (in `chars`) of the n-gram `s[i, i + n)`, or -1. */
+  find(s: string, i: number, h: number): number {
+    const { mask, hashes, slots, n } = this
+    for (let at = mix(h) & mask;; at = (at + 1) & mask) {
+      const slot = slots[at]
+      if (slot === 0) return -1
+      if (hashes[at] === h && sameChars(this.chars, slot - 1, s, i, n)) return slot - 1
+    }
+  }
+
+  has(s: string, i: number, h: number): boolean {
+    return this.find(s, i, h) >= 0
+  }
+
+  /**
+   * The first position of the n-gram `s[i, i + n)` when it is indexed already; else
+   * indexes it at `i` (only valid when `s` is this index's `chars`) and returns -1.
+   */
+  firstOrAdd(s: string, i: number, h: number): number {
+    const { mask, hashes, slots, n } = this
+    let at = mix(h) & mask
+    for (;; at = (at + 1) & mask) {
+      const slot = slots[at]
+      if (slot === 0) break
+      if (hashes[at] === h && sameChars(this.chars, slot - 1, s, i, n)) return slot - 1
+    }
+    hashes[at] = h
+    slots[at] = i + 1
+    this.count++
+    return -1
+  }
+}
+
+/** The n-grams of one squeezed text, each position mapped to the first occurrence of its n-gram. */
+export interface TextGrams {
+  readonly chars: string
+  readonly n: number
+  /** `first[i]` = the first position of the n-gram at `i` (`i` itself for a first occurrence). */
+  readonly first: Int32Array
+  /** Number of distinct n-grams. */
+  readonly distinct: number
+  readonly index: NgramIndex
+}
+
+export const textGrams = (chars: string, n: number): TextGrams => {
+  const hashes = ngramHashes(chars, n)
+  const index = new NgramIndex(chars, n)
+  const first = new Int32Array(hashes.length)
+  for (let i = 0; i < hashes.length; i++) {
+    const found = index.firstOrAdd(chars, i, hashes[i])
+    first[i] = found >= 0 ? found : i
+  }
+  return { chars, n, first, distinct: index.size, index }
+}
+
+/** A squeezed text and the hashes of its n-grams, computed once per n. */
+export class SqueezedText {
+  readonly chars: string
+  private readonly hashes = new Map<number, Int32Array>()
+  constructor(chars: string) {
+    this.chars = chars
+  }
+  hashesOf(n: number): Int32Array {
+    let h = this.hashes.get(n)
+    if (h === undefined) {
+      h = ngramHashes(this.chars, n)
+      this.hashes.set(n, h)
+    }
+    return h
+  }
+}
+
+/** What is known of a text's k-grams: `hits[j] = 1` when its k-gram at `j` occurs in the other text. */
+export interface KnownHits {
+  readonly k: number
+  readonly hits: Uint8Array
+}
+
+/**
+ * Which n-grams of `text` occur in `grams` (the n-grams of another text): returns `hits` with
+ * `hits[j] = 1` for the n-gram of `text` at `j`, and sets `marks[p] = 1` at the first position `p`
+ * (in `grams`) of each n-gram found. With `known`, the hits of the same pair of texts for k ≤ n,
+ * positions whose k-grams at `j` and `j + n − k` were not found are skipped: an n-gram found holds
+ * both, so the answers are the same.
+ */
+export const occurrencesIn = (grams: TextGrams, text: SqueezedText, marks: Uint8Array, known?: KnownHits): Uint8Array => {
+  const { n, index } = grams
+  const chars = text.chars
+  const count = chars.length - n + 1
+  const hits = new Uint8Array(Math.max(0, count))
+  if (count <= 0 || grams.distinct === 0) return hits
+  if (known !== undefined && known.k <= n) {
+    const d = n - known.k
+    const pre = known.hits
+    for (let j = 0; j < count; j++) {
+      if (pre[j] === 0 || pre[j + d] === 0) continue
+      const p = index.find(chars, j, ngramHash(chars, j, n))
+      if (p >= 0) {
+        marks[p] = 1
+        hits[j] = 1
+      }
+    }
+    return hits
+  }
+  const hashes = text.hashesOf(n)
+  for (let j = 0; j < count; j++) {
+    const p = index.find(chars, j, hashes[j])
+    if (p >= 0) {
+      marks[p] = 1
+      hits[j] = 1
+    }
+  }
+  return hits
+}
+
+// ---------------------------------------------------------------------------
 
 /** The set of character n-grams of `text` (whitespace ignored). */
 export const charShingles = (text: string, n: number): Set<string> => {
-  const { chars } = squeeze(text)
+  const chars = squeezeChars(text)
   const out = new Set<string>()
   for (let i = 0; i + n <= chars.length; i++) out.add(chars.slice(i, i + n))
   return out
@@ -35,13 +265,41 @@ export const charShingles = (text: string, n: number): Set<string> => {
 
 /** Share of the n-grams of `a` that also occur in `b` (0 when `a` has none). */
 export const shingleOverlap = (a: string, b: string | ReadonlySet<string>, n: number): number => {
+  if (typeof b === "string") {
+    if (!isGramSize(n)) return setOverlap(a, charShingles(b, n), n)
+    const sa = squeezeChars(a)
+    if (sa.length < n) return 0
+    return distinctShare(sa, n, NgramIndex.of(squeezeChars(b), n))
+  }
+  return setOverlap(a, b, n)
+}
+
+const setOverlap = (a: string, sb: ReadonlySet<string>, n: number): number => {
   const sa = charShingles(a, n)
   if (sa.size === 0) return 0
-  const sb = typeof b === "string" ? charShingles(b, n) : b
   let shared = 0
   for (const s of sa) if (sb.has(s)) shared++
   return shared / sa.size
 }
+
+/**
+ * Share of the distinct n-grams of the squeezed text `chars` that `isShared`
+ * accepts (called once per distinct n-gram, at its first position, with its hash); 0 when it has none.
+ */
+export const distinctShareWhere = (chars: string, n: number, isShared: (i: number, h: number) => boolean): number => {
+  const hashes = ngramHashes(chars, n)
+  if (hashes.length === 0) return 0
+  const seen = new NgramIndex(chars, n)
+  let shared = 0
+  for (let i = 0; i < hashes.length; i++) {
+    if (seen.firstOrAdd(chars, i, hashes[i]) >= 0) continue
+    if (isShared(i, hashes[i])) shared++
+  }
+  return shared / seen.size
+}
+
+const distinctShare = (chars: string, n: number, reference: NgramIndex): number =>
+  distinctShareWhere(chars, n, (i, h) => reference.has(chars, i, h))
 
 export interface SharedPassage extends Span {
   /** Characters of the passage, whitespace excluded. */
@@ -52,6 +310,34 @@ const toSpan = (text: string, sq: Squeezed, from: number, to: number): SharedPas
   const start = sq.offsets[from]
   const end = sq.offsets[to - 1] + 1
   return { start, end, text: text.slice(start, end), length: to - from }
+}
+
+/**
+ * {@link sharedPassages} with the reference given as a test: `isShared(i)` says
+ * whether the n-gram at position `i` of `sq.chars` is shared.
+ */
+export const sharedPassagesWhere = (
+  text: string,
+  sq: Squeezed,
+  isShared: (i: number) => boolean,
+  n: number,
+  minLength = n,
+): Array<SharedPassage> => {
+  const out: Array<SharedPassage> = []
+  let runStart = -1
+  const close = (i: number) => {
+    if (runStart < 0) return
+    const to = i - 1 + n // last shared n-gram starts at i-1
+    if (to - runStart >= minLength) out.push(toSpan(text, sq, runStart, to))
+    runStart = -1
+  }
+  for (let i = 0; i + n <= sq.chars.length; i++) {
+    if (isShared(i)) {
+      if (runStart < 0) runStart = i
+    } else close(i)
+  }
+  close(Math.max(0, sq.chars.length - n + 1))
+  return out.sort((a, b) => b.length - a.length || a.start - b.start)
 }
 
 /**
@@ -66,21 +352,7 @@ export const sharedPassages = (
   minLength = n,
 ): Array<SharedPassage> => {
   const sq = squeeze(text)
-  const out: Array<SharedPassage> = []
-  let runStart = -1
-  const close = (i: number) => {
-    if (runStart < 0) return
-    const to = i - 1 + n // last shared n-gram starts at i-1
-    if (to - runStart >= minLength) out.push(toSpan(text, sq, runStart, to))
-    runStart = -1
-  }
-  for (let i = 0; i + n <= sq.chars.length; i++) {
-    if (reference.has(sq.chars.slice(i, i + n))) {
-      if (runStart < 0) runStart = i
-    } else close(i)
-  }
-  close(Math.max(0, sq.chars.length - n + 1))
-  return out.sort((a, b) => b.length - a.length || a.start - b.start)
+  return sharedPassagesWhere(text, sq, (i) => reference.has(sq.chars.slice(i, i + n)), n, minLength)
 }
 
 /**
@@ -90,6 +362,34 @@ export const sharedPassages = (
  */
 export const repeatedPassages = (text: string, n: number, minLength = n): Array<SharedPassage> => {
   const sq = squeeze(text)
+  if (!isGramSize(n)) return repeatedPassagesSlow(text, sq, n, minLength)
+  return repeatedPassagesIn(text, sq, textGrams(sq.chars, n), minLength)
+}
+
+/** {@link repeatedPassages} of `text`, given its squeezed form and the n-grams of that. */
+export const repeatedPassagesIn = (text: string, sq: Squeezed, grams: TextGrams, minLength = grams.n): Array<SharedPassage> => {
+  const { n, first } = grams
+  const out: Array<SharedPassage> = []
+  let runStart = -1
+  const close = (i: number) => {
+    if (runStart < 0) return
+    const to = i - 1 + n
+    if (to - runStart >= minLength) out.push(toSpan(text, sq, runStart, to))
+    runStart = -1
+  }
+  for (let i = 0; i < first.length; i++) {
+    // an earlier occurrence (first[i] < i) that ends before the run (or this n-gram) starts
+    const repeated = first[i] !== i && first[i] + n <= (runStart < 0 ? i : runStart)
+    if (repeated) {
+      if (runStart < 0) runStart = i
+    } else close(i)
+  }
+  close(Math.max(0, sq.chars.length - n + 1))
+  return out.sort((a, b) => b.length - a.length || a.start - b.start)
+}
+
+/** The string-keyed loop, for a degenerate n (not a positive integer). */
+const repeatedPassagesSlow = (text: string, sq: Squeezed, n: number, minLength: number): Array<SharedPassage> => {
   const first = new Map<string, number>()
   const out: Array<SharedPassage> = []
   let runStart = -1

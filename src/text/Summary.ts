@@ -27,13 +27,63 @@ export interface SummaryOptions {
 
 const STOP = new Set(["그", "그녀", "그는", "그가", "그리고", "하지만", "그러나", "그때", "이", "저", "것", "수", "듯", "더", "한", "또", "다시", "이미", "아직"])
 
-const words = (sentence: string): Array<string> =>
-  sentence
-    .split(/\s+/)
-    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ""))
-    .filter((w) => w.length > 0)
-    .map((w) => stripParticle(w, 2))
-    .filter((w) => w.length >= 2 && !STOP.has(w))
+const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u
+
+/** Per BMP code unit: 0 not yet known, 1 a letter or number, 2 whitespace, 3 anything else (dropped). */
+const kinds = new Uint8Array(0x10000)
+const kindOf = (c: number): number => {
+  let k = kinds[c]
+  if (k === 0) {
+    const ch = String.fromCharCode(c)
+    k = /^\s$/.test(ch) ? 2 : LETTER_OR_NUMBER.test(ch) ? 1 : 3
+    kinds[c] = k
+  }
+  return k
+}
+
+/**
+ * The content words of a sentence, deduplicated in order of appearance: whitespace-separated
+ * words without their non-letters (`[^\p{L}\p{N}]`, by code point), particles stripped, two
+ * characters or longer, no stop words.
+ */
+const words = (sentence: string): Array<string> => {
+  const out = new Set<string>()
+  let word = "" // the current word's kept text, when it dropped something
+  let from = -1 // start of the current run of kept code units
+  let dropped = false
+  const end = (i: number) => {
+    const raw = dropped ? (from >= 0 ? word + sentence.slice(from, i) : word) : from >= 0 ? sentence.slice(from, i) : ""
+    if (raw.length > 0) {
+      const w = stripParticle(raw, 2)
+      if (w.length >= 2 && !STOP.has(w)) out.add(w)
+    }
+    word = ""
+    from = -1
+    dropped = false
+  }
+  for (let i = 0; i < sentence.length; i++) {
+    const c = sentence.charCodeAt(i)
+    let kind: number
+    let width = 1
+    if (c >= 0xac00 && c <= 0xd7a3) kind = 1 // a Hangul syllable
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < sentence.length && (sentence.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      kind = LETTER_OR_NUMBER.test(sentence.slice(i, i + 2)) ? 1 : 3
+      width = 2
+    } else kind = kindOf(c)
+    if (kind === 2) {
+      end(i)
+    } else if (kind === 1) {
+      if (from < 0) from = i
+    } else {
+      if (from >= 0) word += sentence.slice(from, i)
+      from = -1
+      dropped = true
+    }
+    i += width - 1
+  }
+  end(sentence.length)
+  return [...out]
+}
 
 const isDialogue = (s: string): boolean => /^[“‘"'「『]/.test(s)
 
@@ -57,11 +107,16 @@ export const summarizeEpisode = (markdown: string, options: SummaryOptions = {})
   const pool = narration.length >= Math.min(minSentences, all.length) ? narration : all
 
   const freq = new Map<string, number>()
-  for (const s of all) for (const w of new Set(words(s.text))) freq.set(w, (freq.get(w) ?? 0) + 1)
+  const wordsOf = new Map<Span, Array<string>>()
+  for (const s of all) {
+    const ws = words(s.text)
+    wordsOf.set(s, ws)
+    for (const w of ws) freq.set(w, (freq.get(w) ?? 0) + 1)
+  }
   const names = (options.names ?? []).filter((n) => n.length > 0)
 
   const scored = pool.map((s, index) => {
-    const ws = [...new Set(words(s.text))]
+    const ws = wordsOf.get(s) ?? words(s.text)
     const base = ws.length === 0 ? 0 : ws.reduce((acc, w) => acc + (freq.get(w) ?? 0), 0) / ws.length
     const nameBonus = names.filter((n) => s.text.includes(n)).length
     const edge = index === 0 || index === pool.length - 1 ? 0.5 : 0

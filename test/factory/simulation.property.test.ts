@@ -83,6 +83,21 @@ describe("factory simulation (fast-check × TestClock)", () => {
     expect(report.generations).toBeGreaterThanOrEqual(3)
   })
 
+  // Found by the property (seed 67143614): the workers crashed past their pool's intensity,
+  // the pool escalated, and nothing restarted it — one job stayed queued for ever.
+  it("a worker pool that gives up is restarted by its parent", async () => {
+    const s: Scenario = {
+      seed: 67143614,
+      genres: ["fantasy_kr", "fantasy_kr"],
+      episodesPerProject: 2,
+      concurrency: 3,
+      faults: { ...noFaults, stageCrash: 0.15, storeFailBefore: 0.2 },
+      faultWindowMs: 40_001,
+      killsAtMs: [],
+    }
+    checkInvariants(s, await Effect.runPromise(simulate(s)))
+  })
+
   it(`random fault schedules keep every guarantee (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {

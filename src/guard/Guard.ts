@@ -14,6 +14,7 @@
  * produce NFC).
  */
 import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
+import { continuityChecks } from "./Continuity.ts"
 import {
   builtinChecks, defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions,
   type GuardProject, type RecentEpisode,
@@ -85,7 +86,7 @@ const checkedEvidence = (ctx: GuardContext, f: GuardFinding): GuardFinding => {
 export const guardDraft = (input: GuardInput): GuardVerdict => {
   const ctx = guardContext(input)
   const findings: Array<GuardFinding> = []
-  for (const [, check] of builtinChecks) findings.push(...check(ctx))
+  for (const [, check] of [...builtinChecks, ...continuityChecks]) findings.push(...check(ctx))
   ;(input.extraChecks ?? []).forEach((extra, i) => {
     const name = typeof extra === "function" ? `extra-check-${i + 1}` : extra.name
     const check = typeof extra === "function" ? extra : extra.check

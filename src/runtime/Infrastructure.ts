@@ -4,6 +4,7 @@ import { EventBus } from "../events/EventBus.ts"
 import { FaultPoints } from "../factory/FaultPoints.ts"
 import { Intake } from "../factory/Intake.ts"
 import { PipelineSettings } from "../factory/PipelineSettings.ts"
+import { Plugins } from "../plugins/Plugins.ts"
 import { Projects } from "../factory/Projects.ts"
 import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
@@ -62,7 +63,7 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
  * tree (in `supervisors/`) runs the actors on top of it.
  */
 export const infrastructureLayer = (config: FactoryConfigData) =>
-  Layer.mergeAll(Intake.layer, Projects.layer).pipe(
+  Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
         languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config))),

@@ -8,6 +8,7 @@ import { runCommand, serveCommand } from "./factory.ts"
 import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
 import { loadCommand } from "./load.ts"
+import { pluginsCommand } from "./plugins.ts"
 import { reportCommand } from "./report.ts"
 import { restoreCommand } from "./restore.ts"
 import { enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
@@ -29,5 +30,6 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   financeCommand,
   reportCommand,
   loadCommand,
+  pluginsCommand,
   chaosCommand,
 ]

@@ -95,4 +95,38 @@ export const mixed: World = {
   project: { language: "ko", lengthBand: band, bannedWords: ["존나", "개새끼"] },
 }
 
-export const worlds = { fantasy, modern, mixed } as const
+/**
+ * The fantasy world with an outline, fixed traits and a villain: for the continuity checks
+ * (places, aliases, traits, the outline's future). Passages in it are episode 2 when given one recent episode.
+ */
+export const saga: World = {
+  bible: {
+    ...fantasy.bible,
+    characters: [
+      ...fantasy.bible.characters.map((c) =>
+        c.id === "han-taeju"
+          ? { ...c, traits: ["과묵한 충성심", "왼뺨의 오래된 흉터"] }
+          : c.id === "sowol"
+          ? { ...c, traits: ["은빛 머리카락", "장난스러운 호기심"] }
+          : c
+      ),
+      { ...character("gang-mugyeol", "강무결", ["무결", "흑월 대주"], "흑월회의 우두머리"), traits: ["냉혹한 야심"] },
+    ],
+  },
+  project: {
+    ...fantasy.project,
+    premise: "멸문한 서가 검문의 막내딸 서윤하가 월광검을 손에 넣고 흑월회의 음모에 맞선다.",
+    beats: [
+      "서윤하는 폐허가 된 서가 검장의 지하 검실에서 잠들어 있던 월광검을 뽑는다.",
+      "윤하는 안개 나루를 떠나 왕도 월하성으로 향하고, 백린이 길잡이를 자처한다.",
+      "흑월회의 자객들이 나루를 습격하고, 한태주가 윤하를 지켜 왕실 서고까지 피신시킨다.",
+      "윤하는 왕실 서고에 잠입해 서리 인장의 비밀을 찾아낸다.",
+      "흑월 대주 강무결이 처음으로 모습을 드러내고, 윤하의 검을 가볍게 꺾는다.",
+      "한태주는 강무결의 검을 몸으로 막아서고, 윤하의 품에서 조용히 숨을 거둔다. [사망: han-taeju]",
+      "슬픔에 잠긴 윤하는 흑월산 기슭에 숨어 사는 검성 도진명을 찾아간다.",
+      "보름달 아래 제단에서 윤하는 월광검을 들고 강무결과 다시 맞선다.",
+    ],
+  } as World["project"],
+}
+
+export const worlds = { fantasy, modern, mixed, saga } as const

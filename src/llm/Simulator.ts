@@ -8,8 +8,9 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
  * A loopback OpenAI-compatible server for tests, benches and the chaos runner:
  * `POST /v1/chat/completions` (non-streaming) and `GET /v1/models`.
  *
- * - deterministic Korean answers composed from the last user message and the seed; a
- *   continuation request (assistant partial + "continue…") gets the rest of the same answer;
+ * - deterministic Korean answers composed from the last user message and the seed, or whatever a
+ *   `respond` hook computes from the conversation; a continuation request (assistant partial +
+ *   "continue…") gets the rest of the same answer;
  * - usage figures: prompt, completion and cached tokens (a prompt prefix — whole messages —
  *   seen before is "cached", in blocks as OpenAI does);
  * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
@@ -59,6 +60,25 @@ export interface SimulatorOptions {
   readonly cacheBlock?: number
   /** Faults served in order before any random behaviour. */
   readonly script?: ReadonlyArray<Fault>
+  /**
+   * Computes the complete answer text instead of the composed Korean filler (e.g. an episode a
+   * guard accepts, for end-to-end runs). Called for every request that passes the key and model
+   * checks, before rate limiting (the TPM charge depends on the answer's length); a continuation
+   * request sees the conversation it continues (continuation turns stripped) and gets the rest
+   * of the text returned, so the hook must answer a conversation the same way every time.
+   * `max_tokens`, truncation faults, usage and rate limits apply to its text as to any answer.
+   * A throw or a rejection is answered with a 500 naming the error.
+   */
+  readonly respond?: (request: SimRequest) => string | Promise<string>
+}
+
+/** What a `respond` hook sees of a chat-completions request. */
+export interface SimRequest {
+  readonly model: string
+  /** The conversation being answered: the request's messages without continuation turns. */
+  readonly messages: ReadonlyArray<{ readonly role: string; readonly content: string }>
+  /** The last user message of that conversation. */
+  readonly prompt: string
 }
 
 export interface SimEvent {
@@ -195,8 +215,8 @@ export const composeAnswer = (prompt: string, seed: number, tokens: number): str
 
 const isContinuation = (m: Msg | undefined): boolean => m !== undefined && m.role === "user" && /^\s*continue\b/i.test(m.content)
 
-/** The prompt an answer is composed from, and what of it the conversation already holds. */
-const conversation = (messages: ReadonlyArray<Msg>): { prompt: string; already: string } => {
+/** The prompt an answer is composed from, the conversation without continuation turns, and what of the answer it already holds. */
+const conversation = (messages: ReadonlyArray<Msg>): { prompt: string; original: ReadonlyArray<Msg>; already: string } => {
   let i = messages.length - 1
   const parts: Array<string> = []
   while (i >= 1 && isContinuation(messages[i]) && messages[i - 1]!.role === "assistant") {
@@ -205,11 +225,23 @@ const conversation = (messages: ReadonlyArray<Msg>): { prompt: string; already: 
   }
   let j = i
   while (j >= 0 && messages[j]!.role !== "user") j--
-  return { prompt: j >= 0 ? messages[j]!.content : "", already: parts.join("") }
+  return { prompt: j >= 0 ? messages[j]!.content : "", original: messages.slice(0, i + 1), already: parts.join("") }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Server
+
+/** A request past its key, model and fault checks, waiting for its answer text. */
+interface ServeContext {
+  readonly record: (status: SimEvent["status"], tokens?: number) => void
+  readonly model: string
+  readonly messages: ReadonlyArray<Msg>
+  readonly maxTokens: number
+  readonly fault: Fault
+  readonly kind: FaultKind
+  /** What of the answer the conversation already holds (continuations). */
+  readonly already: string
+}
 
 const httpDate = (ms: number): string => new Date(ms).toUTCString()
 
@@ -325,12 +357,36 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       return apiError(res, Number(kind), `scripted ${kind}`, "invalid_request_error", null)
     }
 
+    const { prompt, original, already } = conversation(messages)
+    const respond = options.respond
+    if (respond === undefined) {
+      const seed = options.seed ?? 1
+      const range = options.answerTokens ?? { min: 200, max: 600 }
+      const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
+      return serve(req, res, { record, model, messages, maxTokens, fault, kind, already }, composeAnswer(prompt, seed, target))
+    }
+    const hookFailed = (error: unknown) => {
+      if (res.destroyed) return
+      stats.serverErrors++
+      record(500)
+      apiError(res, 500, `the simulator's respond hook failed: ${error instanceof Error ? error.message : String(error)}`, "server_error", null)
+    }
+    const context: ServeContext = { record, model, messages, maxTokens, fault, kind, already }
+    let answer: string | Promise<string>
+    try {
+      answer = respond({ model, messages: original, prompt })
+    } catch (error) {
+      return hookFailed(error)
+    }
+    if (typeof answer === "string") return serve(req, res, context, answer)
+    answer.then((full) => serve(req, res, context, full), hookFailed)
+  }
+
+  /** Serves `full` (the complete answer of the conversation): what is left of it, within max_tokens, faults and limits. */
+  const serve = (req: IncomingMessage, res: ServerResponse, context: ServeContext, full: string) => {
+    const { record, model, messages, maxTokens, fault, kind, already } = context
+    if (res.destroyed) return
     // What this request would cost.
-    const { prompt, already } = conversation(messages)
-    const seed = options.seed ?? 1
-    const range = options.answerTokens ?? { min: 200, max: 600 }
-    const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
-    const full = composeAnswer(prompt, seed, target)
     const remainder = full.startsWith(already) ? full.slice(already.length) : full
     let text = takeTokens(remainder, maxTokens)
     let finish: "stop" | "length" = text.length < remainder.length ? "length" : "stop"

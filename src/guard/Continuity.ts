@@ -74,20 +74,100 @@ export const episodeOf = (ctx: GuardContext): number => {
 
 const squeeze = (s: string) => s.normalize("NFC").replace(/\s+/g, "")
 
+/** One UTF-16 code unit is whitespace as `/\s/` decides it. */
+const isSpaceCode = (c: number): boolean =>
+  c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+      c === 0x205f || c === 0x3000 || c === 0xfeff)
+
 /** The draft without whitespace, with each character's offset in the draft. */
-const squeezedWithOffsets = (text: string): { s: string; at: Array<number> } => {
-  let s = ""
-  const at: Array<number> = []
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!
-    if (/\s/.test(ch)) continue
-    s += ch
-    at.push(i)
-  }
+const squeezedWithOffsets = (text: string): { s: string; at: Int32Array } => {
+  const s = text.replace(/\s+/g, "")
+  const at = new Int32Array(s.length)
+  let k = 0
+  for (let i = 0; i < text.length; i++) if (!isSpaceCode(text.charCodeAt(i))) at[k++] = i
   return { s, at }
 }
 
 const bodyOnly = (text: string): string => text.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
+
+// ---------------------------------------------------------------------------
+// caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
+
+/**
+ * A small LRU of values computed from a list of parts (objects by identity, strings by value).
+ * The Bible, the project and the episodes are immutable values (readonly), so identity stands for content.
+ */
+const memo = <T>(size: number) => {
+  const entries: Array<{ key: ReadonlyArray<unknown>; value: T }> = []
+  return (key: ReadonlyArray<unknown>, compute: () => T): T => {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      if (e.key.length !== key.length) continue
+      let same = true
+      for (let k = 0; k < key.length && same; k++) same = e.key[k] === key[k]
+      if (!same) continue
+      if (i > 0) {
+        entries.splice(i, 1)
+        entries.unshift(e)
+      }
+      return e.value
+    }
+    const value = compute()
+    entries.unshift({ key, value })
+    if (entries.length > size) entries.pop()
+    return value
+  }
+}
+
+/** The parts a value computed from the recent episodes depends on. */
+const recentKey = (ctx: GuardContext): Array<unknown> => {
+  const out: Array<unknown> = []
+  for (const e of ctx.recent) out.push(e.body, e.summary)
+  return out
+}
+
+/** A string-keyed cache that forgets everything when full. */
+const stringCache = <T>(limit: number, compute: (s: string) => T) => {
+  const m = new Map<string, T>()
+  return (s: string): T => {
+    let v = m.get(s)
+    if (v === undefined) {
+      if (m.size >= limit) m.clear()
+      v = compute(s)
+      m.set(s, v)
+    }
+    return v
+  }
+}
+
+const squeezeCached = stringCache(64, squeeze)
+
+/**
+ * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
+ * squeezed join is the concatenation of the squeezed parts (each cached: recent episodes recur for many drafts).
+ */
+const squeezeJoined = (parts: ReadonlyArray<string>): string => {
+  let out = ""
+  for (const part of parts) out += part.length >= 256 ? squeezeCached(part) : squeeze(part)
+  return out
+}
+
+/** `splitSentences(bodyOnly(text))` of the last few drafts (three checks read it). */
+const bodySentencesCache = memo<ReadonlyArray<Span>>(4)
+const bodySentences = (text: string): ReadonlyArray<Span> => bodySentencesCache([text], () => splitSentences(bodyOnly(text)))
+
+const parsedBeats = new Map<string, ReturnType<typeof parseBeat>>()
+const parseBeatCached = (raw: string): ReturnType<typeof parseBeat> => {
+  let p = parsedBeats.get(raw)
+  if (p === undefined) {
+    if (parsedBeats.size > 2000) parsedBeats.clear()
+    p = parseBeat(raw)
+    parsedBeats.set(raw, p)
+  }
+  return p
+}
 
 const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
   sentences.find((s) => s.start <= offset && offset < s.end)
@@ -123,12 +203,30 @@ const MOTION_AFTER =
   /^(?:[가-힣]{0,2}\s?){0,3}?(?:향했|향한다|향하|도착했|도착한|도착하|들어섰|들어선|들어갔|들어간|들어왔|돌아왔|돌아온|돌아갔|돌아간|떠났|떠난다|떠나|숨어들|숨어 들|닿았|닿은|다다랐|찾아갔|찾아간|찾아왔|올랐|내려갔|내려왔|건너갔|건너왔|옮겨 갔|옮겼|이르렀|달려갔|달려왔|머물렀|머물고|발을 들였|발을 디뎠|걸어갔|걸어왔|걸어 들어|잠입했|피신했|몸을 숨겼|도망쳤|향해|향하는)/
 const LOCATION_PARTICLE = /^(?:에서부터|에서|으로|로|에|까지)/
 
+interface KnownPlaces {
+  readonly forms: Set<string>
+  /** The forms of at least two characters, squeezed. */
+  readonly squeezedForms: ReadonlyArray<string>
+  readonly text: string
+}
+
+const knownPlaceCache = memo<KnownPlaces>(8)
+
 /** Everything that makes a place known: Bible names and texts, the outline, the premise, recent episodes. */
-const knownPlaceText = (ctx: GuardContext): { forms: Set<string>; text: string } => {
+const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
+  const p = project(ctx)
+  const b = ctx.bible
+  return knownPlaceCache(
+    [b, b.characters, b.places, b.factions, b.items, p.beats, p.premise, p.title, ...recentKey(ctx)],
+    () => computeKnownPlaceText(ctx),
+  )
+}
+
+const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
   const forms = knownNameForms([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
   const p = project(ctx)
-  const text = squeeze(
+  const text = squeezeJoined(
     [
       bibleText(b),
       ...(b.places ?? []).map((x) => x.name),
@@ -136,17 +234,25 @@ const knownPlaceText = (ctx: GuardContext): { forms: Set<string>; text: string }
       p.premise ?? "",
       p.title ?? "",
       ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-    ].join("\n"),
+    ],
   )
-  return { forms, text }
+  const squeezedForms: Array<string> = []
+  for (const f of forms) if (f.length >= 2) squeezedForms.push(squeeze(f))
+  return { forms, squeezedForms, text }
 }
 
-const isKnownPlace = (word: string, known: { forms: Set<string>; text: string }): boolean => {
+const isKnownPlace = (word: string, known: KnownPlaces): boolean => {
   const sq = squeeze(word)
   if (known.forms.has(word) || known.forms.has(sq) || known.text.includes(sq)) return true
-  for (const f of known.forms) if (f.length >= 2 && (sq.includes(squeeze(f)) || squeeze(f).includes(sq))) return true
+  for (const f of known.squeezedForms) if (sq.includes(f) || f.includes(sq)) return true
   return false
 }
+
+const COMMON_PLACE_LIST = [...COMMON_PLACES].filter((c) => c.length >= 2)
+/** `word` is a generic head plus a common place (`시골마을`). */
+const genericCompound = (word: string): boolean =>
+  COMMON_PLACE_LIST.some((c) => word.endsWith(c) && GENERIC_HEADS.has(word.slice(0, word.length - c.length)))
+const TWO_WORD_PLACE = `(?<![가-힣])([가-힣]{2,5}) (${PLACE_NOUNS.slice().sort((a, b) => b.length - a.length).join("|")})(?=에서|으로|로|에|까지)`
 
 const ADNOMINAL_END = /(?:은|는|던|한|된|운|인|의|를|을|에|로|서|고|며|던|린|진|긴|친|난|간|온|든|낸|쓴)$/
 
@@ -185,13 +291,12 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
     const suffix = PLACE_SUFFIXES.find((s) => word.endsWith(s) && word.length - s.length >= 2)
     if (suffix === undefined) continue
     const head = word.slice(0, word.length - suffix.length)
-    if (COMMON_PLACES.has(word) || GENERIC_HEADS.has(head) || NOT_NAMES.has(head) || [...COMMON_PLACES].some((c) => c.length >= 2 && word.endsWith(c) && GENERIC_HEADS.has(word.slice(0, word.length - c.length)))) continue
+    if (COMMON_PLACES.has(word) || GENERIC_HEADS.has(head) || NOT_NAMES.has(head) || genericCompound(word)) continue
     if (isKnownPlace(word, known) || isKnownPlace(head, known)) continue
     report(word, m.index, m.index + word.length)
   }
   // two words: 백운 마을로 향했다
-  const nouns = PLACE_NOUNS.slice().sort((a, b) => b.length - a.length).join("|")
-  const two = new RegExp(`(?<![가-힣])([가-힣]{2,5}) (${nouns})(?=에서|으로|로|에|까지)`, "g")
+  const two = new RegExp(TWO_WORD_PLACE, "g")
   for (let m = two.exec(masked); m !== null; m = two.exec(masked)) {
     const head = m[1]!
     const noun = m[2]!
@@ -329,7 +434,7 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
   if (rules.length === 0) return []
   const formsOf = new Map(characters.map((c) => [c.id, formsOfCharacter(c)]))
   const out: Array<GuardFinding> = []
-  const sentences = splitSentences(bodyOnly(text))
+  const sentences = bodySentences(text)
   for (const s of sentences) {
     const seg = text.slice(s.start, s.end)
     for (const r of rules) {
@@ -368,6 +473,39 @@ const nameMasker = (ctx: GuardContext): ((s: string) => string) => {
   if (forms.length === 0) return (s) => s
   const re = new RegExp(forms.map(escapeRe).join("|"), "g")
   return (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1))
+}
+
+/**
+ * `squeeze(mask(parts.join("\n")))` part by part when no name form holds a line break (a match then never
+ * crosses one), with the masked, squeezed parts cached per set of name forms.
+ */
+const maskedParts = new Map<string, Map<string, string>>()
+const squeezeMaskedJoined = (ctx: GuardContext, mask: (s: string) => string, parts: ReadonlyArray<string>): string => {
+  const b = ctx.bible
+  const forms = [...knownNameForms([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])]
+    .filter((f) => f.length >= 2)
+  if (forms.some((f) => f.includes("\n"))) return squeeze(mask(parts.join("\n")))
+  const key = forms.join("\u0000")
+  let cache = maskedParts.get(key)
+  if (cache === undefined) {
+    if (maskedParts.size >= 16) maskedParts.clear()
+    maskedParts.set(key, cache = new Map())
+  }
+  let out = ""
+  for (const part of parts) {
+    if (part.length < 256) {
+      out += squeeze(mask(part))
+      continue
+    }
+    let v = cache.get(part)
+    if (v === undefined) {
+      if (cache.size >= 64) cache.clear()
+      v = squeeze(mask(part))
+      cache.set(part, v)
+    }
+    out += v
+  }
+  return out
 }
 
 export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
@@ -419,12 +557,12 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const n = defaultContinuityOptions.aheadRun
   // names are masked (one placeholder each) in the beats and the draft: a run must be more than names and particles
   const mask = nameMasker(ctx)
-  const allowedText = squeeze(mask([
-    ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeat(raw).text),
+  const allowedText = squeezeMaskedJoined(ctx, mask, [
+    ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
     p.premise ?? "",
     bibleText(ctx.bible),
     ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-  ].join("\n")))
+  ])
   const draft = squeezedWithOffsets(mask(bodyOnly(text)))
   const draftText = draft.s
   for (const b of later) {
@@ -462,12 +600,63 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
 // ---------------------------------------------------------------------------
 // repetition.retell
 
-const trigrams = (s: string): Set<string> => {
-  const sq = squeeze(s).replace(/[“”‘’"'.,!?…·:;()\-—]/g, "")
-  const out = new Set<string>()
-  for (let i = 0; i + 3 <= sq.length; i++) out.add(sq.slice(i, i + 3))
-  return out
+/** `[“”‘’"'.,!?…·:;()\-—]`, left out of trigrams. */
+const isTrigramPunct = (c: number): boolean =>
+  c < 0x80
+    ? c === 0x22 || c === 0x27 || c === 0x2e || c === 0x2c || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b || c === 0x28 ||
+      c === 0x29 || c === 0x2d
+    : c === 0x201c || c === 0x201d || c === 0x2018 || c === 0x2019 || c === 0x2026 || c === 0xb7 || c === 0x2014
+
+/** Scratch buffer of code units. */
+let units = new Uint16Array(1024)
+
+/**
+ * The distinct character trigrams of a sentence (NFC, whitespace and punctuation left out), each as the number
+ * `a·2³² + b·2¹⁶ + c` of its three code units (exact); `squeezed` is the length without whitespace alone.
+ */
+const trigramsOf = (s: string): { grams: Set<number>; squeezed: number } => {
+  const t = s.normalize("NFC")
+  if (units.length < t.length) units = new Uint16Array(t.length * 2)
+  let n = 0
+  let squeezed = 0
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i)
+    if (isSpaceCode(c)) continue
+    squeezed++
+    if (!isTrigramPunct(c)) units[n++] = c
+  }
+  const grams = new Set<number>()
+  for (let i = 0; i + 3 <= n; i++) grams.add(units[i]! * 4294967296 + units[i + 1]! * 65536 + units[i + 2]!)
+  return { grams, squeezed }
 }
+
+interface RetellReference {
+  /** Trigram count of each reference sentence (those with ≥ 6). */
+  readonly sizes: Int32Array
+  /** Trigram → the reference sentences that have it, ascending. */
+  readonly index: Map<number, Array<number>>
+}
+
+const retellReferenceCache = memo<RetellReference>(4)
+
+const retellReference = (body: string, summary: string | undefined): RetellReference =>
+  retellReferenceCache([body, summary], () => {
+    const ref = [summary ?? "", bodyOnly(body.normalize("NFC"))].join("\n")
+    const sizes: Array<number> = []
+    const index = new Map<number, Array<number>>()
+    for (const s of splitSentences(ref)) {
+      const g = trigramsOf(s.text).grams
+      if (g.size < 6) continue
+      const j = sizes.length
+      sizes.push(g.size)
+      for (const t of g) {
+        const list = index.get(t)
+        if (list === undefined) index.set(t, [j])
+        else list.push(j)
+      }
+    }
+    return { sizes: Int32Array.from(sizes), index }
+  })
 
 /** Length of the longest strictly increasing subsequence, and its members (indices into `xs`). */
 const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
@@ -496,34 +685,33 @@ const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
 export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuityOptions.retellSimilarity) => {
   const last = [...ctx.recent].sort((a, b) => a.number - b.number).at(-1)
   if (last === undefined) return { eligible: 0, retold: [] as Array<Span> }
-  const ref = [last.summary ?? "", bodyOnly(last.body.normalize("NFC"))].join("\n")
-  const refGrams = splitSentences(ref).map((s) => trigrams(s.text)).filter((g) => g.size >= 6)
-  const index = new Map<string, Array<number>>()
-  refGrams.forEach((g, j) => {
-    for (const t of g) {
-      const list = index.get(t)
-      if (list === undefined) index.set(t, [j])
-      else list.push(j)
-    }
-  })
-  const draftSentences = splitSentences(bodyOnly(ctx.text)).filter((s) => squeeze(s.text).length >= 10)
-  const shared = new Array<number>(refGrams.length).fill(0)
-  const match = draftSentences.map((s) => {
-    const g = trigrams(s.text)
+  const { sizes, index } = retellReference(last.body, last.summary)
+  const draftSentences: Array<Span> = []
+  const match: Array<number> = []
+  const shared = new Int32Array(sizes.length)
+  for (const s of bodySentences(ctx.text)) {
+    const { grams, squeezed } = trigramsOf(s.text)
+    if (squeezed < 10) continue
+    draftSentences.push(s)
     shared.fill(0)
-    for (const t of g) for (const j of index.get(t) ?? []) shared[j]!++
+    for (const t of grams) {
+      const list = index.get(t)
+      if (list !== undefined) for (let k = 0; k < list.length; k++) shared[list[k]!]!++
+    }
     let best = -1
     let bestSim = similarity
-    shared.forEach((inter, j) => {
-      if (inter === 0) return
-      const sim = inter / (g.size + refGrams[j]!.size - inter)
+    const size = grams.size
+    for (let j = 0; j < shared.length; j++) {
+      const inter = shared[j]!
+      if (inter === 0) continue
+      const sim = inter / (size + sizes[j]! - inter)
       if (sim >= bestSim) {
         bestSim = sim
         best = j
       }
-    })
-    return best
-  })
+    }
+    match.push(best)
+  }
   const chain = longestIncreasing(match)
   return { eligible: draftSentences.length, retold: chain.map((i) => draftSentences[i]!) }
 }
@@ -573,23 +761,48 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
   top: { gram: string; count: number; at: Token } | null
 } => {
   const t = tokens(bodyOnly(text))
-  const grams: Array<string> = []
-  for (let i = 0; i + 1 < t.length; i++) grams.push(`${t[i]!.text} ${t[i + 1]!.text}`)
-  const total = grams.length
+  const total = Math.max(0, t.length - 1)
   if (total === 0) return { ratio: 1, total, top: null }
+  // each bigram as a dense id: words by id, bigrams by (first, second)
+  const wordIds = new Map<string, number>()
+  const word = new Int32Array(t.length)
+  for (let i = 0; i < t.length; i++) {
+    const w = t[i]!.text
+    let id = wordIds.get(w)
+    if (id === undefined) wordIds.set(w, id = wordIds.size)
+    word[i] = id
+  }
+  const pairIds = new Map<number, number>()
+  const gram = new Int32Array(total)
+  for (let i = 0; i < total; i++) {
+    const key = word[i]! * 4194304 + word[i + 1]!
+    let id = pairIds.get(key)
+    if (id === undefined) pairIds.set(key, id = pairIds.size)
+    gram[i] = id
+  }
   const size = Math.min(window, total)
   let best = { ratio: 2, from: 0 }
   const stride = Math.max(1, Math.floor(size / 3))
+  const seenIn = new Int32Array(pairIds.size).fill(-1)
   for (let from = 0; ; from = Math.min(from + stride, total - size)) {
-    const ratio = new Set(grams.slice(from, from + size)).size / size
+    let distinct = 0
+    for (let i = from; i < from + size; i++) {
+      const g = gram[i]!
+      if (seenIn[g] !== from) {
+        seenIn[g] = from
+        distinct++
+      }
+    }
+    const ratio = distinct / size
     if (ratio < best.ratio) best = { ratio, from }
     if (from + size >= total) break
   }
   const counts = new Map<string, { count: number; at: Token }>()
   for (let i = best.from; i < best.from + size; i++) {
-    const c = counts.get(grams[i]!)
-    const at = { start: t[i]!.start, end: t[i + 1]!.end, text: grams[i]! }
-    if (c === undefined) counts.set(grams[i]!, { count: 1, at })
+    const g = `${t[i]!.text} ${t[i + 1]!.text}`
+    const c = counts.get(g)
+    const at = { start: t[i]!.start, end: t[i + 1]!.end, text: g }
+    if (c === undefined) counts.set(g, { count: 1, at })
     else {
       c.count++
       c.at = at

@@ -13,6 +13,7 @@ import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import { extractBibleChanges } from "../src/pipeline/BibleChanges.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { LlmTransientError } from "../src/llm/LanguageModel.ts"
+import { type JobPlugins, jobPlugins } from "../src/plugins/Plugins.ts"
 import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
 import { StoryStore } from "../src/story/StoryStore.ts"
 import { summarizeEpisode } from "../src/text/Summary.ts"
@@ -55,7 +56,7 @@ interface Drafted {
 }
 
 /** Writer and guard in a loop: a rejected draft goes back to the writer with the guard's findings. */
-const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent: ReadonlyArray<Episode>) =>
+const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent: ReadonlyArray<Episode>, plugins?: JobPlugins) =>
   Effect.gen(function* () {
     const queue = yield* JobQueue
     const bus = yield* EventBus
@@ -72,7 +73,7 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
         previous: recent.length > 0 ? recent[recent.length - 1]! : null,
         draft,
         findingsToFix: findings,
-        promptAdditions: [],
+        promptAdditions: plugins?.promptAdditions ?? [],
       })
       const completion = yield* stage(
         job.id,
@@ -88,7 +89,10 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
       const verdict = yield* stage(
         job.id,
         "guard",
-        guardEpisode({ text: completion.text, project, bible, recent, acceptReward: settings.acceptReward }),
+        guardEpisode({
+          text: completion.text, project, bible, recent, acceptReward: settings.acceptReward,
+          extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
+        }),
       )
       last = { text: completion.text, verdict, drafts: draft, beat: brief.beat }
       if (verdict.accepted) return { accepted: true, last }
@@ -103,6 +107,28 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
       })
     }
     return { accepted: false, last: last! }
+  })
+
+/**
+ * `JobCommitted` for an episode committed by an earlier delivery whose queue acknowledgement
+ * never happened (the process died, or the queue was down, between the commit and `complete`):
+ * that delivery published nothing, so the one whose `complete` succeeds does. `complete`
+ * succeeds once per job, so each committed job yields exactly one `JobCommitted`.
+ */
+const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const at = yield* Clock.currentTimeMillis
+    const job = lease.job
+    yield* bus.publish({
+      _tag: "JobCommitted",
+      at,
+      job: job.id,
+      project: job.project,
+      episode: job.episode,
+      durationMs: Math.max(0, at - job.updatedAt),
+      reward: episode.reward,
+    })
   })
 
 /**
@@ -122,6 +148,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   const already = yield* store.getEpisode(job.project, job.episode)
   if (Option.isSome(already)) {
     yield* queue.complete(lease)
+    yield* publishRecoveredCommit(lease, already.value)
     return
   }
   const project = yield* store.getProject(job.project)
@@ -134,7 +161,9 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   const bible = yield* store.getBible(job.project)
   const recent = yield* store.recentEpisodes(job.project, RECENT_EPISODES)
 
-  const drafted = yield* draftUntilAccepted(lease, project.value, bible, recent)
+  // plugins: one snapshot per job, so an edit takes effect for the next job and never mid-job
+  const plugins = yield* jobPlugins(job.project, { episode: job.episode, language: project.value.language, genre: project.value.genre })
+  const drafted = yield* draftUntilAccepted(lease, project.value, bible, recent, plugins)
   if (!drafted.accepted) {
     const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
     yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
@@ -144,7 +173,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   const { text, verdict, drafts, beat } = drafted.last
 
   yield* queue.setStage(lease, "editing")
-  const edited = yield* stage(job.id, "editor", editDraft(text, project.value.language))
+  const edited = yield* stage(job.id, "editor", Effect.flatMap(editDraft(text, project.value.language), plugins.transform))
   const { title, body } = splitEpisode(edited, job.episode)
 
   const committedAt = yield* Clock.currentTimeMillis
@@ -187,6 +216,18 @@ const keepLeaseAlive = (lease: Lease) =>
         queue.heartbeat(lease, settings.leaseMs).pipe(
           // An outage of the queue's engine is not a lost lease: keep trying until it expires.
           Effect.catchTag("QueueUnavailable", () => Effect.void),
+          // A job that is already final was not taken over: this very delivery may have just
+          // completed it (a heartbeat sent, or parked on the breaker, across its `complete`).
+          // Failing here would win the race and interrupt the delivery between `complete` and
+          // its `JobCommitted`; stop heartbeating instead and let the delivery finish (a
+          // delivery that was overtaken fails on its own next queue call, with LeaseLost).
+          Effect.catchTag("LeaseLost", (lost) =>
+            queue.get(lease.job.id).pipe(
+              Effect.flatMap((job) =>
+                Option.isSome(job) && (job.value.state === "committed" || job.value.state === "dead") ? Effect.never : Effect.fail(lost)
+              ),
+              Effect.catchTag("QueueUnavailable", () => Effect.fail(lost)),
+            )),
         ),
       ),
       Effect.forever,
@@ -220,6 +261,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     const committed = yield* store.getEpisode(job.project, job.episode).pipe(Effect.option, Effect.map(Option.flatten))
     if (Option.isSome(committed)) {
       yield* queue.complete(lease)
+      yield* publishRecoveredCommit(lease, committed.value)
       return
     }
     const transient = failure !== undefined && isTransient(failure)

@@ -1,7 +1,10 @@
 import { hostname } from "node:os"
-import { Context, Effect, Layer, Result, type Scope } from "effect"
+import { Context, Effect, Layer, Option, Result, type Scope } from "effect"
 import { makeBackupActor } from "../actors/backup.ts"
 import { backupsLayer, backupSettingsOf } from "../src/backup/Location.ts"
+import { monitoringActors } from "../src/ops/alerts/Monitoring.ts"
+import { canarySettingsOf, makeCanaryProbe, runCanary } from "../src/ops/canary/Canary.ts"
+import { acquireInstanceLock } from "../src/ops/instance/InstanceLock.ts"
 import { RedisSingletonLease } from "../src/coordination/RedisSingletonLease.ts"
 import { SqliteSingletonLease } from "../src/coordination/SqliteSingletonLease.ts"
 import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
@@ -18,7 +21,7 @@ import { describeBackends, infrastructureLayer } from "../src/runtime/Infrastruc
 import type { StoryStore } from "../src/story/StoryStore.ts"
 import { Breakers } from "./Breakers.ts"
 import { ChildSpec } from "./ChildSpec.ts"
-import { factoryStatusLayer, factoryTree, guardedDependencies } from "./FactoryTree.ts"
+import { failFastDependencies, factoryStatusLayer, factoryTree, guardedDependencies } from "./FactoryTree.ts"
 import { asSingleton } from "./Singleton.ts"
 
 /** What the pipeline and the API run on; production builds it from the config, simulations from fakes. */
@@ -49,14 +52,18 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
 ): Effect.Effect<RunningFactory, LaunchError, Scope.Scope> =>
   Effect.gen(function* () {
     const base = Breakers.layer.pipe(Layer.provideMerge(infrastructure))
-    const services = yield* Layer.build(Layer.provideMerge(guardedDependencies, base)).pipe(
+    const built = yield* Layer.build(base).pipe(
       Effect.mapError((error) => new LaunchError({ message: `cannot start the factory: ${error.message}` })),
     )
+    // The actors park on an open breaker; the API (and the dashboard) fail fast on the same
+    // breakers, so `/readyz` and `/api/v1/status` answer 503 during an outage instead of hanging.
+    const services = Context.merge(built, yield* Layer.build(guardedDependencies).pipe(Effect.provideContext(built)))
+    const forRequests = Context.merge(built, yield* Layer.build(failFastDependencies).pipe(Effect.provideContext(built)))
     const root = yield* factoryTree({ supervision: options.supervision, extraChildren: options.extraChildren }).pipe(
       Effect.provideContext(services),
     )
     const status = yield* Layer.build(factoryStatusLayer(options.mode, root)).pipe(Effect.provideContext(services))
-    const all: Context.Context<ApiServices> = Context.merge(services, status)
+    const all: Context.Context<ApiServices> = Context.merge(forRequests, status)
     return { services: all, await: root.await }
   })
 
@@ -89,14 +96,38 @@ const backupChild = (config: FactoryConfigData) => {
 /** The factory as the config describes it. */
 export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
   const singletonLeases = config.queue.kind === "redis"
-    ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: "novel-factory" })
+    ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: config.queue.keyPrefix ?? "novel-factory" })
     : SqliteSingletonLease.layer
   const infrastructure = Layer.mergeAll(backupsLayer(process.env), singletonLeases).pipe(
     Layer.provideMerge(infrastructureLayer(config)),
   )
-  return launchWith(infrastructure, {
-    mode: describeBackends(config),
-    supervision: config.supervision,
-    extraChildren: [backupChild(config)],
-  }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` })))
+  // One process per embedded data directory: a second one is refused, naming the holder.
+  const instanceLock = config.queue.kind === "sqlite"
+    ? acquireInstanceLock(config.home).pipe(Effect.asVoid, Effect.mapError((e) => new LaunchError({ message: e.message })))
+    : Effect.void
+  return Effect.andThen(
+    instanceLock,
+    launchWith(infrastructure, {
+      mode: describeBackends(config),
+      supervision: config.supervision,
+      extraChildren: [backupChild(config), ...monitoringChildren(config), ...canaryChildren(config)],
+    }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` }))),
+  )
 }
+
+/** The event journal and the alert rules, as permanent children of the factory. */
+const monitoringChildren = (config: FactoryConfigData) => {
+  const actors = monitoringActors(config)
+  return [
+    ChildSpec.permanent("journal", actors.journal, { graceMs: 5_000 }),
+    ChildSpec.permanent("alerts", actors.alerts, { graceMs: 5_000 }),
+  ]
+}
+
+/** The synthetic canary job, when enabled (serve turns it on by default, run does not). */
+const canaryChildren = (config: FactoryConfigData) =>
+  Option.match(canarySettingsOf(config.canary, false), {
+    onNone: () => [],
+    // The probe lives outside the child, so a restart keeps its failure streak.
+    onSome: (settings) => [ChildSpec.permanent("canary", runCanary(makeCanaryProbe(settings)))],
+  })

@@ -89,6 +89,10 @@ export const openDatabase = (options: DatabaseOptions): DatabaseSync => {
   }
   const db = new DatabaseSync(options.path)
   try {
+    // busy_timeout first: switching a fresh file to WAL takes a write lock, and two processes
+    // opening one data directory at once (two `serve` on a shared store) would otherwise have
+    // the loser fail at once with "database is locked" instead of waiting its turn.
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
     // WAL: readers never block the writer and a commit is one append to the -wal file
     // (no rollback journal to write and delete), which is what makes ~30k commits/s possible.
     db.exec("PRAGMA journal_mode = WAL")
@@ -100,7 +104,6 @@ export const openDatabase = (options: DatabaseOptions): DatabaseSync => {
     // ("a job the API accepted is never lost") is against process crashes and dependency
     // outages, and off-site backups cover the machine.
     db.exec("PRAGMA synchronous = NORMAL")
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
     db.exec("PRAGMA foreign_keys = ON")
   } catch (error) {
     db.close()

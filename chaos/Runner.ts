@@ -12,6 +12,7 @@
  *
  * Time is the real clock here; randomness (when to strike) comes from `--seed`.
  */
+import { mulberry32 } from "../src/util/Prng.ts"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Simulator, startSimulator } from "../src/llm/Simulator.ts"
@@ -97,18 +98,6 @@ export interface ChaosReport {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: the runner's seeded choices. */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1)
 const clock = () => new Date().toISOString().slice(11, 19)
@@ -504,7 +493,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
 export const runScenario = async (name: ScenarioName, options: ChaosOptions): Promise<ScenarioReport> => {
   const started = Date.now()
   const home = makeHome(`nf-chaos-${name}-`)
-  const random = prng(options.seed ^ (SCENARIOS.indexOf(name) * 0x9e3779b1))
+  const random = mulberry32(options.seed ^ (SCENARIOS.indexOf(name) * 0x9e3779b1))
   options.out(`━━ ${name} (seed ${options.seed}, data ${home.dir}) ━━`)
   let service: Service | undefined
   let cleanup: (() => Promise<void>) | undefined

@@ -11,6 +11,7 @@
  *
  * Korean (`language: "ko"`) is the real thing; any other language gets a plainer English draft.
  */
+import { mulberry32 } from "../util/Prng.ts"
 import { Effect, Layer } from "effect"
 import type { Character, Place, Relation } from "../domain/Bible.ts"
 import type { WriterBrief } from "../domain/Brief.ts"
@@ -36,17 +37,6 @@ const hash32 = (s: string): number => {
     h = Math.imul(h, 0x01000193)
   }
   return h >>> 0
-}
-
-/** mulberry32: tiny, fast, good enough to pick phrases. */
-const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface Rng {

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../util/Prng.ts"
 import { createHash } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
@@ -154,17 +155,6 @@ export const takeTokens = (text: string, budget: number): string => {
     else other++
   }
   return text
-}
-
-const mulberry32 = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const hash32 = (text: string): number => createHash("sha256").update(text).digest().readUInt32LE(0)

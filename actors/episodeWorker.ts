@@ -1,7 +1,7 @@
 import { Cause, Clock, Effect, Option } from "effect"
 import type { Bible } from "../src/domain/Bible.ts"
 import { countCharsWithSpaces, type Episode, type GuardFinding, type GuardVerdict } from "../src/domain/Episode.ts"
-import type { Lease } from "../src/domain/Job.ts"
+import type { Job, Lease } from "../src/domain/Job.ts"
 import type { Project } from "../src/domain/Project.ts"
 import { EventBus } from "../src/events/EventBus.ts"
 import { BudgetGate } from "../src/finance/BudgetGate.ts"
@@ -109,27 +109,29 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
     return { accepted: false, last: last! }
   })
 
-/**
- * `JobCommitted` for an episode committed by an earlier delivery whose queue acknowledgement
- * never happened (the process died, or the queue was down, between the commit and `complete`):
- * that delivery published nothing, so the one whose `complete` succeeds does. `complete`
- * succeeds once per job, so each committed job yields exactly one `JobCommitted`.
- */
-const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
+/** `JobCommitted` for a job whose `complete` just succeeded (once per job, so once per episode). */
+const publishCommitted = (job: Job, durationMs: number, reward: number) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
     const at = yield* Clock.currentTimeMillis
-    const job = lease.job
-    yield* bus.publish({
-      _tag: "JobCommitted",
-      at,
-      job: job.id,
-      project: job.project,
-      episode: job.episode,
-      durationMs: Math.max(0, at - job.updatedAt),
-      reward: episode.reward,
-    })
+    yield* bus.publish({ _tag: "JobCommitted", at, job: job.id, project: job.project, episode: job.episode, durationMs, reward })
   })
+
+const publishDead = (job: Job, reason: string) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const at = yield* Clock.currentTimeMillis
+    yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason })
+  })
+
+/**
+ * `JobCommitted` for an episode committed by an earlier delivery whose queue acknowledgement
+ * never happened (the process died, or the queue was down, between the commit and `complete`):
+ * that delivery published nothing, so the one whose `complete` succeeds does.
+ */
+const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
+  Effect.flatMap(Clock.currentTimeMillis, (at) =>
+    publishCommitted(lease.job, Math.max(0, at - lease.job.updatedAt), episode.reward))
 
 /**
  * One delivery of one job: write → guard (→ write again …) → edit → commit → complete.
@@ -139,7 +141,6 @@ const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
 export const processLease = Effect.fn("worker.processLease")(function* (lease: Lease) {
   const queue = yield* JobQueue
   const store = yield* StoryStore
-  const bus = yield* EventBus
   const settings = yield* PipelineSettings
   const faults = yield* FaultPoints
   const job = lease.job
@@ -155,7 +156,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   if (Option.isNone(project)) {
     const reason = `project '${job.project}' does not exist`
     yield* queue.deadLetter(lease, reason)
-    yield* bus.publish({ _tag: "JobDead", at: yield* Clock.currentTimeMillis, job: job.id, project: job.project, episode: job.episode, reason })
+    yield* publishDead(job, reason)
     return
   }
   const bible = yield* store.getBible(job.project)
@@ -167,7 +168,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   if (!drafted.accepted) {
     const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
     yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
-    yield* bus.publish({ _tag: "JobDead", at: yield* Clock.currentTimeMillis, job: job.id, project: job.project, episode: job.episode, reason })
+    yield* publishDead(job, reason)
     return
   }
   const { text, verdict, drafts, beat } = drafted.last
@@ -193,16 +194,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   yield* stage(job.id, "commit", store.commitEpisode(episode, changes))
   yield* faults.reach("committed", job.id)
   yield* queue.complete(lease)
-  const at = yield* Clock.currentTimeMillis
-  yield* bus.publish({
-    _tag: "JobCommitted",
-    at,
-    job: job.id,
-    project: job.project,
-    episode: job.episode,
-    durationMs: at - started,
-    reward: verdict.reward,
-  })
+  yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
 })
 
 /** Renews the lease every third of its length; fails with `LeaseLost` when another worker took the job over. */
@@ -252,7 +244,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     if (failure && failure._tag === "LlmFatalError") {
       const reason = describeError(failure)
       yield* queue.deadLetter(lease, reason)
-      yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason })
+      yield* publishDead(job, reason)
       return
     }
     // A crash after the commit (before the queue heard of it) must not spend a delivery:
@@ -268,7 +260,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     const reason = failure ? describeError(failure) : `crashed: ${Cause.pretty(cause).split("\n")[0]}`
     const after = yield* queue.retry(lease, { reason, delayMs: settings.retryDelayMs, transient })
     if (after.state === "dead") {
-      yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason: after.reason ?? reason })
+      yield* publishDead(job, after.reason ?? reason)
     } else {
       yield* bus.publish({ _tag: "JobRetrying", at, job: job.id, reason })
     }

@@ -65,7 +65,8 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
     let findings: ReadonlyArray<GuardFinding> = job.findings
     let last: Drafted | undefined
     for (let draft = 1; draft <= settings.maxDrafts; draft++) {
-      yield* queue.setStage(lease, "writing")
+      // A claim already puts the job in `writing`; only a redraft goes back to it.
+      if (draft > 1) yield* queue.setStage(lease, "writing")
       const brief = buildBrief({
         project,
         bible,

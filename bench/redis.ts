@@ -19,7 +19,7 @@ import { Redis } from "ioredis"
 import { Effect, Option } from "effect"
 import { JobQueue } from "../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../src/queue/RedisJobQueue.ts"
-import { type RedisServer, startRedisServer } from "../test/support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../chaos/RedisServer.ts"
 import type { BenchResult } from "./BenchResult.ts"
 
 

@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createConnection, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -138,97 +137,3 @@ export const api = async (base: string, method: string, path: string, body?: unk
   }
 }
 
-/** A port the OS considers free right now. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      if (address === null || typeof address === "string") return reject(new Error("no port"))
-      server.close(() => resolve(address.port))
-    })
-  })
-
-const ping = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port })
-    let buffer = ""
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(500, () => done(false))
-    socket.once("error", () => done(false))
-    socket.on("data", (chunk) => {
-      buffer += chunk.toString("utf8")
-      if (buffer.includes("\r\n")) done(buffer.startsWith("+PONG"))
-    })
-    socket.once("connect", () => socket.write("PING\r\n"))
-  })
-
-export interface RedisProcess {
-  readonly url: string
-  /** SIGTERM (Redis flushes its AOF); the data directory stays for `start`. */
-  readonly down: () => Promise<void>
-  /** Starts it again on the same port and data. */
-  readonly up: () => Promise<void>
-  /** Stops it for good and removes its data. */
-  readonly stop: () => Promise<void>
-}
-
-/** A `redis-server` on a free loopback port with AOF on, as production would run it. */
-export const startRedis = async (binary = process.env["REDIS_SERVER"] ?? "redis-server"): Promise<RedisProcess> => {
-  hookExit()
-  const port = await freePort()
-  const dataDir = mkdtempSync(join(tmpdir(), "nf-chaos-redis-"))
-  let child: ChildProcess | undefined
-  const launch = async () => {
-    let log = ""
-    const proc = spawn(
-      binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec",
-        "--save", "", "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    )
-    proc.stdout!.on("data", (b: Buffer) => (log += b.toString()))
-    proc.stderr!.on("data", (b: Buffer) => (log += b.toString()))
-    proc.once("error", (e) => (log += String(e)))
-    live.add(proc)
-    proc.once("exit", () => live.delete(proc))
-    child = proc
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`redis-server exited during start: ${log}`)
-      if (await ping(port)) return
-      await sleep(25)
-    }
-    proc.kill("SIGKILL")
-    throw new Error(`redis-server did not answer PING within 10 s: ${log}`)
-  }
-  const down = async () => {
-    const proc = child
-    child = undefined
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return
-    const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()))
-    proc.kill("SIGTERM")
-    await gone
-  }
-  await launch().catch((error) => {
-    rmSync(dataDir, { recursive: true, force: true })
-    throw error
-  })
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    down,
-    up: async () => {
-      await down()
-      await launch()
-    },
-    stop: async () => {
-      await down()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
-}

@@ -22,13 +22,12 @@ import {
   CHAOS_ENTRY,
   MAIN_ENTRY,
   makeHome,
-  type RedisProcess,
   type ServeProcess,
   sleep,
-  startRedis,
   startServe,
   stopServe,
 } from "./Processes.ts"
+import { type RedisServer, startRedisServer } from "./RedisServer.ts"
 
 export const SCENARIOS = ["kill-worker", "kill-process", "redis-down", "llm-faults", "store-errors"] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
@@ -410,7 +409,7 @@ const killProcess: Scenario = async (run) => {
 
 const redisDown: Scenario = async (run) => {
   const o = run.options
-  const redis: RedisProcess = await startRedis()
+  const redis: RedisServer = await startRedisServer({ binary: process.env["REDIS_SERVER"] ?? "redis-server" })
   return {
     setup: { entry: MAIN_ENTRY, env: { ...baseEnv(o), REDIS_URL: redis.url }, yaml: fastYaml(o.fast) },
     body: async () => {
@@ -418,7 +417,7 @@ const redisDown: Scenario = async (run) => {
       await redis.down()
       run.breaks(`redis-server stopped (${redis.url}) for ${seconds(o.durationMs)} s`)
       await sleep(o.durationMs)
-      await redis.up()
+      await redis.restart()
       const healed = Date.now()
       run.heals("redis-server started again (same data, AOF)")
       await run.recovery("Redis outage", healed, undefined)

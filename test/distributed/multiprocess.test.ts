@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
-import { type RedisServer, startRedisServer } from "../support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 import { collectEvents, waitFor } from "./helpers.ts"
 
 const PROJECTS = [

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
-import { type RedisServer, startRedisServer } from "../support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 import { apiWithin, collectEvents, totalRestarts, waitFor } from "./helpers.ts"
 
 const PROJECTS = [

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { Neo4jStoryStore } from "../../src/story/Neo4jStoryStore.ts"
 import { StoryStore } from "../../src/story/StoryStore.ts"
-import { freePort } from "../support/redisServer.ts"
+import { freePort } from "../../chaos/RedisServer.ts"
 
 describe("Neo4jStoryStore without a server", () => {
   it("fails with StoreUnavailable", async () => {

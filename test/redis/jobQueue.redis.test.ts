@@ -5,7 +5,7 @@
 import { afterAll, beforeAll } from "@effect/vitest"
 import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
 import { jobQueueContract } from "../contracts/jobQueue.contract.ts"
-import { type RedisServer, startRedisServer } from "../support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 
 let server: RedisServer | undefined
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { Effect, Exit, ManagedRuntime, Option } from "effect"
 import { jobIdOf } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
-import { type RedisServer, startRedisServer } from "../support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 
 let server: RedisServer
 beforeAll(async () => {

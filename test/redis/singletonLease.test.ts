@@ -4,7 +4,7 @@ import { Layer } from "effect"
 import { RedisSingletonLease } from "../../src/coordination/RedisSingletonLease.ts"
 import { SqliteSingletonLease } from "../../src/coordination/SqliteSingletonLease.ts"
 import { Database } from "../../src/sqlite/Database.ts"
-import { type RedisServer, startRedisServer } from "../support/redisServer.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 import { singletonLeaseContract } from "./singletonLease.contract.ts"
 
 let server: RedisServer | undefined

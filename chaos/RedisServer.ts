@@ -1,5 +1,5 @@
 /**
- * A real `redis-server` for tests and benches: a free loopback port, a temporary data
+ * A real `redis-server` for the chaos runner, tests and benches: a free loopback port, a temporary data
  * directory, AOF on (`appendfsync everysec`) and no RDB snapshots, so a `kill()` followed by
  * `restart()` replays the AOF exactly as a crashed production server would.
  *

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { killOnExit } from "./RedisServer.ts"
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url))
 /** The product's entry point, and the chaos one (the same `serve` on fault-injecting services). */
@@ -15,23 +16,6 @@ export const MAIN_ENTRY = join(ROOT, "main.ts")
 export const CHAOS_ENTRY = join(ROOT, "chaos/serve.ts")
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-const live = new Set<ChildProcess>()
-let hooked = false
-/** Whatever happens to the runner, no child outlives it. */
-const hookExit = () => {
-  if (hooked) return
-  hooked = true
-  process.once("exit", () => {
-    for (const child of live) {
-      try {
-        child.kill("SIGKILL")
-      } catch {
-        // gone
-      }
-    }
-  })
-}
 
 export const makeHome = (prefix = "nf-chaos-"): { readonly dir: string; readonly cleanup: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), prefix))
@@ -55,18 +39,16 @@ export const startServe = (options: {
   readonly startTimeoutMs?: number
 }): Promise<ServeProcess> =>
   new Promise((resolve, reject) => {
-    hookExit()
     const child = spawn(process.execPath, [options.entry, "serve", "--port", "0", "--quiet"], {
       env: { ...process.env, FACTORY_HOME: options.home, ...options.env },
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     })
-    live.add(child)
+    killOnExit(child)
     let out = ""
     let settled = false
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
       child.once("exit", (code, signal) => {
-        live.delete(child)
         done({ code, signal })
         if (!settled) {
           settled = true

@@ -40,18 +40,23 @@ export interface RedisServerOptions {
 
 const live = new Set<ChildProcess>()
 let exitHookInstalled = false
-const installExitHook = () => {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once("exit", () => {
-    for (const child of live) {
-      try {
-        child.kill("SIGKILL")
-      } catch {
-        // already gone
+
+/** Whatever happens to the runner or the test, the child does not outlive it: SIGKILLed at exit. */
+export const killOnExit = (child: ChildProcess): void => {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true
+    process.once("exit", () => {
+      for (const proc of live) {
+        try {
+          proc.kill("SIGKILL")
+        } catch {
+          // already gone
+        }
       }
-    }
-  })
+    })
+  }
+  live.add(child)
+  child.once("exit", () => live.delete(child))
 }
 
 /** A port the OS considers free right now (bind port 0, read it, release it). */
@@ -95,7 +100,6 @@ const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()))
 
 export const startRedisServer = async (options: RedisServerOptions = {}): Promise<RedisServer> => {
-  installExitHook()
   const host = "127.0.0.1"
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), "nf-redis-"))
@@ -125,8 +129,7 @@ export const startRedisServer = async (options: RedisServerOptions = {}): Promis
     )
     proc.stdout?.on("data", (b: Buffer) => (log = (log + b.toString()).slice(-4000)))
     proc.stderr?.on("data", (b: Buffer) => (log = (log + b.toString()).slice(-4000)))
-    live.add(proc)
-    proc.once("exit", () => live.delete(proc))
+    killOnExit(proc)
     child = proc
     const deadline = Date.now() + startTimeoutMs
     while (Date.now() < deadline) {

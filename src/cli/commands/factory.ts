@@ -73,9 +73,12 @@ const ensureDemoProject = (config: FactoryConfigData, io: CommandIo) =>
     io.out(`no project yet: created '${project.slug}' (${project.title}, ${config.demoGenre}) and queued episodes 1-${episodes.length}`)
   })
 
-const serverOptions = {
+/** What `serve` and `run` share: where the API listens, how many workers, which config. */
+const factoryOptions = {
   port: { type: "string", short: "p", placeholder: "port", description: "API port (default 8080, or api.port)" },
   host: { type: "string", placeholder: "address", description: "API address (default 127.0.0.1; others need FACTORY_API_TOKEN)" },
+  concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
+  ...configOption,
 } as const
 
 const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryByDefault: boolean) =>
@@ -110,10 +113,8 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
   usage: "serve [--port 8080] [--host 127.0.0.1]",
   details: "Binding an address other than loopback requires FACTORY_API_TOKEN; mutating requests then need 'Authorization: Bearer <token>'.",
   options: {
-    ...serverOptions,
-    concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
+    ...factoryOptions,
     quiet: { type: "boolean", short: "q", description: "do not print progress lines" },
-    ...configOption,
   },
   positionals: { min: 0, max: 0, names: [] },
   run: (args, io) =>
@@ -127,8 +128,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
           Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.startsWith("refusing") ? 2 : 1 })),
         )
         io.out(`novel-factory serving on ${server.url} (data: ${config.home}, workers: ${config.pipeline.concurrency})`)
-        if (booleanFlag(args, "quiet")) return yield* awaitFactory(running)
-        yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
+        if (!booleanFlag(args, "quiet")) yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
         return yield* awaitFactory(running)
       }),
     ),
@@ -143,9 +143,7 @@ export const runCommand = (launch: LaunchFactory): Command => ({
     "In a terminal it shows the dashboard (q quits and stops the factory); --headless, or no terminal, prints progress lines instead.",
   options: {
     headless: { type: "boolean", description: "print progress lines instead of the dashboard" },
-    ...serverOptions,
-    concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
-    ...configOption,
+    ...factoryOptions,
   },
   positionals: { min: 0, max: 0, names: [] },
   run: (args, io) =>

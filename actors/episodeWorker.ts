@@ -59,6 +59,7 @@ interface Drafted {
 const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent: ReadonlyArray<Episode>, plugins?: JobPlugins) =>
   Effect.gen(function* () {
     const queue = yield* JobQueue
+    const store = yield* StoryStore
     const bus = yield* EventBus
     const settings = yield* PipelineSettings
     const job = lease.job
@@ -95,6 +96,14 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
           extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
         }),
       )
+      // The draft's facts enter the Bible as provisional (shown beside it, never written from)
+      // until the episode commits; a redraft replaces them.
+      yield* store.stageProvisional(job.project, {
+        episode: job.episode,
+        draft,
+        stagedAt: yield* Clock.currentTimeMillis,
+        changes: extractBibleChanges({ text: completion.text, bible, episode: job.episode, beat: brief.beat, project }),
+      })
       last = { text: completion.text, verdict, drafts: draft, beat: brief.beat }
       if (verdict.accepted) return { accepted: true, last }
       findings = verdict.findings
@@ -118,9 +127,15 @@ const publishCommitted = (job: Job, durationMs: number, reward: number) =>
     yield* bus.publish({ _tag: "JobCommitted", at, job: job.id, project: job.project, episode: job.episode, durationMs, reward })
   })
 
+/**
+ * A job given up: its draft's provisional facts go (best effort — if the store is down they are
+ * dropped when the project's next episode is drafted), and `JobDead` is published.
+ */
 const publishDead = (job: Job, reason: string) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
+    const store = yield* StoryStore
+    yield* store.discardProvisional(job.project, job.episode).pipe(Effect.ignore)
     const at = yield* Clock.currentTimeMillis
     yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason })
   })

@@ -55,6 +55,9 @@ export const faultyStoryStore = (
   journal: Array<CommitRecord>,
 ): StoryStoreShape => ({
   ...inner,
+  stageProvisional: (slug, facts) =>
+    Effect.flatMap(roll(active, rates.storeFailBefore), (fail) =>
+      fail ? Effect.fail(new StoreUnavailable({ message: "chaos: disk I/O error" })) : inner.stageProvisional(slug, facts)),
   commitEpisode: (episode, changes) =>
     Effect.gen(function* () {
       if (yield* roll(active, rates.storeFailBefore)) return yield* new StoreUnavailable({ message: "chaos: disk I/O error" })

@@ -44,6 +44,8 @@ export interface SimulationReport {
   readonly commits: ReadonlyArray<CommitRecord>
   /** Episodes in the store, per project. */
   readonly stored: ReadonlyArray<{ readonly project: string; readonly numbers: ReadonlyArray<number> }>
+  /** Episodes that still have provisional (draft) facts at the end, per project. */
+  readonly provisional: ReadonlyArray<{ readonly project: string; readonly episodes: ReadonlyArray<number> }>
   /** Simulated ms after the faults stopped until every job was final, or null if some never were. */
   readonly settledAfterMs: number | null
   readonly generations: number
@@ -152,12 +154,18 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
     current.kill()
     yield* Scope.close(current.scope, Exit.void)
     const jobs = yield* allJobs
-    const stored = yield* Effect.forEach(scenario.genres.map((g, i) => `p${i}-${g.replace(/_/g, "-")}`), (project) =>
+    const slugs = scenario.genres.map((g, i) => `p${i}-${g.replace(/_/g, "-")}`)
+    const stored = yield* Effect.forEach(slugs, (project) =>
       Effect.map(StoryStore.use((s) => s.listEpisodes(project)).pipe(Effect.provideContext(observer)), (list) => ({
         project,
         numbers: list.map((e) => e.number),
       })))
+    const provisional = yield* Effect.forEach(slugs, (project) =>
+      Effect.map(StoryStore.use((s) => s.provisionalFacts(project)).pipe(Effect.provideContext(observer)), (facts) => ({
+        project,
+        episodes: facts.map((f) => f.episode),
+      })))
     yield* Scope.close(outer, Exit.void)
-    return { jobs, commits, stored, settledAfterMs, generations, escalations }
+    return { jobs, commits, stored, provisional, settledAfterMs, generations, escalations }
   }).pipe(Random.withSeed(scenario.seed), Effect.provide(TestClock.layer()))
 

@@ -79,4 +79,20 @@ export const BibleChanges = Schema.Struct({
 })
 export type BibleChanges = typeof BibleChanges.Type
 
+/**
+ * The Bible changes taken from a draft of an episode that is still in the pipeline. They are
+ * kept beside the Bible, marked provisional, until the episode commits (the commit applies
+ * its own changes and drops these in the same transaction) or its job dies (they are dropped).
+ * The writer of the next episode never sees them: episode n+1 is written from the Bible as
+ * the *committed* episode n left it.
+ */
+export const ProvisionalFacts = Schema.Struct({
+  episode: Schema.Int,
+  /** Which draft of the episode they came from (a later draft replaces an earlier one's facts). */
+  draft: Schema.Int,
+  stagedAt: Schema.Int,
+  changes: BibleChanges,
+})
+export type ProvisionalFacts = typeof ProvisionalFacts.Type
+
 export const emptyBibleChanges: BibleChanges = { appearances: [], events: [], statusChanges: [], newRelations: [] }

@@ -118,7 +118,8 @@ const getProject: Route = {
       const project = yield* requireProject(decodeURIComponent(m[1]!))
       const store = yield* StoryStore
       const bible = yield* store.getBible(project.slug).pipe(Effect.mapError((e) => (e._tag === "ProjectNotFound" ? new HttpProblem({ status: 404, detail: e.message }) : storeDown(e))))
-      return json(200, { ...project, bible })
+      const provisional = yield* store.provisionalFacts(project.slug).pipe(Effect.mapError(storeDown))
+      return json(200, { ...project, bible, provisional })
     }),
 }
 

@@ -190,6 +190,7 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
           if (!(await projectFound(tx, slug))) return "not-found" as const
           const commitId = randomUUID()
           const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode), commitId })
+          await tx.run(Q.DELETE_PROVISIONAL, { uid })
           if (merged[0]?.created !== true) return "duplicate" as const
           const bases = (await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {}
           await runAll(tx, Q.commitChangeStatements(episode, changes, { relBase: Q.num(bases.relBase), eventBase: Q.num(bases.eventBase) }))
@@ -201,6 +202,23 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
             : Effect.succeed({ committed: outcome === "committed" }),
       )
     }
+
+    const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>
+      Effect.flatMap(
+        write("stageProvisional", async (tx) => {
+          if (!(await projectFound(tx, slug))) return false
+          await tx.run(Q.DROP_EARLIER_PROVISIONAL, { slug, episode: Q.neoInt(facts.episode) })
+          await tx.run(Q.STAGE_PROVISIONAL, { slug, uid: Q.episodeUid(slug, facts.episode), props: Q.provisionalProps(slug, facts) })
+          return true
+        }),
+        (found) => (found ? Effect.void : Effect.fail(new ProjectNotFound({ slug }))),
+      )
+
+    const provisionalFacts: StoryStoreShape["provisionalFacts"] = (slug) =>
+      Effect.map(read("provisionalFacts", (tx) => rows(tx, Q.GET_PROVISIONAL, { slug })), (rs) => rs.map((r) => Q.toProvisional(r.n as Rec)))
+
+    const discardProvisional: StoryStoreShape["discardProvisional"] = (slug, episode) =>
+      Effect.asVoid(write("discardProvisional", (tx) => tx.run(Q.DELETE_PROVISIONAL, { uid: Q.episodeUid(slug, episode) })))
 
     const getEpisode: StoryStoreShape["getEpisode"] = (slug, number) =>
       Effect.map(read("getEpisode", (tx) => rows(tx, Q.GET_EPISODE, { uid: Q.episodeUid(slug, number) })), (rs) =>
@@ -218,7 +236,19 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
       )
     }
 
-    return StoryStore.of({ createProject, getProject, listProjects, getBible, commitEpisode, getEpisode, listEpisodes, recentEpisodes })
+    return StoryStore.of({
+      createProject,
+      getProject,
+      listProjects,
+      getBible,
+      commitEpisode,
+      stageProvisional,
+      provisionalFacts,
+      discardProvisional,
+      getEpisode,
+      listEpisodes,
+      recentEpisodes,
+    })
   })
 
 /** Scoped: one driver (connection pool), verified and schema-checked at start, closed with the scope. */

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Result } from "effect"
-import type { Bible, BibleChanges, Character, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, Character, ProvisionalFacts, Relation, StoryEvent } from "../domain/Bible.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { type Connection, Database, mapSqliteError, type Migration, type SqliteError } from "../sqlite/Database.ts"
@@ -116,6 +116,21 @@ const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "provisional facts of drafts",
+    // One row per episode in the pipeline: a later draft replaces it, the commit deletes it.
+    up: `
+      CREATE TABLE story_provisional (
+        project   TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        episode   INTEGER NOT NULL,
+        draft     INTEGER NOT NULL,
+        staged_at INTEGER NOT NULL,
+        changes   TEXT NOT NULL,
+        PRIMARY KEY (project, episode)
+      );
+    `,
+  },
 ]
 
 interface ProjectRow {
@@ -206,6 +221,10 @@ const INSERT_RELATION = "INSERT INTO story_relations (project, from_id, to_id, t
 const INSERT_EVENT = "INSERT INTO story_events (project, episode, description, characters, place) VALUES (?, ?, ?, ?, ?)"
 const INSERT_EPISODE = `INSERT INTO story_episodes (project, number, title, body, summary, char_count, findings, reward, drafts, committed_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+const UPSERT_PROVISIONAL = `INSERT INTO story_provisional (project, episode, draft, staged_at, changes) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (project, episode) DO UPDATE SET draft = excluded.draft, staged_at = excluded.staged_at, changes = excluded.changes`
+const DELETE_PROVISIONAL = "DELETE FROM story_provisional WHERE project = ? AND episode = ?"
 
 const insertRelation = (c: Connection, project: string, r: Relation) => c.run(INSERT_RELATION, project, r.from, r.to, r.type, r.since)
 const insertEvent = (c: Connection, project: string, e: StoryEvent) =>
@@ -339,6 +358,7 @@ export const make = Effect.gen(function* () {
           episode.drafts,
           episode.committedAt,
         )
+        c.run(DELETE_PROVISIONAL, p, episode.number)
         // Already committed (a redelivered job): change nothing.
         if (inserted === 0) return Result.succeed({ committed: false })
         for (const id of new Set(changes.appearances)) {
@@ -358,6 +378,32 @@ export const make = Effect.gen(function* () {
         return Result.succeed({ committed: true })
       })
       .pipe(mapErr)
+
+  const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>
+    db
+      .transactionResult((c): Result.Result<void, ProjectNotFound> => {
+        if (c.get(PROJECT_EXISTS, slug) === undefined) return Result.fail(new ProjectNotFound({ slug }))
+        const committed = c.get("SELECT 1 AS one FROM story_episodes WHERE project = ? AND number = ?", slug, facts.episode) !== undefined
+        c.run("DELETE FROM story_provisional WHERE project = ? AND episode < ?", slug, facts.episode)
+        if (!committed) c.run(UPSERT_PROVISIONAL, slug, facts.episode, facts.draft, facts.stagedAt, JSON.stringify(facts.changes))
+        return Result.succeed(undefined)
+      })
+      .pipe(mapErr)
+
+  const provisionalFacts: StoryStoreShape["provisionalFacts"] = (slug) =>
+    db
+      .use((c) =>
+        c
+          .all<{ episode: number; draft: number; staged_at: number; changes: string }>(
+            "SELECT episode, draft, staged_at, changes FROM story_provisional WHERE project = ? ORDER BY episode",
+            slug,
+          )
+          .map((r): ProvisionalFacts => ({ episode: r.episode, draft: r.draft, stagedAt: r.staged_at, changes: JSON.parse(r.changes) }))
+      )
+      .pipe(mapErr)
+
+  const discardProvisional: StoryStoreShape["discardProvisional"] = (slug, episode) =>
+    db.transaction((c) => void c.run(DELETE_PROVISIONAL, slug, episode)).pipe(mapErr)
 
   const getEpisode: StoryStoreShape["getEpisode"] = (slug, number) =>
     db
@@ -398,7 +444,19 @@ export const make = Effect.gen(function* () {
       )
       .pipe(mapErr)
 
-  return StoryStore.of({ createProject, getProject, listProjects, getBible, commitEpisode, getEpisode, listEpisodes, recentEpisodes })
+  return StoryStore.of({
+    createProject,
+    getProject,
+    listProjects,
+    getBible,
+    commitEpisode,
+    stageProvisional,
+    provisionalFacts,
+    discardProvisional,
+    getEpisode,
+    listEpisodes,
+    recentEpisodes,
+  })
 })
 
 const unavailable = (e: SqliteError) => new StoreUnavailable({ message: e.message, cause: e })

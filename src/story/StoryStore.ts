@@ -1,5 +1,5 @@
 import { Context, Data, type Effect, type Option } from "effect"
-import type { Bible, BibleChanges } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, ProvisionalFacts } from "../domain/Bible.ts"
 import type { Episode } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 
@@ -52,10 +52,24 @@ export interface StoryStoreShape {
   readonly listProjects: Effect.Effect<ReadonlyArray<ProjectSummary>, StoreUnavailable>
   /** The Bible as the last committed episode left it. */
   readonly getBible: (slug: string) => Effect.Effect<Bible, ProjectNotFound | StoreUnavailable>
+  /** Also drops the episode's provisional facts, in the same transaction. */
   readonly commitEpisode: (
     episode: Episode,
     changes: BibleChanges,
   ) => Effect.Effect<CommitResult, ProjectNotFound | StoreUnavailable>
+  /**
+   * Records the facts a draft would add to the Bible, replacing those staged earlier for the same
+   * episode. A no-op once the episode is committed, so a late, overtaken delivery cannot bring
+   * provisional facts back. Drops what is left of earlier episodes: the queue hands a project's
+   * episodes out in order, so while episode n is drafted every earlier one is final, and the
+   * facts of one whose job died without its worker knowing (a lease that ran out of
+   * deliveries) must not linger.
+   */
+  readonly stageProvisional: (slug: string, facts: ProvisionalFacts) => Effect.Effect<void, ProjectNotFound | StoreUnavailable>
+  /** The provisional facts of the project's episodes still in the pipeline, by episode number. */
+  readonly provisionalFacts: (slug: string) => Effect.Effect<ReadonlyArray<ProvisionalFacts>, StoreUnavailable>
+  /** Drops an episode's provisional facts (its job died). */
+  readonly discardProvisional: (slug: string, episode: number) => Effect.Effect<void, StoreUnavailable>
   readonly getEpisode: (slug: string, number: number) => Effect.Effect<Option.Option<Episode>, StoreUnavailable>
   readonly listEpisodes: (slug: string) => Effect.Effect<ReadonlyArray<EpisodeSummary>, StoreUnavailable>
   /** The last `count` committed episodes, newest last (the guard compares a draft against them). */

@@ -13,8 +13,10 @@
  *   (:Event {uid, project, seq, episode, description, characters, place})
  *   (:Episode {uid, project, number, title, body, summary, charCount, findings (JSON), reward,
  *              drafts, committedAt, commitId})
+ *   (:Provisional {uid, project, episode, draft, stagedAt, changes (JSON)})   a draft's facts
  *
  *   (:Project)-[:HAS]->(:BibleNode | :Event),  (:Project)-[:HAS_EPISODE]->(:Episode)
+ *   (:Project)-[:HAS_PROVISIONAL]->(:Provisional)
  *   (:BibleNode)-[:KNOWS | LOVES | HATES | MEMBER_OF | LOCATED_IN | OWNS | RIVAL_OF | SERVES {since, ord}]->(:BibleNode)
  *   (:Event)-[:INVOLVES]->(:Character),  (:Event)-[:AT]->(:Place)
  *   (:Character)-[:APPEARS_IN]->(:Episode)
@@ -35,7 +37,7 @@
  * (1 → 1.0). The driver is opened with `disableLosslessIntegers`, so they come back as numbers.
  */
 import neo4j, { type Integer } from "neo4j-driver"
-import type { Bible, BibleChanges, Character, Relation, RelationType, StoryEvent } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, Character, ProvisionalFacts, Relation, RelationType, StoryEvent } from "../domain/Bible.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import type { EpisodeSummary } from "./StoryStore.ts"
@@ -63,6 +65,7 @@ export const CONSTRAINTS: ReadonlyArray<string> = [
   "CREATE CONSTRAINT nf_bible_uid IF NOT EXISTS FOR (n:BibleNode) REQUIRE n.uid IS UNIQUE",
   "CREATE CONSTRAINT nf_episode_uid IF NOT EXISTS FOR (e:Episode) REQUIRE e.uid IS UNIQUE",
   "CREATE CONSTRAINT nf_event_uid IF NOT EXISTS FOR (e:Event) REQUIRE e.uid IS UNIQUE",
+  "CREATE CONSTRAINT nf_provisional_uid IF NOT EXISTS FOR (f:Provisional) REQUIRE f.uid IS UNIQUE",
   "CREATE INDEX nf_bible_project IF NOT EXISTS FOR (n:BibleNode) ON (n.project)",
   "CREATE INDEX nf_episode_project IF NOT EXISTS FOR (e:Episode) ON (e.project, e.number)",
   "CREATE INDEX nf_event_project IF NOT EXISTS FOR (e:Event) ON (e.project, e.seq)",
@@ -157,6 +160,27 @@ export const APPLY_STATUS_CHANGES = `
 UNWIND $changes AS s
 MATCH (c:Character {uid: $slug + '/' + s.character})
 SET c.status = s.status`
+
+/**
+ * A draft's facts, one node per episode in the pipeline (uid = the episode's uid), replaced by a
+ * later draft. Nothing is staged once the episode exists: a late delivery changes nothing.
+ */
+export const STAGE_PROVISIONAL = `
+MATCH (p:Project {slug: $slug})
+OPTIONAL MATCH (e:Episode {uid: $uid})
+WITH p, e WHERE e IS NULL
+MERGE (f:Provisional {uid: $uid})
+SET f += $props
+MERGE (p)-[:HAS_PROVISIONAL]->(f)`
+
+export const DROP_EARLIER_PROVISIONAL = `
+MATCH (:Project {slug: $slug})-[:HAS_PROVISIONAL]->(f:Provisional)
+WHERE f.episode < $episode
+DETACH DELETE f`
+
+export const GET_PROVISIONAL = "MATCH (:Project {slug: $slug})-[:HAS_PROVISIONAL]->(f:Provisional) RETURN f {.*} AS n ORDER BY f.episode"
+
+export const DELETE_PROVISIONAL = "MATCH (f:Provisional {uid: $uid}) DETACH DELETE f"
 
 export const GET_PROJECT = "MATCH (p:Project {slug: $slug}) RETURN p {.*} AS p"
 
@@ -407,6 +431,23 @@ export const toEpisode = (n: Props): Episode => ({
   reward: num(n.reward),
   drafts: num(n.drafts),
   committedAt: num(n.committedAt),
+})
+
+/** The changes travel as one JSON string: Neo4j properties cannot hold nested maps. */
+export const provisionalProps = (slug: string, facts: ProvisionalFacts): Record<string, unknown> => ({
+  uid: episodeUid(slug, facts.episode),
+  project: slug,
+  episode: int(facts.episode),
+  draft: int(facts.draft),
+  stagedAt: int(facts.stagedAt),
+  changes: JSON.stringify(facts.changes),
+})
+
+export const toProvisional = (n: Props): ProvisionalFacts => ({
+  episode: num(n.episode),
+  draft: num(n.draft),
+  stagedAt: num(n.stagedAt),
+  changes: JSON.parse(String(n.changes)),
 })
 
 export const toEpisodeSummary = (r: Props): EpisodeSummary => ({

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import type { Bible, BibleChanges } from "../../src/domain/Bible.ts"
+import type { Bible, BibleChanges, ProvisionalFacts } from "../../src/domain/Bible.ts"
 import { emptyBibleChanges } from "../../src/domain/Bible.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
 import type { Project } from "../../src/domain/Project.ts"
@@ -248,6 +248,53 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
         expect(yield* store.listEpisodes("nope")).toEqual([])
       }).pipe(withStore))
 
+    const draftFacts = (episode: number, draft: number, who: string): ProvisionalFacts => ({
+      episode,
+      draft,
+      stagedAt: 20_000 + episode * 10 + draft,
+      changes: {
+        ...emptyBibleChanges,
+        appearances: [who],
+        events: [{ episode, description: `draft ${draft}`, characters: [who] }],
+        statusChanges: [{ character: who, status: "dead" }],
+      },
+    })
+
+    it.effect("a draft's facts are provisional: beside the Bible, never in it, a later draft replaces them", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        const before = yield* store.getBible("moon-gate")
+        expect(yield* store.provisionalFacts("moon-gate")).toEqual([])
+        yield* store.stageProvisional("moon-gate", draftFacts(1, 1, "seoyun"))
+        yield* store.stageProvisional("moon-gate", draftFacts(1, 2, "mira"))
+        expect(yield* store.provisionalFacts("moon-gate")).toEqual([draftFacts(1, 2, "mira")])
+        // The writer of the next episode reads the committed Bible only.
+        expect(yield* store.getBible("moon-gate")).toEqual(before)
+        expect(yield* store.provisionalFacts("nope")).toEqual([])
+        expect(yield* Effect.flip(store.stageProvisional("nope", draftFacts(1, 1, "mira")))).toMatchObject({ _tag: "ProjectNotFound" })
+      }).pipe(withStore))
+
+    it.effect("the commit drops the episode's provisional facts; a dead job's are discarded; a late stage after the commit changes nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.stageProvisional("moon-gate", draftFacts(1, 1, "doha"))
+        yield* store.commitEpisode(sampleEpisode(1), { ...emptyBibleChanges, appearances: ["doha"] })
+        expect(yield* store.provisionalFacts("moon-gate")).toEqual([])
+        yield* store.stageProvisional("moon-gate", draftFacts(2, 1, "mira"))
+        // A delivery overtaken after the commit stages its draft late: nothing comes back.
+        yield* store.stageProvisional("moon-gate", draftFacts(1, 3, "seoyun"))
+        expect((yield* store.provisionalFacts("moon-gate")).map((f) => f.episode)).toEqual([2])
+        // Only the commit's own changes reached the Bible: doha appeared, nobody died.
+        expect((yield* store.getBible("moon-gate")).characters.every((c) => c.status === "alive")).toBe(true)
+        yield* store.discardProvisional("moon-gate", 2)
+        yield* store.discardProvisional("moon-gate", 9)
+        expect(yield* store.provisionalFacts("moon-gate")).toEqual([])
+        // Drafting episode 4 means 3 is final: whatever 3 left behind goes.
+        yield* store.stageProvisional("moon-gate", draftFacts(3, 1, "mira"))
+        yield* store.stageProvisional("moon-gate", draftFacts(4, 1, "doha"))
+        expect((yield* store.provisionalFacts("moon-gate")).map((f) => f.episode)).toEqual([4])
+      }).pipe(withStore))
+
     if (harness.makeDurable !== undefined) {
       const makeDurable = harness.makeDurable
       it.effect("projects, Bible and episodes survive a restart on the same storage", () =>
@@ -262,12 +309,14 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
           const bible = yield* Effect.gen(function* () {
             const store = yield* created
             yield* store.commitEpisode(sampleEpisode(1), changes)
+            yield* store.stageProvisional("moon-gate", draftFacts(2, 1, "mira"))
             return yield* store.getBible("moon-gate")
           }).pipe(Effect.provide(open()))
 
           yield* Effect.gen(function* () {
             const store = yield* StoryStore
             expect(yield* store.getBible("moon-gate")).toEqual(bible)
+            expect(yield* store.provisionalFacts("moon-gate")).toEqual([draftFacts(2, 1, "mira")])
             expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1))).toEqual(sampleEpisode(1))
             expect(yield* store.commitEpisode(sampleEpisode(1), changes)).toEqual({ committed: false })
             expect((yield* Effect.flip(store.createProject(sampleProject(), sampleBible())))._tag).toBe("ProjectExists")

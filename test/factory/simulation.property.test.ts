@@ -53,6 +53,15 @@ const checkInvariants = (s: Scenario, report: SimulationReport) => {
   const committed = new Set(report.jobs.filter((j) => j.state === "committed").map((j) => j.id))
   const stored = new Set(report.stored.flatMap((p) => p.numbers.map((n) => `${p.project}:${n}`)))
   expect([...stored].sort()).toEqual([...committed].sort())
+  // A draft's provisional facts never outlive its episode's commit; only a dead job's may remain
+  // (when the queue gave it up without its worker), and then only at the project's tail.
+  for (const p of report.provisional) {
+    for (const episode of p.episodes) {
+      const job = report.jobs.find((j) => j.id === `${p.project}:${episode}`)
+      expect(job?.state, `${p.project}:${episode} kept provisional facts`).toBe("dead")
+    }
+    expect(p.episodes.length).toBeLessThanOrEqual(1)
+  }
   // Without crashes, kills or hangs nothing is lost to a transient fault: every job commits.
   if (s.faults.stageCrash === 0 && s.killsAtMs.length === 0 && report.escalations === 0) {
     expect(report.jobs.filter((j) => j.state === "dead").map((j) => `${j.id}: ${j.reason}`)).toEqual([])

@@ -200,6 +200,20 @@ describe("cypher: parameters", () => {
     expect(Q.commitChangeStatements(sampleEpisode(3), { appearances: [], events: [], statusChanges: [], newRelations: [] }, { relBase: 0, eventBase: 0 })).toEqual([])
   })
 
+  it("provisional facts: keyed by the episode's uid, integers as Neo4j integers, changes as JSON, round trip", () => {
+    const facts = {
+      episode: 3,
+      draft: 2,
+      stagedAt: 1_700_000_000_000,
+      changes: { appearances: ["a"], events: [{ episode: 3, description: "x", characters: ["a"], place: "p" }], statusChanges: [], newRelations: [] },
+    }
+    const props = Q.provisionalProps("moon", facts)
+    expect(props.uid).toBe(Q.episodeUid("moon", 3))
+    expect(neo4j.isInt(props.episode) && neo4j.isInt(props.draft) && neo4j.isInt(props.stagedAt)).toBe(true)
+    expect(typeof props.changes).toBe("string")
+    expect(Q.toProvisional(fromDriver(props))).toEqual(facts)
+  })
+
   it("every schema statement is idempotent", () => {
     for (const c of Q.CONSTRAINTS) expect(c).toContain("IF NOT EXISTS")
   })

@@ -11,7 +11,7 @@ import { loadCommand } from "./load.ts"
 import { pluginsCommand } from "./plugins.ts"
 import { reportCommand } from "./report.ts"
 import { restoreCommand } from "./restore.ts"
-import { enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
+import { bibleCommand, enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
 
 /** Every command of the CLI; the running factory is handed in by the entry point. */
 export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
@@ -23,6 +23,7 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   statusCommand,
   episodesCommand,
   showCommand,
+  bibleCommand,
   guardCommand,
   exportCommand,
   backupCommand,

@@ -177,6 +177,58 @@ export const showCommand: Command = {
     ),
 }
 
+export const bibleCommand: Command = {
+  name: "bible",
+  summary: "print a project's Bible, and the provisional facts of drafts not yet committed",
+  usage: "bible <slug> [--json]",
+  details: "Provisional facts come from a draft still in the pipeline: they join the Bible when its episode commits and vanish if its job dies.",
+  options: { json: { type: "boolean", description: "print JSON" }, ...configOption },
+  positionals: { min: 1, max: 1, names: ["slug"] },
+  run: (args, io) =>
+    withFactory(
+      io,
+      Effect.gen(function* () {
+        const slug = yield* checkSlug(args.positionals[0]!)
+        yield* requireProject(slug)
+        const store = yield* StoryStore
+        const bible = yield* store.getBible(slug).pipe(Effect.mapError(storeFailure))
+        const provisional = yield* store.provisionalFacts(slug).pipe(Effect.mapError(storeFailure))
+        if (booleanFlag(args, "json")) {
+          io.out(JSON.stringify({ bible, provisional }, null, 2))
+          return 0
+        }
+        const nameOf = new Map<string, string>([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => [x.id, x.name]))
+        const named = (id: string) => nameOf.get(id) ?? id
+        io.out(`characters (${bible.characters.length}):`)
+        for (const c of bible.characters) {
+          const aliases = c.aliases.length > 0 ? ` (${c.aliases.join(", ")})` : ""
+          io.out(`  ${c.name}${aliases} — ${c.role}, ${c.status}${c.traits.length > 0 ? `; ${c.traits.join(", ")}` : ""}`)
+        }
+        io.out(`places: ${bible.places.map((p) => p.name).join(", ")}`)
+        if (bible.factions.length > 0) io.out(`factions: ${bible.factions.map((f) => f.name).join(", ")}`)
+        if (bible.items.length > 0) io.out(`items: ${bible.items.map((i) => i.name).join(", ")}`)
+        io.out(`relations (${bible.relations.length}):`)
+        for (const r of bible.relations) io.out(`  ${named(r.from)} ${r.type} ${named(r.to)} (since ${r.since})`)
+        io.out(`events (${bible.events.length}):`)
+        for (const e of bible.events.slice(-10)) io.out(`  ${e.episode}화: ${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`)
+        if (provisional.length === 0) {
+          io.out("provisional: none (no draft in the pipeline)")
+          return 0
+        }
+        for (const f of provisional) {
+          const c = f.changes
+          io.out(`provisional — episode ${f.episode}, draft ${f.draft}, staged ${fmtTime(f.stagedAt)}:`)
+          io.out(`  appear: ${c.appearances.map(named).join(", ") || "—"}`)
+          for (const e of c.events) io.out(`  event: ${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`)
+          for (const s of c.statusChanges) io.out(`  status: ${named(s.character)} → ${s.status}`)
+          for (const r of c.newRelations) io.out(`  relation: ${named(r.from)} ${r.type} ${named(r.to)}`)
+        }
+        return 0
+      }),
+      { configFile: stringFlag(args, "config") },
+    ),
+}
+
 export const statusCommand: Command = {
   name: "status",
   summary: "projects, queue depth and recent results of the factory's data",

@@ -81,6 +81,11 @@ export const failFastDependencies = Layer.effectContext(
 
 export interface FactoryTreeOptions<R = never> {
   readonly supervision: FactoryConfigData["supervision"]
+  /**
+   * Names this process in the queue (`host:pid`): a worker claims as `<instance>/writer-n`, so a
+   * job held by one of several `serve` processes says which. Absent in simulations.
+   */
+  readonly instance?: string | undefined
   /** More permanent children after the workers, e.g. the backup singleton. */
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, R>> | undefined
 }
@@ -119,7 +124,7 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
             intensity,
             backoff,
             resetAfter: supervision.resetAfterMs,
-            worker: (id) => ChildSpec.permanent(id, episodeWorker(id), { graceMs: 5_000 }),
+            worker: (id) => ChildSpec.permanent(id, episodeWorker(options.instance === undefined ? id : `${options.instance}/${id}`), { graceMs: 5_000 }),
           })
           // The pool escalating (its workers crashed past its intensity) fails this child, so
           // the root restarts it with a fresh pool after its back-off — never a pool left dead.

@@ -38,6 +38,8 @@ export type FactoryInfrastructure =
 export interface LaunchOptions<X = never> {
   readonly mode: string
   readonly supervision: FactoryConfigData["supervision"]
+  /** This process's name in the queue's worker field (see `FactoryTreeOptions.instance`). */
+  readonly instance?: string | undefined
   /** Children beyond the pipeline's, running on the same services (plus `X`, from the same layer). */
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, FactoryInfrastructure | Breakers | X>> | undefined
 }
@@ -59,7 +61,7 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
     // breakers, so `/readyz` and `/api/v1/status` answer 503 during an outage instead of hanging.
     const services = Context.merge(built, yield* Layer.build(guardedDependencies).pipe(Effect.provideContext(built)))
     const forRequests = Context.merge(built, yield* Layer.build(failFastDependencies).pipe(Effect.provideContext(built)))
-    const root = yield* factoryTree({ supervision: options.supervision, extraChildren: options.extraChildren }).pipe(
+    const root = yield* factoryTree({ supervision: options.supervision, instance: options.instance, extraChildren: options.extraChildren }).pipe(
       Effect.provideContext(services),
     )
     const status = yield* Layer.build(factoryStatusLayer(options.mode, root)).pipe(Effect.provideContext(services))
@@ -110,6 +112,7 @@ export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
     launchWith(infrastructure, {
       mode: describeBackends(config),
       supervision: config.supervision,
+      instance: holderName(),
       extraChildren: [backupChild(config), ...monitoringChildren(config), ...canaryChildren(config)],
     }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` }))),
   )

@@ -1,4 +1,6 @@
+import { DatabaseSync } from "node:sqlite"
 import { afterAll, describe, expect, it } from "vitest"
+import { databaseFile } from "../../src/sqlite/Database.ts"
 import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
 
 /**
@@ -18,6 +20,17 @@ describe("serve survives SIGKILL", () => {
     // writer (150 ms a draft) so that the kills land mid-run rather than after the last commit.
     const env = { FACTORY_LEASE_MS: "2000", FACTORY_CONCURRENCY: "3", FACTORY_OFFLINE_LATENCY_MS: "150" }
     proc = await startServe(data.dir, env)
+    // A claim names its process (host:pid/writer-n), read from the queue's own table.
+    const inFlightHolders = () => {
+      const db = new DatabaseSync(databaseFile(data.dir), { readOnly: true })
+      try {
+        return db.prepare("SELECT worker FROM queue_jobs WHERE worker IS NOT NULL").all().map((r) => String(r.worker))
+      } finally {
+        db.close()
+      }
+    }
+    const pids = [proc.child.pid]
+    const held: Array<string> = []
     const genres = ["fantasy_kr", "modern_noir", "romance_comedy"]
     for (const genre of genres) {
       const slug = `kill-${genre.replace(/_/g, "-")}`
@@ -37,8 +50,10 @@ describe("serve survives SIGKILL", () => {
       const deadline = Date.now() + 60_000
       while ((await committed(proc.url)) < before + 4 && Date.now() < deadline) await sleep(50)
       atKill.push(await committed(proc.url))
+      held.push(...inFlightHolders())
       await stopProcess(proc, "SIGKILL")
       proc = await startServe(data.dir, env)
+      pids.push(proc.child.pid)
     }
     // Both kills really happened mid-run.
     for (const n of atKill) expect(n).toBeLessThan(30)
@@ -59,6 +74,12 @@ describe("serve survives SIGKILL", () => {
         expect(e.charCount).toBeGreaterThanOrEqual(project.lengthBand.min)
         expect(e.charCount).toBeLessThanOrEqual(project.lengthBand.max)
       }
+    }
+    expect(held.length).toBeGreaterThan(0)
+    for (const worker of held) {
+      const match = /^[^/]+:(\d+)\/writer-\d+$/.exec(worker)
+      expect(match, `worker '${worker}'`).not.toBeNull()
+      expect(pids).toContain(Number(match![1]))
     }
   }, 300_000)
 })

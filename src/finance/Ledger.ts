@@ -1,5 +1,5 @@
 import { Clock, Context, Data, Effect, Layer } from "effect"
-import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type Stage, type TokenUsage } from "../llm/LanguageModel.ts"
+import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type SpentTokens, type Stage, type TokenUsage } from "../llm/LanguageModel.ts"
 import { costOf, makePriceTable, type PriceTable } from "./Price.ts"
 
 /** The ledger's store failed (SQLite I/O …). */
@@ -107,33 +107,38 @@ export const utcDate = (ms: number): string => new Date(utcDayStart(ms)).toISOSt
 
 /**
  * Books every call of `model` in the ledger, at the price of the model the provider reports
- * (the offline writer's provider "offline" books at 0). A booking failure is logged, never
- * turned into a failed completion: the tokens were spent and the text is good.
+ * (the offline writer's provider "offline" books at 0). A call that failed after some of its
+ * requests succeeded (a continued answer whose follow-up failed) books what those spent. A
+ * booking failure is logged, never turned into a failed completion: the tokens were spent and
+ * the text is good.
  */
-export const withLedger = (model: LanguageModelShape, ledger: LedgerShape, prices: PriceTable = makePriceTable()): LanguageModelShape => ({
-  name: model.name,
-  complete: (request: CompletionRequest) =>
-    model.complete(request).pipe(
-      Effect.tap((completion: Completion) =>
-        Effect.gen(function* () {
-          const context = yield* LlmCallContext
-          const at = yield* Clock.currentTimeMillis
-          const { price, known } = prices.lookup(completion.model, completion.provider)
-          yield* ledger.book({
-            at,
-            project: request.brief?.project ?? context.project,
-            episode: request.brief?.episode ?? context.episode,
-            stage: request.stage,
-            provider: completion.provider,
-            model: completion.model,
-            usage: completion.usage,
-            costUsd: costOf(completion.usage, price),
-            priced: known,
-          })
-        }).pipe(Effect.catch((error) => Effect.logError(`ledger: could not book an LLM call: ${error.message}`)))
+export const withLedger = (model: LanguageModelShape, ledger: LedgerShape, prices: PriceTable = makePriceTable()): LanguageModelShape => {
+  const book = (request: CompletionRequest, spent: SpentTokens) =>
+    Effect.gen(function* () {
+      const context = yield* LlmCallContext
+      const at = yield* Clock.currentTimeMillis
+      const { price, known } = prices.lookup(spent.model, spent.provider)
+      yield* ledger.book({
+        at,
+        project: request.brief?.project ?? context.project,
+        episode: request.brief?.episode ?? context.episode,
+        stage: request.stage,
+        provider: spent.provider,
+        model: spent.model,
+        usage: spent.usage,
+        costUsd: costOf(spent.usage, price),
+        priced: known,
+      })
+    }).pipe(Effect.catch((error) => Effect.logError(`ledger: could not book an LLM call: ${error.message}`)))
+  return {
+    name: model.name,
+    complete: (request: CompletionRequest) =>
+      model.complete(request).pipe(
+        Effect.tap((completion: Completion) => book(request, completion)),
+        Effect.tapError((error) => (error.spent === undefined ? Effect.void : book(request, error.spent))),
       ),
-    ),
-})
+  }
+}
 
 /** Wraps the `LanguageModel` below it so that every call is booked. */
 export const withLedgerLayer = (prices?: PriceTable): Layer.Layer<LanguageModel, never, LanguageModel | Ledger> =>

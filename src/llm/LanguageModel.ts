@@ -33,17 +33,29 @@ export interface Completion {
   readonly provider: string
 }
 
+/**
+ * Tokens a call had already spent when it failed (a truncated answer continued, then a
+ * follow-up request failed): the provider bills them, so the ledger books them too.
+ */
+export interface SpentTokens {
+  readonly usage: TokenUsage
+  readonly model: string
+  readonly provider: string
+}
+
 /** 429, 5xx, time-outs, connection resets: retry with back-off (honouring `retryAfterMs`). Never dead-letters a job. */
 export class LlmTransientError extends Data.TaggedError("LlmTransientError")<{
   readonly message: string
   readonly status?: number
   readonly retryAfterMs?: number
+  readonly spent?: SpentTokens
 }> {}
 
 /** 400, 401, 404 …: retrying will not help; the job fails with this cause. */
 export class LlmFatalError extends Data.TaggedError("LlmFatalError")<{
   readonly message: string
   readonly status?: number
+  readonly spent?: SpentTokens
 }> {}
 
 export interface LanguageModelShape {

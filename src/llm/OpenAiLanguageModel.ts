@@ -13,6 +13,7 @@ import {
   type LanguageModelShape,
   LlmFatalError,
   LlmTransientError,
+  type SpentTokens,
   type Stage,
   type TokenUsage,
 } from "./LanguageModel.ts"
@@ -255,7 +256,11 @@ export const makeOpenAiLanguageModel = (
           const messages: ReadonlyArray<ChatMessage> = round === 0
             ? request.messages
             : [...request.messages, { role: "assistant", content: text }, { role: "user", content: CONTINUE_PROMPT }]
-          const answer = yield* requestOnce(sc, messages, maxTokens, temperature)
+          const answer = yield* requestOnce(sc, messages, maxTokens, temperature).pipe(
+            Effect.mapError((error) =>
+              round === 0 ? error : spentBefore(error, { usage, model, provider: providerName(sc.settings.baseUrl) })
+            ),
+          )
           text += answer.text
           usage = addUsage(usage, answer.usage)
           model = answer.model
@@ -267,6 +272,10 @@ export const makeOpenAiLanguageModel = (
 
     return { name: `openai(${config.model})`, complete, limiters }
   })
+
+/** A follow-up request failed: the error carries what the earlier rounds of the call spent. */
+const spentBefore = (error: LlmTransientError | LlmFatalError, spent: SpentTokens): LlmTransientError | LlmFatalError =>
+  error._tag === "LlmTransientError" ? new LlmTransientError({ ...error, message: error.message, spent }) : new LlmFatalError({ ...error, message: error.message, spent })
 
 const providerName = (baseUrl: string): string => {
   try {

@@ -10,7 +10,7 @@ import { costOf, defaultPrices, makePriceTable } from "../../src/finance/Price.t
 import { buildReport, reportCsv } from "../../src/finance/Report.ts"
 import { parseSalesCsv } from "../../src/finance/Sales.ts"
 import { SqliteLedger } from "../../src/finance/SqliteLedger.ts"
-import { LanguageModel, type LanguageModelShape } from "../../src/llm/LanguageModel.ts"
+import { LanguageModel, type LanguageModelShape, LlmTransientError } from "../../src/llm/LanguageModel.ts"
 import { makeOpenAiLanguageModel } from "../../src/llm/OpenAiLanguageModel.ts"
 import { simulatorScoped } from "../../src/llm/Simulator.ts"
 import { Database } from "../../src/sqlite/Database.ts"
@@ -113,6 +113,39 @@ describe("metered model end to end", () => {
         expect((yield* (yield* BudgetGate).status).spentTodayUsd).toBeCloseTo(day!.costUsd, 12)
       }).pipe(Effect.provide(layer))
     }))
+})
+
+describe("tokens of a failed call", () => {
+  it.live("a continued answer whose follow-up fails still books what its first request spent", () =>
+    Effect.gen(function* () {
+      // The first answer is truncated (finish_reason "length"), the continuation gets a 400.
+      const sim = yield* simulatorScoped({ answerTokens: { min: 80, max: 80 }, script: ["truncate", "400"] })
+      const inner = yield* makeOpenAiLanguageModel(
+        { kind: "openai", baseUrl: sim.url, model: "sim-korean", apiKeyEnv: "K", temperature: 0, maxTokens: 200, timeoutMs: 2_000 },
+        { env: { K: "x" } },
+      )
+      yield* Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const model = withLedger(inner, ledger, makePriceTable())
+        const error = yield* Effect.flip(model.complete({ stage: "writer", messages: [{ role: "user", content: "1화" }] }))
+        expect(error._tag).toBe("LlmFatalError")
+        const billed = sim.stats()
+        expect(billed.requests).toBe(2)
+        expect(error.spent?.usage).toMatchObject({ promptTokens: billed.promptTokens, completionTokens: billed.completionTokens })
+        expect(billed.completionTokens).toBeGreaterThan(0)
+        const [day] = yield* ledger.dailyCosts()
+        expect(day!.calls).toBe(1)
+        expect(day!.costUsd).toBeCloseTo(costOf(error.spent!.usage, defaultPrices["sim-"]!), 12)
+      }).pipe(Effect.provide(LedgerLive))
+    }))
+
+  it.effect("a call that failed on its first request books nothing", () =>
+    Effect.gen(function* () {
+      const ledger = yield* Ledger
+      const failing = withLedger({ name: "down", complete: () => Effect.fail(new LlmTransientError({ message: "503", status: 503 })) }, ledger)
+      expect((yield* Effect.flip(failing.complete({ stage: "writer", messages: [] })))._tag).toBe("LlmTransientError")
+      expect(yield* ledger.dailyCosts()).toEqual([])
+    }).pipe(Effect.provide(LedgerLive)))
 })
 
 describe("finance config", () => {

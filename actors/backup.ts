@@ -2,7 +2,8 @@
  * The backup actor: behaviour only (the supervision tree runs it as a singleton).
  *
  * A cycle = take a snapshot → verify it (download, SHA-256, open read-only, compare counts)
- * → prune by retention → delete stale incomplete snapshots. Pruning happens only after a
+ * → prune by retention → delete stale incomplete snapshots → sweep the leftovers of uploads
+ * killed mid-way (temp files, open S3 multipart uploads). Pruning happens only after a
  * verified backup, so a run of broken backups never deletes the last good ones.
  *
  * Cycles run on a cron schedule (default `0 4 * * 0`: Sundays 04:00) measured with Effect's
@@ -14,6 +15,7 @@
  * and the catch-up then retries it.
  */
 import { Clock, Cron, Data, Duration, Effect, Result, Semaphore } from "effect"
+import type { InterruptedUpload } from "../src/blob/BlobStore.ts"
 import type { RetentionPolicy } from "../src/backup/BackupConfig.ts"
 import { DEFAULT_RETENTION, DEFAULT_SCHEDULE } from "../src/backup/BackupConfig.ts"
 import type { BackupError, BackupNotFound, PruneResult, VerifyReport } from "../src/backup/Backups.ts"
@@ -42,7 +44,10 @@ export interface BackupActorOptions {
   /** Verify each backup right after taking it (default true). */
   readonly verify?: boolean
   readonly retention?: RetentionPolicy
-  /** Incomplete snapshots older than this are deleted after each cycle. Default 1 h. */
+  /**
+   * Incomplete snapshots, and the leftovers of interrupted uploads, older than this are
+   * deleted after each cycle. Default 1 h: it must exceed the longest upload.
+   */
   readonly incompleteGraceMs?: number
   /** Run a cycle at start when the last scheduled occurrence was missed. Default true. */
   readonly catchUp?: boolean
@@ -56,6 +61,14 @@ export interface BackupCycleResult {
   readonly verification: VerifyReport | undefined
   readonly prune: PruneResult
   readonly cleanedIncomplete: ReadonlyArray<string>
+  /** Leftovers of uploads killed mid-way that this cycle removed. */
+  readonly sweptInterrupted: ReadonlyArray<InterruptedUpload>
+  /**
+   * Why the sweep could not run, when it could not. It does not fail the cycle: the backup
+   * stands, and a store that lacks the operation or the permission (S3
+   * `ListBucketMultipartUploads`) would otherwise fail every cycle.
+   */
+  readonly sweepProblem?: string
 }
 
 export interface BackupActor {
@@ -67,7 +80,7 @@ export interface BackupActor {
   readonly nextRunAfter: (now: number) => number
 }
 
-/** One cycle: backup → verify → prune → clean up incomplete snapshots. */
+/** One cycle: backup → verify → prune → clean up incomplete snapshots and interrupted uploads. */
 export const runBackupCycle = (
   options: BackupActorOptions,
   trigger: BackupCycleResult["trigger"],
@@ -81,11 +94,34 @@ export const runBackupCycle = (
       if (!verification.ok) return yield* new BackupVerifyFailed({ report: verification })
     }
     const prune = yield* backups.prune(options.retention ?? DEFAULT_RETENTION, options.timeZone ?? "UTC")
-    const cleanedIncomplete = yield* backups.cleanupIncomplete(options.incompleteGraceMs ?? 3_600_000)
-    const result: BackupCycleResult = { trigger, manifest, verification, prune, cleanedIncomplete }
+    const graceMs = options.incompleteGraceMs ?? 3_600_000
+    const cleanedIncomplete = yield* backups.cleanupIncomplete(graceMs)
+    const swept = yield* Effect.result(backups.sweepInterrupted(graceMs))
+    const sweptInterrupted = Result.isSuccess(swept) ? swept.success : []
+    if (Result.isFailure(swept)) {
+      yield* Effect.logWarning(`backup: interrupted uploads not swept (the backup stands): ${swept.failure.message}`)
+    } else if (sweptInterrupted.length > 0) {
+      // An operator should hear of them: each one is a write that was killed.
+      yield* Effect.logInfo(`backup: removed ${describeSwept(sweptInterrupted)}`)
+    }
+    const result: BackupCycleResult = {
+      trigger,
+      manifest,
+      verification,
+      prune,
+      cleanedIncomplete,
+      sweptInterrupted,
+      ...(Result.isFailure(swept) ? { sweepProblem: swept.failure.message } : {}),
+    }
     if (options.onCycle) yield* options.onCycle(result)
     return result
   }).pipe(Effect.withSpan("backup.cycle", { attributes: { trigger } }))
+
+/** `2 interrupted upload(s): snap/obj (upload 3f…, started 2030-01-01T02:00:00.000Z), …` */
+const describeSwept = (swept: ReadonlyArray<InterruptedUpload>): string =>
+  `${swept.length} interrupted upload(s): ${
+    swept.map((u) => `${u.key} (${u.uploadId ? `upload ${u.uploadId}, ` : ""}started ${new Date(u.startedAt).toISOString()})`).join(", ")
+  }`
 
 export const parseSchedule = (schedule: string, timeZone: string): Result.Result<Cron.Cron, BackupScheduleInvalid> =>
   Result.mapError(Cron.parse(schedule, timeZone), (e) => new BackupScheduleInvalid({ schedule, reason: e.message }))

@@ -39,7 +39,7 @@ export const RetentionConfig = Schema.Struct({
  *   timeZone: UTC               # of the schedule and of the retention's days/weeks
  *   verify: true                # verify each backup right after taking it
  *   retention: { keepLast: 7, keepDaily: 7, keepWeekly: 4 }
- *   incompleteGraceMinutes: 60  # an unfinished snapshot older than this is deleted
+ *   incompleteGraceMinutes: 60  # an unfinished snapshot, or an interrupted upload's leftover, older than this is deleted
  * ```
  */
 export const BackupConfigSchema = Schema.Struct({

@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Clock, Context, Data, Effect, Random, Result } from "effect"
-import type { BlobStoreShape } from "../blob/BlobStore.ts"
+import type { BlobStoreShape, InterruptedUpload } from "../blob/BlobStore.ts"
 import { databaseFile } from "../sqlite/Database.ts"
 import type { RetentionPolicy } from "./BackupConfig.ts"
 import {
@@ -89,6 +89,12 @@ export interface BackupsShape {
   readonly prune: (policy: RetentionPolicy, timeZone?: string) => Effect.Effect<PruneResult, BackupError>
   /** Deletes incomplete snapshots started more than `graceMs` ago (a younger one may still be uploading). */
   readonly cleanupIncomplete: (graceMs: number) => Effect.Effect<ReadonlyArray<string>, BackupError>
+  /**
+   * Removes what uploads killed mid-way left in the store (temp files, open S3 multipart
+   * uploads) once older than `graceMs`: below the level of snapshots, so `cleanupIncomplete`
+   * never sees them, and a killed process never cleans them up itself.
+   */
+  readonly sweepInterrupted: (graceMs: number) => Effect.Effect<ReadonlyArray<InterruptedUpload>, BackupError>
   /**
    * Restores a snapshot as `<dataDir>/factory.db`, verified before it is put in place. Refuses a
    * non-empty `dataDir` unless `force` (then replaces `factory.db` and its `-wal`/`-shm` only).
@@ -335,6 +341,10 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       return removed
     })
 
+  // The whole store: every object in it is a snapshot's (see `scan`).
+  const sweepInterrupted: BackupsShape["sweepInterrupted"] = (graceMs) =>
+    blob(`sweeping interrupted uploads in ${location}`, store.sweepInterrupted("", graceMs))
+
   const list = Effect.map(scan, (s) => s.complete)
   return {
     location,
@@ -345,6 +355,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     verify,
     prune,
     cleanupIncomplete,
+    sweepInterrupted,
     restore,
   }
 }

@@ -26,6 +26,26 @@ export interface BlobInfo {
   readonly lastModified?: number
 }
 
+/**
+ * What a write killed mid-way (SIGKILL, OOM, power loss) leaves behind: a directory store's
+ * `.tmp-*` file, an S3 multipart upload never completed nor aborted. Neither is an object —
+ * `list` never shows it — yet it holds space (S3 bills an open upload's parts for ever).
+ */
+export interface InterruptedUpload {
+  /**
+   * S3: the key the upload was writing. Directory: the temp file's own path under the root
+   * (`a/b/.tmp-3f2a…`), since the key it was meant for is not recorded anywhere.
+   */
+  readonly key: string
+  /** S3 only: the multipart upload that was aborted. */
+  readonly uploadId?: string
+  /**
+   * Epoch ms the age is measured from. S3: when the upload was initiated. Directory: the temp
+   * file's last write — a slow live upload keeps touching it, so it never looks abandoned.
+   */
+  readonly startedAt: number
+}
+
 /** Bytes, or a stream of chunks (a Node `Readable` is one). A stream is consumed once. */
 export type BlobBody = Uint8Array | AsyncIterable<Uint8Array>
 
@@ -47,6 +67,19 @@ export interface BlobStoreShape {
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<BlobInfo>, BlobError | InvalidBlobKey>
   /** Idempotent: deleting a missing key succeeds. */
   readonly delete: (key: string) => Effect.Effect<void, BlobError | InvalidBlobKey>
+  /**
+   * Removes the leftovers of interrupted writes under `prefix` (same meaning as in `list`)
+   * that are at least `olderThanMs` old by Effect's `Clock`; returns what it removed.
+   *
+   * `put` cleans up after itself when it *fails*, but a process killed mid-write runs no
+   * cleanup, and nothing else would ever find those leftovers. Younger ones are kept: they may
+   * be a live upload of another process, so `olderThanMs` must exceed the longest upload.
+   * Completed objects are never touched.
+   */
+  readonly sweepInterrupted: (
+    prefix: string,
+    olderThanMs: number,
+  ) => Effect.Effect<ReadonlyArray<InterruptedUpload>, BlobError | InvalidBlobKey>
 }
 
 export class BlobStore extends Context.Service<BlobStore, BlobStoreShape>()("novel-factory/BlobStore") {}

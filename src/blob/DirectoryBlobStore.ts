@@ -4,13 +4,14 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs
 import { dirname, join, resolve, sep } from "node:path"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import {
   BlobError,
   type BlobInfo,
   BlobNotFound,
   BlobStore,
   type BlobStoreShape,
+  type InterruptedUpload,
   isStream,
   type InvalidBlobKey,
   validateKey,
@@ -146,24 +147,76 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
       })
     })
 
+  /** Removes directories left empty above `path`, up to (not including) the root. */
+  const removeEmptyParents = async (path: string) => {
+    let dir = dirname(path)
+    while (dir.startsWith(base + sep)) {
+      try {
+        await rmdir(dir)
+      } catch {
+        break
+      }
+      dir = dirname(dir)
+    }
+  }
+
   const remove: BlobStoreShape["delete"] = (key) =>
     checked(key, (path) =>
       Effect.tryPromise({
         try: async () => {
           await rm(path, { force: true })
-          // Remove directories left empty, up to (not including) the root.
-          let dir = dirname(path)
-          while (dir.startsWith(base + sep)) {
-            try {
-              await rmdir(dir)
-            } catch {
-              break
-            }
-            dir = dirname(dir)
-          }
+          await removeEmptyParents(path)
         },
         catch: fail("delete", key),
       }))
+
+  const sweepInterrupted: BlobStoreShape["sweepInterrupted"] = (prefix, olderThanMs) =>
+    Effect.gen(function* () {
+      const invalid = validatePrefix(prefix)
+      if (invalid) return yield* invalid
+      const cutoff = (yield* Clock.currentTimeMillis) - olderThanMs
+      return yield* Effect.tryPromise({
+        try: async () => {
+          const slash = prefix.lastIndexOf("/")
+          const dirKey = slash >= 0 ? prefix.slice(0, slash) : ""
+          const removed: Array<InterruptedUpload> = []
+          const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+            let entries
+            try {
+              entries = await readdir(dir, { withFileTypes: true })
+            } catch (error) {
+              if (isNotFound(error)) return
+              throw error
+            }
+            for (const entry of entries) {
+              const key = keyPrefix === "" ? entry.name : `${keyPrefix}/${entry.name}`
+              if (entry.isDirectory()) {
+                if (entry.name.startsWith(".")) continue
+                if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(join(dir, entry.name), key)
+              } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX) && key.startsWith(prefix)) {
+                // A key segment never starts with `.`, so every key this temp file could have
+                // become starts with its directory — and so with `prefix`, as the temp path does.
+                const path = join(dir, entry.name)
+                let mtime: number
+                try {
+                  mtime = (await stat(path)).mtimeMs
+                } catch (error) {
+                  if (isNotFound(error)) continue // renamed into place (or swept) meanwhile
+                  throw error
+                }
+                if (mtime > cutoff) continue
+                await rm(path, { force: true })
+                await removeEmptyParents(path)
+                removed.push({ key, startedAt: mtime })
+              }
+            }
+          }
+          await walk(dirKey === "" ? base : pathOf(dirKey), dirKey)
+          return removed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        },
+        catch: fail("sweep", prefix),
+      })
+    })
 
   return {
     describe,
@@ -174,6 +227,7 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
     exists: (key) => Effect.map(head(key), Option.isSome),
     list,
     delete: remove,
+    sweepInterrupted,
   }
 }
 

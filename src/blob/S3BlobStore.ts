@@ -5,18 +5,20 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3"
-import { Data, Effect, Layer, Option } from "effect"
+import { Clock, Data, Effect, Layer, Option } from "effect"
 import {
   BlobError,
   type BlobInfo,
   BlobNotFound,
   BlobStore,
   type BlobStoreShape,
+  type InterruptedUpload,
   type InvalidBlobKey,
   isStream,
   joinKey,
@@ -112,7 +114,8 @@ export const makeS3Client = (options: S3BlobStoreOptions): S3Client | S3Credenti
 /**
  * Objects in an S3 bucket (or any S3-compatible server) under `prefix/`. A `put` is atomic
  * as S3 objects are: a multipart upload becomes visible only on `CompleteMultipartUpload`,
- * and a failed one is aborted so that no parts linger.
+ * and a failed one is aborted so that no parts linger (one cut short by a kill is left to
+ * `sweepInterrupted`).
  */
 export const makeS3BlobStore = (client: S3Client, options: Omit<S3BlobStoreOptions, "env">): BlobStoreShape => {
   const bucket = options.bucket
@@ -281,7 +284,69 @@ export const makeS3BlobStore = (client: S3Client, options: Omit<S3BlobStoreOptio
         catch: fail("delete", key),
       }))
 
-  return { describe, put, get, getStream, head, exists: (key) => Effect.map(head(key), Option.isSome), list, delete: remove }
+  const sweepInterrupted: BlobStoreShape["sweepInterrupted"] = (sweepPrefix, olderThanMs) =>
+    Effect.gen(function* () {
+      const invalid = validatePrefix(sweepPrefix)
+      if (invalid) return yield* invalid
+      const cutoff = (yield* Clock.currentTimeMillis) - olderThanMs
+      return yield* Effect.tryPromise({
+        try: async (signal) => {
+          const strip = prefix ? prefix.length + 1 : 0
+          const stale: Array<InterruptedUpload> = []
+          let keyMarker: string | undefined
+          let uploadIdMarker: string | undefined
+          do {
+            const r = await client.send(
+              new ListMultipartUploadsCommand({
+                Bucket: bucket,
+                Prefix: prefix ? `${prefix}/${sweepPrefix}` : sweepPrefix,
+                ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+                ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
+              }),
+              { abortSignal: signal },
+            )
+            for (const u of r.Uploads ?? []) {
+              if (!u.Key || !u.UploadId) continue
+              const key = u.Key.slice(strip)
+              // Only keys this store could have written: the bucket may be shared.
+              if (validateKey(key) !== undefined) continue
+              // Without a start time the upload's age is unknown: it may be live.
+              if (!u.Initiated || u.Initiated.getTime() > cutoff) continue
+              stale.push({ key, uploadId: u.UploadId, startedAt: u.Initiated.getTime() })
+            }
+            keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined
+            uploadIdMarker = r.IsTruncated ? r.NextUploadIdMarker : undefined
+          } while (keyMarker !== undefined)
+          const removed: Array<InterruptedUpload> = []
+          for (const upload of stale) {
+            try {
+              await client.send(
+                new AbortMultipartUploadCommand({ Bucket: bucket, Key: fullKey(upload.key), UploadId: upload.uploadId }),
+                { abortSignal: signal },
+              )
+              removed.push(upload)
+            } catch (error) {
+              // Completed or aborted by someone else since the listing: nothing left to remove.
+              if (!isNotFound(error)) throw error
+            }
+          }
+          return removed
+        },
+        catch: fail("sweep", sweepPrefix),
+      })
+    })
+
+  return {
+    describe,
+    put,
+    get,
+    getStream,
+    head,
+    exists: (key) => Effect.map(head(key), Option.isSome),
+    list,
+    delete: remove,
+    sweepInterrupted,
+  }
 }
 
 export const S3BlobStore = {

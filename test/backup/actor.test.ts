@@ -1,16 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Queue } from "effect"
 import { TestClock } from "effect/testing"
 import { type BackupCycleResult, makeBackupActor } from "../../actors/backup.ts"
-import type { BlobStoreShape } from "../../src/blob/BlobStore.ts"
+import { BlobError, type BlobStoreShape } from "../../src/blob/BlobStore.ts"
 import { makeDirectoryBlobStore } from "../../src/blob/DirectoryBlobStore.ts"
+import { makeS3BlobStore, makeS3Client, S3CredentialsMissing } from "../../src/blob/S3BlobStore.ts"
 import { Backups, makeBackups } from "../../src/backup/Backups.ts"
 import { backupIdTime } from "../../src/backup/Manifest.ts"
 import { databaseFile } from "../../src/sqlite/Database.ts"
 import { seedFactory } from "../support/factoryFixture.ts"
+import { startS3Server } from "../support/s3server.ts"
 
 const root = mkdtempSync(join(tmpdir(), "nf-backup-actor-"))
 const data = join(root, "data")
@@ -19,9 +22,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 
 const setup = (wrap: (s: BlobStoreShape) => BlobStoreShape = (s) => s) => {
-  const store = makeDirectoryBlobStore(join(root, `store-${++n}`))
-  return { store, backups: makeBackups({ store: wrap(store), databasePath: databaseFile(data), tempDir: root }) }
+  const dir = join(root, `store-${++n}`)
+  const store = makeDirectoryBlobStore(dir)
+  return { dir, store, backups: makeBackups({ store: wrap(store), databasePath: databaseFile(data), tempDir: root }) }
 }
+
+const MINUTE = 60_000
 
 const iso = (id: string) => new Date(backupIdTime(id)!).toISOString()
 
@@ -115,6 +121,71 @@ describe("backup actor", () => {
       if (Exit.isFailure(exit)) expect(String(exit.cause)).toContain("BackupVerifyFailed")
       corrupt = false
       expect((yield* backups.list).length).toBe(2) // the good one was not pruned
+    }))
+
+  it.effect("a cycle sweeps the temp file of an upload killed longer ago than the grace, not a younger one", () =>
+    Effect.gen(function* () {
+      const { dir, backups } = setup()
+      const now = Date.UTC(2030, 0, 1)
+      const leftover = (name: string, age: number) => {
+        const path = join(dir, "20291231T220000000Z-0a0b0c", name)
+        mkdirSync(join(path, ".."), { recursive: true })
+        writeFileSync(path, "half a snapshot")
+        utimesSync(path, new Date(now - age), new Date(now - age))
+        return path
+      }
+      const old = leftover(".tmp-0123456789ab", 61 * MINUTE)
+      const young = leftover(".tmp-ba9876543210", 59 * MINUTE)
+      yield* TestClock.setTime(now)
+      const actor = yield* makeBackupActor({ catchUp: false }).pipe(Effect.provideService(Backups, backups))
+      const r = yield* actor.trigger
+      expect(r.sweptInterrupted).toEqual([{ key: "20291231T220000000Z-0a0b0c/.tmp-0123456789ab", startedAt: now - 61 * MINUTE }])
+      expect(r.sweepProblem).toBeUndefined()
+      expect(existsSync(old)).toBe(false)
+      expect(existsSync(young)).toBe(true)
+    }))
+
+  it.effect("on S3, a cycle aborts a multipart upload left open longer ago than the configured grace", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.acquireRelease(Effect.promise(() => startS3Server()), (s) => Effect.promise(() => s.close()))
+      const client = makeS3Client({ bucket: "b", endpoint: server.endpoint, forcePathStyle: true, env: { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" } })
+      if (client instanceof S3CredentialsMissing) return yield* Effect.die(client)
+      yield* Effect.addFinalizer(() => Effect.sync(() => client.destroy()))
+      const store = makeS3BlobStore(client, { bucket: "b", prefix: "nf" })
+      const backups = makeBackups({ store, databasePath: databaseFile(data), tempDir: root })
+      const now = Date.UTC(2030, 0, 1)
+      // What a process killed mid-upload leaves: an upload created, a part sent, no completion.
+      const open = (key: string, age: number) =>
+        Effect.promise(async () => {
+          const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: "b", Key: key }))
+          await client.send(new UploadPartCommand({ Bucket: "b", Key: key, UploadId, PartNumber: 1, Body: new Uint8Array(64), ContentLength: 64 }))
+          server.uploads.get(UploadId!)!.initiated = new Date(now - age)
+          return UploadId!
+        })
+      const old = yield* open("nf/20291231T230000000Z-0a0b0c/factory.db.gz", 45 * MINUTE)
+      const young = yield* open("nf/20291231T234500000Z-0d0e0f/factory.db.gz", 20 * MINUTE)
+      yield* TestClock.setTime(now)
+      // 30 minutes, not the default hour: the cycle sweeps with the configured grace.
+      const actor = yield* makeBackupActor({ catchUp: false, incompleteGraceMs: 30 * MINUTE }).pipe(Effect.provideService(Backups, backups))
+      const r = yield* actor.trigger
+      expect(r.sweptInterrupted).toEqual([{ key: "20291231T230000000Z-0a0b0c/factory.db.gz", uploadId: old, startedAt: now - 45 * MINUTE }])
+      expect([...server.uploads.keys()]).toEqual([young])
+      expect((yield* backups.list).map((m) => m.id)).toEqual([r.manifest.id])
+    }).pipe(Effect.scoped))
+
+  it.effect("a sweep that fails does not fail the cycle: the backup stands and the result says why", () =>
+    Effect.gen(function* () {
+      const { backups } = setup((s) => ({
+        ...s,
+        sweepInterrupted: () => Effect.fail(new BlobError({ message: "AccessDenied: s3:ListBucketMultipartUploads (injected)" })),
+      }))
+      yield* TestClock.setTime(Date.UTC(2030, 0, 1))
+      const actor = yield* makeBackupActor({ catchUp: false }).pipe(Effect.provideService(Backups, backups))
+      const r = yield* actor.trigger
+      expect(r.sweptInterrupted).toEqual([])
+      expect(r.sweepProblem).toContain("ListBucketMultipartUploads")
+      expect(r.verification?.ok).toBe(true)
+      expect((yield* backups.list).map((m) => m.id)).toEqual([r.manifest.id])
     }))
 
   it.effect("an invalid schedule is refused with the expression named", () =>

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net"
 /**
  * A tiny in-memory S3-protocol server on loopback, path-style only, implementing just what
  * `S3BlobStore` sends: PUT/GET/HEAD/DELETE object, ListObjectsV2 (paginated), and multipart
- * create / upload part / complete / abort. Signatures are not checked (an Authorization
+ * create / upload part / complete / abort / ListMultipartUploads (paginated). Signatures are not checked (an Authorization
  * header must be present). Buckets exist on first use.
  */
 export interface S3Request {
@@ -13,15 +13,18 @@ export interface S3Request {
   readonly bucket: string
   readonly key: string
   readonly query: URLSearchParams
-  /** `PutObject`, `GetObject`, `HeadObject`, `DeleteObject`, `ListObjectsV2`, `CreateMultipartUpload`, `UploadPart`, `CompleteMultipartUpload`, `AbortMultipartUpload`. */
+  /** `PutObject`, `GetObject`, `HeadObject`, `DeleteObject`, `ListObjectsV2`, `CreateMultipartUpload`, `UploadPart`, `CompleteMultipartUpload`, `AbortMultipartUpload`, `ListMultipartUploads`. */
   readonly op: string
 }
 
 export interface S3TestServer {
   readonly endpoint: string
   readonly objects: Map<string, Buffer>
-  /** Multipart uploads not yet completed or aborted, by upload id. */
-  readonly uploads: Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>
+  /**
+   * Multipart uploads not yet completed or aborted, by upload id. `initiated` (wall-clock time
+   * of the create) is what ListMultipartUploads reports: set it to age an upload.
+   */
+  readonly uploads: Map<string, { bucket: string; key: string; parts: Map<number, Buffer>; initiated: Date }>
   readonly requests: Array<S3Request>
   /** Return an HTTP status to make the request fail with a 500-class error; undefined to serve it. */
   fault: ((req: S3Request) => number | undefined) | undefined
@@ -41,7 +44,11 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
   })
 
 const opOf = (method: string, key: string, q: URLSearchParams): string => {
-  if (key === "") return method === "GET" && q.get("list-type") === "2" ? "ListObjectsV2" : `Bucket${method}`
+  if (key === "") {
+    if (method === "GET" && q.get("list-type") === "2") return "ListObjectsV2"
+    if (method === "GET" && q.has("uploads")) return "ListMultipartUploads"
+    return `Bucket${method}`
+  }
   if (method === "POST" && q.has("uploads")) return "CreateMultipartUpload"
   if (method === "PUT" && q.has("uploadId") && q.has("partNumber")) return "UploadPart"
   if (method === "POST" && q.has("uploadId")) return "CompleteMultipartUpload"
@@ -125,7 +132,7 @@ export const startS3Server = async (options: { readonly pageSize?: number } = {}
       }
       case "CreateMultipartUpload": {
         const uploadId = randomUUID()
-        uploads.set(uploadId, { bucket, key, parts: new Map() })
+        uploads.set(uploadId, { bucket, key, parts: new Map(), initiated: new Date() })
         res.writeHead(200, { "content-type": "application/xml" })
         return res.end(
           xml(`<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`),
@@ -155,9 +162,37 @@ export const startS3Server = async (options: { readonly pageSize?: number } = {}
         )
       }
       case "AbortMultipartUpload": {
-        uploads.delete(url.searchParams.get("uploadId") ?? "")
+        if (!uploads.delete(url.searchParams.get("uploadId") ?? "")) return error(res, 404, "NoSuchUpload", "no such upload")
         res.writeHead(204)
         return res.end()
+      }
+      case "ListMultipartUploads": {
+        // S3's order: by key, then by initiation time; a page resumes after (key-marker,
+        // upload-id-marker), or after every upload of key-marker when no upload id is given.
+        const q = url.searchParams
+        const prefix = q.get("prefix") ?? ""
+        const keyMarker = q.get("key-marker") ?? ""
+        const uploadIdMarker = q.get("upload-id-marker") ?? ""
+        const max = Math.min(pageSize, Number(q.get("max-uploads") ?? 1000))
+        const all = [...uploads.entries()]
+          .filter(([, u]) => u.bucket === bucket && u.key.startsWith(prefix))
+          .sort(([ia, a], [ib, b]) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.getTime() - b.initiated.getTime() || (ia < ib ? -1 : ia > ib ? 1 : 0)))
+        const markerAt = uploadIdMarker === "" ? -1 : all.findIndex(([id, u]) => u.key === keyMarker && id === uploadIdMarker)
+        const rest = markerAt >= 0 ? all.slice(markerAt + 1) : all.filter(([, u]) => keyMarker === "" || u.key > keyMarker)
+        const page = rest.slice(0, max)
+        const truncated = rest.length > page.length
+        const last = page[page.length - 1]
+        const items = page
+          .map(([id, u]) =>
+            `<Upload><Key>${esc(u.key)}</Key><UploadId>${esc(id)}</UploadId><StorageClass>STANDARD</StorageClass><Initiated>${u.initiated.toISOString()}</Initiated></Upload>`
+          )
+          .join("")
+        res.writeHead(200, { "content-type": "application/xml" })
+        return res.end(
+          xml(
+            `<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${esc(bucket)}</Bucket><KeyMarker>${esc(keyMarker)}</KeyMarker><UploadIdMarker>${esc(uploadIdMarker)}</UploadIdMarker>${truncated && last ? `<NextKeyMarker>${esc(last[1].key)}</NextKeyMarker><NextUploadIdMarker>${esc(last[0])}</NextUploadIdMarker>` : ""}<Prefix>${esc(prefix)}</Prefix><MaxUploads>${max}</MaxUploads><IsTruncated>${truncated}</IsTruncated>${items}</ListMultipartUploadsResult>`,
+          ),
+        )
       }
       default:
         return error(res, 501, "NotImplemented", `${op} is not implemented by the test server`)

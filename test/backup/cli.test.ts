@@ -90,10 +90,16 @@ describe("novel-factory backup / restore (loopback S3)", () => {
     const store = { kind: "s3", bucket: "nf-backups", prefix: "prod", endpoint: server.endpoint, forcePathStyle: true }
     const { home, cli } = await setup("s3-home", () => ({ store, retention: { keepLast: 2, keepDaily: 0, keepWeekly: 0 } }))
     const before = await Effect.runPromise(readEpisodes(home))
+    // What a backup killed mid-upload two hours ago left on the bucket, and one still running.
+    const aged = (minutes: number) => new Date(Date.now() - minutes * 60_000)
+    server.uploads.set("killed", { bucket: "nf-backups", key: "prod/old/factory.db.gz", parts: new Map([[1, Buffer.from("x")]]), initiated: aged(120) })
+    server.uploads.set("running", { bucket: "nf-backups", key: "prod/young/factory.db.gz", parts: new Map(), initiated: aged(1) })
     const now = await cli("backup", "now", "--prune")
     expect(now.err).toBe("")
     expect(now.code).toBe(0)
     expect(now.out).toContain("→ s3://nf-backups/prod")
+    expect(now.out).toContain("removed 0 incomplete backup(s) and 1 interrupted upload(s) older than 60 min")
+    expect([...server.uploads.keys()]).toEqual(["running"])
     const id = /backup (\S+) →/.exec(now.out)![1]!
     expect([...server.objects.keys()].filter((k) => k.startsWith(`nf-backups/prod/${id}/`)).sort()).toEqual([
       `nf-backups/prod/${id}/factory.db.gz`,

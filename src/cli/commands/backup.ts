@@ -39,7 +39,7 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
     usage: "now [--no-verify] [--prune]",
     options: {
       "no-verify": { type: "boolean", description: "skip downloading and checking the new backup" },
-      prune: { type: "boolean", description: "then delete the backups the retention policy does not keep" },
+      prune: { type: "boolean", description: "then delete the backups the retention policy does not keep, and what interrupted backups left" },
       config: configOption,
     },
     positionals: { min: 0, max: 0, names: [] },
@@ -66,6 +66,10 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
             if (booleanFlag(args, "prune")) {
               const pruned = yield* backups.prune(settings.retention, settings.timeZone).pipe(Effect.mapError(failed))
               io.out(`  pruned ${pruned.removed.length} backup(s); ${pruned.decision.keep.length} kept`)
+              // The scheduler's housekeeping too, for operators who back up from cron instead.
+              const incomplete = yield* backups.cleanupIncomplete(settings.incompleteGraceMs).pipe(Effect.mapError(failed))
+              const swept = yield* backups.sweepInterrupted(settings.incompleteGraceMs).pipe(Effect.mapError(failed))
+              io.out(`  removed ${incomplete.length} incomplete backup(s) and ${swept.length} interrupted upload(s) older than ${Math.round(settings.incompleteGraceMs / 60_000)} min`)
             }
             return 0
           }).pipe(Effect.scoped),

@@ -1,13 +1,18 @@
 /**
- * `JobQueue` on Redis (≥ 7): hashes for the jobs, one sorted set as the scheduler, a stream
- * for the dead letters, one Lua script per transition, Effect `Clock` for every deadline.
+ * `JobQueue` on Redis (≥ 7): delivery on Redis Streams with one consumer group, scheduling across
+ * projects in Clock-scored sorted sets, hashes for the job records, one Lua script per
+ * transition, Effect `Clock` for every deadline.
  *
  * Keys (all share the hash tag `{<keyPrefix>}` = P, so one factory lives in one cluster slot
  * and the multi-key scripts stay legal on a cluster; a prefix per factory isolates them):
  *
- *   P:job:<job id>   hash    the job record: state, deliveries, token (fencing token), worker,
- *                            expiresAt, availableAt, ticket, reason, findings (JSON),
- *                            enqueuedAt, updatedAt, seq
+ *   P:s:<slug>       stream  the project's unfinished episodes in order, one entry each, with the
+ *                            episode number as its id (`3-0`) and the job id as its field;
+ *                            consumer group `workers`, one consumer per lease holder
+ *   P:job:<job id>   hash    the job record: state, deliveries (a mirror of the PEL's delivery
+ *                            counter, kept after the entry is acknowledged), token (fencing
+ *                            token), worker, expiresAt, availableAt, ticket, reason, findings
+ *                            (JSON), enqueuedAt, updatedAt, seq
  *   P:proj:<slug>    hash    last (highest enqueued episode), head (lowest non-final episode, 0 if none)
  *   P:ready          zset    the *line*: one member per waiting project head
  *                            (`<ticket:015>|<job id>`), scored by availableAt (enqueue time,
@@ -19,44 +24,57 @@
  *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at
  *   P:seq, P:ticket  string  insertion counter; line ticket counter
  *
- * Per-project order, one job at a time, across any number of processes: only a project's
- * head is ever in the line or leased, and every transition is one atomic script. A claim
- * takes the oldest (availableAt, ticket) of two candidates: the front of the line
- * (`ZRANGEBYSCORE P:ready -inf now LIMIT 0 1`) and the leases that ran out
- * (`ZRANGEBYSCORE P:leases -inf now`, usually none). A leased head keeps its availableAt and
- * ticket, so a run-out lease is reclaimed at its old place in line. Finishing a head (complete / dead-letter) promotes
- * the project's next episode, which joins the *back* of the line (available from now, with a
- * new ticket): fair round-robin across projects. A run-out lease whose deliveries are spent is
- * dead-lettered on the way, with its cause (also appended to `P:dead`). The head job's `token`
- * is the project's fencing token: every claim increments it, every lease operation compares
- * it in the same script. This is the order of the SQLite adapter's index
- * `(available_at, ticket) WHERE head = 1`, so both behave identically under the shared contract.
+ * What the streams do. Enqueue `XADD`s each new episode to its project's stream (idempotent:
+ * an existing (project, episode) is returned unchanged, and stream ids only grow). A claim
+ * takes the project's head entry for the worker: `XREADGROUP … >` when it was never delivered,
+ * `XAUTOCLAIM` when it is pending (its lease ran out, or `retry` handed it back). The PEL is
+ * the record of who holds which episode, and its delivery counter is the job's delivery count:
+ * at `maxDeliveries` the job goes to `P:dead` with its cause; a transient retry gives its
+ * delivery back with `XCLAIM … RETRYCOUNT`. Completion and dead-lettering `XACK` and `XDEL`
+ * the entry (the stream never holds a finished episode) and remove the holder's consumer.
  *
- * Why not a stream + consumer group for delivery (XREADGROUP / XACK / XAUTOCLAIM): the
- * contract has two properties a stream cannot express. (1) A run-out lease is reclaimed at its
+ * Why the stream's head is the project's head job: per-project order and one job at a time.
+ * Only a project's lowest unfinished episode is ever in the line or leased, and a claim reads
+ * a project's stream only when it picked that project's head, so at most one entry of a stream
+ * is ever pending, and `>` delivers exactly the entry after the last finished one. The head
+ * job's `token` is the project's fencing token: every claim increments it, every lease
+ * operation compares it in the same script, so across processes one holder works a project at
+ * a time while different projects spread over all workers.
+ *
+ * What the sorted sets still do, and why. Streams deliver in id order within one stream, but
+ * the contract orders *projects* in a way ids cannot: (1) a run-out lease is reclaimed at its
  * old place in line, ahead of heads that joined later, and a retried head re-joins at the end
- * of its delay, not now — stream ids only ever grow, so an entry can neither keep nor take a
- * place ahead of existing ones. (2) Lease expiry and retry delays follow Effect's
- * `Clock` (so `TestClock` drives them): PEL idle times and `XAUTOCLAIM min-idle-time` are the
- * Redis server's clock, and `SET PX` keys would be too. A sorted set scored by Clock time
- * expresses both. Streams are kept where they fit: the dead-letter log (`XRANGE`, or
- * `XREADGROUP` by an alerting consumer).
+ * of its delay, not now; (2) lease expiry and retry delays follow Effect's `Clock` (so
+ * `TestClock` drives them), whereas PEL idle times and `XAUTOCLAIM`'s min-idle-time are the
+ * Redis server's clock. So the choice of *which project* goes next stays in `P:ready` /
+ * `P:leases`, scored by Clock time passed into every script: a claim takes the oldest
+ * (availableAt, ticket) of the front of the line and the leases that ran out. Once our Clock
+ * has decided a lease ran out, the script takes the entry over with `XAUTOCLAIM` at
+ * min-idle-time 0 (there is one holder per project, so nobody else can race for it). A leased
+ * head keeps its availableAt and ticket, so a run-out lease is reclaimed at its old place in
+ * line. Finishing a head promotes the project's next episode, which joins the *back* of the
+ * line (available from now, with a new ticket): fair round-robin across projects. This is the
+ * order of the SQLite adapter's index `(available_at, ticket) WHERE head = 1`, so both behave
+ * identically under the shared contract.
  *
  * Scripts are registered with ioredis `defineCommand` (`EVALSHA`, falling back to `EVAL` after a
- * restart flushed the script cache). Enqueue is idempotent (an existing (project, episode) is
- * returned unchanged) and checks the whole request for an `EpisodeGap` before writing.
+ * restart flushed the script cache). Enqueue checks the whole request for an `EpisodeGap`
+ * before writing.
  *
  * Outages: commands fail fast (no offline queue, no retries per request, a command timeout)
  * and every Redis error becomes `QueueUnavailable`; the connection reconnects by itself.
  * Durability is Redis's own: with AOF (`appendonly yes`, `appendfsync everysec`) a crash of the
- * Redis process loses nothing it acknowledged.
+ * Redis process loses nothing it acknowledged (streams, groups and PELs are in the AOF too).
+ *
+ * Keys written by the earlier sorted-set-only layout (no project streams) are not migrated:
+ * drain such a queue first, or start on a new `keyPrefix`.
  */
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"
 import type { GuardFinding } from "../domain/Episode.ts"
 import type { Job, JobState, Lease } from "../domain/Job.ts"
 import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
-import { JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
+import { GROUP, JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
 import { type Enqueued, EpisodeGap, JobQueue, type JobQueueShape, LeaseLost, type ListJobs, QueueUnavailable, type QueueStats } from "./JobQueue.ts"
 
 export interface RedisJobQueueOptions extends Omit<RedisConnectionOptions, "url"> {
@@ -79,6 +97,9 @@ export const redisQueueKeys = (keyPrefix: string) => {
     counts: `${p}:counts`,
     job: (id: string) => `${p}:job:${id}`,
     project: (slug: string) => `${p}:proj:${slug}`,
+    /** The project's stream: one entry per unfinished episode, id `<episode>-0`, consumer group `group`. */
+    stream: (slug: string) => `${p}:s:${slug}`,
+    group: GROUP,
   } as const
 }
 

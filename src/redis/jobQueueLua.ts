@@ -5,7 +5,9 @@
  * Conventions: KEYS[1] is the ready index (it carries the factory's hash tag, and every other
  * key the script touches shares that tag, so all keys live in one cluster slot); ARGV[1] is the
  * hash-tagged prefix. Time never comes from Redis: callers pass Effect `Clock` time (`now`) and
- * precomputed deadlines as arguments, so `TestClock` drives leases and delays.
+ * precomputed deadlines as arguments, so `TestClock` drives leases and delays. The stream
+ * commands used here (XREADGROUP without BLOCK, XAUTOCLAIM, XCLAIM, XPENDING, XACK, XDEL,
+ * XGROUP) never block, so they are legal inside a script.
  *
  * A job is returned as the 12 fields of `JOB_FIELDS`, in that order (nil for absent ones).
  */
@@ -22,6 +24,12 @@ const luaJobIdOf = (): string => {
   const lit = (s: string) => JSON.stringify(s)
   return `local function jobIdOf(project, n) return ${lit(before)} .. project .. ${lit(middle)} .. n .. ${lit(after)} end`
 }
+
+/** The consumer group of every project stream. */
+export const GROUP = "workers"
+
+/** A project stream's entry id for an episode: the episode number itself, so stream order is episode order. */
+export const entryIdOf = (episode: number): string => `${episode}-0`
 
 export const JOB_FIELDS = [
   "id",
@@ -47,36 +55,50 @@ local COUNTS = P .. ':counts'
 local DEAD = P .. ':dead'
 local SEQ = P .. ':seq'
 local TICKET = P .. ':ticket'
+local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
 ${luaJobIdOf()}
 local function jobKey(id) return P .. ':job:' .. id end
 local function projKey(project) return P .. ':proj:' .. project end
+local function streamKey(project) return P .. ':s:' .. project end
+local function entryId(episode) return episode .. '-0' end
 local function read(id) return redis.call('HMGET', jobKey(id), unpack(FIELDS)) end
-local function isFinal(state) return state == 'committed' or state == 'dead' end
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
 
 -- A head's member in the ready index: its ticket (the tie-break between equal availableAt:
 -- who joined the line first), then its id. The ticket is stored on the job.
-local function memberOf(id) return string.format('%015d', tonumber(redis.call('HGET', jobKey(id), 'ticket'))) .. '|' .. id end
+local function memberFor(ticket, id) return string.format('%015d', tonumber(ticket)) .. '|' .. id end
 local function idOfMember(member) return string.sub(member, 17) end
 
 -- (Re)joins the ready index: available from availableAt, behind everyone who already has a ticket.
 local function enterLine(id, availableAt, ticket)
   local k = jobKey(id)
-  if redis.call('HEXISTS', k, 'ticket') == 1 then redis.call('ZREM', READY, memberOf(id)) end
+  local old = redis.call('HGET', k, 'ticket')
+  if old then redis.call('ZREM', READY, memberFor(old, id)) end
   redis.call('HSET', k, 'ticket', ticket, 'availableAt', availableAt)
-  redis.call('ZADD', READY, availableAt, memberOf(id))
+  redis.call('ZADD', READY, availableAt, memberFor(ticket, id))
 end
 
+-- The head's entry in its project's pending entries list: {id, consumer, idle, deliveries}, or
+-- nil while no consumer has read it yet.
+local function pendingOf(sk, eid) return redis.call('XPENDING', sk, G, eid, eid, 1)[1] end
+
 -- Makes a head job final; the project's next episode (if enqueued) becomes head and joins the
--- back of the line: available from now (or later, if it was), with the finishing ticket.
-local function finish(id, state, reason, findings, now)
+-- back of the line: available from now (or later, if it was), with the finishing ticket. Its
+-- stream entry is acknowledged and deleted (the stream only holds unfinished episodes), and the
+-- consumer that held it, now without pending entries in this stream, is removed so a stream's
+-- consumers are only ever its current holder.
+local function finish(id, state, reason, findings, now, consumer)
   local k = jobKey(id)
-  local j = redis.call('HMGET', k, 'project', 'episode', 'deliveries')
+  local j = redis.call('HMGET', k, 'project', 'episode', 'deliveries', 'ticket')
   local project, episode = j[1], tonumber(j[2])
+  local sk, eid = streamKey(project), entryId(j[2])
+  redis.call('XACK', sk, G, eid)
+  redis.call('XDEL', sk, eid)
+  if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
   local ticket = redis.call('INCR', TICKET)
-  redis.call('ZREM', READY, memberOf(id))
+  if j[4] then redis.call('ZREM', READY, memberFor(j[4], id)) end
   redis.call('ZREM', LEASES, id)
   redis.call('HSET', k, 'state', state, 'updatedAt', now)
   if reason then redis.call('HSET', k, 'reason', reason) end
@@ -99,17 +121,27 @@ local function finish(id, state, reason, findings, now)
   end
 end
 
--- The lease (id, token) still holds the job: same fencing token and the job is leased.
+-- The lease (id, token) still holds the job: same fencing token and the job is leased. Returns
+-- the holder (the stream consumer that has the entry) or nil.
 local function held(id, token)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state')
-  return j[1] ~= false and j[1] == token and isLeased(j[2])
+  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'worker')
+  if j[1] ~= false and j[1] == token and isLeased(j[2]) then return j[3] end
+  return nil
 end
 `
 
-/** ARGV: prefix, project, now, episode… (sorted, distinct). → {1, created, job, created, job …} | {-1, requested, nextExpected} */
+/**
+ * ARGV: prefix, project, now, episode… (sorted, distinct). → {1, created, job, created, job …} | {-1, requested, nextExpected}
+ *
+ * A new episode gets its job hash and an entry in the project's stream whose id is the episode
+ * number (`n-0`): stream ids must grow, and episodes are only ever appended without a gap, so the
+ * stream is the project's unfinished episodes in order. The first enqueue of a project creates
+ * the stream with its consumer group.
+ */
 export const ENQUEUE = `${prelude}
 local project, now = ARGV[2], ARGV[3]
 local pk = projKey(project)
+local sk = streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local nextN = last + 1
 for i = 4, #ARGV do
@@ -119,6 +151,7 @@ for i = 4, #ARGV do
     nextN = n + 1
   end
 end
+if nextN - 1 > last and redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
 local head = tonumber(redis.call('HGET', pk, 'head') or '0')
 local out = {1}
 for i = 4, #ARGV do
@@ -131,6 +164,7 @@ for i = 4, #ARGV do
     local ticket = redis.call('INCR', TICKET)
     redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
       'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'availableAt', now, 'seq', seq)
+    redis.call('XADD', sk, entryId(ARGV[i]), 'job', id)
     redis.call('ZADD', JOBS, seq, id)
     redis.call('HINCRBY', COUNTS, 'live', 1)
     if head == 0 then
@@ -149,11 +183,21 @@ return out
 /**
  * ARGV: prefix, now, expiresAt, worker, maxDeliveries. → job | nil
  *
- * Takes the oldest claimable head (availableAt, then ticket): the front of the line, or a
- * leased head whose lease ran out — it kept its availableAt and ticket, so it is reclaimed at
- * its old place in line. Leased heads are out of `P:ready` (in `P:leases`, by expiry), so the
- * common case is two O(log n) probes. A head whose deliveries are spent is dead-lettered on
- * the way (its holders crashed), which promotes its successor; then the search starts over.
+ * Picks the project: the oldest claimable head (availableAt, then ticket) of two candidates,
+ * the front of the line or a leased head whose lease ran out — it kept its availableAt and
+ * ticket, so it is reclaimed at its old place in line. Leased heads are out of `P:ready` (in
+ * `P:leases`, by expiry), so the common case is two O(log n) probes.
+ *
+ * Then takes the head's entry from the project's stream. Only the lease holder of a project
+ * ever has its entry, so the stream's head is the project's head job:
+ * - not pending yet (never delivered): `XREADGROUP … >` delivers it (delivery count 1);
+ * - pending (a lease that ran out, or a job handed back by `retry`): `XAUTOCLAIM` with
+ *   min-idle-time 0 moves it to this worker and counts the delivery. Min-idle 0, because
+ *   Effect's Clock (the lease's expiresAt, the retry's availableAt) already decided that it may
+ *   be taken; Redis's idle time plays no part in it.
+ * The PEL's delivery counter is the job's delivery count (mirrored into the hash for `get`).
+ * A head whose deliveries are spent is dead-lettered on the way (its holders crashed), which
+ * promotes its successor; then the search starts over.
  */
 export const CLAIM = `${prelude}
 local now, expiresAt, worker, maxDel = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -176,22 +220,36 @@ for _ = 1, 100000 do
   end
   if bestId == nil then return false end
   local k = jobKey(bestId)
-  local j = redis.call('HMGET', k, 'state', 'deliveries', 'reason')
-  local d = tonumber(j[2])
+  local j = redis.call('HMGET', k, 'state', 'reason', 'project', 'episode')
+  local sk, eid = streamKey(j[3]), entryId(j[4])
+  local pending = pendingOf(sk, eid)
+  local d = 0
+  if pending then d = tonumber(pending[4]) end
   if d >= maxDel then
     local last
     if isLeased(j[1]) then
       last = 'lease expired'
-      if j[3] then last = last .. '; before that: ' .. j[3] end
+      if j[2] then last = last .. '; before that: ' .. j[2] end
     else
-      last = j[3] or 'lease expired'
+      last = j[2] or 'lease expired'
     end
-    finish(bestId, 'dead', spent(d, last), false, now)
+    redis.call('HSET', k, 'deliveries', d)
+    finish(bestId, 'dead', spent(d, last), false, now, pending[2])
   else
+    local entry
+    if pending then
+      entry = redis.call('XAUTOCLAIM', sk, G, worker, 0, eid, 'COUNT', 1)[2][1]
+      if pending[2] ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, pending[2]) end
+    else
+      local r = redis.call('XREADGROUP', 'GROUP', G, worker, 'COUNT', 1, 'STREAMS', sk, '>')
+      entry = r and r[1][2][1]
+    end
+    if not entry or entry[1] ~= eid then
+      return redis.error_reply('stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
+    end
     if bestMember then redis.call('ZREM', READY, bestMember) end
     redis.call('HINCRBY', k, 'token', 1)
-    redis.call('HINCRBY', k, 'deliveries', 1)
-    redis.call('HSET', k, 'state', 'writing', 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+    redis.call('HSET', k, 'state', 'writing', 'deliveries', d + 1, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
     redis.call('ZADD', LEASES, expiresAt, bestId)
     return read(bestId)
   end
@@ -199,11 +257,20 @@ end
 return false
 `
 
-/** ARGV: prefix, id, token, now, expiresAt. → job | nil (lease lost) */
+/**
+ * ARGV: prefix, id, token, now, expiresAt. → job | nil (lease lost)
+ *
+ * Also resets the entry's idle time in the PEL (`XCLAIM … JUSTID` to its own holder, which does
+ * not count a delivery), so `XPENDING` shows how long ago the holder last showed life.
+ */
 export const HEARTBEAT = `${prelude}
 local id, token, now, expiresAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not held(id, token) then return false end
-redis.call('HSET', jobKey(id), 'expiresAt', expiresAt, 'updatedAt', now)
+local worker = held(id, token)
+if not worker then return false end
+local k = jobKey(id)
+local j = redis.call('HMGET', k, 'project', 'episode')
+redis.call('XCLAIM', streamKey(j[1]), G, worker, 0, entryId(j[2]), 'JUSTID')
+redis.call('HSET', k, 'expiresAt', expiresAt, 'updatedAt', now)
 redis.call('ZADD', LEASES, expiresAt, id)
 return read(id)
 `
@@ -216,25 +283,38 @@ redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', now)
 return 1
 `
 
-/** ARGV: prefix, id, token, now. → job | nil */
+/** ARGV: prefix, id, token, now. → job | nil. Acknowledges the entry: the episode is committed. */
 export const COMPLETE = `${prelude}
 local id, token, now = ARGV[2], ARGV[3], ARGV[4]
-if not held(id, token) then return false end
-finish(id, 'committed', false, false, now)
+local worker = held(id, token)
+if not worker then return false end
+finish(id, 'committed', false, false, now, worker)
 return read(id)
 `
 
-/** ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil */
+/**
+ * ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil
+ *
+ * The entry stays pending (the next claim takes it over with XAUTOCLAIM); the job re-joins the
+ * line at availableAt. A transient fault gives its delivery back: `XCLAIM … RETRYCOUNT d-1`
+ * sets the PEL's counter one lower.
+ */
 export const RETRY = `${prelude}
 local id, token, now, reason, availableAt, transient, maxDel = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-if not held(id, token) then return false end
+local worker = held(id, token)
+if not worker then return false end
 local k = jobKey(id)
-local d = tonumber(redis.call('HGET', k, 'deliveries'))
+local j = redis.call('HMGET', k, 'project', 'episode')
+local sk, eid = streamKey(j[1]), entryId(j[2])
+local d = tonumber(pendingOf(sk, eid)[4])
 if transient == '0' and d >= maxDel then
-  finish(id, 'dead', spent(d, reason), false, now)
+  finish(id, 'dead', spent(d, reason), false, now, worker)
   return read(id)
 end
-if transient == '1' and d > 0 then d = d - 1 end
+if transient == '1' and d > 0 then
+  d = d - 1
+  redis.call('XCLAIM', sk, G, worker, 0, eid, 'RETRYCOUNT', d, 'JUSTID')
+end
 redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now)
 redis.call('HDEL', k, 'worker', 'expiresAt')
 redis.call('ZREM', LEASES, id)
@@ -245,11 +325,13 @@ return read(id)
 /** ARGV: prefix, id, token, now, reason, findings JSON ('' to keep). → job | nil */
 export const DEAD_LETTER = `${prelude}
 local id, token, now, reason, findings = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if not held(id, token) then return false end
+local worker = held(id, token)
+if not worker then return false end
 if findings == '' then findings = false end
-finish(id, 'dead', reason, findings, now)
+finish(id, 'dead', reason, findings, now, worker)
 return read(id)
 `
+
 /** ARGV: prefix, project ('' = all), states (comma-separated, '*' = all), limit (-1 = none). → job… newest first */
 export const LIST = `${prelude}
 local project, states, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])

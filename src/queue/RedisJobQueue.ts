@@ -13,14 +13,15 @@
  *                            counter, kept after the entry is acknowledged), token (fencing
  *                            token), worker, expiresAt, availableAt, ticket, reason, findings
  *                            (JSON), enqueuedAt, updatedAt, seq
- *   P:proj:<slug>    hash    last (highest enqueued episode), head (lowest non-final episode, 0 if none)
+ *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
+ *                            job `last` is not final, since its jobs finish in order)
  *   P:ready          zset    the *line*: one member per waiting project head
  *                            (`<ticket:015>|<job id>`), scored by availableAt (enqueue time,
  *                            promotion time, or the end of a retry's delay); ties go to the
  *                            lower ticket
  *   P:leases         zset    job id → expiresAt of the leased heads
  *   P:jobs           zset    seq → job id (insertion order, for `list`)
- *   P:counts         hash    live (non-final) / committed / dead
+ *   P:counts         hash    enqueued / committed / dead (queued + in flight = the difference)
  *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at
  *   P:seq, P:ticket  string  insertion counter; line ticket counter
  *

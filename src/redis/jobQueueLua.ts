@@ -57,12 +57,21 @@ local SEQ = P .. ':seq'
 local TICKET = P .. ':ticket'
 local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
+local NF = #FIELDS
+-- A loaded job: the FIELDS, then availableAt and ticket (internal, never returned).
+local LOAD = {unpack(FIELDS)}
+LOAD[NF + 1] = 'availableAt'
+LOAD[NF + 2] = 'ticket'
+local AT, TICKETF = NF + 1, NF + 2
 ${luaJobIdOf()}
 local function jobKey(id) return P .. ':job:' .. id end
 local function projKey(project) return P .. ':proj:' .. project end
 local function streamKey(project) return P .. ':s:' .. project end
 local function entryId(episode) return episode .. '-0' end
 local function read(id) return redis.call('HMGET', jobKey(id), unpack(FIELDS)) end
+local function load(id) return redis.call('HMGET', jobKey(id), unpack(LOAD)) end
+local function reply(j) return {unpack(j, 1, NF)} end
+local function isFinal(state) return state == 'committed' or state == 'dead' end
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
 
@@ -71,61 +80,55 @@ local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' ti
 local function memberFor(ticket, id) return string.format('%015d', tonumber(ticket)) .. '|' .. id end
 local function idOfMember(member) return string.sub(member, 17) end
 
--- (Re)joins the ready index: available from availableAt, behind everyone who already has a ticket.
-local function enterLine(id, availableAt, ticket)
-  local k = jobKey(id)
-  local old = redis.call('HGET', k, 'ticket')
-  if old then redis.call('ZREM', READY, memberFor(old, id)) end
-  redis.call('HSET', k, 'ticket', ticket, 'availableAt', availableAt)
-  redis.call('ZADD', READY, availableAt, memberFor(ticket, id))
-end
-
 -- The head's entry in its project's pending entries list: {id, consumer, idle, deliveries}, or
--- nil while no consumer has read it yet.
+-- nil while no consumer has read it.
 local function pendingOf(sk, eid) return redis.call('XPENDING', sk, G, eid, eid, 1)[1] end
 
--- Makes a head job final; the project's next episode (if enqueued) becomes head and joins the
--- back of the line: available from now (or later, if it was), with the finishing ticket. Its
--- stream entry is acknowledged and deleted (the stream only holds unfinished episodes), and the
--- consumer that held it, now without pending entries in this stream, is removed so a stream's
--- consumers are only ever its current holder.
-local function finish(id, state, reason, findings, now, consumer)
+-- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged
+-- and deleted (a stream only holds unfinished episodes), and the consumer that held it, now
+-- without pending entries in this stream, is removed, so a stream's only consumer is its
+-- current holder. The project's next episode (if enqueued) becomes head and joins the back of
+-- the line: available from now (or later, if it was), with a new ticket.
+local function finish(j, state, reason, findings, now, consumer)
+  local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
-  local j = redis.call('HMGET', k, 'project', 'episode', 'deliveries', 'ticket')
-  local project, episode = j[1], tonumber(j[2])
-  local sk, eid = streamKey(project), entryId(j[2])
+  local sk, eid = streamKey(project), entryId(j[3])
   redis.call('XACK', sk, G, eid)
   redis.call('XDEL', sk, eid)
   if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
-  local ticket = redis.call('INCR', TICKET)
-  if j[4] then redis.call('ZREM', READY, memberFor(j[4], id)) end
-  redis.call('ZREM', LEASES, id)
-  redis.call('HSET', k, 'state', state, 'updatedAt', now)
-  if reason then redis.call('HSET', k, 'reason', reason) end
-  if findings then redis.call('HSET', k, 'findings', findings) end
+  if j[4] == 'queued' then redis.call('ZREM', READY, memberFor(j[TICKETF], id)) else redis.call('ZREM', LEASES, id) end
+  local set = {'state', state, 'deliveries', j[5], 'updatedAt', now}
+  if reason then
+    set[#set + 1], set[#set + 2] = 'reason', reason
+    j[9] = reason
+  end
+  if findings then
+    set[#set + 1], set[#set + 2] = 'findings', findings
+    j[10] = findings
+  end
+  redis.call('HSET', k, unpack(set))
   redis.call('HDEL', k, 'worker', 'expiresAt', 'ticket')
-  redis.call('HINCRBY', COUNTS, 'live', -1)
+  j[4], j[7], j[8], j[12] = state, false, false, now
   redis.call('HINCRBY', COUNTS, state, 1)
   if state == 'dead' then
-    redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[2], 'deliveries', j[3], 'reason', reason or '', 'at', now)
+    redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
   end
-  local pk = projKey(project)
-  local last = tonumber(redis.call('HGET', pk, 'last') or '0')
-  if episode < last then
+  if episode < tonumber(redis.call('HGET', projKey(project), 'last')) then
     local nextId = jobIdOf(project, episode + 1)
-    local available = math.max(tonumber(redis.call('HGET', jobKey(nextId), 'availableAt')), tonumber(now))
-    redis.call('HSET', pk, 'head', episode + 1)
-    enterLine(nextId, available, ticket)
-  else
-    redis.call('HSET', pk, 'head', 0)
+    local nk = jobKey(nextId)
+    local available = math.max(tonumber(redis.call('HGET', nk, 'availableAt')), tonumber(now))
+    local ticket = redis.call('INCR', TICKET)
+    redis.call('HSET', nk, 'ticket', ticket, 'availableAt', available)
+    redis.call('ZADD', READY, available, memberFor(ticket, nextId))
   end
+  return reply(j)
 end
 
--- The lease (id, token) still holds the job: same fencing token and the job is leased. Returns
--- the holder (the stream consumer that has the entry) or nil.
+-- The lease (id, token) still holds the job (same fencing token, and the job is leased):
+-- the loaded job, whose worker field is the stream consumer holding the entry; else nil.
 local function held(id, token)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state', 'worker')
-  if j[1] ~= false and j[1] == token and isLeased(j[2]) then return j[3] end
+  local j = load(id)
+  if j[6] == token and isLeased(j[4]) then return j end
   return nil
 end
 `
@@ -136,12 +139,12 @@ end
  * A new episode gets its job hash and an entry in the project's stream whose id is the episode
  * number (`n-0`): stream ids must grow, and episodes are only ever appended without a gap, so the
  * stream is the project's unfinished episodes in order. The first enqueue of a project creates
- * the stream with its consumer group.
+ * the stream with its consumer group. The first new episode joins the line when the project has
+ * no unfinished job (its highest episode is final, since a project's jobs finish in order).
  */
 export const ENQUEUE = `${prelude}
 local project, now = ARGV[2], ARGV[3]
-local pk = projKey(project)
-local sk = streamKey(project)
+local pk, sk = projKey(project), streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local nextN = last + 1
 for i = 4, #ARGV do
@@ -151,32 +154,52 @@ for i = 4, #ARGV do
     nextN = n + 1
   end
 end
-if nextN - 1 > last and redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
-local head = tonumber(redis.call('HGET', pk, 'head') or '0')
+local created = nextN - 1 - last
+local hasHead = true
+if created > 0 then
+  if last == 0 then
+    hasHead = false
+    if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
+  else
+    hasHead = not isFinal(redis.call('HGET', jobKey(jobIdOf(project, last)), 'state'))
+  end
+end
+local seq = 0
+if created > 0 then seq = redis.call('INCRBY', SEQ, created) - created end
+local bySeq = {}
 local out = {1}
 for i = 4, #ARGV do
   local n = tonumber(ARGV[i])
   local id = jobIdOf(project, ARGV[i])
   if n <= last then
     out[#out + 1] = 0
+    out[#out + 1] = read(id)
   else
-    local seq = redis.call('INCR', SEQ)
-    local ticket = redis.call('INCR', TICKET)
-    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
-      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'availableAt', now, 'seq', seq)
+    seq = seq + 1
+    local fields = {'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
+      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'availableAt', now, 'seq', seq}
+    if not hasHead then
+      hasHead = true
+      local ticket = redis.call('INCR', TICKET)
+      fields[#fields + 1], fields[#fields + 2] = 'ticket', ticket
+      redis.call('ZADD', READY, now, memberFor(ticket, id))
+    end
+    redis.call('HSET', jobKey(id), unpack(fields))
     redis.call('XADD', sk, entryId(ARGV[i]), 'job', id)
-    redis.call('ZADD', JOBS, seq, id)
-    redis.call('HINCRBY', COUNTS, 'live', 1)
-    if head == 0 then
-      head = n
-      redis.call('HSET', pk, 'head', n)
-      enterLine(id, now, ticket)
+    bySeq[#bySeq + 1], bySeq[#bySeq + 2] = seq, id
+    if #bySeq >= 1000 then
+      redis.call('ZADD', JOBS, unpack(bySeq))
+      bySeq = {}
     end
     out[#out + 1] = 1
+    out[#out + 1] = {id, project, ARGV[i], 'queued', '0', '0', false, false, false, '[]', now, now}
   end
-  out[#out + 1] = read(id)
 end
-if nextN - 1 > last then redis.call('HSET', pk, 'last', nextN - 1) end
+if #bySeq > 0 then redis.call('ZADD', JOBS, unpack(bySeq)) end
+if created > 0 then
+  redis.call('HINCRBY', COUNTS, 'enqueued', created)
+  redis.call('HSET', pk, 'last', nextN - 1)
+end
 return out
 `
 
@@ -189,13 +212,13 @@ return out
  * `P:leases`, by expiry), so the common case is two O(log n) probes.
  *
  * Then takes the head's entry from the project's stream. Only the lease holder of a project
- * ever has its entry, so the stream's head is the project's head job:
- * - not pending yet (never delivered): `XREADGROUP … >` delivers it (delivery count 1);
- * - pending (a lease that ran out, or a job handed back by `retry`): `XAUTOCLAIM` with
- *   min-idle-time 0 moves it to this worker and counts the delivery. Min-idle 0, because
- *   Effect's Clock (the lease's expiresAt, the retry's availableAt) already decided that it may
- *   be taken; Redis's idle time plays no part in it.
- * The PEL's delivery counter is the job's delivery count (mirrored into the hash for `get`).
+ * ever has its entry, so the stream's head is the project's head job. A head whose token is
+ * still 0 was never claimed, so its entry is not pending: `XREADGROUP … >` delivers it
+ * (delivery count 1). Otherwise the entry is pending (a lease that ran out, or a job handed back
+ * by `retry`): `XPENDING` gives its delivery count, and `XAUTOCLAIM` with min-idle-time 0 moves
+ * it to this worker and counts the delivery. Min-idle 0, because Effect's Clock (the lease's
+ * expiresAt, the retry's availableAt) already decided that it may be taken; Redis's idle time
+ * plays no part in it. The PEL's counter is mirrored into the hash for `get` and `list`.
  * A head whose deliveries are spent is dead-lettered on the way (its holders crashed), which
  * promotes its successor; then the search starts over.
  */
@@ -219,27 +242,29 @@ for _ = 1, 100000 do
     end
   end
   if bestId == nil then return false end
-  local k = jobKey(bestId)
-  local j = redis.call('HMGET', k, 'state', 'reason', 'project', 'episode')
-  local sk, eid = streamKey(j[3]), entryId(j[4])
-  local pending = pendingOf(sk, eid)
-  local d = 0
-  if pending then d = tonumber(pending[4]) end
+  local j = load(bestId)
+  local sk, eid = streamKey(j[2]), entryId(j[3])
+  local token = tonumber(j[6])
+  local d, owner = 0, nil
+  if token > 0 then
+    local pending = pendingOf(sk, eid)
+    if pending then d, owner = tonumber(pending[4]), pending[2] end
+  end
   if d >= maxDel then
     local last
-    if isLeased(j[1]) then
+    if isLeased(j[4]) then
       last = 'lease expired'
-      if j[2] then last = last .. '; before that: ' .. j[2] end
+      if j[9] then last = last .. '; before that: ' .. j[9] end
     else
-      last = j[2] or 'lease expired'
+      last = j[9] or 'lease expired'
     end
-    redis.call('HSET', k, 'deliveries', d)
-    finish(bestId, 'dead', spent(d, last), false, now, pending[2])
+    j[5] = d
+    finish(j, 'dead', spent(d, last), false, now, owner)
   else
     local entry
-    if pending then
+    if owner then
       entry = redis.call('XAUTOCLAIM', sk, G, worker, 0, eid, 'COUNT', 1)[2][1]
-      if pending[2] ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, pending[2]) end
+      if owner ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, owner) end
     else
       local r = redis.call('XREADGROUP', 'GROUP', G, worker, 'COUNT', 1, 'STREAMS', sk, '>')
       entry = r and r[1][2][1]
@@ -248,10 +273,11 @@ for _ = 1, 100000 do
       return redis.error_reply('stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
     end
     if bestMember then redis.call('ZREM', READY, bestMember) end
-    redis.call('HINCRBY', k, 'token', 1)
-    redis.call('HSET', k, 'state', 'writing', 'deliveries', d + 1, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+    token, d = token + 1, d + 1
+    redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
     redis.call('ZADD', LEASES, expiresAt, bestId)
-    return read(bestId)
+    j[4], j[5], j[6], j[7], j[8], j[12] = 'writing', tostring(d), tostring(token), worker, expiresAt, now
+    return reply(j)
   end
 end
 return false
@@ -265,20 +291,20 @@ return false
  */
 export const HEARTBEAT = `${prelude}
 local id, token, now, expiresAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local worker = held(id, token)
-if not worker then return false end
-local k = jobKey(id)
-local j = redis.call('HMGET', k, 'project', 'episode')
-redis.call('XCLAIM', streamKey(j[1]), G, worker, 0, entryId(j[2]), 'JUSTID')
-redis.call('HSET', k, 'expiresAt', expiresAt, 'updatedAt', now)
+local j = held(id, token)
+if not j then return false end
+redis.call('XCLAIM', streamKey(j[2]), G, j[7], 0, entryId(j[3]), 'JUSTID')
+redis.call('HSET', jobKey(id), 'expiresAt', expiresAt, 'updatedAt', now)
 redis.call('ZADD', LEASES, expiresAt, id)
-return read(id)
+j[8], j[12] = expiresAt, now
+return reply(j)
 `
 
 /** ARGV: prefix, id, token, now, state. → 1 | 0 (lease lost) */
 export const SET_STAGE = `${prelude}
 local id, token, now, state = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not held(id, token) then return 0 end
+local j = redis.call('HMGET', jobKey(id), 'token', 'state')
+if j[1] ~= token or not isLeased(j[2]) then return 0 end
 redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', now)
 return 1
 `
@@ -286,50 +312,49 @@ return 1
 /** ARGV: prefix, id, token, now. → job | nil. Acknowledges the entry: the episode is committed. */
 export const COMPLETE = `${prelude}
 local id, token, now = ARGV[2], ARGV[3], ARGV[4]
-local worker = held(id, token)
-if not worker then return false end
-finish(id, 'committed', false, false, now, worker)
-return read(id)
+local j = held(id, token)
+if not j then return false end
+return finish(j, 'committed', false, false, now, j[7])
 `
 
 /**
  * ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil
  *
  * The entry stays pending (the next claim takes it over with XAUTOCLAIM); the job re-joins the
- * line at availableAt. A transient fault gives its delivery back: `XCLAIM … RETRYCOUNT d-1`
- * sets the PEL's counter one lower.
+ * back of the line at availableAt. A transient fault gives its delivery back:
+ * `XCLAIM … RETRYCOUNT d-1` sets the PEL's counter one lower.
  */
 export const RETRY = `${prelude}
 local id, token, now, reason, availableAt, transient, maxDel = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-local worker = held(id, token)
-if not worker then return false end
-local k = jobKey(id)
-local j = redis.call('HMGET', k, 'project', 'episode')
-local sk, eid = streamKey(j[1]), entryId(j[2])
+local j = held(id, token)
+if not j then return false end
+local sk, eid = streamKey(j[2]), entryId(j[3])
 local d = tonumber(pendingOf(sk, eid)[4])
 if transient == '0' and d >= maxDel then
-  finish(id, 'dead', spent(d, reason), false, now, worker)
-  return read(id)
+  j[5] = d
+  return finish(j, 'dead', spent(d, reason), false, now, j[7])
 end
 if transient == '1' and d > 0 then
   d = d - 1
-  redis.call('XCLAIM', sk, G, worker, 0, eid, 'RETRYCOUNT', d, 'JUSTID')
+  redis.call('XCLAIM', sk, G, j[7], 0, eid, 'RETRYCOUNT', d, 'JUSTID')
 end
-redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now)
+local ticket = redis.call('INCR', TICKET)
+local k = jobKey(id)
+redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now, 'availableAt', availableAt, 'ticket', ticket)
 redis.call('HDEL', k, 'worker', 'expiresAt')
 redis.call('ZREM', LEASES, id)
-enterLine(id, availableAt, redis.call('INCR', TICKET))
-return read(id)
+redis.call('ZADD', READY, availableAt, memberFor(ticket, id))
+j[4], j[5], j[7], j[8], j[9], j[12] = 'queued', tostring(d), false, false, reason, now
+return reply(j)
 `
 
 /** ARGV: prefix, id, token, now, reason, findings JSON ('' to keep). → job | nil */
 export const DEAD_LETTER = `${prelude}
 local id, token, now, reason, findings = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local worker = held(id, token)
-if not worker then return false end
+local j = held(id, token)
+if not j then return false end
 if findings == '' then findings = false end
-finish(id, 'dead', reason, findings, now, worker)
-return read(id)
+return finish(j, 'dead', reason, findings, now, j[7])
 `
 
 /** ARGV: prefix, project ('' = all), states (comma-separated, '*' = all), limit (-1 = none). → job… newest first */
@@ -368,8 +393,8 @@ return out
 /** ARGV: prefix, now. → {queued, inFlight, committed, dead} */
 export const STATS = `${prelude}
 local now = ARGV[2]
-local c = redis.call('HMGET', COUNTS, 'live', 'committed', 'dead')
-local live = tonumber(c[1] or '0')
+local c = redis.call('HMGET', COUNTS, 'enqueued', 'committed', 'dead')
+local live = tonumber(c[1] or '0') - tonumber(c[2] or '0') - tonumber(c[3] or '0')
 local inFlight = redis.call('ZCOUNT', LEASES, '(' .. now, '+inf')
 return {live - inFlight, inFlight, tonumber(c[2] or '0'), tonumber(c[3] or '0')}
 `

@@ -1,6 +1,7 @@
 /**
  * The Lua scripts of `RedisJobQueue` (see its header for the key design). Every state
- * transition is one script, so it is atomic across all processes sharing the Redis.
+ * transition is one script (claims and completions: a batch of them), so it is atomic across
+ * all processes sharing the Redis.
  *
  * Conventions: KEYS[1] is the ready index (it carries the factory's hash tag, and every other
  * key the script touches shares that tag, so all keys live in one cluster slot); ARGV[1] is the
@@ -84,19 +85,42 @@ local function idOfMember(member) return string.sub(member, 17) end
 -- nil while no consumer has read it.
 local function pendingOf(sk, eid) return redis.call('XPENDING', sk, G, eid, eid, 1)[1] end
 
+-- Writes that a batch of transitions makes to shared keys, collected and sent once at the end
+-- (nil: write at once). Nothing a batch reads depends on them before the end.
+local function newBatch() return {leases = {}, ready = {}, counts = {}, ticket = nil} end
+local function nextTicket(batch)
+  if not batch then return redis.call('INCR', TICKET) end
+  if not batch.ticket then batch.ticket = tonumber(redis.call('GET', TICKET) or '0') end
+  batch.ticket = batch.ticket + 1
+  return batch.ticket
+end
+local function flushBatch(batch)
+  if #batch.leases > 0 then redis.call('ZREM', LEASES, unpack(batch.leases)) end
+  if #batch.ready > 0 then redis.call('ZADD', READY, unpack(batch.ready)) end
+  for state, n in pairs(batch.counts) do redis.call('HINCRBY', COUNTS, state, n) end
+  if batch.ticket then redis.call('SET', TICKET, batch.ticket) end
+end
+
 -- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged
 -- and deleted (a stream only holds unfinished episodes), and the consumer that held it, now
 -- without pending entries in this stream, is removed, so a stream's only consumer is its
 -- current holder. The project's next episode (if enqueued) becomes head and joins the back of
--- the line: available from now (or later, if it was), with a new ticket.
-local function finish(j, state, reason, findings, now, consumer)
+-- the line: available from now (or later, if it was), with a new ticket. A final job keeps the
+-- worker and expiresAt of its last lease. Returns the reply and whether a successor joined the line.
+local function finish(j, state, reason, findings, now, consumer, batch)
   local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
   local sk, eid = streamKey(project), entryId(j[3])
   redis.call('XACK', sk, G, eid)
   redis.call('XDEL', sk, eid)
   if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
-  if j[4] == 'queued' then redis.call('ZREM', READY, memberFor(j[TICKETF], id)) else redis.call('ZREM', LEASES, id) end
+  if j[4] == 'queued' then
+    redis.call('ZREM', READY, memberFor(j[TICKETF], id))
+  elseif batch then
+    batch.leases[#batch.leases + 1] = id
+  else
+    redis.call('ZREM', LEASES, id)
+  end
   local set = {'state', state, 'deliveries', j[5], 'updatedAt', now}
   if reason then
     set[#set + 1], set[#set + 2] = 'reason', reason
@@ -107,21 +131,26 @@ local function finish(j, state, reason, findings, now, consumer)
     j[10] = findings
   end
   redis.call('HSET', k, unpack(set))
-  redis.call('HDEL', k, 'worker', 'expiresAt', 'ticket')
-  j[4], j[7], j[8], j[12] = state, false, false, now
-  redis.call('HINCRBY', COUNTS, state, 1)
+  j[4], j[12] = state, now
+  if batch then batch.counts[state] = (batch.counts[state] or 0) + 1 else redis.call('HINCRBY', COUNTS, state, 1) end
   if state == 'dead' then
     redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
   end
+  local promoted = false
   if episode < tonumber(redis.call('HGET', projKey(project), 'last')) then
     local nextId = jobIdOf(project, episode + 1)
     local nk = jobKey(nextId)
     local available = math.max(tonumber(redis.call('HGET', nk, 'availableAt')), tonumber(now))
-    local ticket = redis.call('INCR', TICKET)
+    local ticket = nextTicket(batch)
     redis.call('HSET', nk, 'ticket', ticket, 'availableAt', available)
-    redis.call('ZADD', READY, available, memberFor(ticket, nextId))
+    if batch then
+      batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = available, memberFor(ticket, nextId)
+    else
+      redis.call('ZADD', READY, available, memberFor(ticket, nextId))
+    end
+    promoted = true
   end
-  return reply(j)
+  return reply(j), promoted
 end
 
 -- The lease (id, token) still holds the job (same fencing token, and the job is leased):
@@ -204,14 +233,19 @@ return out
 `
 
 /**
- * ARGV: prefix, now, expiresAt, worker, maxDeliveries. → job | nil
+ * ARGV: prefix, maxDeliveries, then per claim: now, expiresAt, worker. → {job | nil, …} in that order
  *
- * Picks the project: the oldest claimable head (availableAt, then ticket) of two candidates,
- * the front of the line or a leased head whose lease ran out — it kept its availableAt and
- * ticket, so it is reclaimed at its old place in line. Leased heads are out of `P:ready` (in
- * `P:leases`, by expiry), so the common case is two O(log n) probes.
+ * Several claims in one call (those a process made during one turn of its event loop) are
+ * handled one after the other, exactly as if each were its own call, in the order given; the
+ * batch only saves work that is the same for all of them: one probe of the line and of the
+ * run-out leases, one ZREM and one ZADD at the end.
  *
- * Then takes the head's entry from the project's stream. Only the lease holder of a project
+ * A claim picks the project: the oldest claimable head (availableAt, then ticket) of two
+ * candidates, the front of the line or a leased head whose lease ran out — it kept its
+ * availableAt and ticket, so it is reclaimed at its old place in line. Leased heads are out of
+ * `P:ready` (in `P:leases`, by expiry).
+ *
+ * Then it takes the head's entry from the project's stream. Only the lease holder of a project
  * ever has its entry, so the stream's head is the project's head job. A head whose token is
  * still 0 was never claimed, so its entry is not pending: `XREADGROUP … >` delivers it
  * (delivery count 1). Otherwise the entry is pending (a lease that ran out, or a job handed back
@@ -220,67 +254,114 @@ return out
  * expiresAt, the retry's availableAt) already decided that it may be taken; Redis's idle time
  * plays no part in it. The PEL's counter is mirrored into the hash for `get` and `list`.
  * A head whose deliveries are spent is dead-lettered on the way (its holders crashed), which
- * promotes its successor; then the search starts over.
+ * promotes its successor; then the search goes on.
+ *
+ * Why the prefetched front of the line stays exact: heads only leave the line during the batch
+ * (taken here), and a successor promoted on the way joins at now with a newer ticket, i.e.
+ * behind every prefetched head (all available at or before now); it is fetched once those run out.
  */
 export const CLAIM = `${prelude}
-local now, expiresAt, worker, maxDel = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-for _ = 1, 100000 do
-  local bestId, bestAt, bestTicket, bestMember = nil, nil, nil, nil
-  local top = redis.call('ZRANGEBYSCORE', READY, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1)
-  if top[1] then
-    bestMember = top[1]
-    bestId = idOfMember(top[1])
-    bestAt = tonumber(top[2])
-    bestTicket = tonumber(string.sub(top[1], 1, 15))
+local maxDel = tonumber(ARGV[2])
+local n = (#ARGV - 2) / 3
+local maxNow = -math.huge
+for i = 1, n do maxNow = math.max(maxNow, tonumber(ARGV[i * 3])) end
+
+local line, li, lineFull, promoted, taken = {}, 1, true, false, {}
+local function refill(want)
+  if #taken > 0 then
+    redis.call('ZREM', READY, unpack(taken))
+    taken = {}
   end
-  local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 256)
-  for _, id in ipairs(expired) do
-    local j = redis.call('HMGET', jobKey(id), 'availableAt', 'ticket')
-    local at, ticket = tonumber(j[1]), tonumber(j[2])
-    if bestId == nil or at < bestAt or (at == bestAt and ticket < bestTicket) then
-      bestId, bestAt, bestTicket, bestMember = id, at, ticket, nil
+  line = redis.call('ZRANGEBYSCORE', READY, '-inf', maxNow, 'WITHSCORES', 'LIMIT', 0, want)
+  li, lineFull, promoted = 1, #line == 2 * want, false
+end
+refill(n)
+
+local expired = {}
+local function expire(id, at)
+  local j = redis.call('HMGET', jobKey(id), 'availableAt', 'ticket')
+  expired[#expired + 1] = {id = id, at = at, from = tonumber(j[1]), ticket = tonumber(j[2])}
+end
+local e = redis.call('ZRANGEBYSCORE', LEASES, '-inf', maxNow, 'WITHSCORES', 'LIMIT', 0, 256)
+for k = 1, #e, 2 do expire(e[k], tonumber(e[k + 1])) end
+
+local leased = {}
+local out = {}
+for i = 1, n do
+  local now, expiresAt, worker = ARGV[i * 3], ARGV[i * 3 + 1], ARGV[i * 3 + 2]
+  local nowN = tonumber(now)
+  out[i] = false
+  for _ = 1, 100000 do
+    if li > #line and (lineFull or promoted) then refill(n - i + 1) end
+    local bestId, bestAt, bestTicket, bestMember, bestExpired = nil, nil, nil, nil, nil
+    if li <= #line and tonumber(line[li + 1]) <= nowN then
+      bestMember = line[li]
+      bestId = idOfMember(bestMember)
+      bestAt = tonumber(line[li + 1])
+      bestTicket = tonumber(string.sub(bestMember, 1, 15))
     end
-  end
-  if bestId == nil then return false end
-  local j = load(bestId)
-  local sk, eid = streamKey(j[2]), entryId(j[3])
-  local token = tonumber(j[6])
-  local d, owner = 0, nil
-  if token > 0 then
-    local pending = pendingOf(sk, eid)
-    if pending then d, owner = tonumber(pending[4]), pending[2] end
-  end
-  if d >= maxDel then
-    local last
-    if isLeased(j[4]) then
-      last = 'lease expired'
-      if j[9] then last = last .. '; before that: ' .. j[9] end
+    for _, x in ipairs(expired) do
+      if not x.used and x.at <= nowN and (bestId == nil or x.from < bestAt or (x.from == bestAt and x.ticket < bestTicket)) then
+        bestId, bestAt, bestTicket, bestMember, bestExpired = x.id, x.from, x.ticket, nil, x
+      end
+    end
+    if bestId == nil then break end
+    if bestMember then
+      li = li + 2
+      taken[#taken + 1] = bestMember
     else
-      last = j[9] or 'lease expired'
+      bestExpired.used = true
     end
-    j[5] = d
-    finish(j, 'dead', spent(d, last), false, now, owner)
-  else
-    local entry
-    if owner then
-      entry = redis.call('XAUTOCLAIM', sk, G, worker, 0, eid, 'COUNT', 1)[2][1]
-      if owner ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, owner) end
+    local j = load(bestId)
+    local sk, eid = streamKey(j[2]), entryId(j[3])
+    local token = tonumber(j[6])
+    local d, owner = 0, nil
+    if token > 0 then
+      local pending = pendingOf(sk, eid)
+      if pending then d, owner = tonumber(pending[4]), pending[2] end
+    end
+    if d >= maxDel then
+      local last
+      if isLeased(j[4]) then
+        last = 'lease expired'
+        if j[9] then last = last .. '; before that: ' .. j[9] end
+      else
+        last = j[9] or 'lease expired'
+      end
+      j[5] = d
+      local _, joined = finish(j, 'dead', spent(d, last), false, now, owner, nil)
+      promoted = promoted or joined
     else
-      local r = redis.call('XREADGROUP', 'GROUP', G, worker, 'COUNT', 1, 'STREAMS', sk, '>')
-      entry = r and r[1][2][1]
+      local entry
+      if owner then
+        entry = redis.call('XAUTOCLAIM', sk, G, worker, 0, eid, 'COUNT', 1)[2][1]
+        if owner ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, owner) end
+      else
+        local r = redis.call('XREADGROUP', 'GROUP', G, worker, 'COUNT', 1, 'STREAMS', sk, '>')
+        entry = r and r[1][2][1]
+      end
+      if not entry or entry[1] ~= eid then
+        out[i] = redis.error_reply('stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
+        break
+      end
+      token, d = token + 1, d + 1
+      redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+      if tonumber(expiresAt) <= maxNow then
+        -- Already run out for a later claim of this batch (a zero lease): visible to it at once.
+        redis.call('ZADD', LEASES, expiresAt, bestId)
+        expire(bestId, tonumber(expiresAt))
+      else
+        leased[#leased + 1], leased[#leased + 2] = expiresAt, bestId
+      end
+      j[4], j[5], j[6], j[7], j[8], j[12] = 'writing', tostring(d), tostring(token), worker, expiresAt, now
+      out[i] = reply(j)
+      break
     end
-    if not entry or entry[1] ~= eid then
-      return redis.error_reply('stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
-    end
-    if bestMember then redis.call('ZREM', READY, bestMember) end
-    token, d = token + 1, d + 1
-    redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
-    redis.call('ZADD', LEASES, expiresAt, bestId)
-    j[4], j[5], j[6], j[7], j[8], j[12] = 'writing', tostring(d), tostring(token), worker, expiresAt, now
-    return reply(j)
   end
 end
-return false
+if #taken > 0 then redis.call('ZREM', READY, unpack(taken)) end
+if #leased > 0 then redis.call('ZADD', LEASES, unpack(leased)) end
+return out
 `
 
 /**
@@ -309,12 +390,23 @@ redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', now)
 return 1
 `
 
-/** ARGV: prefix, id, token, now. → job | nil. Acknowledges the entry: the episode is committed. */
+/**
+ * ARGV: prefix, then per completion: id, token, now. → {job | nil (lease lost), …}
+ *
+ * Acknowledges each entry: the episode is committed. Several completions in one call are
+ * handled one after the other, as if each were its own call; their writes to the shared keys
+ * (leases, line, counters, ticket) go out once at the end.
+ */
 export const COMPLETE = `${prelude}
-local id, token, now = ARGV[2], ARGV[3], ARGV[4]
-local j = held(id, token)
-if not j then return false end
-return finish(j, 'committed', false, false, now, j[7])
+local batch = newBatch()
+local out = {}
+for i = 1, (#ARGV - 1) / 3 do
+  local id, token, now = ARGV[i * 3 - 1], ARGV[i * 3], ARGV[i * 3 + 1]
+  local j = held(id, token)
+  if j then out[i] = finish(j, 'committed', false, false, now, j[7], batch) else out[i] = false end
+end
+flushBatch(batch)
+return out
 `
 
 /**
@@ -332,7 +424,7 @@ local sk, eid = streamKey(j[2]), entryId(j[3])
 local d = tonumber(pendingOf(sk, eid)[4])
 if transient == '0' and d >= maxDel then
   j[5] = d
-  return finish(j, 'dead', spent(d, reason), false, now, j[7])
+  return (finish(j, 'dead', spent(d, reason), false, now, j[7]))
 end
 if transient == '1' and d > 0 then
   d = d - 1
@@ -354,7 +446,7 @@ local id, token, now, reason, findings = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARG
 local j = held(id, token)
 if not j then return false end
 if findings == '' then findings = false end
-return finish(j, 'dead', reason, findings, now, j[7])
+return (finish(j, 'dead', reason, findings, now, j[7]))
 `
 
 /** ARGV: prefix, project ('' = all), states (comma-separated, '*' = all), limit (-1 = none). → job… newest first */

@@ -3,7 +3,9 @@
  * several workers, crashes (a worker forgets its lease), clock jumps, completions, transient and
  * non-transient retries, heartbeats, stage changes, dead-letters and operations on stale leases
  * run in lockstep against the SQLite adapter (the reference, itself checked by
- * test/sqlite/queue.property.test.ts) and the Redis adapter, under one `TestClock`.
+ * test/sqlite/queue.property.test.ts) and the Redis adapter, under one `TestClock`. Bursts
+ * (every idle worker claims, or every holder completes, at once) reach Redis as one batched
+ * script call and must still answer like the same calls made one after the other.
  *
  * After every step:
  *   - both adapters answered the same (same jobs, leases, tokens, deliveries, errors, stats);
@@ -55,6 +57,8 @@ type Command =
   | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
   | { readonly t: "deadLetter"; readonly w: number }
   | { readonly t: "stale"; readonly g: number; readonly op: "complete" | "heartbeat" | "retry" | "deadLetter" }
+  | { readonly t: "burstClaim"; readonly leaseMs: number }
+  | { readonly t: "burstComplete"; readonly stale: boolean }
 
 const worker = fc.integer({ min: 0, max: WORKERS.length - 1 })
 const project = fc.integer({ min: 0, max: PROJECTS.length - 1 })
@@ -82,6 +86,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       op: fc.constantFrom("complete" as const, "heartbeat" as const, "retry" as const, "deadLetter" as const),
     }),
   },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("burstClaim" as const), leaseMs: fc.constantFrom(0, 500, 1_000) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("burstComplete" as const), stale: fc.boolean() }) },
 )
 
 /** An outcome as plain data, so the two adapters' answers compare structurally. */
@@ -231,6 +237,34 @@ const scenario = (commands: ReadonlyArray<Command>) =>
               : q.heartbeat(lease, 1_000))
           break
         }
+      }
+      if (c.t === "burstClaim" || c.t === "burstComplete") {
+        // The reference answers the calls one by one in worker order; Redis gets them concurrently
+        // (one batch, in the order the fibers started: the same order).
+        const indices = WORKERS.map((_, w) => w).filter((w) => (c.t === "burstClaim" ? held[w] === undefined : held[w] !== undefined))
+        const call = (q: JobQueueShape, w: number): Effect.Effect<unknown, { readonly _tag: string }> => {
+          if (c.t === "burstClaim") return q.claim(WORKERS[w], { leaseMs: c.leaseMs })
+          const lease = held[w]!
+          // A stale burst sends each holder's completion twice: the second must be refused.
+          const again = Effect.map(Effect.result(q.complete(lease)), (r) => (r._tag === "Success" ? "completed twice" : r.failure._tag))
+          return c.stale ? Effect.zip(q.complete(lease), again, { concurrent: true }) : q.complete(lease)
+        }
+        const expected = []
+        for (const w of indices) expected.push(yield* outcome(call(reference, w)))
+        const actual = yield* Effect.forEach(indices, (w) => outcome(call(redis, w)), { concurrency: "unbounded" })
+        expect(actual, `${c.t} by ${indices.map((w) => WORKERS[w]).join(",")}`).toEqual(expected)
+        indices.forEach((w, k) => {
+          if (c.t === "burstClaim") {
+            const lease = leaseOf(actual[k] as { ok?: unknown })
+            if (lease !== undefined) {
+              held[w] = lease
+              claimedBy.set(lease.job.id, lease.worker)
+            }
+          } else {
+            ghosts.push(held[w]!)
+            held[w] = undefined
+          }
+        })
       }
       yield* both("stats", (q) => q.stats)
       yield* both("list", (q) => q.list())

@@ -78,7 +78,7 @@
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"
 import type { GuardFinding } from "../domain/Episode.ts"
-import type { Job, JobState, Lease } from "../domain/Job.ts"
+import { type Job, jobIdOf, type JobState, type Lease } from "../domain/Job.ts"
 import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
 import { GROUP, JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
 import { turnBatcher } from "../redis/TurnBatcher.ts"
@@ -114,6 +114,9 @@ type Raw = ReadonlyArray<string | null>
 
 const EMPTY: ReadonlyArray<GuardFinding> = []
 
+const decodeFindings = (json: string | null): ReadonlyArray<GuardFinding> =>
+  json === null || json === "[]" ? EMPTY : (JSON.parse(json) as ReadonlyArray<GuardFinding>)
+
 /** A job record as the scripts return it (`JOB_FIELDS` order) → domain `Job`. */
 export const decodeJob = (raw: Raw): Job => ({
   id: raw[0] ?? "",
@@ -122,9 +125,57 @@ export const decodeJob = (raw: Raw): Job => ({
   state: raw[3] as JobState,
   deliveries: Number(raw[4] ?? 0),
   reason: raw[8] ?? null,
-  findings: raw[9] === null || raw[9] === "[]" ? EMPTY : (JSON.parse(raw[9]) as ReadonlyArray<GuardFinding>),
+  findings: decodeFindings(raw[9] ?? null),
   enqueuedAt: Number(raw[10]),
   updatedAt: Number(raw[11]),
+})
+
+/**
+ * The claim script's flat reply → per claim: its fields (id, project, episode, deliveries, token,
+ * reason, findings, enqueuedAt), null for nothing claimed, or an Error for that claim alone.
+ */
+const splitClaims = (flat: Raw, count: number): Array<Raw | null | Error> => {
+  const out: Array<Raw | null | Error> = []
+  let i = 0
+  while (out.length < count && i < flat.length) {
+    const kind = Number(flat[i++])
+    if (kind === 0) out.push(null)
+    else if (kind === 1) {
+      out.push(flat.slice(i, i + 8))
+      i += 8
+    } else out.push(new Error(String(flat[i++])))
+  }
+  return out
+}
+
+const claimedLease = (f: Raw, worker: string, now: number, expiresAt: number): Lease => ({
+  job: {
+    id: f[0] ?? "",
+    project: f[1] ?? "",
+    episode: Number(f[2]),
+    state: "writing",
+    deliveries: Number(f[3]),
+    reason: f[5] ?? null,
+    findings: decodeFindings(f[6] ?? null),
+    enqueuedAt: Number(f[7]),
+    updatedAt: now,
+  },
+  worker,
+  token: Number(f[4]),
+  expiresAt,
+})
+
+/** A job as enqueue creates it (the script does not send it back). */
+const queuedJob = (project: string, episode: number, now: number): Job => ({
+  id: jobIdOf(project, episode),
+  project,
+  episode,
+  state: "queued",
+  deliveries: 0,
+  reason: null,
+  findings: EMPTY,
+  enqueuedAt: now,
+  updatedAt: now,
 })
 
 export const decodeLease = (raw: Raw): Lease => ({
@@ -172,23 +223,27 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
           const r = reply as ReadonlyArray<unknown>
           if (r[0] === -1) return Effect.fail(new EpisodeGap({ project, requested: Number(r[1]), nextExpected: Number(r[2]) }))
           const out: Array<Enqueued> = []
-          for (let i = 1; i < r.length; i += 2) out.push({ created: r[i] === 1, job: decodeJob(r[i + 1] as Raw) })
+          let i = 1
+          for (const episode of wanted) {
+            if (r[i++] === 1) out.push({ created: true, job: queuedJob(project, episode, now) })
+            else out.push({ created: false, job: decodeJob(r[i++] as Raw) })
+          }
           return Effect.succeed(out)
         })
       )
     }
 
     const claimBatch = turnBatcher<readonly [number, number, string], Raw | null>(
-      (items) => callScript(redis, "nfClaim", 1, [keys.ready, keys.prefix, maxDeliveries, ...items.flat()]) as Promise<Array<Raw | null>>,
+      async (items) => splitClaims(await callScript(redis, "nfClaim", 1, [keys.ready, keys.prefix, maxDeliveries, ...items.flat()]) as Raw, items.length),
       MAX_BATCH,
     )
     const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(
-          run("claim", () => claimBatch([now, now + Math.max(0, leaseMs), worker])),
-          (reply) => (reply === null ? Option.none<Lease>() : Option.some(decodeLease(reply))),
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const expiresAt = now + Math.max(0, leaseMs)
+        return Effect.map(run("claim", () => claimBatch([now, expiresAt, worker])), (claimed) =>
+          claimed === null ? Option.none<Lease>() : Option.some(claimedLease(claimed, worker, now, expiresAt))
         )
-      )
+      })
 
     const heartbeat: JobQueueShape["heartbeat"] = (lease, leaseMs) =>
       Effect.flatMap(leaseScript("heartbeat", "nfHeartbeat", lease, (now) => [now + Math.max(0, leaseMs)]), (reply) =>
@@ -200,13 +255,15 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
         reply === 1 ? Effect.void : Effect.fail(lost(lease))
       )
 
-    const completeBatch = turnBatcher<readonly [string, string, number], Raw | null>(
-      (items) => callScript(redis, "nfComplete", 1, [keys.ready, keys.prefix, ...items.flat()]) as Promise<Array<Raw | null>>,
+    const completeBatch = turnBatcher<readonly [string, string, number], 1 | null>(
+      (items) => callScript(redis, "nfComplete", 1, [keys.ready, keys.prefix, ...items.flat()]) as Promise<Array<1 | null>>,
       MAX_BATCH,
     )
     const complete: JobQueueShape["complete"] = (lease) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(run("complete", () => completeBatch([lease.job.id, String(lease.token), now])), jobOrLost(lease))
+        Effect.flatMap(run("complete", () => completeBatch([lease.job.id, String(lease.token), now])), (done) =>
+          done === null ? Effect.fail(lost(lease)) : Effect.succeed<Job>({ ...lease.job, state: "committed", updatedAt: now })
+        )
       )
 
     const retry: JobQueueShape["retry"] = (lease, { reason, delayMs, transient }) =>

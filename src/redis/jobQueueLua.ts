@@ -160,10 +160,18 @@ local function held(id, token)
   if j[6] == token and isLeased(j[4]) then return j end
   return nil
 end
-`
+
+-- held, reading only what completing needs (the first 7 fields, at their usual places).
+local function holds(id, token)
+  local j = redis.call('HMGET', jobKey(id), 'id', 'project', 'episode', 'state', 'deliveries', 'token', 'worker')
+  if j[6] == token and isLeased(j[4]) then return j end
+  return nil
+end`
 
 /**
- * ARGV: prefix, project, now, episode… (sorted, distinct). → {1, created, job, created, job …} | {-1, requested, nextExpected}
+ * ARGV: prefix, project, now, episode… (sorted, distinct). → {1, then per episode: 1 (created) | 0, job (existing)} | {-1, requested, nextExpected}
+ *
+ * A created job is not sent back: the caller knows all of it (queued, no delivery, enqueued now).
  *
  * A new episode gets its job hash and an entry in the project's stream whose id is the episode
  * number (`n-0`): stream ids must grow, and episodes are only ever appended without a gap, so the
@@ -221,7 +229,6 @@ for i = 4, #ARGV do
       bySeq = {}
     end
     out[#out + 1] = 1
-    out[#out + 1] = {id, project, ARGV[i], 'queued', '0', '0', false, false, false, '[]', now, now}
   end
 end
 if #bySeq > 0 then redis.call('ZADD', JOBS, unpack(bySeq)) end
@@ -233,7 +240,11 @@ return out
 `
 
 /**
- * ARGV: prefix, maxDeliveries, then per claim: now, expiresAt, worker. → {job | nil, …} in that order
+ * ARGV: prefix, maxDeliveries, then per claim: now, expiresAt, worker. → one flat array with, per
+ * claim in order: 0 (nothing to claim) | 1, id, project, episode, deliveries, token, reason,
+ * findings, enqueuedAt (the rest of the lease the caller knows) | 2, error message.
+ * Flat and short: building and sending a nested reply of whole records cost Redis more than
+ * the claims themselves.
  *
  * Several claims in one call (those a process made during one turn of its event loop) are
  * handled one after the other, exactly as if each were its own call, in the order given; the
@@ -287,10 +298,13 @@ for k = 1, #e, 2 do expire(e[k], tonumber(e[k + 1])) end
 
 local leased = {}
 local out = {}
+local function emit(...)
+  for k = 1, select('#', ...) do out[#out + 1] = (select(k, ...)) end
+end
 for i = 1, n do
   local now, expiresAt, worker = ARGV[i * 3], ARGV[i * 3 + 1], ARGV[i * 3 + 2]
   local nowN = tonumber(now)
-  out[i] = false
+  local claimed = false
   for _ = 1, 100000 do
     if li > #line and (lineFull or promoted) then refill(n - i + 1) end
     local bestId, bestAt, bestTicket, bestMember, bestExpired = nil, nil, nil, nil, nil
@@ -312,9 +326,10 @@ for i = 1, n do
     else
       bestExpired.used = true
     end
-    local j = load(bestId)
-    local sk, eid = streamKey(j[2]), entryId(j[3])
-    local token = tonumber(j[6])
+    -- project, episode, state, token, reason, findings, enqueuedAt
+    local j = redis.call('HMGET', jobKey(bestId), 'project', 'episode', 'state', 'token', 'reason', 'findings', 'enqueuedAt')
+    local sk, eid = streamKey(j[1]), entryId(j[2])
+    local token = tonumber(j[4])
     local d, owner = 0, nil
     if token > 0 then
       local pending = pendingOf(sk, eid)
@@ -322,14 +337,15 @@ for i = 1, n do
     end
     if d >= maxDel then
       local last
-      if isLeased(j[4]) then
+      if isLeased(j[3]) then
         last = 'lease expired'
-        if j[9] then last = last .. '; before that: ' .. j[9] end
+        if j[5] then last = last .. '; before that: ' .. j[5] end
       else
-        last = j[9] or 'lease expired'
+        last = j[5] or 'lease expired'
       end
-      j[5] = d
-      local _, joined = finish(j, 'dead', spent(d, last), false, now, owner, nil)
+      local full = load(bestId)
+      full[5] = d
+      local _, joined = finish(full, 'dead', spent(d, last), false, now, owner, nil)
       promoted = promoted or joined
     else
       local entry
@@ -341,7 +357,8 @@ for i = 1, n do
         entry = r and r[1][2][1]
       end
       if not entry or entry[1] ~= eid then
-        out[i] = redis.error_reply('stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
+        emit(2, 'stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
+        claimed = true
         break
       end
       token, d = token + 1, d + 1
@@ -353,11 +370,12 @@ for i = 1, n do
       else
         leased[#leased + 1], leased[#leased + 2] = expiresAt, bestId
       end
-      j[4], j[5], j[6], j[7], j[8], j[12] = 'writing', tostring(d), tostring(token), worker, expiresAt, now
-      out[i] = reply(j)
+      emit(1, bestId, j[1], j[2], d, token, j[5], j[6], j[7])
+      claimed = true
       break
     end
   end
+  if not claimed then emit(0) end
 end
 if #taken > 0 then redis.call('ZREM', READY, unpack(taken)) end
 if #leased > 0 then redis.call('ZADD', LEASES, unpack(leased)) end
@@ -391,19 +409,24 @@ return 1
 `
 
 /**
- * ARGV: prefix, then per completion: id, token, now. → {job | nil (lease lost), …}
+ * ARGV: prefix, then per completion: id, token, now. → {1 | nil (lease lost), …}
  *
  * Acknowledges each entry: the episode is committed. Several completions in one call are
  * handled one after the other, as if each were its own call; their writes to the shared keys
- * (leases, line, counters, ticket) go out once at the end.
+ * (leases, line, counters, ticket) go out once at the end. The committed job is not sent back:
+ * while the lease held, only its holder could change it, so the caller knows it already.
  */
 export const COMPLETE = `${prelude}
 local batch = newBatch()
 local out = {}
 for i = 1, (#ARGV - 1) / 3 do
   local id, token, now = ARGV[i * 3 - 1], ARGV[i * 3], ARGV[i * 3 + 1]
-  local j = held(id, token)
-  if j then out[i] = finish(j, 'committed', false, false, now, j[7], batch) else out[i] = false end
+  local j = holds(id, token)
+  out[i] = false
+  if j then
+    finish(j, 'committed', false, false, now, j[7], batch)
+    out[i] = 1
+  end
 end
 flushBatch(batch)
 return out

@@ -16,8 +16,9 @@
  *
  * The machine may be shared: ours and BullMQ run alternately, `ROUNDS` times each, on fresh keys,
  * and each is reported by its median round (the ratio is of the medians). Beside jobs/s, the
- * redis-server's CPU time per job (from /proc, when readable) shows what a job costs the server,
- * which other load on the machine disturbs less than wall time.
+ * CPU time per job of the redis-server (from /proc, when readable) and of this process (the
+ * client side) show what a job costs each, which other load on the machine disturbs less than
+ * wall time.
  *
  *   node bench/redis.ts        (JOBS=40000 CONCURRENCY=32 ROUNDS=3 to change the size)
  */
@@ -163,13 +164,21 @@ interface Round {
   readonly jobsPerSecond: number
   /** redis-server CPU time per job, µs. */
   readonly serverMicros: number | undefined
+  /** This process's CPU time per job (the client side: queue library, producer and workers), µs. */
+  readonly clientMicros: number
 }
 
 const measured = async (server: RedisServer, jobs: number, f: () => Promise<number>): Promise<Round> => {
   const before = cpuSeconds(server.pid())
+  const client = process.cpuUsage()
   const jobsPerSecond = await f()
+  const used = process.cpuUsage(client)
   const after = cpuSeconds(server.pid())
-  return { jobsPerSecond, serverMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / jobs }
+  return {
+    jobsPerSecond,
+    serverMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / jobs,
+    clientMicros: (used.user + used.system) / jobs,
+  }
 }
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -182,6 +191,7 @@ const summary = (rounds: ReadonlyArray<Round>) => {
   return {
     jobsPerSecond: median(rounds.map((r) => r.jobsPerSecond)),
     serverMicros: micros.length === 0 ? undefined : median(micros),
+    clientMicros: median(rounds.map((r) => r.clientMicros)),
     all: rounds.map((r) => r.jobsPerSecond.toFixed(0)).join(", "),
   }
 }
@@ -206,7 +216,8 @@ export const run = async (): Promise<Array<BenchResult>> => {
     }
     const mine = summary(mineRounds)
     const bull = summary(bullRounds)
-    const cpu = (s: { serverMicros: number | undefined }) => (s.serverMicros === undefined ? "" : `; redis-server CPU ${s.serverMicros.toFixed(0)} µs/job`)
+    const cpu = (s: { serverMicros: number | undefined; clientMicros: number }) =>
+      `; CPU per job: ${s.serverMicros === undefined ? "" : `redis-server ${s.serverMicros.toFixed(0)} µs, `}client ${s.clientMicros.toFixed(0)} µs`
     const note = `${JOBS} jobs, ${CONCURRENCY} concurrent workers, ${PROJECTS} projects; median of ${ROUNDS} alternating rounds; redis-server ${server.port} with AOF everysec`
     return [
       {

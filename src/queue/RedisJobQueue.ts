@@ -11,8 +11,8 @@
  *                            consumer group `workers`, one consumer per lease holder
  *   P:job:<job id>   hash    the job record: state, deliveries (a mirror of the PEL's delivery
  *                            counter, kept after the entry is acknowledged), token (fencing
- *                            token), worker, expiresAt, availableAt, ticket, reason, findings
- *                            (JSON), enqueuedAt, updatedAt, seq
+ *                            token), worker and expiresAt (of the current or last lease),
+ *                            availableAt, ticket, reason, findings (JSON), enqueuedAt, updatedAt, seq
  *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
  *                            job `last` is not final, since its jobs finish in order)
  *   P:ready          zset    the *line*: one member per waiting project head

@@ -10,7 +10,9 @@
  * commands used here (XREADGROUP without BLOCK, XAUTOCLAIM, XCLAIM, XPENDING, XACK, XDEL,
  * XGROUP) never block, so they are legal inside a script.
  *
- * A job is returned as the 12 fields of `JOB_FIELDS`, in that order (nil for absent ones).
+ * A job is returned as the 12 fields of `JOB_FIELDS`, in that order (nil for absent ones),
+ * except where a script's comment says it answers less (enqueue, claim, complete: their
+ * callers know the rest, and whole records were most of what those scripts cost Redis).
  */
 import { jobIdOf } from "../domain/Job.ts"
 
@@ -28,9 +30,6 @@ const luaJobIdOf = (): string => {
 
 /** The consumer group of every project stream. */
 export const GROUP = "workers"
-
-/** A project stream's entry id for an episode: the episode number itself, so stream order is episode order. */
-export const entryIdOf = (episode: number): string => `${episode}-0`
 
 export const JOB_FIELDS = [
   "id",
@@ -63,7 +62,7 @@ local NF = #FIELDS
 local LOAD = {unpack(FIELDS)}
 LOAD[NF + 1] = 'availableAt'
 LOAD[NF + 2] = 'ticket'
-local AT, TICKETF = NF + 1, NF + 2
+local TICKETF = NF + 2
 ${luaJobIdOf()}
 local function jobKey(id) return P .. ':job:' .. id end
 local function projKey(project) return P .. ':proj:' .. project end

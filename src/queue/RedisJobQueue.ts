@@ -12,7 +12,8 @@
  *   P:job:<job id>   hash    the job record: state, deliveries (a mirror of the PEL's delivery
  *                            counter, kept after the entry is acknowledged), token (fencing
  *                            token), worker and expiresAt (of the current or last lease),
- *                            availableAt, ticket, reason, findings (JSON), enqueuedAt, updatedAt, seq
+ *                            availableAt and ticket (its place in line, kept from its claim
+ *                            or retry on), reason, findings (JSON), enqueuedAt, updatedAt, seq
  *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
  *                            job `last` is not final, since its jobs finish in order)
  *   P:ready          zset    the *line*: one member per waiting project head

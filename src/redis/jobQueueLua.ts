@@ -104,7 +104,8 @@ end
 -- and deleted (a stream only holds unfinished episodes), and the consumer that held it, now
 -- without pending entries in this stream, is removed, so a stream's only consumer is its
 -- current holder. The project's next episode (if enqueued) becomes head and joins the back of
--- the line: available from now (or later, if it was), with a new ticket. A final job keeps the
+-- the line: available from now (or later, if it was), with a new ticket; the line alone holds
+-- its place (availableAt and ticket go into its hash when it is claimed). A final job keeps the
 -- worker and expiresAt of its last lease. Returns the reply and whether a successor joined the line.
 local function finish(j, state, reason, findings, now, consumer, batch)
   local id, project, episode = j[1], j[2], tonumber(j[3])
@@ -114,6 +115,7 @@ local function finish(j, state, reason, findings, now, consumer, batch)
   redis.call('XDEL', sk, eid)
   if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
   if j[4] == 'queued' then
+    -- (A queued head that reaches here was claimed or retried before, so its ticket is stored.)
     redis.call('ZREM', READY, memberFor(j[TICKETF], id))
   elseif batch then
     batch.leases[#batch.leases + 1] = id
@@ -135,13 +137,13 @@ local function finish(j, state, reason, findings, now, consumer, batch)
   if state == 'dead' then
     redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
   end
+  -- Until it first joins the line, a job's availableAt is its enqueuedAt; no such job, no successor.
   local promoted = false
-  if episode < tonumber(redis.call('HGET', projKey(project), 'last')) then
-    local nextId = jobIdOf(project, episode + 1)
-    local nk = jobKey(nextId)
-    local available = math.max(tonumber(redis.call('HGET', nk, 'availableAt')), tonumber(now))
+  local nextId = jobIdOf(project, episode + 1)
+  local nextEnqueued = redis.call('HGET', jobKey(nextId), 'enqueuedAt')
+  if nextEnqueued then
+    local available = math.max(tonumber(nextEnqueued), tonumber(now))
     local ticket = nextTicket(batch)
-    redis.call('HSET', nk, 'ticket', ticket, 'availableAt', available)
     if batch then
       batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = available, memberFor(ticket, nextId)
     else
@@ -212,15 +214,12 @@ for i = 4, #ARGV do
     out[#out + 1] = read(id)
   else
     seq = seq + 1
-    local fields = {'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
-      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'availableAt', now, 'seq', seq}
+    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
+      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq)
     if not hasHead then
       hasHead = true
-      local ticket = redis.call('INCR', TICKET)
-      fields[#fields + 1], fields[#fields + 2] = 'ticket', ticket
-      redis.call('ZADD', READY, now, memberFor(ticket, id))
+      redis.call('ZADD', READY, now, memberFor(redis.call('INCR', TICKET), id))
     end
-    redis.call('HSET', jobKey(id), unpack(fields))
     redis.call('XADD', sk, entryId(ARGV[i]), 'job', id)
     bySeq[#bySeq + 1], bySeq[#bySeq + 2] = seq, id
     if #bySeq >= 1000 then
@@ -306,16 +305,18 @@ for i = 1, n do
   local claimed = false
   for _ = 1, 100000 do
     if li > #line and (lineFull or promoted) then refill(n - i + 1) end
-    local bestId, bestAt, bestTicket, bestMember, bestExpired = nil, nil, nil, nil, nil
+    local bestId, bestAt, bestTicket, bestMember, bestExpired, bestPlace = nil, nil, nil, nil, nil, nil
     if li <= #line and tonumber(line[li + 1]) <= nowN then
       bestMember = line[li]
       bestId = idOfMember(bestMember)
       bestAt = tonumber(line[li + 1])
       bestTicket = tonumber(string.sub(bestMember, 1, 15))
+      -- Its place in line goes into its hash, where a run-out lease is ordered from.
+      bestPlace = {'availableAt', line[li + 1], 'ticket', bestTicket}
     end
     for _, x in ipairs(expired) do
       if not x.used and x.at <= nowN and (bestId == nil or x.from < bestAt or (x.from == bestAt and x.ticket < bestTicket)) then
-        bestId, bestAt, bestTicket, bestMember, bestExpired = x.id, x.from, x.ticket, nil, x
+        bestId, bestAt, bestTicket, bestMember, bestExpired, bestPlace = x.id, x.from, x.ticket, nil, x, nil
       end
     end
     if bestId == nil then break end
@@ -361,7 +362,11 @@ for i = 1, n do
         break
       end
       token, d = token + 1, d + 1
-      redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+      if bestPlace then
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now, unpack(bestPlace))
+      else
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+      end
       if tonumber(expiresAt) <= maxNow then
         -- Already run out for a later claim of this batch (a zero lease): visible to it at once.
         redis.call('ZADD', LEASES, expiresAt, bestId)

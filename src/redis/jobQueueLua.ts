@@ -296,8 +296,9 @@ for k = 1, #e, 2 do expire(e[k], tonumber(e[k + 1])) end
 
 local leased = {}
 local out = {}
-local function emit(...)
-  for k = 1, select('#', ...) do out[#out + 1] = (select(k, ...)) end
+-- Appends the values of a table (never nil: HMGET answers false for absent fields) to the reply.
+local function emit(values)
+  for k = 1, #values do out[#out + 1] = values[k] end
 end
 for i = 1, n do
   local now, expiresAt, worker = ARGV[i * 3], ARGV[i * 3 + 1], ARGV[i * 3 + 2]
@@ -357,7 +358,7 @@ for i = 1, n do
         entry = r and r[1][2][1]
       end
       if not entry or entry[1] ~= eid then
-        emit(2, 'stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1]))
+        emit({2, 'stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1])})
         claimed = true
         break
       end
@@ -374,12 +375,12 @@ for i = 1, n do
       else
         leased[#leased + 1], leased[#leased + 2] = expiresAt, bestId
       end
-      emit(1, bestId, j[1], j[2], d, token, j[5], j[6], j[7])
+      emit({1, bestId, j[1], j[2], d, token, j[5], j[6], j[7]})
       claimed = true
       break
     end
   end
-  if not claimed then emit(0) end
+  if not claimed then out[#out + 1] = 0 end
 end
 if #taken > 0 then redis.call('ZREM', READY, unpack(taken)) end
 if #leased > 0 then redis.call('ZADD', LEASES, unpack(leased)) end

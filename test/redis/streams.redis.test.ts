@@ -10,6 +10,7 @@ import { TestClock } from "effect/testing"
 import { jobIdOf } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
+import { TRIM_EVERY } from "../../src/redis/jobQueueLua.ts"
 import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 
 let server: RedisServer
@@ -72,7 +73,7 @@ describe("RedisJobQueue on Redis Streams", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("a claim reads the head with XREADGROUP; completion XACKs and XDELs it; the next claim reads the next", () => {
+  it.effect("a claim reads the head with XREADGROUP; completion XACKs it; the next claim reads the next", () => {
     const { keys, layer } = fresh()
     const stream = keys.stream("alpha")
     return Effect.gen(function* () {
@@ -86,7 +87,7 @@ describe("RedisJobQueue on Redis Streams", () => {
 
       yield* queue.complete(first)
       expect(yield* pel(stream, keys.group)).toEqual([])
-      expect(yield* ids(stream)).toEqual(["2-0"])
+      expect((yield* groups(stream))[0]).toMatchObject({ pending: 0 })
       // The holder's consumer goes with its last pending entry: consumers never pile up.
       expect(yield* consumers(stream, keys.group)).toEqual([])
 
@@ -94,6 +95,7 @@ describe("RedisJobQueue on Redis Streams", () => {
       expect(second.job.episode).toBe(2)
       expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w2", 1]])
       expect((yield* groups(stream))[0]).toMatchObject({ "last-delivered-id": "2-0" })
+      // The project has no further episode: its stream is trimmed empty.
       yield* queue.complete(second)
       expect(yield* call((r) => r.xlen(stream))).toBe(0)
     }).pipe(Effect.provide(layer))
@@ -152,7 +154,7 @@ describe("RedisJobQueue on Redis Streams", () => {
       const next = yield* claimSome("w9")
       expect(next.job.episode).toBe(2)
       expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w9", 1]])
-      expect(yield* ids(stream)).toEqual(["2-0"])
+      expect(yield* ids(stream)).toEqual(["1-0", "2-0"])
       expect(yield* consumers(stream, keys.group)).toEqual(["w9"])
 
       const letters = yield* call((r) => r.xrange(keys.dead, "-", "+"))
@@ -167,6 +169,26 @@ describe("RedisJobQueue on Redis Streams", () => {
       expect(all.map(([, f]) => fieldsOf(f).reason)).toEqual([letter.reason, "guard rejected 5 drafts"])
       expect(yield* pel(stream, keys.group)).toEqual([])
       expect(yield* call((r) => r.xlen(stream))).toBe(0)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect(`a stream keeps fewer than ${TRIM_EVERY} acknowledged entries before its unfinished ones`, () => {
+    const { keys, layer } = fresh()
+    const stream = keys.stream("alpha")
+    return Effect.gen(function* () {
+      const queue = yield* JobQueue
+      yield* queue.enqueue("alpha", Array.from({ length: 40 }, (_, i) => i + 1))
+      const lengths: Array<number> = []
+      for (let n = 1; n <= 20; n++) {
+        yield* queue.complete(yield* claimSome("w1"))
+        lengths.push(yield* call((r) => r.xlen(stream)))
+      }
+      // Trimmed up to episode TRIM_EVERY when it finished (20 < 2 × TRIM_EVERY): the rest is left.
+      expect(lengths.slice(0, TRIM_EVERY - 1)).toEqual(Array.from({ length: TRIM_EVERY - 1 }, () => 40))
+      expect(lengths[TRIM_EVERY - 1]).toBe(40 - TRIM_EVERY)
+      expect((yield* ids(stream))[0]).toBe(`${TRIM_EVERY + 1}-0`)
+      expect(yield* call((r) => r.xlen(stream))).toBe(40 - TRIM_EVERY)
+      expect(yield* pel(stream, keys.group)).toEqual([])
     }).pipe(Effect.provide(layer))
   })
 

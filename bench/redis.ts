@@ -3,7 +3,8 @@
  * the test harness) in the same run, with raw `XADD` as the ceiling of one write per round trip.
  *
  * - ours:   enqueue (one script per project, `BATCH` episodes) → claim → complete, with
- *           `CONCURRENCY` fibers on one connection (ioredis pipelines concurrent commands).
+ *           `CONCURRENCY` fibers on one connection, through the `JobQueue` interface (claims
+ *           and completions made in one event-loop turn reach Redis as one script call).
  * - BullMQ: `addBulk` → `Worker` (concurrency `CONCURRENCY`, an empty processor) → completed;
  *           the same number of jobs, timed from the first add to the last `completed` event.
  * - raw:    pipelined `XADD` of one small entry, `CONCURRENCY` in flight (a ceiling for one
@@ -13,18 +14,25 @@
  * constraint. So that ordering is not what limits us, there are many more projects than
  * workers (`PROJECTS` ≫ `CONCURRENCY`).
  *
- *   node bench/redis.ts        (JOBS=40000 CONCURRENCY=32 to change the size)
+ * The machine may be shared: ours and BullMQ run alternately, `ROUNDS` times each, on fresh keys,
+ * and each is reported by its median round (the ratio is of the medians). Beside jobs/s, the
+ * CPU time per job of the redis-server (from /proc, when readable) and of this process (the
+ * client side) show what a job costs each, which other load on the machine disturbs less than
+ * wall time.
+ *
+ *   node bench/redis.ts        (JOBS=40000 CONCURRENCY=32 ROUNDS=3 to change the size)
  */
 import { Redis } from "ioredis"
 import { Effect, Option } from "effect"
 import { JobQueue } from "../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../src/queue/RedisJobQueue.ts"
 import { type RedisServer, startRedisServer } from "../chaos/RedisServer.ts"
+import { readFileSync } from "node:fs"
 import type { BenchResult } from "./BenchResult.ts"
-
 
 const JOBS = Number(process.env.JOBS ?? 20_000)
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32)
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3))
 const PROJECTS = 400
 const BATCH = 100
 
@@ -141,6 +149,53 @@ const rawXadd = async (url: string, n: number): Promise<number> => {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, or undefined where /proc is not readable. */
+const cpuSeconds = (pid: number | undefined): number | undefined => {
+  if (pid === undefined) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+interface Round {
+  readonly jobsPerSecond: number
+  /** redis-server CPU time per job, µs. */
+  readonly serverMicros: number | undefined
+  /** This process's CPU time per job (the client side: queue library, producer and workers), µs. */
+  readonly clientMicros: number
+}
+
+const measured = async (server: RedisServer, jobs: number, f: () => Promise<number>): Promise<Round> => {
+  const before = cpuSeconds(server.pid())
+  const client = process.cpuUsage()
+  const jobsPerSecond = await f()
+  const used = process.cpuUsage(client)
+  const after = cpuSeconds(server.pid())
+  return {
+    jobsPerSecond,
+    serverMicros: before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / jobs,
+    clientMicros: (used.user + used.system) / jobs,
+  }
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const summary = (rounds: ReadonlyArray<Round>) => {
+  const micros = rounds.flatMap((r) => (r.serverMicros === undefined ? [] : [r.serverMicros]))
+  return {
+    jobsPerSecond: median(rounds.map((r) => r.jobsPerSecond)),
+    serverMicros: micros.length === 0 ? undefined : median(micros),
+    clientMicros: median(rounds.map((r) => r.clientMicros)),
+    all: rounds.map((r) => r.jobsPerSecond.toFixed(0)).join(", "),
+  }
+}
+
 export const run = async (): Promise<Array<BenchResult>> => {
   const server = await startRedisServer()
   try {
@@ -149,13 +204,32 @@ export const run = async (): Promise<Array<BenchResult>> => {
     await bullmq(server, "bench-warm", 2_000)
 
     const raw = await rawXadd(server.url, JOBS)
-    const bull = await bullmq(server, "bench-bull", JOBS)
-    const mine = await ours(server.url, "bench-ours", JOBS)
-    const note = `${JOBS} jobs, ${CONCURRENCY} concurrent workers, ${PROJECTS} projects; redis-server ${server.port} with AOF everysec`
+    const mineRounds: Array<Round> = []
+    const bullRounds: Array<Round> = []
+    for (let i = 0; i < ROUNDS; i++) {
+      // Alternate who goes first, so neither always meets the same moment of the machine's other load.
+      const pair = [
+        async () => bullRounds.push(await measured(server, JOBS, () => bullmq(server, `bench-bull-${i}`, JOBS))),
+        async () => mineRounds.push(await measured(server, JOBS, () => ours(server.url, `bench-ours-${i}`, JOBS))),
+      ]
+      for (const f of i % 2 === 0 ? pair : pair.reverse()) await f()
+    }
+    const mine = summary(mineRounds)
+    const bull = summary(bullRounds)
+    const cpu = (s: { serverMicros: number | undefined; clientMicros: number }) =>
+      `; CPU per job: ${s.serverMicros === undefined ? "" : `redis-server ${s.serverMicros.toFixed(0)} µs, `}client ${s.clientMicros.toFixed(0)} µs`
+    const note = `${JOBS} jobs, ${CONCURRENCY} concurrent workers, ${PROJECTS} projects; median of ${ROUNDS} alternating rounds; redis-server ${server.port} with AOF everysec`
     return [
-      { name: "redis queue enqueue→claim→complete", value: mine, unit: "jobs/s", baseline: bull, ratio: mine / bull, note: `vs BullMQ add→process→complete; ${note}` },
-      { name: "BullMQ add→process→complete", value: bull, unit: "jobs/s", note },
-      { name: "raw XADD (ceiling, 1 round trip)", value: raw, unit: "ops/s", note: `ours is ${((mine / raw) * 100).toFixed(0)} % of it (a job is ≥ 2 round trips)` },
+      {
+        name: "redis queue enqueue→claim→complete",
+        value: mine.jobsPerSecond,
+        unit: "jobs/s",
+        baseline: bull.jobsPerSecond,
+        ratio: mine.jobsPerSecond / bull.jobsPerSecond,
+        note: `vs BullMQ add→process→complete; rounds ${mine.all}${cpu(mine)}; ${note}`,
+      },
+      { name: "BullMQ add→process→complete", value: bull.jobsPerSecond, unit: "jobs/s", note: `rounds ${bull.all}${cpu(bull)}; ${note}` },
+      { name: "raw XADD (ceiling, 1 round trip)", value: raw, unit: "ops/s", note: `ours is ${((mine.jobsPerSecond / raw) * 100).toFixed(0)} % of it (a job is ≥ 2 round trips)` },
     ]
   } finally {
     await server.stop()

@@ -1,13 +1,18 @@
 /**
  * The Lua scripts of `RedisJobQueue` (see its header for the key design). Every state
- * transition is one script, so it is atomic across all processes sharing the Redis.
+ * transition is one script (claims and completions: a batch of them), so it is atomic across
+ * all processes sharing the Redis.
  *
  * Conventions: KEYS[1] is the ready index (it carries the factory's hash tag, and every other
  * key the script touches shares that tag, so all keys live in one cluster slot); ARGV[1] is the
  * hash-tagged prefix. Time never comes from Redis: callers pass Effect `Clock` time (`now`) and
- * precomputed deadlines as arguments, so `TestClock` drives leases and delays.
+ * precomputed deadlines as arguments, so `TestClock` drives leases and delays. The stream
+ * commands used here (XREADGROUP without BLOCK, XAUTOCLAIM, XCLAIM, XPENDING, XACK, XDEL,
+ * XGROUP) never block, so they are legal inside a script.
  *
- * A job is returned as the 12 fields of `JOB_FIELDS`, in that order (nil for absent ones).
+ * A job is returned as the 12 fields of `JOB_FIELDS`, in that order (nil for absent ones),
+ * except where a script's comment says it answers less (enqueue, claim, complete: their
+ * callers know the rest, and whole records were most of what those scripts cost Redis).
  */
 import { jobIdOf } from "../domain/Job.ts"
 
@@ -22,6 +27,12 @@ const luaJobIdOf = (): string => {
   const lit = (s: string) => JSON.stringify(s)
   return `local function jobIdOf(project, n) return ${lit(before)} .. project .. ${lit(middle)} .. n .. ${lit(after)} end`
 }
+
+/** A project's stream is trimmed up to a finished episode every this many episodes (and when the project runs out of work). */
+export const TRIM_EVERY = 16
+
+/** The consumer group of every project stream. */
+export const GROUP = "workers"
 
 export const JOB_FIELDS = [
   "id",
@@ -47,69 +58,136 @@ local COUNTS = P .. ':counts'
 local DEAD = P .. ':dead'
 local SEQ = P .. ':seq'
 local TICKET = P .. ':ticket'
+local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
+local NF = #FIELDS
+-- A loaded job: the FIELDS, then availableAt and ticket (internal, never returned).
+local LOAD = {unpack(FIELDS)}
+LOAD[NF + 1] = 'availableAt'
+LOAD[NF + 2] = 'ticket'
+local TICKETF = NF + 2
 ${luaJobIdOf()}
 local function jobKey(id) return P .. ':job:' .. id end
 local function projKey(project) return P .. ':proj:' .. project end
+local function streamKey(project) return P .. ':s:' .. project end
+local function entryId(episode) return episode .. '-0' end
 local function read(id) return redis.call('HMGET', jobKey(id), unpack(FIELDS)) end
+local function load(id) return redis.call('HMGET', jobKey(id), unpack(LOAD)) end
+local function reply(j) return {unpack(j, 1, NF)} end
 local function isFinal(state) return state == 'committed' or state == 'dead' end
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
 
 -- A head's member in the ready index: its ticket (the tie-break between equal availableAt:
 -- who joined the line first), then its id. The ticket is stored on the job.
-local function memberOf(id) return string.format('%015d', tonumber(redis.call('HGET', jobKey(id), 'ticket'))) .. '|' .. id end
+local function memberFor(ticket, id) return string.format('%015d', tonumber(ticket)) .. '|' .. id end
 local function idOfMember(member) return string.sub(member, 17) end
 
--- (Re)joins the ready index: available from availableAt, behind everyone who already has a ticket.
-local function enterLine(id, availableAt, ticket)
-  local k = jobKey(id)
-  if redis.call('HEXISTS', k, 'ticket') == 1 then redis.call('ZREM', READY, memberOf(id)) end
-  redis.call('HSET', k, 'ticket', ticket, 'availableAt', availableAt)
-  redis.call('ZADD', READY, availableAt, memberOf(id))
+-- The head's entry in its project's pending entries list: {id, consumer, idle, deliveries}, or
+-- nil while no consumer has read it.
+local function pendingOf(sk, eid) return redis.call('XPENDING', sk, G, eid, eid, 1)[1] end
+
+-- Writes that a batch of transitions makes to shared keys, collected and sent once at the end
+-- (nil: write at once). Nothing a batch reads depends on them before the end.
+local function newBatch() return {leases = {}, ready = {}, counts = {}, ticket = nil} end
+local function nextTicket(batch)
+  if not batch then return redis.call('INCR', TICKET) end
+  if not batch.ticket then batch.ticket = tonumber(redis.call('GET', TICKET) or '0') end
+  batch.ticket = batch.ticket + 1
+  return batch.ticket
+end
+local function flushBatch(batch)
+  if #batch.leases > 0 then redis.call('ZREM', LEASES, unpack(batch.leases)) end
+  if #batch.ready > 0 then redis.call('ZADD', READY, unpack(batch.ready)) end
+  for state, n in pairs(batch.counts) do redis.call('HINCRBY', COUNTS, state, n) end
+  if batch.ticket then redis.call('SET', TICKET, batch.ticket) end
 end
 
--- Makes a head job final; the project's next episode (if enqueued) becomes head and joins the
--- back of the line: available from now (or later, if it was), with the finishing ticket.
-local function finish(id, state, reason, findings, now)
+-- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged.
+-- The stream is trimmed up to it (XTRIM MINID) every ${TRIM_EVERY}th episode and whenever the
+-- project has no further episode: a stream holds its unfinished episodes plus fewer than
+-- ${TRIM_EVERY} acknowledged ones before them, and nothing once its project is idle (deleting
+-- each entry on its own cost Redis ~7 % of a job). The consumer that held the entry, now without
+-- pending entries in this stream, is removed, so a stream's only consumer is its current holder.
+-- The project's next episode (if enqueued: the job's 'next' flag; hasNext, when the caller read
+-- it already) becomes head and joins the back of the line: available from now, with a new
+-- ticket; the line alone holds its place (availableAt and ticket go into its hash when it is
+-- claimed). A final job keeps the worker and expiresAt of its last lease. Returns the reply and
+-- whether a successor joined the line.
+local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
+  local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
-  local j = redis.call('HMGET', k, 'project', 'episode', 'deliveries')
-  local project, episode = j[1], tonumber(j[2])
-  local ticket = redis.call('INCR', TICKET)
-  redis.call('ZREM', READY, memberOf(id))
-  redis.call('ZREM', LEASES, id)
-  redis.call('HSET', k, 'state', state, 'updatedAt', now)
-  if reason then redis.call('HSET', k, 'reason', reason) end
-  if findings then redis.call('HSET', k, 'findings', findings) end
-  redis.call('HDEL', k, 'worker', 'expiresAt', 'ticket')
-  redis.call('HINCRBY', COUNTS, 'live', -1)
-  redis.call('HINCRBY', COUNTS, state, 1)
-  if state == 'dead' then
-    redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[2], 'deliveries', j[3], 'reason', reason or '', 'at', now)
-  end
-  local pk = projKey(project)
-  local last = tonumber(redis.call('HGET', pk, 'last') or '0')
-  if episode < last then
-    local nextId = jobIdOf(project, episode + 1)
-    local available = math.max(tonumber(redis.call('HGET', jobKey(nextId), 'availableAt')), tonumber(now))
-    redis.call('HSET', pk, 'head', episode + 1)
-    enterLine(nextId, available, ticket)
+  local sk, eid = streamKey(project), entryId(j[3])
+  if hasNext == nil then hasNext = redis.call('HGET', k, 'next') == '1' end
+  redis.call('XACK', sk, G, eid)
+  if not hasNext or episode % ${TRIM_EVERY} == 0 then redis.call('XTRIM', sk, 'MINID', entryId(episode + 1)) end
+  if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
+  if j[4] == 'queued' then
+    -- (A queued head that reaches here was claimed or retried before, so its ticket is stored.)
+    redis.call('ZREM', READY, memberFor(j[TICKETF], id))
+  elseif batch then
+    batch.leases[#batch.leases + 1] = id
   else
-    redis.call('HSET', pk, 'head', 0)
+    redis.call('ZREM', LEASES, id)
   end
+  local set = {'state', state, 'deliveries', j[5], 'updatedAt', now}
+  if reason then
+    set[#set + 1], set[#set + 2] = 'reason', reason
+    j[9] = reason
+  end
+  if findings then
+    set[#set + 1], set[#set + 2] = 'findings', findings
+    j[10] = findings
+  end
+  redis.call('HSET', k, unpack(set))
+  j[4], j[12] = state, now
+  if batch then batch.counts[state] = (batch.counts[state] or 0) + 1 else redis.call('HINCRBY', COUNTS, state, 1) end
+  if state == 'dead' then
+    redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
+  end
+  if hasNext then
+    local member = memberFor(nextTicket(batch), jobIdOf(project, episode + 1))
+    if batch then
+      batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = now, member
+    else
+      redis.call('ZADD', READY, now, member)
+    end
+  end
+  return reply(j), hasNext
 end
 
--- The lease (id, token) still holds the job: same fencing token and the job is leased.
+-- The lease (id, token) still holds the job (same fencing token, and the job is leased):
+-- the loaded job, whose worker field is the stream consumer holding the entry; else nil.
 local function held(id, token)
-  local j = redis.call('HMGET', jobKey(id), 'token', 'state')
-  return j[1] ~= false and j[1] == token and isLeased(j[2])
+  local j = load(id)
+  if j[6] == token and isLeased(j[4]) then return j end
+  return nil
 end
-`
 
-/** ARGV: prefix, project, now, episode… (sorted, distinct). → {1, created, job, created, job …} | {-1, requested, nextExpected} */
+-- held, reading only what completing needs: the first 7 fields at their usual places, and
+-- whether the job has a successor.
+local function holds(id, token)
+  local j = redis.call('HMGET', jobKey(id), 'id', 'project', 'episode', 'state', 'deliveries', 'token', 'worker', 'next')
+  if j[6] ~= token or not isLeased(j[4]) then return nil end
+  local hasNext = j[8] == '1'
+  j[8] = nil
+  return j, hasNext
+end`
+
+/**
+ * ARGV: prefix, project, now, episode… (sorted, distinct). → {1, then per episode: 1 (created) | 0, job (existing)} | {-1, requested, nextExpected}
+ *
+ * A created job is not sent back: the caller knows all of it (queued, no delivery, enqueued now).
+ *
+ * A new episode gets its job hash and an entry in the project's stream whose id is the episode
+ * number (`n-0`): stream ids must grow, and episodes are only ever appended without a gap, so the
+ * stream is the project's unfinished episodes in order. The first enqueue of a project creates
+ * the stream with its consumer group. The first new episode joins the line when the project has
+ * no unfinished job (its highest episode is final, since a project's jobs finish in order).
+ */
 export const ENQUEUE = `${prelude}
 local project, now = ARGV[2], ARGV[3]
-local pk = projKey(project)
+local pk, sk = projKey(project), streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local nextN = last + 1
 for i = 4, #ARGV do
@@ -119,137 +197,293 @@ for i = 4, #ARGV do
     nextN = n + 1
   end
 end
-local head = tonumber(redis.call('HGET', pk, 'head') or '0')
+local created = nextN - 1 - last
+local hasHead = true
+if created > 0 then
+  if last == 0 then
+    hasHead = false
+    if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
+  else
+    hasHead = not isFinal(redis.call('HGET', jobKey(jobIdOf(project, last)), 'state'))
+    -- The unfinished last episode gets a successor: finishing it promotes the first new one.
+    if hasHead then redis.call('HSET', jobKey(jobIdOf(project, last)), 'next', 1) end
+  end
+end
+local seq = 0
+if created > 0 then seq = redis.call('INCRBY', SEQ, created) - created end
+local bySeq = {}
 local out = {1}
 for i = 4, #ARGV do
   local n = tonumber(ARGV[i])
   local id = jobIdOf(project, ARGV[i])
   if n <= last then
     out[#out + 1] = 0
+    out[#out + 1] = read(id)
   else
-    local seq = redis.call('INCR', SEQ)
-    local ticket = redis.call('INCR', TICKET)
+    seq = seq + 1
     redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
-      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'availableAt', now, 'seq', seq)
-    redis.call('ZADD', JOBS, seq, id)
-    redis.call('HINCRBY', COUNTS, 'live', 1)
-    if head == 0 then
-      head = n
-      redis.call('HSET', pk, 'head', n)
-      enterLine(id, now, ticket)
+      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
+    if not hasHead then
+      hasHead = true
+      redis.call('ZADD', READY, now, memberFor(redis.call('INCR', TICKET), id))
+    end
+    redis.call('XADD', sk, entryId(ARGV[i]), 'job', id)
+    bySeq[#bySeq + 1], bySeq[#bySeq + 2] = seq, id
+    if #bySeq >= 1000 then
+      redis.call('ZADD', JOBS, unpack(bySeq))
+      bySeq = {}
     end
     out[#out + 1] = 1
   end
-  out[#out + 1] = read(id)
 end
-if nextN - 1 > last then redis.call('HSET', pk, 'last', nextN - 1) end
+if #bySeq > 0 then redis.call('ZADD', JOBS, unpack(bySeq)) end
+if created > 0 then
+  redis.call('HINCRBY', COUNTS, 'enqueued', created)
+  redis.call('HSET', pk, 'last', nextN - 1)
+end
 return out
 `
 
 /**
- * ARGV: prefix, now, expiresAt, worker, maxDeliveries. → job | nil
+ * ARGV: prefix, maxDeliveries, then per claim: now, expiresAt, worker. → one flat array with, per
+ * claim in order: 0 (nothing to claim) | 1, id, project, episode, deliveries, token, reason,
+ * findings, enqueuedAt (the rest of the lease the caller knows) | 2, error message.
+ * Flat and short: building and sending a nested reply of whole records cost Redis more than
+ * the claims themselves.
  *
- * Takes the oldest claimable head (availableAt, then ticket): the front of the line, or a
- * leased head whose lease ran out — it kept its availableAt and ticket, so it is reclaimed at
- * its old place in line. Leased heads are out of `P:ready` (in `P:leases`, by expiry), so the
- * common case is two O(log n) probes. A head whose deliveries are spent is dead-lettered on
- * the way (its holders crashed), which promotes its successor; then the search starts over.
+ * Several claims in one call (those a process made during one turn of its event loop) are
+ * handled one after the other, exactly as if each were its own call, in the order given; the
+ * batch only saves work that is the same for all of them: one probe of the line and of the
+ * run-out leases, one ZREM and one ZADD at the end.
+ *
+ * A claim picks the project: the oldest claimable head (availableAt, then ticket) of two
+ * candidates, the front of the line or a leased head whose lease ran out — it kept its
+ * availableAt and ticket, so it is reclaimed at its old place in line. Leased heads are out of
+ * `P:ready` (in `P:leases`, by expiry).
+ *
+ * Then it takes the head's entry from the project's stream. Only the lease holder of a project
+ * ever has its entry, so the stream's head is the project's head job. A head whose token is
+ * still 0 was never claimed, so its entry is not pending: `XREADGROUP … >` delivers it
+ * (delivery count 1). Otherwise the entry is pending (a lease that ran out, or a job handed back
+ * by `retry`): `XPENDING` gives its delivery count, and `XAUTOCLAIM` with min-idle-time 0 moves
+ * it to this worker and counts the delivery. Min-idle 0, because Effect's Clock (the lease's
+ * expiresAt, the retry's availableAt) already decided that it may be taken; Redis's idle time
+ * plays no part in it. The PEL's counter is mirrored into the hash for `get` and `list`.
+ * A head whose deliveries are spent is dead-lettered on the way (its holders crashed), which
+ * promotes its successor; then the search goes on.
+ *
+ * Why the prefetched front of the line stays exact: heads only leave the line during the batch
+ * (taken here), and a successor promoted on the way joins at now with a newer ticket, i.e.
+ * behind every prefetched head (all available at or before now); it is fetched once those run out.
  */
 export const CLAIM = `${prelude}
-local now, expiresAt, worker, maxDel = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-for _ = 1, 100000 do
-  local bestId, bestAt, bestTicket, bestMember = nil, nil, nil, nil
-  local top = redis.call('ZRANGEBYSCORE', READY, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1)
-  if top[1] then
-    bestMember = top[1]
-    bestId = idOfMember(top[1])
-    bestAt = tonumber(top[2])
-    bestTicket = tonumber(string.sub(top[1], 1, 15))
+local maxDel = tonumber(ARGV[2])
+local n = (#ARGV - 2) / 3
+local maxNow = -math.huge
+for i = 1, n do maxNow = math.max(maxNow, tonumber(ARGV[i * 3])) end
+
+local line, li, lineFull, promoted, taken = {}, 1, true, false, {}
+local function refill(want)
+  if #taken > 0 then
+    redis.call('ZREM', READY, unpack(taken))
+    taken = {}
   end
-  local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 256)
-  for _, id in ipairs(expired) do
-    local j = redis.call('HMGET', jobKey(id), 'availableAt', 'ticket')
-    local at, ticket = tonumber(j[1]), tonumber(j[2])
-    if bestId == nil or at < bestAt or (at == bestAt and ticket < bestTicket) then
-      bestId, bestAt, bestTicket, bestMember = id, at, ticket, nil
-    end
-  end
-  if bestId == nil then return false end
-  local k = jobKey(bestId)
-  local j = redis.call('HMGET', k, 'state', 'deliveries', 'reason')
-  local d = tonumber(j[2])
-  if d >= maxDel then
-    local last
-    if isLeased(j[1]) then
-      last = 'lease expired'
-      if j[3] then last = last .. '; before that: ' .. j[3] end
-    else
-      last = j[3] or 'lease expired'
-    end
-    finish(bestId, 'dead', spent(d, last), false, now)
-  else
-    if bestMember then redis.call('ZREM', READY, bestMember) end
-    redis.call('HINCRBY', k, 'token', 1)
-    redis.call('HINCRBY', k, 'deliveries', 1)
-    redis.call('HSET', k, 'state', 'writing', 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
-    redis.call('ZADD', LEASES, expiresAt, bestId)
-    return read(bestId)
-  end
+  line = redis.call('ZRANGEBYSCORE', READY, '-inf', maxNow, 'WITHSCORES', 'LIMIT', 0, want)
+  li, lineFull, promoted = 1, #line == 2 * want, false
 end
-return false
+refill(n)
+
+local expired = {}
+local function expire(id, at)
+  local j = redis.call('HMGET', jobKey(id), 'availableAt', 'ticket')
+  expired[#expired + 1] = {id = id, at = at, from = tonumber(j[1]), ticket = tonumber(j[2])}
+end
+local e = redis.call('ZRANGEBYSCORE', LEASES, '-inf', maxNow, 'WITHSCORES', 'LIMIT', 0, 256)
+for k = 1, #e, 2 do expire(e[k], tonumber(e[k + 1])) end
+
+local leased = {}
+local out = {}
+-- Appends the values of a table (never nil: HMGET answers false for absent fields) to the reply.
+local function emit(values)
+  for k = 1, #values do out[#out + 1] = values[k] end
+end
+for i = 1, n do
+  local now, expiresAt, worker = ARGV[i * 3], ARGV[i * 3 + 1], ARGV[i * 3 + 2]
+  local nowN = tonumber(now)
+  local claimed = false
+  for _ = 1, 100000 do
+    if li > #line and (lineFull or promoted) then refill(n - i + 1) end
+    local bestId, bestAt, bestTicket, bestMember, bestExpired, bestPlace = nil, nil, nil, nil, nil, nil
+    if li <= #line and tonumber(line[li + 1]) <= nowN then
+      bestMember = line[li]
+      bestId = idOfMember(bestMember)
+      bestAt = tonumber(line[li + 1])
+      bestTicket = tonumber(string.sub(bestMember, 1, 15))
+      -- Its place in line goes into its hash, where a run-out lease is ordered from.
+      bestPlace = {'availableAt', line[li + 1], 'ticket', bestTicket}
+    end
+    for _, x in ipairs(expired) do
+      if not x.used and x.at <= nowN and (bestId == nil or x.from < bestAt or (x.from == bestAt and x.ticket < bestTicket)) then
+        bestId, bestAt, bestTicket, bestMember, bestExpired, bestPlace = x.id, x.from, x.ticket, nil, x, nil
+      end
+    end
+    if bestId == nil then break end
+    if bestMember then
+      li = li + 2
+      taken[#taken + 1] = bestMember
+    else
+      bestExpired.used = true
+    end
+    -- project, episode, state, token, reason, findings, enqueuedAt
+    local j = redis.call('HMGET', jobKey(bestId), 'project', 'episode', 'state', 'token', 'reason', 'findings', 'enqueuedAt')
+    local sk, eid = streamKey(j[1]), entryId(j[2])
+    local token = tonumber(j[4])
+    local d, owner = 0, nil
+    if token > 0 then
+      local pending = pendingOf(sk, eid)
+      if pending then d, owner = tonumber(pending[4]), pending[2] end
+    end
+    if d >= maxDel then
+      local last
+      if isLeased(j[3]) then
+        last = 'lease expired'
+        if j[5] then last = last .. '; before that: ' .. j[5] end
+      else
+        last = j[5] or 'lease expired'
+      end
+      local full = load(bestId)
+      full[5] = d
+      local _, joined = finish(full, 'dead', spent(d, last), false, now, owner, nil)
+      promoted = promoted or joined
+    else
+      local entry
+      if owner then
+        entry = redis.call('XAUTOCLAIM', sk, G, worker, 0, eid, 'COUNT', 1)[2][1]
+        if owner ~= worker then redis.call('XGROUP', 'DELCONSUMER', sk, G, owner) end
+      else
+        local r = redis.call('XREADGROUP', 'GROUP', G, worker, 'COUNT', 1, 'STREAMS', sk, '>')
+        entry = r and r[1][2][1]
+      end
+      if not entry or entry[1] ~= eid then
+        emit({2, 'stream ' .. sk .. ' is out of step with its head ' .. bestId .. ': got ' .. tostring(entry and entry[1])})
+        claimed = true
+        break
+      end
+      token, d = token + 1, d + 1
+      if bestPlace then
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now, unpack(bestPlace))
+      else
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+      end
+      if tonumber(expiresAt) <= maxNow then
+        -- Already run out for a later claim of this batch (a zero lease): visible to it at once.
+        redis.call('ZADD', LEASES, expiresAt, bestId)
+        expire(bestId, tonumber(expiresAt))
+      else
+        leased[#leased + 1], leased[#leased + 2] = expiresAt, bestId
+      end
+      emit({1, bestId, j[1], j[2], d, token, j[5], j[6], j[7]})
+      claimed = true
+      break
+    end
+  end
+  if not claimed then out[#out + 1] = 0 end
+end
+if #taken > 0 then redis.call('ZREM', READY, unpack(taken)) end
+if #leased > 0 then redis.call('ZADD', LEASES, unpack(leased)) end
+return out
 `
 
-/** ARGV: prefix, id, token, now, expiresAt. → job | nil (lease lost) */
+/**
+ * ARGV: prefix, id, token, now, expiresAt. → job | nil (lease lost)
+ *
+ * Also resets the entry's idle time in the PEL (`XCLAIM … JUSTID` to its own holder, which does
+ * not count a delivery), so `XPENDING` shows how long ago the holder last showed life.
+ */
 export const HEARTBEAT = `${prelude}
 local id, token, now, expiresAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not held(id, token) then return false end
+local j = held(id, token)
+if not j then return false end
+redis.call('XCLAIM', streamKey(j[2]), G, j[7], 0, entryId(j[3]), 'JUSTID')
 redis.call('HSET', jobKey(id), 'expiresAt', expiresAt, 'updatedAt', now)
 redis.call('ZADD', LEASES, expiresAt, id)
-return read(id)
+j[8], j[12] = expiresAt, now
+return reply(j)
 `
 
 /** ARGV: prefix, id, token, now, state. → 1 | 0 (lease lost) */
 export const SET_STAGE = `${prelude}
 local id, token, now, state = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not held(id, token) then return 0 end
+local j = redis.call('HMGET', jobKey(id), 'token', 'state')
+if j[1] ~= token or not isLeased(j[2]) then return 0 end
 redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', now)
 return 1
 `
 
-/** ARGV: prefix, id, token, now. → job | nil */
+/**
+ * ARGV: prefix, then per completion: id, token, now. → {1 | nil (lease lost), …}
+ *
+ * Acknowledges each entry: the episode is committed. Several completions in one call are
+ * handled one after the other, as if each were its own call; their writes to the shared keys
+ * (leases, line, counters, ticket) go out once at the end. The committed job is not sent back:
+ * while the lease held, only its holder could change it, so the caller knows it already.
+ */
 export const COMPLETE = `${prelude}
-local id, token, now = ARGV[2], ARGV[3], ARGV[4]
-if not held(id, token) then return false end
-finish(id, 'committed', false, false, now)
-return read(id)
+local batch = newBatch()
+local out = {}
+for i = 1, (#ARGV - 1) / 3 do
+  local id, token, now = ARGV[i * 3 - 1], ARGV[i * 3], ARGV[i * 3 + 1]
+  local j, hasNext = holds(id, token)
+  out[i] = false
+  if j then
+    finish(j, 'committed', false, false, now, j[7], batch, hasNext)
+    out[i] = 1
+  end
+end
+flushBatch(batch)
+return out
 `
 
-/** ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil */
+/**
+ * ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil
+ *
+ * The entry stays pending (the next claim takes it over with XAUTOCLAIM); the job re-joins the
+ * back of the line at availableAt. A transient fault gives its delivery back:
+ * `XCLAIM … RETRYCOUNT d-1` sets the PEL's counter one lower.
+ */
 export const RETRY = `${prelude}
 local id, token, now, reason, availableAt, transient, maxDel = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-if not held(id, token) then return false end
-local k = jobKey(id)
-local d = tonumber(redis.call('HGET', k, 'deliveries'))
+local j = held(id, token)
+if not j then return false end
+local sk, eid = streamKey(j[2]), entryId(j[3])
+local d = tonumber(pendingOf(sk, eid)[4])
 if transient == '0' and d >= maxDel then
-  finish(id, 'dead', spent(d, reason), false, now)
-  return read(id)
+  j[5] = d
+  return (finish(j, 'dead', spent(d, reason), false, now, j[7]))
 end
-if transient == '1' and d > 0 then d = d - 1 end
-redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now)
+if transient == '1' and d > 0 then
+  d = d - 1
+  redis.call('XCLAIM', sk, G, j[7], 0, eid, 'RETRYCOUNT', d, 'JUSTID')
+end
+local ticket = redis.call('INCR', TICKET)
+local k = jobKey(id)
+redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now, 'availableAt', availableAt, 'ticket', ticket)
 redis.call('HDEL', k, 'worker', 'expiresAt')
 redis.call('ZREM', LEASES, id)
-enterLine(id, availableAt, redis.call('INCR', TICKET))
-return read(id)
+redis.call('ZADD', READY, availableAt, memberFor(ticket, id))
+j[4], j[5], j[7], j[8], j[9], j[12] = 'queued', tostring(d), false, false, reason, now
+return reply(j)
 `
 
 /** ARGV: prefix, id, token, now, reason, findings JSON ('' to keep). → job | nil */
 export const DEAD_LETTER = `${prelude}
 local id, token, now, reason, findings = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if not held(id, token) then return false end
+local j = held(id, token)
+if not j then return false end
 if findings == '' then findings = false end
-finish(id, 'dead', reason, findings, now)
-return read(id)
+return (finish(j, 'dead', reason, findings, now, j[7]))
 `
+
 /** ARGV: prefix, project ('' = all), states (comma-separated, '*' = all), limit (-1 = none). → job… newest first */
 export const LIST = `${prelude}
 local project, states, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -286,8 +520,8 @@ return out
 /** ARGV: prefix, now. → {queued, inFlight, committed, dead} */
 export const STATS = `${prelude}
 local now = ARGV[2]
-local c = redis.call('HMGET', COUNTS, 'live', 'committed', 'dead')
-local live = tonumber(c[1] or '0')
+local c = redis.call('HMGET', COUNTS, 'enqueued', 'committed', 'dead')
+local live = tonumber(c[1] or '0') - tonumber(c[2] or '0') - tonumber(c[3] or '0')
 local inFlight = redis.call('ZCOUNT', LEASES, '(' .. now, '+inf')
 return {live - inFlight, inFlight, tonumber(c[2] or '0'), tonumber(c[3] or '0')}
 `

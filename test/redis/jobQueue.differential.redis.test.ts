@@ -1,0 +1,309 @@
+/**
+ * Differential property of the Redis JobQueue: random interleavings of enqueue, claims by
+ * several workers, crashes (a worker forgets its lease), clock jumps, completions, transient and
+ * non-transient retries, heartbeats, stage changes, dead-letters and operations on stale leases
+ * run in lockstep against the SQLite adapter (the reference, itself checked by
+ * test/sqlite/queue.property.test.ts) and the Redis adapter, under one `TestClock`. Bursts
+ * (every idle worker claims, or every holder completes, at once) reach Redis as one batched
+ * script call and must still answer like the same calls made one after the other.
+ *
+ * After every step:
+ *   - both adapters answered the same (same jobs, leases, tokens, deliveries, errors, stats);
+ *   - the Redis streams are the delivery truth: each project's stream holds its unfinished
+ *     episodes in order (`<n>-0`), after fewer than TRIM_EVERY finished ones (none when the
+ *     project is idle); its PEL holds the head's entry iff the head was ever claimed, owned by
+ *     the last worker that claimed it, with the job's delivery count; a stream's only consumer
+ *     is that owner; `P:dead` holds one entry per dead job, with its reason.
+ *
+ * CHAOS_RUNS scales the runs (default 30 here, each up to 60 commands). A failure prints
+ * fast-check's seed and the shrunk command list; replay with `fc.assert(…, { seed, path })`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Redis } from "ioredis"
+import { Effect, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import { isFinal, type Job, type Lease } from "../../src/domain/Job.ts"
+import type { JobQueueShape } from "../../src/queue/JobQueue.ts"
+import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
+import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
+import { TRIM_EVERY } from "../../src/redis/jobQueueLua.ts"
+import { Database } from "../../src/sqlite/Database.ts"
+import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
+
+const MAX_DELIVERIES = 3
+const PROJECTS = ["p0", "p1", "p2"] as const
+const WORKERS = ["w0", "w1", "w2"] as const
+const RUNS = process.env.CHAOS_RUNS === undefined ? 30 : Math.max(1, Math.round(Number(process.env.CHAOS_RUNS) / 4))
+
+let server: RedisServer
+let admin: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  admin = new Redis(server.url)
+})
+afterAll(async () => {
+  admin?.disconnect()
+  await server?.stop()
+})
+
+type Command =
+  | { readonly t: "enqueue"; readonly p: number; readonly count: number; readonly overlap: boolean }
+  | { readonly t: "gap"; readonly p: number }
+  | { readonly t: "claim"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "crash"; readonly w: number }
+  | { readonly t: "advance"; readonly ms: number }
+  | { readonly t: "complete"; readonly w: number }
+  | { readonly t: "retry"; readonly w: number; readonly transient: boolean; readonly delayMs: number }
+  | { readonly t: "heartbeat"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
+  | { readonly t: "deadLetter"; readonly w: number }
+  | { readonly t: "stale"; readonly g: number; readonly op: "complete" | "heartbeat" | "retry" | "deadLetter" }
+  | { readonly t: "burstClaim"; readonly leaseMs: number }
+  | { readonly t: "burstComplete"; readonly stale: boolean }
+
+const worker = fc.integer({ min: 0, max: WORKERS.length - 1 })
+const project = fc.integer({ min: 0, max: PROJECTS.length - 1 })
+const leaseMs = fc.constantFrom(500, 1_000, 5_000)
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("enqueue" as const), p: project, count: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 10, max: 20 }) }), overlap: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("gap" as const), p: project }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant("claim" as const), w: worker, leaseMs }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("crash" as const), w: worker }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), w: worker }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant("retry" as const), w: worker, transient: fc.boolean(), delayMs: fc.constantFrom(0, 100, 1_000) }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("heartbeat" as const), w: worker, leaseMs }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("stage" as const), w: worker, stage: fc.constantFrom("guarding" as const, "editing" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("deadLetter" as const), w: worker }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("stale" as const),
+      g: fc.nat(),
+      op: fc.constantFrom("complete" as const, "heartbeat" as const, "retry" as const, "deadLetter" as const),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("burstClaim" as const), leaseMs: fc.constantFrom(0, 500, 1_000) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("burstComplete" as const), stale: fc.boolean() }) },
+)
+
+/** An outcome as plain data, so the two adapters' answers compare structurally. */
+const outcome = <A, E extends { readonly _tag: string }>(self: Effect.Effect<A, E>) =>
+  Effect.map(Effect.result(self), (r) =>
+    r._tag === "Success" ? { ok: JSON.parse(JSON.stringify(r.success ?? null)) as unknown } : { error: { ...r.failure, tag: r.failure._tag } }
+  )
+
+let run = 0
+
+const scenario = (commands: ReadonlyArray<Command>) =>
+  Effect.gen(function* () {
+    const keyPrefix = `diff-${process.pid}-${++run}`
+    const keys = RedisJobQueue.keys(keyPrefix)
+    const reference = yield* SqliteJobQueue.make({ maxDeliveries: MAX_DELIVERIES })
+    const redis = yield* RedisJobQueue.make({ url: server.url, maxDeliveries: MAX_DELIVERIES, keyPrefix })
+
+    const highest = new Map<string, number>()
+    const held: Array<Lease | undefined> = WORKERS.map(() => undefined)
+    const ghosts: Array<Lease> = []
+    /** Job id → the worker that claimed it last: the owner of its pending entry until it is final. */
+    const claimedBy = new Map<string, string>()
+
+    /** Runs one operation on both adapters (reference first) and requires the same answer. */
+    const both = <A, E extends { readonly _tag: string }>(what: string, op: (q: JobQueueShape) => Effect.Effect<A, E>) =>
+      Effect.gen(function* () {
+        const expected = yield* outcome(op(reference))
+        const actual = yield* outcome(op(redis))
+        expect(actual, what).toEqual(expected)
+        return actual
+      })
+
+    const leaseOf = (o: { ok?: unknown }): Lease | undefined => {
+      const v = o.ok as { _tag?: string; value?: Lease } | Lease | undefined | null
+      if (v === undefined || v === null) return undefined
+      if ("_tag" in v) return v._tag === "Some" ? v.value : undefined
+      return v as Lease
+    }
+
+    const checkStreams = Effect.gen(function* () {
+      const jobs: ReadonlyArray<Job> = yield* redis.list()
+      const redisCall = <A>(f: () => Promise<A>) => Effect.promise(f)
+      for (const p of PROJECTS) {
+        const mine = jobs.filter((j) => j.project === p).sort((a, b) => a.episode - b.episode)
+        const open = mine.filter((j) => !isFinal(j.state))
+        const stream = keys.stream(p)
+        const entries = yield* redisCall(() => admin.xrange(stream, "-", "+"))
+        // A contiguous run of the project's latest episodes: every unfinished one, and fewer
+        // than TRIM_EVERY finished ones before them (none once the project is idle).
+        const kept = open.length === 0 ? [] : mine.slice(mine.length - entries.length)
+        expect(entries.map(([id, fields]) => [id, fields]), `stream of ${p}`).toEqual(kept.map((j) => [`${j.episode}-0`, ["job", j.id]]))
+        expect(kept.slice(0, kept.length - open.length).every((j) => isFinal(j.state)), `stream of ${p} holds every unfinished episode`).toBe(true)
+        expect(kept.length - open.length, `finished entries left in the stream of ${p}`).toBeLessThan(TRIM_EVERY)
+        if (mine.length === 0) continue
+        const pending = (yield* redisCall(() => admin.xpending(stream, keys.group, "-", "+", 10))) as Array<[string, string, number, number]>
+        const consumers = ((yield* redisCall(() => admin.xinfo("CONSUMERS", stream, keys.group))) as Array<Array<unknown>>).map((c) => String(c[1]))
+        const head = open[0]
+        const owner = head === undefined ? undefined : claimedBy.get(head.id)
+        if (head === undefined || owner === undefined) {
+          expect(pending, `PEL of ${p}`).toEqual([])
+          expect(consumers, `consumers of ${p}`).toEqual([])
+        } else {
+          expect(pending.map(([id, consumer, , count]) => [id, consumer, count]), `PEL of ${p}`).toEqual([[`${head.episode}-0`, owner, head.deliveries]])
+          expect(consumers, `consumers of ${p}`).toEqual([owner])
+        }
+      }
+      const dead = jobs.filter((j) => j.state === "dead")
+      const letters = yield* redisCall(() => admin.xrange(keys.dead, "-", "+"))
+      const letterOf = (fields: ReadonlyArray<string>) => {
+        const m = new Map<string, string>()
+        for (let i = 0; i < fields.length; i += 2) m.set(fields[i], fields[i + 1])
+        return [m.get("job"), m.get("reason"), Number(m.get("deliveries"))]
+      }
+      expect(letters.map(([, fields]) => letterOf(fields)).sort(), "dead letters").toEqual(dead.map((j) => [j.id, j.reason, j.deliveries]).sort())
+    })
+
+    const leaseStep = (lease: Lease, what: string, op: (q: JobQueueShape) => Effect.Effect<unknown, { readonly _tag: string }>) =>
+      both(`${what} ${lease.job.id}@${lease.token}`, op)
+
+    for (const c of commands) {
+      switch (c.t) {
+        case "enqueue": {
+          const p = PROJECTS[c.p]
+          const h = highest.get(p) ?? 0
+          const fresh = Array.from({ length: c.count }, (_, i) => h + 1 + i)
+          yield* both(`enqueue ${p}`, (q) => q.enqueue(p, c.overlap && h > 0 ? [h, ...fresh.reverse()] : fresh))
+          highest.set(p, h + c.count)
+          break
+        }
+        case "gap": {
+          const p = PROJECTS[c.p]
+          const h = highest.get(p) ?? 0
+          yield* both(`gap ${p}`, (q) => q.enqueue(p, [h + 1, h + 3]))
+          break
+        }
+        case "claim": {
+          if (held[c.w] !== undefined) break
+          const lease = leaseOf(yield* both(`claim by ${WORKERS[c.w]}`, (q) => q.claim(WORKERS[c.w], { leaseMs: c.leaseMs })))
+          if (lease !== undefined) {
+            held[c.w] = lease
+            claimedBy.set(lease.job.id, lease.worker)
+          }
+          break
+        }
+        case "crash": {
+          const lease = held[c.w]
+          if (lease !== undefined) ghosts.push(lease)
+          held[c.w] = undefined
+          break
+        }
+        case "advance":
+          yield* TestClock.adjust(c.ms)
+          break
+        case "complete":
+        case "deadLetter":
+        case "retry": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          held[c.w] = undefined
+          ghosts.push(lease)
+          yield* leaseStep(lease, c.t, (q) =>
+            c.t === "complete"
+              ? q.complete(lease)
+              : c.t === "deadLetter"
+              ? q.deadLetter(lease, `poison from ${WORKERS[c.w]}`)
+              : q.retry(lease, { reason: `retry by ${WORKERS[c.w]}`, delayMs: c.delayMs, transient: c.transient }))
+          break
+        }
+        case "heartbeat": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          held[c.w] = leaseOf(yield* leaseStep(lease, "heartbeat", (q) => q.heartbeat(lease, c.leaseMs)))
+          break
+        }
+        case "stage": {
+          const lease = held[c.w]
+          if (lease === undefined) break
+          const r = yield* leaseStep(lease, "setStage", (q) => q.setStage(lease, c.stage))
+          if ("error" in r) held[c.w] = undefined
+          break
+        }
+        case "stale": {
+          if (ghosts.length === 0) break
+          const lease = ghosts[c.g % ghosts.length]
+          yield* leaseStep(lease, `stale ${c.op}`, (q) =>
+            c.op === "complete"
+              ? q.complete(lease)
+              : c.op === "deadLetter"
+              ? q.deadLetter(lease, "stale poison")
+              : c.op === "retry"
+              ? q.retry(lease, { reason: "stale retry", delayMs: 0, transient: true })
+              : q.heartbeat(lease, 1_000))
+          break
+        }
+      }
+      if (c.t === "burstClaim" || c.t === "burstComplete") {
+        // The reference answers the calls one by one in worker order; Redis gets them concurrently
+        // (one batch, in the order the fibers started: the same order).
+        const indices = WORKERS.map((_, w) => w).filter((w) => (c.t === "burstClaim" ? held[w] === undefined : held[w] !== undefined))
+        const call = (q: JobQueueShape, w: number): Effect.Effect<unknown, { readonly _tag: string }> => {
+          if (c.t === "burstClaim") return q.claim(WORKERS[w], { leaseMs: c.leaseMs })
+          const lease = held[w]!
+          // A stale burst sends each holder's completion twice: the second must be refused.
+          const again = Effect.map(Effect.result(q.complete(lease)), (r) => (r._tag === "Success" ? "completed twice" : r.failure._tag))
+          return c.stale ? Effect.zip(q.complete(lease), again, { concurrent: true }) : q.complete(lease)
+        }
+        const expected = []
+        for (const w of indices) expected.push(yield* outcome(call(reference, w)))
+        const actual = yield* Effect.forEach(indices, (w) => outcome(call(redis, w)), { concurrency: "unbounded" })
+        expect(actual, `${c.t} by ${indices.map((w) => WORKERS[w]).join(",")}`).toEqual(expected)
+        indices.forEach((w, k) => {
+          if (c.t === "burstClaim") {
+            const lease = leaseOf(actual[k] as { ok?: unknown })
+            if (lease !== undefined) {
+              held[w] = lease
+              claimedBy.set(lease.job.id, lease.worker)
+            }
+          } else {
+            ghosts.push(held[w]!)
+            held[w] = undefined
+          }
+        })
+      }
+      yield* both("stats", (q) => q.stats)
+      yield* both("list", (q) => q.list())
+      yield* checkStreams
+    }
+
+    // Drain: every job ends committed or dead, on both, and the streams end empty.
+    for (let rounds = 0; ; rounds++) {
+      expect(rounds, "the queue did not drain").toBeLessThan(1_000)
+      yield* TestClock.adjust(10_000)
+      const lease = leaseOf(yield* both("drain claim", (q) => q.claim("drainer", { leaseMs: 1_000 })))
+      if (lease === undefined) break
+      claimedBy.set(lease.job.id, lease.worker)
+      yield* both("drain complete", (q) => q.complete(lease))
+      yield* checkStreams
+    }
+    yield* checkStreams
+    const s = yield* redis.stats
+    expect(s.queued + s.inFlight).toBe(0)
+  })
+
+describe("RedisJobQueue differential property (against the SQLite adapter)", () => {
+  it(`answers like the reference and keeps the streams in step (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60, size: "max" }), (commands) =>
+        Effect.runPromise(
+          Effect.scoped(scenario(commands)).pipe(
+            Effect.provide(Layer.merge(Database.layer({ path: ":memory:" }), TestClock.layer())),
+          ),
+        )
+      ),
+      { numRuns: RUNS },
+    )
+  }, 120_000)
+})

@@ -98,10 +98,10 @@ const backupChild = (config: FactoryConfigData) => {
 /** The factory as the config describes it. */
 export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
   const singletonLeases = config.queue.kind === "redis"
-    ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: config.queue.keyPrefix ?? "novel-factory" })
+    ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: config.queue.keyPrefix ?? "novel-factory", startWhileDown: true })
     : SqliteSingletonLease.layer
   const infrastructure = Layer.mergeAll(backupsLayer(process.env), singletonLeases).pipe(
-    Layer.provideMerge(infrastructureLayer(config)),
+    Layer.provideMerge(infrastructureLayer(config, { startWhileDown: true })),
   )
   // One process per embedded data directory: a second one is refused, naming the holder.
   const instanceLock = config.queue.kind === "sqlite"

@@ -27,6 +27,12 @@ export interface RedisConnectionOptions {
   readonly connectTimeoutMs?: number
   /** `CLIENT SETNAME`, visible in `CLIENT LIST`. */
   readonly connectionName?: string
+  /**
+   * A daemon starts even while Redis is down: the client keeps reconnecting in the background,
+   * commands fail fast until it is back, and the breakers park whoever needs it. One-shot
+   * commands leave it off, so an outage is a clear "cannot connect" at once. Default false.
+   */
+  readonly startWhileDown?: boolean
 }
 
 export const redisOptions = (options: RedisConnectionOptions): RedisOptions => ({
@@ -57,14 +63,23 @@ export const acquireRedis = <E>(
         redis.on("error", () => {})
         try {
           await redis.connect()
+          return { redis, down: undefined }
         } catch (error) {
+          // ioredis goes on reconnecting after a failed first connect, by the retry strategy.
+          if (options.startWhileDown === true) return { redis, down: describeError(error) }
           redis.disconnect()
           throw error
         }
-        return redis
       },
       catch: (error) => mapError(`cannot connect to Redis at ${redactUrl(options.url)}: ${describeError(error)}`, error),
-    }),
+    }).pipe(
+      Effect.tap(({ down }) =>
+        down === undefined
+          ? Effect.void
+          : Effect.logWarning(`Redis at ${redactUrl(options.url)} is down (${down}); starting anyway, reconnecting in the background`)
+      ),
+      Effect.map(({ redis }) => redis),
+    ),
     (redis) => closeRedis(redis),
   )
 

@@ -18,8 +18,13 @@ import { SqliteStoryStore } from "../story/SqliteStoryStore.ts"
 import { Neo4jStoryStore } from "../story/Neo4jStoryStore.ts"
 import type { StoreUnavailable, StoryStore } from "../story/StoryStore.ts"
 
+export interface StorageOptions {
+  /** A daemon starts while a networked queue is down and waits for it (see `RedisConnectionOptions.startWhileDown`). */
+  readonly startWhileDown?: boolean
+}
+
 /** Database, story store and queue, as the config selects them. */
-export const storageLayer = (config: FactoryConfigData) => {
+export const storageLayer = (config: FactoryConfigData, options: StorageOptions = {}) => {
   // The SQLite database is always there: the ledger, the singleton leases and backups live in it.
   const database = Database.layerIn(config.home)
   const story: Layer.Layer<StoryStore, StoreUnavailable, Database> = config.story.kind === "sqlite"
@@ -31,6 +36,7 @@ export const storageLayer = (config: FactoryConfigData) => {
       url: config.queue.url,
       maxDeliveries: config.pipeline.maxDeliveries,
       keyPrefix: config.queue.keyPrefix ?? "novel-factory",
+      startWhileDown: options.startWhileDown ?? false,
     })
   return Layer.mergeAll(story, queue).pipe(Layer.provideMerge(database))
 }
@@ -62,11 +68,11 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
  * Every service the pipeline and the API need, built from the config. The supervision
  * tree (in `supervisors/`) runs the actors on top of it.
  */
-export const infrastructureLayer = (config: FactoryConfigData) =>
+export const infrastructureLayer = (config: FactoryConfigData, options: StorageOptions = {}) =>
   Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config))),
+        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config, options))),
         Layer.succeed(FactoryConfig, config),
         Layer.succeed(PipelineSettings, config.pipeline),
         FaultPoints.none,

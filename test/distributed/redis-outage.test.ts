@@ -128,4 +128,40 @@ describe("distributed: Redis outage under a running serve", () => {
     )
     expect(recovered).toBeLessThanOrEqual(RECOVERY_BOUND_S)
   })
+
+  it("starts while Redis is down, reports it, and starts working when Redis comes up", async () => {
+    const late = await startRedisServer()
+    const home = makeDataDir("nf-outage-start-")
+    let waiting: FactoryProcess | undefined
+    try {
+      await late.down()
+      waiting = await startServe(home.dir, { REDIS_URL: late.url, FACTORY_CONCURRENCY: "2" })
+      const url = waiting.url
+      const ready = await apiWithin(3_000, url, "GET", "/readyz")
+      expect(ready.status, ready.text).toBe(503)
+      expect(ready.text).toMatch(/queue/)
+      // The story store is not Redis: projects can be made; queueing needs Redis and says so.
+      expect((await api(url, "POST", "/api/v1/projects", { slug: "late-noir", genre: "modern_noir" })).status).toBe(201)
+      const refused = await api(url, "POST", "/api/v1/projects/late-noir/episodes", { from: 1, to: 2 })
+      expect(refused.status, refused.text).toBe(503)
+      expect(refused.headers.get("content-type")).toMatch(/problem\+json/)
+
+      await late.restart()
+      await waitFor("readyz 200 once Redis is up", 20_000, async () => {
+        const r = await apiWithin(2_000, url, "GET", "/readyz")
+        return r.status === 200 ? r : undefined
+      }, 100)
+      expect((await api(url, "POST", "/api/v1/projects/late-noir/episodes", { from: 1, to: 2 })).status).toBe(202)
+      const done = await waitFor("both episodes committed", 30_000, async () => {
+        const s = (await apiWithin(2_000, url, "GET", "/api/v1/status")).json
+        return s?.queue?.committed === 2 ? s.queue : undefined
+      }, 100)
+      expect(done).toMatchObject({ committed: 2, dead: 0 })
+      expect(waiting.output()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+\/? is down/)
+    } finally {
+      if (waiting) await stopProcess(waiting, "SIGKILL")
+      await late.stop()
+      home.cleanup()
+    }
+  })
 })

@@ -17,23 +17,33 @@ import {
 /*
  * Schema notes
  *
- * One row per (project, episode). Two invariants keep claiming cheap:
+ * Two tables: `queue_jobs` holds every job at rest, one row per (project, episode);
+ * `queue_heads` holds the live state of each project's *head*, its lowest non-final job
+ * (at most one per project, and the only job of the project that can be claimed).
  *
- * - No holes (enqueue refuses gaps) and only a project's lowest non-final job is ever
- *   claimable, so a project's final jobs always form a prefix 1..k and its non-final jobs the
- *   suffix k+1..max. The project's *head* (its lowest non-final job) is therefore episode
- *   k+1, and after finishing episode n the next head is simply episode n+1 (the
- *   `queue_jobs_promote` trigger moves the mark).
- * - `head = 1` marks that job, and the partial index `queue_jobs_ready (available_at, ticket)
- *   WHERE head = 1` holds only heads (at most one per project). A claim walks it oldest
- *   `available_at` first (fair across projects: a head joins the line when it is enqueued,
- *   promoted or retried, and is served in that order — round-robin when all are busy) and
- *   takes the first head whose lease is absent or expired; it skips at most the heads leased
- *   right now (one per busy worker). A claim or heartbeat rewrites only `expires_at` & co.,
- *   which no index covers: one page per commit. Completing moves the head mark: two pages.
+ * - No holes (enqueue refuses gaps) and only heads are ever claimed, so a project's final
+ *   jobs always form a prefix 1..k and its non-final jobs the suffix k+1..max: the head is
+ *   episode k+1, and after finishing episode n the next head is simply episode n+1.
+ * - Why a table of heads (schema v2): everything a lease does between claim and finish
+ *   (claim, heartbeat, setStage, retry) rewrites only the head's row, and the heads of all
+ *   projects share a page or two. The group-commit writer puts the claims of concurrent
+ *   workers in one transaction, so between them they append a page or two to the WAL, where
+ *   v1 (lease columns on the job rows, each project's rows on pages of their own) appended
+ *   one page per claim — and the WAL pages a commit appends are most of its cost. A job's own
+ *   row is written twice: when it is enqueued (in a batch) and when it ends.
+ * - A job's row keeps state `queued` while it waits or is the head; its live state,
+ *   deliveries, reason, lease and place in line are its head row's. `queue_jobs_live`
+ *   overlays the two for reads.
+ * - `queue_heads_ready (available_at, ticket)`: a claim walks the heads oldest `available_at`
+ *   first (fair across projects: a head joins the line when it is enqueued, promoted or
+ *   retried, and is served in that order — round-robin when all are busy) and takes the first
+ *   whose lease is absent or expired; it skips at most the heads leased right now (one per
+ *   busy worker).
  *
- * `token` is the fencing token: every claim increments it, and every lease operation
- * checks it, so a worker whose lease expired and was re-claimed gets `LeaseLost`.
+ * `token` is the fencing token of the head's job: every claim increments it, and every lease
+ * operation checks it, so a worker whose lease expired and was re-claimed gets `LeaseLost`.
+ * A job is head exactly once (from its promotion until it is final), so its token never
+ * starts over.
  */
 const migrations: ReadonlyArray<Migration> = [
   {
@@ -70,8 +80,64 @@ const migrations: ReadonlyArray<Migration> = [
       END;
     `,
   },
+  {
+    version: 2,
+    description: "queue_heads: the live state of each project's head, apart from the jobs at rest",
+    up: `
+      CREATE TABLE queue_heads (
+        project      TEXT    PRIMARY KEY,
+        episode      INTEGER NOT NULL,
+        state        TEXT    NOT NULL CHECK (state IN ('queued','writing','guarding','editing')),
+        deliveries   INTEGER NOT NULL,
+        token        INTEGER NOT NULL,
+        worker       TEXT,
+        expires_at   INTEGER,
+        available_at INTEGER NOT NULL,
+        ticket       INTEGER NOT NULL,
+        reason       TEXT,
+        enqueued_at  INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO queue_heads (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, enqueued_at, updated_at)
+        SELECT project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, enqueued_at, updated_at
+        FROM queue_jobs WHERE head = 1;
+      CREATE INDEX queue_heads_ready ON queue_heads (available_at, ticket);
+
+      CREATE TABLE queue_jobs_v2 (
+        seq          INTEGER PRIMARY KEY,
+        id           TEXT    NOT NULL UNIQUE,
+        project      TEXT    NOT NULL,
+        episode      INTEGER NOT NULL CHECK (episode >= 1),
+        state        TEXT    NOT NULL CHECK (state IN ('queued','committed','dead')),
+        deliveries   INTEGER NOT NULL DEFAULT 0,
+        reason       TEXT,
+        findings     TEXT    NOT NULL DEFAULT '[]',
+        enqueued_at  INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        UNIQUE (project, episode)
+      );
+      INSERT INTO queue_jobs_v2 (seq, id, project, episode, state, deliveries, reason, findings, enqueued_at, updated_at)
+        SELECT seq, id, project, episode, CASE WHEN state IN ('committed','dead') THEN state ELSE 'queued' END,
+          CASE WHEN head = 1 THEN 0 ELSE deliveries END, CASE WHEN head = 1 THEN NULL ELSE reason END,
+          findings, enqueued_at, updated_at
+        FROM queue_jobs;
+      DROP TABLE queue_jobs;
+      ALTER TABLE queue_jobs_v2 RENAME TO queue_jobs;
+
+      CREATE VIEW queue_jobs_live AS
+        SELECT j.seq, j.id, j.project, j.episode,
+          COALESCE(h.state, j.state) AS state,
+          COALESCE(h.deliveries, j.deliveries) AS deliveries,
+          h.token AS token, h.worker AS worker, h.expires_at AS expires_at,
+          CASE WHEN h.project IS NULL THEN j.reason ELSE h.reason END AS reason,
+          j.findings, j.enqueued_at,
+          COALESCE(h.updated_at, j.updated_at) AS updated_at
+        FROM queue_jobs j LEFT JOIN queue_heads h ON h.project = j.project AND h.episode = j.episode;
+    `,
+  },
 ]
 
+/** A row of `queue_jobs_live`: a job with its head's live state overlaid. */
 interface JobRow {
   readonly seq: number
   readonly id: string
@@ -79,16 +145,24 @@ interface JobRow {
   readonly episode: number
   readonly state: JobState
   readonly deliveries: number
-  readonly token: number
+  readonly token: number | null
   readonly worker: string | null
   readonly expires_at: number | null
-  readonly available_at: number
-  readonly head: number
-  readonly ticket: number
   readonly reason: string | null
   readonly findings: string
   readonly enqueued_at: number
   readonly updated_at: number
+}
+
+/** A row of `queue_heads`, as the lease operations read it. */
+interface HeadRow {
+  readonly project: string
+  readonly episode: number
+  readonly state: JobState
+  readonly deliveries: number
+  readonly token: number
+  readonly reason: string | null
+  readonly enqueued_at: number
 }
 
 const NO_FINDINGS = "[]"
@@ -112,57 +186,62 @@ const toJob = (row: JobRow): Job => ({
 const toLease = (row: JobRow): Lease => ({
   job: toJob(row),
   worker: row.worker ?? "",
-  token: row.token,
+  token: row.token ?? 0,
   expiresAt: row.expires_at ?? 0,
 })
 
+const isLeased = (state: JobState) => state === "writing" || state === "guarding" || state === "editing"
+
 /*
- * A lease is held while the job's token is the lease's and the job is in a leased state
- * (writing / guarding / editing). Expiry alone does not end it: until another worker claims
- * the job (moving the token on), the holder may still heartbeat, complete, etc. A retry
- * (state back to `queued`) or a final state ends it.
+ * A lease is held while its job is its project's head, the head's token is the lease's and
+ * the head is in a leased state (writing / guarding / editing). Expiry alone does not end
+ * it: until another worker claims the job (moving the token on), the holder may still
+ * heartbeat, complete, etc. A retry (state back to `queued`) or a final state ends it.
  *
  * Every write runs through the group-commit writer (`GroupCommit.ts`): the writes of one
  * tick share a transaction, so each body below is synchronous and checks the lease (the
- * token in its WHERE, or a SELECT) before it writes anything.
+ * token in a SELECT or in its first write's WHERE) before it writes anything.
  *
- * The hot statements (claim, complete, setStage) are plain UPDATEs run for their change
- * count, without RETURNING: measured here, `RETURNING *` costs more than the UPDATE itself
- * (a returning statement buffers its rows, and node:sqlite builds a 16-key object per row).
- * Their results are built from what the body already knows instead. That is exact because
- * a held lease freezes the job's row apart from `state`, `updated_at` and the lease columns:
- * `deliveries` and `token` move only in a claim, `reason` and `findings` only when a lease
- * ends (retry, dead-letter), and id, project, episode and `enqueued_at` never. So the job a
- * claim returned is, while its lease holds, the stored job but for those columns.
+ * No RETURNING on the hot path (claim, complete, setStage): measured here, `RETURNING *`
+ * cost more than the UPDATE itself (a returning statement buffers its rows, and node:sqlite
+ * builds an object per row), so those bodies build their results from the rows they read.
+ * A job's non-final row never carries findings: they are written only when it ends.
  */
-const HELD = "id = ? AND token = ? AND state IN ('writing', 'guarding', 'editing')"
-const SELECT_BY_ID = "SELECT * FROM queue_jobs WHERE id = ?"
-const SELECT_BY_EPISODE = "SELECT * FROM queue_jobs WHERE project = ? AND episode = ?"
+const HELD = "project = ? AND episode = ? AND token = ? AND state IN ('writing', 'guarding', 'editing')"
+const LIVE_BY_ID = "SELECT * FROM queue_jobs_live WHERE id = ?"
+const LIVE_BY_EPISODE = "SELECT * FROM queue_jobs_live WHERE project = ? AND episode = ?"
 const SELECT_LAST = "SELECT episode, state FROM queue_jobs WHERE project = ? ORDER BY episode DESC LIMIT 1"
-const INSERT = `INSERT INTO queue_jobs (id, project, episode, state, available_at, head, ticket, enqueued_at, updated_at)
-  VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`
-const READY = "head = 1 AND available_at <= ?1 AND (expires_at IS NULL OR expires_at <= ?1)"
-/** The oldest ready head: only the columns a lease needs (fewer columns, cheaper rows). */
-const SELECT_READY = `SELECT seq, id, project, episode, state, deliveries, token, reason, findings, enqueued_at
-  FROM queue_jobs WHERE ${READY} ORDER BY available_at, ticket LIMIT 1`
-const CLAIM_SEQ = `UPDATE queue_jobs SET state = 'writing', deliveries = deliveries + 1, token = token + 1,
-  worker = ?, expires_at = ?, updated_at = ? WHERE seq = ?`
-/** Setting head = 0 fires the `queue_jobs_promote` trigger: the next episode becomes the head. */
-const FINISH_SEQ = `UPDATE queue_jobs SET state = ?, reason = ?, findings = ?, head = 0, worker = NULL, expires_at = NULL,
-  updated_at = ?, ticket = ? WHERE seq = ?`
-const FINISH_SEQ_RETURNING = `${FINISH_SEQ} RETURNING *`
-const COMPLETE = `UPDATE queue_jobs SET state = 'committed', head = 0, worker = NULL, expires_at = NULL, updated_at = ?, ticket = ?
-  WHERE ${HELD}`
-const DEAD_LETTER = `UPDATE queue_jobs SET state = 'dead', reason = ?, findings = COALESCE(?, findings), head = 0, worker = NULL,
-  expires_at = NULL, updated_at = ?, ticket = ? WHERE ${HELD} RETURNING *`
-const HEARTBEAT = `UPDATE queue_jobs SET expires_at = ?1, updated_at = ?2
-  WHERE id = ?3 AND token = ?4 AND state IN ('writing', 'guarding', 'editing') RETURNING *`
-const SET_STAGE = `UPDATE queue_jobs SET state = ?, updated_at = ? WHERE ${HELD}`
-const SELECT_HELD = `SELECT * FROM queue_jobs WHERE ${HELD}`
-const REQUEUE = `UPDATE queue_jobs SET state = 'queued', reason = ?, deliveries = MAX(0, deliveries - ?), worker = NULL,
-  expires_at = NULL, available_at = ?, updated_at = ?, ticket = ? WHERE seq = ? RETURNING *`
-
-type ReadyRow = Pick<JobRow, "seq" | "id" | "project" | "episode" | "state" | "deliveries" | "token" | "reason" | "findings" | "enqueued_at">
+const INSERT = "INSERT INTO queue_jobs (id, project, episode, state, enqueued_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)"
+const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, enqueued_at, updated_at)
+  VALUES (?, ?, 'queued', 0, 0, ?, ?, ?, ?)`
+const HEAD_COLUMNS = "project, episode, state, deliveries, token, reason, enqueued_at"
+/** The oldest head whose lease is absent or ran out. */
+const SELECT_READY = `SELECT ${HEAD_COLUMNS} FROM queue_heads
+  WHERE available_at <= ?1 AND (expires_at IS NULL OR expires_at <= ?1) ORDER BY available_at, ticket LIMIT 1`
+const SELECT_HELD = `SELECT ${HEAD_COLUMNS} FROM queue_heads WHERE ${HELD}`
+const CLAIM = `UPDATE queue_heads SET state = 'writing', deliveries = deliveries + 1, token = token + 1,
+  worker = ?, expires_at = ?, updated_at = ? WHERE project = ?`
+const HEARTBEAT = `UPDATE queue_heads SET expires_at = ?, updated_at = ? WHERE ${HELD}`
+const SET_STAGE = `UPDATE queue_heads SET state = ?, updated_at = ? WHERE ${HELD}`
+const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?, deliveries = MAX(0, deliveries - ?), worker = NULL,
+  expires_at = NULL, available_at = ?, updated_at = ?, ticket = ? WHERE project = ?`
+/*
+ * Finishing a head takes two writes: the job's row records how it ended (deliveries and
+ * reason come from the head row), and the head row passes to the next episode, if it was
+ * enqueued, or goes. The next episode joins the back of the line: available from now, with
+ * the finishing write's ticket. A job that was never head is at rest with no deliveries, no
+ * reason and its enqueue time as `updated_at`, which the promoted head starts from.
+ */
+const FINISH = `UPDATE queue_jobs SET state = ?3, (deliveries, reason) = (SELECT deliveries, COALESCE(?4, reason) FROM queue_heads WHERE project = ?1),
+  findings = ?5, updated_at = ?6 WHERE project = ?1 AND episode = ?2`
+/** `FINISH`, only while the lease (token ?7) holds: no change means the lease is lost, and nothing was written. */
+const FINISH_HELD = `${FINISH} AND EXISTS (SELECT 1 FROM queue_heads WHERE project = ?1 AND episode = ?2 AND token = ?7
+  AND state IN ('writing', 'guarding', 'editing'))`
+const PROMOTE = `UPDATE queue_heads SET episode = ?2 + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
+  available_at = ?3, ticket = ?4, reason = NULL,
+  (enqueued_at, updated_at) = (SELECT enqueued_at, updated_at FROM queue_jobs WHERE project = ?1 AND episode = ?2 + 1)
+  WHERE project = ?1 AND episode = ?2 AND EXISTS (SELECT 1 FROM queue_jobs WHERE project = ?1 AND episode = ?2 + 1)`
+const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ?"
 
 export interface SqliteJobQueueOptions {
   /** Deliveries without completion after which a job is dead-lettered. */
@@ -183,7 +262,7 @@ export const make = (options: SqliteJobQueueOptions) =>
      * two is then approximate, correctness is unaffected.
      */
     let tickets = yield* db
-      .use((c) => c.get<{ t: number | null }>("SELECT MAX(ticket) AS t FROM queue_jobs")?.t ?? 0)
+      .use((c) => c.get<{ t: number | null }>("SELECT MAX(ticket) AS t FROM queue_heads")?.t ?? 0)
       .pipe(Effect.mapError(unavailable))
     const ticket = () => ++tickets
     const writer = makeGroupCommit(db, unavailable)
@@ -196,6 +275,18 @@ export const make = (options: SqliteJobQueueOptions) =>
       })
 
     const lost = (lease: Lease) => Result.fail(new LeaseLost({ job: lease.job.id, token: lease.token }))
+    const held = (c: Connection, lease: Lease) => c.get<HeadRow>(SELECT_HELD, lease.job.project, lease.job.episode, lease.token)
+
+    /** Hands the head role of the project on from `episode` (whose row was just finished). */
+    const promote = (c: Connection, project: string, episode: number, now: number) => {
+      if (c.run(PROMOTE, project, episode, now, ticket()).changes === 0) c.run(DROP_HEAD, project, episode)
+    }
+    /** The head's job is final (for a head read in this transaction: no lease to check). */
+    const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number) => {
+      c.run(FINISH, head.project, head.episode, state, reason, findings, now)
+      promote(c, head.project, head.episode, now)
+    }
+    const finished = (c: Connection, head: HeadRow) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, head.project, head.episode)!)
 
     const enqueue: JobQueueShape["enqueue"] = (project, episodes) => {
       const wanted = [...new Set(episodes)].sort((a, b) => a - b)
@@ -218,11 +309,12 @@ export const make = (options: SqliteJobQueueOptions) =>
         const out: Array<Enqueued> = []
         for (const n of wanted) {
           if (n <= highest) {
-            out.push({ job: toJob(c.get<JobRow>(SELECT_BY_EPISODE, project, n)!), created: false })
+            out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
             continue
           }
           const id = jobIdOf(project, n)
-          c.run(INSERT, id, project, n, now, needsHead ? 1 : 0, ticket(), now, now)
+          c.run(INSERT, id, project, n, now, now)
+          if (needsHead) c.run(INSERT_HEAD, project, n, now, ticket(), now, now)
           needsHead = false
           const job: Job = { id, project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: now, updatedAt: now }
           out.push({ job, created: true })
@@ -238,67 +330,76 @@ export const make = (options: SqliteJobQueueOptions) =>
     const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
       write((c, now): Result.Result<Option.Option<Lease>, never> => {
         for (;;) {
-          const row = c.get<ReadyRow>(SELECT_READY, now)
-          if (row === undefined) return Result.succeed(Option.none())
-          if (row.deliveries >= maxDeliveries) {
-            const leased = row.state === "writing" || row.state === "guarding" || row.state === "editing"
-            const last = leased ? "lease expired" + (row.reason === null ? "" : `; before that: ${row.reason}`) : (row.reason ?? "lease expired")
-            c.run(FINISH_SEQ, "dead", spentReason(row.deliveries, last), row.findings, now, ticket(), row.seq)
+          const head = c.get<HeadRow>(SELECT_READY, now)
+          if (head === undefined) return Result.succeed(Option.none())
+          if (head.deliveries >= maxDeliveries) {
+            const last = isLeased(head.state) ? "lease expired" + (head.reason === null ? "" : `; before that: ${head.reason}`) : (head.reason ?? "lease expired")
+            finish(c, head, "dead", spentReason(head.deliveries, last), NO_FINDINGS, now)
             continue
           }
           const expiresAt = now + leaseMs
-          c.run(CLAIM_SEQ, worker, expiresAt, now, row.seq)
+          c.run(CLAIM, worker, expiresAt, now, head.project)
           const job: Job = {
-            id: row.id,
-            project: row.project,
-            episode: row.episode,
+            id: jobIdOf(head.project, head.episode),
+            project: head.project,
+            episode: head.episode,
             state: "writing",
-            deliveries: row.deliveries + 1,
-            reason: row.reason,
-            findings: findingsOf(row.findings),
-            enqueuedAt: row.enqueued_at,
+            deliveries: head.deliveries + 1,
+            reason: head.reason,
+            findings: EMPTY,
+            enqueuedAt: head.enqueued_at,
             updatedAt: now,
           }
-          return Result.succeed(Option.some({ job, worker, token: row.token + 1, expiresAt }))
+          return Result.succeed(Option.some({ job, worker, token: head.token + 1, expiresAt }))
         }
       })
 
     const heartbeat: JobQueueShape["heartbeat"] = (lease, leaseMs) =>
       write((c, now) => {
-        const row = c.get<JobRow>(HEARTBEAT, now + leaseMs, now, lease.job.id, lease.token)
-        return row === undefined ? lost(lease) : Result.succeed(toLease(row))
+        if (c.run(HEARTBEAT, now + leaseMs, now, lease.job.project, lease.job.episode, lease.token).changes === 0) return lost(lease)
+        return Result.succeed(toLease(c.get<JobRow>(LIVE_BY_EPISODE, lease.job.project, lease.job.episode)!))
       })
 
     const setStage: JobQueueShape["setStage"] = (lease, state) =>
-      write((c, now) => (c.run(SET_STAGE, state, now, lease.job.id, lease.token).changes === 0 ? lost(lease) : Result.void))
-
-    const complete: JobQueueShape["complete"] = (lease) =>
-      write((c, now): Result.Result<Job, LeaseLost> =>
-        c.run(COMPLETE, now, ticket(), lease.job.id, lease.token).changes === 0
-          ? lost(lease)
-          : Result.succeed({ ...lease.job, state: "committed", updatedAt: now })
+      write((c, now) =>
+        c.run(SET_STAGE, state, now, lease.job.project, lease.job.episode, lease.token).changes === 0 ? lost(lease) : Result.void
       )
+
+    /*
+     * The hot path: two writes and no read. The returned job is the lease's with its new state:
+     * a held lease freezes the rest (deliveries move only in a claim, which moves the token
+     * on; reason and findings only when a lease ends; id, project, episode and enqueue time never).
+     */
+    const complete: JobQueueShape["complete"] = (lease) =>
+      write((c, now): Result.Result<Job, LeaseLost> => {
+        const { project, episode } = lease.job
+        if (c.run(FINISH_HELD, project, episode, "committed", null, NO_FINDINGS, now, lease.token).changes === 0) return lost(lease)
+        promote(c, project, episode, now)
+        return Result.succeed({ ...lease.job, state: "committed", findings: EMPTY, updatedAt: now })
+      })
 
     const deadLetter: JobQueueShape["deadLetter"] = (lease, reason, findings) =>
       write((c, now) => {
-        const json = findings === undefined ? null : JSON.stringify(findings)
-        const row = c.get<JobRow>(DEAD_LETTER, reason, json, now, ticket(), lease.job.id, lease.token)
-        return row === undefined ? lost(lease) : Result.succeed(toJob(row))
+        const head = held(c, lease)
+        if (head === undefined) return lost(lease)
+        finish(c, head, "dead", reason, findings === undefined ? NO_FINDINGS : JSON.stringify(findings), now)
+        return Result.succeed(finished(c, head))
       })
 
     const retry: JobQueueShape["retry"] = (lease, { reason, delayMs, transient }) =>
       write((c, now): Result.Result<Job, LeaseLost> => {
-        const row = c.get<JobRow>(SELECT_HELD, lease.job.id, lease.token)
-        if (row === undefined) return lost(lease)
-        if (!transient && row.deliveries >= maxDeliveries) {
-          return Result.succeed(toJob(c.get<JobRow>(FINISH_SEQ_RETURNING, "dead", spentReason(row.deliveries, reason), row.findings, now, ticket(), row.seq)!))
+        const head = held(c, lease)
+        if (head === undefined) return lost(lease)
+        if (!transient && head.deliveries >= maxDeliveries) {
+          finish(c, head, "dead", spentReason(head.deliveries, reason), NO_FINDINGS, now)
+        } else {
+          c.run(REQUEUE, reason, transient ? 1 : 0, now + Math.max(0, delayMs), now, ticket(), head.project)
         }
-        const availableAt = now + Math.max(0, delayMs)
-        return Result.succeed(toJob(c.get<JobRow>(REQUEUE, reason, transient ? 1 : 0, availableAt, now, ticket(), row.seq)!))
+        return Result.succeed(finished(c, head))
       })
 
     const get: JobQueueShape["get"] = (id) =>
-      db.use((c) => Option.map(Option.fromNullishOr(c.get<JobRow>(SELECT_BY_ID, id)), toJob)).pipe(Effect.mapError(unavailable))
+      db.use((c) => Option.map(Option.fromNullishOr(c.get<JobRow>(LIVE_BY_ID, id)), toJob)).pipe(Effect.mapError(unavailable))
 
     const list: JobQueueShape["list"] = (filter?: ListJobs) =>
       db
@@ -308,12 +409,12 @@ export const make = (options: SqliteJobQueueOptions) =>
           const rows =
             filter?.project === undefined
               ? c.all<JobRow>(
-                  "SELECT * FROM queue_jobs WHERE (?1 IS NULL OR state IN (SELECT value FROM json_each(?1))) ORDER BY seq DESC LIMIT ?2",
+                  "SELECT * FROM queue_jobs_live WHERE (?1 IS NULL OR state IN (SELECT value FROM json_each(?1))) ORDER BY seq DESC LIMIT ?2",
                   states,
                   limit,
                 )
               : c.all<JobRow>(
-                  "SELECT * FROM queue_jobs WHERE project = ?1 AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2))) ORDER BY episode DESC LIMIT ?3",
+                  "SELECT * FROM queue_jobs_live WHERE project = ?1 AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2))) ORDER BY episode DESC LIMIT ?3",
                   filter.project,
                   states,
                   limit,
@@ -322,18 +423,20 @@ export const make = (options: SqliteJobQueueOptions) =>
         })
         .pipe(Effect.mapError(unavailable))
 
+    // A job at rest is `queued` until it ends, so the jobs waiting are those minus the heads leased right now.
     const stats: JobQueueShape["stats"] = Effect.clockWith((clock) =>
       db.use((c): QueueStats => {
-        const r = c.get<{ queued: number | null; inFlight: number | null; committed: number | null; dead: number | null }>(
+        const r = c.get<{ open: number | null; inFlight: number; committed: number | null; dead: number | null }>(
           `SELECT
-             SUM(state NOT IN ('committed','dead') AND NOT (state <> 'queued' AND COALESCE(expires_at, 0) > ?1)) AS queued,
-             SUM(state IN ('writing','guarding','editing') AND COALESCE(expires_at, 0) > ?1) AS inFlight,
+             SUM(state = 'queued') AS open,
+             (SELECT COUNT(*) FROM queue_heads WHERE state <> 'queued' AND COALESCE(expires_at, 0) > ?1) AS inFlight,
              SUM(state = 'committed') AS committed,
              SUM(state = 'dead') AS dead
            FROM queue_jobs`,
           clock.currentTimeMillisUnsafe(),
         )
-        return { queued: r?.queued ?? 0, inFlight: r?.inFlight ?? 0, committed: r?.committed ?? 0, dead: r?.dead ?? 0 }
+        const inFlight = r?.inFlight ?? 0
+        return { queued: (r?.open ?? 0) - inFlight, inFlight, committed: r?.committed ?? 0, dead: r?.dead ?? 0 }
       })
     ).pipe(Effect.mapError(unavailable))
 

@@ -1,6 +1,6 @@
 import { Effect, Layer, Option, Result } from "effect"
 import type { GuardFinding } from "../domain/Episode.ts"
-import { isFinal, type Job, type JobState, jobIdOf, type Lease } from "../domain/Job.ts"
+import { type Job, type JobState, jobIdOf, type Lease } from "../domain/Job.ts"
 import { type Connection, Database, type Migration, type SqliteError } from "../sqlite/Database.ts"
 import { makeGroupCommit } from "./GroupCommit.ts"
 import {
@@ -17,28 +17,33 @@ import {
 /*
  * Schema notes
  *
- * Two tables: `queue_jobs` holds every job at rest, one row per (project, episode);
- * `queue_heads` holds the live state of each project's *head*, its lowest non-final job
- * (at most one per project, and the only job of the project that can be claimed).
+ * `queue_jobs` holds every job at rest, one row per (project, episode). Two small tables hold
+ * what changes while the factory runs: `queue_heads` the live state of each project's *head*
+ * (its lowest non-final job: at most one per project, the only one that can be claimed), and
+ * `queue_ended` the jobs that ended since the last fold. `queue_jobs_live` overlays the three
+ * for reads.
  *
  * - No holes (enqueue refuses gaps) and only heads are ever claimed, so a project's final
  *   jobs always form a prefix 1..k and its non-final jobs the suffix k+1..max: the head is
  *   episode k+1, and after finishing episode n the next head is simply episode n+1.
- * - Why a table of heads (schema v2): everything a lease does between claim and finish
- *   (claim, heartbeat, setStage, retry) rewrites only the head's row, and the heads of all
- *   projects share a page or two. The group-commit writer puts the claims of concurrent
- *   workers in one transaction, so between them they append a page or two to the WAL, where
- *   v1 (lease columns on the job rows, each project's rows on pages of their own) appended
- *   one page per claim — and the WAL pages a commit appends are most of its cost. A job's own
- *   row is written twice: when it is enqueued (in a batch) and when it ends.
- * - A job's row keeps state `queued` while it waits or is the head; its live state,
- *   deliveries, reason, lease and place in line are its head row's. `queue_jobs_live`
- *   overlays the two for reads.
+ * - Why (schema v2): a commit's cost is mostly the pages it appends to the WAL (and the
+ *   checkpoints they bring on), and each project's job rows sit on pages of their own. With
+ *   the lease on the job rows (v1), the 8 claims a group commit carries appended 8 pages, and
+ *   the 8 completions 8 more. Now a claim, heartbeat, stage change or retry rewrites only its
+ *   head's row, and a job that ends is appended to `queue_ended`: those few rows share a page
+ *   or two, so a batch of them appends a page or two. Every `foldEvery` ended jobs, one write
+ *   folds them into their rows in `queue_jobs`, a project's consecutive episodes together, so
+ *   a job row page is rewritten once for many jobs.
+ * - A job's row keeps state `queued` until the fold after it ended. Its live state, deliveries,
+ *   reason, lease and place in line are its head row's while it is the head, then its
+ *   `queue_ended` row's until the fold.
  * - `queue_heads_ready (available_at, ticket)`: a claim walks the heads oldest `available_at`
  *   first (fair across projects: a head joins the line when it is enqueued, promoted or
  *   retried, and is served in that order — round-robin when all are busy) and takes the first
  *   whose lease is absent or expired; it skips at most the heads leased right now (one per
  *   busy worker).
+ * - `queue_ended` has no index: it never holds more than `foldEvery` rows, and its rowids count
+ *   them (only a fold deletes, and it deletes all), which tells a finish when to fold.
  *
  * `token` is the fencing token of the head's job: every claim increments it, and every lease
  * operation checks it, so a worker whose lease expired and was re-claimed gets `LeaseLost`.
@@ -95,12 +100,13 @@ const migrations: ReadonlyArray<Migration> = [
         available_at INTEGER NOT NULL,
         ticket       INTEGER NOT NULL,
         reason       TEXT,
-        enqueued_at  INTEGER NOT NULL,
-        updated_at   INTEGER NOT NULL
+        last_episode INTEGER NOT NULL,
+        updated_at   INTEGER
       ) WITHOUT ROWID;
-      INSERT INTO queue_heads (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, enqueued_at, updated_at)
-        SELECT project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, enqueued_at, updated_at
-        FROM queue_jobs WHERE head = 1;
+      INSERT INTO queue_heads (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, last_episode, updated_at)
+        SELECT o.project, o.episode, o.state, o.deliveries, o.token, o.worker, o.expires_at, o.available_at, o.ticket, o.reason,
+          (SELECT MAX(i.episode) FROM queue_jobs AS i WHERE i.project = o.project), o.updated_at
+        FROM queue_jobs AS o WHERE o.head = 1;
       CREATE INDEX queue_heads_ready ON queue_heads (available_at, ticket);
 
       CREATE TABLE queue_jobs_v2 (
@@ -124,15 +130,41 @@ const migrations: ReadonlyArray<Migration> = [
       DROP TABLE queue_jobs;
       ALTER TABLE queue_jobs_v2 RENAME TO queue_jobs;
 
+      CREATE TABLE queue_ended (
+        seq          INTEGER PRIMARY KEY,
+        project      TEXT    NOT NULL,
+        episode      INTEGER NOT NULL,
+        state        TEXT    NOT NULL CHECK (state IN ('committed','dead')),
+        deliveries   INTEGER NOT NULL,
+        reason       TEXT,
+        findings     TEXT    NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        ticket       INTEGER NOT NULL
+      );
+      -- The head ended: the next episode, if enqueued, takes its place at the back of the line
+      -- (available from now, with the ending write's ticket); else the project has no head.
+      -- A job that was never head is at rest: no deliveries, no reason, its row's updated_at
+      -- (which a head's NULL updated_at stands for).
+      CREATE TRIGGER queue_ended_promote AFTER INSERT ON queue_ended
+      BEGIN
+        UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
+          available_at = NEW.updated_at, ticket = NEW.ticket, reason = NULL, updated_at = NULL
+        WHERE project = NEW.project AND episode = NEW.episode AND episode < last_episode;
+        DELETE FROM queue_heads WHERE project = NEW.project AND episode = NEW.episode;
+      END;
+
       CREATE VIEW queue_jobs_live AS
         SELECT j.seq, j.id, j.project, j.episode,
-          COALESCE(h.state, j.state) AS state,
-          COALESCE(h.deliveries, j.deliveries) AS deliveries,
+          CASE WHEN h.project IS NOT NULL THEN h.state WHEN e.project IS NOT NULL THEN e.state ELSE j.state END AS state,
+          CASE WHEN h.project IS NOT NULL THEN h.deliveries WHEN e.project IS NOT NULL THEN e.deliveries ELSE j.deliveries END AS deliveries,
           h.token AS token, h.worker AS worker, h.expires_at AS expires_at,
-          CASE WHEN h.project IS NULL THEN j.reason ELSE h.reason END AS reason,
-          j.findings, j.enqueued_at,
-          COALESCE(h.updated_at, j.updated_at) AS updated_at
-        FROM queue_jobs j LEFT JOIN queue_heads h ON h.project = j.project AND h.episode = j.episode;
+          CASE WHEN h.project IS NOT NULL THEN h.reason WHEN e.project IS NOT NULL THEN e.reason ELSE j.reason END AS reason,
+          CASE WHEN e.project IS NOT NULL THEN e.findings ELSE j.findings END AS findings,
+          j.enqueued_at,
+          CASE WHEN h.project IS NOT NULL THEN COALESCE(h.updated_at, j.updated_at) WHEN e.project IS NOT NULL THEN e.updated_at ELSE j.updated_at END AS updated_at
+        FROM queue_jobs j
+        LEFT JOIN queue_heads h ON h.project = j.project AND h.episode = j.episode
+        LEFT JOIN queue_ended e ON e.project = j.project AND e.episode = j.episode;
     `,
   },
 ]
@@ -162,7 +194,6 @@ interface HeadRow {
   readonly deliveries: number
   readonly token: number
   readonly reason: string | null
-  readonly enqueued_at: number
 }
 
 const NO_FINDINGS = "[]"
@@ -210,15 +241,19 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
 const HELD = "project = ? AND episode = ? AND token = ? AND state IN ('writing', 'guarding', 'editing')"
 const LIVE_BY_ID = "SELECT * FROM queue_jobs_live WHERE id = ?"
 const LIVE_BY_EPISODE = "SELECT * FROM queue_jobs_live WHERE project = ? AND episode = ?"
-const SELECT_LAST = "SELECT episode, state FROM queue_jobs WHERE project = ? ORDER BY episode DESC LIMIT 1"
-const INSERT = "INSERT INTO queue_jobs (id, project, episode, state, enqueued_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)"
-const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, enqueued_at, updated_at)
-  VALUES (?, ?, 'queued', 0, 0, ?, ?, ?, ?)`
-const HEAD_COLUMNS = "project, episode, state, deliveries, token, reason, enqueued_at"
-/** The oldest head whose lease is absent or ran out. */
-const SELECT_READY = `SELECT ${HEAD_COLUMNS} FROM queue_heads
-  WHERE available_at <= ?1 AND (expires_at IS NULL OR expires_at <= ?1) ORDER BY available_at, ticket LIMIT 1`
-const SELECT_HELD = `SELECT ${HEAD_COLUMNS} FROM queue_heads WHERE ${HELD}`
+const SELECT_HIGHEST = "SELECT MAX(episode) AS highest FROM queue_jobs WHERE project = ?"
+const SELECT_LAST_QUEUED = "SELECT last_episode FROM queue_heads WHERE project = ?"
+const SET_LAST_QUEUED = "UPDATE queue_heads SET last_episode = ? WHERE project = ?"
+/** Episodes ?2..?3 of project ?1, in one statement (ids as `jobIdOf` spells them; node binds numbers as REAL, hence the CAST). */
+const INSERT_RANGE = `WITH RECURSIVE n(episode) AS (SELECT CAST(?2 AS INTEGER) UNION ALL SELECT episode + 1 FROM n WHERE episode < ?3)
+  INSERT INTO queue_jobs (id, project, episode, state, enqueued_at, updated_at) SELECT ?1 || ':' || episode, ?1, episode, 'queued', ?4, ?4 FROM n`
+const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, last_episode)
+  VALUES (?, ?, 'queued', 0, 0, ?, ?, ?)`
+/** The oldest head whose lease is absent or ran out, with its job's enqueue time (for the lease). */
+const SELECT_READY = `SELECT h.project, h.episode, h.state, h.deliveries, h.token, h.reason, j.enqueued_at
+  FROM queue_heads AS h JOIN queue_jobs AS j ON j.project = h.project AND j.episode = h.episode
+  WHERE h.available_at <= ?1 AND (h.expires_at IS NULL OR h.expires_at <= ?1) ORDER BY h.available_at, h.ticket LIMIT 1`
+const SELECT_HELD = `SELECT project, episode, state, deliveries, token, reason FROM queue_heads WHERE ${HELD}`
 const CLAIM = `UPDATE queue_heads SET state = 'writing', deliveries = deliveries + 1, token = token + 1,
   worker = ?, expires_at = ?, updated_at = ? WHERE project = ?`
 const HEARTBEAT = `UPDATE queue_heads SET expires_at = ?, updated_at = ? WHERE ${HELD}`
@@ -226,26 +261,25 @@ const SET_STAGE = `UPDATE queue_heads SET state = ?, updated_at = ? WHERE ${HELD
 const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?, deliveries = MAX(0, deliveries - ?), worker = NULL,
   expires_at = NULL, available_at = ?, updated_at = ?, ticket = ? WHERE project = ?`
 /*
- * Finishing a head takes two writes: the job's row records how it ended (deliveries and
- * reason come from the head row), and the head row passes to the next episode, if it was
- * enqueued, or goes. The next episode joins the back of the line: available from now, with
- * the finishing write's ticket. A job that was never head is at rest with no deliveries, no
- * reason and its enqueue time as `updated_at`, which the promoted head starts from.
+ * A head ends in one write: `queue_ended` records how (deliveries and reason come from the
+ * head row), and its trigger hands the head role on.
  */
-const FINISH = `UPDATE queue_jobs SET state = ?3, (deliveries, reason) = (SELECT deliveries, COALESCE(?4, reason) FROM queue_heads WHERE project = ?1),
-  findings = ?5, updated_at = ?6 WHERE project = ?1 AND episode = ?2`
-/** `FINISH`, only while the lease (token ?7) holds: no change means the lease is lost, and nothing was written. */
-const FINISH_HELD = `${FINISH} AND EXISTS (SELECT 1 FROM queue_heads WHERE project = ?1 AND episode = ?2 AND token = ?7
-  AND state IN ('writing', 'guarding', 'editing'))`
-const PROMOTE = `UPDATE queue_heads SET episode = ?2 + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
-  available_at = ?3, ticket = ?4, reason = NULL,
-  (enqueued_at, updated_at) = (SELECT enqueued_at, updated_at FROM queue_jobs WHERE project = ?1 AND episode = ?2 + 1)
-  WHERE project = ?1 AND episode = ?2 AND EXISTS (SELECT 1 FROM queue_jobs WHERE project = ?1 AND episode = ?2 + 1)`
-const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ?"
+const END = `INSERT INTO queue_ended (project, episode, state, deliveries, reason, findings, updated_at, ticket)
+  SELECT project, episode, ?3, deliveries, COALESCE(?4, reason), ?5, ?6, ?7 FROM queue_heads WHERE project = ?1 AND episode = ?2`
+/** `END`, only while the lease (token ?8) holds: no row means the lease is lost, and nothing was written. */
+const END_HELD = `${END} AND token = ?8 AND state IN ('writing', 'guarding', 'editing')`
+const FOLD = `UPDATE queue_jobs SET state = e.state, deliveries = e.deliveries, reason = e.reason, findings = e.findings,
+  updated_at = e.updated_at FROM queue_ended AS e WHERE queue_jobs.project = e.project AND queue_jobs.episode = e.episode`
+const FOLDED = "DELETE FROM queue_ended"
 
 export interface SqliteJobQueueOptions {
   /** Deliveries without completion after which a job is dead-lettered. */
   readonly maxDeliveries: number
+  /**
+   * Ended jobs kept in `queue_ended` before they are folded into their rows (default 128).
+   * More means fewer page writes per job and longer scans of `queue_ended` on reads.
+   */
+  readonly foldEvery?: number
 }
 
 const spentReason = (deliveries: number, last: string) => `delivered ${deliveries} times without finishing; last: ${last}`
@@ -255,6 +289,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     const db = yield* Database
     yield* db.migrate("queue", migrations).pipe(Effect.mapError(unavailable))
     const maxDeliveries = Math.max(1, Math.floor(options.maxDeliveries))
+    const foldEvery = Math.max(1, Math.floor(options.foldEvery ?? 128))
     /**
      * Tie-breaker among heads available at the same millisecond: a process-local counter, so a
      * head that (re)joins the line goes behind the ones already waiting (round-robin across
@@ -277,14 +312,16 @@ export const make = (options: SqliteJobQueueOptions) =>
     const lost = (lease: Lease) => Result.fail(new LeaseLost({ job: lease.job.id, token: lease.token }))
     const held = (c: Connection, lease: Lease) => c.get<HeadRow>(SELECT_HELD, lease.job.project, lease.job.episode, lease.token)
 
-    /** Hands the head role of the project on from `episode` (whose row was just finished). */
-    const promote = (c: Connection, project: string, episode: number, now: number) => {
-      if (c.run(PROMOTE, project, episode, now, ticket()).changes === 0) c.run(DROP_HEAD, project, episode)
+    /** Every `foldEvery` ended jobs (the rowid of the last one counts them), they are folded into their rows. */
+    const ended = (c: Connection, endedRowid: number) => {
+      if (endedRowid >= foldEvery) {
+        c.run(FOLD)
+        c.run(FOLDED)
+      }
     }
     /** The head's job is final (for a head read in this transaction: no lease to check). */
     const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number) => {
-      c.run(FINISH, head.project, head.episode, state, reason, findings, now)
-      promote(c, head.project, head.episode, now)
+      ended(c, c.run(END, head.project, head.episode, state, reason, findings, now, ticket()).lastInsertRowid)
     }
     const finished = (c: Connection, head: HeadRow) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, head.project, head.episode)!)
 
@@ -294,8 +331,9 @@ export const make = (options: SqliteJobQueueOptions) =>
       if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
       if (wanted.length === 0) return Effect.succeed([])
       return write((c, now): Result.Result<ReadonlyArray<Enqueued>, EpisodeGap> => {
-        const last = c.get<{ episode: number; state: JobState }>(SELECT_LAST, project)
-        const highest = last?.episode ?? 0
+        // A project has a head iff it has a job that is not final; the head knows the project's last episode.
+        const head = c.get<{ last_episode: number }>(SELECT_LAST_QUEUED, project)
+        const highest = head?.last_episode ?? c.get<{ highest: number | null }>(SELECT_HIGHEST, project)?.highest ?? 0
         const nextExpected = highest + 1
         // Checked as a whole before anything is written: the new numbers must continue the sequence.
         let next = nextExpected
@@ -304,20 +342,19 @@ export const make = (options: SqliteJobQueueOptions) =>
           if (n > next) return Result.fail(new EpisodeGap({ project, requested: n, nextExpected }))
           next = n + 1
         }
-        // Final jobs form a prefix, so the project has no head iff its last job is final (or it has none).
-        let needsHead = last === undefined || isFinal(last.state)
+        // The new numbers are exactly nextExpected..next-1.
         const out: Array<Enqueued> = []
         for (const n of wanted) {
-          if (n <= highest) {
-            out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
-            continue
+          if (n <= highest) out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
+          else {
+            const job: Job = { id: jobIdOf(project, n), project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: now, updatedAt: now }
+            out.push({ job, created: true })
           }
-          const id = jobIdOf(project, n)
-          c.run(INSERT, id, project, n, now, now)
-          if (needsHead) c.run(INSERT_HEAD, project, n, now, ticket(), now, now)
-          needsHead = false
-          const job: Job = { id, project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: now, updatedAt: now }
-          out.push({ job, created: true })
+        }
+        if (next > nextExpected) {
+          c.run(INSERT_RANGE, project, nextExpected, next - 1, now)
+          if (head === undefined) c.run(INSERT_HEAD, project, nextExpected, now, ticket(), next - 1)
+          else c.run(SET_LAST_QUEUED, next - 1, project)
         }
         return Result.succeed(out)
       })
@@ -330,7 +367,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
       write((c, now): Result.Result<Option.Option<Lease>, never> => {
         for (;;) {
-          const head = c.get<HeadRow>(SELECT_READY, now)
+          const head = c.get<HeadRow & { readonly enqueued_at: number }>(SELECT_READY, now)
           if (head === undefined) return Result.succeed(Option.none())
           if (head.deliveries >= maxDeliveries) {
             const last = isLeased(head.state) ? "lease expired" + (head.reason === null ? "" : `; before that: ${head.reason}`) : (head.reason ?? "lease expired")
@@ -366,15 +403,16 @@ export const make = (options: SqliteJobQueueOptions) =>
       )
 
     /*
-     * The hot path: two writes and no read. The returned job is the lease's with its new state:
+     * The hot path: one write and no read. The returned job is the lease's with its new state:
      * a held lease freezes the rest (deliveries move only in a claim, which moves the token
      * on; reason and findings only when a lease ends; id, project, episode and enqueue time never).
      */
     const complete: JobQueueShape["complete"] = (lease) =>
       write((c, now): Result.Result<Job, LeaseLost> => {
         const { project, episode } = lease.job
-        if (c.run(FINISH_HELD, project, episode, "committed", null, NO_FINDINGS, now, lease.token).changes === 0) return lost(lease)
-        promote(c, project, episode, now)
+        const row = c.run(END_HELD, project, episode, "committed", null, NO_FINDINGS, now, ticket(), lease.token)
+        if (row.changes === 0) return lost(lease)
+        ended(c, row.lastInsertRowid)
         return Result.succeed({ ...lease.job, state: "committed", findings: EMPTY, updatedAt: now })
       })
 
@@ -423,20 +461,20 @@ export const make = (options: SqliteJobQueueOptions) =>
         })
         .pipe(Effect.mapError(unavailable))
 
-    // A job at rest is `queued` until it ends, so the jobs waiting are those minus the heads leased right now.
+    // A job's row is `queued` until the fold after it ended: the open jobs are those rows but the ended ones.
     const stats: JobQueueShape["stats"] = Effect.clockWith((clock) =>
       db.use((c): QueueStats => {
-        const r = c.get<{ open: number | null; inFlight: number; committed: number | null; dead: number | null }>(
+        const r = c.get<{ queued: number; ended: number; inFlight: number; committed: number; dead: number }>(
           `SELECT
-             SUM(state = 'queued') AS open,
+             COALESCE(SUM(state = 'queued'), 0) AS queued,
+             (SELECT COUNT(*) FROM queue_ended) AS ended,
              (SELECT COUNT(*) FROM queue_heads WHERE state <> 'queued' AND COALESCE(expires_at, 0) > ?1) AS inFlight,
-             SUM(state = 'committed') AS committed,
-             SUM(state = 'dead') AS dead
+             COALESCE(SUM(state = 'committed'), 0) + (SELECT COUNT(*) FROM queue_ended WHERE state = 'committed') AS committed,
+             COALESCE(SUM(state = 'dead'), 0) + (SELECT COUNT(*) FROM queue_ended WHERE state = 'dead') AS dead
            FROM queue_jobs`,
           clock.currentTimeMillisUnsafe(),
-        )
-        const inFlight = r?.inFlight ?? 0
-        return { queued: (r?.open ?? 0) - inFlight, inFlight, committed: r?.committed ?? 0, dead: r?.dead ?? 0 }
+        )!
+        return { queued: r.queued - r.ended - r.inFlight, inFlight: r.inFlight, committed: r.committed, dead: r.dead }
       })
     ).pipe(Effect.mapError(unavailable))
 

@@ -23,7 +23,7 @@ export interface GroupCommit<D> {
 interface Entry {
   readonly body: Write<unknown, unknown>
   /** Cleared when the writer is resumed, or when it was interrupted before its batch ran. */
-  resume: ((exit: Exit.Exit<unknown, unknown>) => void) | undefined
+  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined
 }
 
 /**
@@ -41,10 +41,23 @@ interface Entry {
  * The bodies run in submission order, one after another, inside one synchronous
  * transaction, exactly as they would one transaction each: a later body sees the earlier
  * ones' writes (two claims in one batch take two different jobs).
+ *
+ * Resuming fibers straight from a microtask has a catch: a fiber that writes in a loop
+ * (claim, nothing to claim, claim …) would chain microtasks forever and starve the event
+ * loop (no timer, no I/O), since Effect counts a fiber's operations towards its yield only
+ * within one resumption. So after `CHAINED_FLUSHES` flushes without a turn of the event loop,
+ * the resumed fibers first yield to Effect's scheduler.
  */
+const CHAINED_FLUSHES = 32
+
 export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: SqliteError) => D): GroupCommit<D> => {
   let queued: Array<Entry> = []
   let scheduled = false
+  /** Flushes since the event loop last had a turn. */
+  let chained = 0
+  const turned = () => {
+    chained = 0
+  }
 
   const toDomain = (exit: Exit.Exit<unknown, unknown>): Exit.Exit<unknown, unknown> =>
     Exit.isSuccess(exit) ? exit : Exit.mapError(exit, (e) => (e instanceof SqliteError ? onDatabaseError(e) : e))
@@ -52,8 +65,10 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
   const settle = (entry: Entry, exit: Exit.Exit<unknown, unknown>) => {
     const resume = entry.resume
     entry.resume = undefined
+    if (resume === undefined) return
     // The writer's fiber runs on from here, synchronously: its next write joins the next batch.
-    if (resume !== undefined) resume(toDomain(exit))
+    if (chained <= CHAINED_FLUSHES) resume(toDomain(exit))
+    else resume(Effect.andThen(Effect.yieldNow, toDomain(exit)))
   }
 
   /** `Database`'s effects complete synchronously (node:sqlite is synchronous); runCallback also copes if one did not. */
@@ -65,6 +80,7 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
 
   const flush = () => {
     scheduled = false
+    if (chained++ === 0) setImmediate(turned)
     const batch = queued
     queued = []
     // Writers interrupted while waiting have withdrawn: their bodies never run.
@@ -91,7 +107,7 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
 
   const write = <A, E>(body: Write<A, E>): Effect.Effect<A, E | D> =>
     Effect.callback<A, E | D>((resume) => {
-      const entry: Entry = { body, resume: resume as (exit: Exit.Exit<unknown, unknown>) => void }
+      const entry: Entry = { body, resume: resume as (effect: Effect.Effect<unknown, unknown>) => void }
       queued.push(entry)
       if (!scheduled) {
         scheduled = true

@@ -42,11 +42,14 @@ interface Entry {
  * transaction, exactly as they would one transaction each: a later body sees the earlier
  * ones' writes (two claims in one batch take two different jobs).
  *
- * Resuming fibers straight from a microtask has a catch: a fiber that writes in a loop
- * (claim, nothing to claim, claim …) would chain microtasks forever and starve the event
- * loop (no timer, no I/O), since Effect counts a fiber's operations towards its yield only
- * within one resumption. So after `CHAINED_FLUSHES` flushes without a turn of the event loop,
- * the resumed fibers first yield to Effect's scheduler.
+ * Flushing from a microtask has a catch: a fiber that writes in a loop (claim, nothing to
+ * claim, claim …) would chain microtasks forever and starve the event loop (no timer, no
+ * I/O), since Effect counts a fiber's operations towards its yield only within one
+ * resumption. So after `CHAINED_FLUSHES` flushes without a turn of the event loop, the next
+ * flush waits for one (`setImmediate`: a turn, not a delay, so it fires under TestClock too).
+ * The flush is what waits, not the fibers: those resumed together still write together
+ * (yielding each fiber to Effect's scheduler instead would resume them one macrotask apart,
+ * and batches of one from then on).
  */
 const CHAINED_FLUSHES = 32
 
@@ -65,10 +68,8 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
   const settle = (entry: Entry, exit: Exit.Exit<unknown, unknown>) => {
     const resume = entry.resume
     entry.resume = undefined
-    if (resume === undefined) return
     // The writer's fiber runs on from here, synchronously: its next write joins the next batch.
-    if (chained <= CHAINED_FLUSHES) resume(toDomain(exit))
-    else resume(Effect.andThen(Effect.yieldNow, toDomain(exit)))
+    if (resume !== undefined) resume(toDomain(exit))
   }
 
   /** `Database`'s effects complete synchronously (node:sqlite is synchronous); runCallback also copes if one did not. */
@@ -80,7 +81,6 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
 
   const flush = () => {
     scheduled = false
-    if (chained++ === 0) setImmediate(turned)
     const batch = queued
     queued = []
     // Writers interrupted while waiting have withdrawn: their bodies never run.
@@ -111,7 +111,9 @@ export const makeGroupCommit = <D>(db: DatabaseShape, onDatabaseError: (error: S
       queued.push(entry)
       if (!scheduled) {
         scheduled = true
-        queueMicrotask(flush)
+        if (chained === 0) setImmediate(turned)
+        if (chained++ < CHAINED_FLUSHES) queueMicrotask(flush)
+        else setImmediate(flush)
       }
       return Effect.sync(() => {
         entry.resume = undefined

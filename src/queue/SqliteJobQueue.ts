@@ -44,6 +44,9 @@ import {
  *   busy worker).
  * - `queue_ended` has no index: it never holds more than `foldEvery` rows, and its rowids count
  *   them (only a fold deletes, and it deletes all), which tells a finish when to fold.
+ * - Checks and conditions on `state` are spelled with `=`, `OR` and `<>`, never `IN (…)`: for
+ *   an IN list of three or more constants SQLite builds a temporary index on every execution,
+ *   which made a hot UPDATE cost three times as much (3.1 µs against 1.2 µs measured here).
  *
  * `token` is the fencing token of the head's job: every claim increments it, and every lease
  * operation checks it, so a worker whose lease expired and was re-claimed gets `LeaseLost`.
@@ -92,7 +95,7 @@ const migrations: ReadonlyArray<Migration> = [
       CREATE TABLE queue_heads (
         project      TEXT    PRIMARY KEY,
         episode      INTEGER NOT NULL,
-        state        TEXT    NOT NULL CHECK (state IN ('queued','writing','guarding','editing')),
+        state        TEXT    NOT NULL CHECK (state = 'queued' OR state = 'writing' OR state = 'guarding' OR state = 'editing'),
         deliveries   INTEGER NOT NULL,
         token        INTEGER NOT NULL,
         worker       TEXT,
@@ -114,7 +117,7 @@ const migrations: ReadonlyArray<Migration> = [
         id           TEXT    NOT NULL UNIQUE,
         project      TEXT    NOT NULL,
         episode      INTEGER NOT NULL CHECK (episode >= 1),
-        state        TEXT    NOT NULL CHECK (state IN ('queued','committed','dead')),
+        state        TEXT    NOT NULL CHECK (state = 'queued' OR state = 'committed' OR state = 'dead'),
         deliveries   INTEGER NOT NULL DEFAULT 0,
         reason       TEXT,
         findings     TEXT    NOT NULL DEFAULT '[]',
@@ -134,24 +137,12 @@ const migrations: ReadonlyArray<Migration> = [
         seq          INTEGER PRIMARY KEY,
         project      TEXT    NOT NULL,
         episode      INTEGER NOT NULL,
-        state        TEXT    NOT NULL CHECK (state IN ('committed','dead')),
+        state        TEXT    NOT NULL CHECK (state = 'committed' OR state = 'dead'),
         deliveries   INTEGER NOT NULL,
         reason       TEXT,
         findings     TEXT    NOT NULL,
-        updated_at   INTEGER NOT NULL,
-        ticket       INTEGER NOT NULL
+        updated_at   INTEGER NOT NULL
       );
-      -- The head ended: the next episode, if enqueued, takes its place at the back of the line
-      -- (available from now, with the ending write's ticket); else the project has no head.
-      -- A job that was never head is at rest: no deliveries, no reason, its row's updated_at
-      -- (which a head's NULL updated_at stands for).
-      CREATE TRIGGER queue_ended_promote AFTER INSERT ON queue_ended
-      BEGIN
-        UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
-          available_at = NEW.updated_at, ticket = NEW.ticket, reason = NULL, updated_at = NULL
-        WHERE project = NEW.project AND episode = NEW.episode AND episode < last_episode;
-        DELETE FROM queue_heads WHERE project = NEW.project AND episode = NEW.episode;
-      END;
 
       CREATE VIEW queue_jobs_live AS
         SELECT j.seq, j.id, j.project, j.episode,
@@ -225,7 +216,7 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
 
 /*
  * A lease is held while its job is its project's head, the head's token is the lease's and
- * the head is in a leased state (writing / guarding / editing). Expiry alone does not end
+ * the head is in a leased state (writing / guarding / editing: `state <> 'queued'`). Expiry alone does not end
  * it: until another worker claims the job (moving the token on), the holder may still
  * heartbeat, complete, etc. A retry (state back to `queued`) or a final state ends it.
  *
@@ -238,7 +229,7 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
  * builds an object per row), so those bodies build their results from the rows they read.
  * A job's non-final row never carries findings: they are written only when it ends.
  */
-const HELD = "project = ? AND episode = ? AND token = ? AND state IN ('writing', 'guarding', 'editing')"
+const HELD = "project = ? AND episode = ? AND token = ? AND state <> 'queued'"
 const LIVE_BY_ID = "SELECT * FROM queue_jobs_live WHERE id = ?"
 const LIVE_BY_EPISODE = "SELECT * FROM queue_jobs_live WHERE project = ? AND episode = ?"
 const SELECT_HIGHEST = "SELECT MAX(episode) AS highest FROM queue_jobs WHERE project = ?"
@@ -261,13 +252,21 @@ const SET_STAGE = `UPDATE queue_heads SET state = ?, updated_at = ? WHERE ${HELD
 const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?, deliveries = MAX(0, deliveries - ?), worker = NULL,
   expires_at = NULL, available_at = ?, updated_at = ?, ticket = ? WHERE project = ?`
 /*
- * A head ends in one write: `queue_ended` records how (deliveries and reason come from the
- * head row), and its trigger hands the head role on.
+ * A head ends in two writes: `queue_ended` records how (deliveries and reason come from the
+ * head row), then the head row passes to the next episode, if it was enqueued, or goes. The
+ * next episode joins the back of the line: available from now, with the ending write's
+ * ticket. A job that was never head is at rest: no deliveries, no reason, its row's
+ * `updated_at` (which a head's NULL `updated_at` stands for). Two plain statements rather than
+ * a trigger: an INSERT … SELECT whose trigger writes the table it reads materialises the
+ * SELECT in a temporary table first, which cost more than the second statement.
  */
-const END = `INSERT INTO queue_ended (project, episode, state, deliveries, reason, findings, updated_at, ticket)
-  SELECT project, episode, ?3, deliveries, COALESCE(?4, reason), ?5, ?6, ?7 FROM queue_heads WHERE project = ?1 AND episode = ?2`
-/** `END`, only while the lease (token ?8) holds: no row means the lease is lost, and nothing was written. */
-const END_HELD = `${END} AND token = ?8 AND state IN ('writing', 'guarding', 'editing')`
+const END = `INSERT INTO queue_ended (project, episode, state, deliveries, reason, findings, updated_at)
+  SELECT project, episode, ?3, deliveries, COALESCE(?4, reason), ?5, ?6 FROM queue_heads WHERE project = ?1 AND episode = ?2`
+/** `END`, only while the lease (token ?7) holds: no row means the lease is lost, and nothing was written. */
+const END_HELD = `${END} AND token = ?7 AND state <> 'queued'`
+const PROMOTE = `UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
+  available_at = ?3, ticket = ?4, reason = NULL, updated_at = NULL WHERE project = ?1 AND episode = ?2 AND episode < last_episode`
+const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ?"
 const FOLD = `UPDATE queue_jobs SET state = e.state, deliveries = e.deliveries, reason = e.reason, findings = e.findings,
   updated_at = e.updated_at FROM queue_ended AS e WHERE queue_jobs.project = e.project AND queue_jobs.episode = e.episode`
 const FOLDED = "DELETE FROM queue_ended"
@@ -312,8 +311,9 @@ export const make = (options: SqliteJobQueueOptions) =>
     const lost = (lease: Lease) => Result.fail(new LeaseLost({ job: lease.job.id, token: lease.token }))
     const held = (c: Connection, lease: Lease) => c.get<HeadRow>(SELECT_HELD, lease.job.project, lease.job.episode, lease.token)
 
-    /** Every `foldEvery` ended jobs (the rowid of the last one counts them), they are folded into their rows. */
-    const ended = (c: Connection, endedRowid: number) => {
+    /** After a head ended: the next episode takes its place, and every `foldEvery` ended jobs (the rowid of the last one counts them) are folded into their rows. */
+    const ended = (c: Connection, project: string, episode: number, endedRowid: number, now: number) => {
+      if (c.run(PROMOTE, project, episode, now, ticket()).changes === 0) c.run(DROP_HEAD, project, episode)
       if (endedRowid >= foldEvery) {
         c.run(FOLD)
         c.run(FOLDED)
@@ -321,7 +321,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     }
     /** The head's job is final (for a head read in this transaction: no lease to check). */
     const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number) => {
-      ended(c, c.run(END, head.project, head.episode, state, reason, findings, now, ticket()).lastInsertRowid)
+      ended(c, head.project, head.episode, c.run(END, head.project, head.episode, state, reason, findings, now).lastInsertRowid, now)
     }
     const finished = (c: Connection, head: HeadRow) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, head.project, head.episode)!)
 
@@ -403,16 +403,16 @@ export const make = (options: SqliteJobQueueOptions) =>
       )
 
     /*
-     * The hot path: one write and no read. The returned job is the lease's with its new state:
+     * The hot path: two writes and no read. The returned job is the lease's with its new state:
      * a held lease freezes the rest (deliveries move only in a claim, which moves the token
      * on; reason and findings only when a lease ends; id, project, episode and enqueue time never).
      */
     const complete: JobQueueShape["complete"] = (lease) =>
       write((c, now): Result.Result<Job, LeaseLost> => {
         const { project, episode } = lease.job
-        const row = c.run(END_HELD, project, episode, "committed", null, NO_FINDINGS, now, ticket(), lease.token)
+        const row = c.run(END_HELD, project, episode, "committed", null, NO_FINDINGS, now, lease.token)
         if (row.changes === 0) return lost(lease)
-        ended(c, row.lastInsertRowid)
+        ended(c, project, episode, row.lastInsertRowid, now)
         return Result.succeed({ ...lease.job, state: "committed", findings: EMPTY, updatedAt: now })
       })
 

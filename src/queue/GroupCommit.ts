@@ -28,10 +28,10 @@ interface Entry {
 
 /**
  * Group commit for one connection. The factory's workers all hit the queue at once; with
- * one transaction per write, each pays its own `BEGIN IMMEDIATE … COMMIT` (the WAL append
- * is most of a small write's cost). Here the writes submitted in the same tick of the event
- * loop share one transaction: the first schedules a flush as a microtask, the ones arriving
- * before it runs join the batch.
+ * one transaction per write, each pays its own `BEGIN IMMEDIATE … COMMIT` (file locks, the
+ * WAL append, its share of checkpoints), which costs more than a small write's statements.
+ * Here the writes submitted in the same tick of the event loop share one transaction: the
+ * first schedules a flush as a microtask, the ones arriving before it runs join the batch.
  *
  * A microtask, not a timer: no write waits for time to pass (under `TestClock` nothing
  * would ever flush), and a lone writer pays only the hop to the end of the current tick.

@@ -5,16 +5,17 @@
  *
  * Two access patterns, both on the same queue code:
  * - sequential: one fiber claims, completes, claims … (a job costs two commits);
- * - concurrent: WORKERS fibers (default 8, the pipeline's default concurrency) each loop
- *   claim → complete at once, as the factory's workers do. Their writes of one tick share a
- *   transaction (group commit), so a commit carries several writes.
+ * - concurrent: N worker fibers each loop claim → complete at once, as the factory's workers
+ *   do. Their writes of one tick share a transaction (group commit), so a commit carries
+ *   several writes. N = 8 (the concurrency issue #3 names) and 4 (`pipeline.concurrency`'s
+ *   default in FactoryConfig).
  * Enqueue is the same in both: 100 episodes per call, one call per project per round.
  *
  * The three are measured in turn, ROUNDS times (default 3), and each figure is its best round:
  * on a shared machine a round can lose half its speed to a neighbour, and the best of a few
  * interleaved rounds is the least disturbed measure of each (the same rule for raw and queue).
  *
- *   node bench/queue.ts            (JOBS=50000 WORKERS=8 ROUNDS=5 to change them)
+ *   node bench/queue.ts            (JOBS=50000 WORKERS=8,4,16 ROUNDS=5 to change them)
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -125,67 +126,59 @@ const queueThroughput = (path: string, jobs: number, workers: number): Promise<Q
 
 export const run = async (): Promise<Array<BenchResult>> => {
   const jobs = Number(process.env.JOBS ?? 30_000)
-  const workers = Math.max(1, Number(process.env.WORKERS ?? 8))
+  const workerCounts = (process.env.WORKERS ?? "8,4").split(",").map((w) => Math.max(1, Number(w)))
   const rounds = Math.max(1, Number(process.env.ROUNDS ?? 3))
   const dir = mkdtempSync(join(tmpdir(), "nf-bench-queue-"))
   try {
     // JIT warm-up of every path.
     rawTransactions(join(dir, "warmup-raw.db"), Math.min(jobs, 5_000))
-    await queueThroughput(join(dir, "warmup-1.db"), Math.min(jobs, 5_000), 1)
-    await queueThroughput(join(dir, "warmup-n.db"), Math.min(jobs, 5_000), workers)
+    for (const w of [1, ...workerCounts]) await queueThroughput(join(dir, `warmup-${w}.db`), Math.min(jobs, 5_000), w)
     const raws: Array<number> = []
-    const sequentials: Array<QueueFigures> = []
-    const concurrents: Array<QueueFigures> = []
+    const runs = new Map<number, Array<QueueFigures>>([1, ...workerCounts].map((w) => [w, []]))
     for (let r = 0; r < rounds; r++) {
       raws.push(rawTransactions(join(dir, `raw-${r}.db`), jobs))
-      sequentials.push(await queueThroughput(join(dir, `sequential-${r}.db`), jobs, 1))
-      concurrents.push(await queueThroughput(join(dir, `concurrent-${r}.db`), jobs, workers))
+      for (const [w, figures] of runs) figures.push(await queueThroughput(join(dir, `queue-${w}-${r}.db`), jobs, w))
     }
     const raw = Math.max(...raws)
-    const best = (runs: ReadonlyArray<QueueFigures>) => runs.reduce((a, b) => (b.jobsPerSecond > a.jobsPerSecond ? b : a))
-    const sequential = best(sequentials)
-    const concurrent = best(concurrents)
     const round = (x: number) => Math.round(x)
     const ratio = (x: number, of: number) => Math.round((x / of) * 1_000) / 1_000
     const spread = (xs: ReadonlyArray<number>) => xs.map(round).join(" / ")
     const target = "target >= 10000 jobs/s and >= 0.5 of raw"
+    const rows = (w: number): Array<BenchResult> => {
+      const all = runs.get(w)!
+      const best = all.reduce((a, b) => (b.jobsPerSecond > a.jobsPerSecond ? b : a))
+      const label = w === 1 ? "sequential" : `concurrent ${w}`
+      const who =
+        w === 1
+          ? "1 fiber: claim, complete, claim … (a commit per write)"
+          : `${w} worker fibers looping claim→complete at once${w === 8 ? " (issue #3's concurrency)" : w === 4 ? " (pipeline.concurrency's default)" : ""}`
+      return [
+        {
+          name: `sqlite queue ${label}: enqueue→claim→complete`,
+          value: round(best.jobsPerSecond),
+          unit: "jobs/s",
+          baseline: round(raw),
+          ratio: ratio(best.jobsPerSecond, raw),
+          note: `${who}; ${jobs} jobs over ${PROJECTS} projects, enqueue ${BATCH}/call; best of ${spread(all.map((q) => q.jobsPerSecond))}; ${target}`,
+        },
+        { name: `  ${label}: enqueue`, value: round(best.enqueuePerSecond), unit: "jobs/s" },
+        {
+          name: `  ${label}: claim+complete`,
+          value: round(best.claimCompletePerSecond),
+          unit: "jobs/s",
+          note: `${best.writesPerCommit.toFixed(2)} writes per commit`,
+        },
+      ]
+    }
     return [
       {
         name: "sqlite raw single-row write transactions",
         value: round(raw),
         unit: "tx/s",
-        note: `WAL, synchronous=NORMAL, file DB; best of ${spread(raws)}`,
+        note: `WAL, synchronous=NORMAL, file DB, one commit each; best of ${spread(raws)}`,
       },
-      {
-        name: "sqlite queue sequential: enqueue→claim→complete",
-        value: round(sequential.jobsPerSecond),
-        unit: "jobs/s",
-        baseline: round(raw),
-        ratio: ratio(sequential.jobsPerSecond, raw),
-        note: `1 fiber; ${jobs} jobs over ${PROJECTS} projects, enqueue ${BATCH}/call; best of ${spread(sequentials.map((q) => q.jobsPerSecond))}; ${target}`,
-      },
-      { name: "  sequential enqueue", value: round(sequential.enqueuePerSecond), unit: "jobs/s" },
-      {
-        name: "  sequential claim+complete",
-        value: round(sequential.claimCompletePerSecond),
-        unit: "jobs/s",
-        note: `${sequential.writesPerCommit.toFixed(2)} writes per commit`,
-      },
-      {
-        name: `sqlite queue concurrent: enqueue→claim→complete`,
-        value: round(concurrent.jobsPerSecond),
-        unit: "jobs/s",
-        baseline: round(raw),
-        ratio: ratio(concurrent.jobsPerSecond, raw),
-        note: `${workers} worker fibers looping claim→complete (the factory's pattern); best of ${spread(concurrents.map((q) => q.jobsPerSecond))}; ${target}`,
-      },
-      { name: "  concurrent enqueue", value: round(concurrent.enqueuePerSecond), unit: "jobs/s" },
-      {
-        name: "  concurrent claim+complete",
-        value: round(concurrent.claimCompletePerSecond),
-        unit: "jobs/s",
-        note: `${concurrent.writesPerCommit.toFixed(2)} writes per commit (group commit)`,
-      },
+      ...workerCounts.flatMap(rows),
+      ...rows(1),
     ]
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -195,7 +188,7 @@ export const run = async (): Promise<Array<BenchResult>> => {
 if (import.meta.main) {
   for (const r of await run()) {
     console.log(
-      `${r.name.padEnd(50)} ${String(r.value).padStart(9)} ${r.unit}` +
+      `${r.name.padEnd(52)} ${String(r.value).padStart(9)} ${r.unit}` +
         (r.ratio === undefined ? "" : `  (${(r.ratio * 100).toFixed(1)} % of ${r.baseline})`) +
         (r.note === undefined ? "" : `  — ${r.note}`),
     )

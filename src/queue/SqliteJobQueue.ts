@@ -42,6 +42,8 @@ import {
  *   retried, and is served in that order — round-robin when all are busy) and takes the first
  *   whose lease is absent or expired; it skips at most the heads leased right now (one per
  *   busy worker).
+ * - A job's id (`project:episode`, `jobIdOf`) is not stored: it would be one more index to
+ *   write per job, and more pages for every checkpoint to write back.
  * - `queue_ended` has no index: it never holds more than `foldEvery` rows, and its rowids count
  *   them (only a fold deletes, and it deletes all), which tells a finish when to fold.
  * - Checks and conditions on `state` are spelled with `=`, `OR` and `<>`, never `IN (…)`: for
@@ -114,7 +116,6 @@ const migrations: ReadonlyArray<Migration> = [
 
       CREATE TABLE queue_jobs_v2 (
         seq          INTEGER PRIMARY KEY,
-        id           TEXT    NOT NULL UNIQUE,
         project      TEXT    NOT NULL,
         episode      INTEGER NOT NULL CHECK (episode >= 1),
         state        TEXT    NOT NULL CHECK (state = 'queued' OR state = 'committed' OR state = 'dead'),
@@ -125,8 +126,8 @@ const migrations: ReadonlyArray<Migration> = [
         updated_at   INTEGER NOT NULL,
         UNIQUE (project, episode)
       );
-      INSERT INTO queue_jobs_v2 (seq, id, project, episode, state, deliveries, reason, findings, enqueued_at, updated_at)
-        SELECT seq, id, project, episode, CASE WHEN state IN ('committed','dead') THEN state ELSE 'queued' END,
+      INSERT INTO queue_jobs_v2 (seq, project, episode, state, deliveries, reason, findings, enqueued_at, updated_at)
+        SELECT seq, project, episode, CASE WHEN state IN ('committed','dead') THEN state ELSE 'queued' END,
           CASE WHEN head = 1 THEN 0 ELSE deliveries END, CASE WHEN head = 1 THEN NULL ELSE reason END,
           findings, enqueued_at, updated_at
         FROM queue_jobs;
@@ -145,7 +146,7 @@ const migrations: ReadonlyArray<Migration> = [
       );
 
       CREATE VIEW queue_jobs_live AS
-        SELECT j.seq, j.id, j.project, j.episode,
+        SELECT j.seq, j.project || ':' || j.episode AS id, j.project, j.episode,
           CASE WHEN h.project IS NOT NULL THEN h.state WHEN e.project IS NOT NULL THEN e.state ELSE j.state END AS state,
           CASE WHEN h.project IS NOT NULL THEN h.deliveries WHEN e.project IS NOT NULL THEN e.deliveries ELSE j.deliveries END AS deliveries,
           h.token AS token, h.worker AS worker, h.expires_at AS expires_at,
@@ -212,6 +213,15 @@ const toLease = (row: JobRow): Lease => ({
   expiresAt: row.expires_at ?? 0,
 })
 
+/** The (project, episode) a job id names, as `jobIdOf` spells them; undefined for anything else (no such job). */
+const keyOf = (id: string): { readonly project: string; readonly episode: number } | undefined => {
+  const colon = id.lastIndexOf(":")
+  const episode = Number(id.slice(colon + 1))
+  if (colon < 0 || !Number.isSafeInteger(episode) || episode < 1) return undefined
+  const project = id.slice(0, colon)
+  return jobIdOf(project, episode) === id ? { project, episode } : undefined
+}
+
 const isLeased = (state: JobState) => state === "writing" || state === "guarding" || state === "editing"
 
 /*
@@ -230,14 +240,13 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
  * A job's non-final row never carries findings: they are written only when it ends.
  */
 const HELD = "project = ? AND episode = ? AND token = ? AND state <> 'queued'"
-const LIVE_BY_ID = "SELECT * FROM queue_jobs_live WHERE id = ?"
 const LIVE_BY_EPISODE = "SELECT * FROM queue_jobs_live WHERE project = ? AND episode = ?"
 const SELECT_HIGHEST = "SELECT MAX(episode) AS highest FROM queue_jobs WHERE project = ?"
 const SELECT_LAST_QUEUED = "SELECT last_episode FROM queue_heads WHERE project = ?"
 const SET_LAST_QUEUED = "UPDATE queue_heads SET last_episode = ? WHERE project = ?"
-/** Episodes ?2..?3 of project ?1, in one statement (ids as `jobIdOf` spells them; node binds numbers as REAL, hence the CAST). */
+/** Episodes ?2..?3 of project ?1, in one statement (node binds numbers as REAL, hence the CAST). */
 const INSERT_RANGE = `WITH RECURSIVE n(episode) AS (SELECT CAST(?2 AS INTEGER) UNION ALL SELECT episode + 1 FROM n WHERE episode < ?3)
-  INSERT INTO queue_jobs (id, project, episode, state, enqueued_at, updated_at) SELECT ?1 || ':' || episode, ?1, episode, 'queued', ?4, ?4 FROM n`
+  INSERT INTO queue_jobs (project, episode, state, enqueued_at, updated_at) SELECT ?1, episode, 'queued', ?4, ?4 FROM n`
 const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, last_episode)
   VALUES (?, ?, 'queued', 0, 0, ?, ?, ?)`
 /** The oldest head whose lease is absent or ran out, with its job's enqueue time (for the lease). */
@@ -437,7 +446,12 @@ export const make = (options: SqliteJobQueueOptions) =>
       })
 
     const get: JobQueueShape["get"] = (id) =>
-      db.use((c) => Option.map(Option.fromNullishOr(c.get<JobRow>(LIVE_BY_ID, id)), toJob)).pipe(Effect.mapError(unavailable))
+      db
+        .use((c) => {
+          const key = keyOf(id)
+          return key === undefined ? Option.none<Job>() : Option.map(Option.fromNullishOr(c.get<JobRow>(LIVE_BY_EPISODE, key.project, key.episode)), toJob)
+        })
+        .pipe(Effect.mapError(unavailable))
 
     const list: JobQueueShape["list"] = (filter?: ListJobs) =>
       db

@@ -9,9 +9,9 @@
  *   do. Their writes of one tick share a transaction (group commit), so a commit carries
  *   several writes. N = 8 (the concurrency issue #3 names) and 4 (`pipeline.concurrency`'s
  *   default in FactoryConfig).
- * Enqueue is the same in both: 100 episodes per call, one call per project per round.
+ * Enqueue is the same in all: 100 episodes per call, one call per project per round.
  *
- * The three are measured in turn, ROUNDS times (default 3), and each figure is its best round:
+ * They are measured in turn, ROUNDS times (default 5), and each figure is its best round:
  * on a shared machine a round can lose half its speed to a neighbour, and the best of a few
  * interleaved rounds is the least disturbed measure of each (the same rule for raw and queue).
  *
@@ -127,7 +127,7 @@ const queueThroughput = (path: string, jobs: number, workers: number): Promise<Q
 export const run = async (): Promise<Array<BenchResult>> => {
   const jobs = Number(process.env.JOBS ?? 30_000)
   const workerCounts = (process.env.WORKERS ?? "8,4").split(",").map((w) => Math.max(1, Number(w)))
-  const rounds = Math.max(1, Number(process.env.ROUNDS ?? 3))
+  const rounds = Math.max(1, Number(process.env.ROUNDS ?? 5))
   const dir = mkdtempSync(join(tmpdir(), "nf-bench-queue-"))
   try {
     // JIT warm-up of every path.

@@ -226,9 +226,10 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
 
 /*
  * A lease is held while its job is its project's head, the head's token is the lease's and
- * the head is in a leased state (writing / guarding / editing: `state <> 'queued'`). Expiry alone does not end
- * it: until another worker claims the job (moving the token on), the holder may still
- * heartbeat, complete, etc. A retry (state back to `queued`) or a final state ends it.
+ * the head is in a leased state (writing / guarding / editing: `state <> 'queued'`). Expiry
+ * alone does not end it: until another worker claims the job (moving the token on), the
+ * holder may still heartbeat, complete, etc. A retry (state back to `queued`) or a final
+ * state ends it.
  *
  * Every write runs through the group-commit writer (`GroupCommit.ts`): the writes of one
  * tick share a transaction, so each body below is synchronous and checks the lease (the

@@ -8,6 +8,8 @@
  *   - a project's final (committed/dead) jobs are always a prefix 1..k: jobs finish in episode order;
  *   - no job is completed twice; deliveries never exceed maxDeliveries; stats add up.
  * Then well-behaved workers drain the queue: every job ends committed or dead, every dead job with a reason.
+ * Each run folds ended jobs into their rows at a random pace (every 1, 3 or 128), so the checks
+ * see jobs whose end is still in `queue_ended` and jobs already folded.
  *
  * CHAOS_RUNS sets the number of runs (default 120: ~6–10 s; each run is up to 150 commands). A failure prints fast-check's seed and the
  * shrunk command list; replay with `fc.assert(…, { seed, path })`.
@@ -296,8 +298,9 @@ const scenario = (commands: ReadonlyArray<Command>) =>
     for (const j of jobs) if (j.state === "dead") count(j.reason === "poison" ? "deadLetter" : j.reason?.includes("lease expired") ? "deadByExpiry" : "deadByRetry")
   })
 
-const layer = () =>
-  SqliteJobQueue.layer({ maxDeliveries: MAX_DELIVERIES }).pipe(
+/** `foldEvery`: how many ended jobs wait in `queue_ended` before they are folded into their rows. */
+const layer = (foldEvery: number) =>
+  SqliteJobQueue.layer({ maxDeliveries: MAX_DELIVERIES, foldEvery }).pipe(
     Layer.provide(Database.layer({ path: ":memory:" })),
     Layer.provideMerge(TestClock.layer()),
   )
@@ -308,8 +311,8 @@ describe("SqliteJobQueue chaos property", () => {
   })
   it(`keeps its invariants under random interleavings (${RUNS} runs)`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 150, size: "max" }), (commands) =>
-        Effect.runPromise(scenario(commands).pipe(Effect.provide(layer())))
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 150, size: "max" }), fc.constantFrom(1, 3, 128), (commands, foldEvery) =>
+        Effect.runPromise(scenario(commands).pipe(Effect.provide(layer(foldEvery))))
       ),
       { numRuns: RUNS },
     )

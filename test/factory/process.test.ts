@@ -24,7 +24,7 @@ describe("serve survives SIGKILL", () => {
     const inFlightHolders = () => {
       const db = new DatabaseSync(databaseFile(data.dir), { readOnly: true })
       try {
-        return db.prepare("SELECT worker FROM queue_jobs WHERE worker IS NOT NULL").all().map((r) => String(r.worker))
+        return db.prepare("SELECT worker FROM queue_heads WHERE worker IS NOT NULL").all().map((r) => String(r.worker))
       } finally {
         db.close()
       }

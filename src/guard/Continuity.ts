@@ -34,6 +34,7 @@ import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { bibleText, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
 import { givenNames, knownNameForms, maskQuotes } from "./Names.ts"
 
@@ -611,11 +612,30 @@ const isTrigramPunct = (c: number): boolean =>
 let units = new Uint16Array(1024)
 
 /**
- * The distinct character trigrams of a sentence (NFC, whitespace and punctuation left out), each as the number
- * `a·2³² + b·2¹⁶ + c` of its three code units (exact); `squeezed` is the length without whitespace alone.
+ * Whether NFC leaves `s` and every slice of it unchanged: it holds only code units that are NFC on
+ * their own, start no composition with what follows and end none with what precedes (ASCII and
+ * Latin-1 …, Hangul syllables, general punctuation, CJK brackets). Drafts and episodes are such
+ * text, so their sentences need no `normalize` each.
  */
-const trigramsOf = (s: string): { grams: Set<number>; squeezed: number } => {
-  const t = s.normalize("NFC")
+const nfcStable = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x300 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)) continue
+    return false
+  }
+  return true
+}
+
+/** The trigrams of one retell comparison (the previous episode's and the draft's). */
+const table = new TrigramTable()
+const sentenceMarks = new IdMarks()
+
+/**
+ * The distinct character trigrams of one NFC sentence (whitespace and punctuation left out), as
+ * ids in order of first occurrence; `squeezed` is its length without whitespace alone.
+ */
+const sentenceGrams = (t: string): { ids: Int32Array; squeezed: number } => {
+  sentenceMarks.next(table.size + t.length)
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
   let n = 0
   let squeezed = 0
@@ -625,38 +645,14 @@ const trigramsOf = (s: string): { grams: Set<number>; squeezed: number } => {
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
   }
-  const grams = new Set<number>()
-  for (let i = 0; i + 3 <= n; i++) grams.add(units[i]! * 4294967296 + units[i + 1]! * 65536 + units[i + 2]!)
-  return { grams, squeezed }
+  const ids = new Int32Array(Math.max(0, n - 2))
+  let distinct = 0
+  for (let i = 0; i + 3 <= n; i++) {
+    const id = table.idOf(units[i]!, units[i + 1]!, units[i + 2]!)
+    if (sentenceMarks.mark(id)) ids[distinct++] = id
+  }
+  return { ids: distinct === ids.length ? ids : ids.subarray(0, distinct), squeezed }
 }
-
-interface RetellReference {
-  /** Trigram count of each reference sentence (those with ≥ 6). */
-  readonly sizes: Int32Array
-  /** Trigram → the reference sentences that have it, ascending. */
-  readonly index: Map<number, Array<number>>
-}
-
-const retellReferenceCache = memo<RetellReference>(4)
-
-const retellReference = (body: string, summary: string | undefined): RetellReference =>
-  retellReferenceCache([body, summary], () => {
-    const ref = [summary ?? "", bodyOnly(body.normalize("NFC"))].join("\n")
-    const sizes: Array<number> = []
-    const index = new Map<number, Array<number>>()
-    for (const s of splitSentences(ref)) {
-      const g = trigramsOf(s.text).grams
-      if (g.size < 6) continue
-      const j = sizes.length
-      sizes.push(g.size)
-      for (const t of g) {
-        const list = index.get(t)
-        if (list === undefined) index.set(t, [j])
-        else list.push(j)
-      }
-    }
-    return { sizes: Int32Array.from(sizes), index }
-  })
 
 /** Length of the longest strictly increasing subsequence, and its members (indices into `xs`). */
 const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
@@ -685,27 +681,67 @@ const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
 export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuityOptions.retellSimilarity) => {
   const last = [...ctx.recent].sort((a, b) => a.number - b.number).at(-1)
   if (last === undefined) return { eligible: 0, retold: [] as Array<Span> }
-  const { sizes, index } = retellReference(last.body, last.summary)
-  const draftSentences: Array<Span> = []
+  const ref = [last.summary ?? "", bodyOnly(last.body.normalize("NFC"))].join("\n")
+  const refSentences = splitSentences(ref)
+  const draftSentences = bodySentences(ctx.text)
+  // room for every trigram of both texts (fewer than their code units)
+  table.clear(ref.length + ctx.text.length)
+
+  // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
+  const refStable = nfcStable(ref)
+  const kept: Array<Int32Array> = []
+  let pairs = 0
+  for (const s of refSentences) {
+    const { ids } = sentenceGrams(refStable ? s.text : s.text.normalize("NFC"))
+    if (ids.length < 6) continue
+    kept.push(ids)
+    pairs += ids.length
+  }
+  const sizes = new Int32Array(kept.length)
+  const counts = new Int32Array(table.size + 1)
+  for (let j = 0; j < kept.length; j++) {
+    const g = kept[j]!
+    sizes[j] = g.length
+    for (let k = 0; k < g.length; k++) counts[g[k]! + 1]!++
+  }
+  const starts = counts // prefix sums: the sentences that have id `t` are post[starts[t] .. starts[t + 1])
+  for (let t = 1; t < starts.length; t++) starts[t]! += starts[t - 1]!
+  const fill = starts.slice(0, starts.length - 1)
+  const post = new Int32Array(pairs)
+  for (let j = 0; j < kept.length; j++) {
+    const g = kept[j]!
+    for (let k = 0; k < g.length; k++) post[fill[g[k]!]!++] = j
+  }
+  const known = starts.length - 1 // ids from here on are the draft's own
+
+  const stable = nfcStable(ctx.text)
+  const eligible: Array<Span> = []
   const match: Array<number> = []
-  const shared = new Int32Array(sizes.length)
-  for (const s of bodySentences(ctx.text)) {
-    const { grams, squeezed } = trigramsOf(s.text)
+  const shared = new Int32Array(kept.length)
+  const touched = new Int32Array(kept.length)
+  for (const s of draftSentences) {
+    const { ids, squeezed } = sentenceGrams(stable ? s.text : s.text.normalize("NFC"))
     if (squeezed < 10) continue
-    draftSentences.push(s)
-    shared.fill(0)
-    for (const t of grams) {
-      const list = index.get(t)
-      if (list !== undefined) for (let k = 0; k < list.length; k++) shared[list[k]!]!++
+    eligible.push(s)
+    let nTouched = 0
+    for (let p = 0; p < ids.length; p++) {
+      const t = ids[p]!
+      if (t >= known) continue
+      for (let q = starts[t]!, end = starts[t + 1]!; q < end; q++) {
+        const j = post[q]!
+        if (shared[j]++ === 0) touched[nTouched++] = j
+      }
     }
+    // the most similar at or above the threshold, the later one of equals (as a scan in order keeps it)
     let best = -1
     let bestSim = similarity
-    const size = grams.size
-    for (let j = 0; j < shared.length; j++) {
+    const size = ids.length
+    for (let k = 0; k < nTouched; k++) {
+      const j = touched[k]!
       const inter = shared[j]!
-      if (inter === 0) continue
+      shared[j] = 0
       const sim = inter / (size + sizes[j]! - inter)
-      if (sim >= bestSim) {
+      if (sim > bestSim || (sim === bestSim && j > best)) {
         bestSim = sim
         best = j
       }
@@ -713,7 +749,7 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
     match.push(best)
   }
   const chain = longestIncreasing(match)
-  return { eligible: draftSentences.length, retold: chain.map((i) => draftSentences[i]!) }
+  return { eligible: eligible.length, retold: chain.map((i) => eligible[i]!) }
 }
 
 export const retellCheck: GuardCheck = (ctx) => {

@@ -1,0 +1,125 @@
+/**
+ * The guard's faster algorithms against the straightforward ones they replaced, on random texts:
+ * the answers must be the same, not merely close (findings and rewards are pinned byte for byte).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
+import type { GuardContext } from "../../src/guard/Checks.ts"
+import { retoldSentences } from "../../src/guard/Continuity.ts"
+import { guardContext } from "../../src/guard/Guard.ts"
+import { splitSentences, type Span } from "../../src/text/Sentences.ts"
+import { fantasy } from "./corpus/worlds.ts"
+
+const RUNS = Number(process.env.CHAOS_RUNS ?? 200)
+
+// ---------------------------------------------------------------------------
+// random Korean-ish text: few words, so that sentences share trigrams; some non-NFC input too
+
+const WORDS = [
+  "윤하는", "태주가", "검을", "들었다", "바람이", "불었다", "그는", "조용히", "말했다", "마을로", "향했다", "달빛", "아래", "서윤하", "한태주",
+  "“가자.”", "‘이건", "아니야.’", "'속'", "\"좋아\"", "...", "…", "!", "?", "가\u11a8", "\u1100\u1161", "e\u0301", "Å", "—", "(웃음)", "3.5", "다.",
+]
+const sentence = fc
+  .tuple(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }), fc.constantFrom(".", "!", "?", "…", ""))
+  .map(([ws, end]) => ws.join(" ") + end)
+const text = fc
+  .array(fc.oneof({ weight: 12, arbitrary: sentence }, { weight: 1, arbitrary: fc.constantFrom("\n", "\n\n", "# 제목\n", "\r\n", "\t", "\u2028") }), {
+    maxLength: 60,
+  })
+  .map((parts) => parts.join(" "))
+
+/** A previous episode that retells parts of the draft, in order or not, with small edits. */
+const retelling = (draft: string) =>
+  fc.record({
+    keep: fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+    shuffle: fc.boolean(),
+    extra: text,
+    summary: fc.option(text, { nil: undefined }),
+  }).map(({ keep, shuffle, extra, summary }) => {
+    const kept = splitSentences(draft).map((s) => s.text).filter((_, i) => keep[i % keep.length])
+    if (shuffle) kept.reverse()
+    return { body: [...kept, extra].join(" "), summary }
+  })
+
+const contextOf = (draft: string, previous: { body: string; summary?: string | undefined }): GuardContext =>
+  guardContext({
+    text: draft,
+    project: fantasy.project,
+    bible: fantasy.bible,
+    recent: [{ number: 1, body: previous.body, ...(previous.summary === undefined ? {} : { summary: previous.summary }) }],
+  })
+
+// ---------------------------------------------------------------------------
+// repetition.retell: trigram sets of numbers, every draft sentence against every previous one
+
+const bodyOnly = (t: string): string => t.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
+const isSpace = (c: string) => /\s/.test(c)
+const isPunct = (c: string) => /[“”‘’"'.,!?…·:;()\-—]/.test(c)
+
+const trigramSet = (s: string): { grams: Set<string>; squeezed: number } => {
+  const chars = [...s.normalize("NFC")].flatMap((ch) => ch.split("")).filter((c) => !isSpace(c))
+  const kept = chars.filter((c) => !isPunct(c))
+  const grams = new Set<string>()
+  for (let i = 0; i + 3 <= kept.length; i++) grams.add(kept.slice(i, i + 3).join(""))
+  return { grams, squeezed: chars.length }
+}
+
+const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
+  // O(n²) dynamic programme; among chains of the same length, the one patience sorting builds
+  const tails: Array<number> = []
+  const tailIdx: Array<number> = []
+  const prev: Array<number> = new Array(xs.length).fill(-1)
+  xs.forEach((x, i) => {
+    if (x < 0) return
+    let lo = 0
+    while (lo < tails.length && tails[lo]! < x) lo++
+    tails[lo] = x
+    tailIdx[lo] = i
+    prev[i] = lo > 0 ? tailIdx[lo - 1]! : -1
+  })
+  const out: Array<number> = []
+  for (let i = tailIdx[tails.length - 1] ?? -1; i >= 0; i = prev[i]!) out.push(i)
+  return out.reverse()
+}
+
+const retoldSlowly = (ctx: GuardContext, similarity: number) => {
+  const last = ctx.recent[ctx.recent.length - 1]!
+  const ref = [last.summary ?? "", bodyOnly(last.body.normalize("NFC"))].join("\n")
+  const refGrams = splitSentences(ref).map((s) => trigramSet(s.text).grams).filter((g) => g.size >= 6)
+  const eligible: Array<Span> = []
+  const match: Array<number> = []
+  for (const s of splitSentences(bodyOnly(ctx.text))) {
+    const { grams, squeezed } = trigramSet(s.text)
+    if (squeezed < 10) continue
+    eligible.push(s)
+    let best = -1
+    let bestSim = similarity
+    refGrams.forEach((r, j) => {
+      let inter = 0
+      for (const g of grams) if (r.has(g)) inter++
+      if (inter === 0) return
+      const sim = inter / (grams.size + r.size - inter)
+      if (sim >= bestSim) {
+        bestSim = sim
+        best = j
+      }
+    })
+    match.push(best)
+  }
+  return { eligible: eligible.length, retold: longestIncreasing(match).map((i) => eligible[i]!) }
+}
+
+describe("guard algorithms: the same answers as the straightforward ones", () => {
+  it("retold sentences (trigram ids and an inverted index)", () => {
+    fc.assert(
+      fc.property(
+        text.chain((draft) => fc.tuple(fc.constant(draft), retelling(draft), fc.constantFrom(0.4, 0.2, 0.75, 0, 1))),
+        ([draft, previous, similarity]) => {
+          const ctx = contextOf(draft, previous)
+          expect(retoldSentences(ctx, similarity)).toEqual(retoldSlowly(ctx, similarity))
+        },
+      ),
+      { numRuns: RUNS },
+    )
+  })
+})

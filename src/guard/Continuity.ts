@@ -34,9 +34,10 @@ import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { bibleText, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { isGramSize, NgramIndex, ngramHashes } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
-import { givenNames, knownNameForms, maskQuotes } from "./Names.ts"
+import { givenNames, knownNameForms, maskQuotes, type NamedThing } from "./Names.ts"
 
 export interface ContinuityOptions {
   /** A run of this many non-space characters of a later beat in the draft is the outline's future. Default 12. */
@@ -129,21 +130,29 @@ const recentKey = (ctx: GuardContext): Array<unknown> => {
   return out
 }
 
-/** A string-keyed cache that forgets everything when full. */
+/**
+ * A string-keyed cache of about `limit` entries: when the young map is full it becomes the old one
+ * (the older one is dropped), and a hit in the old map moves back to the young. Sized for every
+ * project's recent episodes at once: the factory interleaves many projects' jobs, and a cache that
+ * forgets one project's texts before its next job recomputes them every job.
+ */
 const stringCache = <T>(limit: number, compute: (s: string) => T) => {
-  const m = new Map<string, T>()
+  let young = new Map<string, T>()
+  let old = new Map<string, T>()
   return (s: string): T => {
-    let v = m.get(s)
-    if (v === undefined) {
-      if (m.size >= limit) m.clear()
-      v = compute(s)
-      m.set(s, v)
+    let v = young.get(s)
+    if (v !== undefined) return v
+    v = old.get(s) ?? compute(s)
+    if (young.size >= limit / 2) {
+      old = young
+      young = new Map()
     }
+    young.set(s, v)
     return v
   }
 }
 
-const squeezeCached = stringCache(64, squeeze)
+const squeezeCached = stringCache(1024, squeeze)
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -205,7 +214,7 @@ const MOTION_AFTER =
 const LOCATION_PARTICLE = /^(?:에서부터|에서|으로|로|에|까지)/
 
 interface KnownPlaces {
-  readonly forms: Set<string>
+  readonly forms: ReadonlySet<string>
   /** The forms of at least two characters, squeezed. */
   readonly squeezedForms: ReadonlyArray<string>
   readonly text: string
@@ -225,7 +234,7 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
 
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
-  const forms = knownNameForms([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
   const p = project(ctx)
   const text = squeezeJoined(
     [
@@ -465,48 +474,78 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
 const DEATH_OF = /(?:죽었|죽고 말았|죽어 있었|숨을 거두었|숨을 거뒀|숨을 거둔|숨졌|목숨을 잃었|숨이 끊어졌|숨이 멎었|전사했|살해당했|시신으로 발견|싸늘한 시신|주검으로)/
 const NOT_YET = /(?:죽을지도|죽을 것|죽게 될|죽지 않|죽을까|죽으면|죽는다면|죽었다면|죽었으면|죽을 뻔|꿈|환영|예감|악몽|만약|상상)/
 
-/** Replaces every Bible name form by `□` and spaces (offsets kept). */
-const nameMasker = (ctx: GuardContext): ((s: string) => string) => {
+/** {@link knownNameForms} of things, remembered by what it reads of them (names and aliases, in order). */
+const knownFormsCache = stringCache(256, (key: string) => knownNameForms(JSON.parse(key) as ReadonlyArray<NamedThing>))
+const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
+  knownFormsCache(JSON.stringify(things.map((t) => ({ name: t.name, aliases: t.aliases ?? [] }))))
+
+/** The Bible's name forms of two characters or more: characters, then places, factions, items. */
+const bibleNameForms = (ctx: GuardContext): ReadonlyArray<string> => {
   const b = ctx.bible
-  const forms = [...knownNameForms([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])]
-    .filter((f) => f.length >= 2)
-    .sort((x, y) => y.length - x.length)
-  if (forms.length === 0) return (s) => s
-  const re = new RegExp(forms.map(escapeRe).join("|"), "g")
-  return (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1))
+  return [...knownFormsOf([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])].filter((f) => f.length >= 2)
 }
+
+interface NameMask {
+  /** The forms, joined: what the masker depends on. */
+  readonly key: string
+  readonly forms: ReadonlyArray<string>
+  readonly mask: (s: string) => string
+}
+
+/** Replaces every Bible name form by `□` and spaces (offsets kept); one regular expression per set of forms. */
+const nameMaskCache = stringCache(256, (key: string): NameMask => {
+  const forms = key === "" ? [] : key.split("\u0000")
+  const sorted = [...forms].sort((x, y) => y.length - x.length)
+  if (sorted.length === 0) return { key, forms, mask: (s) => s }
+  const re = new RegExp(sorted.map(escapeRe).join("|"), "g")
+  return { key, forms, mask: (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1)) }
+})
+const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(ctx).join("\u0000"))
 
 /**
  * `squeeze(mask(parts.join("\n")))` part by part when no name form holds a line break (a match then never
  * crosses one), with the masked, squeezed parts cached per set of name forms.
  */
-const maskedParts = new Map<string, Map<string, string>>()
-const squeezeMaskedJoined = (ctx: GuardContext, mask: (s: string) => string, parts: ReadonlyArray<string>): string => {
-  const b = ctx.bible
-  const forms = [...knownNameForms([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])]
-    .filter((f) => f.length >= 2)
+const maskedParts = new Map<string, (part: string) => string>()
+const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {
+  const { key, forms, mask } = names
   if (forms.some((f) => f.includes("\n"))) return squeeze(mask(parts.join("\n")))
-  const key = forms.join("\u0000")
-  let cache = maskedParts.get(key)
-  if (cache === undefined) {
-    if (maskedParts.size >= 16) maskedParts.clear()
-    maskedParts.set(key, cache = new Map())
+  let cached = maskedParts.get(key)
+  if (cached === undefined) {
+    if (maskedParts.size >= 256) maskedParts.clear()
+    maskedParts.set(key, cached = stringCache(64, (part) => squeeze(mask(part))))
   }
   let out = ""
-  for (const part of parts) {
-    if (part.length < 256) {
-      out += squeeze(mask(part))
-      continue
-    }
-    let v = cache.get(part)
-    if (v === undefined) {
-      if (cache.size >= 64) cache.clear()
-      v = squeeze(mask(part))
-      cache.set(part, v)
-    }
-    out += v
-  }
+  for (const part of parts) out += part.length < 256 ? squeeze(mask(part)) : cached(part)
   return out
+}
+
+/**
+ * For each beat, the first position of the draft where an n-gram of that beat occurs that `counts`
+ * (or -1): one pass over the draft against an index of all the beats' n-grams, where a search of
+ * the draft for each n-gram of each beat would do the same work once per beat and n-gram.
+ */
+export const firstRuns = (draft: string, beats: ReadonlyArray<string>, n: number, counts: (gram: string) => boolean): Int32Array => {
+  const firstAt = new Int32Array(beats.length).fill(-1)
+  if (!isGramSize(n) || draft.length < n) return firstAt
+  let pending = beats.length
+  const index = NgramIndex.of(beats, n)
+  const hashes = ngramHashes(draft, n)
+  const verdicts = new Map<string, boolean>()
+  for (let i = 0; i < hashes.length && pending > 0; i++) {
+    if (index.find(draft, i, hashes[i]!) < 0) continue
+    const g = draft.slice(i, i + n)
+    let yes = verdicts.get(g)
+    if (yes === undefined) verdicts.set(g, yes = counts(g))
+    if (!yes) continue
+    for (let k = 0; k < beats.length; k++) {
+      if (firstAt[k]! < 0 && beats[k]!.includes(g)) {
+        firstAt[k] = i
+        pending--
+      }
+    }
+  }
+  return firstAt
 }
 
 export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
@@ -516,11 +555,12 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const episode = episodeOf(ctx)
   if (episode > beats.length) return [] // past the outline: every beat has been reached
   const current = beatIndex(beats.length, episode)
-  const later = beats.map((raw, i) => ({ i, parsed: parseBeat(raw) })).filter((b) => b.i >= current + 2)
+  const later: Array<{ i: number; parsed: ReturnType<typeof parseBeat> }> = []
+  for (let i = current + 2; i < beats.length; i++) later.push({ i, parsed: parseBeatCached(beats[i]!) })
   if (later.length === 0) return []
   const text = ctx.text
   const out: Array<GuardFinding> = []
-  const sentences = splitSentences(bodyOnly(text))
+  const sentences = bodySentences(text)
   const characters = ctx.bible.characters as ReadonlyArray<Character>
 
   // (a) a death the outline declares for a later episode
@@ -557,43 +597,41 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   // (b) a passage of a later beat
   const n = defaultContinuityOptions.aheadRun
   // names are masked (one placeholder each) in the beats and the draft: a run must be more than names and particles
-  const mask = nameMasker(ctx)
-  const allowedText = squeezeMaskedJoined(ctx, mask, [
-    ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
-    p.premise ?? "",
-    bibleText(ctx.bible),
-    ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-  ])
-  const draft = squeezedWithOffsets(mask(bodyOnly(text)))
+  const names = nameMask(ctx)
+  const draft = squeezedWithOffsets(names.mask(bodyOnly(text)))
   const draftText = draft.s
-  for (const b of later) {
-    const beat = squeeze(mask(b.parsed.text))
-    const grams = new Set<string>()
-    for (let i = 0; i + n <= beat.length; i++) {
-      const g = beat.slice(i, i + n)
-      if (!draftText.includes(g) || allowedText.includes(g)) continue
-      grams.add(g)
-    }
-    if (grams.size === 0) continue
-    for (let i = 0; i + n <= draft.s.length; i++) {
-      if (!grams.has(draft.s.slice(i, i + n))) continue
-      // extend the run as far as it goes
-      let j = i + n
-      while (j < draft.s.length && beat.includes(draft.s.slice(i, j + 1))) j++
-      const start = draft.at[i]!
-      const end = draft.at[j - 1]! + 1
-      const s = sentenceAt(sentences, start)
-      if (s !== undefined && flagged.has(s.start)) break
-      if (s !== undefined) flagged.add(s.start)
-      out.push({
-        code: "plot.ahead-of-outline",
-        category: "timeline-plot",
-        severity: "error",
-        message: `this tells "${b.parsed.text}" — the outline's beat for episode ${b.i + 1}, but this is episode ${episode}`,
-        evidence: evidenceOf(text, start, end),
-      })
-      break
-    }
+  const beatTexts = later.map((b) => squeeze(names.mask(b.parsed.text)))
+  // Where each beat's n-grams first occur in the draft, from one pass over the draft against all of
+  // them; an n-gram the allowed text has (a recap, the Bible …) does not count.
+  let allowedText: string | undefined
+  const allowed = (g: string): boolean =>
+    (allowedText ??= squeezeMaskedJoined(names, [
+      ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
+      p.premise ?? "",
+      bibleText(ctx.bible),
+      ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
+    ])).includes(g)
+  const firstAt = firstRuns(draftText, beatTexts, n, (g) => !allowed(g))
+  for (let k = 0; k < later.length; k++) {
+    const i = firstAt[k]!
+    if (i < 0) continue
+    const b = later[k]!
+    const beat = beatTexts[k]!
+    // extend the run as far as it goes
+    let j = i + n
+    while (j < draftText.length && beat.includes(draftText.slice(i, j + 1))) j++
+    const start = draft.at[i]!
+    const end = draft.at[j - 1]! + 1
+    const s = sentenceAt(sentences, start)
+    if (s !== undefined && flagged.has(s.start)) continue
+    if (s !== undefined) flagged.add(s.start)
+    out.push({
+      code: "plot.ahead-of-outline",
+      category: "timeline-plot",
+      severity: "error",
+      message: `this tells "${b.parsed.text}" — the outline's beat for episode ${b.i + 1}, but this is episode ${episode}`,
+      evidence: evidenceOf(text, start, end),
+    })
   }
   return out.sort((a, b) => a.evidence!.start - b.evidence!.start)
 }

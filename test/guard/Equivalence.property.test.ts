@@ -5,9 +5,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
-import { retoldSentences } from "../../src/guard/Continuity.ts"
+import { firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
+import { occurrencesIn, pairGrams, pairOccurrencesIn, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
 import { fantasy } from "./corpus/worlds.ts"
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200)
@@ -119,6 +120,51 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
           expect(retoldSentences(ctx, similarity)).toEqual(retoldSlowly(ctx, similarity))
         },
       ),
+      { numRuns: RUNS },
+    )
+  })
+
+  it("first runs of later beats in a draft (one index of all beats)", () => {
+    // small alphabets, so that n-grams recur
+    const str = (max: number) => fc.array(fc.constantFrom("가", "나", "다", "□", "a"), { maxLength: max }).map((cs) => cs.join(""))
+    fc.assert(
+      fc.property(str(200), fc.array(str(40), { maxLength: 6 }), fc.integer({ min: 1, max: 6 }), str(60), (draft, beats, n, allowed) => {
+        const counts = (g: string) => !allowed.includes(g)
+        const slowly = beats.map((beat) => {
+          const grams = new Set<string>()
+          for (let i = 0; i + n <= beat.length; i++) {
+            const g = beat.slice(i, i + n)
+            if (draft.includes(g) && counts(g)) grams.add(g)
+          }
+          for (let i = 0; i + n <= draft.length; i++) if (grams.has(draft.slice(i, i + n))) return i
+          return -1
+        })
+        expect([...firstRuns(draft, beats, n, counts)]).toEqual(slowly)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it("m-grams as pairs of k-grams (k ≤ m ≤ 2k): the same first positions, count and occurrences", () => {
+    const str = (max: number) => fc.array(fc.constantFrom("가", "나", "다", "a"), { maxLength: max }).map((cs) => cs.join(""))
+    fc.assert(
+      fc.property(str(150), fc.array(str(150), { maxLength: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 5 }), (chars, others, k, extra) => {
+        const m = k + Math.min(extra, k)
+        const direct = textGrams(chars, m)
+        const base = textGrams(chars, k)
+        const pairs = pairGrams(base, m)
+        expect([...pairs.first]).toEqual([...direct.first])
+        expect(pairs.distinct).toBe(direct.distinct)
+        for (const o of others) {
+          const text = new SqueezedText(o)
+          const viaDirect = new Uint8Array(direct.first.length)
+          occurrencesIn(direct, text, viaDirect)
+          const viaPairs = new Uint8Array(direct.first.length)
+          const known = { k, at: occurrencesIn(base, text, new Uint8Array(base.first.length)) }
+          pairOccurrencesIn(pairs, known, o.length, viaPairs)
+          expect([...viaPairs]).toEqual([...viaDirect])
+        }
+      }),
       { numRuns: RUNS },
     )
   })

@@ -41,6 +41,11 @@ export const PipelineConfig = Schema.Struct({
   retryDelayMs: NonNegativeInt,
   /** A writer call that takes longer is abandoned as a transient fault (a hung LLM must not hold a job for ever). */
   stageTimeoutMs: PositiveInt,
+  /**
+   * Worker threads for the CPU-bound stages (offline writer, guard, editor, summary): `auto` (the
+   * default) is one per core, none on one core; 0 runs them on the main thread.
+   */
+  stageThreads: Schema.optionalKey(Schema.Union([NonNegativeInt, Schema.Literal("auto")])),
 })
 export type PipelineConfig = typeof PipelineConfig.Type
 

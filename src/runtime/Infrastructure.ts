@@ -8,6 +8,8 @@ import { Plugins } from "../plugins/Plugins.ts"
 import { Projects } from "../factory/Projects.ts"
 import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
+import { Stages } from "../pipeline/Stages.ts"
+import { stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { openAiLanguageModelLayer } from "../llm/OpenAiLanguageModel.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
@@ -35,14 +37,17 @@ export const storageLayer = (config: FactoryConfigData) => {
   return Layer.mergeAll(story, queue).pipe(Layer.provideMerge(database))
 }
 
-/** The offline writer, paced by `latencyMs` on Effect's Clock when configured. */
+/** The offline writer, composing where the stages run, paced by `latencyMs` on Effect's Clock when configured. */
 const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
-  latencyMs <= 0
-    ? OfflineWriter.layer
-    : Layer.succeed(LanguageModel, {
-      ...OfflineWriter.make,
-      complete: (request) => Effect.andThen(Effect.sleep(latencyMs), OfflineWriter.make.complete(request)),
-    })
+  Layer.effect(
+    LanguageModel,
+    Effect.gen(function* () {
+      const model = OfflineWriter.makeWith((yield* Stages).compose)
+      return latencyMs <= 0
+        ? model
+        : { ...model, complete: (request) => Effect.andThen(Effect.sleep(latencyMs), model.complete(request)) }
+    }),
+  )
 
 /**
  * The configured model, metered: every call is booked in the ledger at the configured
@@ -73,6 +78,7 @@ export const infrastructureLayer = (config: FactoryConfigData) =>
       ),
     ),
     Layer.provideMerge(EventBus.layer()),
+    Layer.provideMerge(stageThreadsLayer(config.pipeline.stageThreads ?? "auto")),
   )
 
 export const describeBackends = (config: FactoryConfigData): string =>

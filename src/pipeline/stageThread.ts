@@ -1,0 +1,26 @@
+/**
+ * The body of a stage thread (see `StageThreads.ts`): answers each call with the stage's result,
+ * or with the error it threw.
+ */
+import { parentPort } from "node:worker_threads"
+import { runStageCall, type StageCall } from "./Stages.ts"
+
+interface Request {
+  readonly id: number
+  readonly call: StageCall
+}
+
+const port = parentPort
+if (port === null) throw new Error("stageThread.ts runs as a worker thread")
+
+port.on("message", ({ id, call }: Request) => {
+  try {
+    port.postMessage({ id, ok: true, value: runStageCall(call) })
+  } catch (error) {
+    port.postMessage({
+      id,
+      ok: false,
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) },
+    })
+  }
+})

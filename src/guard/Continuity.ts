@@ -34,7 +34,7 @@ import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { bibleText, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
-import { isGramSize, NgramIndex, ngramHashes } from "../text/Shingles.ts"
+import { isGramSize, NgramIndex, ngramHashes, PairIndex } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
 import { givenNames, knownNameForms, maskQuotes, type NamedThing } from "./Names.ts"
@@ -817,11 +817,65 @@ interface Token {
   readonly text: string
 }
 
-const tokens = (text: string): Array<Token> => {
-  const out: Array<Token> = []
-  const re = /[^\s“”‘’"'.,!?…·:;()[\]「」『』—–\-~]+/g
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] })
-  return out
+/** `[\s“”‘’"'.,!?…·:;()[\]「」『』—–\-~]`: what separates the words distinct-n counts. */
+const isWordBreak = (c: number): boolean =>
+  c < 0x80
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x22 || c === 0x27 || c === 0x2e || c === 0x2c || c === 0x21 || c === 0x3f ||
+      c === 0x3a || c === 0x3b || c === 0x28 || c === 0x29 || c === 0x5b || c === 0x5d || c === 0x2d || c === 0x7e
+    : isSpaceCode(c) || c === 0x201c || c === 0x201d || c === 0x2018 || c === 0x2019 || c === 0x2026 || c === 0xb7 || c === 0x300c ||
+      c === 0x300d || c === 0x300e || c === 0x300f || c === 0x2014 || c === 0x2013
+
+/**
+ * The words of `text` (maximal runs of code units that are no word break), as offsets, each with a
+ * number shared by equal words: a table keyed by the words' code units finds them in place,
+ * without a string per word.
+ */
+const wordsIn = (text: string): { starts: Int32Array; ends: Int32Array; ids: Int32Array; count: number; distinct: number } => {
+  const starts: Array<number> = []
+  const ends: Array<number> = []
+  for (let i = 0; i < text.length;) {
+    if (isWordBreak(text.charCodeAt(i))) {
+      i++
+      continue
+    }
+    const start = i
+    while (i < text.length && !isWordBreak(text.charCodeAt(i))) i++
+    starts.push(start)
+    ends.push(i)
+  }
+  const count = starts.length
+  let size = 16
+  while (size < count * 2) size *= 2
+  const mask = size - 1
+  const slotWord = new Int32Array(size).fill(-1) // the index of the word that first had this slot's id
+  const ids = new Int32Array(count)
+  let distinct = 0
+  const slotId = new Int32Array(size)
+  for (let w = 0; w < count; w++) {
+    const s = starts[w]!
+    const e = ends[w]!
+    let h = 0
+    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0
+    for (let at = (h ^ (h >>> 15)) & mask;; at = (at + 1) & mask) {
+      const other = slotWord[at]!
+      if (other < 0) {
+        slotWord[at] = w
+        slotId[at] = distinct
+        ids[w] = distinct++
+        break
+      }
+      const os = starts[other]!
+      if (ends[other]! - os === e - s) {
+        let same = true
+        for (let k = 0; k < e - s && same; k++) same = text.charCodeAt(os + k) === text.charCodeAt(s + k)
+        if (same) {
+          ids[w] = slotId[at]!
+          break
+        }
+      }
+    }
+  }
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends), ids, count, distinct }
 }
 
 /**
@@ -834,30 +888,22 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
   total: number
   top: { gram: string; count: number; at: Token } | null
 } => {
-  const t = tokens(bodyOnly(text))
-  const total = Math.max(0, t.length - 1)
+  const body = bodyOnly(text)
+  const words = wordsIn(body)
+  const total = Math.max(0, words.count - 1)
   if (total === 0) return { ratio: 1, total, top: null }
-  // each bigram as a dense id: words by id, bigrams by (first, second)
-  const wordIds = new Map<string, number>()
-  const word = new Int32Array(t.length)
-  for (let i = 0; i < t.length; i++) {
-    const w = t[i]!.text
-    let id = wordIds.get(w)
-    if (id === undefined) wordIds.set(w, id = wordIds.size)
-    word[i] = id
-  }
-  const pairIds = new Map<number, number>()
+  // each bigram as a dense id, by its pair of word numbers
+  const pairs = new PairIndex(total)
   const gram = new Int32Array(total)
+  let bigrams = 0
   for (let i = 0; i < total; i++) {
-    const key = word[i]! * 4194304 + word[i + 1]!
-    let id = pairIds.get(key)
-    if (id === undefined) pairIds.set(key, id = pairIds.size)
-    gram[i] = id
+    const found = pairs.firstOrAdd(words.ids[i]!, words.ids[i + 1]!, bigrams)
+    gram[i] = found >= 0 ? found : bigrams++
   }
   const size = Math.min(window, total)
   let best = { ratio: 2, from: 0 }
   const stride = Math.max(1, Math.floor(size / 3))
-  const seenIn = new Int32Array(pairIds.size).fill(-1)
+  const seenIn = new Int32Array(bigrams).fill(-1)
   for (let from = 0; ; from = Math.min(from + stride, total - size)) {
     let distinct = 0
     for (let i = from; i < from + size; i++) {
@@ -871,11 +917,13 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
     if (ratio < best.ratio) best = { ratio, from }
     if (from + size >= total) break
   }
+  const { starts, ends } = words
+  const wordAt = (i: number) => body.slice(starts[i]!, ends[i]!)
   const counts = new Map<string, { count: number; at: Token }>()
   for (let i = best.from; i < best.from + size; i++) {
-    const g = `${t[i]!.text} ${t[i + 1]!.text}`
+    const g = `${wordAt(i)} ${wordAt(i + 1)}`
     const c = counts.get(g)
-    const at = { start: t[i]!.start, end: t[i + 1]!.end, text: g }
+    const at = { start: starts[i]!, end: ends[i + 1]!, text: g }
     if (c === undefined) counts.set(g, { count: 1, at })
     else {
       c.count++

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
-import { firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
+import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
 import { occurrencesIn, pairGrams, pairOccurrencesIn, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
@@ -164,6 +164,46 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
           pairOccurrencesIn(pairs, known, o.length, viaPairs)
           expect([...viaPairs]).toEqual([...viaDirect])
         }
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it("distinct word bigrams (words found in place, bigrams as pairs of numbers)", () => {
+    const slowly = (text: string, window: number) => {
+      const t: Array<{ start: number; end: number; text: string }> = []
+      const re = /[^\s“”‘’"'.,!?…·:;()[\]「」『』—–\-~]+/g
+      const body = bodyOnly(text)
+      for (let m = re.exec(body); m !== null; m = re.exec(body)) t.push({ start: m.index, end: m.index + m[0].length, text: m[0] })
+      const total = Math.max(0, t.length - 1)
+      if (total === 0) return { ratio: 1, total, top: null }
+      const grams = t.slice(0, -1).map((w, i) => `${w.text} ${t[i + 1]!.text}`)
+      const size = Math.min(window, total)
+      let best = { ratio: 2, from: 0 }
+      const stride = Math.max(1, Math.floor(size / 3))
+      for (let from = 0; ; from = Math.min(from + stride, total - size)) {
+        const ratio = new Set(grams.slice(from, from + size)).size / size
+        if (ratio < best.ratio) best = { ratio, from }
+        if (from + size >= total) break
+      }
+      const counts = new Map<string, { count: number; at: { start: number; end: number; text: string } }>()
+      for (let i = best.from; i < best.from + size; i++) {
+        const at = { start: t[i]!.start, end: t[i + 1]!.end, text: grams[i]! }
+        const c = counts.get(grams[i]!)
+        if (c === undefined) counts.set(grams[i]!, { count: 1, at })
+        else {
+          c.count++
+          c.at = at
+        }
+      }
+      let top: { gram: string; count: number; at: { start: number; end: number; text: string } } | null = null
+      for (const [gram, c] of counts) if (top === null || c.count > top.count) top = { gram, count: c.count, at: c.at }
+      return { ratio: best.ratio, total, top }
+    }
+    const unit = fc.constantFrom("가", "나", "다", " ", "  ", ".", "…", "“", "”", "‘", "’", "-", "–", "—", "~", "\u3000", "\u2028", "\ufeff", "\u00a0", "a", "\n", "# 제목\n", "·", "[", "]", "(", ")", "!", "?", "'", "\"", ":", ";", ",", "「", "」", "『", "』", "\t")
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 300 }), fc.integer({ min: 1, max: 40 }), (text, window) => {
+        expect(distinct2(text, window)).toEqual(slowly(text, window))
       }),
       { numRuns: RUNS },
     )

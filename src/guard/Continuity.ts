@@ -33,11 +33,11 @@ import type { Project } from "../domain/Project.ts"
 import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { bibleText, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
 import { isGramSize, NgramIndex, ngramHashes, PairIndex } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
-import { givenNames, knownNameForms, maskQuotes, type NamedThing } from "./Names.ts"
+import { givenNames, knownFormsOf, maskQuotes } from "./Names.ts"
 
 export interface ContinuityOptions {
   /** A run of this many non-space characters of a later beat in the draft is the outline's future. Default 12. */
@@ -92,7 +92,6 @@ const squeezedWithOffsets = (text: string): { s: string; at: Int32Array } => {
   return { s, at }
 }
 
-const bodyOnly = (text: string): string => text.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
 
 // ---------------------------------------------------------------------------
 // caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
@@ -473,11 +472,6 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
 
 const DEATH_OF = /(?:죽었|죽고 말았|죽어 있었|숨을 거두었|숨을 거뒀|숨을 거둔|숨졌|목숨을 잃었|숨이 끊어졌|숨이 멎었|전사했|살해당했|시신으로 발견|싸늘한 시신|주검으로)/
 const NOT_YET = /(?:죽을지도|죽을 것|죽게 될|죽지 않|죽을까|죽으면|죽는다면|죽었다면|죽었으면|죽을 뻔|꿈|환영|예감|악몽|만약|상상)/
-
-/** {@link knownNameForms} of things, remembered by what it reads of them (names and aliases, in order). */
-const knownFormsCache = stringCache(256, (key: string) => knownNameForms(JSON.parse(key) as ReadonlyArray<NamedThing>))
-const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
-  knownFormsCache(JSON.stringify(things.map((t) => ({ name: t.name, aliases: t.aliases ?? [] }))))
 
 /** The Bible's name forms of two characters or more: characters, then places, factions, items. */
 const bibleNameForms = (ctx: GuardContext): ReadonlyArray<string> => {

@@ -46,6 +46,11 @@ export const PipelineConfig = Schema.Struct({
    * default) is one per core, none on one core; 0 runs them on the main thread.
    */
   stageThreads: Schema.optionalKey(Schema.Union([NonNegativeInt, Schema.Literal("auto")])),
+  /**
+   * Synthetic episodes each stage thread runs before the factory starts (default 0): V8 optimises
+   * code as it runs hot, so a fresh thread's first few hundred episodes are slower. Costs start-up time.
+   */
+  stageWarmUp: Schema.optionalKey(NonNegativeInt),
 })
 export type PipelineConfig = typeof PipelineConfig.Type
 

@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Layer } from "effect"
 import { inProcessStages, type StageCall, Stages, type StagesShape } from "./Stages.ts"
 
 /** A stage thread failed: it threw (the error is rebuilt from its name, message and stack) or died. */
@@ -25,6 +25,8 @@ export class StageThreadError extends Error {
 }
 
 interface Answer {
+  /** Sent once, after the thread's warm-up. */
+  readonly ready?: true
   readonly id: number
   readonly ok: boolean
   readonly value?: unknown
@@ -44,17 +46,22 @@ export const autoStageThreads = (): number => {
   return cores > 1 ? cores : 0
 }
 
-/** Owns the threads; `close` terminates them. */
-const makePool = (size: number) => {
+/** Owns the threads; `ready` resolves when every first thread has warmed up; `close` terminates them. */
+const makePool = (size: number, warmUp: number, allReady: () => void) => {
   let nextId = 0
+  let readyCount = 0
   let closed = false
   const slots: Array<Slot> = []
 
   const spawn = (slot: Slot | undefined): Slot => {
-    const worker = new Worker(THREAD_URL)
+    const worker = new Worker(THREAD_URL, { workerData: { warmUp } })
     const s: Slot = slot ?? { worker, pending: new Map() }
     s.worker = worker
     worker.on("message", (answer: Answer) => {
+      if (answer.ready === true) {
+        if (slot === undefined && ++readyCount === size) allReady()
+        return
+      }
       const resume = s.pending.get(answer.id)
       if (resume === undefined) return // the caller was interrupted
       s.pending.delete(answer.id)
@@ -126,13 +133,23 @@ const makePool = (size: number) => {
 
 /**
  * `Stages` on `threads` worker threads (started now, stopped with the layer's scope); in-process
- * for 0. `auto` is one per core.
+ * for 0. `auto` is one per core. With `warmUp` > 0 each thread first runs that many synthetic
+ * episodes (see `warmUpStages`), and the layer is ready once they all have.
  */
-export const stageThreadsLayer = (threads: number | "auto"): Layer.Layer<never> => {
+export const stageThreadsLayer = (threads: number | "auto", options: { readonly warmUp?: number } = {}): Layer.Layer<never> => {
   const size = threads === "auto" ? autoStageThreads() : Math.max(0, Math.floor(threads))
   if (size === 0) return Layer.succeed(Stages, inProcessStages)
+  const warmUp = Math.max(0, Math.floor(options.warmUp ?? 0))
   return Layer.effect(
     Stages,
-    Effect.map(Effect.acquireRelease(Effect.sync(() => makePool(size)), (pool) => pool.close), (pool) => pool.stages),
+    Effect.gen(function* () {
+      const ready = yield* Deferred.make<void>()
+      const pool = yield* Effect.acquireRelease(
+        Effect.sync(() => makePool(size, warmUp, () => Deferred.doneUnsafe(ready, Effect.void))),
+        (pool) => pool.close,
+      )
+      if (warmUp > 0) yield* Deferred.await(ready)
+      return pool.stages
+    }),
   )
 }

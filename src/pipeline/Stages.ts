@@ -10,11 +10,14 @@
  */
 import { Context, Effect } from "effect"
 import type { WriterBrief } from "../domain/Brief.ts"
-import type { GuardVerdict } from "../domain/Episode.ts"
+import type { Episode, GuardVerdict } from "../domain/Episode.ts"
 import { editEpisode } from "../editor/Editor.ts"
+import { splitEpisode } from "../factory/EpisodeText.ts"
 import { guardDraft, type GuardInput } from "../guard/Guard.ts"
 import { composeEpisode } from "../llm/OfflineWriter.ts"
+import { loadTemplate, projectFromTemplate } from "../templates/TemplateLoader.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
+import { buildBrief } from "./Brief.ts"
 
 /**
  * A guard call without plugin checks: those are functions of this thread's plugins and run here,
@@ -63,3 +66,30 @@ export const runStageCall = (call: StageCall): unknown => {
       return summarizeEpisode(call.markdown)
   }
 }
+
+const WARM_UP_GENRES = ["fantasy_kr", "modern_noir", "romance_comedy"]
+
+/**
+ * Runs `episodes` synthetic episodes of the shipped templates through every stage, results thrown
+ * away. V8 compiles and optimises code that has run hot: a fresh thread runs its first few hundred
+ * episodes markedly slower (up to ~1.5x here) until then, which a thread can get over before its first job.
+ */
+export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
+  Effect.gen(function* () {
+    if (episodes <= 0) return
+    const perGenre = Math.ceil(episodes / WARM_UP_GENRES.length)
+    let left = episodes
+    for (const [i, genre] of WARM_UP_GENRES.entries()) {
+      const { template } = yield* loadTemplate(genre)
+      const { project, bible } = projectFromTemplate(template, { slug: `warm-up-${i}`, seed: 7919 * (i + 1), now: 0 })
+      const recent: Array<Episode> = []
+      for (let n = 1; n <= perGenre && left > 0; n++, left--) {
+        const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
+        const text = composeEpisode(brief)
+        guardDraft({ text, project, bible, recent: recent.slice(-3) })
+        const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
+        const summary = summarizeEpisode(body)
+        recent.push({ project: project.slug, number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
+      }
+    }
+  })

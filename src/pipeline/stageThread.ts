@@ -2,8 +2,9 @@
  * The body of a stage thread (see `StageThreads.ts`): answers each call with the stage's result,
  * or with the error it threw.
  */
-import { parentPort } from "node:worker_threads"
-import { runStageCall, type StageCall } from "./Stages.ts"
+import { parentPort, workerData } from "node:worker_threads"
+import { Effect } from "effect"
+import { runStageCall, type StageCall, warmUpStages } from "./Stages.ts"
 
 interface Request {
   readonly id: number
@@ -12,6 +13,11 @@ interface Request {
 
 const port = parentPort
 if (port === null) throw new Error("stageThread.ts runs as a worker thread")
+
+// Calls that arrive meanwhile wait in the port until the listener below is attached.
+const warmUp = (workerData as { readonly warmUp?: number } | null)?.warmUp ?? 0
+await Effect.runPromise(warmUpStages(warmUp).pipe(Effect.ignore))
+port.postMessage({ ready: true })
 
 port.on("message", ({ id, call }: Request) => {
   try {

@@ -78,7 +78,7 @@ export const infrastructureLayer = (config: FactoryConfigData) =>
       ),
     ),
     Layer.provideMerge(EventBus.layer()),
-    Layer.provideMerge(stageThreadsLayer(config.pipeline.stageThreads ?? "auto")),
+    Layer.provideMerge(stageThreadsLayer(config.pipeline.stageThreads ?? "auto", { warmUp: config.pipeline.stageWarmUp ?? 0 })),
   )
 
 export const describeBackends = (config: FactoryConfigData): string =>

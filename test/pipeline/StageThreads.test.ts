@@ -47,6 +47,13 @@ describe("stages on worker threads", () => {
       expect(JSON.stringify(there)).toContain("name.unknown")
     }).pipe(Effect.scoped), 30_000)
 
+  it.effect("warm up before the layer is ready, then answer the same", () =>
+    Effect.gen(function* () {
+      const here = yield* pipeline(inProcessStages)
+      const there = yield* Stages.use(pipeline).pipe(Effect.provide(stageThreadsLayer(1, { warmUp: 4 })))
+      expect(there).toEqual(here)
+    }).pipe(Effect.scoped), 60_000)
+
   it.effect("fail a call whose stage throws, as a defect, and go on answering", () =>
     Effect.gen(function* () {
       const stages = yield* Stages
@@ -62,12 +69,13 @@ describe("stages on worker threads", () => {
       expect(yield* Stages.use(Effect.succeed).pipe(Effect.provide(stageThreadsLayer(0)))).toBe(inProcessStages)
     }))
 
-  it("are configured by pipeline.stageThreads: a count or auto, absent meaning auto", () => {
+  it("are configured by pipeline.stageThreads (a count or auto, absent meaning auto) and stageWarmUp", () => {
     const decode = Schema.decodeUnknownSync(FactoryConfigSchema)
     const base = defaultConfig("/tmp/x")
     expect(decode({ ...base, pipeline: { ...base.pipeline, stageThreads: 3 } }).pipeline.stageThreads).toBe(3)
     expect(decode({ ...base, pipeline: { ...base.pipeline, stageThreads: "auto" } }).pipeline.stageThreads).toBe("auto")
     expect(decode(base).pipeline.stageThreads).toBeUndefined()
+    expect(decode({ ...base, pipeline: { ...base.pipeline, stageWarmUp: 200 } }).pipeline.stageWarmUp).toBe(200)
     expect(() => decode({ ...base, pipeline: { ...base.pipeline, stageThreads: -1 } })).toThrow(/stageThreads/)
   })
 })

@@ -266,7 +266,7 @@ const draftGrams = (d: DraftGrams, n: number): TextGrams => {
  * committed episode is compared with the next few drafts of its project. An LRU with room for
  * every project's recent episodes (the factory interleaves the jobs of many projects).
  */
-const SQUEEZED_CACHE_SIZE = 512
+const SQUEEZED_CACHE_SIZE = 160
 const squeezedBodies = new Map<string, SqueezedText>()
 const squeezedTexts = new Map<string, SqueezedText>()
 const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {

@@ -151,7 +151,7 @@ const stringCache = <T>(limit: number, compute: (s: string) => T) => {
   }
 }
 
-const squeezeCached = stringCache(1024, squeeze)
+const squeezeCached = stringCache(256, squeeze)
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -506,8 +506,8 @@ const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): str
   if (forms.some((f) => f.includes("\n"))) return squeeze(mask(parts.join("\n")))
   let cached = maskedParts.get(key)
   if (cached === undefined) {
-    if (maskedParts.size >= 256) maskedParts.clear()
-    maskedParts.set(key, cached = stringCache(64, (part) => squeeze(mask(part))))
+    if (maskedParts.size >= 64) maskedParts.clear()
+    maskedParts.set(key, cached = stringCache(16, (part) => squeeze(mask(part))))
   }
   let out = ""
   for (const part of parts) out += part.length < 256 ? squeeze(mask(part)) : cached(part)

@@ -10,7 +10,9 @@ import { splitEpisode } from "../../src/factory/EpisodeText.ts"
 import { buildBrief } from "../../src/pipeline/Brief.ts"
 import { inProcessStages, Stages, type StagesShape } from "../../src/pipeline/Stages.ts"
 import { stageThreadsLayer } from "../../src/pipeline/StageThreads.ts"
+import { editEpisode } from "../../src/editor/Editor.ts"
 import { loadTemplate, projectFromTemplate } from "../../src/templates/TemplateLoader.ts"
+import { summarizeEpisode } from "../../src/text/Summary.ts"
 import { Schema } from "effect"
 
 /** Three episodes of one project through every stage, the results of each call recorded. */
@@ -46,6 +48,25 @@ describe("stages on worker threads", () => {
       // the flawed drafts were reported
       expect(JSON.stringify(there)).toContain("name.unknown")
     }).pipe(Effect.scoped), 30_000)
+
+  it.effect("answer an edit or a summary the thread worked out unasked only for exactly its input", () =>
+    Effect.gen(function* () {
+      const { template } = yield* loadTemplate("fantasy_kr")
+      const { project, bible } = projectFromTemplate(template, { slug: "spec", seed: 3, now: 0 })
+      const brief = buildBrief({ project, bible, episode: 1, previous: null, draft: 1, findingsToFix: [], promptAdditions: [] })
+      const stages = yield* Stages
+      const draft = yield* stages.compose(brief)
+      expect((yield* stages.guard({ text: draft, project, bible, recent: [] })).accepted).toBe(true)
+      // another language than the thread assumed: a call of its own
+      expect(yield* stages.edit(draft, "en")).toBe(editEpisode(draft, { language: "en" }))
+      const edited = yield* stages.edit(draft, "ko")
+      expect(edited).toBe(editEpisode(draft, { language: "ko" }))
+      // a plugin rewrote the edited text: its summary is not the one worked out
+      const rewritten = splitEpisode(edited, 1).body.replace(/다\./g, "었다.")
+      expect(yield* stages.summarize(rewritten)).toBe(summarizeEpisode(rewritten))
+      const body = splitEpisode(edited, 1).body
+      expect(yield* stages.summarize(body)).toBe(summarizeEpisode(body))
+    }).pipe(Effect.provide(stageThreadsLayer(1)), Effect.scoped), 30_000)
 
   it.effect("warm up before the layer is ready, then answer the same", () =>
     Effect.gen(function* () {

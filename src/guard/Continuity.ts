@@ -34,7 +34,7 @@ import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
-import { isGramSize, NgramIndex, ngramHashes, PairIndex } from "../text/Shingles.ts"
+import { isGramSize, NgramIndex, ngramHashes, PairIndex, squeezeChars } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
 import { givenNames, knownFormsOf, maskQuotes } from "./Names.ts"
@@ -74,7 +74,7 @@ export const episodeOf = (ctx: GuardContext): number => {
   return n + 1
 }
 
-const squeeze = (s: string) => s.normalize("NFC").replace(/\s+/g, "")
+const squeeze = (s: string) => squeezeChars(s.normalize("NFC"))
 
 /** One UTF-16 code unit is whitespace as `/\s/` decides it. */
 const isSpaceCode = (c: number): boolean =>
@@ -85,11 +85,9 @@ const isSpaceCode = (c: number): boolean =>
 
 /** The draft without whitespace, with each character's offset in the draft. */
 const squeezedWithOffsets = (text: string): { s: string; at: Int32Array } => {
-  const s = text.replace(/\s+/g, "")
-  const at = new Int32Array(s.length)
-  let k = 0
-  for (let i = 0; i < text.length; i++) if (!isSpaceCode(text.charCodeAt(i))) at[k++] = i
-  return { s, at }
+  const at = new Int32Array(text.length)
+  const s = squeezeChars(text, at)
+  return { s, at: at.subarray(0, s.length) }
 }
 
 
@@ -501,16 +499,21 @@ const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(c
  * crosses one), with the masked, squeezed parts cached per set of name forms.
  */
 const maskedParts = new Map<string, (part: string) => string>()
-const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {
-  const { key, forms, mask } = names
-  if (forms.some((f) => f.includes("\n"))) return squeeze(mask(parts.join("\n")))
-  let cached = maskedParts.get(key)
+
+/** `squeeze(names.mask(part))`, remembered per set of names (the beats and the Bible's texts recur every job). */
+const maskedSqueezed = (names: NameMask, part: string): string => {
+  let cached = maskedParts.get(names.key)
   if (cached === undefined) {
     if (maskedParts.size >= 64) maskedParts.clear()
-    maskedParts.set(key, cached = stringCache(16, (part) => squeeze(mask(part))))
+    maskedParts.set(names.key, cached = stringCache(128, (p) => squeeze(names.mask(p))))
   }
+  return cached(part)
+}
+
+const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {
+  if (names.forms.some((f) => f.includes("\n"))) return squeeze(names.mask(parts.join("\n")))
   let out = ""
-  for (const part of parts) out += part.length < 256 ? squeeze(mask(part)) : cached(part)
+  for (const part of parts) out += maskedSqueezed(names, part)
   return out
 }
 
@@ -594,7 +597,7 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const names = nameMask(ctx)
   const draft = squeezedWithOffsets(names.mask(bodyOnly(text)))
   const draftText = draft.s
-  const beatTexts = later.map((b) => squeeze(names.mask(b.parsed.text)))
+  const beatTexts = later.map((b) => maskedSqueezed(names, b.parsed.text))
   // Where each beat's n-grams first occur in the draft, from one pass over the draft against all of
   // them; an n-gram the allowed text has (a recap, the Bible …) does not count.
   let allowedText: string | undefined

@@ -8,7 +8,7 @@ import type { GuardContext } from "../../src/guard/Checks.ts"
 import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
-import { occurrencesIn, pairGrams, pairOccurrencesIn, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
+import { occurrencesIn, pairGrams, pairOccurrencesIn, squeeze, squeezeChars, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
 import { fantasy } from "./corpus/worlds.ts"
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200)
@@ -206,6 +206,19 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
         expect(distinct2(text, window)).toEqual(slowly(text, window))
       }),
       { numRuns: RUNS },
+    )
+  })
+
+  it("text without whitespace (code units gathered and decoded), with the offsets", () => {
+    const unit = fc.constantFrom("가", "a", " ", "\t", "\n", "\u00a0", "\u3000", "\u2028", "\ufeff", "\ufffe", "\ud83d", "\ude00", "😀", "\u1680", "\u200b", "\u200a")
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 200 }), (text) => {
+        expect(squeezeChars(text)).toBe(text.replace(/\s+/g, ""))
+        const { chars, offsets } = squeeze(text)
+        expect(chars).toBe(text.replace(/\s+/g, ""))
+        expect([...offsets]).toEqual(text.split("").map((c, i) => (/\s/.test(c) ? -1 : i)).filter((i) => i >= 0))
+      }),
+      { numRuns: RUNS * 5 },
     )
   })
 })

@@ -81,27 +81,11 @@ export const evidenceOf = (text: string, start: number, end: number): Evidence =
 
 // ---------------------------------------------------------------------------
 
-/** {@link countCharsWithSpaces} without an iterator: code points of the NFC text other than line breaks. */
-const charsWithSpaces = (text: string): number => {
-  const t = text.normalize("NFC")
-  let n = 0
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i)
-    if (c === 0x0a || c === 0x0d) continue
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length) {
-      const d = t.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) i++
-    }
-    n++
-  }
-  return n
-}
-
 /** `length.short` / `length.long`: characters with spaces (line breaks excluded) outside the band. */
 export const lengthCheck: GuardCheck = (ctx) => {
   const { text } = ctx
   const { min, max } = ctx.project.lengthBand
-  const n = charsWithSpaces(text)
+  const n = countCharsWithSpaces(text)
   if (n < min) {
     const start = text.length - text.trimStart().length
     const end = text.trimEnd().length

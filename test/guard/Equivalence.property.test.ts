@@ -9,6 +9,7 @@ import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuit
 import { guardContext } from "../../src/guard/Guard.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
 import { occurrencesIn, pairGrams, pairOccurrencesIn, squeeze, squeezeChars, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
+import { countCharsWithSpaces } from "../../src/domain/Episode.ts"
 import { fantasy } from "./corpus/worlds.ts"
 
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200)
@@ -216,7 +217,19 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
         expect(squeezeChars(text)).toBe(text.replace(/\s+/g, ""))
         const { chars, offsets } = squeeze(text)
         expect(chars).toBe(text.replace(/\s+/g, ""))
-        expect([...offsets]).toEqual(text.split("").map((c, i) => (/\s/.test(c) ? -1 : i)).filter((i) => i >= 0))
+        expect(Array.from(offsets)).toEqual(text.split("").map((c, i) => (/\s/.test(c) ? -1 : i)).filter((i) => i >= 0))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("characters with spaces counted by code unit as iterating the string counts them", () => {
+    const unit = fc.constantFrom("가", "a", " ", "\n", "\r", "\r\n", "😀", "\ud83d", "\ude00", "\u1100\u1161", "e\u0301")
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 100 }), (text) => {
+        let n = 0
+        for (const ch of text.normalize("NFC")) if (ch !== "\n" && ch !== "\r") n++
+        expect(countCharsWithSpaces(text)).toBe(n)
       }),
       { numRuns: RUNS * 5 },
     )

@@ -49,6 +49,26 @@ interface Slot {
   readonly pending: Map<number, (exit: Effect.Effect<unknown>) => void>
   /** Speculations this thread is still working on (they count in its load). */
   readonly speculating: Set<Speculation>
+  /** The recent episodes' texts this thread holds, by id, least recently used first. */
+  readonly texts: Map<number, true>
+  /** Ids it is to drop with the next call. */
+  readonly forget: Array<number>
+}
+
+/** A recent episode as a guard call sends it: by id, with its texts when the thread lacks them. */
+interface RecentRef {
+  readonly number: number
+  readonly id: number
+}
+
+/** Texts of recent episodes a thread keeps (each episode is the recent one of three jobs). */
+const TEXTS_PER_THREAD = 192
+
+export interface StageThreadsOptions {
+  /** Synthetic episodes each thread runs first (see `warmUpStages`). */
+  readonly warmUp?: number
+  /** Recent episodes' texts each thread keeps (default 192; small in tests, to exercise forgetting). */
+  readonly keptTexts?: number
 }
 
 /** An answer the thread volunteers: absent, known (a success or a defect), or known not to come. */
@@ -89,7 +109,7 @@ export const autoStageThreads = (): number => {
 }
 
 /** Owns the threads; `ready` resolves when every first thread has warmed up; `close` terminates them. */
-const makePool = (size: number, warmUp: number, allReady: () => void) => {
+const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () => void) => {
   let nextId = 0
   let readyCount = 0
   let closed = false
@@ -97,8 +117,10 @@ const makePool = (size: number, warmUp: number, allReady: () => void) => {
 
   const spawn = (slot: Slot | undefined): Slot => {
     const worker = new Worker(THREAD_URL, { workerData: { warmUp } })
-    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set() }
+    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set(), texts: new Map(), forget: [] }
     s.worker = worker
+    s.texts.clear() // a new thread holds nothing
+    s.forget.length = 0
     worker.on("message", (answer: Answer) => {
       if (answer.ready === true) {
         if (slot === undefined && ++readyCount === size) allReady()
@@ -201,6 +223,52 @@ const makePool = (size: number, warmUp: number, allReady: () => void) => {
       (exit) => (exit === "skipped" ? fallback : (exit as Effect.Effect<A>)),
     )
 
+  /*
+   * A guard call carries the project's recent episodes, ~45 kB, and each episode is recent for
+   * three jobs, which go to the same thread. Each distinct pair of texts gets an id (a Map keyed
+   * by the strings: equal texts, same id), a thread is sent the texts of an id once, and it keeps
+   * them until told to forget them (this side decides, so both sides agree on what is held). The
+   * thread then also hands its checks the same string objects every time, which its caches find
+   * at once.
+   */
+  const textIds = new Map<string, Map<string | undefined, number>>()
+  let nextTextId = 0
+  const textIdOf = (body: string, summary: string | undefined): number => {
+    let bySummary = textIds.get(body)
+    if (bySummary === undefined) {
+      if (textIds.size >= 4096) textIds.clear() // ids are never reused: a forgotten pair just gets a new one
+      textIds.set(body, bySummary = new Map())
+    }
+    let id = bySummary.get(summary)
+    if (id === undefined) bySummary.set(summary, id = nextTextId++)
+    return id
+  }
+
+  /** The guard call as it goes to `slot`: recent episodes by id, texts only where the thread lacks them. */
+  const guardMessage = (slot: Slot, input: Extract<StageCall, { op: "guard" }>["input"]) => {
+    const refs: Array<RecentRef> = []
+    const texts: Array<{ readonly id: number; readonly body: string; readonly summary: string | undefined }> = []
+    for (const e of input.recent) {
+      const id = textIdOf(e.body, e.summary)
+      refs.push({ number: e.number, id })
+      if (slot.texts.delete(id)) slot.texts.set(id, true)
+      else {
+        texts.push({ id, body: e.body, summary: e.summary })
+        slot.texts.set(id, true)
+      }
+    }
+    // the least recently used go, never one this call refers to (a call may refer to more than are kept)
+    const referred = new Set(refs.map((r) => r.id))
+    for (const old of slot.texts.keys()) {
+      if (slot.texts.size <= keptTexts) break
+      if (referred.has(old)) continue
+      slot.texts.delete(old)
+      slot.forget.push(old)
+    }
+    const { recent: _, ...rest } = input
+    return { op: "guard" as const, input: rest, recentRefs: refs, texts, forget: slot.forget.splice(0) }
+  }
+
   const send = <A>(call: StageCall, key: string | undefined, speculate = false): Effect.Effect<A> =>
     Effect.callback<A>((resume) => {
       const slot = pick(key)
@@ -228,7 +296,7 @@ const makePool = (size: number, warmUp: number, allReady: () => void) => {
           }
         }
       }
-      slot.worker.postMessage({ id, call, speculate })
+      slot.worker.postMessage({ id, call: call.op === "guard" ? guardMessage(slot, call.input) : call, speculate })
       return Effect.sync(() => {
         slot.pending.delete(id)
       })
@@ -268,7 +336,7 @@ const makePool = (size: number, warmUp: number, allReady: () => void) => {
  * for 0. `auto` is one per core. With `warmUp` > 0 each thread first runs that many synthetic
  * episodes (see `warmUpStages`), and the layer is ready once they all have.
  */
-export const stageThreadsLayer = (threads: number | "auto", options: { readonly warmUp?: number } = {}): Layer.Layer<never> => {
+export const stageThreadsLayer = (threads: number | "auto", options: StageThreadsOptions = {}): Layer.Layer<never> => {
   const size = threads === "auto" ? autoStageThreads() : Math.max(0, Math.floor(threads))
   if (size === 0) return Layer.succeed(Stages, inProcessStages)
   const warmUp = Math.max(0, Math.floor(options.warmUp ?? 0))
@@ -277,7 +345,7 @@ export const stageThreadsLayer = (threads: number | "auto", options: { readonly 
     Effect.gen(function* () {
       const ready = yield* Deferred.make<void>()
       const pool = yield* Effect.acquireRelease(
-        Effect.sync(() => makePool(size, warmUp, () => Deferred.doneUnsafe(ready, Effect.void))),
+        Effect.sync(() => makePool(size, warmUp, Math.max(3, options.keptTexts ?? TEXTS_PER_THREAD), () => Deferred.doneUnsafe(ready, Effect.void))),
         (pool) => pool.close,
       )
       if (warmUp > 0) yield* Deferred.await(ready)

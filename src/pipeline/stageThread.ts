@@ -8,11 +8,35 @@ import type { GuardVerdict } from "../domain/Episode.ts"
 import { splitEpisode } from "../factory/EpisodeText.ts"
 import { runStageCall, type StageCall, warmUpStages } from "./Stages.ts"
 
+/** A guard call's recent episodes come by id, with the texts this thread does not hold yet. */
+interface GuardByRef {
+  readonly op: "guard"
+  readonly input: Omit<Extract<StageCall, { op: "guard" }>["input"], "recent">
+  readonly recentRefs: ReadonlyArray<{ readonly number: number; readonly id: number }>
+  readonly texts: ReadonlyArray<{ readonly id: number; readonly body: string; readonly summary: string | undefined }>
+  readonly forget: ReadonlyArray<number>
+}
+
 interface Request {
   readonly id: number
-  readonly call: StageCall
+  readonly call: Exclude<StageCall, { op: "guard" }> | GuardByRef
   /** After an accepted guard call: edit the draft and summarise the edited body too, unasked. */
   readonly speculate?: boolean
+}
+
+/** Recent episodes' texts by id, kept until the main thread says to forget them. */
+const texts = new Map<number, { readonly body: string; readonly summary: string | undefined }>()
+
+const resolve = (call: Request["call"]): StageCall => {
+  if (call.op !== "guard") return call
+  for (const id of call.forget) texts.delete(id)
+  for (const t of call.texts) texts.set(t.id, { body: t.body, summary: t.summary })
+  const recent = call.recentRefs.map((r) => {
+    const t = texts.get(r.id)
+    if (t === undefined) throw new Error(`stage thread: no texts for recent episode ${r.number} (id ${r.id})`)
+    return { number: r.number, body: t.body, summary: t.summary }
+  })
+  return { op: "guard", input: { ...call.input, recent } }
 }
 
 const port = parentPort
@@ -38,7 +62,16 @@ const answer = (id: number, run: () => unknown, part?: "edit" | "summary"): { va
   }
 }
 
-port.on("message", ({ id, call, speculate }: Request) => {
+port.on("message", (request: Request) => {
+  const { id, speculate } = request
+  let call: StageCall
+  try {
+    call = resolve(request.call)
+  } catch (error) {
+    port.postMessage({ id, ok: false, error: errorOf(error) })
+    if (speculate === true) port.postMessage({ id, part: "skipped", ok: true })
+    return
+  }
   const done = answer(id, () => runStageCall(call))
   if (speculate !== true || call.op !== "guard") return
   if (done === undefined || !(done.value as GuardVerdict).accepted) {

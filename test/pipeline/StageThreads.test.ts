@@ -16,13 +16,13 @@ import { summarizeEpisode } from "../../src/text/Summary.ts"
 import { Schema } from "effect"
 
 /** Three episodes of one project through every stage, the results of each call recorded. */
-const pipeline = (stages: StagesShape) =>
+const pipeline = (stages: StagesShape, episodes = 3) =>
   Effect.gen(function* () {
     const { template } = yield* loadTemplate("modern_noir")
     const { project, bible } = projectFromTemplate(template, { slug: "threads", seed: 7, now: 0 })
     const recent: Array<Episode> = []
     const out: Array<unknown> = []
-    for (let n = 1; n <= 3; n++) {
+    for (let n = 1; n <= episodes; n++) {
       const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
       const draft = yield* stages.compose(brief)
       // a draft with a copied passage and an unknown name too, so that the guard has findings to report
@@ -47,6 +47,14 @@ describe("stages on worker threads", () => {
       expect(there).toEqual(here)
       // the flawed drafts were reported
       expect(JSON.stringify(there)).toContain("name.unknown")
+    }).pipe(Effect.scoped), 30_000)
+
+  it.effect("send a recent episode's texts to a thread once, and again after it was told to forget them", () =>
+    Effect.gen(function* () {
+      const here = yield* pipeline(inProcessStages, 6)
+      // three recent episodes a call and room for three texts: every call makes the thread forget some
+      const there = yield* Stages.use((stages) => pipeline(stages, 6)).pipe(Effect.provide(stageThreadsLayer(1, { keptTexts: 3 })))
+      expect(there).toEqual(here)
     }).pipe(Effect.scoped), 30_000)
 
   it.effect("answer an edit or a summary the thread worked out unasked only for exactly its input", () =>

@@ -11,9 +11,9 @@
  *
  * Waking a sleeping thread is the dearest part of a call on a virtual machine (~70-180 µs of the
  * sender's CPU measured here, against ~15 µs for the message itself). So a thread that accepts a
- * draft goes on, unasked, to edit it and to summarise the edited body, and answers those too:
- * the job's `edit` and `summarize` calls that follow then find their answer (or wait for it)
- * instead of sending a message. They are the same pure functions of the same inputs — an answer
+ * draft goes on, unasked, to edit it and to summarise the edited body, and sends those with the
+ * verdict (one message back): the job's `edit` and `summarize` calls that follow then find their
+ * answer instead of sending a message. They are the same pure functions of the same inputs — an answer
  * is used only for exactly the text (and language) it was computed from — so nothing changes but
  * the messages; a plugin that rewrites the edited text simply makes the summary a call again.
  */
@@ -33,15 +33,21 @@ export class StageThreadError extends Error {
   }
 }
 
-interface Answer {
-  /** Sent once, after the thread's warm-up. */
-  readonly ready?: true
-  readonly id: number
-  /** An answer nobody asked for yet, after a guard call's own (see the module comment). */
-  readonly part?: "edit" | "summary" | "skipped"
+interface Outcome {
   readonly ok: boolean
   readonly value?: unknown
   readonly error?: { readonly name?: string; readonly message: string; readonly stack?: string }
+}
+
+interface Answer extends Outcome {
+  /** Sent once, after the thread's warm-up. */
+  readonly ready?: true
+  readonly id: number
+  /** With a guard call's verdict: the thread worked out nothing more (see the module comment) … */
+  readonly skipped?: boolean
+  /** … or the edit of the accepted draft and the summary of the edited body (none if the edit threw). */
+  readonly edit?: Outcome
+  readonly summary?: Outcome
 }
 
 interface Slot {
@@ -126,15 +132,11 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
         if (slot === undefined && ++readyCount === size) allReady()
         return
       }
-      if (answer.part !== undefined) return volunteered(s, answer)
+      if (answer.skipped === true || answer.edit !== undefined) volunteered(answer)
       const resume = s.pending.get(answer.id)
       if (resume === undefined) return // the caller was interrupted
       s.pending.delete(answer.id)
-      if (answer.ok) resume(Effect.succeed(answer.value))
-      else {
-        const e = answer.error!
-        resume(Effect.die(new StageThreadError(e.name ?? "Error", e.message, e.stack)))
-      }
+      resume(exitOf(answer))
     })
     const fail = (why: string) => {
       if (s.worker !== worker) return
@@ -189,23 +191,25 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
     spec.slot.speculating.delete(spec)
   }
 
-  const volunteered = (slot: Slot, answer: Answer) => {
+  const exitOf = (o: Outcome): Effect.Effect<unknown> => (o.ok ? Effect.succeed(o.value) : Effect.die(rebuild(o.error!)))
+
+  /** What the thread worked out with a guard call's verdict, for the edit and summary calls to come. */
+  const volunteered = (answer: Answer) => {
     const spec = specs.get(answer.id)
     if (spec === undefined) return
-    const exit = answer.ok ? Effect.succeed(answer.value) : Effect.die(rebuild(answer.error!))
-    if (answer.part === "skipped") {
+    spec.slot.speculating.delete(spec)
+    if (answer.edit === undefined) {
       settle(spec.edit, "skipped")
       settle(spec.summary, "skipped")
       forget(spec)
       return
-    } else if (answer.part === "edit") {
-      if (answer.ok) {
-        spec.body = splitEpisode(answer.value as string, 1).body
-        byBody.set(spec.body, spec)
-      } else settle(spec.summary, "skipped")
-      settle(spec.edit, exit)
-    } else settle(spec.summary, exit)
-    if (spec.edit.exit !== undefined && spec.summary.exit !== undefined) slot.speculating.delete(spec)
+    }
+    if (answer.edit.ok) {
+      spec.body = splitEpisode(answer.edit.value as string, 1).body
+      byBody.set(spec.body, spec)
+    }
+    settle(spec.edit, exitOf(answer.edit))
+    settle(spec.summary, answer.summary === undefined ? "skipped" : exitOf(answer.summary))
   }
 
   /** The volunteered answer, or (when it is not coming) the same call as a message. */

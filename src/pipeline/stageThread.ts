@@ -50,15 +50,13 @@ port.postMessage({ ready: true })
 const errorOf = (error: unknown) =>
   error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) }
 
-/** Runs one call and posts its answer; returns the value, or undefined if it threw. */
-const answer = (id: number, run: () => unknown, part?: "edit" | "summary"): { value: unknown } | undefined => {
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ReturnType<typeof errorOf> }
+
+const attempt = (run: () => unknown): Outcome => {
   try {
-    const value = run()
-    port.postMessage({ id, part, ok: true, value })
-    return { value }
+    return { ok: true, value: run() }
   } catch (error) {
-    port.postMessage({ id, part, ok: false, error: errorOf(error) })
-    return undefined
+    return { ok: false, error: errorOf(error) }
   }
 }
 
@@ -68,19 +66,18 @@ port.on("message", (request: Request) => {
   try {
     call = resolve(request.call)
   } catch (error) {
-    port.postMessage({ id, ok: false, error: errorOf(error) })
-    if (speculate === true) port.postMessage({ id, part: "skipped", ok: true })
+    port.postMessage({ id, ok: false, error: errorOf(error), skipped: speculate === true })
     return
   }
-  const done = answer(id, () => runStageCall(call))
-  if (speculate !== true || call.op !== "guard") return
-  if (done === undefined || !(done.value as GuardVerdict).accepted) {
-    port.postMessage({ id, part: "skipped", ok: true })
+  const done = attempt(() => runStageCall(call))
+  if (speculate !== true || call.op !== "guard" || !done.ok || !(done.value as GuardVerdict).accepted) {
+    port.postMessage({ id, ...done, skipped: speculate === true })
     return
   }
+  // accepted: the edit and the summary the job asks for next, in the same message (one wake-up)
   const markdown = call.input.text
   const language = call.input.project.language
-  const edited = answer(id, () => runStageCall({ op: "edit", markdown, language }), "edit")
-  if (edited === undefined) return
-  answer(id, () => runStageCall({ op: "summarize", markdown: splitEpisode(edited.value as string, 1).body }), "summary")
+  const edit = attempt(() => runStageCall({ op: "edit", markdown, language }))
+  const summary = edit.ok ? attempt(() => runStageCall({ op: "summarize", markdown: splitEpisode(edit.value as string, 1).body })) : undefined
+  port.postMessage({ id, ...done, edit, summary })
 })

@@ -498,16 +498,18 @@ const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(c
  * `squeeze(mask(parts.join("\n")))` part by part when no name form holds a line break (a match then never
  * crosses one), with the masked, squeezed parts cached per set of name forms.
  */
-const maskedParts = new Map<string, (part: string) => string>()
+/** Per set of names: the short parts (beats: all of a project's) and the long ones (a few recent episodes). */
+const maskedParts = new Map<string, { readonly short: (part: string) => string; readonly long: (part: string) => string }>()
 
 /** `squeeze(names.mask(part))`, remembered per set of names (the beats and the Bible's texts recur every job). */
 const maskedSqueezed = (names: NameMask, part: string): string => {
   let cached = maskedParts.get(names.key)
   if (cached === undefined) {
     if (maskedParts.size >= 64) maskedParts.clear()
-    maskedParts.set(names.key, cached = stringCache(128, (p) => squeeze(names.mask(p))))
+    const compute = (p: string) => squeeze(names.mask(p))
+    maskedParts.set(names.key, cached = { short: stringCache(128, compute), long: stringCache(16, compute) })
   }
-  return cached(part)
+  return part.length < 256 ? cached.short(part) : cached.long(part)
 }
 
 const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {

@@ -240,7 +240,7 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
   const textIdOf = (body: string, summary: string | undefined): number => {
     let bySummary = textIds.get(body)
     if (bySummary === undefined) {
-      if (textIds.size >= 4096) textIds.clear() // ids are never reused: a forgotten pair just gets a new one
+      if (textIds.size >= 512) textIds.clear() // ids are never reused: a forgotten pair just gets a new one
       textIds.set(body, bySummary = new Map())
     }
     let id = bySummary.get(summary)

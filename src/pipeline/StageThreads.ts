@@ -59,6 +59,8 @@ interface Slot {
   readonly texts: Map<number, true>
   /** Ids it is to drop with the next call. */
   readonly forget: Array<number>
+  /** Whether a thread of this slot has reported ready (a replacement of one that died warming up counts). */
+  ready: boolean
 }
 
 /** A recent episode as a guard call sends it: by id, with its texts when the thread lacks them. */
@@ -123,13 +125,16 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
 
   const spawn = (slot: Slot | undefined): Slot => {
     const worker = new Worker(THREAD_URL, { workerData: { warmUp } })
-    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set(), texts: new Map(), forget: [] }
+    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set(), texts: new Map(), forget: [], ready: false }
     s.worker = worker
     s.texts.clear() // a new thread holds nothing
     s.forget.length = 0
     worker.on("message", (answer: Answer) => {
       if (answer.ready === true) {
-        if (slot === undefined && ++readyCount === size) allReady()
+        if (!s.ready) {
+          s.ready = true
+          if (++readyCount === size) allReady()
+        }
         return
       }
       if (answer.skipped === true || answer.edit !== undefined) volunteered(answer)

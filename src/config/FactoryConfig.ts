@@ -43,7 +43,7 @@ export const PipelineConfig = Schema.Struct({
   stageTimeoutMs: PositiveInt,
   /**
    * Worker threads for the CPU-bound stages (offline writer, guard, editor, summary): `auto` (the
-   * default) is one per core, none on one core; 0 runs them on the main thread.
+   * default) is one per core up to `concurrency`, none on one core; 0 runs them on the main thread.
    */
   stageThreads: Schema.optionalKey(Schema.Union([NonNegativeInt, Schema.Literal("auto")])),
   /**

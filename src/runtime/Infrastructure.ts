@@ -9,7 +9,7 @@ import { Projects } from "../factory/Projects.ts"
 import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
 import { Stages } from "../pipeline/Stages.ts"
-import { stageThreadsLayer } from "../pipeline/StageThreads.ts"
+import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { openAiLanguageModelLayer } from "../llm/OpenAiLanguageModel.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
@@ -78,8 +78,14 @@ export const infrastructureLayer = (config: FactoryConfigData) =>
       ),
     ),
     Layer.provideMerge(EventBus.layer()),
-    Layer.provideMerge(stageThreadsLayer(config.pipeline.stageThreads ?? "auto", { warmUp: config.pipeline.stageWarmUp ?? 0 })),
+    Layer.provideMerge(stageThreadsLayer(stageThreadCount(config), { warmUp: config.pipeline.stageWarmUp ?? 0 })),
   )
+
+/** `auto`: one thread per core, but no more than jobs run at once (a thread beyond them would idle). */
+export const stageThreadCount = (config: FactoryConfigData): number => {
+  const configured = config.pipeline.stageThreads ?? "auto"
+  return configured === "auto" ? Math.min(autoStageThreads(), config.pipeline.concurrency) : configured
+}
 
 export const describeBackends = (config: FactoryConfigData): string =>
   config.queue.kind === "sqlite" && config.story.kind === "sqlite" ? "embedded" : `${config.queue.kind}/${config.story.kind}`

@@ -507,7 +507,7 @@ const maskedSqueezed = (names: NameMask, part: string): string => {
   if (cached === undefined) {
     if (maskedParts.size >= 64) maskedParts.clear()
     const compute = (p: string) => squeeze(names.mask(p))
-    maskedParts.set(names.key, cached = { short: stringCache(128, compute), long: stringCache(16, compute) })
+    maskedParts.set(names.key, cached = { short: stringCache(128, compute), long: stringCache(32, compute) })
   }
   return part.length < 256 ? cached.short(part) : cached.long(part)
 }

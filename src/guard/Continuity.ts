@@ -667,11 +667,17 @@ const nfcStable = (s: string): boolean => {
 const table = new TrigramTable()
 const sentenceMarks = new IdMarks()
 
+/** Trigram ids of the sentences of one comparison, one after another (no array per sentence). */
+let pool = new Int32Array(16_384)
+let poolLength = 0
+/** The last sentence's length without whitespace alone. */
+let lastSqueezed = 0
+
 /**
- * The distinct character trigrams of one NFC sentence (whitespace and punctuation left out), as
- * ids in order of first occurrence; `squeezed` is its length without whitespace alone.
+ * Appends the distinct character trigrams of one NFC sentence (whitespace and punctuation left
+ * out), as ids in order of first occurrence, to `pool` at `poolLength`; returns how many.
  */
-const sentenceGrams = (t: string): { ids: Int32Array; squeezed: number } => {
+const appendGrams = (t: string): number => {
   sentenceMarks.next(table.size + t.length)
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
   let n = 0
@@ -682,13 +688,19 @@ const sentenceGrams = (t: string): { ids: Int32Array; squeezed: number } => {
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
   }
-  const ids = new Int32Array(Math.max(0, n - 2))
+  lastSqueezed = squeezed
+  if (pool.length < poolLength + n) {
+    const grown = new Int32Array(Math.max(pool.length * 2, poolLength + n))
+    grown.set(pool.subarray(0, poolLength))
+    pool = grown
+  }
   let distinct = 0
   for (let i = 0; i + 3 <= n; i++) {
     const id = table.idOf(units[i]!, units[i + 1]!, units[i + 2]!)
-    if (sentenceMarks.mark(id)) ids[distinct++] = id
+    if (sentenceMarks.mark(id)) pool[poolLength + distinct++] = id
   }
-  return { ids: distinct === ids.length ? ids : ids.subarray(0, distinct), squeezed }
+  poolLength += distinct
+  return distinct
 }
 
 /** Length of the longest strictly increasing subsequence, and its members (indices into `xs`). */
@@ -726,43 +738,46 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
 
   // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
   const refStable = nfcStable(ref)
-  const kept: Array<Int32Array> = []
-  let pairs = 0
+  poolLength = 0
+  const keptFrom: Array<number> = []
+  const keptSize: Array<number> = []
   for (const s of refSentences) {
-    const { ids } = sentenceGrams(refStable ? s.text : s.text.normalize("NFC"))
-    if (ids.length < 6) continue
-    kept.push(ids)
-    pairs += ids.length
+    const from = poolLength
+    const size = appendGrams(refStable ? s.text : s.text.normalize("NFC"))
+    if (size < 6) {
+      poolLength = from
+      continue
+    }
+    keptFrom.push(from)
+    keptSize.push(size)
   }
-  const sizes = new Int32Array(kept.length)
+  const pairs = poolLength
+  const kept = keptFrom.length
+  const sizes = Int32Array.from(keptSize)
   const counts = new Int32Array(table.size + 1)
-  for (let j = 0; j < kept.length; j++) {
-    const g = kept[j]!
-    sizes[j] = g.length
-    for (let k = 0; k < g.length; k++) counts[g[k]! + 1]!++
-  }
+  for (let p = 0; p < pairs; p++) counts[pool[p]! + 1]!++
   const starts = counts // prefix sums: the sentences that have id `t` are post[starts[t] .. starts[t + 1])
   for (let t = 1; t < starts.length; t++) starts[t]! += starts[t - 1]!
   const fill = starts.slice(0, starts.length - 1)
   const post = new Int32Array(pairs)
-  for (let j = 0; j < kept.length; j++) {
-    const g = kept[j]!
-    for (let k = 0; k < g.length; k++) post[fill[g[k]!]!++] = j
+  for (let j = 0; j < kept; j++) {
+    for (let p = keptFrom[j]!, end = p + keptSize[j]!; p < end; p++) post[fill[pool[p]!]!++] = j
   }
   const known = starts.length - 1 // ids from here on are the draft's own
 
   const stable = nfcStable(ctx.text)
   const eligible: Array<Span> = []
   const match: Array<number> = []
-  const shared = new Int32Array(kept.length)
-  const touched = new Int32Array(kept.length)
+  const shared = new Int32Array(kept)
+  const touched = new Int32Array(kept)
   for (const s of draftSentences) {
-    const { ids, squeezed } = sentenceGrams(stable ? s.text : s.text.normalize("NFC"))
-    if (squeezed < 10) continue
+    poolLength = pairs // each draft sentence in turn after the reference's
+    const size = appendGrams(stable ? s.text : s.text.normalize("NFC"))
+    if (lastSqueezed < 10) continue
     eligible.push(s)
     let nTouched = 0
-    for (let p = 0; p < ids.length; p++) {
-      const t = ids[p]!
+    for (let p = pairs; p < pairs + size; p++) {
+      const t = pool[p]!
       if (t >= known) continue
       for (let q = starts[t]!, end = starts[t + 1]!; q < end; q++) {
         const j = post[q]!
@@ -772,7 +787,6 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
     // the most similar at or above the threshold, the later one of equals (as a scan in order keeps it)
     let best = -1
     let bestSim = similarity
-    const size = ids.length
     for (let k = 0; k < nTouched; k++) {
       const j = touched[k]!
       const inter = shared[j]!

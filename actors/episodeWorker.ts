@@ -16,8 +16,7 @@ import { LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { type JobPlugins, jobPlugins } from "../src/plugins/Plugins.ts"
 import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
 import { StoryStore } from "../src/story/StoryStore.ts"
-import { summarizeEpisode } from "../src/text/Summary.ts"
-import { editDraft } from "./editor.ts"
+import { editDraft, summarizeBody } from "./editor.ts"
 import { guardEpisode } from "./guard.ts"
 import { writeDraft } from "./writer.ts"
 
@@ -199,7 +198,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
     number: job.episode,
     title,
     body,
-    summary: summarizeEpisode(body),
+    summary: yield* summarizeBody(body),
     charCount: countCharsWithSpaces(body),
     findings: verdict.findings,
     reward: verdict.reward,

@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import type { Bible } from "../src/domain/Bible.ts"
 import type { Episode, GuardVerdict } from "../src/domain/Episode.ts"
 import type { Project } from "../src/domain/Project.ts"
-import { guardDraft, type NamedGuardCheck } from "../src/guard/Guard.ts"
+import { type GuardInput as CheckInput, type NamedGuardCheck, withExtraChecks } from "../src/guard/Guard.ts"
+import { Stages } from "../src/pipeline/Stages.ts"
 
 export interface GuardInput {
   readonly text: string
@@ -15,9 +16,13 @@ export interface GuardInput {
   readonly extraChecks?: ReadonlyArray<NamedGuardCheck>
 }
 
-/** The guard: deterministic checks of a draft against the Bible and the recent episodes. */
+/**
+ * The guard: deterministic checks of a draft against the Bible and the recent episodes. The
+ * built-in checks run where the stages run (maybe another thread); plugin checks run here.
+ */
 export const guardEpisode = Effect.fn("guard.check")(function* (input: GuardInput) {
-  const verdict: GuardVerdict = guardDraft({
+  const stages = yield* Stages
+  const checked: CheckInput = {
     text: input.text,
     project: input.project,
     bible: input.bible,
@@ -25,6 +30,10 @@ export const guardEpisode = Effect.fn("guard.check")(function* (input: GuardInpu
     options: { acceptThreshold: input.acceptReward },
     extraBannedWords: input.extraBannedWords ?? [],
     extraChecks: input.extraChecks ?? [],
-  })
+  }
+  // what the checks read of the recent episodes (all of it crosses to a stage thread)
+  const recent = input.recent.map((e) => ({ number: e.number, body: e.body, summary: e.summary }))
+  const { extraChecks: _, ...rest } = checked
+  const verdict: GuardVerdict = withExtraChecks(yield* stages.guard({ ...rest, recent }), checked)
   return verdict
 })

@@ -41,6 +41,16 @@ export const PipelineConfig = Schema.Struct({
   retryDelayMs: NonNegativeInt,
   /** A writer call that takes longer is abandoned as a transient fault (a hung LLM must not hold a job for ever). */
   stageTimeoutMs: PositiveInt,
+  /**
+   * Worker threads for the CPU-bound stages (offline writer, guard, editor, summary): `auto` (the
+   * default) is one per core up to `concurrency`, none on one core; 0 runs them on the main thread.
+   */
+  stageThreads: Schema.optionalKey(Schema.Union([NonNegativeInt, Schema.Literal("auto")])),
+  /**
+   * Synthetic episodes each stage thread runs before the factory starts (default 0): V8 optimises
+   * code as it runs hot, so a fresh thread's first few hundred episodes are slower. Costs start-up time.
+   */
+  stageWarmUp: Schema.optionalKey(NonNegativeInt),
 })
 export type PipelineConfig = typeof PipelineConfig.Type
 

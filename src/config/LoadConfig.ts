@@ -42,6 +42,7 @@ const fromEnv = (env: Readonly<Record<string, string | undefined>>): Record<stri
     ["FACTORY_LEASE_MS", ["pipeline", "leaseMs"]],
     ["FACTORY_PORT", ["api", "port"]],
     ["FACTORY_OFFLINE_LATENCY_MS", ["llm", "latencyMs"]],
+    ["FACTORY_STAGE_THREADS", ["pipeline", "stageThreads"]],
   ]
   for (const [name, path] of ints) {
     const raw = env[name]

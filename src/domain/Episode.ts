@@ -57,9 +57,18 @@ export const Episode = Schema.Struct({
 })
 export type Episode = typeof Episode.Type
 
-/** Characters with spaces, after NFC normalisation (line breaks do not count). */
+/** Characters with spaces, after NFC normalisation (line breaks do not count): code points, as iterating the string counts them. */
 export const countCharsWithSpaces = (text: string): number => {
+  const t = text.normalize("NFC")
   let n = 0
-  for (const ch of text.normalize("NFC")) if (ch !== "\n" && ch !== "\r") n++
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i)
+    if (c === 0x0a || c === 0x0d) continue
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length) {
+      const d = t.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) i++
+    }
+    n++
+  }
   return n
 }

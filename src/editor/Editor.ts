@@ -26,12 +26,29 @@ const HEADING = /^#{1,6}(?:\s|$)|^#{1,6}[^#]/
 const SCENE_BREAK = /^(?:[*＊]\s*){3,}$|^-{3,}$|^={3,}$|^◇+$|^◆+$/
 
 /** Whitespace and invisible characters. */
-const cleanChars = (text: string): string =>
-  text
-    .normalize("NFC")
-    .replace(/\r\n?/g, "\n")
-    .replace(/[\u200b-\u200d\u2060\ufeff]/g, "")
-    .replace(/[\t\u00a0\u3000\u2000-\u200a\u202f\u205f]/g, " ")
+export const cleanChars = (text: string): string => {
+  // One look at the text decides which of the rewrites can change anything (usually none of them).
+  let nfc = true
+  let cr = false
+  let invisible = false
+  let spaces = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x300) {
+      if (c === 0x0d) cr = true
+      else if (c === 0x09 || c === 0xa0) spaces = true
+    } else if (c >= 0xac00 && c <= 0xd7a3) continue
+    else if (c === 0x200b || c === 0x200c || c === 0x200d || c === 0x2060 || c === 0xfeff) invisible = true
+    else if (c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f) spaces = true
+    // what NFC leaves alone: Latin-1 and below, Hangul syllables, general punctuation, CJK brackets
+    else if (!((c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011))) nfc = false
+  }
+  let t = nfc ? text : text.normalize("NFC")
+  if (!nfc || cr) t = t.replace(/\r\n?/g, "\n")
+  if (!nfc || invisible) t = t.replace(/[\u200b-\u200d\u2060\ufeff]/g, "")
+  if (!nfc || spaces) t = t.replace(/[\t\u00a0\u3000\u2000-\u200a\u202f\u205f]/g, " ")
+  return t
+}
 
 const convertStraightDoubles = (s: string): string => {
   const count = (s.match(/"/g) ?? []).length
@@ -47,8 +64,31 @@ const convertStraightDoubles = (s: string): string => {
 const convertStraightSingles = (s: string): string =>
   s.replace(/(^|[\s(“‘「『])'([^'\n]*[^'\s\n])'(?=$|[\s.,?!…”’」』)~]|[가-힣])/g, "$1‘$2’")
 
+/**
+ * Whether some rewrite of {@link normalizeInline} could change `s`: it holds a straight quote or a
+ * pair the rewrites look for (two spaces, a space before . , ? ! or a closing quote, two dots, an
+ * opening quote before a space). Most paragraphs of a draft hold none.
+ */
+const needsInline = (s: string): boolean => {
+  let prev = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x22 || c === 0x27) return true
+    if (prev === 0x20) {
+      if (c === 0x20 || c === 0x2e || c === 0x2c || c === 0x3f || c === 0x21 || c === 0x201d || c === 0x2019 || c === 0x300d || c === 0x300f) return true
+    } else if (prev === 0x2e) {
+      if (c === 0x2e) return true
+    } else if (prev === 0x201c || prev === 0x2018 || prev === 0x300c || prev === 0x300e) {
+      if (c === 0x20) return true
+    }
+    prev = c
+  }
+  return false
+}
+
 /** Inline normalisation of one paragraph's text. */
 export const normalizeInline = (s: string): string => {
+  if (!needsInline(s)) return s.trim()
   // Each rewrite runs only when the text holds what its pattern needs (the result is the same).
   let t = s.includes("  ") ? s.replace(SPACE_RUN, " ") : s
   if (t.includes("\"")) t = convertStraightDoubles(t)

@@ -9,8 +9,8 @@ import type { LengthBand } from "../domain/Project.ts"
 import { hangulStats, isHangul, isLetter } from "../text/Hangul.ts"
 import { isParticleSuffix } from "../text/Particles.ts"
 import {
-  charShingles, isGramSize, occurrencesIn, repeatedPassages, repeatedPassagesIn, sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze,
-  type Squeezed, squeezeChars, SqueezedText, textGrams, type TextGrams,
+  charShingles, isGramSize, type KnownHits, occurrencesIn, pairGrams, type PairGrams, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn,
+  sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, squeezeChars, SqueezedText, textGrams, type TextGrams,
 } from "../text/Shingles.ts"
 import { deadCharacterFindings, unknownNameFindings } from "./Names.ts"
 
@@ -81,27 +81,11 @@ export const evidenceOf = (text: string, start: number, end: number): Evidence =
 
 // ---------------------------------------------------------------------------
 
-/** {@link countCharsWithSpaces} without an iterator: code points of the NFC text other than line breaks. */
-const charsWithSpaces = (text: string): number => {
-  const t = text.normalize("NFC")
-  let n = 0
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i)
-    if (c === 0x0a || c === 0x0d) continue
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < t.length) {
-      const d = t.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) i++
-    }
-    n++
-  }
-  return n
-}
-
 /** `length.short` / `length.long`: characters with spaces (line breaks excluded) outside the band. */
 export const lengthCheck: GuardCheck = (ctx) => {
   const { text } = ctx
   const { min, max } = ctx.project.lengthBand
-  const n = charsWithSpaces(text)
+  const n = countCharsWithSpaces(text)
   if (n < min) {
     const start = text.length - text.trimStart().length
     const end = text.trimEnd().length
@@ -212,7 +196,18 @@ export const hangulShareCheck: GuardCheck = (ctx) => {
 }
 
 const HEADING_LINE = /^[ \t]*#[^\n]*$/gm
-const bodyOnly = (text: string): string => text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
+/**
+ * The text with its heading lines blanked (offsets kept). Several checks read the draft's (and one
+ * the previous episode's): the last two answers are kept (by value: a hit compares the strings).
+ */
+export const bodyOnly = (text: string): string => {
+  if (text === bodies[0]) return bodies[1]
+  if (text === bodies[2]) return bodies[3]
+  const body = text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
+  bodies = [text, body, bodies[0], bodies[1]]
+  return body
+}
+let bodies: readonly [string, string, string, string] = ["", "", "", ""]
 
 /** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
 export const bibleText = (bible: GuardBible): string =>
@@ -252,9 +247,10 @@ const draftGrams = (d: DraftGrams, n: number): TextGrams => {
 
 /**
  * Squeezed recent episodes, summaries and Bible texts with their n-gram hashes, by their text: a
- * committed episode is compared with the next few drafts of its project. A small LRU.
+ * committed episode is compared with the next few drafts of its project. An LRU with room for
+ * every project's recent episodes (the factory interleaves the jobs of many projects).
  */
-const SQUEEZED_CACHE_SIZE = 96
+const SQUEEZED_CACHE_SIZE = 160
 const squeezedBodies = new Map<string, SqueezedText>()
 const squeezedTexts = new Map<string, SqueezedText>()
 const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
@@ -271,28 +267,57 @@ const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
   return hit
 }
 
-/**
- * The n-grams of the recent episodes, minus those of their summaries (a recap is allowed) and of the
- * Bible, as a test on the n-grams of the squeezed draft: `shared(i)` for the n-gram at position `i`.
- * The draft's n-grams are indexed and the other texts looked up in it (for a larger n, only where
- * the smaller n found both ends): the same answers as a set of the recent n-grams, for less work.
- */
-const recentReference = (ctx: GuardContext) => {
+/** The recent episodes' texts and those whose n-grams do not count (their summaries, the Bible's text), squeezed. */
+const recentTexts = (ctx: GuardContext) => {
   const bodies = ctx.recent.map((ep) => squeezedOnce("body", ep.body))
   const excluded: Array<SqueezedText> = []
   for (const ep of ctx.recent) if (ep.summary) excluded.push(squeezedOnce("text", ep.summary))
   excluded.push(squeezedOnce("text", bibleText(ctx.bible)))
-  let known: { readonly k: number; readonly bodies: Array<Uint8Array>; readonly excluded: Array<Uint8Array> } | undefined
-  return (grams: TextGrams): ((i: number) => boolean) => {
-    const inBodies = new Uint8Array(grams.first.length)
-    const minus = new Uint8Array(grams.first.length)
-    const prior = known !== undefined && known.k <= grams.n ? known : undefined
-    const bodyHits = bodies.map((t, j) => occurrencesIn(grams, t, inBodies, prior && { k: prior.k, hits: prior.bodies[j] }))
-    const excludedHits = excluded.map((t, j) => occurrencesIn(grams, t, minus, prior && { k: prior.k, hits: prior.excluded[j] }))
-    if (known === undefined || grams.n < known.k) known = { k: grams.n, bodies: bodyHits, excluded: excludedHits }
-    const { first } = grams
-    return (i) => inBodies[first[i]] === 1 && minus[first[i]] === 0
-  }
+  return { bodies, excluded }
+}
+
+type RecentTexts = ReturnType<typeof recentTexts>
+
+interface Reference {
+  /** Whether the n-gram at draft position `i` occurs in a recent episode and in no excluded text. */
+  readonly shared: (i: number) => boolean
+  /** Where each text's n-grams occur in the draft (see {@link occurrencesIn}). */
+  readonly bodies: ReadonlyArray<KnownHits>
+  readonly excluded: ReadonlyArray<KnownHits>
+}
+
+/**
+ * The n-grams of the recent episodes, minus those of their summaries (a recap is allowed) and of the
+ * Bible, as a test on the n-grams of the squeezed draft. The draft's n-grams are indexed and the
+ * other texts looked up in it (for a larger n, only where a smaller one, `prior`, found both ends):
+ * the same answers as a set of the recent n-grams, for less work.
+ */
+const referenceFor = (texts: RecentTexts, grams: TextGrams, prior?: Reference): Reference => {
+  const inBodies = new Uint8Array(grams.first.length)
+  const minus = new Uint8Array(grams.first.length)
+  const usable = prior !== undefined && prior.bodies.length > 0 && prior.bodies[0]!.k <= grams.n ? prior : undefined
+  const bodies = texts.bodies.map((t, j) => ({ k: grams.n, at: occurrencesIn(grams, t, inBodies, usable?.bodies[j]) }))
+  const excluded = texts.excluded.map((t, j) => ({ k: grams.n, at: occurrencesIn(grams, t, minus, usable?.excluded[j]) }))
+  const { first } = grams
+  return { shared: (i) => inBodies[first[i]!] === 1 && minus[first[i]!] === 0, bodies, excluded }
+}
+
+/** {@link referenceFor} of the draft's m-grams as pairs of its k-grams, from the k-gram reference. */
+const pairReferenceFor = (texts: RecentTexts, grams: PairGrams, base: Reference): ((i: number) => boolean) => {
+  const inBodies = new Uint8Array(grams.first.length)
+  const minus = new Uint8Array(grams.first.length)
+  texts.bodies.forEach((t, j) => pairOccurrencesIn(grams, base.bodies[j]!, t.chars.length, inBodies))
+  texts.excluded.forEach((t, j) => pairOccurrencesIn(grams, base.excluded[j]!, t.chars.length, minus))
+  const { first } = grams
+  return (i) => inBodies[first[i]!] === 1 && minus[first[i]!] === 0
+}
+
+/** Share of the distinct n-grams (`first[i] === i`) that `shared` accepts; 0 without any. */
+const shareOf = (grams: { readonly first: Int32Array; readonly distinct: number }, shared: (i: number) => boolean): number => {
+  if (grams.distinct === 0) return 0
+  let count = 0
+  for (let i = 0; i < grams.first.length; i++) if (grams.first[i] === i && shared(i)) count++
+  return count / grams.distinct
 }
 
 /**
@@ -307,21 +332,21 @@ export const recentRepetitionCheck: GuardCheck = (ctx) => {
   const n = o.shingleSize
   const d = draftOf(ctx.text)
   const { draft, sq } = d
-  const reference = recentReference(ctx)
-  const passages = isGramSize(n)
-    ? sharedPassagesWhere(draft, sq, reference(draftGrams(d, n)), n, Math.min(o.recentPassageWarning, o.recentPassageError))
+  const texts = recentTexts(ctx)
+  const base = isGramSize(n) ? referenceFor(texts, draftGrams(d, n)) : undefined
+  const passages = base !== undefined
+    ? sharedPassagesWhere(draft, sq, base.shared, n, Math.min(o.recentPassageWarning, o.recentPassageError))
     : sharedPassages(draft, slowRecentReference(ctx, n), n, Math.min(o.recentPassageWarning, o.recentPassageError))
   const m = o.shareShingleSize
-  const share = isGramSize(m)
-    ? (() => {
-      const grams = draftGrams(d, m)
-      const shared = reference(grams)
-      if (grams.distinct === 0) return 0
-      let count = 0
-      for (let i = 0; i < grams.first.length; i++) if (grams.first[i] === i && shared(i)) count++
-      return count / grams.distinct
-    })()
-    : shingleOverlap(draft, slowRecentReference(ctx, m), m)
+  let share: number
+  if (!isGramSize(m)) share = shingleOverlap(draft, slowRecentReference(ctx, m), m)
+  else if (base !== undefined && m >= n && m <= 2 * n) {
+    const grams = pairGrams(draftGrams(d, n), m)
+    share = shareOf(grams, pairReferenceFor(texts, grams, base))
+  } else {
+    const grams = draftGrams(d, m)
+    share = shareOf(grams, referenceFor(texts, grams, base).shared)
+  }
   const longest = passages[0]
   const pct = (share * 100).toFixed(1)
   if ((longest !== undefined && longest.length >= o.recentPassageError) || share >= o.recentShareError) {

@@ -33,9 +33,11 @@ import type { Project } from "../domain/Project.ts"
 import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { bibleText, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { isGramSize, NgramIndex, ngramHashes, PairIndex, squeezeChars } from "../text/Shingles.ts"
+import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
-import { givenNames, knownNameForms, maskQuotes } from "./Names.ts"
+import { givenNames, knownFormsOf, maskQuotes } from "./Names.ts"
 
 export interface ContinuityOptions {
   /** A run of this many non-space characters of a later beat in the draft is the outline's future. Default 12. */
@@ -72,7 +74,7 @@ export const episodeOf = (ctx: GuardContext): number => {
   return n + 1
 }
 
-const squeeze = (s: string) => s.normalize("NFC").replace(/\s+/g, "")
+const squeeze = (s: string) => squeezeChars(s.normalize("NFC"))
 
 /** One UTF-16 code unit is whitespace as `/\s/` decides it. */
 const isSpaceCode = (c: number): boolean =>
@@ -83,14 +85,11 @@ const isSpaceCode = (c: number): boolean =>
 
 /** The draft without whitespace, with each character's offset in the draft. */
 const squeezedWithOffsets = (text: string): { s: string; at: Int32Array } => {
-  const s = text.replace(/\s+/g, "")
-  const at = new Int32Array(s.length)
-  let k = 0
-  for (let i = 0; i < text.length; i++) if (!isSpaceCode(text.charCodeAt(i))) at[k++] = i
-  return { s, at }
+  const at = new Int32Array(text.length)
+  const s = squeezeChars(text, at)
+  return { s, at: at.subarray(0, s.length) }
 }
 
-const bodyOnly = (text: string): string => text.replace(/^[ \t]*#[^\n]*$/gm, (line) => " ".repeat(line.length))
 
 // ---------------------------------------------------------------------------
 // caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
@@ -128,21 +127,29 @@ const recentKey = (ctx: GuardContext): Array<unknown> => {
   return out
 }
 
-/** A string-keyed cache that forgets everything when full. */
+/**
+ * A string-keyed cache of about `limit` entries: when the young map is full it becomes the old one
+ * (the older one is dropped), and a hit in the old map moves back to the young. Sized for every
+ * project's recent episodes at once: the factory interleaves many projects' jobs, and a cache that
+ * forgets one project's texts before its next job recomputes them every job.
+ */
 const stringCache = <T>(limit: number, compute: (s: string) => T) => {
-  const m = new Map<string, T>()
+  let young = new Map<string, T>()
+  let old = new Map<string, T>()
   return (s: string): T => {
-    let v = m.get(s)
-    if (v === undefined) {
-      if (m.size >= limit) m.clear()
-      v = compute(s)
-      m.set(s, v)
+    let v = young.get(s)
+    if (v !== undefined) return v
+    v = old.get(s) ?? compute(s)
+    if (young.size >= limit / 2) {
+      old = young
+      young = new Map()
     }
+    young.set(s, v)
     return v
   }
 }
 
-const squeezeCached = stringCache(64, squeeze)
+const squeezeCached = stringCache(256, squeeze)
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -204,7 +211,7 @@ const MOTION_AFTER =
 const LOCATION_PARTICLE = /^(?:에서부터|에서|으로|로|에|까지)/
 
 interface KnownPlaces {
-  readonly forms: Set<string>
+  readonly forms: ReadonlySet<string>
   /** The forms of at least two characters, squeezed. */
   readonly squeezedForms: ReadonlyArray<string>
   readonly text: string
@@ -224,7 +231,7 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
 
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
-  const forms = knownNameForms([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
   const p = project(ctx)
   const text = squeezeJoined(
     [
@@ -464,48 +471,80 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
 const DEATH_OF = /(?:죽었|죽고 말았|죽어 있었|숨을 거두었|숨을 거뒀|숨을 거둔|숨졌|목숨을 잃었|숨이 끊어졌|숨이 멎었|전사했|살해당했|시신으로 발견|싸늘한 시신|주검으로)/
 const NOT_YET = /(?:죽을지도|죽을 것|죽게 될|죽지 않|죽을까|죽으면|죽는다면|죽었다면|죽었으면|죽을 뻔|꿈|환영|예감|악몽|만약|상상)/
 
-/** Replaces every Bible name form by `□` and spaces (offsets kept). */
-const nameMasker = (ctx: GuardContext): ((s: string) => string) => {
+/** The Bible's name forms of two characters or more: characters, then places, factions, items. */
+const bibleNameForms = (ctx: GuardContext): ReadonlyArray<string> => {
   const b = ctx.bible
-  const forms = [...knownNameForms([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])]
-    .filter((f) => f.length >= 2)
-    .sort((x, y) => y.length - x.length)
-  if (forms.length === 0) return (s) => s
-  const re = new RegExp(forms.map(escapeRe).join("|"), "g")
-  return (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1))
+  return [...knownFormsOf([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])].filter((f) => f.length >= 2)
 }
+
+interface NameMask {
+  /** The forms, joined: what the masker depends on. */
+  readonly key: string
+  readonly forms: ReadonlyArray<string>
+  readonly mask: (s: string) => string
+}
+
+/** Replaces every Bible name form by `□` and spaces (offsets kept); one regular expression per set of forms. */
+const nameMaskCache = stringCache(256, (key: string): NameMask => {
+  const forms = key === "" ? [] : key.split("\u0000")
+  const sorted = [...forms].sort((x, y) => y.length - x.length)
+  if (sorted.length === 0) return { key, forms, mask: (s) => s }
+  const re = new RegExp(sorted.map(escapeRe).join("|"), "g")
+  return { key, forms, mask: (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1)) }
+})
+const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(ctx).join("\u0000"))
 
 /**
  * `squeeze(mask(parts.join("\n")))` part by part when no name form holds a line break (a match then never
  * crosses one), with the masked, squeezed parts cached per set of name forms.
  */
-const maskedParts = new Map<string, Map<string, string>>()
-const squeezeMaskedJoined = (ctx: GuardContext, mask: (s: string) => string, parts: ReadonlyArray<string>): string => {
-  const b = ctx.bible
-  const forms = [...knownNameForms([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])]
-    .filter((f) => f.length >= 2)
-  if (forms.some((f) => f.includes("\n"))) return squeeze(mask(parts.join("\n")))
-  const key = forms.join("\u0000")
-  let cache = maskedParts.get(key)
-  if (cache === undefined) {
-    if (maskedParts.size >= 16) maskedParts.clear()
-    maskedParts.set(key, cache = new Map())
+/** Per set of names: the short parts (beats: all of a project's) and the long ones (a few recent episodes). */
+const maskedParts = new Map<string, { readonly short: (part: string) => string; readonly long: (part: string) => string }>()
+
+/** `squeeze(names.mask(part))`, remembered per set of names (the beats and the Bible's texts recur every job). */
+const maskedSqueezed = (names: NameMask, part: string): string => {
+  let cached = maskedParts.get(names.key)
+  if (cached === undefined) {
+    if (maskedParts.size >= 64) maskedParts.clear()
+    const compute = (p: string) => squeeze(names.mask(p))
+    maskedParts.set(names.key, cached = { short: stringCache(128, compute), long: stringCache(32, compute) })
   }
+  return part.length < 256 ? cached.short(part) : cached.long(part)
+}
+
+const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {
+  if (names.forms.some((f) => f.includes("\n"))) return squeeze(names.mask(parts.join("\n")))
   let out = ""
-  for (const part of parts) {
-    if (part.length < 256) {
-      out += squeeze(mask(part))
-      continue
-    }
-    let v = cache.get(part)
-    if (v === undefined) {
-      if (cache.size >= 64) cache.clear()
-      v = squeeze(mask(part))
-      cache.set(part, v)
-    }
-    out += v
-  }
+  for (const part of parts) out += maskedSqueezed(names, part)
   return out
+}
+
+/**
+ * For each beat, the first position of the draft where an n-gram of that beat occurs that `counts`
+ * (or -1): one pass over the draft against an index of all the beats' n-grams, where a search of
+ * the draft for each n-gram of each beat would do the same work once per beat and n-gram.
+ */
+export const firstRuns = (draft: string, beats: ReadonlyArray<string>, n: number, counts: (gram: string) => boolean): Int32Array => {
+  const firstAt = new Int32Array(beats.length).fill(-1)
+  if (!isGramSize(n) || draft.length < n) return firstAt
+  let pending = beats.length
+  const index = NgramIndex.of(beats, n)
+  const hashes = ngramHashes(draft, n)
+  const verdicts = new Map<string, boolean>()
+  for (let i = 0; i < hashes.length && pending > 0; i++) {
+    if (index.find(draft, i, hashes[i]!) < 0) continue
+    const g = draft.slice(i, i + n)
+    let yes = verdicts.get(g)
+    if (yes === undefined) verdicts.set(g, yes = counts(g))
+    if (!yes) continue
+    for (let k = 0; k < beats.length; k++) {
+      if (firstAt[k]! < 0 && beats[k]!.includes(g)) {
+        firstAt[k] = i
+        pending--
+      }
+    }
+  }
+  return firstAt
 }
 
 export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
@@ -515,11 +554,12 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const episode = episodeOf(ctx)
   if (episode > beats.length) return [] // past the outline: every beat has been reached
   const current = beatIndex(beats.length, episode)
-  const later = beats.map((raw, i) => ({ i, parsed: parseBeat(raw) })).filter((b) => b.i >= current + 2)
+  const later: Array<{ i: number; parsed: ReturnType<typeof parseBeat> }> = []
+  for (let i = current + 2; i < beats.length; i++) later.push({ i, parsed: parseBeatCached(beats[i]!) })
   if (later.length === 0) return []
   const text = ctx.text
   const out: Array<GuardFinding> = []
-  const sentences = splitSentences(bodyOnly(text))
+  const sentences = bodySentences(text)
   const characters = ctx.bible.characters as ReadonlyArray<Character>
 
   // (a) a death the outline declares for a later episode
@@ -556,43 +596,41 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   // (b) a passage of a later beat
   const n = defaultContinuityOptions.aheadRun
   // names are masked (one placeholder each) in the beats and the draft: a run must be more than names and particles
-  const mask = nameMasker(ctx)
-  const allowedText = squeezeMaskedJoined(ctx, mask, [
-    ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
-    p.premise ?? "",
-    bibleText(ctx.bible),
-    ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-  ])
-  const draft = squeezedWithOffsets(mask(bodyOnly(text)))
+  const names = nameMask(ctx)
+  const draft = squeezedWithOffsets(names.mask(bodyOnly(text)))
   const draftText = draft.s
-  for (const b of later) {
-    const beat = squeeze(mask(b.parsed.text))
-    const grams = new Set<string>()
-    for (let i = 0; i + n <= beat.length; i++) {
-      const g = beat.slice(i, i + n)
-      if (!draftText.includes(g) || allowedText.includes(g)) continue
-      grams.add(g)
-    }
-    if (grams.size === 0) continue
-    for (let i = 0; i + n <= draft.s.length; i++) {
-      if (!grams.has(draft.s.slice(i, i + n))) continue
-      // extend the run as far as it goes
-      let j = i + n
-      while (j < draft.s.length && beat.includes(draft.s.slice(i, j + 1))) j++
-      const start = draft.at[i]!
-      const end = draft.at[j - 1]! + 1
-      const s = sentenceAt(sentences, start)
-      if (s !== undefined && flagged.has(s.start)) break
-      if (s !== undefined) flagged.add(s.start)
-      out.push({
-        code: "plot.ahead-of-outline",
-        category: "timeline-plot",
-        severity: "error",
-        message: `this tells "${b.parsed.text}" — the outline's beat for episode ${b.i + 1}, but this is episode ${episode}`,
-        evidence: evidenceOf(text, start, end),
-      })
-      break
-    }
+  const beatTexts = later.map((b) => maskedSqueezed(names, b.parsed.text))
+  // Where each beat's n-grams first occur in the draft, from one pass over the draft against all of
+  // them; an n-gram the allowed text has (a recap, the Bible …) does not count.
+  let allowedText: string | undefined
+  const allowed = (g: string): boolean =>
+    (allowedText ??= squeezeMaskedJoined(names, [
+      ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
+      p.premise ?? "",
+      bibleText(ctx.bible),
+      ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
+    ])).includes(g)
+  const firstAt = firstRuns(draftText, beatTexts, n, (g) => !allowed(g))
+  for (let k = 0; k < later.length; k++) {
+    const i = firstAt[k]!
+    if (i < 0) continue
+    const b = later[k]!
+    const beat = beatTexts[k]!
+    // extend the run as far as it goes
+    let j = i + n
+    while (j < draftText.length && beat.includes(draftText.slice(i, j + 1))) j++
+    const start = draft.at[i]!
+    const end = draft.at[j - 1]! + 1
+    const s = sentenceAt(sentences, start)
+    if (s !== undefined && flagged.has(s.start)) continue
+    if (s !== undefined) flagged.add(s.start)
+    out.push({
+      code: "plot.ahead-of-outline",
+      category: "timeline-plot",
+      severity: "error",
+      message: `this tells "${b.parsed.text}" — the outline's beat for episode ${b.i + 1}, but this is episode ${episode}`,
+      evidence: evidenceOf(text, start, end),
+    })
   }
   return out.sort((a, b) => a.evidence!.start - b.evidence!.start)
 }
@@ -611,11 +649,36 @@ const isTrigramPunct = (c: number): boolean =>
 let units = new Uint16Array(1024)
 
 /**
- * The distinct character trigrams of a sentence (NFC, whitespace and punctuation left out), each as the number
- * `a·2³² + b·2¹⁶ + c` of its three code units (exact); `squeezed` is the length without whitespace alone.
+ * Whether NFC leaves `s` and every slice of it unchanged: it holds only code units that are NFC on
+ * their own, start no composition with what follows and end none with what precedes (ASCII and
+ * Latin-1 …, Hangul syllables, general punctuation, CJK brackets). Drafts and episodes are such
+ * text, so their sentences need no `normalize` each.
  */
-const trigramsOf = (s: string): { grams: Set<number>; squeezed: number } => {
-  const t = s.normalize("NFC")
+const nfcStable = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x300 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)) continue
+    return false
+  }
+  return true
+}
+
+/** The trigrams of one retell comparison (the previous episode's and the draft's). */
+const table = new TrigramTable()
+const sentenceMarks = new IdMarks()
+
+/** Trigram ids of the sentences of one comparison, one after another (no array per sentence). */
+let pool = new Int32Array(16_384)
+let poolLength = 0
+/** The last sentence's length without whitespace alone. */
+let lastSqueezed = 0
+
+/**
+ * Appends the distinct character trigrams of one NFC sentence (whitespace and punctuation left
+ * out), as ids in order of first occurrence, to `pool` at `poolLength`; returns how many.
+ */
+const appendGrams = (t: string): number => {
+  sentenceMarks.next(table.size + t.length)
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
   let n = 0
   let squeezed = 0
@@ -625,38 +688,20 @@ const trigramsOf = (s: string): { grams: Set<number>; squeezed: number } => {
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
   }
-  const grams = new Set<number>()
-  for (let i = 0; i + 3 <= n; i++) grams.add(units[i]! * 4294967296 + units[i + 1]! * 65536 + units[i + 2]!)
-  return { grams, squeezed }
+  lastSqueezed = squeezed
+  if (pool.length < poolLength + n) {
+    const grown = new Int32Array(Math.max(pool.length * 2, poolLength + n))
+    grown.set(pool.subarray(0, poolLength))
+    pool = grown
+  }
+  let distinct = 0
+  for (let i = 0; i + 3 <= n; i++) {
+    const id = table.idOf(units[i]!, units[i + 1]!, units[i + 2]!)
+    if (sentenceMarks.mark(id)) pool[poolLength + distinct++] = id
+  }
+  poolLength += distinct
+  return distinct
 }
-
-interface RetellReference {
-  /** Trigram count of each reference sentence (those with ≥ 6). */
-  readonly sizes: Int32Array
-  /** Trigram → the reference sentences that have it, ascending. */
-  readonly index: Map<number, Array<number>>
-}
-
-const retellReferenceCache = memo<RetellReference>(4)
-
-const retellReference = (body: string, summary: string | undefined): RetellReference =>
-  retellReferenceCache([body, summary], () => {
-    const ref = [summary ?? "", bodyOnly(body.normalize("NFC"))].join("\n")
-    const sizes: Array<number> = []
-    const index = new Map<number, Array<number>>()
-    for (const s of splitSentences(ref)) {
-      const g = trigramsOf(s.text).grams
-      if (g.size < 6) continue
-      const j = sizes.length
-      sizes.push(g.size)
-      for (const t of g) {
-        const list = index.get(t)
-        if (list === undefined) index.set(t, [j])
-        else list.push(j)
-      }
-    }
-    return { sizes: Int32Array.from(sizes), index }
-  })
 
 /** Length of the longest strictly increasing subsequence, and its members (indices into `xs`). */
 const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
@@ -685,27 +730,69 @@ const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
 export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuityOptions.retellSimilarity) => {
   const last = [...ctx.recent].sort((a, b) => a.number - b.number).at(-1)
   if (last === undefined) return { eligible: 0, retold: [] as Array<Span> }
-  const { sizes, index } = retellReference(last.body, last.summary)
-  const draftSentences: Array<Span> = []
-  const match: Array<number> = []
-  const shared = new Int32Array(sizes.length)
-  for (const s of bodySentences(ctx.text)) {
-    const { grams, squeezed } = trigramsOf(s.text)
-    if (squeezed < 10) continue
-    draftSentences.push(s)
-    shared.fill(0)
-    for (const t of grams) {
-      const list = index.get(t)
-      if (list !== undefined) for (let k = 0; k < list.length; k++) shared[list[k]!]!++
+  const ref = [last.summary ?? "", bodyOnly(last.body.normalize("NFC"))].join("\n")
+  const refSentences = splitSentences(ref)
+  const draftSentences = bodySentences(ctx.text)
+  // room for every trigram of both texts (fewer than their code units)
+  table.clear(ref.length + ctx.text.length)
+
+  // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
+  const refStable = nfcStable(ref)
+  poolLength = 0
+  const keptFrom: Array<number> = []
+  const keptSize: Array<number> = []
+  for (const s of refSentences) {
+    const from = poolLength
+    const size = appendGrams(refStable ? s.text : s.text.normalize("NFC"))
+    if (size < 6) {
+      poolLength = from
+      continue
     }
+    keptFrom.push(from)
+    keptSize.push(size)
+  }
+  const pairs = poolLength
+  const kept = keptFrom.length
+  const sizes = Int32Array.from(keptSize)
+  const counts = new Int32Array(table.size + 1)
+  for (let p = 0; p < pairs; p++) counts[pool[p]! + 1]!++
+  const starts = counts // prefix sums: the sentences that have id `t` are post[starts[t] .. starts[t + 1])
+  for (let t = 1; t < starts.length; t++) starts[t]! += starts[t - 1]!
+  const fill = starts.slice(0, starts.length - 1)
+  const post = new Int32Array(pairs)
+  for (let j = 0; j < kept; j++) {
+    for (let p = keptFrom[j]!, end = p + keptSize[j]!; p < end; p++) post[fill[pool[p]!]!++] = j
+  }
+  const known = starts.length - 1 // ids from here on are the draft's own
+
+  const stable = nfcStable(ctx.text)
+  const eligible: Array<Span> = []
+  const match: Array<number> = []
+  const shared = new Int32Array(kept)
+  const touched = new Int32Array(kept)
+  for (const s of draftSentences) {
+    poolLength = pairs // each draft sentence in turn after the reference's
+    const size = appendGrams(stable ? s.text : s.text.normalize("NFC"))
+    if (lastSqueezed < 10) continue
+    eligible.push(s)
+    let nTouched = 0
+    for (let p = pairs; p < pairs + size; p++) {
+      const t = pool[p]!
+      if (t >= known) continue
+      for (let q = starts[t]!, end = starts[t + 1]!; q < end; q++) {
+        const j = post[q]!
+        if (shared[j]++ === 0) touched[nTouched++] = j
+      }
+    }
+    // the most similar at or above the threshold, the later one of equals (as a scan in order keeps it)
     let best = -1
     let bestSim = similarity
-    const size = grams.size
-    for (let j = 0; j < shared.length; j++) {
+    for (let k = 0; k < nTouched; k++) {
+      const j = touched[k]!
       const inter = shared[j]!
-      if (inter === 0) continue
+      shared[j] = 0
       const sim = inter / (size + sizes[j]! - inter)
-      if (sim >= bestSim) {
+      if (sim > bestSim || (sim === bestSim && j > best)) {
         bestSim = sim
         best = j
       }
@@ -713,7 +800,7 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
     match.push(best)
   }
   const chain = longestIncreasing(match)
-  return { eligible: draftSentences.length, retold: chain.map((i) => draftSentences[i]!) }
+  return { eligible: eligible.length, retold: chain.map((i) => eligible[i]!) }
 }
 
 export const retellCheck: GuardCheck = (ctx) => {
@@ -743,11 +830,65 @@ interface Token {
   readonly text: string
 }
 
-const tokens = (text: string): Array<Token> => {
-  const out: Array<Token> = []
-  const re = /[^\s“”‘’"'.,!?…·:;()[\]「」『』—–\-~]+/g
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] })
-  return out
+/** `[\s“”‘’"'.,!?…·:;()[\]「」『』—–\-~]`: what separates the words distinct-n counts. */
+const isWordBreak = (c: number): boolean =>
+  c < 0x80
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x22 || c === 0x27 || c === 0x2e || c === 0x2c || c === 0x21 || c === 0x3f ||
+      c === 0x3a || c === 0x3b || c === 0x28 || c === 0x29 || c === 0x5b || c === 0x5d || c === 0x2d || c === 0x7e
+    : isSpaceCode(c) || c === 0x201c || c === 0x201d || c === 0x2018 || c === 0x2019 || c === 0x2026 || c === 0xb7 || c === 0x300c ||
+      c === 0x300d || c === 0x300e || c === 0x300f || c === 0x2014 || c === 0x2013
+
+/**
+ * The words of `text` (maximal runs of code units that are no word break), as offsets, each with a
+ * number shared by equal words: a table keyed by the words' code units finds them in place,
+ * without a string per word.
+ */
+const wordsIn = (text: string): { starts: Int32Array; ends: Int32Array; ids: Int32Array; count: number; distinct: number } => {
+  const starts: Array<number> = []
+  const ends: Array<number> = []
+  for (let i = 0; i < text.length;) {
+    if (isWordBreak(text.charCodeAt(i))) {
+      i++
+      continue
+    }
+    const start = i
+    while (i < text.length && !isWordBreak(text.charCodeAt(i))) i++
+    starts.push(start)
+    ends.push(i)
+  }
+  const count = starts.length
+  let size = 16
+  while (size < count * 2) size *= 2
+  const mask = size - 1
+  const slotWord = new Int32Array(size).fill(-1) // the index of the word that first had this slot's id
+  const ids = new Int32Array(count)
+  let distinct = 0
+  const slotId = new Int32Array(size)
+  for (let w = 0; w < count; w++) {
+    const s = starts[w]!
+    const e = ends[w]!
+    let h = 0
+    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0
+    for (let at = (h ^ (h >>> 15)) & mask;; at = (at + 1) & mask) {
+      const other = slotWord[at]!
+      if (other < 0) {
+        slotWord[at] = w
+        slotId[at] = distinct
+        ids[w] = distinct++
+        break
+      }
+      const os = starts[other]!
+      if (ends[other]! - os === e - s) {
+        let same = true
+        for (let k = 0; k < e - s && same; k++) same = text.charCodeAt(os + k) === text.charCodeAt(s + k)
+        if (same) {
+          ids[w] = slotId[at]!
+          break
+        }
+      }
+    }
+  }
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends), ids, count, distinct }
 }
 
 /**
@@ -760,30 +901,22 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
   total: number
   top: { gram: string; count: number; at: Token } | null
 } => {
-  const t = tokens(bodyOnly(text))
-  const total = Math.max(0, t.length - 1)
+  const body = bodyOnly(text)
+  const words = wordsIn(body)
+  const total = Math.max(0, words.count - 1)
   if (total === 0) return { ratio: 1, total, top: null }
-  // each bigram as a dense id: words by id, bigrams by (first, second)
-  const wordIds = new Map<string, number>()
-  const word = new Int32Array(t.length)
-  for (let i = 0; i < t.length; i++) {
-    const w = t[i]!.text
-    let id = wordIds.get(w)
-    if (id === undefined) wordIds.set(w, id = wordIds.size)
-    word[i] = id
-  }
-  const pairIds = new Map<number, number>()
+  // each bigram as a dense id, by its pair of word numbers
+  const pairs = new PairIndex(total)
   const gram = new Int32Array(total)
+  let bigrams = 0
   for (let i = 0; i < total; i++) {
-    const key = word[i]! * 4194304 + word[i + 1]!
-    let id = pairIds.get(key)
-    if (id === undefined) pairIds.set(key, id = pairIds.size)
-    gram[i] = id
+    const found = pairs.firstOrAdd(words.ids[i]!, words.ids[i + 1]!, bigrams)
+    gram[i] = found >= 0 ? found : bigrams++
   }
   const size = Math.min(window, total)
   let best = { ratio: 2, from: 0 }
   const stride = Math.max(1, Math.floor(size / 3))
-  const seenIn = new Int32Array(pairIds.size).fill(-1)
+  const seenIn = new Int32Array(bigrams).fill(-1)
   for (let from = 0; ; from = Math.min(from + stride, total - size)) {
     let distinct = 0
     for (let i = from; i < from + size; i++) {
@@ -797,11 +930,13 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
     if (ratio < best.ratio) best = { ratio, from }
     if (from + size >= total) break
   }
+  const { starts, ends } = words
+  const wordAt = (i: number) => body.slice(starts[i]!, ends[i]!)
   const counts = new Map<string, { count: number; at: Token }>()
   for (let i = best.from; i < best.from + size; i++) {
-    const g = `${t[i]!.text} ${t[i + 1]!.text}`
+    const g = `${wordAt(i)} ${wordAt(i + 1)}`
     const c = counts.get(g)
-    const at = { start: t[i]!.start, end: t[i + 1]!.end, text: g }
+    const at = { start: starts[i]!, end: ends[i + 1]!, text: g }
     if (c === undefined) counts.set(g, { count: 1, at })
     else {
       c.count++

@@ -87,7 +87,17 @@ export const guardDraft = (input: GuardInput): GuardVerdict => {
   const ctx = guardContext(input)
   const findings: Array<GuardFinding> = []
   for (const [, check] of [...builtinChecks, ...continuityChecks]) findings.push(...check(ctx))
-  ;(input.extraChecks ?? []).forEach((extra, i) => {
+  return verdictWith(ctx, findings, input.extraChecks ?? [])
+}
+
+/** The extra checks' findings after the built-in ones, then the reward and the decision. */
+const verdictWith = (
+  ctx: GuardContext,
+  builtin: ReadonlyArray<GuardFinding>,
+  extraChecks: ReadonlyArray<GuardCheck | NamedGuardCheck>,
+): GuardVerdict => {
+  const findings: Array<GuardFinding> = [...builtin]
+  extraChecks.forEach((extra, i) => {
     const name = typeof extra === "function" ? `extra-check-${i + 1}` : extra.name
     const check = typeof extra === "function" ? extra : extra.check
     try {
@@ -105,4 +115,14 @@ export const guardDraft = (input: GuardInput): GuardVerdict => {
   const threshold = ctx.options.acceptThreshold
   const accepted = !findings.some((f) => f.severity === "error") && reward >= threshold
   return { accepted, reward, findings }
+}
+
+/**
+ * `guardDraft(input)` from the verdict of the same input without its extra checks (computed
+ * elsewhere, e.g. on a stage thread, where plugin functions cannot go): the extra checks run here.
+ */
+export const withExtraChecks = (withoutExtras: GuardVerdict, input: GuardInput): GuardVerdict => {
+  const extras = input.extraChecks ?? []
+  if (extras.length === 0) return withoutExtras
+  return verdictWith(guardContext(input), withoutExtras.findings, extras)
 }

@@ -100,6 +100,22 @@ export const knownNameForms = (things: ReadonlyArray<NamedThing>): Set<string> =
   return out
 }
 
+/**
+ * {@link knownNameForms}, remembered by what it reads of the things (names and aliases, in order):
+ * every check of every draft asks for the same Bible's forms. Callers do not change the set.
+ */
+export const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> => {
+  const key = JSON.stringify(things.map((t) => [t.name, t.aliases ?? []]))
+  let forms = knownForms.get(key)
+  if (forms === undefined) {
+    if (knownForms.size >= 1024) knownForms.clear()
+    forms = knownNameForms(things)
+    knownForms.set(key, forms)
+  }
+  return forms
+}
+const knownForms = new Map<string, ReadonlySet<string>>()
+
 /** `서윤하` → `윤하`; `남궁민서` → `민서`; other names → none. */
 export const givenNames = (name: string): Array<string> => {
   if (!isAllHangulSyllables(name)) return []
@@ -390,7 +406,7 @@ export interface NameCheckInput {
 /** `name.unknown` findings: one per unknown name, its evidence the first name-like occurrence. */
 export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> => {
   const { text } = input
-  const known = knownNameForms([...input.characters, ...input.others])
+  const known = knownFormsOf([...input.characters, ...input.others])
   const candidates = new Map<string, Candidate>()
   const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotName(noun)
   const add = (raw: string, start: number, end: number, points: number, reason: string) => {
@@ -490,9 +506,9 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
   const dead = input.characters.filter((c) => c.status === "dead")
   if (dead.length === 0) return []
   const owner = new Map<string, Character>()
-  for (const c of dead) for (const f of knownNameForms([c])) owner.set(f, c)
+  for (const c of dead) for (const f of knownFormsOf([c])) owner.set(f, c)
   // a form shared with a living character names nobody in particular
-  for (const c of input.characters) if (c.status !== "dead") for (const f of knownNameForms([c])) owner.delete(f)
+  for (const c of input.characters) if (c.status !== "dead") for (const f of knownFormsOf([c])) owner.delete(f)
   const whoIs = (noun: string): Character | undefined => {
     const direct = owner.get(noun)
     if (direct !== undefined) return direct
@@ -506,7 +522,7 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
 
   const ownerForms = [...owner.keys()]
   if (ownerForms.length === 0) return []
-  const allKnown = knownNameForms([...input.characters, ...input.others])
+  const allKnown = knownFormsOf([...input.characters, ...input.others])
   const narration = narrationOf(text)
   const { masked, sentences } = narration
   const out: Array<GuardFinding> = []

@@ -1521,29 +1521,38 @@ export const estimateTokens = (text: string): number => {
   return hangul + Math.ceil(other / 4)
 }
 
-const complete = (request: CompletionRequest): Effect.Effect<Completion, LlmFatalError> =>
-  Effect.suspend(() => {
-    const brief = request.brief
-    if (request.stage !== "writer" || brief === undefined) {
-      return Effect.fail(new LlmFatalError({ message: `the offline writer only composes episodes from a WriterBrief (stage '${request.stage}')` }))
-    }
-    const text = composeEpisode(brief)
-    const prompt = request.messages.length > 0
-      ? request.messages.map((m) => m.content).join("\n")
-      : JSON.stringify(brief)
-    return Effect.succeed({
-      text,
-      finishReason: "stop" as const,
-      usage: { promptTokens: estimateTokens(prompt), cachedTokens: 0, completionTokens: estimateTokens(text) },
-      model: OFFLINE_MODEL,
-      provider: OFFLINE_PROVIDER,
-    })
-  })
+/**
+ * The offline writer around a composer: `composeEpisode` here, or the same function on a stage
+ * thread (see `src/pipeline/Stages.ts`); the answer is the same either way.
+ */
+export const makeWith = (compose: (brief: WriterBrief) => Effect.Effect<string>): LanguageModelShape => ({
+  name: "offline",
+  complete: (request: CompletionRequest): Effect.Effect<Completion, LlmFatalError> =>
+    Effect.suspend(() => {
+      const brief = request.brief
+      if (request.stage !== "writer" || brief === undefined) {
+        return Effect.fail(new LlmFatalError({ message: `the offline writer only composes episodes from a WriterBrief (stage '${request.stage}')` }))
+      }
+      return Effect.map(compose(brief), (text) => {
+        const prompt = request.messages.length > 0
+          ? request.messages.map((m) => m.content).join("\n")
+          : JSON.stringify(brief)
+        return {
+          text,
+          finishReason: "stop" as const,
+          usage: { promptTokens: estimateTokens(prompt), cachedTokens: 0, completionTokens: estimateTokens(text) },
+          model: OFFLINE_MODEL,
+          provider: OFFLINE_PROVIDER,
+        }
+      })
+    }),
+})
 
-export const make: LanguageModelShape = { name: "offline", complete }
+export const make: LanguageModelShape = makeWith((brief) => Effect.sync(() => composeEpisode(brief)))
 
 export const OfflineWriter = {
   make,
+  makeWith,
   layer: Layer.succeed(LanguageModel, make),
   composeEpisode,
 } as const

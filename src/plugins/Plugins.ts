@@ -291,6 +291,8 @@ const makePlugins = (options: PluginsOptions) =>
       lock.withPermits(1)(Effect.gen(function* () {
         readConfig()
         const names = wanted()
+        // Every job refreshes: with no plugin enabled (the usual case) there is nothing to look for.
+        if (!all && names.size === 0) return
         for (const source of discoverPlugins(dirs)) {
           if (all || names.has(source.name)) yield* load(source)
         }

@@ -8,6 +8,8 @@ import { Plugins } from "../plugins/Plugins.ts"
 import { Projects } from "../factory/Projects.ts"
 import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
+import { Stages } from "../pipeline/Stages.ts"
+import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { openAiLanguageModelLayer } from "../llm/OpenAiLanguageModel.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
@@ -41,14 +43,17 @@ export const storageLayer = (config: FactoryConfigData, options: StorageOptions 
   return Layer.mergeAll(story, queue).pipe(Layer.provideMerge(database))
 }
 
-/** The offline writer, paced by `latencyMs` on Effect's Clock when configured. */
+/** The offline writer, composing where the stages run, paced by `latencyMs` on Effect's Clock when configured. */
 const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
-  latencyMs <= 0
-    ? OfflineWriter.layer
-    : Layer.succeed(LanguageModel, {
-      ...OfflineWriter.make,
-      complete: (request) => Effect.andThen(Effect.sleep(latencyMs), OfflineWriter.make.complete(request)),
-    })
+  Layer.effect(
+    LanguageModel,
+    Effect.gen(function* () {
+      const model = OfflineWriter.makeWith((yield* Stages).compose)
+      return latencyMs <= 0
+        ? model
+        : { ...model, complete: (request) => Effect.andThen(Effect.sleep(latencyMs), model.complete(request)) }
+    }),
+  )
 
 /**
  * The configured model, metered: every call is booked in the ledger at the configured
@@ -79,7 +84,14 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
       ),
     ),
     Layer.provideMerge(EventBus.layer()),
+    Layer.provideMerge(stageThreadsLayer(stageThreadCount(config), { warmUp: config.pipeline.stageWarmUp ?? 0 })),
   )
+
+/** `auto`: one thread per core, but no more than jobs run at once (a thread beyond them would idle). */
+export const stageThreadCount = (config: FactoryConfigData): number => {
+  const configured = config.pipeline.stageThreads ?? "auto"
+  return configured === "auto" ? Math.min(autoStageThreads(), config.pipeline.concurrency) : configured
+}
 
 export const describeBackends = (config: FactoryConfigData): string =>
   config.queue.kind === "sqlite" && config.story.kind === "sqlite" ? "embedded" : `${config.queue.kind}/${config.story.kind}`

@@ -434,14 +434,40 @@ export const make = Effect.gen(function* () {
       )
       .pipe(mapErr)
 
+  /*
+   * A committed episode never changes (its row is inserted once and never updated or deleted), and
+   * each job asks for its project's last few: they are kept, per project, as last read. A job then
+   * reads the numbers from the primary-key index and the one body it has not seen, instead of three
+   * bodies of ~15 kB. A few dozen projects' worth (LRU), to bound the memory.
+   */
+  const recentByProject = new Map<string, ReadonlyMap<number, Episode>>()
+  const RECENT_PROJECTS = 64
+
   const recentEpisodes: StoryStoreShape["recentEpisodes"] = (slug, count) =>
     db
-      .use((c) =>
-        c
-          .all<EpisodeRow>("SELECT * FROM story_episodes WHERE project = ? ORDER BY number DESC LIMIT ?", slug, Math.max(0, Math.floor(count)))
-          .reverse()
-          .map(toEpisode)
-      )
+      .use((c) => {
+        const numbers = c.all<{ number: number }>(
+          "SELECT number FROM story_episodes WHERE project = ? ORDER BY number DESC LIMIT ?",
+          slug,
+          Math.max(0, Math.floor(count)),
+        )
+        const known = recentByProject.get(slug)
+        const episodes: Array<Episode> = []
+        for (let i = numbers.length - 1; i >= 0; i--) {
+          const n = numbers[i]!.number
+          const cached = known?.get(n)
+          if (cached !== undefined) {
+            episodes.push(cached)
+            continue
+          }
+          const row = c.get<EpisodeRow>("SELECT * FROM story_episodes WHERE project = ? AND number = ?", slug, n)
+          if (row !== undefined) episodes.push(toEpisode(row))
+        }
+        recentByProject.delete(slug)
+        recentByProject.set(slug, new Map(episodes.map((e) => [e.number, e])))
+        if (recentByProject.size > RECENT_PROJECTS) recentByProject.delete(recentByProject.keys().next().value!)
+        return episodes
+      })
       .pipe(mapErr)
 
   return StoryStore.of({

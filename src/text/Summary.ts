@@ -44,10 +44,10 @@ const kindOf = (c: number): number => {
 /**
  * The content words of a sentence, deduplicated in order of appearance: whitespace-separated
  * words without their non-letters (`[^\p{L}\p{N}]`, by code point), particles stripped, two
- * characters or longer, no stop words.
+ * characters or longer, no stop words. Each word is given as its number in `ids` (numbered on first sight).
  */
-const words = (sentence: string): Array<string> => {
-  const out = new Set<string>()
+const words = (sentence: string, ids: Map<string, number>): Array<number> => {
+  const out: Array<number> = []
   let word = "" // the current word's kept text, when it dropped something
   let from = -1 // start of the current run of kept code units
   let dropped = false
@@ -55,7 +55,11 @@ const words = (sentence: string): Array<string> => {
     const raw = dropped ? (from >= 0 ? word + sentence.slice(from, i) : word) : from >= 0 ? sentence.slice(from, i) : ""
     if (raw.length > 0) {
       const w = stripParticle(raw, 2)
-      if (w.length >= 2 && !STOP.has(w)) out.add(w)
+      if (w.length >= 2 && !STOP.has(w)) {
+        let id = ids.get(w)
+        if (id === undefined) ids.set(w, id = ids.size)
+        if (!out.includes(id)) out.push(id)
+      }
     }
     word = ""
     from = -1
@@ -82,7 +86,20 @@ const words = (sentence: string): Array<string> => {
     i += width - 1
   }
   end(sentence.length)
-  return [...out]
+  return out
+}
+
+/** Number of code points (what `[...s].length` counts). */
+const codePoints = (s: string): number => {
+  let n = s.length
+  for (let i = 0; i + 1 < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n--
+      i++
+    }
+  }
+  return n
 }
 
 const isDialogue = (s: string): boolean => /^[“‘"'「『]/.test(s)
@@ -97,33 +114,40 @@ export const summarizeEpisode = (markdown: string, options: SummaryOptions = {})
   const maxChars = options.maxChars ?? 300
   const maxSentences = options.maxSentences ?? 4
   const minSentences = options.minSentences ?? 2
-  const text = nfc(markdown)
-    .split("\n")
-    .filter((line) => !/^\s*#/.test(line))
-    .join("\n")
+  const normalized = nfc(markdown)
+  const text = normalized.includes("#")
+    ? normalized
+      .split("\n")
+      .filter((line) => !/^\s*#/.test(line))
+      .join("\n")
+    : normalized
   const all: Array<Span> = splitSentences(text)
   if (all.length === 0) return ""
   const narration = all.filter((s) => !isDialogue(s.text))
   const pool = narration.length >= Math.min(minSentences, all.length) ? narration : all
 
-  const freq = new Map<string, number>()
-  const wordsOf = new Map<Span, Array<string>>()
+  // words by number: each counted once per sentence that has it
+  const ids = new Map<string, number>()
+  const wordsOf = new Map<Span, Array<number>>()
+  const freq: Array<number> = []
   for (const s of all) {
-    const ws = words(s.text)
+    const ws = words(s.text, ids)
     wordsOf.set(s, ws)
-    for (const w of ws) freq.set(w, (freq.get(w) ?? 0) + 1)
+    for (const w of ws) freq[w] = (freq[w] ?? 0) + 1
   }
   const names = (options.names ?? []).filter((n) => n.length > 0)
 
   const scored = pool.map((s, index) => {
-    const ws = wordsOf.get(s) ?? words(s.text)
-    const base = ws.length === 0 ? 0 : ws.reduce((acc, w) => acc + (freq.get(w) ?? 0), 0) / ws.length
+    const ws = wordsOf.get(s)!
+    let sum = 0
+    for (const w of ws) sum += freq[w]!
+    const base = ws.length === 0 ? 0 : sum / ws.length
     const nameBonus = names.filter((n) => s.text.includes(n)).length
     const edge = index === 0 || index === pool.length - 1 ? 0.5 : 0
     // short lines (speech tags such as `윤하가 말했다.`) carry little of the story
-    const len = [...s.text].length
+    const len = codePoints(s.text)
     const tooShort = len < 12 ? -2 : len < 20 ? -1 : 0
-    return { s, index, score: base + nameBonus + edge + tooShort }
+    return { s, index, len, score: base + nameBonus + edge + tooShort }
   })
 
   const ranked = [...scored].sort((a, b) => b.score - a.score || a.index - b.index)
@@ -131,7 +155,7 @@ export const summarizeEpisode = (markdown: string, options: SummaryOptions = {})
   let used = 0
   for (const c of ranked) {
     if (chosen.length >= maxSentences) break
-    const len = [...c.s.text].length + (chosen.length > 0 ? 1 : 0)
+    const len = c.len + (chosen.length > 0 ? 1 : 0)
     if (used + len > maxChars) continue
     chosen.push(c)
     used += len

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import { editEpisode, normalizeInline, segmentDialogue, splitNarration } from "../../src/editor/Editor.ts"
+import { cleanChars, editEpisode, normalizeInline, segmentDialogue, splitNarration } from "../../src/editor/Editor.ts"
 import { splitSentences } from "../../src/text/Sentences.ts"
 
 const ko = (s: string) => editEpisode(s, { language: "ko" })
@@ -126,5 +126,33 @@ describe("editor: idempotence", () => {
       const letters = (s: string) => [...s.normalize("NFC")].filter((c) => /\p{L}|\p{N}/u.test(c)).join("")
       return letters(ko(x)) === letters(x)
     }), { numRuns: 1000 })
+  })
+})
+
+describe("editor: the quick paths give the straightforward answers", () => {
+  // the versions before the quick paths: every rewrite tried in turn
+  const cleanSlowly = (text: string) =>
+    text.normalize("NFC").replace(/\r\n?/g, "\n").replace(/[\u200b-\u200d\u2060\ufeff]/g, "").replace(/[\t\u00a0\u3000\u2000-\u200a\u202f\u205f]/g, " ")
+  const inlineSlowly = (s: string) => {
+    let t = s.replace(/ {2,}/g, " ")
+    const count = (t.match(/"/g) ?? []).length
+    if (count >= 2) {
+      const pairs = Math.floor(count / 2) * 2
+      let k = 0
+      t = t.replace(/"/g, (q) => (k >= pairs ? q : k++ % 2 === 0 ? "“" : "”"))
+    }
+    t = t.replace(/(^|[\s(“‘「『])'([^'\n]*[^'\s\n])'(?=$|[\s.,?!…”’」』)~]|[가-힣])/g, "$1‘$2’")
+    t = t.replace(/ +([.,?!])/g, "$1").replace(/\.{2,}/g, "…").replace(/([“‘「『]) +/g, "$1").replace(/ +([”’」』])/g, "$1").replace(/ {2,}/g, " ")
+    return t.trim()
+  }
+  const unit = fc.constantFrom(
+    "가", "다", " ", "  ", ".", "..", ",", "?", "!", "\"", "'", "“", "”", "‘", "’", "「", "」", "『", "』", "\r", "\n", "\t", "\u00a0",
+    "\u2000", "\u2001", "\u200a", "\u200b", "\u2060", "\ufeff", "\u3000", "\u202f", "\u205f", "\u1100", "\u1161", "\u11a8", "e\u0301", "Å", "＊", "…", "a",
+  )
+  it("cleans characters as the four rewrites in a row do", () => {
+    fc.assert(fc.property(fc.string({ unit, maxLength: 60 }), (x) => cleanChars(x) === cleanSlowly(x)), { numRuns: 3000 })
+  })
+  it("normalises inline text as every rewrite in turn does", () => {
+    fc.assert(fc.property(fc.string({ unit, maxLength: 60 }), (x) => normalizeInline(x) === inlineSlowly(x)), { numRuns: 3000 })
   })
 })

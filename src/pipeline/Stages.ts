@@ -1,0 +1,95 @@
+/**
+ * The CPU-bound stages of the pipeline — the offline writer's composer, the guard's checks, the
+ * editor and the summary — behind one service, so that they can run on other threads.
+ *
+ * They are pure functions of their inputs (no clock, no randomness, no I/O): where they run
+ * changes nothing but which core does the work. The default is in-process, which is what the
+ * deterministic simulation and most tests use; the factory provides a pool of worker threads
+ * (`StageThreads.ts`) so that a multi-core machine does the stages of several jobs at once while
+ * the main thread runs the queue, the store and the supervision tree.
+ */
+import { Context, Effect } from "effect"
+import type { WriterBrief } from "../domain/Brief.ts"
+import type { Episode, GuardVerdict } from "../domain/Episode.ts"
+import { editEpisode } from "../editor/Editor.ts"
+import { splitEpisode } from "../factory/EpisodeText.ts"
+import { guardDraft, type GuardInput } from "../guard/Guard.ts"
+import { composeEpisode } from "../llm/OfflineWriter.ts"
+import { loadTemplate, projectFromTemplate } from "../templates/TemplateLoader.ts"
+import { summarizeEpisode } from "../text/Summary.ts"
+import { buildBrief } from "./Brief.ts"
+
+/**
+ * A guard call without plugin checks: those are functions of this thread's plugins and run here,
+ * after the built-in checks (see `withExtraChecks` in `Guard.ts`).
+ */
+export type GuardRequest = Omit<GuardInput, "extraChecks">
+
+export interface StagesShape {
+  /** The offline writer's draft of a brief (`composeEpisode`). */
+  readonly compose: (brief: WriterBrief) => Effect.Effect<string>
+  readonly guard: (input: GuardRequest) => Effect.Effect<GuardVerdict>
+  /** `editEpisode` (Korean web-novel formatting). */
+  readonly edit: (markdown: string, language: string) => Effect.Effect<string>
+  /** `summarizeEpisode` of an episode's body. */
+  readonly summarize: (markdown: string) => Effect.Effect<string>
+}
+
+/** The stages as plain calls on the calling fiber's thread. */
+export const inProcessStages: StagesShape = {
+  compose: (brief) => Effect.sync(() => composeEpisode(brief)),
+  guard: (input) => Effect.sync(() => guardDraft(input)),
+  edit: (markdown, language) => Effect.sync(() => editEpisode(markdown, { language })),
+  summarize: (markdown) => Effect.sync(() => summarizeEpisode(markdown)),
+}
+
+/** Where the stages run: in-process unless a layer (the factory's thread pool) says otherwise. */
+export const Stages = Context.Reference<StagesShape>("novel-factory/pipeline/Stages", { defaultValue: () => inProcessStages })
+
+/** The operations a stage thread answers, with their arguments: what crosses the thread boundary. */
+export type StageCall =
+  | { readonly op: "compose"; readonly brief: WriterBrief }
+  | { readonly op: "guard"; readonly input: GuardRequest }
+  | { readonly op: "edit"; readonly markdown: string; readonly language: string }
+  | { readonly op: "summarize"; readonly markdown: string }
+
+/** Runs one call here (a stage thread runs them with this). */
+export const runStageCall = (call: StageCall): unknown => {
+  switch (call.op) {
+    case "compose":
+      return composeEpisode(call.brief)
+    case "guard":
+      return guardDraft(call.input)
+    case "edit":
+      return editEpisode(call.markdown, { language: call.language })
+    case "summarize":
+      return summarizeEpisode(call.markdown)
+  }
+}
+
+const WARM_UP_GENRES = ["fantasy_kr", "modern_noir", "romance_comedy"]
+
+/**
+ * Runs `episodes` synthetic episodes of the shipped templates through every stage, results thrown
+ * away. V8 compiles and optimises code that has run hot: a fresh thread runs its first few hundred
+ * episodes markedly slower (up to ~1.5x here) until then, which a thread can get over before its first job.
+ */
+export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
+  Effect.gen(function* () {
+    if (episodes <= 0) return
+    const perGenre = Math.ceil(episodes / WARM_UP_GENRES.length)
+    let left = episodes
+    for (const [i, genre] of WARM_UP_GENRES.entries()) {
+      const { template } = yield* loadTemplate(genre)
+      const { project, bible } = projectFromTemplate(template, { slug: `warm-up-${i}`, seed: 7919 * (i + 1), now: 0 })
+      const recent: Array<Episode> = []
+      for (let n = 1; n <= perGenre && left > 0; n++, left--) {
+        const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
+        const text = composeEpisode(brief)
+        guardDraft({ text, project, bible, recent: recent.slice(-3) })
+        const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
+        const summary = summarizeEpisode(body)
+        recent.push({ project: project.slug, number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
+      }
+    }
+  })

@@ -1,0 +1,83 @@
+/**
+ * The body of a stage thread (see `StageThreads.ts`): answers each call with the stage's result,
+ * or with the error it threw.
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import { Effect } from "effect"
+import type { GuardVerdict } from "../domain/Episode.ts"
+import { splitEpisode } from "../factory/EpisodeText.ts"
+import { runStageCall, type StageCall, warmUpStages } from "./Stages.ts"
+
+/** A guard call's recent episodes come by id, with the texts this thread does not hold yet. */
+interface GuardByRef {
+  readonly op: "guard"
+  readonly input: Omit<Extract<StageCall, { op: "guard" }>["input"], "recent">
+  readonly recentRefs: ReadonlyArray<{ readonly number: number; readonly id: number }>
+  readonly texts: ReadonlyArray<{ readonly id: number; readonly body: string; readonly summary: string | undefined }>
+  readonly forget: ReadonlyArray<number>
+}
+
+interface Request {
+  readonly id: number
+  readonly call: Exclude<StageCall, { op: "guard" }> | GuardByRef
+  /** After an accepted guard call: edit the draft and summarise the edited body too, unasked. */
+  readonly speculate?: boolean
+}
+
+/** Recent episodes' texts by id, kept until the main thread says to forget them. */
+const texts = new Map<number, { readonly body: string; readonly summary: string | undefined }>()
+
+const resolve = (call: Request["call"]): StageCall => {
+  if (call.op !== "guard") return call
+  for (const id of call.forget) texts.delete(id)
+  for (const t of call.texts) texts.set(t.id, { body: t.body, summary: t.summary })
+  const recent = call.recentRefs.map((r) => {
+    const t = texts.get(r.id)
+    if (t === undefined) throw new Error(`stage thread: no texts for recent episode ${r.number} (id ${r.id})`)
+    return { number: r.number, body: t.body, summary: t.summary }
+  })
+  return { op: "guard", input: { ...call.input, recent } }
+}
+
+const port = parentPort
+if (port === null) throw new Error("stageThread.ts runs as a worker thread")
+
+// Calls that arrive meanwhile wait in the port until the listener below is attached.
+const warmUp = (workerData as { readonly warmUp?: number } | null)?.warmUp ?? 0
+await Effect.runPromise(warmUpStages(warmUp).pipe(Effect.ignore))
+port.postMessage({ ready: true })
+
+const errorOf = (error: unknown) =>
+  error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) }
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ReturnType<typeof errorOf> }
+
+const attempt = (run: () => unknown): Outcome => {
+  try {
+    return { ok: true, value: run() }
+  } catch (error) {
+    return { ok: false, error: errorOf(error) }
+  }
+}
+
+port.on("message", (request: Request) => {
+  const { id, speculate } = request
+  let call: StageCall
+  try {
+    call = resolve(request.call)
+  } catch (error) {
+    port.postMessage({ id, ok: false, error: errorOf(error), skipped: speculate === true })
+    return
+  }
+  const done = attempt(() => runStageCall(call))
+  if (speculate !== true || call.op !== "guard" || !done.ok || !(done.value as GuardVerdict).accepted) {
+    port.postMessage({ id, ...done, skipped: speculate === true })
+    return
+  }
+  // accepted: the edit and the summary the job asks for next, in the same message (one wake-up)
+  const markdown = call.input.text
+  const language = call.input.project.language
+  const edit = attempt(() => runStageCall({ op: "edit", markdown, language }))
+  const summary = edit.ok ? attempt(() => runStageCall({ op: "summarize", markdown: splitEpisode(edit.value as string, 1).body })) : undefined
+  port.postMessage({ id, ...done, edit, summary })
+})

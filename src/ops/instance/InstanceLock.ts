@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs"
 import { hostname } from "node:os"
 import type { DatabaseSync } from "node:sqlite"
-import { Clock, Data, Effect, Option, Schedule, type Scope } from "effect"
+import { Clock, Data, Effect, Option, type Scope } from "effect"
 import { databaseFile, openDatabase } from "../../sqlite/Database.ts"
 
 export interface InstanceHolder {
@@ -214,7 +214,8 @@ export const acquireInstanceLock = (
         }
       })
     )
-    yield* beat.pipe(Effect.repeat(Schedule.spaced(heartbeatMs)), Effect.forkScoped)
+    // The acquisition just wrote the first heartbeat: the fiber's first beat is one period later.
+    yield* Effect.sleep(heartbeatMs).pipe(Effect.andThen(beat), Effect.forever, Effect.forkScoped)
     return outcome
   })
 

@@ -116,36 +116,43 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
       if (invalid) return Effect.fail(invalid)
       return Effect.tryPromise({
         try: async () => {
-          // Walk only the directory that can contain the prefix.
-          const slash = prefix.lastIndexOf("/")
-          const dirKey = slash >= 0 ? prefix.slice(0, slash) : ""
-          const start = dirKey === "" ? base : pathOf(dirKey)
           const out: Array<BlobInfo> = []
-          const walk = async (dir: string, keyPrefix: string): Promise<void> => {
-            let entries
-            try {
-              entries = await readdir(dir, { withFileTypes: true })
-            } catch (error) {
-              if (isNotFound(error)) return
-              throw error
-            }
-            for (const entry of entries) {
-              if (entry.name.startsWith(".")) continue
-              const key = keyPrefix === "" ? entry.name : `${keyPrefix}/${entry.name}`
-              if (entry.isDirectory()) {
-                if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(join(dir, entry.name), key)
-              } else if (entry.isFile() && key.startsWith(prefix) && validateKey(key) === undefined) {
-                const info = await stat(join(dir, entry.name))
-                out.push({ key, size: info.size, lastModified: info.mtimeMs })
-              }
-            }
-          }
-          await walk(start, dirKey)
+          await walkUnder(prefix, async (dir, name, key) => {
+            if (name.startsWith(".") || validateKey(key) !== undefined) return
+            const info = await stat(join(dir, name))
+            out.push({ key, size: info.size, lastModified: info.mtimeMs })
+          })
           return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         },
         catch: fail("list", prefix),
       })
     })
+
+  /**
+   * Visits every file whose key starts with `prefix` (dot-files included, dot-directories not),
+   * walking only the directories that can contain such keys.
+   */
+  const walkUnder = async (prefix: string, visit: (dir: string, name: string, key: string) => Promise<void>): Promise<void> => {
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      let entries
+      try {
+        entries = await readdir(dir, { withFileTypes: true })
+      } catch (error) {
+        if (isNotFound(error)) return
+        throw error
+      }
+      for (const entry of entries) {
+        const key = keyPrefix === "" ? entry.name : `${keyPrefix}/${entry.name}`
+        if (entry.isDirectory()) {
+          if (entry.name.startsWith(".")) continue
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(join(dir, entry.name), key)
+        } else if (entry.isFile() && key.startsWith(prefix)) await visit(dir, entry.name, key)
+      }
+    }
+    const slash = prefix.lastIndexOf("/")
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : ""
+    await walk(dirKey === "" ? base : pathOf(dirKey), dirKey)
+  }
 
   /** Removes directories left empty above `path`, up to (not including) the root. */
   const removeEmptyParents = async (path: string) => {
@@ -177,41 +184,24 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
       const cutoff = (yield* Clock.currentTimeMillis) - olderThanMs
       return yield* Effect.tryPromise({
         try: async () => {
-          const slash = prefix.lastIndexOf("/")
-          const dirKey = slash >= 0 ? prefix.slice(0, slash) : ""
           const removed: Array<InterruptedUpload> = []
-          const walk = async (dir: string, keyPrefix: string): Promise<void> => {
-            let entries
+          await walkUnder(prefix, async (dir, name, key) => {
+            if (!name.startsWith(TEMP_PREFIX)) return
+            // A key segment never starts with `.`, so every key this temp file could have
+            // become starts with its directory — and so with `prefix`, as the temp path does.
+            const path = join(dir, name)
+            let mtime: number
             try {
-              entries = await readdir(dir, { withFileTypes: true })
+              mtime = (await stat(path)).mtimeMs
             } catch (error) {
-              if (isNotFound(error)) return
+              if (isNotFound(error)) return // renamed into place (or swept) meanwhile
               throw error
             }
-            for (const entry of entries) {
-              const key = keyPrefix === "" ? entry.name : `${keyPrefix}/${entry.name}`
-              if (entry.isDirectory()) {
-                if (entry.name.startsWith(".")) continue
-                if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(join(dir, entry.name), key)
-              } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX) && key.startsWith(prefix)) {
-                // A key segment never starts with `.`, so every key this temp file could have
-                // become starts with its directory — and so with `prefix`, as the temp path does.
-                const path = join(dir, entry.name)
-                let mtime: number
-                try {
-                  mtime = (await stat(path)).mtimeMs
-                } catch (error) {
-                  if (isNotFound(error)) continue // renamed into place (or swept) meanwhile
-                  throw error
-                }
-                if (mtime > cutoff) continue
-                await rm(path, { force: true })
-                await removeEmptyParents(path)
-                removed.push({ key, startedAt: mtime })
-              }
-            }
-          }
-          await walk(dirKey === "" ? base : pathOf(dirKey), dirKey)
+            if (mtime > cutoff) return
+            await rm(path, { force: true })
+            await removeEmptyParents(path)
+            removed.push({ key, startedAt: mtime })
+          })
           return removed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         },
         catch: fail("sweep", prefix),

@@ -130,7 +130,7 @@ const publishCommitted = (job: Job, durationMs: number, reward: number) =>
  * A job given up: its draft's provisional facts go (best effort — if the store is down they are
  * dropped when the project's next episode is drafted), and `JobDead` is published.
  */
-const publishDead = (job: Job, reason: string) =>
+const settleDeadJob = (job: Job, reason: string) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
     const store = yield* StoryStore
@@ -171,7 +171,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   if (Option.isNone(project)) {
     const reason = `project '${job.project}' does not exist`
     yield* queue.deadLetter(lease, reason)
-    yield* publishDead(job, reason)
+    yield* settleDeadJob(job, reason)
     return
   }
   const bible = yield* store.getBible(job.project)
@@ -183,7 +183,7 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   if (!drafted.accepted) {
     const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
     yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
-    yield* publishDead(job, reason)
+    yield* settleDeadJob(job, reason)
     return
   }
   const { text, verdict, drafts, beat } = drafted.last
@@ -259,7 +259,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     if (failure && failure._tag === "LlmFatalError") {
       const reason = describeError(failure)
       yield* queue.deadLetter(lease, reason)
-      yield* publishDead(job, reason)
+      yield* settleDeadJob(job, reason)
       return
     }
     // A crash after the commit (before the queue heard of it) must not spend a delivery:
@@ -275,7 +275,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     const reason = failure ? describeError(failure) : `crashed: ${Cause.pretty(cause).split("\n")[0]}`
     const after = yield* queue.retry(lease, { reason, delayMs: settings.retryDelayMs, transient })
     if (after.state === "dead") {
-      yield* publishDead(job, after.reason ?? reason)
+      yield* settleDeadJob(job, after.reason ?? reason)
     } else {
       yield* bus.publish({ _tag: "JobRetrying", at, job: job.id, reason })
     }

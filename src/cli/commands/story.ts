@@ -199,6 +199,8 @@ export const bibleCommand: Command = {
         }
         const nameOf = new Map<string, string>([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => [x.id, x.name]))
         const named = (id: string) => nameOf.get(id) ?? id
+        const eventLine = (e: { readonly description: string; readonly place?: string | undefined }) =>
+          `${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`
         io.out(`characters (${bible.characters.length}):`)
         for (const c of bible.characters) {
           const aliases = c.aliases.length > 0 ? ` (${c.aliases.join(", ")})` : ""
@@ -210,7 +212,7 @@ export const bibleCommand: Command = {
         io.out(`relations (${bible.relations.length}):`)
         for (const r of bible.relations) io.out(`  ${named(r.from)} ${r.type} ${named(r.to)} (since ${r.since})`)
         io.out(`events (${bible.events.length}):`)
-        for (const e of bible.events.slice(-10)) io.out(`  ${e.episode}화: ${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`)
+        for (const e of bible.events.slice(-10)) io.out(`  ${e.episode}화: ${eventLine(e)}`)
         if (provisional.length === 0) {
           io.out("provisional: none (no draft in the pipeline)")
           return 0
@@ -219,7 +221,7 @@ export const bibleCommand: Command = {
           const c = f.changes
           io.out(`provisional — episode ${f.episode}, draft ${f.draft}, staged ${fmtTime(f.stagedAt)}:`)
           io.out(`  appear: ${c.appearances.map(named).join(", ") || "—"}`)
-          for (const e of c.events) io.out(`  event: ${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`)
+          for (const e of c.events) io.out(`  event: ${eventLine(e)}`)
           for (const s of c.statusChanges) io.out(`  status: ${named(s.character)} → ${s.status}`)
           for (const r of c.newRelations) io.out(`  relation: ${named(r.from)} ${r.type} ${named(r.to)}`)
         }

@@ -47,7 +47,15 @@ const bareStages = async (count: number): Promise<number> => {
   return count / ((performance.now() - started) / 1000)
 }
 
-const factoryRun = async (): Promise<{ rate: number; seconds: number }> => {
+interface FactoryRun {
+  readonly rate: number
+  readonly seconds: number
+  /** CPU time per episode, all threads of the process (ms), and the main thread's share of it. */
+  readonly cpuMsPerEpisode: number
+  readonly mainCpuMsPerEpisode: number
+}
+
+const factoryRun = async (): Promise<FactoryRun> => {
   const home = mkdtempSync(join(tmpdir(), "nf-bench-"))
   // The stage threads (one per core) warm up on as many episodes as this process's main thread ran
   // through the bare stages before it (the baseline and its warm-up): both sides measured warm.
@@ -80,6 +88,8 @@ const factoryRun = async (): Promise<{ rate: number; seconds: number }> => {
         // poll remains, should an event be missed (the bus drops for a slow subscriber).
         const subscription = yield* bus.subscribe.pipe(Scope.provide(scope))
         const started = performance.now()
+        const cpuBefore = process.cpuUsage()
+        const mainBefore = process.threadCpuUsage()
         yield* intake.setPaused(false)
         const lastEvent = Effect.gen(function* () {
           let finished = 0
@@ -96,10 +106,17 @@ const factoryRun = async (): Promise<{ rate: number; seconds: number }> => {
         })
         yield* Effect.raceFirst(lastEvent, allFinal)
         const seconds = (performance.now() - started) / 1000
+        const cpu = process.cpuUsage(cpuBefore)
+        const main = process.threadCpuUsage(mainBefore)
         const final = yield* queue.stats
         if (final.committed !== PROJECTS * EPISODES) throw new Error(`only ${final.committed} episodes committed (${final.dead} dead)`)
         yield* Scope.close(scope, Exit.void)
-        return { rate: (PROJECTS * EPISODES) / seconds, seconds }
+        return {
+          rate: total / seconds,
+          seconds,
+          cpuMsPerEpisode: (cpu.user + cpu.system) / 1000 / total,
+          mainCpuMsPerEpisode: (main.user + main.system) / 1000 / total,
+        }
       }),
     )
   } finally {
@@ -118,7 +135,7 @@ export const run = async (): Promise<Array<BenchResult>> => {
       unit: "episodes/s",
       baseline: bare,
       ratio: factory.rate / bare,
-      note: `${factory.seconds.toFixed(1)} s; baseline = the stages as bare calls (target ≥ 200 episodes/s)`,
+      note: `${factory.seconds.toFixed(1)} s, CPU ${factory.cpuMsPerEpisode.toFixed(1)} ms/episode (main thread ${factory.mainCpuMsPerEpisode.toFixed(1)}); baseline = the stages as bare calls (target ≥ 200 episodes/s)`,
     },
   ]
 }

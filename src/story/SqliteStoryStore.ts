@@ -240,6 +240,7 @@ export const make = Effect.gen(function* () {
       .transactionResult((c): Result.Result<void, ProjectExists> => {
         if (c.get(PROJECT_EXISTS, project.slug) !== undefined) return Result.fail(new ProjectExists({ slug: project.slug }))
         const p = project.slug
+        forgetBible(p)
         c.run(
           `INSERT INTO story_projects (slug, title, genre, language, seed, premise, tone, style_rules, banned_words, length_min, length_max, beats, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -300,40 +301,65 @@ export const make = Effect.gen(function* () {
     )
     .pipe(mapErr)
 
+  const readBible = (c: Connection, slug: string): Bible => {
+    const entities = (kind: string) =>
+      c.all<{ id: string; name: string; description: string }>(
+        "SELECT id, name, description FROM story_entities WHERE project = ? AND kind = ? ORDER BY rowid",
+        slug,
+        kind,
+      )
+    return {
+      characters: c.all<CharacterRow>("SELECT * FROM story_characters WHERE project = ? ORDER BY rowid", slug).map(toCharacter),
+      places: entities("place"),
+      factions: entities("faction"),
+      items: entities("item"),
+      worldRules: c.all<{ rule: string }>("SELECT rule FROM story_world_rules WHERE project = ? ORDER BY rowid", slug).map((r) => r.rule),
+      relations: c
+        .all<{ from_id: string; to_id: string; type: Relation["type"]; since: number }>(
+          "SELECT from_id, to_id, type, since FROM story_relations WHERE project = ? ORDER BY rowid",
+          slug,
+        )
+        .map((r): Relation => ({ from: r.from_id, to: r.to_id, type: r.type, since: r.since })),
+      events: c
+        .all<{ episode: number; description: string; characters: string; place: string | null }>(
+          "SELECT episode, description, characters, place FROM story_events WHERE project = ? ORDER BY seq",
+          slug,
+        )
+        .map((e): StoryEvent => ({
+          episode: e.episode,
+          description: e.description,
+          characters: JSON.parse(e.characters),
+          ...(e.place === null ? {} : { place: e.place }),
+        })),
+    }
+  }
+
+  /*
+   * Every job reads its project's Bible, and reading it whole (every event since episode 1, each a
+   * JSON column) grew to the dearest read of a job. A project's Bible changes only by a commit or
+   * by its creation, so the last one read is kept (per project, LRU) with SQLite's `data_version`
+   * at the read: that number changes when another connection (another process on this data
+   * directory) commits anything, and this connection's own writes drop the project's entry
+   * themselves. An unchanged number and an entry still there mean the rows are what they were.
+   * The same object then serves job after job, which is also what lets the stage threads' caches
+   * recognise it.
+   */
+  const biblesRead = new Map<string, { readonly dataVersion: number; readonly bible: Bible }>()
+  const BIBLES_KEPT = 64
+  const forgetBible = (slug: string) => void biblesRead.delete(slug)
+
   const getBible: StoryStoreShape["getBible"] = (slug) =>
     db
       .snapshot((c): Result.Result<Bible, ProjectNotFound> => {
         if (c.get(PROJECT_EXISTS, slug) === undefined) return Result.fail(new ProjectNotFound({ slug }))
-        const entities = (kind: string) =>
-          c.all<{ id: string; name: string; description: string }>(
-            "SELECT id, name, description FROM story_entities WHERE project = ? AND kind = ? ORDER BY rowid",
-            slug,
-            kind,
-          )
-        return Result.succeed({
-          characters: c.all<CharacterRow>("SELECT * FROM story_characters WHERE project = ? ORDER BY rowid", slug).map(toCharacter),
-          places: entities("place"),
-          factions: entities("faction"),
-          items: entities("item"),
-          worldRules: c.all<{ rule: string }>("SELECT rule FROM story_world_rules WHERE project = ? ORDER BY rowid", slug).map((r) => r.rule),
-          relations: c
-            .all<{ from_id: string; to_id: string; type: Relation["type"]; since: number }>(
-              "SELECT from_id, to_id, type, since FROM story_relations WHERE project = ? ORDER BY rowid",
-              slug,
-            )
-            .map((r): Relation => ({ from: r.from_id, to: r.to_id, type: r.type, since: r.since })),
-          events: c
-            .all<{ episode: number; description: string; characters: string; place: string | null }>(
-              "SELECT episode, description, characters, place FROM story_events WHERE project = ? ORDER BY seq",
-              slug,
-            )
-            .map((e): StoryEvent => ({
-              episode: e.episode,
-              description: e.description,
-              characters: JSON.parse(e.characters),
-              ...(e.place === null ? {} : { place: e.place }),
-            })),
-        })
+        // read inside the snapshot, after its first statement: the version of what the reads below see
+        const dataVersion = c.get<{ data_version: number }>("PRAGMA data_version")!.data_version
+        const known = biblesRead.get(slug)
+        biblesRead.delete(slug)
+        const bible = known !== undefined && known.dataVersion === dataVersion ? known.bible : readBible(c, slug)
+        biblesRead.set(slug, { dataVersion, bible })
+        if (biblesRead.size > BIBLES_KEPT) biblesRead.delete(biblesRead.keys().next().value!)
+        return Result.succeed(bible)
       })
       .pipe(
         Effect.flatMap((r) => (Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure))),
@@ -341,43 +367,55 @@ export const make = Effect.gen(function* () {
       )
 
   const commitEpisode: StoryStoreShape["commitEpisode"] = (episode: Episode, changes: BibleChanges) =>
-    db
-      .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound> => {
-        const p = episode.project
-        if (c.get(PROJECT_EXISTS, p) === undefined) return Result.fail(new ProjectNotFound({ slug: p }))
-        const { changes: inserted } = c.run(
-          INSERT_EPISODE,
-          p,
-          episode.number,
-          episode.title,
-          episode.body,
-          episode.summary,
-          episode.charCount,
-          JSON.stringify(episode.findings),
-          episode.reward,
-          episode.drafts,
-          episode.committedAt,
-        )
-        c.run(DELETE_PROVISIONAL, p, episode.number)
-        // Already committed (a redelivered job): change nothing.
-        if (inserted === 0) return Result.succeed({ committed: false })
-        for (const id of new Set(changes.appearances)) {
-          c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, episode.number)
-          c.run(
-            "UPDATE story_characters SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE project = ? AND id = ?",
-            episode.number,
+    Effect.suspend(() => {
+      const findings = JSON.stringify(episode.findings)
+      return db
+        .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound> => {
+          const p = episode.project
+          if (c.get(PROJECT_EXISTS, p) === undefined) return Result.fail(new ProjectNotFound({ slug: p }))
+          const { changes: inserted } = c.run(
+            INSERT_EPISODE,
             p,
-            id,
+            episode.number,
+            episode.title,
+            episode.body,
+            episode.summary,
+            episode.charCount,
+            findings,
+            episode.reward,
+            episode.drafts,
+            episode.committedAt,
           )
-        }
-        for (const e of changes.events) insertEvent(c, p, e)
-        for (const s of changes.statusChanges) {
-          c.run("UPDATE story_characters SET status = ? WHERE project = ? AND id = ?", s.status, p, s.character)
-        }
-        for (const r of changes.newRelations) insertRelation(c, p, r)
-        return Result.succeed({ committed: true })
-      })
-      .pipe(mapErr)
+          c.run(DELETE_PROVISIONAL, p, episode.number)
+          // Already committed (a redelivered job): change nothing.
+          if (inserted === 0) return Result.succeed({ committed: false })
+          forgetBible(p)
+          for (const id of new Set(changes.appearances)) {
+            c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, episode.number)
+            c.run(
+              "UPDATE story_characters SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE project = ? AND id = ?",
+              episode.number,
+              p,
+              id,
+            )
+          }
+          for (const e of changes.events) insertEvent(c, p, e)
+          for (const s of changes.statusChanges) {
+            c.run("UPDATE story_characters SET status = ? WHERE project = ? AND id = ?", s.status, p, s.character)
+          }
+          for (const r of changes.newRelations) insertRelation(c, p, r)
+          return Result.succeed({ committed: true })
+        })
+        .pipe(
+          // once it is in (not before: a transaction that failed later left nothing), as reading the row back would give it
+          Effect.tap(({ committed }) =>
+            Effect.sync(() => {
+              if (committed) rememberRecent(episode.project, { ...episode, findings: JSON.parse(findings) as ReadonlyArray<GuardFinding> })
+            })
+          ),
+          mapErr,
+        )
+    })
 
   const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>
     db
@@ -440,8 +478,10 @@ export const make = Effect.gen(function* () {
    * reads the numbers from the primary-key index and the one body it has not seen, instead of three
    * bodies of ~15 kB. A few dozen projects' worth (LRU), to bound the memory.
    */
-  const recentByProject = new Map<string, ReadonlyMap<number, Episode>>()
+  const recentByProject = new Map<string, Map<number, Episode>>()
   const RECENT_PROJECTS = 64
+  /** An episode this connection just committed: the next job of its project asks for it first. */
+  const rememberRecent = (slug: string, episode: Episode) => recentByProject.get(slug)?.set(episode.number, episode)
 
   const recentEpisodes: StoryStoreShape["recentEpisodes"] = (slug, count) =>
     db

@@ -31,9 +31,14 @@ export const guardEpisode = Effect.fn("guard.check")(function* (input: GuardInpu
     extraBannedWords: input.extraBannedWords ?? [],
     extraChecks: input.extraChecks ?? [],
   }
-  // what the checks read of the recent episodes (all of it crosses to a stage thread)
+  // What the checks read of the recent episodes and of the Bible: all of it crosses to a stage
+  // thread, and the Bible's events and relations (which no check reads) grow with every episode.
   const recent = input.recent.map((e) => ({ number: e.number, body: e.body, summary: e.summary }))
+  const { characters, places, factions, items, worldRules } = input.bible
   const { extraChecks: _, ...rest } = checked
-  const verdict: GuardVerdict = withExtraChecks(yield* stages.guard({ ...rest, recent }), checked)
+  const verdict: GuardVerdict = withExtraChecks(
+    yield* stages.guard({ ...rest, bible: { characters, places, factions, items, worldRules }, recent }),
+    checked,
+  )
   return verdict
 })

@@ -230,6 +230,47 @@ const insertRelation = (c: Connection, project: string, r: Relation) => c.run(IN
 const insertEvent = (c: Connection, project: string, e: StoryEvent) =>
   c.run(INSERT_EVENT, project, e.episode, e.description, JSON.stringify(e.characters), e.place ?? null)
 
+/** A project's Bible as this connection last read it, with SQLite's `data_version` at the read. */
+interface BibleRead {
+  readonly dataVersion: number
+  readonly bible: Bible
+}
+
+/**
+ * The Bible that reading the rows back gives after `commitEpisode` merged `changes` into them:
+ * statuses overwritten in order (unknown characters ignored), events appended (their place, if
+ * any), relations appended unless that (from, to, type) is known. Appearances only move
+ * `last_seen`, which the Bible does not carry.
+ */
+const mergedAsStored = (bible: Bible, changes: BibleChanges): Bible => {
+  const status = new Map(changes.statusChanges.map((s) => [s.character, s.status]))
+  const relations = [...bible.relations]
+  const related = new Set(relations.map((r) => `${r.from}\u0000${r.to}\u0000${r.type}`))
+  for (const r of changes.newRelations) {
+    const key = `${r.from}\u0000${r.to}\u0000${r.type}`
+    if (related.has(key)) continue
+    related.add(key)
+    relations.push({ from: r.from, to: r.to, type: r.type, since: r.since })
+  }
+  return {
+    ...bible,
+    characters: bible.characters.map((ch) => {
+      const s = status.get(ch.id)
+      return s === undefined ? ch : { ...ch, status: s }
+    }),
+    relations,
+    events: [
+      ...bible.events,
+      ...changes.events.map((e): StoryEvent => ({
+        episode: e.episode,
+        description: e.description,
+        characters: [...e.characters],
+        ...(e.place === undefined || e.place === null ? {} : { place: e.place }),
+      })),
+    ],
+  }
+}
+
 export const make = Effect.gen(function* () {
   const db = yield* Database
   yield* db.migrate("story", migrations).pipe(Effect.mapError(unavailable))
@@ -344,9 +385,19 @@ export const make = Effect.gen(function* () {
    * The same object then serves job after job, which is also what lets the stage threads' caches
    * recognise it.
    */
-  const biblesRead = new Map<string, { readonly dataVersion: number; readonly bible: Bible }>()
+  const biblesRead = new Map<string, BibleRead>()
   const BIBLES_KEPT = 64
-  const forgetBible = (slug: string) => void biblesRead.delete(slug)
+  /** Counts this connection's writes to any Bible: a merge (see `commitEpisode`) is kept only if none came between. */
+  let bibleWrites = 0
+  const forgetBible = (slug: string) => {
+    bibleWrites++
+    biblesRead.delete(slug)
+  }
+  const keepBible = (slug: string, read: BibleRead) => {
+    biblesRead.delete(slug)
+    biblesRead.set(slug, read)
+    if (biblesRead.size > BIBLES_KEPT) biblesRead.delete(biblesRead.keys().next().value!)
+  }
 
   const getBible: StoryStoreShape["getBible"] = (slug) =>
     db
@@ -355,10 +406,8 @@ export const make = Effect.gen(function* () {
         // read inside the snapshot, after its first statement: the version of what the reads below see
         const dataVersion = c.get<{ data_version: number }>("PRAGMA data_version")!.data_version
         const known = biblesRead.get(slug)
-        biblesRead.delete(slug)
         const bible = known !== undefined && known.dataVersion === dataVersion ? known.bible : readBible(c, slug)
-        biblesRead.set(slug, { dataVersion, bible })
-        if (biblesRead.size > BIBLES_KEPT) biblesRead.delete(biblesRead.keys().next().value!)
+        keepBible(slug, { dataVersion, bible })
         return Result.succeed(bible)
       })
       .pipe(
@@ -368,10 +417,11 @@ export const make = Effect.gen(function* () {
 
   const commitEpisode: StoryStoreShape["commitEpisode"] = (episode: Episode, changes: BibleChanges) =>
     Effect.suspend(() => {
+      const p = episode.project
       const findings = JSON.stringify(episode.findings)
+      let merge: { readonly before: BibleRead | undefined; readonly writes: number } | undefined
       return db
         .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound> => {
-          const p = episode.project
           if (c.get(PROJECT_EXISTS, p) === undefined) return Result.fail(new ProjectNotFound({ slug: p }))
           const { changes: inserted } = c.run(
             INSERT_EPISODE,
@@ -389,7 +439,9 @@ export const make = Effect.gen(function* () {
           c.run(DELETE_PROVISIONAL, p, episode.number)
           // Already committed (a redelivered job): change nothing.
           if (inserted === 0) return Result.succeed({ committed: false })
+          const before = biblesRead.get(p)
           forgetBible(p)
+          merge = { before, writes: bibleWrites }
           for (const id of new Set(changes.appearances)) {
             c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, episode.number)
             c.run(
@@ -407,10 +459,16 @@ export const make = Effect.gen(function* () {
           return Result.succeed({ committed: true })
         })
         .pipe(
-          // once it is in (not before: a transaction that failed later left nothing), as reading the row back would give it
+          // Once the transaction is in (not before: one that failed left nothing): the episode as
+          // reading its row back gives it, and the Bible as it was read plus what the rows above
+          // merged — unless something else has read or written this Bible meanwhile.
           Effect.tap(({ committed }) =>
             Effect.sync(() => {
-              if (committed) rememberRecent(episode.project, { ...episode, findings: JSON.parse(findings) as ReadonlyArray<GuardFinding> })
+              if (!committed) return
+              rememberRecent(p, { ...episode, findings: JSON.parse(findings) as ReadonlyArray<GuardFinding> })
+              if (merge?.before !== undefined && merge.writes === bibleWrites && !biblesRead.has(p)) {
+                keepBible(p, { dataVersion: merge.before.dataVersion, bible: mergedAsStored(merge.before.bible, changes) })
+              }
             })
           ),
           mapErr,

@@ -23,12 +23,14 @@ import type { StoreUnavailable, StoryStore } from "../story/StoryStore.ts"
 export interface StorageOptions {
   /** A daemon starts while a networked queue is down and waits for it (see `RedisConnectionOptions.startWhileDown`). */
   readonly startWhileDown?: boolean
+  /** WAL checkpoints on a thread of their own (see `src/sqlite/Checkpointer.ts`): for a running factory, not a one-off command. */
+  readonly checkpointThread?: boolean
 }
 
 /** Database, story store and queue, as the config selects them. */
 export const storageLayer = (config: FactoryConfigData, options: StorageOptions = {}) => {
   // The SQLite database is always there: the ledger, the singleton leases and backups live in it.
-  const database = Database.layerIn(config.home)
+  const database = Database.layerIn(config.home, { checkpointThread: options.checkpointThread ?? false })
   const story: Layer.Layer<StoryStore, StoreUnavailable, Database> = config.story.kind === "sqlite"
     ? SqliteStoryStore.layer
     : Neo4jStoryStore.layer({ url: config.story.url, user: config.story.user })
@@ -77,7 +79,7 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
   Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config, options))),
+        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options }))),
         Layer.succeed(FactoryConfig, config),
         Layer.succeed(PipelineSettings, config.pipeline),
         FaultPoints.none,

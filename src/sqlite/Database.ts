@@ -1,7 +1,9 @@
-import { mkdirSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite"
 import { Context, Data, Effect, Layer, Result } from "effect"
+import { BACKSTOP_PAGES, type CheckpointerOptions, startCheckpointer } from "./Checkpointer.ts"
+import { databaseFile, isFile, openDatabase } from "./openDatabase.ts"
+
+export { databaseFile, openDatabase } from "./openDatabase.ts"
 
 /**
  * The embedded database failed (I/O error, `SQLITE_BUSY` after `busy_timeout`, disk full,
@@ -74,42 +76,11 @@ export interface DatabaseOptions {
   readonly path: string
   /** How long to wait for another process's write lock before failing with SQLITE_BUSY. Default 5 s. */
   readonly busyTimeoutMs?: number
-}
-
-/** The database file inside a data directory. */
-export const databaseFile = (dataDir: string): string => join(dataDir, "factory.db")
-
-/**
- * Opens a connection with the factory's pragmas. Exported for the bench, which measures raw
- * SQLite on an identically configured connection.
- */
-export const openDatabase = (options: DatabaseOptions): DatabaseSync => {
-  if (options.path !== ":memory:" && !options.path.startsWith("file:")) {
-    mkdirSync(dirname(options.path), { recursive: true })
-  }
-  const db = new DatabaseSync(options.path)
-  try {
-    // busy_timeout first: switching a fresh file to WAL takes a write lock, and two processes
-    // opening one data directory at once (two `serve` on a shared store) would otherwise have
-    // the loser fail at once with "database is locked" instead of waiting its turn.
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
-    // WAL: readers never block the writer and a commit is one append to the -wal file
-    // (no rollback journal to write and delete), which is what makes ~30k commits/s possible.
-    db.exec("PRAGMA journal_mode = WAL")
-    // synchronous=NORMAL: with WAL, a commit is written to the WAL but not fsynced; the WAL is
-    // fsynced at checkpoints. A crash of the *process* (SIGKILL, OOM) loses nothing, since the
-    // OS still has the written pages and the next open replays the WAL. Only an OS crash or
-    // power cut may lose the last few transactions (never corrupt the file). FULL would fsync
-    // on every commit and cost an order of magnitude in throughput; the factory's guarantee
-    // ("a job the API accepted is never lost") is against process crashes and dependency
-    // outages, and off-site backups cover the machine.
-    db.exec("PRAGMA synchronous = NORMAL")
-    db.exec("PRAGMA foreign_keys = ON")
-  } catch (error) {
-    db.close()
-    throw error
-  }
-  return db
+  /**
+   * Checkpoint the WAL on a thread of its own (see `Checkpointer.ts`) instead of inside the
+   * commits of this connection. For a file database; off by default (tests open many databases).
+   */
+  readonly checkpointThread?: boolean | CheckpointerOptions
 }
 
 const isSqliteFailure = (error: unknown): boolean => {
@@ -262,7 +233,15 @@ export class Database extends Context.Service<Database, DatabaseShape>()("novel-
         (db) => Effect.sync(() => {
           if (db.isOpen) db.close()
         }),
-      ).pipe(Effect.map((db) => Database.of(makeDatabase(db, options.path)))),
+      ).pipe(
+        Effect.tap((db) => {
+          const checkpointer = options.checkpointThread
+          if (checkpointer === undefined || checkpointer === false || !db.isOpen || !isFile(options.path)) return Effect.void
+          db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+          return startCheckpointer(options.path, checkpointer === true ? {} : checkpointer)
+        }),
+        Effect.map((db) => Database.of(makeDatabase(db, options.path))),
+      ),
     )
 
   /** The database file in a data directory (`<dataDir>/factory.db`). */

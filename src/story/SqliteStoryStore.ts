@@ -265,7 +265,7 @@ const mergedAsStored = (bible: Bible, changes: BibleChanges): Bible => {
         episode: e.episode,
         description: e.description,
         characters: [...e.characters],
-        ...(e.place === undefined || e.place === null ? {} : { place: e.place }),
+        ...(e.place === undefined ? {} : { place: e.place }),
       })),
     ],
   }
@@ -382,8 +382,8 @@ export const make = Effect.gen(function* () {
    * at the read: that number changes when another connection (another process on this data
    * directory) commits anything, and this connection's own writes drop the project's entry
    * themselves. An unchanged number and an entry still there mean the rows are what they were.
-   * The same object then serves job after job, which is also what lets the stage threads' caches
-   * recognise it.
+   * Since every job follows its project's previous commit, that commit merges its changes into the
+   * kept Bible (see `commitEpisode`) rather than dropping it.
    */
   const biblesRead = new Map<string, BibleRead>()
   const BIBLES_KEPT = 64

@@ -223,6 +223,64 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
     )
   })
 
+  it("sentences (a scan of code units that skips Hangul and spaces)", () => {
+    // the rules of Sentences.ts, one character at a time, as strings
+    const TERM = new Set([".", "?", "!", "…", "。", "？", "！", "‥"])
+    const CLOSER = new Set(["”", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）"])
+    const endsAt = (t: string, j: number) => j >= t.length || [" ", "\t", "\u00a0", "\u3000", "\n", "\r"].includes(t[j]!)
+    const slowly = (t: string): Array<Span> => {
+      const out: Array<Span> = []
+      const push = (a: number, b: number) => {
+        while (a < b && /\s/.test(t[a]!)) a++
+        while (b > a && /\s/.test(t[b - 1]!)) b--
+        if (b > a) out.push({ start: a, end: b, text: t.slice(a, b) })
+      }
+      let from = 0
+      let double = 0
+      let single = 0
+      let straight = false
+      for (let i = 0; i < t.length;) {
+        const c = t[i]!
+        const quoted = double > 0 || single > 0 || straight
+        if (c === "\n" || c === "\r") {
+          push(from, i)
+          from = i + 1
+          double = single = 0
+          straight = false
+          i++
+        } else if (c === "“") double++, i++
+        else if (c === "‘") single++, i++
+        else if (c === "”" || c === "’" || (c === "\"" && straight)) {
+          if (c === "”" && double > 0) double--
+          else if (c === "’" && single > 0) single--
+          else if (c === "\"") straight = false
+          let j = i + 1
+          while (j < t.length && CLOSER.has(t[j]!)) j++
+          if (quoted && !(double > 0 || single > 0 || straight) && i > 0 && TERM.has(t[i - 1]!) && endsAt(t, j)) {
+            push(from, j)
+            from = i = j
+          } else i++
+        } else if (c === "\"") straight = true, i++
+        else if (!quoted && TERM.has(c)) {
+          let j = i
+          while (j < t.length && TERM.has(t[j]!)) j++
+          while (j < t.length && CLOSER.has(t[j]!) && t[j] !== "\"") j++
+          if (endsAt(t, j)) push(from, from = j)
+          i = j
+        } else i++
+      }
+      push(from, t.length)
+      return out
+    }
+    const unit = fc.constantFrom("가", "나", "힣", " ", "  ", ".", "…", "‥", "。", "？", "！", "!", "?", "“", "”", "‘", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）", "\n", "\r", "\t", "\u00a0", "\u3000", "\u2028", "a", "3")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 200 })), (t) => {
+        expect(splitSentences(t)).toEqual(slowly(t))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
   it("characters with spaces counted by code unit as iterating the string counts them", () => {
     const unit = fc.constantFrom("가", "a", " ", "\n", "\r", "\r\n", "😀", "\ud83d", "\ude00", "\u1100\u1161", "e\u0301")
     fc.assert(

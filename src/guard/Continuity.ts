@@ -229,23 +229,28 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
   )
 }
 
-const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
-  const b = ctx.bible
-  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+/**
+ * What the Bible and the project make known, the same for every job of a project: one entry per
+ * project the factory interleaves (the outline's many short beats are costly to squeeze every job).
+ */
+const projectPlaceCache = memo<Omit<KnownPlaces, "text"> & { readonly text: string }>(64)
+
+const projectPlaces = (ctx: GuardContext) => {
   const p = project(ctx)
-  const text = squeezeJoined(
-    [
-      bibleText(b),
-      ...(b.places ?? []).map((x) => x.name),
-      ...(p.beats ?? []),
-      p.premise ?? "",
-      p.title ?? "",
-      ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-    ],
-  )
-  const squeezedForms: Array<string> = []
-  for (const f of forms) if (f.length >= 2) squeezedForms.push(squeeze(f))
-  return { forms, squeezedForms, text }
+  const b = ctx.bible
+  return projectPlaceCache([b, b.characters, b.places, b.factions, b.items, p.beats, p.premise, p.title], () => {
+    const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+    const text = squeezeJoined([bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""])
+    const squeezedForms: Array<string> = []
+    for (const f of forms) if (f.length >= 2) squeezedForms.push(squeeze(f))
+    return { forms, squeezedForms, text }
+  })
+}
+
+const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
+  const { forms, squeezedForms, text } = projectPlaces(ctx)
+  // squeezeJoined of all the parts is the concatenation of the squeezed parts
+  return { forms, squeezedForms, text: text + squeezeJoined(ctx.recent.flatMap((e) => [e.body, e.summary ?? ""])) }
 }
 
 const isKnownPlace = (word: string, known: KnownPlaces): boolean => {

@@ -689,6 +689,12 @@ const appendGrams = (t: string): number => {
   let squeezed = 0
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i)
+    // a Hangul syllable is neither whitespace nor punctuation: one test for most of the text
+    if (c >= 0xac00 && c <= 0xd7a3) {
+      squeezed++
+      units[n++] = c
+      continue
+    }
     if (isSpaceCode(c)) continue
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
@@ -857,7 +863,11 @@ const wordsIn = (text: string): { starts: Int32Array; ends: Int32Array; ids: Int
       continue
     }
     const start = i
-    while (i < text.length && !isWordBreak(text.charCodeAt(i))) i++
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      // a Hangul syllable (most of a word) breaks no word: one test before the long one
+      if ((c < 0xac00 || c > 0xd7a3) && isWordBreak(c)) break
+    }
     starts.push(start)
     ends.push(i)
   }

@@ -39,7 +39,9 @@ export const maskQuotes = (text: string): string => {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     let blank: boolean
-    if (c === 0x0a) {
+    // a Hangul syllable (most of the text) is no quote or line break: blanked as the quote state says
+    if (c >= 0xac00 && c <= 0xd7a3) blank = depth > 0 || straight
+    else if (c === 0x0a) {
       depth = 0
       straight = false
       blank = false

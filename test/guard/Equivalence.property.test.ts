@@ -7,6 +7,7 @@ import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
 import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
+import { maskQuotes } from "../../src/guard/Names.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
 import { occurrencesIn, pairGrams, pairOccurrencesIn, squeeze, squeezeChars, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
 import { countCharsWithSpaces } from "../../src/domain/Episode.ts"
@@ -276,6 +277,38 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
     fc.assert(
       fc.property(fc.oneof(text, fc.string({ unit, maxLength: 200 })), (t) => {
         expect(splitSentences(t)).toEqual(slowly(t))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("quotes masked (runs of kept text and of spaces, Hangul tested first)", () => {
+    const slowly = (t: string): string => {
+      let depth = 0
+      let straight = false
+      return t.split("").map((c) => {
+        let blank: boolean
+        if (c === "\n") {
+          depth = 0
+          straight = false
+          blank = false
+        } else if ("“‘「『".includes(c)) {
+          depth++
+          blank = true
+        } else if ("”’」』".includes(c) && depth > 0) {
+          depth--
+          blank = true
+        } else if (c === "\"") {
+          straight = !straight
+          blank = true
+        } else blank = depth > 0 || straight
+        return blank ? " " : c
+      }).join("")
+    }
+    const unit = fc.constantFrom("가", "힣", "a", " ", "\n", "“", "”", "‘", "’", "「", "」", "『", "』", "\"", "'", ".", "\uac00", "\ud7a3", "\ud7a4", "\uabff")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 200 })), (t) => {
+        expect(maskQuotes(t)).toBe(slowly(t))
       }),
       { numRuns: RUNS * 5 },
     )

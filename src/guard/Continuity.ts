@@ -654,19 +654,12 @@ const isTrigramPunct = (c: number): boolean =>
 let units = new Uint16Array(1024)
 
 /**
- * Whether NFC leaves `s` and every slice of it unchanged: it holds only code units that are NFC on
- * their own, start no composition with what follows and end none with what precedes (ASCII and
- * Latin-1 …, Hangul syllables, general punctuation, CJK brackets). Drafts and episodes are such
- * text, so their sentences need no `normalize` each.
+ * Whether NFC leaves a code unit, and any text of such units, unchanged: it is NFC on its own, starts
+ * no composition with what follows and ends none with what precedes (ASCII and Latin-1 …, general
+ * punctuation, CJK brackets; Hangul syllables too, tested apart). Drafts and episodes are such text,
+ * so their sentences need no `normalize` each.
  */
-const nfcStable = (s: string): boolean => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x300 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)) continue
-    return false
-  }
-  return true
-}
+const nfcStableCode = (c: number): boolean => c < 0x300 || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
 
 /** The trigrams of one retell comparison (the previous episode's and the draft's). */
 const table = new TrigramTable()
@@ -679,11 +672,12 @@ let poolLength = 0
 let lastSqueezed = 0
 
 /**
- * Appends the distinct character trigrams of one NFC sentence (whitespace and punctuation left
+ * Appends the distinct character trigrams of one sentence in NFC (whitespace and punctuation left
  * out), as ids in order of first occurrence, to `pool` at `poolLength`; returns how many.
  */
-const appendGrams = (t: string): number => {
-  sentenceMarks.next(table.size + t.length)
+const appendGrams = (sentence: string): number => {
+  let t = sentence
+  let normalized = false
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
   let n = 0
   let squeezed = 0
@@ -695,10 +689,21 @@ const appendGrams = (t: string): number => {
       units[n++] = c
       continue
     }
+    if (!normalized && !nfcStableCode(c)) {
+      // NFC may change the sentence: start again on its NFC
+      normalized = true
+      t = sentence.normalize("NFC")
+      if (units.length < t.length) units = new Uint16Array(t.length * 2)
+      n = 0
+      squeezed = 0
+      i = -1
+      continue
+    }
     if (isSpaceCode(c)) continue
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
   }
+  sentenceMarks.next(table.size + t.length)
   lastSqueezed = squeezed
   if (pool.length < poolLength + n) {
     const grown = new Int32Array(Math.max(pool.length * 2, poolLength + n))
@@ -748,13 +753,12 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
   table.clear(ref.length + ctx.text.length)
 
   // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
-  const refStable = nfcStable(ref)
   poolLength = 0
   const keptFrom: Array<number> = []
   const keptSize: Array<number> = []
   for (const s of refSentences) {
     const from = poolLength
-    const size = appendGrams(refStable ? s.text : s.text.normalize("NFC"))
+    const size = appendGrams(s.text)
     if (size < 6) {
       poolLength = from
       continue
@@ -776,14 +780,13 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
   }
   const known = starts.length - 1 // ids from here on are the draft's own
 
-  const stable = nfcStable(ctx.text)
   const eligible: Array<Span> = []
   const match: Array<number> = []
   const shared = new Int32Array(kept)
   const touched = new Int32Array(kept)
   for (const s of draftSentences) {
     poolLength = pairs // each draft sentence in turn after the reference's
-    const size = appendGrams(stable ? s.text : s.text.normalize("NFC"))
+    const size = appendGrams(s.text)
     if (lastSqueezed < 10) continue
     eligible.push(s)
     let nTouched = 0

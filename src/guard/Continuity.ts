@@ -33,7 +33,7 @@ import type { Project } from "../domain/Project.ts"
 import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean, squeezedNfc } from "./Checks.ts"
 import { isGramSize, NgramIndex, ngramHashes, PairIndex, squeezeChars } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
@@ -149,7 +149,6 @@ const stringCache = <T>(limit: number, compute: (s: string) => T) => {
   }
 }
 
-const squeezeCached = stringCache(256, squeeze)
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -157,7 +156,7 @@ const squeezeCached = stringCache(256, squeeze)
  */
 const squeezeJoined = (parts: ReadonlyArray<string>): string => {
   let out = ""
-  for (const part of parts) out += part.length >= 256 ? squeezeCached(part) : squeeze(part)
+  for (const part of parts) out += part.length >= 256 ? squeezedNfc(part) : squeeze(part)
   return out
 }
 

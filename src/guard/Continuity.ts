@@ -263,7 +263,58 @@ const COMMON_PLACE_LIST = [...COMMON_PLACES].filter((c) => c.length >= 2)
 /** `word` is a generic head plus a common place (`시골마을`). */
 const genericCompound = (word: string): boolean =>
   COMMON_PLACE_LIST.some((c) => word.endsWith(c) && GENERIC_HEADS.has(word.slice(0, word.length - c.length)))
-const TWO_WORD_PLACE = `(?<![가-힣])([가-힣]{2,5}) (${PLACE_NOUNS.slice().sort((a, b) => b.length - a.length).join("|")})(?=에서|으로|로|에|까지)`
+/** {@link PLACE_NOUNS}, longest first, by their first syllable (most words start none of them). */
+const PLACE_NOUNS_BY_FIRST: Array<Array<string> | undefined> = []
+for (const noun of PLACE_NOUNS.slice().sort((a, b) => b.length - a.length)) (PLACE_NOUNS_BY_FIRST[noun.charCodeAt(0) - 0xac00] ??= []).push(noun)
+
+// The place patterns are one scan of the runs of Hangul syllables rather than regular expressions:
+// the engine tries every position and, at each word, every length; here a run is read once.
+
+const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
+
+/** Whether `(?=에서|으로|로|에|까지)` holds at `i`. */
+const locationParticleAt = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i)
+  return c === 0xc5d0 /* 에 */ || c === 0xb85c /* 로 */ || (c === 0xc73c /* 으 */ && s.charCodeAt(i + 1) === 0xb85c) ||
+    (c === 0xae4c /* 까 */ && s.charCodeAt(i + 1) === 0xc9c0 /* 지 */)
+}
+
+/**
+ * The matches, each in order, of
+ * - `one`: `/(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g` (청룡성으로): a match starts a run of
+ *   syllables and is its longest head of 3 to 8 before a particle, so a run has at most one;
+ * - `two`: `/(?<![가-힣])([가-힣]{2,5}) (<place noun>)(?=에서|으로|로|에|까지)/g` (백운 마을로): a whole run
+ *   of 2 to 5 syllables, a space, and the first noun of the longest-first list that the particle
+ *   follows; the next match starts after the run the noun begins.
+ */
+export const placeMatches = (s: string) => {
+  const one: Array<{ readonly index: number; readonly word: string }> = []
+  const two: Array<{ readonly index: number; readonly head: string; readonly noun: string }> = []
+  let twoFrom = 0 // where the two-word pattern's search resumes
+  for (let i = 0; i < s.length;) {
+    if (!isSyllable(s.charCodeAt(i))) {
+      i++
+      continue
+    }
+    const start = i
+    while (i < s.length && isSyllable(s.charCodeAt(i))) i++
+    for (let end = Math.min(i, start + 8); end >= start + 3; end--) {
+      if (locationParticleAt(s, end)) {
+        one.push({ index: start, word: s.slice(start, end) })
+        break
+      }
+    }
+    if (start < twoFrom || i - start < 2 || i - start > 5 || s.charCodeAt(i) !== 0x20) continue
+    const at = i + 1
+    const next = s.charCodeAt(at)
+    const nouns = isSyllable(next) ? PLACE_NOUNS_BY_FIRST[next - 0xac00] : undefined
+    const noun = nouns?.find((n) => s.startsWith(n, at) && locationParticleAt(s, at + n.length))
+    if (noun === undefined) continue
+    two.push({ index: start, head: s.slice(start, i), noun })
+    twoFrom = at + noun.length
+  }
+  return { one, two }
+}
 
 const ADNOMINAL_END = /(?:은|는|던|한|된|운|인|의|를|을|에|로|서|고|며|던|린|진|긴|친|난|간|온|든|낸|쓴)$/
 
@@ -293,9 +344,9 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
     return MOTION_AFTER.test(rest)
   }
   // one word: 청룡성으로 향했다
-  const one = /(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g
-  for (let m = one.exec(masked); m !== null; m = one.exec(masked)) {
-    let word = m[1]!
+  const places = placeMatches(masked)
+  for (const m of places.one) {
+    let word = m.word
     // the particle may have been swallowed: 청룡성으 + 로
     for (const p of ["에서부터", "에서", "까지", "으"]) if (word.endsWith(p) && word.length - p.length >= 3) word = word.slice(0, -p.length)
     if (!motionFollows(m.index + word.length)) continue
@@ -307,17 +358,14 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
     report(word, m.index, m.index + word.length)
   }
   // two words: 백운 마을로 향했다
-  const two = new RegExp(TWO_WORD_PLACE, "g")
-  for (let m = two.exec(masked); m !== null; m = two.exec(masked)) {
-    const head = m[1]!
-    const noun = m[2]!
-    if (!motionFollows(m.index + m[0].length)) continue
+  for (const { index, head, noun } of places.two) {
+    if (!motionFollows(index + head.length + 1 + noun.length)) continue
     if (GENERIC_HEADS.has(head) || NOT_NAMES.has(head) || ADNOMINAL_END.test(head) || COMMON_PLACES.has(head)) continue
     // the sentence's own subject or an object before the place (`윤하는 마을로`) is no place name
     if (/(?:이|가|은|는|을|를|와|과|도|만|께서|에게)$/.test(head)) continue
     const name = `${head} ${noun}`
     if (isKnownPlace(name, known) || isKnownPlace(head, known)) continue
-    report(name, m.index, m.index + name.length)
+    report(name, index, index + name.length)
   }
   return out
 }

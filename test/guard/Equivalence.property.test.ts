@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
-import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
+import { distinct2, firstRuns, placeMatches, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
 import { maskQuotes } from "../../src/guard/Names.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
@@ -311,6 +311,21 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
         expect(maskQuotes(t)).toBe(slowly(t))
       }),
       { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("place-like words before a location particle (a scan of syllable runs, not regular expressions)", () => {
+    const nouns = ["마을", "성", "산", "숲", "나루", "항구", "사원", "신전", "계곡", "호수", "섬", "왕국", "요새", "거리", "시장", "빌딩", "호텔", "병원", "역", "공원", "경찰서", "학교", "고등학교", "대학교", "아파트", "타워", "성당", "교회", "절"]
+    const one = /(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g
+    const two = new RegExp(`(?<![가-힣])([가-힣]{2,5}) (${nouns.slice().sort((a, b) => b.length - a.length).join("|")})(?=에서|으로|로|에|까지)`, "g")
+    const unit = fc.constantFrom("가", "청", "룡", "고등", "학교", "대학교", "마을", "성", "산", "역", "에", "서", "으", "로", "까", "지", "에서", "으로", "까지", " ", " ", " ", ".", "“", "a", "\n", "\ud7a4", "\uabff")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 120 })), (t) => {
+        const { one: ones, two: twos } = placeMatches(t)
+        expect(ones).toEqual([...t.matchAll(one)].map((m) => ({ index: m.index, word: m[1] })))
+        expect(twos).toEqual([...t.matchAll(two)].map((m) => ({ index: m.index, head: m[1], noun: m[2] })))
+      }),
+      { numRuns: RUNS * 10 },
     )
   })
 

@@ -7,7 +7,8 @@ import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
 import { distinct2, firstRuns, placeMatches, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
-import { maskQuotes } from "../../src/guard/Names.ts"
+import { ACTION_VERB, GESTURE_VERB, SPEECH_VERB } from "../../src/guard/Lexicon.ts"
+import { maskQuotes, verbHitsIn } from "../../src/guard/Names.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
 import { occurrencesIn, pairGrams, pairOccurrencesIn, squeeze, squeezeChars, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
 import { countCharsWithSpaces } from "../../src/domain/Episode.ts"
@@ -326,6 +327,29 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
         expect(twos).toEqual([...t.matchAll(two)].map((m) => ({ index: m.index, head: m[1], noun: m[2] })))
       }),
       { numRuns: RUNS * 10 },
+    )
+  })
+
+  it("verbs of speech, gestures and actions (one pass, words by their first code unit)", () => {
+    const slowly = (text: string, from: number, to: number) => {
+      const seg = text.slice(from, to)
+      const out: Array<{ kind: string; at: number; end: number }> = []
+      for (const [re, kind] of [[SPEECH_VERB, "speech"], [GESTURE_VERB, "gesture"], [ACTION_VERB, "action"]] as const) {
+        for (const m of seg.matchAll(re)) out.push({ kind, at: from + m.index, end: from + m.index + m[0].length })
+      }
+      return out.sort((a, b) => a.at - b.at)
+    }
+    const words = [SPEECH_VERB, GESTURE_VERB, ACTION_VERB].flatMap((re) => re.source.slice(3, -1).split("|"))
+    // words, their prefixes (so that an earlier, longer word fails where a later one fits) and noise
+    const unit = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...words).map((w) => w.slice(0, -1)), fc.constantFrom("가", " ", "다", ".", "\n", "“"))
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 60 }).map((us) => us.join("")), fc.nat(), fc.nat(), (t, a, b) => {
+        expect(verbHitsIn(t, 0, t.length)).toEqual(slowly(t, 0, t.length))
+        const from = t.length === 0 ? 0 : a % t.length
+        const to = from + (t.length - from === 0 ? 0 : b % (t.length - from + 1))
+        expect(verbHitsIn(t, from, to)).toEqual(slowly(t, from, to))
+      }),
+      { numRuns: RUNS * 5 },
     )
   })
 

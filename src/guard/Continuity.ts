@@ -229,27 +229,29 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
 }
 
 /**
- * What the Bible and the project make known, the same for every job of a project: one entry per
- * project the factory interleaves (the outline's many short beats are costly to squeeze every job).
+ * The squeezed text of what the Bible and the project make known, by that text (the same for every
+ * job of a project; a stage thread gets a fresh copy of the Bible with each job, so the key is the
+ * content): one entry per project the factory interleaves. The outline's many short beats are
+ * costly to squeeze one by one every job.
  */
-const projectPlaceCache = memo<Omit<KnownPlaces, "text"> & { readonly text: string }>(64)
-
-const projectPlaces = (ctx: GuardContext) => {
-  const p = project(ctx)
-  const b = ctx.bible
-  return projectPlaceCache([b, b.characters, b.places, b.factions, b.items, p.beats, p.premise, p.title], () => {
-    const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
-    const text = squeezeJoined([bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""])
-    const squeezedForms: Array<string> = []
-    for (const f of forms) if (f.length >= 2) squeezedForms.push(squeeze(f))
-    return { forms, squeezedForms, text }
-  })
-}
+const projectPlaceText = stringCache(64, squeeze)
+/** The squeezed forms of a set of Bible name forms (`knownFormsOf` gives the same set for the same names). */
+const squeezedFormsOf = new WeakMap<ReadonlySet<string>, ReadonlyArray<string>>()
 
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
-  const { forms, squeezedForms, text } = projectPlaces(ctx)
-  // squeezeJoined of all the parts is the concatenation of the squeezed parts
-  return { forms, squeezedForms, text: text + squeezeJoined(ctx.recent.flatMap((e) => [e.body, e.summary ?? ""])) }
+  const b = ctx.bible
+  const p = project(ctx)
+  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+  let squeezedForms = squeezedFormsOf.get(forms)
+  if (squeezedForms === undefined) {
+    squeezedForms = [...forms].filter((f) => f.length >= 2).map(squeeze)
+    squeezedFormsOf.set(forms, squeezedForms)
+  }
+  // a line break is whitespace and a normalization boundary: squeezing the joined parts is
+  // squeezeJoined of the parts, the project's followed by the recent episodes'
+  const projectParts = [bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""]
+  const text = projectPlaceText(projectParts.join("\n")) + squeezeJoined(ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]))
+  return { forms, squeezedForms, text }
 }
 
 const isKnownPlace = (word: string, known: KnownPlaces): boolean => {

@@ -176,38 +176,50 @@ export const splitNarration = (text: string, max: number): Array<string> => {
   return out
 }
 
-const editOnce = (markdown: string, options: EditOptions): string => {
+/** The paragraphs of one block of lines between blank lines (a function of the block alone). */
+const editBlock = (block: string, korean: boolean, max: number): Array<string> => {
+  const paragraphs: Array<string> = []
+  const lines = block.split("\n").map((l) => (l.includes("  ") ? l.replace(SPACE_RUN, " ") : l).trim()).filter((l) => l.length > 0)
+  let pending: Array<string> = []
+  const flush = () => {
+    if (pending.length === 0) return
+    const joined = normalizeInline(pending.join(" "))
+    pending = []
+    if (joined.length === 0) return
+    if (!korean) {
+      paragraphs.push(joined)
+      return
+    }
+    for (const seg of segmentDialogue(joined)) {
+      if (seg.kind === "dialogue") paragraphs.push(seg.text)
+      else paragraphs.push(...splitNarration(seg.text, max))
+    }
+  }
+  for (const line of lines) {
+    if (HEADING.test(line)) {
+      flush()
+      paragraphs.push(normalizeHeading(line))
+    } else if (SCENE_BREAK.test(line)) {
+      flush()
+      paragraphs.push(line.replace(/\s+/g, " "))
+    } else pending.push(line)
+  }
+  flush()
+  return paragraphs
+}
+
+/**
+ * One pass of the rules. `edited` remembers each block's paragraphs across the passes of one
+ * `editEpisode`: the check pass meets again every block the first left as it was (most of them).
+ */
+const editOnce = (markdown: string, options: EditOptions, edited: Map<string, ReadonlyArray<string>>): string => {
   const korean = isKorean(options.language)
   const max = Math.max(1, options.maxSentences ?? 3)
   const paragraphs: Array<string> = []
-  const blocks = cleanChars(markdown).split(/\n[ ]*\n/)
-  for (const block of blocks) {
-    const lines = block.split("\n").map((l) => (l.includes("  ") ? l.replace(SPACE_RUN, " ") : l).trim()).filter((l) => l.length > 0)
-    let pending: Array<string> = []
-    const flush = () => {
-      if (pending.length === 0) return
-      const joined = normalizeInline(pending.join(" "))
-      pending = []
-      if (joined.length === 0) return
-      if (!korean) {
-        paragraphs.push(joined)
-        return
-      }
-      for (const seg of segmentDialogue(joined)) {
-        if (seg.kind === "dialogue") paragraphs.push(seg.text)
-        else paragraphs.push(...splitNarration(seg.text, max))
-      }
-    }
-    for (const line of lines) {
-      if (HEADING.test(line)) {
-        flush()
-        paragraphs.push(normalizeHeading(line))
-      } else if (SCENE_BREAK.test(line)) {
-        flush()
-        paragraphs.push(line.replace(/\s+/g, " "))
-      } else pending.push(line)
-    }
-    flush()
+  for (const block of cleanChars(markdown).split(/\n[ ]*\n/)) {
+    let out = edited.get(block)
+    if (out === undefined) edited.set(block, out = editBlock(block, korean, max))
+    for (const p of out) paragraphs.push(p)
   }
   const body = paragraphs.map((p) => p.trim()).filter((p) => p.length > 0).join("\n\n")
   return body.length === 0 ? "" : body + "\n"
@@ -215,10 +227,11 @@ const editOnce = (markdown: string, options: EditOptions): string => {
 
 /** Formats an episode (see the module comment). Idempotent: applying it again changes nothing. */
 export const editEpisode = (markdown: string, options: EditOptions): string => {
-  let out = editOnce(markdown, options)
+  const edited = new Map<string, ReadonlyArray<string>>()
+  let out = editOnce(markdown, options, edited)
   // the rules reach a fixed point in one pass on real text; the loop guards the odd corner case
   for (let k = 0; k < 4; k++) {
-    const next = editOnce(out, options)
+    const next = editOnce(out, options, edited)
     if (next === out) break
     out = next
   }

@@ -254,18 +254,24 @@ const SQUEEZED_CACHE_SIZE = 160
 const squeezedBodies = new Map<string, SqueezedText>()
 const squeezedTexts = new Map<string, SqueezedText>()
 const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
-  const cache = kind === "body" ? squeezedBodies : squeezedTexts
+  // bodyOnly leaves a text without `#` as it is (NFC makes none): a committed body has no heading,
+  // and the place check squeezes the same bodies as texts
+  const headings = kind === "body" && source.includes("#")
+  const cache = headings ? squeezedBodies : squeezedTexts
   let hit = cache.get(source)
   if (hit !== undefined) {
     cache.delete(source)
     cache.set(source, hit)
     return hit
   }
-  hit = new SqueezedText(squeezeChars(kind === "body" ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
+  hit = new SqueezedText(squeezeChars(headings ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
   cache.set(source, hit)
   if (cache.size > SQUEEZED_CACHE_SIZE) cache.delete(cache.keys().next().value!)
   return hit
 }
+
+/** `squeezeChars(text.normalize("NFC"))`, remembered with the recent episodes' texts. */
+export const squeezedNfc = (text: string): string => squeezedOnce("text", text).chars
 
 /** The recent episodes' texts and those whose n-grams do not count (their summaries, the Bible's text), squeezed. */
 const recentTexts = (ctx: GuardContext) => {

@@ -33,7 +33,7 @@ import type { Project } from "../domain/Project.ts"
 import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
+import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean, squeezedNfc } from "./Checks.ts"
 import { isGramSize, NgramIndex, ngramHashes, PairIndex, squeezeChars } from "../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../text/Trigrams.ts"
 import { MEMORY_CONTEXT, NOT_NAMES } from "./Lexicon.ts"
@@ -149,7 +149,6 @@ const stringCache = <T>(limit: number, compute: (s: string) => T) => {
   }
 }
 
-const squeezeCached = stringCache(256, squeeze)
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -157,7 +156,7 @@ const squeezeCached = stringCache(256, squeeze)
  */
 const squeezeJoined = (parts: ReadonlyArray<string>): string => {
   let out = ""
-  for (const part of parts) out += part.length >= 256 ? squeezeCached(part) : squeeze(part)
+  for (const part of parts) out += part.length >= 256 ? squeezedNfc(part) : squeeze(part)
   return out
 }
 
@@ -229,22 +228,29 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
   )
 }
 
+/**
+ * The squeezed text of what the Bible and the project make known, by that text (the same for every
+ * job of a project; a stage thread gets a fresh copy of the Bible with each job, so the key is the
+ * content): one entry per project the factory interleaves. The outline's many short beats are
+ * costly to squeeze one by one every job.
+ */
+const projectPlaceText = stringCache(64, squeeze)
+/** The squeezed forms of a set of Bible name forms (`knownFormsOf` gives the same set for the same names). */
+const squeezedFormsOf = new WeakMap<ReadonlySet<string>, ReadonlyArray<string>>()
+
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
-  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
   const p = project(ctx)
-  const text = squeezeJoined(
-    [
-      bibleText(b),
-      ...(b.places ?? []).map((x) => x.name),
-      ...(p.beats ?? []),
-      p.premise ?? "",
-      p.title ?? "",
-      ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),
-    ],
-  )
-  const squeezedForms: Array<string> = []
-  for (const f of forms) if (f.length >= 2) squeezedForms.push(squeeze(f))
+  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+  let squeezedForms = squeezedFormsOf.get(forms)
+  if (squeezedForms === undefined) {
+    squeezedForms = [...forms].filter((f) => f.length >= 2).map(squeeze)
+    squeezedFormsOf.set(forms, squeezedForms)
+  }
+  // a line break is whitespace and a normalization boundary: squeezing the joined parts is
+  // squeezeJoined of the parts, the project's followed by the recent episodes'
+  const projectParts = [bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""]
+  const text = projectPlaceText(projectParts.join("\n")) + squeezeJoined(ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]))
   return { forms, squeezedForms, text }
 }
 
@@ -259,7 +265,58 @@ const COMMON_PLACE_LIST = [...COMMON_PLACES].filter((c) => c.length >= 2)
 /** `word` is a generic head plus a common place (`시골마을`). */
 const genericCompound = (word: string): boolean =>
   COMMON_PLACE_LIST.some((c) => word.endsWith(c) && GENERIC_HEADS.has(word.slice(0, word.length - c.length)))
-const TWO_WORD_PLACE = `(?<![가-힣])([가-힣]{2,5}) (${PLACE_NOUNS.slice().sort((a, b) => b.length - a.length).join("|")})(?=에서|으로|로|에|까지)`
+/** {@link PLACE_NOUNS}, longest first, by their first syllable (most words start none of them). */
+const PLACE_NOUNS_BY_FIRST: Array<Array<string> | undefined> = []
+for (const noun of PLACE_NOUNS.slice().sort((a, b) => b.length - a.length)) (PLACE_NOUNS_BY_FIRST[noun.charCodeAt(0) - 0xac00] ??= []).push(noun)
+
+// The place patterns are one scan of the runs of Hangul syllables rather than regular expressions:
+// the engine tries every position and, at each word, every length; here a run is read once.
+
+const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
+
+/** Whether `(?=에서|으로|로|에|까지)` holds at `i`. */
+const locationParticleAt = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i)
+  return c === 0xc5d0 /* 에 */ || c === 0xb85c /* 로 */ || (c === 0xc73c /* 으 */ && s.charCodeAt(i + 1) === 0xb85c) ||
+    (c === 0xae4c /* 까 */ && s.charCodeAt(i + 1) === 0xc9c0 /* 지 */)
+}
+
+/**
+ * The matches, each in order, of
+ * - `one`: `/(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g` (청룡성으로): a match starts a run of
+ *   syllables and is its longest head of 3 to 8 before a particle, so a run has at most one;
+ * - `two`: `/(?<![가-힣])([가-힣]{2,5}) (<place noun>)(?=에서|으로|로|에|까지)/g` (백운 마을로): a whole run
+ *   of 2 to 5 syllables, a space, and the first noun of the longest-first list that the particle
+ *   follows; the next match starts after the run the noun begins.
+ */
+export const placeMatches = (s: string) => {
+  const one: Array<{ readonly index: number; readonly word: string }> = []
+  const two: Array<{ readonly index: number; readonly head: string; readonly noun: string }> = []
+  let twoFrom = 0 // where the two-word pattern's search resumes
+  for (let i = 0; i < s.length;) {
+    if (!isSyllable(s.charCodeAt(i))) {
+      i++
+      continue
+    }
+    const start = i
+    while (i < s.length && isSyllable(s.charCodeAt(i))) i++
+    for (let end = Math.min(i, start + 8); end >= start + 3; end--) {
+      if (locationParticleAt(s, end)) {
+        one.push({ index: start, word: s.slice(start, end) })
+        break
+      }
+    }
+    if (start < twoFrom || i - start < 2 || i - start > 5 || s.charCodeAt(i) !== 0x20) continue
+    const at = i + 1
+    const next = s.charCodeAt(at)
+    const nouns = isSyllable(next) ? PLACE_NOUNS_BY_FIRST[next - 0xac00] : undefined
+    const noun = nouns?.find((n) => s.startsWith(n, at) && locationParticleAt(s, at + n.length))
+    if (noun === undefined) continue
+    two.push({ index: start, head: s.slice(start, i), noun })
+    twoFrom = at + noun.length
+  }
+  return { one, two }
+}
 
 const ADNOMINAL_END = /(?:은|는|던|한|된|운|인|의|를|을|에|로|서|고|며|던|린|진|긴|친|난|간|온|든|낸|쓴)$/
 
@@ -289,9 +346,9 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
     return MOTION_AFTER.test(rest)
   }
   // one word: 청룡성으로 향했다
-  const one = /(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g
-  for (let m = one.exec(masked); m !== null; m = one.exec(masked)) {
-    let word = m[1]!
+  const places = placeMatches(masked)
+  for (const m of places.one) {
+    let word = m.word
     // the particle may have been swallowed: 청룡성으 + 로
     for (const p of ["에서부터", "에서", "까지", "으"]) if (word.endsWith(p) && word.length - p.length >= 3) word = word.slice(0, -p.length)
     if (!motionFollows(m.index + word.length)) continue
@@ -303,17 +360,14 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
     report(word, m.index, m.index + word.length)
   }
   // two words: 백운 마을로 향했다
-  const two = new RegExp(TWO_WORD_PLACE, "g")
-  for (let m = two.exec(masked); m !== null; m = two.exec(masked)) {
-    const head = m[1]!
-    const noun = m[2]!
-    if (!motionFollows(m.index + m[0].length)) continue
+  for (const { index, head, noun } of places.two) {
+    if (!motionFollows(index + head.length + 1 + noun.length)) continue
     if (GENERIC_HEADS.has(head) || NOT_NAMES.has(head) || ADNOMINAL_END.test(head) || COMMON_PLACES.has(head)) continue
     // the sentence's own subject or an object before the place (`윤하는 마을로`) is no place name
     if (/(?:이|가|은|는|을|를|와|과|도|만|께서|에게)$/.test(head)) continue
     const name = `${head} ${noun}`
     if (isKnownPlace(name, known) || isKnownPlace(head, known)) continue
-    report(name, m.index, m.index + name.length)
+    report(name, index, index + name.length)
   }
   return out
 }
@@ -649,19 +703,12 @@ const isTrigramPunct = (c: number): boolean =>
 let units = new Uint16Array(1024)
 
 /**
- * Whether NFC leaves `s` and every slice of it unchanged: it holds only code units that are NFC on
- * their own, start no composition with what follows and end none with what precedes (ASCII and
- * Latin-1 …, Hangul syllables, general punctuation, CJK brackets). Drafts and episodes are such
- * text, so their sentences need no `normalize` each.
+ * Whether NFC leaves a code unit, and any text of such units, unchanged: it is NFC on its own, starts
+ * no composition with what follows and ends none with what precedes (ASCII and Latin-1 …, general
+ * punctuation, CJK brackets; Hangul syllables too, tested apart). Drafts and episodes are such text,
+ * so their sentences need no `normalize` each.
  */
-const nfcStable = (s: string): boolean => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x300 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)) continue
-    return false
-  }
-  return true
-}
+const nfcStableCode = (c: number): boolean => c < 0x300 || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
 
 /** The trigrams of one retell comparison (the previous episode's and the draft's). */
 const table = new TrigramTable()
@@ -674,20 +721,38 @@ let poolLength = 0
 let lastSqueezed = 0
 
 /**
- * Appends the distinct character trigrams of one NFC sentence (whitespace and punctuation left
+ * Appends the distinct character trigrams of one sentence in NFC (whitespace and punctuation left
  * out), as ids in order of first occurrence, to `pool` at `poolLength`; returns how many.
  */
-const appendGrams = (t: string): number => {
-  sentenceMarks.next(table.size + t.length)
+const appendGrams = (sentence: string): number => {
+  let t = sentence
+  let normalized = false
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
   let n = 0
   let squeezed = 0
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i)
+    // a Hangul syllable is neither whitespace nor punctuation: one test for most of the text
+    if (c >= 0xac00 && c <= 0xd7a3) {
+      squeezed++
+      units[n++] = c
+      continue
+    }
+    if (!normalized && !nfcStableCode(c)) {
+      // NFC may change the sentence: start again on its NFC
+      normalized = true
+      t = sentence.normalize("NFC")
+      if (units.length < t.length) units = new Uint16Array(t.length * 2)
+      n = 0
+      squeezed = 0
+      i = -1
+      continue
+    }
     if (isSpaceCode(c)) continue
     squeezed++
     if (!isTrigramPunct(c)) units[n++] = c
   }
+  sentenceMarks.next(table.size + t.length)
   lastSqueezed = squeezed
   if (pool.length < poolLength + n) {
     const grown = new Int32Array(Math.max(pool.length * 2, poolLength + n))
@@ -737,13 +802,12 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
   table.clear(ref.length + ctx.text.length)
 
   // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
-  const refStable = nfcStable(ref)
   poolLength = 0
   const keptFrom: Array<number> = []
   const keptSize: Array<number> = []
   for (const s of refSentences) {
     const from = poolLength
-    const size = appendGrams(refStable ? s.text : s.text.normalize("NFC"))
+    const size = appendGrams(s.text)
     if (size < 6) {
       poolLength = from
       continue
@@ -765,14 +829,13 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
   }
   const known = starts.length - 1 // ids from here on are the draft's own
 
-  const stable = nfcStable(ctx.text)
   const eligible: Array<Span> = []
   const match: Array<number> = []
   const shared = new Int32Array(kept)
   const touched = new Int32Array(kept)
   for (const s of draftSentences) {
     poolLength = pairs // each draft sentence in turn after the reference's
-    const size = appendGrams(stable ? s.text : s.text.normalize("NFC"))
+    const size = appendGrams(s.text)
     if (lastSqueezed < 10) continue
     eligible.push(s)
     let nTouched = 0
@@ -852,7 +915,11 @@ const wordsIn = (text: string): { starts: Int32Array; ends: Int32Array; ids: Int
       continue
     }
     const start = i
-    while (i < text.length && !isWordBreak(text.charCodeAt(i))) i++
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      // a Hangul syllable (most of a word) breaks no word: one test before the long one
+      if ((c < 0xac00 || c > 0xd7a3) && isWordBreak(c)) break
+    }
     starts.push(start)
     ends.push(i)
   }

@@ -39,7 +39,9 @@ export const maskQuotes = (text: string): string => {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     let blank: boolean
-    if (c === 0x0a) {
+    // a Hangul syllable (most of the text) is no quote or line break: blanked as the quote state says
+    if (c >= 0xac00 && c <= 0xd7a3) blank = depth > 0 || straight
+    else if (c === 0x0a) {
       depth = 0
       straight = false
       blank = false
@@ -255,24 +257,80 @@ const subjectWord = (words: ReadonlyArray<Word>, i: number, verbAt: number): Sub
   return undefined
 }
 
-interface VerbHit {
+export interface VerbHit {
   readonly kind: "speech" | "gesture" | "action"
   readonly at: number
   readonly end: number
 }
 
-const verbHits = (masked: string, s: Span): Array<VerbHit> => {
-  const seg = masked.slice(s.start, s.end)
-  const out: Array<VerbHit> = []
-  const scan = (re: RegExp, kind: VerbHit["kind"]) => {
-    re.lastIndex = 0
-    for (let m = re.exec(seg); m !== null; m = re.exec(seg)) out.push({ kind, at: s.start + m.index, end: s.start + m.index + m[0].length })
-  }
-  scan(SPEECH_VERB, "speech")
-  scan(GESTURE_VERB, "gesture")
-  scan(ACTION_VERB, "action")
-  return out.sort((a, b) => a.at - b.at)
+const VERB_PATTERNS: ReadonlyArray<readonly [RegExp, VerbHit["kind"]]> = [[SPEECH_VERB, "speech"], [GESTURE_VERB, "gesture"], [ACTION_VERB, "action"]]
+
+/** The words of a pattern that is an alternation of literal words, `/(?:말했|물었|…)/g`. */
+const wordsOfAlternation = (re: RegExp): Array<string> => {
+  const m = /^\(\?:([^\\^$.*+?()[\]{}]*)\)$/.exec(re.source)
+  if (m === null || re.flags !== "g") throw new Error(`not an alternation of literal words: ${re}`)
+  return m[1]!.split("|")
 }
+
+/** A verb pattern's words that start with one code unit, in the pattern's order, with their second code units. */
+interface VerbWords {
+  readonly pattern: number
+  readonly words: ReadonlyArray<string>
+  readonly seconds: Int32Array
+}
+
+/** Per code unit, 1 + the index in {@link verbGroups} of the words that start with it (0: none). */
+const verbStarts = new Uint16Array(0x10000)
+/** Per first code unit, each pattern's words starting with it, in the patterns' order. */
+const verbGroups: Array<Array<VerbWords>> = []
+{
+  const byFirst = new Map<number, Array<Array<string>>>()
+  VERB_PATTERNS.forEach(([re], k) => {
+    for (const word of wordsOfAlternation(re)) {
+      const first = word.charCodeAt(0)
+      const lists = byFirst.get(first) ?? VERB_PATTERNS.map((): Array<string> => [])
+      lists[k]!.push(word)
+      byFirst.set(first, lists)
+    }
+  })
+  for (const [first, lists] of byFirst) {
+    verbGroups.push(lists.flatMap((words, pattern) =>
+      words.length === 0 ? [] : [{ pattern, words, seconds: Int32Array.from(words, (w) => w.length > 1 ? w.charCodeAt(1) : -1) }]
+    ))
+    verbStarts[first] = verbGroups.length
+  }
+}
+
+/**
+ * The matches of the verb patterns in `text.slice(from, to)` (offsets in `text`), by position and
+ * then in the patterns' order, as a stable sort of the three patterns' global matches gives them.
+ * Each pattern is matched as the engine matches it (the leftmost position, its first word that fits,
+ * the next search after the match), but all three in one pass, trying only the words that start
+ * with the code unit at hand: the engine tries each pattern at every position.
+ */
+export const verbHitsIn = (text: string, from: number, to: number): Array<VerbHit> => {
+  const out: Array<VerbHit> = []
+  const resume = [from, from, from]
+  for (let p = from; p < to; p++) {
+    const group = verbStarts[text.charCodeAt(p)]!
+    if (group === 0) continue
+    const second = p + 1 < to ? text.charCodeAt(p + 1) : -2
+    for (const { pattern, words, seconds } of verbGroups[group - 1]!) {
+      if (p < resume[pattern]!) continue
+      for (let w = 0; w < words.length; w++) {
+        const word = words[w]!
+        if ((seconds[w] === second || seconds[w] === -1) && p + word.length <= to && text.startsWith(word, p)) {
+          out.push({ kind: VERB_PATTERNS[pattern]![1], at: p, end: p + word.length })
+          resume[pattern] = p + word.length
+          break
+        }
+      }
+    }
+  }
+  return out
+}
+
+const verbHits = (masked: string, s: Span): Array<VerbHit> => verbHitsIn(masked, s.start, s.end)
 
 /**
  * A draft's narration as both name checks read it: the masked text, its sentences, the verbs of
@@ -315,15 +373,7 @@ const sentenceWords = (n: Narration, i: number): Array<Word> => {
  * scans are run instead.
  */
 const hitsBySentence = (masked: string, sentences: ReadonlyArray<Span>): Array<Array<VerbHit>> => {
-  const all: Array<VerbHit> = []
-  const scan = (re: RegExp, kind: VerbHit["kind"]) => {
-    re.lastIndex = 0
-    for (let m = re.exec(masked); m !== null; m = re.exec(masked)) all.push({ kind, at: m.index, end: m.index + m[0].length })
-  }
-  scan(SPEECH_VERB, "speech")
-  scan(GESTURE_VERB, "gesture")
-  scan(ACTION_VERB, "action")
-  all.sort((a, b) => a.at - b.at)
+  const all = verbHitsIn(masked, 0, masked.length)
   const out: Array<Array<VerbHit>> = sentences.map(() => [])
   let si = 0
   for (const h of all) {

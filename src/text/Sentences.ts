@@ -70,6 +70,11 @@ export const splitSentences = (text: string): Array<Span> => {
   let i = 0
   while (i < length) {
     const c = text.charCodeAt(i)
+    // Hangul syllables and spaces, most of a Korean text, change no state: skip them first
+    if ((c >= 0xac00 && c <= 0xd7a3) || c === 0x20) {
+      i++
+      continue
+    }
     if (c === 0x0a || c === 0x0d) {
       push(segStart, i)
       segStart = i + 1

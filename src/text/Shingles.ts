@@ -41,7 +41,8 @@ export const squeezeChars = (text: string, offsets?: Int32Array): string => {
   let surrogate = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (isWhitespaceCode(c)) continue
+    // a Hangul syllable (most of the text) is neither whitespace nor a surrogate
+    if ((c < 0xac00 || c > 0xd7a3) && isWhitespaceCode(c)) continue
     if (c >= 0xd800 && c <= 0xdfff) surrogate = true
     if (offsets !== undefined) offsets[n] = i
     kept[n++] = c

@@ -5,8 +5,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { GuardContext } from "../../src/guard/Checks.ts"
-import { distinct2, firstRuns, retoldSentences } from "../../src/guard/Continuity.ts"
+import { distinct2, firstRuns, placeMatches, retoldSentences } from "../../src/guard/Continuity.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
+import { ACTION_VERB, GESTURE_VERB, SPEECH_VERB } from "../../src/guard/Lexicon.ts"
+import { maskQuotes, verbHitsIn } from "../../src/guard/Names.ts"
 import { splitSentences, type Span } from "../../src/text/Sentences.ts"
 import { occurrencesIn, pairGrams, pairOccurrencesIn, squeeze, squeezeChars, SqueezedText, textGrams } from "../../src/text/Shingles.ts"
 import { countCharsWithSpaces } from "../../src/domain/Episode.ts"
@@ -218,6 +220,134 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
         const { chars, offsets } = squeeze(text)
         expect(chars).toBe(text.replace(/\s+/g, ""))
         expect(Array.from(offsets)).toEqual(text.split("").map((c, i) => (/\s/.test(c) ? -1 : i)).filter((i) => i >= 0))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("sentences (a scan of code units that skips Hangul and spaces)", () => {
+    // the rules of Sentences.ts, one character at a time, as strings
+    const TERM = new Set([".", "?", "!", "…", "。", "？", "！", "‥"])
+    const CLOSER = new Set(["”", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）"])
+    const endsAt = (t: string, j: number) => j >= t.length || [" ", "\t", "\u00a0", "\u3000", "\n", "\r"].includes(t[j]!)
+    const slowly = (t: string): Array<Span> => {
+      const out: Array<Span> = []
+      const push = (a: number, b: number) => {
+        while (a < b && /\s/.test(t[a]!)) a++
+        while (b > a && /\s/.test(t[b - 1]!)) b--
+        if (b > a) out.push({ start: a, end: b, text: t.slice(a, b) })
+      }
+      let from = 0
+      let double = 0
+      let single = 0
+      let straight = false
+      for (let i = 0; i < t.length;) {
+        const c = t[i]!
+        const quoted = double > 0 || single > 0 || straight
+        if (c === "\n" || c === "\r") {
+          push(from, i)
+          from = i + 1
+          double = single = 0
+          straight = false
+          i++
+        } else if (c === "“") double++, i++
+        else if (c === "‘") single++, i++
+        else if (c === "”" || c === "’" || (c === "\"" && straight)) {
+          if (c === "”" && double > 0) double--
+          else if (c === "’" && single > 0) single--
+          else if (c === "\"") straight = false
+          let j = i + 1
+          while (j < t.length && CLOSER.has(t[j]!)) j++
+          if (quoted && !(double > 0 || single > 0 || straight) && i > 0 && TERM.has(t[i - 1]!) && endsAt(t, j)) {
+            push(from, j)
+            from = i = j
+          } else i++
+        } else if (c === "\"") straight = true, i++
+        else if (!quoted && TERM.has(c)) {
+          let j = i
+          while (j < t.length && TERM.has(t[j]!)) j++
+          while (j < t.length && CLOSER.has(t[j]!) && t[j] !== "\"") j++
+          if (endsAt(t, j)) push(from, from = j)
+          i = j
+        } else i++
+      }
+      push(from, t.length)
+      return out
+    }
+    const unit = fc.constantFrom("가", "나", "힣", " ", "  ", ".", "…", "‥", "。", "？", "！", "!", "?", "“", "”", "‘", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）", "\n", "\r", "\t", "\u00a0", "\u3000", "\u2028", "a", "3")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 200 })), (t) => {
+        expect(splitSentences(t)).toEqual(slowly(t))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("quotes masked (runs of kept text and of spaces, Hangul tested first)", () => {
+    const slowly = (t: string): string => {
+      let depth = 0
+      let straight = false
+      return t.split("").map((c) => {
+        let blank: boolean
+        if (c === "\n") {
+          depth = 0
+          straight = false
+          blank = false
+        } else if ("“‘「『".includes(c)) {
+          depth++
+          blank = true
+        } else if ("”’」』".includes(c) && depth > 0) {
+          depth--
+          blank = true
+        } else if (c === "\"") {
+          straight = !straight
+          blank = true
+        } else blank = depth > 0 || straight
+        return blank ? " " : c
+      }).join("")
+    }
+    const unit = fc.constantFrom("가", "힣", "a", " ", "\n", "“", "”", "‘", "’", "「", "」", "『", "』", "\"", "'", ".", "\uac00", "\ud7a3", "\ud7a4", "\uabff")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 200 })), (t) => {
+        expect(maskQuotes(t)).toBe(slowly(t))
+      }),
+      { numRuns: RUNS * 5 },
+    )
+  })
+
+  it("place-like words before a location particle (a scan of syllable runs, not regular expressions)", () => {
+    const nouns = ["마을", "성", "산", "숲", "나루", "항구", "사원", "신전", "계곡", "호수", "섬", "왕국", "요새", "거리", "시장", "빌딩", "호텔", "병원", "역", "공원", "경찰서", "학교", "고등학교", "대학교", "아파트", "타워", "성당", "교회", "절"]
+    const one = /(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g
+    const two = new RegExp(`(?<![가-힣])([가-힣]{2,5}) (${nouns.slice().sort((a, b) => b.length - a.length).join("|")})(?=에서|으로|로|에|까지)`, "g")
+    const unit = fc.constantFrom("가", "청", "룡", "고등", "학교", "대학교", "마을", "성", "산", "역", "에", "서", "으", "로", "까", "지", "에서", "으로", "까지", " ", " ", " ", ".", "“", "a", "\n", "\ud7a4", "\uabff")
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit, maxLength: 120 })), (t) => {
+        const { one: ones, two: twos } = placeMatches(t)
+        expect(ones).toEqual([...t.matchAll(one)].map((m) => ({ index: m.index, word: m[1] })))
+        expect(twos).toEqual([...t.matchAll(two)].map((m) => ({ index: m.index, head: m[1], noun: m[2] })))
+      }),
+      { numRuns: RUNS * 10 },
+    )
+  })
+
+  it("verbs of speech, gestures and actions (one pass, words by their first code unit)", () => {
+    const slowly = (text: string, from: number, to: number) => {
+      const seg = text.slice(from, to)
+      const out: Array<{ kind: string; at: number; end: number }> = []
+      for (const [re, kind] of [[SPEECH_VERB, "speech"], [GESTURE_VERB, "gesture"], [ACTION_VERB, "action"]] as const) {
+        for (const m of seg.matchAll(re)) out.push({ kind, at: from + m.index, end: from + m.index + m[0].length })
+      }
+      return out.sort((a, b) => a.at - b.at)
+    }
+    const words = [SPEECH_VERB, GESTURE_VERB, ACTION_VERB].flatMap((re) => re.source.slice(3, -1).split("|"))
+    // words, their prefixes (so that an earlier, longer word fails where a later one fits) and noise
+    const unit = fc.oneof(fc.constantFrom(...words), fc.constantFrom(...words).map((w) => w.slice(0, -1)), fc.constantFrom("가", " ", "다", ".", "\n", "“"))
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 60 }).map((us) => us.join("")), fc.nat(), fc.nat(), (t, a, b) => {
+        expect(verbHitsIn(t, 0, t.length)).toEqual(slowly(t, 0, t.length))
+        const from = t.length === 0 ? 0 : a % t.length
+        const to = from + (t.length - from === 0 ? 0 : b % (t.length - from + 1))
+        expect(verbHitsIn(t, from, to)).toEqual(slowly(t, from, to))
       }),
       { numRuns: RUNS * 5 },
     )

@@ -1,3 +1,5 @@
+import { createRequire } from "node:module"
+const require = createRequire(import.meta.url)
 /**
  * The whole factory with the offline writer: 1,000 episodes over 20 projects through the
  * supervision tree, the SQLite queue and store (a file database, WAL), writer → guard →
@@ -87,6 +89,8 @@ const factoryRun = async (): Promise<FactoryRun> => {
         // (0.2-0.5 ms of its ~3.5 ms a job, measured) and saw the end up to 20 ms late. A slow
         // poll remains, should an event be missed (the bus drops for a slow subscriber).
         const subscription = yield* bus.subscribe.pipe(Scope.provide(scope))
+        const tasks = () => { const { readdirSync, readFileSync } = require("node:fs"); const m = new Map<string, number>(); for (const t of readdirSync("/proc/self/task")) { try { const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8"); const comm = st.slice(st.indexOf("(") + 1, st.lastIndexOf(")")); const f = st.slice(st.lastIndexOf(")") + 2).split(" "); m.set(`${t}:${comm}`, Number(f[11]) + Number(f[12])) } catch {} } return m }
+        const tasksBefore = tasks()
         const started = performance.now()
         const cpuBefore = process.cpuUsage()
         const mainBefore = process.threadCpuUsage()
@@ -108,6 +112,9 @@ const factoryRun = async (): Promise<FactoryRun> => {
         const seconds = (performance.now() - started) / 1000
         const cpu = process.cpuUsage(cpuBefore)
         const main = process.threadCpuUsage(mainBefore)
+        const byName = new Map<string, number>()
+        for (const [k, v] of tasks()) { const name = k.split(":")[1]!; byName.set(name, (byName.get(name) ?? 0) + (v - (tasksBefore.get(k) ?? 0)) * 10 / total) }
+        console.log([...byName].filter(([, v]) => v > 0.005).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(" "))
         const final = yield* queue.stats
         if (final.committed !== PROJECTS * EPISODES) throw new Error(`only ${final.committed} episodes committed (${final.dead} dead)`)
         yield* Scope.close(scope, Exit.void)

@@ -281,6 +281,18 @@ const locationParticleAt = (s: string, i: number): boolean => {
     (c === 0xae4c /* 까 */ && s.charCodeAt(i + 1) === 0xc9c0 /* 지 */)
 }
 
+/** Where the run of Hangul syllables from `i` ends. */
+const syllableRunEnd = (s: string, i: number): number => {
+  while (i < s.length && isSyllable(s.charCodeAt(i))) i++
+  return i
+}
+
+/** The end of the longest head of 3 to 8 syllables of the run `[start, runEnd)` that a location particle follows, or -1. */
+const oneWordEnd = (s: string, start: number, runEnd: number): number => {
+  for (let end = Math.min(runEnd, start + 8); end >= start + 3; end--) if (locationParticleAt(s, end)) return end
+  return -1
+}
+
 /**
  * The matches, each in order, of
  * - `one`: `/(?<![가-힣])([가-힣]{3,8})(?=에서|으로|로|에|까지)/g` (청룡성으로): a match starts a run of
@@ -293,19 +305,18 @@ export const placeMatches = (s: string) => {
   const one: Array<{ readonly index: number; readonly word: string }> = []
   const two: Array<{ readonly index: number; readonly head: string; readonly noun: string }> = []
   let twoFrom = 0 // where the two-word pattern's search resumes
+  // The inner scans are functions of their own: as loops inside this one, V8 compiled an inner loop
+  // on the fly (OSR) in nearly every call and threw the code away on leaving it (5,500 deopts in a
+  // 1,000-episode run, and a compiler thread busy recompiling).
   for (let i = 0; i < s.length;) {
     if (!isSyllable(s.charCodeAt(i))) {
       i++
       continue
     }
     const start = i
-    while (i < s.length && isSyllable(s.charCodeAt(i))) i++
-    for (let end = Math.min(i, start + 8); end >= start + 3; end--) {
-      if (locationParticleAt(s, end)) {
-        one.push({ index: start, word: s.slice(start, end) })
-        break
-      }
-    }
+    i = syllableRunEnd(s, i)
+    const end = oneWordEnd(s, start, i)
+    if (end >= 0) one.push({ index: start, word: s.slice(start, end) })
     if (start < twoFrom || i - start < 2 || i - start > 5 || s.charCodeAt(i) !== 0x20) continue
     const at = i + 1
     const next = s.charCodeAt(at)

@@ -354,7 +354,8 @@ describe("guard algorithms: the same answers as the straightforward ones", () =>
   })
 
   it("characters with spaces counted by code unit as iterating the string counts them", () => {
-    const unit = fc.constantFrom("가", "a", " ", "\n", "\r", "\r\n", "😀", "\ud83d", "\ude00", "\u1100\u1161", "e\u0301")
+    // Hangul, punctuation and Latin counted as they stand; jamo, combining marks, singletons (Å, Ω) and surrogates through NFC
+    const unit = fc.constantFrom("가", "a", " ", "\n", "\r", "\r\n", "“", "…", "。", "😀", "\ud83d", "\ude00", "\u1100\u1161", "\u11a8", "e\u0301", "\u212b", "\u2126")
     fc.assert(
       fc.property(fc.string({ unit, maxLength: 100 }), (text) => {
         let n = 0

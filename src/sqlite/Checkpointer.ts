@@ -20,26 +20,39 @@ export interface CheckpointerOptions {
 
 /** Pages the writer's own auto-checkpoint waits for when a checkpointer thread runs (~32 MB). */
 export const BACKSTOP_PAGES = 8_000
+/** SQLite's own default, which the writer goes back to should the thread stop by itself. */
+export const INLINE_PAGES = 1_000
 
 const THREAD_URL = new URL("./checkpointThread.ts", import.meta.url)
 
-/** Starts the thread for the database file at `path`, and stops it (closing its connection) with the scope. */
-export const startCheckpointer = (path: string, options: CheckpointerOptions = {}) =>
+/**
+ * Starts the thread for the database file at `path`, and stops it (closing its connection) with
+ * the scope. `onStopped` runs if the thread fails or exits before that, e.g. to have the writer
+ * checkpoint for itself again.
+ */
+export const startCheckpointer = (path: string, options: CheckpointerOptions = {}, onStopped: () => void = () => {}) =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const worker = new Worker(THREAD_URL, { workerData: { path, everyMs: Math.max(1, Math.floor(options.everyMs ?? 200)) } })
+      const thread = { worker, exited: false, stopping: false }
       // never keeps the process alive on its own
       worker.unref()
-      // a failed thread is not a failed database: the writer's auto-checkpoint carries on alone
+      // an error ends the thread: its "exit" follows, and the writer carries on alone
       worker.on("error", () => {})
-      return worker
+      worker.once("exit", () => {
+        thread.exited = true
+        if (!thread.stopping) onStopped()
+      })
+      return thread
     }),
-    (worker) =>
+    (thread) =>
       Effect.promise(async () => {
-        worker.postMessage("stop")
+        thread.stopping = true
+        if (thread.exited) return
+        thread.worker.postMessage("stop")
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 2_000)
-          worker.once("exit", () => {
+          const timer = setTimeout(() => void thread.worker.terminate().then(() => resolve()), 2_000)
+          thread.worker.once("exit", () => {
             clearTimeout(timer)
             resolve()
           })

@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite"
 import { Context, Data, Effect, Layer, Result } from "effect"
-import { BACKSTOP_PAGES, type CheckpointerOptions, startCheckpointer } from "./Checkpointer.ts"
+import { BACKSTOP_PAGES, type CheckpointerOptions, INLINE_PAGES, startCheckpointer } from "./Checkpointer.ts"
 import { databaseFile, isFile, openDatabase } from "./openDatabase.ts"
 
 export { databaseFile, openDatabase } from "./openDatabase.ts"
@@ -238,7 +238,9 @@ export class Database extends Context.Service<Database, DatabaseShape>()("novel-
           const checkpointer = options.checkpointThread
           if (checkpointer === undefined || checkpointer === false || !db.isOpen || !isFile(options.path)) return Effect.void
           db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-          return startCheckpointer(options.path, checkpointer === true ? {} : checkpointer)
+          return startCheckpointer(options.path, checkpointer === true ? {} : checkpointer, () => {
+            if (db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${INLINE_PAGES}`)
+          })
         }),
         Effect.map((db) => Database.of(makeDatabase(db, options.path))),
       ),

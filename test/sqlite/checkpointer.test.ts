@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { BACKSTOP_PAGES } from "../../src/sqlite/Checkpointer.ts"
+import { BACKSTOP_PAGES, startCheckpointer } from "../../src/sqlite/Checkpointer.ts"
 import { Database } from "../../src/sqlite/Database.ts"
 import { tempDatabases } from "./helpers.ts"
 
@@ -50,5 +50,25 @@ describe("WAL checkpointer thread", () => {
         expect(statSync(path).size).toBeGreaterThan(4_000_000)
       })
       yield* Effect.scoped(Effect.provide(program, Layer.fresh(Database.layer({ path }))))
+    }))
+
+  it.effect("a thread that stops by itself says so, so the writer can checkpoint for itself again", () =>
+    Effect.gen(function* () {
+      let stopped = 0
+      // a database the thread cannot open: it throws and exits at once
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* startCheckpointer("/dev/null/not-a-directory/factory.db", { everyMs: 10 }, () => stopped++)
+          expect(yield* eventually(() => stopped === 1, 10_000)).toBe(true)
+        }),
+      )
+      expect(stopped).toBe(1)
+    }))
+
+  it.effect("a thread stopped with its scope does not count as stopping by itself", () =>
+    Effect.gen(function* () {
+      let stopped = 0
+      yield* Effect.scoped(startCheckpointer(files.next(), { everyMs: 10 }, () => stopped++))
+      expect(stopped).toBe(0)
     }))
 })

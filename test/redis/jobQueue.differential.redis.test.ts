@@ -30,6 +30,7 @@ import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { TRIM_EVERY } from "../../src/redis/jobQueueLua.ts"
 import { Database } from "../../src/sqlite/Database.ts"
 import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
+import { type QueueCommand, queueCommands } from "../support/queueCommands.ts"
 
 const MAX_DELIVERIES = 3
 const PROJECTS = ["p0", "p1", "p2"] as const
@@ -48,46 +49,17 @@ afterAll(async () => {
 })
 
 type Command =
-  | { readonly t: "enqueue"; readonly p: number; readonly count: number; readonly overlap: boolean }
-  | { readonly t: "gap"; readonly p: number }
-  | { readonly t: "claim"; readonly w: number; readonly leaseMs: number }
-  | { readonly t: "crash"; readonly w: number }
-  | { readonly t: "advance"; readonly ms: number }
-  | { readonly t: "complete"; readonly w: number }
-  | { readonly t: "retry"; readonly w: number; readonly transient: boolean; readonly delayMs: number }
-  | { readonly t: "heartbeat"; readonly w: number; readonly leaseMs: number }
-  | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
-  | { readonly t: "deadLetter"; readonly w: number }
-  | { readonly t: "stale"; readonly g: number; readonly op: "complete" | "heartbeat" | "retry" | "deadLetter" }
+  | QueueCommand<"complete" | "heartbeat" | "retry" | "deadLetter">
   | { readonly t: "burstClaim"; readonly leaseMs: number }
   | { readonly t: "burstComplete"; readonly stale: boolean }
 
-const worker = fc.integer({ min: 0, max: WORKERS.length - 1 })
-const project = fc.integer({ min: 0, max: PROJECTS.length - 1 })
-const leaseMs = fc.constantFrom(500, 1_000, 5_000)
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("enqueue" as const), p: project, count: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 10, max: 20 }) }), overlap: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("gap" as const), p: project }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant("claim" as const), w: worker, leaseMs }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("crash" as const), w: worker }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), w: worker }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ t: fc.constant("retry" as const), w: worker, transient: fc.boolean(), delayMs: fc.constantFrom(0, 100, 1_000) }),
-  },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("heartbeat" as const), w: worker, leaseMs }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("stage" as const), w: worker, stage: fc.constantFrom("guarding" as const, "editing" as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("deadLetter" as const), w: worker }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      t: fc.constant("stale" as const),
-      g: fc.nat(),
-      op: fc.constantFrom("complete" as const, "heartbeat" as const, "retry" as const, "deadLetter" as const),
-    }),
-  },
+const command: fc.Arbitrary<Command> = fc.oneof<Array<fc.WeightedArbitrary<Command>>>(
+  ...queueCommands({
+    workers: WORKERS.length,
+    projects: PROJECTS.length,
+    staleOps: ["complete", "heartbeat", "retry", "deadLetter"] as const,
+    bigEnqueues: true,
+  }),
   { weight: 2, arbitrary: fc.record({ t: fc.constant("burstClaim" as const), leaseMs: fc.constantFrom(0, 500, 1_000) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("burstComplete" as const), stale: fc.boolean() }) },
 )

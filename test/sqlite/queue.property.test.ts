@@ -22,44 +22,17 @@ import { isFinal, jobIdOf, type Lease } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { Database } from "../../src/sqlite/Database.ts"
+import { type QueueCommand, queueCommands } from "../support/queueCommands.ts"
 
 const MAX_DELIVERIES = 3
 const PROJECTS = ["p0", "p1", "p2"] as const
 const WORKERS = ["w0", "w1", "w2"] as const
 const RUNS = Number(process.env.CHAOS_RUNS ?? 120)
 
-type Command =
-  | { readonly t: "enqueue"; readonly p: number; readonly count: number; readonly overlap: boolean }
-  | { readonly t: "gap"; readonly p: number }
-  | { readonly t: "claim"; readonly w: number; readonly leaseMs: number }
-  | { readonly t: "crash"; readonly w: number }
-  | { readonly t: "advance"; readonly ms: number }
-  | { readonly t: "complete"; readonly w: number }
-  | { readonly t: "retry"; readonly w: number; readonly transient: boolean; readonly delayMs: number }
-  | { readonly t: "heartbeat"; readonly w: number; readonly leaseMs: number }
-  | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
-  | { readonly t: "deadLetter"; readonly w: number }
-  | { readonly t: "stale"; readonly g: number; readonly op: "complete" | "heartbeat" | "retry" }
-
-const worker = fc.integer({ min: 0, max: WORKERS.length - 1 })
-const project = fc.integer({ min: 0, max: PROJECTS.length - 1 })
-const leaseMs = fc.constantFrom(500, 1_000, 5_000)
+type Command = QueueCommand<"complete" | "heartbeat" | "retry">
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("enqueue" as const), p: project, count: fc.integer({ min: 1, max: 3 }), overlap: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("gap" as const), p: project }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant("claim" as const), w: worker, leaseMs }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("crash" as const), w: worker }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), w: worker }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ t: fc.constant("retry" as const), w: worker, transient: fc.boolean(), delayMs: fc.constantFrom(0, 100, 1_000) }),
-  },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("heartbeat" as const), w: worker, leaseMs }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("stage" as const), w: worker, stage: fc.constantFrom("guarding" as const, "editing" as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("deadLetter" as const), w: worker }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("stale" as const), g: fc.nat(), op: fc.constantFrom("complete" as const, "heartbeat" as const, "retry" as const) }) },
+  ...queueCommands({ workers: WORKERS.length, projects: PROJECTS.length, staleOps: ["complete", "heartbeat", "retry"] as const }),
 )
 
 /** Outcome counts over all runs, printed with CHAOS_STATS=1 to see what the runs exercised. */

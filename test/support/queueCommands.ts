@@ -1,0 +1,61 @@
+/**
+ * The random commands the queue properties draw (`test/sqlite/queue.property.test.ts`, and the
+ * Redis-against-SQLite differential in `test/redis/`): workers claiming, completing, retrying,
+ * heartbeating and crashing, enqueues and gaps, the clock moving on, and operations on leases
+ * handed back long ago ("stale"). Workers and projects are indices into the test's own lists.
+ */
+import fc from "fast-check"
+
+export type QueueCommand<StaleOp extends string> =
+  | { readonly t: "enqueue"; readonly p: number; readonly count: number; readonly overlap: boolean }
+  | { readonly t: "gap"; readonly p: number }
+  | { readonly t: "claim"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "crash"; readonly w: number }
+  | { readonly t: "advance"; readonly ms: number }
+  | { readonly t: "complete"; readonly w: number }
+  | { readonly t: "retry"; readonly w: number; readonly transient: boolean; readonly delayMs: number }
+  | { readonly t: "heartbeat"; readonly w: number; readonly leaseMs: number }
+  | { readonly t: "stage"; readonly w: number; readonly stage: "guarding" | "editing" }
+  | { readonly t: "deadLetter"; readonly w: number }
+  | { readonly t: "stale"; readonly g: number; readonly op: StaleOp }
+
+export interface QueueCommandOptions<StaleOp extends string> {
+  readonly workers: number
+  readonly projects: number
+  /** What a stale lease is used for. */
+  readonly staleOps: ReadonlyArray<StaleOp>
+  /** Now and then an enqueue of 10–20 episodes at once (a batch that crosses trim steps). */
+  readonly bigEnqueues?: boolean
+}
+
+/** The commands with their weights, for `fc.oneof(...)` (a test may add its own beside them). */
+export const queueCommands = <StaleOp extends string>(
+  options: QueueCommandOptions<StaleOp>,
+): Array<fc.WeightedArbitrary<QueueCommand<StaleOp>>> => {
+  const worker = fc.integer({ min: 0, max: options.workers - 1 })
+  const project = fc.integer({ min: 0, max: options.projects - 1 })
+  const leaseMs = fc.constantFrom(500, 1_000, 5_000)
+  const few = fc.integer({ min: 1, max: 3 })
+  const count = options.bigEnqueues === true
+    ? fc.oneof({ weight: 4, arbitrary: few }, { weight: 1, arbitrary: fc.integer({ min: 10, max: 20 }) })
+    : few
+  return [
+    { weight: 4, arbitrary: fc.record({ t: fc.constant("enqueue" as const), p: project, count, overlap: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("gap" as const), p: project }) },
+    { weight: 6, arbitrary: fc.record({ t: fc.constant("claim" as const), w: worker, leaseMs }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("crash" as const), w: worker }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
+    { weight: 4, arbitrary: fc.record({ t: fc.constant("complete" as const), w: worker }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ t: fc.constant("retry" as const), w: worker, transient: fc.boolean(), delayMs: fc.constantFrom(0, 100, 1_000) }),
+    },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("heartbeat" as const), w: worker, leaseMs }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant("stage" as const), w: worker, stage: fc.constantFrom("guarding" as const, "editing" as const) }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("deadLetter" as const), w: worker }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("stale" as const), g: fc.nat(), op: fc.constantFrom(...options.staleOps) }) },
+  ]
+}

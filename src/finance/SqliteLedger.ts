@@ -74,10 +74,42 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
       )
     }).pipe(Effect.mapError(wrap("book")))
 
+  /*
+   * The budget gate asks for today's spend before every writer call, and a SUM over the day's
+   * rows grows with the day: at the offline writer's ~200 calls a second, by evening each call
+   * read millions of rows. So a range's total is kept with the last row id it counted, and
+   * later calls add only the rows booked since (by rowid: ids are handed out under SQLite's
+   * one write lock, so no row below the last one counted can still appear, from this process
+   * or another). `+at` keeps the planner on the rowid range instead of the day's index.
+   */
+  const spentByRange = new Map<string, { readonly total: number; readonly throughId: number }>()
+  const RANGES_KEPT = 8
   const spentUsd: LedgerShape["spentUsd"] = (fromMs, toMs) =>
-    db.use((c) =>
-      c.get<{ total: number | null }>("SELECT SUM(cost_usd) AS total FROM finance_llm_calls WHERE at >= ? AND at < ?", fromMs, toMs)?.total ?? 0
-    ).pipe(Effect.mapError(wrap("spent")))
+    db.use((c) => {
+      const key = `${fromMs}:${toMs}`
+      const known = spentByRange.get(key)
+      // the bound first: a row booked between the two reads is left for the next call, not skipped
+      const last = c.get<{ last: number | null }>("SELECT MAX(id) AS last FROM finance_llm_calls")?.last ?? 0
+      const added = known === undefined
+        ? c.get<{ total: number | null }>(
+          "SELECT SUM(cost_usd) AS total FROM finance_llm_calls WHERE at >= ? AND at < ? AND id <= ?",
+          fromMs,
+          toMs,
+          last,
+        )
+        : c.get<{ total: number | null }>(
+          "SELECT SUM(cost_usd) AS total FROM finance_llm_calls WHERE id > ? AND id <= ? AND +at >= ? AND +at < ?",
+          known.throughId,
+          last,
+          fromMs,
+          toMs,
+        )
+      const total = (known?.total ?? 0) + (added?.total ?? 0)
+      spentByRange.delete(key)
+      spentByRange.set(key, { total, throughId: Math.max(known?.throughId ?? 0, last) })
+      if (spentByRange.size > RANGES_KEPT) spentByRange.delete(spentByRange.keys().next().value!)
+      return total
+    }).pipe(Effect.mapError(wrap("spent")))
 
   const dailyCosts: LedgerShape["dailyCosts"] = (range) => {
     const [from, to] = rangeMs(range)

@@ -159,6 +159,32 @@ const migrations: ReadonlyArray<Migration> = [
         LEFT JOIN queue_ended e ON e.project = j.project AND e.episode = j.episode;
     `,
   },
+  {
+    version: 3,
+    description: "queue_counts: jobs at rest per state, kept by triggers",
+    // `stats` (the dashboard, alerts, metrics and /readyz ask for it every few seconds) counted
+    // every job ever enqueued: 111 ms at a million jobs, on the thread that runs every fiber.
+    up: `
+      CREATE TABLE queue_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO queue_counts (state, n)
+        SELECT s.state, (SELECT COUNT(*) FROM queue_jobs AS j WHERE j.state = s.state)
+        FROM (SELECT 'queued' AS state UNION ALL SELECT 'committed' UNION ALL SELECT 'dead') AS s;
+      CREATE TRIGGER queue_counts_insert AFTER INSERT ON queue_jobs
+      BEGIN
+        UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER queue_counts_state AFTER UPDATE OF state ON queue_jobs
+      WHEN OLD.state <> NEW.state
+      BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+        UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER queue_counts_delete AFTER DELETE ON queue_jobs
+      BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+    `,
+  },
 ]
 
 /** A row of `queue_jobs_live`: a job with its head's live state overlaid. */
@@ -479,14 +505,14 @@ export const make = (options: SqliteJobQueueOptions) =>
     // A job's row is `queued` until the fold after it ended: the open jobs are those rows but the ended ones.
     const stats: JobQueueShape["stats"] = Effect.clockWith((clock) =>
       db.use((c): QueueStats => {
+        // the jobs at rest from their counts; the ended ones not folded yet and the heads (small tables) by scan
         const r = c.get<{ queued: number; ended: number; inFlight: number; committed: number; dead: number }>(
           `SELECT
-             COALESCE(SUM(state = 'queued'), 0) AS queued,
+             (SELECT n FROM queue_counts WHERE state = 'queued') AS queued,
              (SELECT COUNT(*) FROM queue_ended) AS ended,
              (SELECT COUNT(*) FROM queue_heads WHERE state <> 'queued' AND COALESCE(expires_at, 0) > ?1) AS inFlight,
-             COALESCE(SUM(state = 'committed'), 0) + (SELECT COUNT(*) FROM queue_ended WHERE state = 'committed') AS committed,
-             COALESCE(SUM(state = 'dead'), 0) + (SELECT COUNT(*) FROM queue_ended WHERE state = 'dead') AS dead
-           FROM queue_jobs`,
+             (SELECT n FROM queue_counts WHERE state = 'committed') + (SELECT COUNT(*) FROM queue_ended WHERE state = 'committed') AS committed,
+             (SELECT n FROM queue_counts WHERE state = 'dead') + (SELECT COUNT(*) FROM queue_ended WHERE state = 'dead') AS dead`,
           clock.currentTimeMillisUnsafe(),
         )!
         return { queued: r.queued - r.ended - r.inFlight, inFlight: r.inFlight, committed: r.committed, dead: r.dead }

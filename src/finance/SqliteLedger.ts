@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer } from "effect"
 import { Database, type Migration, type SqliteError } from "../sqlite/Database.ts"
-import { DAY_MS, type DailyCost, type DailySales, type DateRange, Ledger, LedgerError, type LedgerShape } from "./Ledger.ts"
+import { type DailyCost, type DailySales, Ledger, LedgerError, type LedgerShape } from "./Ledger.ts"
 
 /**
  * The ledger on the factory's shared SQLite database. It owns its tables (component "finance"
@@ -43,14 +43,39 @@ export const financeMigrations: ReadonlyArray<Migration> = [
       CREATE INDEX IF NOT EXISTS finance_sales_date ON finance_sales (date);
     `,
   },
+  {
+    version: 2,
+    description: "finance_daily_costs: the calls summed per UTC day, kept by a trigger",
+    // The dashboard asks for 30 days of costs every 10 s, and summing the calls themselves
+    // took 943 ms at a million calls, on the thread that runs every fiber.
+    up: `
+      CREATE TABLE finance_daily_costs (
+        date              TEXT PRIMARY KEY,
+        cost_usd          REAL NOT NULL,
+        calls             INTEGER NOT NULL,
+        unpriced          INTEGER NOT NULL,
+        prompt_tokens     INTEGER NOT NULL,
+        cached_tokens     INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO finance_daily_costs
+        SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch'), SUM(cost_usd), COUNT(*), SUM(1 - priced),
+          SUM(prompt_tokens), SUM(cached_tokens), SUM(completion_tokens)
+        FROM finance_llm_calls GROUP BY 1;
+      CREATE TRIGGER finance_daily_costs_book AFTER INSERT ON finance_llm_calls
+      BEGIN
+        INSERT INTO finance_daily_costs (date, cost_usd, calls, unpriced, prompt_tokens, cached_tokens, completion_tokens)
+          VALUES (strftime('%Y-%m-%d', NEW.at / 1000, 'unixepoch'), NEW.cost_usd, 1, 1 - NEW.priced,
+            NEW.prompt_tokens, NEW.cached_tokens, NEW.completion_tokens)
+          ON CONFLICT (date) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, calls = calls + 1,
+            unpriced = unpriced + excluded.unpriced, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            cached_tokens = cached_tokens + excluded.cached_tokens, completion_tokens = completion_tokens + excluded.completion_tokens;
+      END;
+    `,
+  },
 ]
 
 const wrap = (what: string) => (error: SqliteError) => new LedgerError({ message: `ledger ${what}: ${error.message}`, cause: error })
-
-const rangeMs = (range: DateRange | undefined): [number, number] => [
-  range?.from ? Date.parse(`${range.from}T00:00:00Z`) : Number.MIN_SAFE_INTEGER,
-  range?.to ? Date.parse(`${range.to}T00:00:00Z`) + DAY_MS : Number.MAX_SAFE_INTEGER,
-]
 
 export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database> = Effect.gen(function* () {
   const db = yield* Database
@@ -111,15 +136,13 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
       return total
     }).pipe(Effect.mapError(wrap("spent")))
 
-  const dailyCosts: LedgerShape["dailyCosts"] = (range) => {
-    const [from, to] = rangeMs(range)
-    return db.use((c) =>
+  const dailyCosts: LedgerShape["dailyCosts"] = (range) =>
+    db.use((c) =>
       c.all<{ date: string; cost: number; calls: number; unpriced: number; p: number; k: number; o: number }>(
-        `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS date, SUM(cost_usd) AS cost, COUNT(*) AS calls,
-                SUM(1 - priced) AS unpriced, SUM(prompt_tokens) AS p, SUM(cached_tokens) AS k, SUM(completion_tokens) AS o
-           FROM finance_llm_calls WHERE at >= ? AND at < ? GROUP BY date ORDER BY date`,
-        from,
-        to,
+        `SELECT date, cost_usd AS cost, calls, unpriced, prompt_tokens AS p, cached_tokens AS k, completion_tokens AS o
+           FROM finance_daily_costs WHERE date >= ? AND date <= ? ORDER BY date`,
+        range?.from || "0000-00-00",
+        range?.to || "9999-99-99",
       ).map((r): DailyCost => ({
         date: r.date,
         costUsd: r.cost,
@@ -130,7 +153,6 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
         completionTokens: r.o,
       }))
     ).pipe(Effect.mapError(wrap("daily costs")))
-  }
 
   const importSales: LedgerShape["importSales"] = (sales, source) =>
     Clock.currentTimeMillis.pipe(

@@ -1,5 +1,6 @@
 import { Clock, Effect, Layer } from "effect"
 import { Database, type Migration, type SqliteError } from "../sqlite/Database.ts"
+import { keepRecent } from "../util/Lru.ts"
 import { type DailyCost, type DailySales, Ledger, LedgerError, type LedgerShape } from "./Ledger.ts"
 
 /**
@@ -129,9 +130,7 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
           toMs,
         )
       const total = (known?.total ?? 0) + (added?.total ?? 0)
-      spentByRange.delete(key)
-      spentByRange.set(key, { total, throughId: Math.max(known?.throughId ?? 0, last) })
-      if (spentByRange.size > RANGES_KEPT) spentByRange.delete(spentByRange.keys().next().value!)
+      keepRecent(spentByRange, key, { total, throughId: Math.max(known?.throughId ?? 0, last) }, RANGES_KEPT)
       return total
     }).pipe(Effect.mapError(wrap("spent")))
 

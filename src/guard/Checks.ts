@@ -13,6 +13,7 @@ import {
   sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, squeezeChars, SqueezedText, textGrams, type TextGrams,
 } from "../text/Shingles.ts"
 import { deadCharacterFindings, unknownNameFindings } from "./Names.ts"
+import { keepRecent } from "../util/Lru.ts"
 
 /** What the guard reads of a recent episode. */
 export type RecentEpisode = Pick<Episode, "number" | "body"> & Partial<Pick<Episode, "summary">>
@@ -259,14 +260,8 @@ const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
   const headings = kind === "body" && source.includes("#")
   const cache = headings ? squeezedBodies : squeezedTexts
   let hit = cache.get(source)
-  if (hit !== undefined) {
-    cache.delete(source)
-    cache.set(source, hit)
-    return hit
-  }
-  hit = new SqueezedText(squeezeChars(headings ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
-  cache.set(source, hit)
-  if (cache.size > SQUEEZED_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+  if (hit === undefined) hit = new SqueezedText(squeezeChars(headings ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
+  keepRecent(cache, source, hit, SQUEEZED_CACHE_SIZE)
   return hit
 }
 

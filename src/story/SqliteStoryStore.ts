@@ -3,6 +3,7 @@ import type { Bible, BibleChanges, Character, ProvisionalFacts, Relation, StoryE
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { type Connection, Database, mapSqliteError, type Migration, type SqliteError } from "../sqlite/Database.ts"
+import { keepRecent } from "../util/Lru.ts"
 import {
   type EpisodeSummary,
   ProjectExists,
@@ -393,11 +394,7 @@ export const make = Effect.gen(function* () {
     bibleWrites++
     biblesRead.delete(slug)
   }
-  const keepBible = (slug: string, read: BibleRead) => {
-    biblesRead.delete(slug)
-    biblesRead.set(slug, read)
-    if (biblesRead.size > BIBLES_KEPT) biblesRead.delete(biblesRead.keys().next().value!)
-  }
+  const keepBible = (slug: string, read: BibleRead) => keepRecent(biblesRead, slug, read, BIBLES_KEPT)
 
   const getBible: StoryStoreShape["getBible"] = (slug) =>
     db
@@ -561,9 +558,7 @@ export const make = Effect.gen(function* () {
           const row = c.get<EpisodeRow>("SELECT * FROM story_episodes WHERE project = ? AND number = ?", slug, n)
           if (row !== undefined) episodes.push(toEpisode(row))
         }
-        recentByProject.delete(slug)
-        recentByProject.set(slug, new Map(episodes.map((e) => [e.number, e])))
-        if (recentByProject.size > RECENT_PROJECTS) recentByProject.delete(recentByProject.keys().next().value!)
+        keepRecent(recentByProject, slug, new Map(episodes.map((e) => [e.number, e])), RECENT_PROJECTS)
         return episodes
       })
       .pipe(mapErr)

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { EpisodeNumber, Slug } from "./Project.ts"
+import { isNfcInert } from "../text/Hangul.ts"
 
 export const FindingCategory = Schema.Literals([
   "characterization",
@@ -57,21 +58,13 @@ export const Episode = Schema.Struct({
 })
 export type Episode = typeof Episode.Type
 
-/**
- * A code unit NFC leaves as it is whatever stands beside it: ASCII to the end of Latin Extended-B
- * (no combining marks), Hangul syllables, general punctuation (‐ to ‧) and CJK punctuation and
- * brackets (、 to 】). Drafts and episodes are made of these.
- */
-const nfcInert = (c: number): boolean =>
-  c < 0x300 || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
-
 /** Characters with spaces, after NFC normalisation (line breaks do not count): code points, as iterating the string counts them. */
 export const countCharsWithSpaces = (text: string): number => {
   // text that NFC would leave alone is counted as it stands, without normalising a copy of it
   let n = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (!nfcInert(c)) return countNormalized(text)
+    if (!isNfcInert(c)) return countNormalized(text)
     if (c !== 0x0a && c !== 0x0d) n++
   }
   return n

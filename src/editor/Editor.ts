@@ -12,6 +12,7 @@
  *   (a quote glued to narration, as in `“가자”라고 말했다`, stays in it), and
  *   narration paragraphs of more than three sentences are split evenly.
  */
+import { isNfcInert } from "../text/Hangul.ts"
 import { splitSentences } from "../text/Sentences.ts"
 
 export interface EditOptions {
@@ -40,8 +41,7 @@ export const cleanChars = (text: string): string => {
     } else if (c >= 0xac00 && c <= 0xd7a3) continue
     else if (c === 0x200b || c === 0x200c || c === 0x200d || c === 0x2060 || c === 0xfeff) invisible = true
     else if (c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f) spaces = true
-    // what NFC leaves alone: Latin-1 and below, Hangul syllables, general punctuation, CJK brackets
-    else if (!((c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011))) nfc = false
+    else if (!isNfcInert(c)) nfc = false
   }
   let t = nfc ? text : text.normalize("NFC")
   if (!nfc || cr) t = t.replace(/\r\n?/g, "\n")

@@ -32,6 +32,7 @@ import type { GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { beatIndex } from "../pipeline/Brief.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
+import { isNfcInert } from "../text/Hangul.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { bibleText, bodyOnly, evidenceOf, type GuardCheck, type GuardContext, isKorean, squeezedNfc } from "./Checks.ts"
 import { isGramSize, NgramIndex, ngramHashes, PairIndex, squeezeChars } from "../text/Shingles.ts"
@@ -713,14 +714,6 @@ const isTrigramPunct = (c: number): boolean =>
 /** Scratch buffer of code units. */
 let units = new Uint16Array(1024)
 
-/**
- * Whether NFC leaves a code unit, and any text of such units, unchanged: it is NFC on its own, starts
- * no composition with what follows and ends none with what precedes (ASCII and Latin-1 …, general
- * punctuation, CJK brackets; Hangul syllables too, tested apart). Drafts and episodes are such text,
- * so their sentences need no `normalize` each.
- */
-const nfcStableCode = (c: number): boolean => c < 0x300 || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
-
 /** The trigrams of one retell comparison (the previous episode's and the draft's). */
 const table = new TrigramTable()
 const sentenceMarks = new IdMarks()
@@ -749,7 +742,7 @@ const appendGrams = (sentence: string): number => {
       units[n++] = c
       continue
     }
-    if (!normalized && !nfcStableCode(c)) {
+    if (!normalized && !isNfcInert(c)) {
       // NFC may change the sentence: start again on its NFC
       normalized = true
       t = sentence.normalize("NFC")

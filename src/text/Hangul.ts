@@ -10,6 +10,16 @@ const SYLLABLE_LAST = 0xd7a3
 /** `text` in Unicode NFC (composed syllables), the form every counter in the factory uses. */
 export const nfc = (text: string): string => text.normalize("NFC")
 
+/**
+ * A code unit NFC leaves as it is whatever stands beside it: NFC on its own, starting no
+ * composition with what follows and ending none with what precedes. ASCII to the end of Latin
+ * Extended-B (no combining marks), Hangul syllables, general punctuation (‐ to ‧) and CJK
+ * punctuation and brackets (、 to 】). Drafts and episodes are made of these, so a scan that
+ * meets nothing else can skip `normalize`.
+ */
+export const isNfcInert = (c: number): boolean =>
+  c < 0x300 || (c >= SYLLABLE_FIRST && c <= SYLLABLE_LAST) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
+
 /** A precomposed Hangul syllable (가–힣). */
 export const isHangulSyllable = (ch: string): boolean => {
   const c = ch.codePointAt(0)

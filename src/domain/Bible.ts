@@ -1,6 +1,10 @@
 import { Schema } from "effect"
 
-export const CharacterStatus = Schema.Literals(["alive", "dead"])
+/**
+ * Where a character stands. `dead` is final for the writer (remembered only, never acting); the others
+ * are conditions the writer must respect (`statusNote` says what: "왼팔을 잃었다", "마탑에 갇혔다").
+ */
+export const CharacterStatus = Schema.Literals(["alive", "dead", "injured", "missing", "captured"])
 export type CharacterStatus = typeof CharacterStatus.Type
 
 export const Character = Schema.Struct({
@@ -10,10 +14,12 @@ export const Character = Schema.Struct({
   role: Schema.String,
   status: CharacterStatus,
   traits: Schema.Array(Schema.String),
-  /** Episode the character first appeared in; 0 for the template's cast. */
+  /** Episode the character first appeared in (the fact's `validFrom`); 0 for the template's cast. */
   firstEpisode: Schema.Int,
   /** Facts taken from a draft are provisional until their episode commits. */
   provisional: Schema.optional(Schema.Boolean),
+  /** What the current status means, in the text's words ("왼팔을 잃었다"). */
+  statusNote: Schema.optionalKey(Schema.String),
 })
 export type Character = typeof Character.Type
 
@@ -21,6 +27,8 @@ export const Place = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   description: Schema.String,
+  /** Episode whose text introduced the place (`validFrom`); absent for the template's places. */
+  firstEpisode: Schema.optionalKey(Schema.Int),
 })
 export type Place = typeof Place.Type
 
@@ -46,7 +54,10 @@ export const Relation = Schema.Struct({
   from: Schema.String,
   to: Schema.String,
   type: RelationType,
+  /** `validFrom`: the episode that formed it (0 for the template's). */
   since: Schema.Int,
+  /** `validTo`: the episode that broke it; absent while it holds. */
+  until: Schema.optionalKey(Schema.Int),
 })
 export type Relation = typeof Relation.Type
 
@@ -58,6 +69,38 @@ export const StoryEvent = Schema.Struct({
 })
 export type StoryEvent = typeof StoryEvent.Type
 
+/** The text's evidence for a fact: a quote of the episode and its offsets in that episode's body. */
+export const FactEvidence = Schema.Struct({
+  start: Schema.Int,
+  end: Schema.Int,
+  text: Schema.String,
+})
+export type FactEvidence = typeof FactEvidence.Type
+
+/**
+ * A change of a character's status, in story time: the character's status as of episode n is the
+ * last record with `episode <= n` (the template's status before any).
+ */
+export const StatusRecord = Schema.Struct({
+  character: Schema.String,
+  status: CharacterStatus,
+  episode: Schema.Int,
+  note: Schema.optionalKey(Schema.String),
+  evidence: Schema.optionalKey(FactEvidence),
+})
+export type StatusRecord = typeof StatusRecord.Type
+
+/** Something worth remembering that is neither a character, a place nor a relation ("백린의 검이 부러졌다"). */
+export const Fact = Schema.Struct({
+  text: Schema.String,
+  /** Ids of the characters, places … it is about. */
+  subjects: Schema.Array(Schema.String),
+  validFrom: Schema.Int,
+  validTo: Schema.optionalKey(Schema.Int),
+  evidence: Schema.optionalKey(FactEvidence),
+})
+export type Fact = typeof Fact.Type
+
 export const Bible = Schema.Struct({
   characters: Schema.Array(Character),
   places: Schema.Array(Place),
@@ -66,6 +109,9 @@ export const Bible = Schema.Struct({
   worldRules: Schema.Array(Schema.String),
   relations: Schema.Array(Relation),
   events: Schema.Array(StoryEvent),
+  /** Every status change the committed text made, oldest first (absent: none yet). */
+  statusHistory: Schema.optionalKey(Schema.Array(StatusRecord)),
+  facts: Schema.optionalKey(Schema.Array(Fact)),
 })
 export type Bible = typeof Bible.Type
 
@@ -74,8 +120,21 @@ export const BibleChanges = Schema.Struct({
   /** Character ids that appear in the episode. */
   appearances: Schema.Array(Schema.String),
   events: Schema.Array(StoryEvent),
-  statusChanges: Schema.Array(Schema.Struct({ character: Schema.String, status: CharacterStatus })),
+  statusChanges: Schema.Array(Schema.Struct({
+    character: Schema.String,
+    status: CharacterStatus,
+    note: Schema.optionalKey(Schema.String),
+    evidence: Schema.optionalKey(FactEvidence),
+  })),
   newRelations: Schema.Array(Relation),
+  /* What the analyst found in the text (absent in changes staged before it existed). */
+  /** Characters the episode introduced (`firstEpisode` = the episode). */
+  newCharacters: Schema.optionalKey(Schema.Array(Character)),
+  /** Places the episode introduced (`firstEpisode` = the episode). */
+  newPlaces: Schema.optionalKey(Schema.Array(Place)),
+  /** Relations the episode broke: (from, to, type) of a relation that holds, `until` = the episode. */
+  endedRelations: Schema.optionalKey(Schema.Array(Relation)),
+  facts: Schema.optionalKey(Schema.Array(Fact)),
 })
 export type BibleChanges = typeof BibleChanges.Type
 

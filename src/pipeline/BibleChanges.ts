@@ -2,7 +2,7 @@
  * What an accepted episode changes in the Bible: who appeared, one event for its beat, and the status
  * changes and relations its beat declares with markers (see `templates/BeatMarkers.ts`).
  */
-import type { Bible, BibleChanges, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, CharacterStatus, Relation, StoryEvent } from "../domain/Bible.ts"
 import type { Project } from "../domain/Project.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { beatOf, mentions } from "./Brief.ts"
@@ -68,7 +68,7 @@ export const extractBibleChanges = (input: ExtractInput): BibleChanges => {
     : { episode, description: beat.text, characters: appearances, place }
 
   const byId = new Map(bible.characters.map((c) => [c.id, c]))
-  const statusChanges: Array<{ character: string; status: "alive" | "dead" }> = []
+  const statusChanges: Array<{ character: string; status: CharacterStatus }> = []
   const newRelations: Array<Relation> = []
   const known = new Set<string>([
     ...bible.characters.map((c) => c.id),

@@ -1,5 +1,5 @@
 import { Effect, Layer, Option, Result } from "effect"
-import type { Bible, BibleChanges, Character, ProvisionalFacts, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, Character, CharacterStatus, ProvisionalFacts, Relation, StoryEvent } from "../domain/Bible.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { type Connection, Database, mapSqliteError, type Migration, type SqliteError } from "../sqlite/Database.ts"
@@ -155,7 +155,7 @@ interface CharacterRow {
   readonly name: string
   readonly aliases: string
   readonly role: string
-  readonly status: "alive" | "dead"
+  readonly status: CharacterStatus
   readonly traits: string
   readonly first_episode: number
   readonly provisional: number | null

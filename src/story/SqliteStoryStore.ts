@@ -1,14 +1,18 @@
 import { Effect, Layer, Option, Result } from "effect"
-import type { Bible, BibleChanges, Character, CharacterStatus, ProvisionalFacts, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { Bible, BibleChanges, Character, CharacterStatus, Fact, Place, ProvisionalFacts, Relation, StatusRecord, StoryEvent } from "../domain/Bible.ts"
+import { initialRecord, mergeBibleChanges } from "./BibleTime.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { type Connection, Database, mapSqliteError, type Migration, type SqliteError } from "../sqlite/Database.ts"
 import { keepRecent } from "../util/Lru.ts"
 import {
+  type CommitOptions,
+  type EpisodeFingerprint,
   type EpisodeSummary,
   ProjectExists,
   ProjectNotFound,
   type ProjectSummary,
+  StaleCommit,
   StoreUnavailable,
   StoryStore,
   type StoryStoreShape,
@@ -132,6 +136,65 @@ const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "facts in story time (statuses beyond dead, status history, facts, introduced places, ended relations), commit fences, episode fingerprints",
+    // The status CHECK widens, which SQLite can only do by rebuilding the table (rowid order kept).
+    up: `
+      CREATE TABLE story_characters_v3 (
+        project       TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        id            TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        aliases       TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('alive', 'dead', 'injured', 'missing', 'captured')),
+        traits        TEXT NOT NULL,
+        first_episode INTEGER NOT NULL,
+        provisional   INTEGER,
+        last_seen     INTEGER,
+        status_note   TEXT,
+        PRIMARY KEY (project, id)
+      );
+      INSERT INTO story_characters_v3 (project, id, name, aliases, role, status, traits, first_episode, provisional, last_seen)
+        SELECT project, id, name, aliases, role, status, traits, first_episode, provisional, last_seen FROM story_characters ORDER BY rowid;
+      DROP TABLE story_characters;
+      ALTER TABLE story_characters_v3 RENAME TO story_characters;
+      ALTER TABLE story_entities ADD COLUMN first_episode INTEGER;
+      ALTER TABLE story_relations ADD COLUMN until_episode INTEGER;
+      CREATE TABLE story_status_history (
+        seq       INTEGER PRIMARY KEY,
+        project   TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        character TEXT NOT NULL,
+        episode   INTEGER NOT NULL,
+        status    TEXT NOT NULL,
+        note      TEXT,
+        evidence  TEXT
+      );
+      CREATE INDEX story_status_history_project ON story_status_history (project, episode);
+      CREATE TABLE story_facts (
+        seq        INTEGER PRIMARY KEY,
+        project    TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        text       TEXT NOT NULL,
+        subjects   TEXT NOT NULL,
+        valid_from INTEGER NOT NULL,
+        valid_to   INTEGER,
+        evidence   TEXT
+      );
+      CREATE INDEX story_facts_project ON story_facts (project, valid_from);
+      CREATE TABLE story_fences (
+        project TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        episode INTEGER NOT NULL,
+        token   INTEGER NOT NULL,
+        PRIMARY KEY (project, episode)
+      );
+      CREATE TABLE story_fingerprints (
+        project   TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        number    INTEGER NOT NULL,
+        sentences TEXT NOT NULL,
+        PRIMARY KEY (project, number)
+      );
+    `,
+  },
 ]
 
 interface ProjectRow {
@@ -159,6 +222,7 @@ interface CharacterRow {
   readonly traits: string
   readonly first_episode: number
   readonly provisional: number | null
+  readonly status_note: string | null
 }
 
 interface EpisodeRow {
@@ -198,6 +262,7 @@ const toCharacter = (r: CharacterRow): Character => ({
   traits: JSON.parse(r.traits),
   firstEpisode: r.first_episode,
   ...(r.provisional === null ? {} : { provisional: r.provisional === 1 }),
+  ...(r.status_note === null ? {} : { statusNote: r.status_note }),
 })
 
 const toEpisode = (r: EpisodeRow): Episode => ({
@@ -214,11 +279,19 @@ const toEpisode = (r: EpisodeRow): Episode => ({
 })
 
 const PROJECT_EXISTS = "SELECT 1 AS one FROM story_projects WHERE slug = ?"
-const INSERT_CHARACTER = `INSERT INTO story_characters (project, id, name, aliases, role, status, traits, first_episode, provisional)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-const INSERT_ENTITY = "INSERT INTO story_entities (project, kind, id, name, description) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+const INSERT_CHARACTER = `INSERT INTO story_characters (project, id, name, aliases, role, status, traits, first_episode, provisional, status_note)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+const INSERT_ENTITY = `INSERT INTO story_entities (project, kind, id, name, description, first_episode) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`
 const INSERT_RULE = "INSERT INTO story_world_rules (project, rule) VALUES (?, ?)"
-const INSERT_RELATION = "INSERT INTO story_relations (project, from_id, to_id, type, since) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+// A relation formed again after it ended holds anew (see `mergeBibleChanges`).
+const INSERT_RELATION = `INSERT INTO story_relations (project, from_id, to_id, type, since, until_episode) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (project, from_id, to_id, type) DO UPDATE SET since = excluded.since, until_episode = NULL
+  WHERE story_relations.until_episode IS NOT NULL`
+const END_RELATION = `UPDATE story_relations SET until_episode = ?
+  WHERE project = ? AND from_id = ? AND to_id = ? AND type = ? AND until_episode IS NULL`
+const INSERT_STATUS = "INSERT INTO story_status_history (project, character, episode, status, note, evidence) VALUES (?, ?, ?, ?, ?, ?)"
+const INSERT_FACT = "INSERT INTO story_facts (project, text, subjects, valid_from, valid_to, evidence) VALUES (?, ?, ?, ?, ?, ?)"
 const INSERT_EVENT = "INSERT INTO story_events (project, episode, description, characters, place) VALUES (?, ?, ?, ?, ?)"
 const INSERT_EPISODE = `INSERT INTO story_episodes (project, number, title, body, summary, char_count, findings, reward, drafts, committed_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
@@ -226,8 +299,40 @@ const INSERT_EPISODE = `INSERT INTO story_episodes (project, number, title, body
 const UPSERT_PROVISIONAL = `INSERT INTO story_provisional (project, episode, draft, staged_at, changes) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (project, episode) DO UPDATE SET draft = excluded.draft, staged_at = excluded.staged_at, changes = excluded.changes`
 const DELETE_PROVISIONAL = "DELETE FROM story_provisional WHERE project = ? AND episode = ?"
+/** A fence only rises: the newest delivery's token. */
+const UPSERT_FENCE = `INSERT INTO story_fences (project, episode, token) VALUES (?, ?, ?)
+  ON CONFLICT (project, episode) DO UPDATE SET token = MAX(token, excluded.token)`
 
-const insertRelation = (c: Connection, project: string, r: Relation) => c.run(INSERT_RELATION, project, r.from, r.to, r.type, r.since)
+const insertRelation = (c: Connection, project: string, r: Relation) =>
+  c.run(INSERT_RELATION, project, r.from, r.to, r.type, r.since, r.until ?? null)
+const insertCharacter = (c: Connection, project: string, ch: Character) =>
+  c.run(
+    INSERT_CHARACTER,
+    project,
+    ch.id,
+    ch.name,
+    JSON.stringify(ch.aliases),
+    ch.role,
+    ch.status,
+    JSON.stringify(ch.traits),
+    ch.firstEpisode,
+    ch.provisional === undefined ? null : ch.provisional ? 1 : 0,
+    ch.statusNote ?? null,
+  )
+const insertPlace = (c: Connection, project: string, p: Place) =>
+  c.run(INSERT_ENTITY, project, "place", p.id, p.name, p.description, p.firstEpisode ?? null)
+const insertStatus = (c: Connection, project: string, r: StatusRecord) =>
+  c.run(INSERT_STATUS, project, r.character, r.episode, r.status, r.note ?? null, r.evidence === undefined ? null : JSON.stringify(r.evidence))
+const insertFact = (c: Connection, project: string, f: Fact) =>
+  c.run(
+    INSERT_FACT,
+    project,
+    f.text,
+    JSON.stringify(f.subjects),
+    f.validFrom,
+    f.validTo ?? null,
+    f.evidence === undefined ? null : JSON.stringify(f.evidence),
+  )
 const insertEvent = (c: Connection, project: string, e: StoryEvent) =>
   c.run(INSERT_EVENT, project, e.episode, e.description, JSON.stringify(e.characters), e.place ?? null)
 
@@ -235,41 +340,6 @@ const insertEvent = (c: Connection, project: string, e: StoryEvent) =>
 interface BibleRead {
   readonly dataVersion: number
   readonly bible: Bible
-}
-
-/**
- * The Bible that reading the rows back gives after `commitEpisode` merged `changes` into them:
- * statuses overwritten in order (unknown characters ignored), events appended (their place, if
- * any), relations appended unless that (from, to, type) is known. Appearances only move
- * `last_seen`, which the Bible does not carry.
- */
-const mergedAsStored = (bible: Bible, changes: BibleChanges): Bible => {
-  const status = new Map(changes.statusChanges.map((s) => [s.character, s.status]))
-  const relations = [...bible.relations]
-  const related = new Set(relations.map((r) => `${r.from}\u0000${r.to}\u0000${r.type}`))
-  for (const r of changes.newRelations) {
-    const key = `${r.from}\u0000${r.to}\u0000${r.type}`
-    if (related.has(key)) continue
-    related.add(key)
-    relations.push({ from: r.from, to: r.to, type: r.type, since: r.since })
-  }
-  return {
-    ...bible,
-    characters: bible.characters.map((ch) => {
-      const s = status.get(ch.id)
-      return s === undefined ? ch : { ...ch, status: s }
-    }),
-    relations,
-    events: [
-      ...bible.events,
-      ...changes.events.map((e): StoryEvent => ({
-        episode: e.episode,
-        description: e.description,
-        characters: [...e.characters],
-        ...(e.place === undefined ? {} : { place: e.place }),
-      })),
-    ],
-  }
 }
 
 export const make = Effect.gen(function* () {
@@ -300,26 +370,15 @@ export const make = Effect.gen(function* () {
           JSON.stringify(project.beats),
           project.createdAt,
         )
-        for (const ch of bible.characters) {
-          c.run(
-            INSERT_CHARACTER,
-            p,
-            ch.id,
-            ch.name,
-            JSON.stringify(ch.aliases),
-            ch.role,
-            ch.status,
-            JSON.stringify(ch.traits),
-            ch.firstEpisode,
-            ch.provisional === undefined ? null : ch.provisional ? 1 : 0,
-          )
-        }
-        for (const x of bible.places) c.run(INSERT_ENTITY, p, "place", x.id, x.name, x.description)
-        for (const x of bible.factions) c.run(INSERT_ENTITY, p, "faction", x.id, x.name, x.description)
-        for (const x of bible.items) c.run(INSERT_ENTITY, p, "item", x.id, x.name, x.description)
+        for (const ch of bible.characters) insertCharacter(c, p, ch)
+        for (const x of bible.places) insertPlace(c, p, x)
+        for (const x of bible.factions) c.run(INSERT_ENTITY, p, "faction", x.id, x.name, x.description, null)
+        for (const x of bible.items) c.run(INSERT_ENTITY, p, "item", x.id, x.name, x.description, null)
         for (const rule of bible.worldRules) c.run(INSERT_RULE, p, rule)
         for (const r of bible.relations) insertRelation(c, p, r)
         for (const e of bible.events) insertEvent(c, p, e)
+        for (const r of bible.statusHistory ?? []) insertStatus(c, p, r)
+        for (const f of bible.facts ?? []) insertFact(c, p, f)
         return Result.succeed(undefined)
       })
       .pipe(mapErr)
@@ -345,23 +404,54 @@ export const make = Effect.gen(function* () {
 
   const readBible = (c: Connection, slug: string): Bible => {
     const entities = (kind: string) =>
-      c.all<{ id: string; name: string; description: string }>(
-        "SELECT id, name, description FROM story_entities WHERE project = ? AND kind = ? ORDER BY rowid",
+      c.all<{ id: string; name: string; description: string; first_episode: number | null }>(
+        "SELECT id, name, description, first_episode FROM story_entities WHERE project = ? AND kind = ? ORDER BY rowid",
         slug,
         kind,
       )
+    const plain = (e: { id: string; name: string; description: string }) => ({ id: e.id, name: e.name, description: e.description })
+    const statusHistory = c
+      .all<{ character: string; episode: number; status: CharacterStatus; note: string | null; evidence: string | null }>(
+        "SELECT character, episode, status, note, evidence FROM story_status_history WHERE project = ? ORDER BY episode, seq",
+        slug,
+      )
+      .map((r): StatusRecord => ({
+        character: r.character,
+        status: r.status,
+        episode: r.episode,
+        ...(r.note === null ? {} : { note: r.note }),
+        ...(r.evidence === null ? {} : { evidence: JSON.parse(r.evidence) }),
+      }))
+    const facts = c
+      .all<{ text: string; subjects: string; valid_from: number; valid_to: number | null; evidence: string | null }>(
+        "SELECT text, subjects, valid_from, valid_to, evidence FROM story_facts WHERE project = ? ORDER BY valid_from, seq",
+        slug,
+      )
+      .map((f): Fact => ({
+        text: f.text,
+        subjects: JSON.parse(f.subjects),
+        validFrom: f.valid_from,
+        ...(f.valid_to === null ? {} : { validTo: f.valid_to }),
+        ...(f.evidence === null ? {} : { evidence: JSON.parse(f.evidence) }),
+      }))
     return {
       characters: c.all<CharacterRow>("SELECT * FROM story_characters WHERE project = ? ORDER BY rowid", slug).map(toCharacter),
-      places: entities("place"),
-      factions: entities("faction"),
-      items: entities("item"),
+      places: entities("place").map((e): Place => (e.first_episode === null ? plain(e) : { ...plain(e), firstEpisode: e.first_episode })),
+      factions: entities("faction").map(plain),
+      items: entities("item").map(plain),
       worldRules: c.all<{ rule: string }>("SELECT rule FROM story_world_rules WHERE project = ? ORDER BY rowid", slug).map((r) => r.rule),
       relations: c
-        .all<{ from_id: string; to_id: string; type: Relation["type"]; since: number }>(
-          "SELECT from_id, to_id, type, since FROM story_relations WHERE project = ? ORDER BY rowid",
+        .all<{ from_id: string; to_id: string; type: Relation["type"]; since: number; until_episode: number | null }>(
+          "SELECT from_id, to_id, type, since, until_episode FROM story_relations WHERE project = ? ORDER BY rowid",
           slug,
         )
-        .map((r): Relation => ({ from: r.from_id, to: r.to_id, type: r.type, since: r.since })),
+        .map((r): Relation => ({
+          from: r.from_id,
+          to: r.to_id,
+          type: r.type,
+          since: r.since,
+          ...(r.until_episode === null ? {} : { until: r.until_episode }),
+        })),
       events: c
         .all<{ episode: number; description: string; characters: string; place: string | null }>(
           "SELECT episode, description, characters, place FROM story_events WHERE project = ? ORDER BY seq",
@@ -373,6 +463,8 @@ export const make = Effect.gen(function* () {
           characters: JSON.parse(e.characters),
           ...(e.place === null ? {} : { place: e.place }),
         })),
+      ...(statusHistory.length > 0 ? { statusHistory } : {}),
+      ...(facts.length > 0 ? { facts } : {}),
     }
   }
 
@@ -412,18 +504,28 @@ export const make = Effect.gen(function* () {
         mapErr,
       )
 
-  const commitEpisode: StoryStoreShape["commitEpisode"] = (episode: Episode, changes: BibleChanges) =>
+  const commitEpisode: StoryStoreShape["commitEpisode"] = (episode: Episode, changes: BibleChanges, options?: CommitOptions) =>
     Effect.suspend(() => {
       const p = episode.project
+      const n = episode.number
       const findings = JSON.stringify(episode.findings)
       let merge: { readonly before: BibleRead | undefined; readonly writes: number } | undefined
       return db
-        .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound> => {
+        .transactionResult((c): Result.Result<{ committed: boolean }, ProjectNotFound | StaleCommit> => {
           if (c.get(PROJECT_EXISTS, p) === undefined) return Result.fail(new ProjectNotFound({ slug: p }))
-          const { changes: inserted } = c.run(
+          if (c.get("SELECT 1 AS one FROM story_episodes WHERE project = ? AND number = ?", p, n) !== undefined) {
+            // Already committed (a redelivered job): change nothing.
+            c.run(DELETE_PROVISIONAL, p, n)
+            return Result.succeed({ committed: false })
+          }
+          if (options?.fence !== undefined) {
+            const refused = fenceRefusal(c, p, n, options.fence)
+            if (refused !== undefined) return Result.fail(new StaleCommit({ slug: p, episode: n, reason: refused }))
+          }
+          c.run(
             INSERT_EPISODE,
             p,
-            episode.number,
+            n,
             episode.title,
             episode.body,
             episode.summary,
@@ -433,26 +535,39 @@ export const make = Effect.gen(function* () {
             episode.drafts,
             episode.committedAt,
           )
-          c.run(DELETE_PROVISIONAL, p, episode.number)
-          // Already committed (a redelivered job): change nothing.
-          if (inserted === 0) return Result.succeed({ committed: false })
+          c.run(DELETE_PROVISIONAL, p, n)
+          if (options?.fingerprint !== undefined) {
+            c.run("INSERT INTO story_fingerprints (project, number, sentences) VALUES (?, ?, ?)", p, n, JSON.stringify(options.fingerprint))
+          }
           const before = biblesRead.get(p)
           forgetBible(p)
           merge = { before, writes: bibleWrites }
+          // In `mergeBibleChanges`' order, which the kept Bible is merged with.
+          for (const ch of changes.newCharacters ?? []) insertCharacter(c, p, { ...ch, firstEpisode: n })
           for (const id of new Set(changes.appearances)) {
-            c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, episode.number)
-            c.run(
-              "UPDATE story_characters SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE project = ? AND id = ?",
-              episode.number,
-              p,
-              id,
-            )
+            c.run("INSERT INTO story_appearances (project, character, episode) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", p, id, n)
+            c.run("UPDATE story_characters SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE project = ? AND id = ?", n, p, id)
           }
+          for (const st of changes.statusChanges) {
+            const row = c.get<CharacterRow>("SELECT * FROM story_characters WHERE project = ? AND id = ?", p, st.character)
+            if (row === undefined) continue
+            if (c.get("SELECT 1 AS one FROM story_status_history WHERE project = ? AND character = ?", p, st.character) === undefined) {
+              insertStatus(c, p, initialRecord(toCharacter(row)))
+            }
+            insertStatus(c, p, {
+              character: st.character,
+              status: st.status,
+              episode: n,
+              ...(st.note === undefined ? {} : { note: st.note }),
+              ...(st.evidence === undefined ? {} : { evidence: st.evidence }),
+            })
+            c.run("UPDATE story_characters SET status = ?, status_note = ? WHERE project = ? AND id = ?", st.status, st.note ?? null, p, st.character)
+          }
+          for (const x of changes.newPlaces ?? []) insertPlace(c, p, { ...x, firstEpisode: n })
+          for (const r of changes.endedRelations ?? []) c.run(END_RELATION, n, p, r.from, r.to, r.type)
+          for (const r of changes.newRelations) insertRelation(c, p, { from: r.from, to: r.to, type: r.type, since: r.since })
           for (const e of changes.events) insertEvent(c, p, e)
-          for (const s of changes.statusChanges) {
-            c.run("UPDATE story_characters SET status = ? WHERE project = ? AND id = ?", s.status, p, s.character)
-          }
-          for (const r of changes.newRelations) insertRelation(c, p, r)
+          for (const f of changes.facts ?? []) insertFact(c, p, { ...f, validFrom: n })
           return Result.succeed({ committed: true })
         })
         .pipe(
@@ -464,13 +579,44 @@ export const make = Effect.gen(function* () {
               if (!committed) return
               rememberRecent(p, { ...episode, findings: JSON.parse(findings) as ReadonlyArray<GuardFinding> })
               if (merge?.before !== undefined && merge.writes === bibleWrites && !biblesRead.has(p)) {
-                keepBible(p, { dataVersion: merge.before.dataVersion, bible: mergedAsStored(merge.before.bible, changes) })
+                keepBible(p, { dataVersion: merge.before.dataVersion, bible: mergeBibleChanges(merge.before.bible, changes, n) })
               }
             })
           ),
           mapErr,
         )
     })
+
+  /**
+   * Why a commit under fencing token `token` is stale, or undefined when it is not: a later delivery of
+   * the job raised the episode's fence past it, or a later episode of the project is committed already
+   * (the queue hands episodes out in order, so only an overtaken delivery can get here that late).
+   */
+  const fenceRefusal = (c: Connection, project: string, episode: number, token: number): string | undefined => {
+    const fence = c.get<{ token: number }>("SELECT token FROM story_fences WHERE project = ? AND episode = ?", project, episode)
+    if (fence !== undefined && fence.token > token) return `fencing token ${token} is stale: delivery ${fence.token} holds the job`
+    const later = c.get<{ number: number }>("SELECT MAX(number) AS number FROM story_episodes WHERE project = ?", project)
+    if (later?.number != null && later.number > episode) return `episode ${later.number} is committed already`
+    c.run(UPSERT_FENCE, project, episode, token)
+    return undefined
+  }
+
+  const fenceEpisode: StoryStoreShape["fenceEpisode"] = (slug, episode, token) =>
+    db
+      .transaction((c) => {
+        c.run(UPSERT_FENCE, slug, episode, token)
+        return c.get<{ token: number }>("SELECT token FROM story_fences WHERE project = ? AND episode = ?", slug, episode)!.token === token
+      })
+      .pipe(mapErr)
+
+  const fingerprints: StoryStoreShape["fingerprints"] = (slug) =>
+    db
+      .use((c) =>
+        c
+          .all<{ number: number; sentences: string }>("SELECT number, sentences FROM story_fingerprints WHERE project = ? ORDER BY number", slug)
+          .map((r): EpisodeFingerprint => ({ number: r.number, sentences: JSON.parse(r.sentences) }))
+      )
+      .pipe(mapErr)
 
   const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>
     db
@@ -569,6 +715,8 @@ export const make = Effect.gen(function* () {
     listProjects,
     getBible,
     commitEpisode,
+    fenceEpisode,
+    fingerprints,
     stageProvisional,
     provisionalFacts,
     discardProvisional,

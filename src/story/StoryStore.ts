@@ -20,6 +20,34 @@ export class ProjectNotFound extends Data.TaggedError("ProjectNotFound")<{ reado
   }
 }
 
+/** A commit refused because its delivery was overtaken (see `CommitOptions.fence`). Nothing was written. */
+export class StaleCommit extends Data.TaggedError("StaleCommit")<{
+  readonly slug: string
+  readonly episode: number
+  readonly reason: string
+}> {
+  override get message() {
+    return `stale commit of ${this.slug}:${this.episode} refused: ${this.reason}`
+  }
+}
+
+/** A committed episode's sentences as the guard fingerprints them (`fingerprintEpisode`), to catch a copy of any earlier episode. */
+export interface EpisodeFingerprint {
+  readonly number: number
+  readonly sentences: ReadonlyArray<number>
+}
+
+export interface CommitOptions {
+  /**
+   * The fencing token of the delivery that commits (its lease's). The commit is refused with
+   * `StaleCommit`, in its own transaction, when a later delivery raised the episode's fence past it
+   * (`fenceEpisode`) or a later episode is committed already.
+   */
+  readonly fence?: number
+  /** Kept with the episode for `fingerprints`. */
+  readonly fingerprint?: ReadonlyArray<number>
+}
+
 export interface ProjectSummary {
   readonly project: Project
   readonly episodes: number
@@ -50,13 +78,21 @@ export interface StoryStoreShape {
   readonly createProject: (project: Project, bible: Bible) => Effect.Effect<void, ProjectExists | StoreUnavailable>
   readonly getProject: (slug: string) => Effect.Effect<Option.Option<Project>, StoreUnavailable>
   readonly listProjects: Effect.Effect<ReadonlyArray<ProjectSummary>, StoreUnavailable>
-  /** The Bible as the last committed episode left it. */
+  /** The Bible as the last committed episode left it, every fact with its episode (see `bibleAsOf`). */
   readonly getBible: (slug: string) => Effect.Effect<Bible, ProjectNotFound | StoreUnavailable>
   /** Also drops the episode's provisional facts, in the same transaction. */
   readonly commitEpisode: (
     episode: Episode,
     changes: BibleChanges,
-  ) => Effect.Effect<CommitResult, ProjectNotFound | StoreUnavailable>
+    options?: CommitOptions,
+  ) => Effect.Effect<CommitResult, ProjectNotFound | StaleCommit | StoreUnavailable>
+  /**
+   * Raises an episode's fence to a delivery's token as the delivery starts (a fence never goes down),
+   * so that an earlier delivery still running can no longer commit. True when `token` is the newest.
+   */
+  readonly fenceEpisode: (slug: string, episode: number, token: number) => Effect.Effect<boolean, StoreUnavailable>
+  /** The fingerprints of the project's committed episodes, by number. */
+  readonly fingerprints: (slug: string) => Effect.Effect<ReadonlyArray<EpisodeFingerprint>, StoreUnavailable>
   /**
    * Records the facts a draft would add to the Bible, replacing those staged earlier for the same
    * episode. A no-op once the episode is committed, so a late, overtaken delivery cannot bring

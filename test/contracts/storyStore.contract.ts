@@ -12,6 +12,7 @@ import type { Bible, BibleChanges, ProvisionalFacts } from "../../src/domain/Bib
 import { emptyBibleChanges } from "../../src/domain/Bible.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
 import type { Project } from "../../src/domain/Project.ts"
+import { bibleAsOf, mergeBibleChanges } from "../../src/story/BibleTime.ts"
 import { StoryStore } from "../../src/story/StoryStore.ts"
 
 export interface StoryStoreHarness<E> {
@@ -246,6 +247,90 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
         ])
         expect(Option.isNone(yield* store.getEpisode("moon-gate", 2))).toBe(true)
         expect(yield* store.listEpisodes("nope")).toEqual([])
+      }).pipe(withStore))
+
+    const quote = (text: string) => ({ start: 0, end: text.length, text })
+
+    it.effect("merges what the text introduced and changed, each fact with its episode, exactly as mergeBibleChanges does", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        const initial = yield* store.getBible("moon-gate")
+        const ep2: BibleChanges = {
+          ...emptyBibleChanges,
+          appearances: ["seoyun", "c-haeun"],
+          newCharacters: [{ id: "c-haeun", name: "하은", aliases: ["대장장이"], role: "대장장이", status: "alive", traits: [], firstEpisode: 2 }],
+          newPlaces: [{ id: "p-forge", name: "붉은 대장간", description: "강가의 대장간", firstEpisode: 2 }],
+          statusChanges: [
+            { character: "doha", status: "injured", note: "왼팔을 잃었다", evidence: quote("도하는 왼팔을 잃었다.") },
+            { character: "c-haeun", status: "captured", note: "끌려갔다" },
+          ],
+          newRelations: [{ from: "c-haeun", to: "seoyun", type: "KNOWS", since: 2 }],
+          endedRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 }],
+          events: [{ episode: 2, description: "하은이 끌려갔다", characters: ["c-haeun"], place: "p-forge" }],
+          facts: [{ text: "은열쇠가 부러졌다", subjects: ["key"], validFrom: 2, evidence: quote("은열쇠가 부러졌다.") }],
+        }
+        const ep3: BibleChanges = {
+          ...emptyBibleChanges,
+          statusChanges: [{ character: "doha", status: "dead", note: "숨을 거두었다" }],
+          newRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 3 }],
+        }
+        yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges)
+        yield* store.commitEpisode(sampleEpisode(2), ep2)
+        const after2 = yield* store.getBible("moon-gate")
+        expect(after2).toEqual(mergeBibleChanges(mergeBibleChanges(initial, emptyBibleChanges, 1), ep2, 2))
+        expect(after2.characters.find((c) => c.id === "c-haeun")).toMatchObject({ name: "하은", firstEpisode: 2, status: "captured", statusNote: "끌려갔다" })
+        expect(after2.places.find((p) => p.id === "p-forge")?.firstEpisode).toBe(2)
+        expect(after2.relations.find((r) => r.type === "RIVAL_OF")?.until).toBe(2)
+        yield* store.commitEpisode(sampleEpisode(3), ep3)
+        const after3 = yield* store.getBible("moon-gate")
+        expect(after3).toEqual(mergeBibleChanges(after2, ep3, 3))
+        expect(after3.characters.find((c) => c.id === "doha")).toMatchObject({ status: "dead", statusNote: "숨을 거두었다" })
+        expect(after3.statusHistory?.filter((r) => r.character === "doha").map((r) => [r.episode, r.status])).toEqual([
+          [0, "alive"],
+          [2, "injured"],
+          [3, "dead"],
+        ])
+        // In story time: as episode 1 left it, nothing of episode 2 or 3 is there.
+        // (A relation is one row per (from, to, type): formed again, it holds from then on, and the
+        // span before it ended is not kept — so "as of 1" is read from the Bible before that.)
+        const { statusHistory: history1, facts: facts1, ...asOf1 } = bibleAsOf(after2, 1)
+        expect(asOf1).toEqual(initial)
+        expect(history1?.every((r) => r.episode === 0)).toBe(true)
+        expect(facts1).toEqual([])
+        const asOf2 = bibleAsOf(after3, 2)
+        expect(asOf2.characters.find((c) => c.id === "doha")).toMatchObject({ status: "injured", statusNote: "왼팔을 잃었다" })
+        expect(asOf2.relations.some((r) => r.type === "RIVAL_OF")).toBe(false)
+        expect(bibleAsOf(after3, 3).relations.find((r) => r.type === "RIVAL_OF")).toEqual({ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 3 })
+      }).pipe(withStore))
+
+    it.effect("a fenced commit is refused once a later delivery raised the fence, or a later episode is in", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        expect(yield* store.fenceEpisode("moon-gate", 1, 5)).toBe(true)
+        expect(yield* store.fenceEpisode("moon-gate", 1, 6)).toBe(true)
+        // The fence never goes down.
+        expect(yield* store.fenceEpisode("moon-gate", 1, 5)).toBe(false)
+        const stale = yield* Effect.flip(store.commitEpisode(sampleEpisode(1), emptyBibleChanges, { fence: 5 }))
+        expect(stale).toMatchObject({ _tag: "StaleCommit", slug: "moon-gate", episode: 1 })
+        expect(Option.isNone(yield* store.getEpisode("moon-gate", 1))).toBe(true)
+        expect((yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges, { fence: 6 })).committed).toBe(true)
+        // An overtaken delivery of episode 2, after episode 3 is in: refused, nothing written.
+        yield* store.commitEpisode(sampleEpisode(3), emptyBibleChanges, { fence: 1 })
+        expect(yield* Effect.flip(store.commitEpisode(sampleEpisode(2), emptyBibleChanges, { fence: 1 }))).toMatchObject({ _tag: "StaleCommit" })
+        expect((yield* store.listEpisodes("moon-gate")).map((e) => e.number)).toEqual([1, 3])
+      }).pipe(withStore))
+
+    it.effect("keeps each committed episode's fingerprint", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges, { fingerprint: [3, 1, 4] })
+        yield* store.commitEpisode(sampleEpisode(2), emptyBibleChanges, { fingerprint: [1, 5] })
+        yield* store.commitEpisode(sampleEpisode(2), emptyBibleChanges, { fingerprint: [9] })
+        expect(yield* store.fingerprints("moon-gate")).toEqual([
+          { number: 1, sentences: [3, 1, 4] },
+          { number: 2, sentences: [1, 5] },
+        ])
+        expect(yield* store.fingerprints("nope")).toEqual([])
       }).pipe(withStore))
 
     const draftFacts = (episode: number, draft: number, who: string): ProvisionalFacts => ({

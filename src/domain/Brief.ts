@@ -25,6 +25,13 @@ export const WriterBrief = Schema.Struct({
   /** The beat of the next episode: facts from it must not appear yet. */
   nextBeat: Schema.NullOr(Schema.String),
   previousSummary: Schema.NullOr(Schema.String),
+  /**
+   * The story so far, oldest first, within a budget: what the Bible's events say of the episodes before
+   * the recent ones, then the recent episodes' own summaries.
+   */
+  storySoFar: Schema.Array(Schema.Struct({ episode: Schema.Int, title: Schema.String, summary: Schema.String })),
+  /** Every character dead as of the previous episode, whatever killed them (listed even when not in the cast). */
+  deadCharacters: Schema.Array(Schema.Struct({ name: Schema.String, note: Schema.String, episode: Schema.Int })),
   /** Characters of this episode: the beat's and the main cast, with aliases, traits and status. */
   cast: Schema.Array(Character),
   places: Schema.Array(Place),

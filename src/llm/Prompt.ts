@@ -29,7 +29,13 @@ const castLine = (c: Character): string => {
   const parts = [`**${c.name}** (id: ${c.id}) — ${c.role}`]
   if (c.aliases.length > 0) parts.push(`also called: ${c.aliases.join(", ")}`)
   if (c.traits.length > 0) parts.push(`traits: ${c.traits.join(", ")}`)
-  parts.push(c.status === "dead" ? "status: ☠ DEAD — must not act, speak or appear alive; may only be remembered" : "status: alive")
+  parts.push(
+    c.status === "dead"
+      ? "status: ☠ DEAD — must not act, speak or appear alive; may only be remembered"
+      : c.status === "alive"
+      ? "status: alive"
+      : `status: ${c.status}${c.statusNote === undefined ? "" : ` (${c.statusNote})`} — keep it consistent`,
+  )
   if (c.provisional) parts.push("(introduced in an uncommitted draft)")
   return parts.join("; ")
 }
@@ -74,15 +80,18 @@ export const renderWriterUser = (brief: WriterBrief): string => {
   const names = new Map<string, string>()
   for (const c of brief.cast) names.set(c.id, c.name)
   for (const p of brief.places) names.set(p.id, p.name)
-  const dead = brief.cast.filter((c) => c.status === "dead")
   const sections: Array<string> = [
     `# Episode ${brief.episode}${brief.draft > 1 ? ` — draft ${brief.draft}` : ""}`,
     "",
     "## Cast of this episode",
     bullets(brief.cast.map(castLine)),
   ]
-  if (dead.length > 0) {
-    sections.push("", `Dead characters (${dead.map((c) => c.name).join(", ")}) cannot take part in any scene.`)
+  if (brief.deadCharacters.length > 0) {
+    sections.push(
+      "",
+      "## Dead — they cannot act, speak or appear alive in any scene; they may only be remembered",
+      bullets(brief.deadCharacters.map((d) => `${d.name}${d.episode > 0 ? ` — died in episode ${d.episode}` : ""}${d.note === "" ? "" : `: ${d.note}`}`)),
+    )
   }
   sections.push(
     "",
@@ -92,8 +101,10 @@ export const renderWriterUser = (brief: WriterBrief): string => {
     "## Relations",
     bullets(brief.relations.map((r) => relationLine(r, names))),
     "",
-    "## Previously",
-    brief.previousSummary ?? "(this is the first episode)",
+    "## Story so far",
+    brief.storySoFar.length > 0
+      ? brief.storySoFar.map((e) => `- Episode ${e.episode}${e.title === "" ? "" : ` «${e.title}»`}: ${e.summary}`).join("\n")
+      : brief.previousSummary ?? "(this is the first episode)",
     "",
     "## This episode's beat",
     brief.beat,

@@ -2,7 +2,9 @@
  * What an accepted episode changes in the Bible: who appeared, one event for its beat, and the status
  * changes and relations its beat declares with markers (see `templates/BeatMarkers.ts`).
  */
-import type { Bible, BibleChanges, CharacterStatus, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { EpisodeAnalysis } from "../domain/Analysis.ts"
+import type { Bible, BibleChanges, Character, CharacterStatus, Fact, FactEvidence, Place, Relation, StoryEvent } from "../domain/Bible.ts"
+import type { GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { beatOf, mentions } from "./Brief.ts"
@@ -92,27 +94,120 @@ export const extractBibleChanges = (input: ExtractInput): BibleChanges => {
   return { appearances, events: [event], statusChanges, newRelations }
 }
 
+export interface AnalysedChanges {
+  readonly changes: BibleChanges
+  /** Deltas dropped because they name nobody the Bible knows or the analysis introduced. */
+  readonly findings: ReadonlyArray<GuardFinding>
+}
+
 /**
- * The Bible after merging changes (idempotent: merging the same changes twice changes nothing).
- * Stores may use it, or merge in their own transaction the same way.
+ * The Bible changes of an episode: what its beat declares (`extractBibleChanges`: appearances, the
+ * beat's event, markers) joined with what the analyst read in its final text. Only ids the Bible
+ * knows or the analysis itself introduces are kept — an analyst never invents a character — and a
+ * change the Bible already holds (same status and note, a relation that holds) is not repeated.
  */
-export const applyBibleChanges = (bible: Bible, changes: BibleChanges): Bible => {
-  const status = new Map(changes.statusChanges.map((s) => [s.character, s.status]))
-  const events = [
-    ...bible.events.filter((e) => !changes.events.some((n) => n.episode === e.episode)),
-    ...changes.events,
-  ].sort((a, b) => a.episode - b.episode)
-  const relations = [...bible.relations]
-  for (const r of changes.newRelations) {
-    if (!relations.some((x) => x.from === r.from && x.to === r.to && x.type === r.type)) relations.push(r)
+export const changesFromAnalysis = (input: ExtractInput & { readonly analysis: EpisodeAnalysis }): AnalysedChanges => {
+  const { bible, episode, analysis } = input
+  const declared = extractBibleChanges(input)
+  const findings: Array<GuardFinding> = []
+  const drop = (what: string, id: string, evidence?: FactEvidence) =>
+    findings.push({
+      code: "analyst.unknown-id",
+      category: "factual-detail",
+      severity: "warning",
+      message: `the analyst's ${what} names '${id}', whom neither the Bible nor this episode introduced: dropped`,
+      ...(evidence === undefined ? {} : { evidence }),
+    })
+
+  const knownNames = new Set(bible.characters.flatMap((c) => [c.id, c.name, ...c.aliases]))
+  const newCharacters: Array<Character> = []
+  for (const d of analysis.deltas) {
+    if (d._tag !== "CharacterIntroduced" || knownNames.has(d.id) || knownNames.has(d.name)) continue
+    knownNames.add(d.id)
+    knownNames.add(d.name)
+    newCharacters.push({ id: d.id, name: d.name, aliases: [...d.aliases], role: d.role, status: "alive", traits: [], firstEpisode: episode })
   }
+  const characters = new Map([...bible.characters, ...newCharacters].map((c) => [c.id, c]))
+  const placeNames = new Set(bible.places.flatMap((p) => [p.id, p.name]))
+  const newPlaces: Array<Place> = []
+  for (const d of analysis.deltas) {
+    if (d._tag !== "PlaceIntroduced" || placeNames.has(d.id) || placeNames.has(d.name)) continue
+    placeNames.add(d.id)
+    placeNames.add(d.name)
+    newPlaces.push({ id: d.id, name: d.name, description: d.description, firstEpisode: episode })
+  }
+  const entityIds = new Set([
+    ...characters.keys(),
+    ...bible.places.map((p) => p.id),
+    ...newPlaces.map((p) => p.id),
+    ...bible.factions.map((f) => f.id),
+    ...bible.items.map((i) => i.id),
+  ])
+
+  const appearances = new Set(declared.appearances)
+  for (const c of newCharacters) appearances.add(c.id)
+  for (const d of analysis.deltas) {
+    if (d._tag !== "Appeared") continue
+    const c = characters.get(d.character)
+    if (c === undefined) drop("appearance", d.character, d.evidence)
+    else if (c.status !== "dead") appearances.add(c.id)
+  }
+
+  // The text's own account of a status wins over the beat's marker for the same character.
+  const statusChanges = new Map<string, BibleChanges["statusChanges"][number]>()
+  for (const s of declared.statusChanges) statusChanges.set(s.character, s)
+  for (const d of analysis.deltas) {
+    if (d._tag !== "StatusChanged") continue
+    const c = characters.get(d.character)
+    if (c === undefined) {
+      drop("status change", d.character, d.evidence)
+      continue
+    }
+    if (c.status === d.status && (c.statusNote ?? "") === d.note) continue
+    statusChanges.set(c.id, { character: c.id, status: d.status, note: d.note, evidence: d.evidence })
+  }
+
+  const holds = (r: Pick<Relation, "from" | "to" | "type">) =>
+    bible.relations.some((x) => x.from === r.from && x.to === r.to && x.type === r.type && x.until === undefined)
+  const newRelations: Array<Relation> = [...declared.newRelations]
+  const endedRelations: Array<Relation> = []
+  for (const d of analysis.deltas) {
+    if (d._tag !== "RelationChanged") continue
+    const unknown = [d.from, d.to].find((id) => !entityIds.has(id))
+    if (unknown !== undefined) {
+      drop("relation", unknown, d.evidence)
+      continue
+    }
+    const r: Relation = { from: d.from, to: d.to, type: d.type, since: episode }
+    const listed = (list: ReadonlyArray<Relation>) => list.some((x) => x.from === r.from && x.to === r.to && x.type === r.type)
+    if (d.change === "formed" && !holds(r) && !listed(newRelations)) newRelations.push(r)
+    if (d.change === "broken" && holds(r) && !listed(endedRelations)) endedRelations.push(r)
+  }
+
+  const events: Array<StoryEvent> = [...declared.events]
+  for (const d of analysis.deltas) {
+    if (d._tag !== "EventHappened") continue
+    const who = d.characters.filter((id) => characters.has(id))
+    const place = d.place !== undefined && entityIds.has(d.place) ? d.place : undefined
+    events.push({ episode, description: d.description, characters: who, ...(place === undefined ? {} : { place }) })
+  }
+  const facts: Array<Fact> = analysis.deltas.flatMap((d): Array<Fact> =>
+    d._tag === "FactNoted"
+      ? [{ text: d.text, subjects: d.subjects.filter((id) => entityIds.has(id)), validFrom: episode, evidence: d.evidence }]
+      : []
+  )
+
   return {
-    ...bible,
-    characters: bible.characters.map((c) => {
-      const s = status.get(c.id)
-      return s === undefined || s === c.status ? c : { ...c, status: s }
-    }),
-    relations,
-    events,
+    changes: {
+      appearances: [...appearances],
+      events,
+      statusChanges: [...statusChanges.values()],
+      newRelations,
+      newCharacters,
+      newPlaces,
+      endedRelations,
+      facts,
+    },
+    findings,
   }
 }

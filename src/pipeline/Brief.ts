@@ -53,9 +53,12 @@ export const mentions = (text: string, c: Character): boolean => namesOf(c).some
 
 export interface BuildBriefInput {
   readonly project: Project
+  /** The Bible as the previous episode left it (`bibleAsOf(bible, episode - 1)`). */
   readonly bible: Bible
   readonly episode: number
   readonly previous: Episode | null
+  /** The last few committed episodes, newest last (default: `previous` alone), for the story so far. */
+  readonly recent?: ReadonlyArray<Pick<Episode, "number" | "title" | "summary">>
   /** 1 for the first draft. */
   readonly draft: number
   readonly findingsToFix: ReadonlyArray<GuardFinding>
@@ -86,6 +89,15 @@ export const buildBrief = (input: BuildBriefInput): WriterBrief => {
   for (const c of mains.length > 0 ? mains : bible.characters.slice(0, 1)) add(c)
   for (const c of bible.characters) if (mentions(beatText, c)) add(c)
   if (summary !== null) for (const c of bible.characters) if (mentions(summary, c)) add(c)
+  // Whoever the last few episodes' events involved (characters the text introduced among them) and is not dead.
+  const byId = new Map(bible.characters.map((c) => [c.id, c]))
+  for (const e of bible.events) {
+    if (e.episode < episode - RECENT_CAST_EPISODES) continue
+    for (const id of e.characters) {
+      const c = byId.get(id)
+      if (c !== undefined && c.status !== "dead") add(c)
+    }
+  }
 
   const relations = bible.relations.filter((r) => chosen.has(r.from) && chosen.has(r.to))
 
@@ -104,6 +116,8 @@ export const buildBrief = (input: BuildBriefInput): WriterBrief => {
     beat: beatText,
     nextBeat: next?.text ?? null,
     previousSummary: summary,
+    storySoFar: storySoFar(bible, input.recent ?? (previous === null ? [] : [previous])),
+    deadCharacters: deadCharacters(bible),
     cast,
     places: [...bible.places],
     relations,
@@ -113,3 +127,45 @@ export const buildBrief = (input: BuildBriefInput): WriterBrief => {
     promptAdditions: [...input.promptAdditions],
   }
 }
+
+/** How far back (in episodes) the events' characters join the cast. */
+const RECENT_CAST_EPISODES = 3
+
+/**
+ * What the brief spends on the story before the recent episodes, in characters (~1,500 tokens of
+ * Korean): the newest of those episodes are kept, the oldest dropped first.
+ */
+export const STORY_SO_FAR_BUDGET = 3_000
+
+/** The older episodes, one line each from the Bible's events, newest kept within the budget; then the recent summaries. */
+export const storySoFar = (
+  bible: Bible,
+  recent: ReadonlyArray<Pick<Episode, "number" | "title" | "summary">>,
+): WriterBrief["storySoFar"] => {
+  const firstRecent = recent.length > 0 ? recent[0]!.number : Number.POSITIVE_INFINITY
+  const byEpisode = new Map<number, Array<string>>()
+  for (const e of bible.events) {
+    if (e.episode < 1 || e.episode >= firstRecent || e.description.trim() === "") continue
+    const lines = byEpisode.get(e.episode) ?? []
+    if (!lines.includes(e.description)) lines.push(e.description)
+    byEpisode.set(e.episode, lines)
+  }
+  const older: Array<WriterBrief["storySoFar"][number]> = []
+  let spent = 0
+  for (const n of [...byEpisode.keys()].sort((a, b) => b - a)) {
+    const summary = byEpisode.get(n)!.join(" ")
+    if (spent + summary.length > STORY_SO_FAR_BUDGET) break
+    spent += summary.length
+    older.unshift({ episode: n, title: "", summary })
+  }
+  return [...older, ...recent.map((e) => ({ episode: e.number, title: e.title, summary: e.summary }))]
+}
+
+/** Every dead character, with what the text said of the death and when. */
+export const deadCharacters = (bible: Bible): WriterBrief["deadCharacters"] =>
+  bible.characters
+    .filter((c) => c.status === "dead")
+    .map((c) => {
+      const record = (bible.statusHistory ?? []).findLast((r) => r.character === c.id && r.status === "dead")
+      return { name: c.name, note: record?.note ?? c.statusNote ?? "", episode: record?.episode ?? c.firstEpisode }
+    })

@@ -14,7 +14,8 @@ import type { Project } from "../../src/domain/Project.ts"
 import { editEpisode } from "../../src/editor/Editor.ts"
 import { guardDraft } from "../../src/guard/Guard.ts"
 import { composeEpisode } from "../../src/llm/OfflineWriter.ts"
-import { applyBibleChanges, extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { mergeBibleChanges } from "../../src/story/BibleTime.ts"
 import { beatOf, buildBrief } from "../../src/pipeline/Brief.ts"
 import { loadAllTemplates, projectFromTemplate } from "../../src/templates/TemplateLoader.ts"
 import { hasBatchim } from "../../src/text/Hangul.ts"
@@ -68,7 +69,7 @@ describe("guard × offline writer", () => {
             const summary = summarizeEpisode(body, { names: bible.characters.flatMap((c) => [c.name, ...c.aliases]) })
             const beat = beatOf(project.beats, n)
             const changes = extractBibleChanges({ text: body, bible, episode: n, beat: beat === null ? "" : beat.cycled ? beat.text : beat.raw })
-            bible = applyBibleChanges(bible, changes)
+            bible = mergeBibleChanges(bible, changes, n)
             episodes.push({
               project: project.slug, number: n, title: "", body, summary, charCount: countCharsWithSpaces(body),
               findings: v.findings, reward: v.reward, drafts: 1, committedAt: 0,

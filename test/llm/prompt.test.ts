@@ -17,6 +17,11 @@ const brief: WriterBrief = {
   beat: "서준이 탑의 3층에서 스승의 검을 찾는다.",
   nextBeat: "스승이 살아 있다는 사실이 드러난다.",
   previousSummary: "서준은 2층의 수문장을 쓰러뜨렸다.",
+  storySoFar: [
+    { episode: 2, title: "", summary: "백도윤이 탑의 문 앞에서 숨을 거두었다." },
+    { episode: 6, title: "수문장", summary: "서준은 2층의 수문장을 쓰러뜨렸다." },
+  ],
+  deadCharacters: [{ name: "백도윤", note: "숨을 거두었다", episode: 2 }, { name: "한결", note: "", episode: 0 }],
   cast: [
     { id: "seojun", name: "이서준", aliases: ["막내", "서준"], role: "주인공", status: "alive", traits: ["고집", "검술"], firstEpisode: 0 },
     { id: "master", name: "백도윤", aliases: ["스승"], role: "스승", status: "dead", traits: ["과묵"], firstEpisode: 0 },
@@ -44,6 +49,9 @@ describe("writer prompt", () => {
     expect(u).toMatch(/백도윤.*DEAD/)
     expect(u).toContain("이서준 —SERVES→ 백도윤")
     expect(u).toContain("2층의 수문장")
+    // every dead character, in the cast or not, with how and when
+    expect(u).toMatch(/## Dead[^\n]*\n- 백도윤 — died in episode 2: 숨을 거두었다\n- 한결/)
+    expect(u).toMatch(/Story so far\n- Episode 2: 백도윤이 탑의 문 앞에서[^\n]*\n- Episode 6 «수문장»: 서준은/)
     expect(u).toContain("스승의 검을 찾는다")
     expect(u).toMatch(/DO NOT reveal[\s\S]*스승이 살아 있다/)
     expect(u).toContain("Between 5000 and 5500 characters")

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Bible } from "../../src/domain/Bible.ts"
-import { applyBibleChanges, extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { mergeBibleChanges } from "../../src/story/BibleTime.ts"
 import { beatIndex, beatOf, buildBrief, isMainRole } from "../../src/pipeline/Brief.ts"
 import { parseBeat } from "../../src/templates/BeatMarkers.ts"
 import { projectFromTemplate } from "../../src/templates/TemplateLoader.ts"
@@ -134,10 +135,10 @@ describe("extractBibleChanges", () => {
     expect(viaRaw.events[0].description).not.toContain("[")
     const viaProject = extractBibleChanges({ text, bible, episode: 9, beat: parseBeat(raw).text, project })
     expect(viaProject).toEqual(viaRaw)
-    const after = applyBibleChanges(bible, viaRaw)
+    const after = mergeBibleChanges(bible, viaRaw, 9)
     expect(after.characters.find((c) => c.id === "han-taeju")!.status).toBe("dead")
     // idempotent merge, and a dead character no longer "appears"
-    expect(applyBibleChanges(after, viaRaw)).toEqual(after)
+    expect(mergeBibleChanges(after, viaRaw, 9)).toEqual(after)
     const again = extractBibleChanges({ text, bible: after, episode: 9, beat: raw })
     expect(again.statusChanges).toEqual([])
     expect(again.appearances).toEqual(["seo-yunha"])
@@ -150,7 +151,7 @@ describe("extractBibleChanges", () => {
     const raw = romance.beats[11]
     const changes = extractBibleChanges({ text: "소율은 이준을 보았다.", bible, episode: 12, beat: raw })
     expect(changes.newRelations).toEqual([{ from: "han-soyul", to: "kang-ijun", type: "LOVES", since: 12 }])
-    const merged = applyBibleChanges(bible, changes)
+    const merged = mergeBibleChanges(bible, changes, 12)
     expect(merged.relations.length).toBe(bible.relations.length + 1)
     expect(extractBibleChanges({ text: "", bible: merged, episode: 12, beat: raw }).newRelations).toEqual([])
     void project

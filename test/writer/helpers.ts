@@ -4,7 +4,8 @@ import type { WriterBrief } from "../../src/domain/Brief.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
 import type { GenreTemplate } from "../../src/domain/Template.ts"
 import { composeEpisode } from "../../src/llm/OfflineWriter.ts"
-import { applyBibleChanges, extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
+import { mergeBibleChanges } from "../../src/story/BibleTime.ts"
 import { beatOf, buildBrief } from "../../src/pipeline/Brief.ts"
 import { loadAllTemplates, projectFromTemplate } from "../../src/templates/TemplateLoader.ts"
 
@@ -74,7 +75,7 @@ export const runSeries = (template: GenreTemplate, count: number, seed = 7): Rea
     const text = composeEpisode(brief)
     out.push({ episode, brief, bible, text })
     const beat = beatOf(project.beats, episode)!
-    bible = applyBibleChanges(bible, extractBibleChanges({ text, bible, episode, beat: beat.raw }))
+    bible = mergeBibleChanges(bible, extractBibleChanges({ text, bible, episode, beat: beat.raw }), episode)
     previous = {
       project: project.slug, number: episode, title: "", body: text, summary: summaryOf(text), charCount: 0,
       findings: [], reward: 1, drafts: 1, committedAt: 0,

@@ -10,13 +10,21 @@ import { splitEpisode } from "../src/factory/EpisodeText.ts"
 import { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
-import { extractBibleChanges } from "../src/pipeline/BibleChanges.ts"
+import { changesFromAnalysis } from "../src/pipeline/BibleChanges.ts"
+import { sanitizeDraft } from "../src/pipeline/Sanitize.ts"
+import { Analyst } from "../src/analyst/Analyst.ts"
+import { Critic, joinVerdicts } from "../src/analyst/Critic.ts"
+import { analyzeOffline } from "../src/analyst/OfflineAnalyst.ts"
+import { Summarizer } from "../src/analyst/Summarizer.ts"
+import type { WriterBrief } from "../src/domain/Brief.ts"
+import { fingerprintEpisode } from "../src/guard/Fingerprint.ts"
+import { bibleAsOf } from "../src/story/BibleTime.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { type JobPlugins, jobPlugins } from "../src/plugins/Plugins.ts"
 import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
-import { StoryStore } from "../src/story/StoryStore.ts"
-import { editDraft, summarizeBody } from "./editor.ts"
+import { type EpisodeFingerprint, StaleCommit, StoryStore } from "../src/story/StoryStore.ts"
+import { editDraft } from "./editor.ts"
 import { guardEpisode } from "./guard.ts"
 import { writeDraft } from "./writer.ts"
 
@@ -48,19 +56,37 @@ const stage = <A, E, R>(job: string, name: PipelineStage, body: Effect.Effect<A,
   })
 
 interface Drafted {
+  /** The draft after sanitizing: what the guard judged and the editor gets. */
   readonly text: string
   readonly verdict: GuardVerdict
+  /** What sanitizing stripped from the writer's answer (kept with the episode, not counted in the reward). */
+  readonly stripped: ReadonlyArray<GuardFinding>
   readonly drafts: number
   readonly beat: string
+  readonly brief: WriterBrief
 }
 
-/** Writer and guard in a loop: a rejected draft goes back to the writer with the guard's findings. */
-const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent: ReadonlyArray<Episode>, plugins?: JobPlugins) =>
+interface StoryContext {
+  readonly project: Project
+  /** The Bible as episode n − 1 left it. */
+  readonly bible: Bible
+  readonly recent: ReadonlyArray<Episode>
+  readonly history: ReadonlyArray<EpisodeFingerprint>
+  readonly plugins?: JobPlugins
+}
+
+/**
+ * Writer, sanitize, guard (and critic) in a loop: a rejected draft goes back to the writer with the
+ * findings. Each draft's facts are staged as provisional, read by the $0 offline analyst.
+ */
+const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
   Effect.gen(function* () {
     const queue = yield* JobQueue
     const store = yield* StoryStore
     const bus = yield* EventBus
+    const critic = yield* Critic
     const settings = yield* PipelineSettings
+    const { project, bible, recent, history, plugins } = story
     const job = lease.job
     let findings: ReadonlyArray<GuardFinding> = job.findings
     let last: Drafted | undefined
@@ -72,6 +98,7 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
         bible,
         episode: job.episode,
         previous: recent.length > 0 ? recent[recent.length - 1]! : null,
+        recent,
         draft,
         findingsToFix: findings,
         promptAdditions: plugins?.promptAdditions ?? [],
@@ -86,24 +113,33 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
           }),
         ),
       )
+      const sanitized = sanitizeDraft(completion.text, { language: project.language })
       yield* queue.setStage(lease, "guarding")
-      const verdict = yield* stage(
-        job.id,
-        "guard",
-        guardEpisode({
-          text: completion.text, project, bible, recent, acceptReward: settings.acceptReward,
-          extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
-        }),
-      )
+      let verdict: GuardVerdict = sanitized.rejected
+        ? { accepted: false, reward: 0, findings: sanitized.findings.filter((f) => f.severity === "error") }
+        : yield* stage(
+          job.id,
+          "guard",
+          guardEpisode({
+            text: sanitized.text, project, bible, recent, history, episode: job.episode, acceptReward: settings.acceptReward,
+            extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
+          }),
+        )
+      if (verdict.accepted) {
+        const judged = yield* stage(job.id, "critic", critic.judge(brief, sanitized.text))
+        verdict = joinVerdicts(verdict, judged, settings.acceptReward)
+      }
       // The draft's facts enter the Bible as provisional (shown beside it, never written from)
       // until the episode commits; a redraft replaces them.
+      const drafted = analyzeOffline({ text: sanitized.text, bible, episode: job.episode })
       yield* store.stageProvisional(job.project, {
         episode: job.episode,
         draft,
         stagedAt: yield* Clock.currentTimeMillis,
-        changes: extractBibleChanges({ text: completion.text, bible, episode: job.episode, beat: brief.beat, project }),
+        changes: changesFromAnalysis({ text: sanitized.text, bible, episode: job.episode, beat: brief.beat, project, analysis: drafted }).changes,
       })
-      last = { text: completion.text, verdict, drafts: draft, beat: brief.beat }
+      const stripped = sanitized.rejected ? [] : sanitized.findings
+      last = { text: sanitized.text, verdict, stripped, drafts: draft, beat: brief.beat, brief }
       if (verdict.accepted) return { accepted: true, last }
       findings = verdict.findings
       yield* bus.publish({
@@ -158,9 +194,13 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
   const store = yield* StoryStore
   const settings = yield* PipelineSettings
   const faults = yield* FaultPoints
+  const analyst = yield* Analyst
+  const summarizer = yield* Summarizer
   const job = lease.job
   const started = yield* Clock.currentTimeMillis
 
+  // From here on no earlier delivery of this job can commit (see `CommitOptions.fence`).
+  yield* store.fenceEpisode(job.project, job.episode, lease.token)
   const already = yield* store.getEpisode(job.project, job.episode)
   if (Option.isSome(already)) {
     yield* queue.complete(lease)
@@ -174,23 +214,35 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
     yield* settleDeadJob(job, reason)
     return
   }
-  const bible = yield* store.getBible(job.project)
+  // The writer sees the Bible as the previous episode left it, never a later state.
+  const bible = bibleAsOf(yield* store.getBible(job.project), job.episode - 1)
   const recent = yield* store.recentEpisodes(job.project, RECENT_EPISODES)
+  const history = yield* store.fingerprints(job.project)
 
   // plugins: one snapshot per job, so an edit takes effect for the next job and never mid-job
   const plugins = yield* jobPlugins(job.project, { episode: job.episode, language: project.value.language, genre: project.value.genre })
-  const drafted = yield* draftUntilAccepted(lease, project.value, bible, recent, plugins)
+  const drafted = yield* draftUntilAccepted(lease, { project: project.value, bible, recent, history, plugins })
   if (!drafted.accepted) {
     const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
     yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
     yield* settleDeadJob(job, reason)
     return
   }
-  const { text, verdict, drafts, beat } = drafted.last
+  const { text, verdict, stripped, drafts, beat } = drafted.last
 
   yield* queue.setStage(lease, "editing")
   const edited = yield* stage(job.id, "editor", Effect.flatMap(editDraft(text, project.value.language), plugins.transform))
   const { title, body } = splitEpisode(edited, job.episode)
+
+  // What the final text changed in the story: provisional until the commit below merges it.
+  const analysis = yield* stage(job.id, "analyst", analyst.analyze({ text: body, bible, episode: job.episode, language: project.value.language }))
+  const analysed = changesFromAnalysis({ text: body, bible, episode: job.episode, beat, project: project.value, analysis })
+  yield* store.stageProvisional(job.project, { episode: job.episode, draft: drafts, stagedAt: yield* Clock.currentTimeMillis, changes: analysed.changes })
+  const summary = yield* stage(
+    job.id,
+    "summary",
+    summarizer.summarize({ title, body, analysis, bible, language: project.value.language }),
+  )
 
   const committedAt = yield* Clock.currentTimeMillis
   const episode: Episode = {
@@ -198,15 +250,18 @@ export const processLease = Effect.fn("worker.processLease")(function* (lease: L
     number: job.episode,
     title,
     body,
-    summary: yield* summarizeBody(body),
+    summary,
     charCount: countCharsWithSpaces(body),
-    findings: verdict.findings,
+    findings: [...stripped, ...verdict.findings, ...analysis.findings, ...analysed.findings],
     reward: verdict.reward,
     drafts,
     committedAt,
   }
-  const changes = extractBibleChanges({ text: body, bible, episode: job.episode, beat, project: project.value })
-  yield* stage(job.id, "commit", store.commitEpisode(episode, changes))
+  yield* stage(
+    job.id,
+    "commit",
+    store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: fingerprintEpisode(body) }),
+  )
   yield* faults.reach("committed", job.id)
   yield* queue.complete(lease)
   yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
@@ -317,7 +372,8 @@ export const episodeWorker = (workerId: string) =>
       )
       if (exit._tag === "Success") return
       const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
-      if (failure instanceof LeaseLost) return
+      // Overtaken: another delivery holds the job (the queue said so, or the store's fence did).
+      if (failure instanceof LeaseLost || failure instanceof StaleCommit) return
       yield* settleFailure(lease, exit.cause as Cause.Cause<{ readonly _tag: string }>)
       if (Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
     })

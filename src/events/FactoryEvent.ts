@@ -51,7 +51,7 @@ export const JobEnqueued = Schema.TaggedStruct("JobEnqueued", {
   project: Schema.String,
   episode: Schema.Int,
 })
-export const PipelineStage = Schema.Literals(["writer", "guard", "editor", "commit"])
+export const PipelineStage = Schema.Literals(["writer", "guard", "critic", "editor", "analyst", "summary", "commit"])
 export type PipelineStage = typeof PipelineStage.Type
 /** One stage of one job finished (successfully or not): the latency panels and histograms read it. */
 export const StageFinished = Schema.TaggedStruct("StageFinished", {

@@ -1,4 +1,4 @@
-import type { FactoryEvent, PipelineStage } from "../../events/FactoryEvent.ts"
+import { type FactoryEvent, PipelineStage } from "../../events/FactoryEvent.ts"
 import type { FinanceReport } from "../../finance/Report.ts"
 import { formatAge } from "../alerts/Rules.ts"
 import { type LatencySummary, summarizeLatencies } from "../load/Summary.ts"
@@ -107,7 +107,7 @@ export interface MonitoringReport {
 }
 
 const HOUR = 3_600_000
-const STAGES: ReadonlyArray<PipelineStage> = ["writer", "guard", "editor", "commit"]
+const STAGES: ReadonlyArray<PipelineStage> = PipelineStage.literals
 
 const childName = (e: { readonly supervisor: string; readonly child: string }) => `${e.supervisor}/${e.child}`
 

@@ -1,6 +1,6 @@
 import { Clock, Context, Deferred, Effect, Layer, Ref } from "effect"
 import { EventBus } from "../events/EventBus.ts"
-import { LanguageModel, type LanguageModelShape, LlmTransientError, type Stage } from "../llm/LanguageModel.ts"
+import { LanguageModel, type LanguageModelShape, LlmTransientError, type LlmStage } from "../llm/LanguageModel.ts"
 import { DAY_MS, Ledger, type LedgerError, utcDate, utcDayStart } from "./Ledger.ts"
 
 /**
@@ -113,7 +113,7 @@ export const makeBudgetGate = (options: BudgetGateOptions): Effect.Effect<Budget
  * Parks the given stages (the writer by default) on the budget before each call. A ledger failure
  * during the check is an `LlmTransientError`: the job is retried, not failed.
  */
-export const withBudget = (model: LanguageModelShape, gate: BudgetGateShape, stages: ReadonlyArray<Stage> = ["writer"]): LanguageModelShape => ({
+export const withBudget = (model: LanguageModelShape, gate: BudgetGateShape, stages: ReadonlyArray<LlmStage> = ["writer"]): LanguageModelShape => ({
   name: model.name,
   complete: (request) =>
     stages.includes(request.stage)
@@ -124,7 +124,7 @@ export const withBudget = (model: LanguageModelShape, gate: BudgetGateShape, sta
       : model.complete(request),
 })
 
-export const withBudgetLayer = (stages?: ReadonlyArray<Stage>): Layer.Layer<LanguageModel, never, LanguageModel | BudgetGate> =>
+export const withBudgetLayer = (stages?: ReadonlyArray<LlmStage>): Layer.Layer<LanguageModel, never, LanguageModel | BudgetGate> =>
   Layer.effect(
     LanguageModel,
     Effect.gen(function* () {

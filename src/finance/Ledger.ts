@@ -1,5 +1,5 @@
 import { Clock, Context, Data, Effect, Layer } from "effect"
-import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type SpentTokens, type Stage, type TokenUsage } from "../llm/LanguageModel.ts"
+import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type SpentTokens, type LlmStage, type TokenUsage } from "../llm/LanguageModel.ts"
 import { costOf, makePriceTable, type PriceTable } from "./Price.ts"
 
 /** The ledger's store failed (SQLite I/O …). */
@@ -14,7 +14,7 @@ export interface LlmCallRecord {
   readonly at: number
   readonly project: string | null
   readonly episode: number | null
-  readonly stage: Stage
+  readonly stage: LlmStage
   readonly provider: string
   readonly model: string
   readonly usage: TokenUsage

@@ -1,16 +1,34 @@
 import { Context, Data, type Effect } from "effect"
 import type { WriterBrief } from "../domain/Brief.ts"
 
-export type Stage = "writer" | "guard" | "editor"
+/**
+ * The stages that may call a model. Each also has a $0 offline implementation; which one runs is
+ * decided by `stageRoute` (src/llm/LlmConfig.ts).
+ */
+export type LlmStage = "writer" | "critic" | "analyst" | "planner" | "summary"
+
+export const LLM_STAGES: ReadonlyArray<LlmStage> = ["writer", "critic", "analyst", "planner", "summary"]
 
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant"
   readonly content: string
 }
 
+/**
+ * Asks the provider for JSON matching `schema` (sent as OpenAI's `response_format: json_schema`,
+ * strict). The schema must already be strict-compatible: see `toStrictJsonSchema`.
+ */
+export interface ResponseFormat {
+  /** `^[a-zA-Z0-9_-]{1,64}$`, as the provider requires. */
+  readonly name: string
+  readonly schema: Record<string, unknown>
+}
+
 export interface CompletionRequest {
-  readonly stage: Stage
+  readonly stage: LlmStage
   readonly messages: ReadonlyArray<ChatMessage>
+  /** Structured output: the answer is one JSON value, never continued when cut by `length`. */
+  readonly responseFormat?: ResponseFormat
   /** The structured brief the messages were rendered from (the offline writer reads it). */
   readonly brief?: WriterBrief
   readonly maxTokens?: number
@@ -26,7 +44,10 @@ export interface TokenUsage {
 
 export interface Completion {
   readonly text: string
-  /** "length" is not a failure: the caller continues the text. */
+  /**
+   * "length": the answer was cut at `maxTokens`. A prose answer was already continued as far as
+   * `maxContinuations` allows; a structured one is never continued (its JSON is incomplete).
+   */
   readonly finishReason: "stop" | "length"
   readonly usage: TokenUsage
   readonly model: string

@@ -1,5 +1,7 @@
 import { Schema } from "effect"
-import type { Stage } from "./LanguageModel.ts"
+import type { LlmStage } from "./LanguageModel.ts"
+
+export type { LlmStage } from "./LanguageModel.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -34,8 +36,13 @@ export type RetryConfig = typeof RetryConfig.Type
 
 export const defaultRetry: RetryConfig = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 }
 
-/** Per-stage overrides; anything absent comes from the top level. */
-export const OpenAiStageConfig = Schema.Struct({
+/** Defaults of the optional top-level keys of the openai variant. */
+export const DEFAULT_TEMPERATURE = 0.8
+export const DEFAULT_MAX_TOKENS = 8192
+export const DEFAULT_TIMEOUT_MS = 120_000
+
+/** The provider settings a stage may override; anything absent comes from the top level. */
+const StageSettings = {
   baseUrl: Schema.optionalKey(Schema.String),
   model: Schema.optionalKey(Schema.String),
   apiKeyEnv: Schema.optionalKey(Schema.String),
@@ -44,12 +51,49 @@ export const OpenAiStageConfig = Schema.Struct({
   timeoutMs: Schema.optionalKey(PositiveInt),
   /** Limits of this stage's provider when its base URL differs from the top level's. */
   limits: Schema.optionalKey(ProviderLimits),
+}
+
+/** `kind: offline` forces the stage's $0 implementation; `kind: openai` turns on a stage that is off by default (the critic). */
+export const OpenAiStageConfig = Schema.Struct({
+  kind: Schema.optionalKey(Schema.Literals(["openai", "offline"])),
+  ...StageSettings,
 })
 export type OpenAiStageConfig = typeof OpenAiStageConfig.Type
 
 /**
- * The `llm` openai variant, a superset of the one in FactoryConfig.ts (same flat keys, so existing
- * files still decode):
+ * Under `llm.kind: offline` a stage block is accepted (so switching the top level back and forth
+ * needs no other edit) but every stage is offline: an LLM stage needs the top level's provider.
+ */
+const OfflineStageConfig = Schema.Struct({
+  kind: Schema.optionalKey(Schema.Literal("offline").annotate({
+    message:
+      "a stage can use the LLM only under llm.kind: openai (which names baseUrl, model and apiKeyEnv); to run just this stage on the LLM, set llm.kind: openai and give the other stages kind: offline",
+  })),
+  ...StageSettings,
+})
+
+/** A key that used to mean something: decoding it fails with `message`, naming what to use instead. */
+const RemovedKey = (message: string) => Schema.optionalKey(Schema.Never.annotate({ message }))
+
+const removedStages = {
+  guard: RemovedKey(
+    "llm.stages.guard was removed: the guard's checks make no LLM call; its optional LLM check is the critic — use llm.stages.critic (kind: openai turns it on)",
+  ),
+  editor: RemovedKey("llm.stages.editor was removed: the editor makes no LLM call — delete the key"),
+}
+
+const stagesOf = <S extends Schema.Top>(stage: S) =>
+  Schema.Struct({
+    writer: Schema.optionalKey(stage),
+    critic: Schema.optionalKey(stage),
+    analyst: Schema.optionalKey(stage),
+    planner: Schema.optionalKey(stage),
+    summary: Schema.optionalKey(stage),
+    ...removedStages,
+  })
+
+/**
+ * The `llm` openai variant:
  *
  * ```yaml
  * llm:
@@ -57,16 +101,16 @@ export type OpenAiStageConfig = typeof OpenAiStageConfig.Type
  *   baseUrl: https://api.openai.com/v1
  *   model: gpt-4.1-mini
  *   apiKeyEnv: OPENAI_API_KEY        # the name of the variable, never the key
- *   temperature: 0.8
- *   maxTokens: 8192
- *   timeoutMs: 120000
+ *   temperature: 0.8                 # default 0.8
+ *   maxTokens: 8192                  # default 8192
+ *   timeoutMs: 120000                # default 120000
  *   limits: { requestsPerMinute: 500, tokensPerMinute: 200000, maxConcurrency: 32 }
  *   retry: { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000, maxRetryAfterMs: 60000 }
  *   maxContinuations: 4
  *   stages:
- *     writer: { model: gpt-4.1, temperature: 0.9 }
- *     guard:  { model: gpt-4.1-mini, temperature: 0, maxTokens: 1024, timeoutMs: 60000 }
- *     editor: { temperature: 0.3 }
+ *     writer:  { model: gpt-4.1, temperature: 0.9 }
+ *     critic:  { kind: openai, temperature: 0, maxTokens: 1024 }   # off unless kind: openai
+ *     planner: { kind: offline }                                   # the $0 implementation
  * ```
  */
 export const OpenAiLlmConfig = Schema.Struct({
@@ -74,28 +118,26 @@ export const OpenAiLlmConfig = Schema.Struct({
   baseUrl: Schema.String,
   model: Schema.String,
   apiKeyEnv: Schema.String,
-  temperature: Schema.Number,
-  maxTokens: PositiveInt,
-  timeoutMs: PositiveInt,
+  temperature: Schema.optionalKey(Schema.Number),
+  maxTokens: Schema.optionalKey(PositiveInt),
+  timeoutMs: Schema.optionalKey(PositiveInt),
   limits: Schema.optionalKey(ProviderLimits),
   retry: Schema.optionalKey(RetryConfig),
-  /** Follow-up requests for an answer cut by `finish_reason: "length"`. Default 4. */
+  /** Follow-up requests for a prose answer cut by `finish_reason: "length"`. Default 4. */
   maxContinuations: Schema.optionalKey(NonNegativeInt),
-  stages: Schema.optionalKey(Schema.Struct({
-    writer: Schema.optionalKey(OpenAiStageConfig),
-    guard: Schema.optionalKey(OpenAiStageConfig),
-    editor: Schema.optionalKey(OpenAiStageConfig),
-  })),
+  stages: Schema.optionalKey(stagesOf(OpenAiStageConfig)),
 })
 export type OpenAiLlmConfig = typeof OpenAiLlmConfig.Type
 
 /**
- * The deterministic offline writer. `latencyMs` paces it like a real model (each call waits
- * that long on Effect's Clock) — for demos and for tests that must kill a process mid-run.
+ * Every stage offline: the deterministic writer and the stages' $0 implementations. `latencyMs`
+ * paces the offline writer like a real model (each call waits that long on Effect's Clock) — for
+ * demos and for tests that must kill a process mid-run.
  */
 export const OfflineLlmConfig = Schema.Struct({
   kind: Schema.Literal("offline"),
   latencyMs: Schema.optionalKey(NonNegativeInt),
+  stages: Schema.optionalKey(stagesOf(OfflineStageConfig)),
 })
 export type OfflineLlmConfig = typeof OfflineLlmConfig.Type
 
@@ -104,7 +146,7 @@ export type LlmConfig = typeof LlmConfig.Type
 
 /** One stage's settings with every default resolved. */
 export interface ResolvedStage {
-  readonly stage: Stage
+  readonly stage: LlmStage
   readonly baseUrl: string
   readonly model: string
   readonly apiKeyEnv: string
@@ -114,9 +156,22 @@ export interface ResolvedStage {
   readonly limits: ProviderLimits
 }
 
-export const STAGES: ReadonlyArray<Stage> = ["writer", "guard", "editor"]
+export type StageRoute = { readonly kind: "offline" } | { readonly kind: "openai"; readonly settings: ResolvedStage }
 
-export const resolveStage = (config: OpenAiLlmConfig, stage: Stage): ResolvedStage => {
+/**
+ * Under `llm.kind: openai`, the stages that call the LLM unless told `kind: offline`. The critic
+ * is an extra check on top of the guard's $0 ones, paid per draft: it stays off until asked for.
+ */
+const ON_BY_DEFAULT: ReadonlySet<LlmStage> = new Set(["writer", "analyst", "planner", "summary"])
+
+/** Where a stage runs: its $0 offline implementation, or the LLM with these settings. The one place that decides. */
+export const stageRoute = (config: LlmConfig, stage: LlmStage): StageRoute => {
+  if (config.kind === "offline") return { kind: "offline" }
+  const kind = config.stages?.[stage]?.kind ?? (ON_BY_DEFAULT.has(stage) ? "openai" : "offline")
+  return kind === "offline" ? { kind: "offline" } : { kind: "openai", settings: resolveStage(config, stage) }
+}
+
+const resolveStage = (config: OpenAiLlmConfig, stage: LlmStage): ResolvedStage => {
   const o = config.stages?.[stage] ?? {}
   const baseUrl = o.baseUrl ?? config.baseUrl
   return {
@@ -124,9 +179,9 @@ export const resolveStage = (config: OpenAiLlmConfig, stage: Stage): ResolvedSta
     baseUrl,
     model: o.model ?? config.model,
     apiKeyEnv: o.apiKeyEnv ?? config.apiKeyEnv,
-    temperature: o.temperature ?? config.temperature,
-    maxTokens: o.maxTokens ?? config.maxTokens,
-    timeoutMs: o.timeoutMs ?? config.timeoutMs,
+    temperature: o.temperature ?? config.temperature ?? DEFAULT_TEMPERATURE,
+    maxTokens: o.maxTokens ?? config.maxTokens ?? DEFAULT_MAX_TOKENS,
+    timeoutMs: o.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     limits: o.limits ?? (baseUrl === config.baseUrl ? config.limits ?? {} : {}),
   }
 }

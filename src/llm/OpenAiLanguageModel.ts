@@ -13,11 +13,13 @@ import {
   type LanguageModelShape,
   LlmFatalError,
   LlmTransientError,
+  LLM_STAGES,
+  type LlmStage,
+  type ResponseFormat,
   type SpentTokens,
-  type Stage,
   type TokenUsage,
 } from "./LanguageModel.ts"
-import { defaultRetry, type OpenAiLlmConfig, providerKey, type ResolvedStage, resolveStage, type RetryConfig, STAGES } from "./LlmConfig.ts"
+import { defaultRetry, type OpenAiLlmConfig, providerKey, type ResolvedStage, type RetryConfig, stageRoute } from "./LlmConfig.ts"
 import { CONTINUE_PROMPT } from "./Prompt.ts"
 import { type CallOutcome, estimatePromptTokens, makeRateLimiter, type RateLimiter } from "./RateLimiter.ts"
 import { parseRetryAfter, retryTransient } from "./Retry.ts"
@@ -25,13 +27,16 @@ import { parseRetryAfter, retryTransient } from "./Retry.ts"
 /**
  * A `LanguageModel` on any OpenAI-compatible chat-completions endpoint.
  *
- * - one client per stage (writer / guard / editor may use different base URLs, models, keys);
- *   the key is read from the named environment variable and never appears in a message;
+ * - one client per stage that `stageRoute` sends to the LLM (stages may use different base URLs,
+ *   models, keys); the key is read from the named environment variable and never appears in a
+ *   message; a stage routed offline has no client (and needs no key);
  * - one rate limiter per provider (base URL + key variable), shared by the stages that use it;
  * - the SDK's own retries are off (`maxRetries: 0`): transient failures are retried here with
  *   back-off honouring `Retry-After`, through Effect's Clock;
  * - `finish_reason: "length"` is continued (the partial answer goes back as an assistant message,
- *   then "continue") up to `maxContinuations`, usage summed over every request.
+ *   then "continue") up to `maxContinuations`, usage summed over every request — except for a
+ *   structured answer (`responseFormat`): half a JSON object plus "continue" is not JSON, so it
+ *   comes back as it is, with `finishReason: "length"`, for the caller to treat as invalid.
  */
 
 export interface OpenAiModelOptions {
@@ -59,7 +64,7 @@ export const redact = (text: string, secrets: ReadonlyArray<string>): string => 
 }
 
 export interface ErrorContext {
-  readonly stage: Stage
+  readonly stage: LlmStage
   readonly baseUrl: string
   readonly model: string
   readonly apiKeyEnv: string
@@ -145,13 +150,15 @@ export const makeOpenAiLanguageModel = (
     const retry: RetryConfig = config.retry ?? defaultRetry
     const maxContinuations = config.maxContinuations ?? 4
     const limiters = options.limiters ?? new Map<string, RateLimiter>()
-    const stages = new Map<Stage, StageClient>()
-    for (const stage of STAGES) {
-      const settings = resolveStage(config, stage)
+    const stages = new Map<LlmStage, StageClient>()
+    for (const stage of LLM_STAGES) {
+      const route = stageRoute(config, stage)
+      if (route.kind === "offline") continue
+      const { settings } = route
       const key = options.env[settings.apiKeyEnv]
       if (key === undefined || key === "") {
         return yield* new LlmFatalError({
-          message: `llm.${stage}: the environment variable ${settings.apiKeyEnv} (named by apiKeyEnv) is not set`,
+          message: `llm.stages.${stage}: the environment variable ${settings.apiKeyEnv} (named by apiKeyEnv) is not set`,
         })
       }
       const pk = providerKey(settings)
@@ -181,13 +188,27 @@ export const makeOpenAiLanguageModel = (
     }
     const secrets = [...stages.values()].map((s) => s.secret)
 
-    const requestOnce = (sc: StageClient, messages: ReadonlyArray<ChatMessage>, maxTokens: number, temperature: number) => {
+    const requestOnce = (
+      sc: StageClient,
+      messages: ReadonlyArray<ChatMessage>,
+      maxTokens: number,
+      temperature: number,
+      responseFormat: ResponseFormat | undefined,
+    ) => {
       const { settings } = sc
       const reasoning = REASONING_MODEL.test(settings.model)
       const body = {
         model: settings.model,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         ...(reasoning ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
+        ...(responseFormat
+          ? {
+            response_format: {
+              type: "json_schema" as const,
+              json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true },
+            },
+          }
+          : {}),
       }
       const call = Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
@@ -246,7 +267,12 @@ export const makeOpenAiLanguageModel = (
 
     const complete = (request: CompletionRequest): Effect.Effect<Completion, LlmTransientError | LlmFatalError> =>
       Effect.gen(function* () {
-        const sc = stages.get(request.stage)!
+        const sc = stages.get(request.stage)
+        if (sc === undefined) {
+          return yield* new LlmFatalError({
+            message: `${request.stage}: this stage is routed offline (llm.kind, llm.stages.${request.stage}.kind), so it has no LLM client; its caller should have used the offline implementation`,
+          })
+        }
         const maxTokens = request.maxTokens ?? sc.settings.maxTokens
         const temperature = request.temperature ?? sc.settings.temperature
         let text = ""
@@ -256,7 +282,7 @@ export const makeOpenAiLanguageModel = (
           const messages: ReadonlyArray<ChatMessage> = round === 0
             ? request.messages
             : [...request.messages, { role: "assistant", content: text }, { role: "user", content: CONTINUE_PROMPT }]
-          const answer = yield* requestOnce(sc, messages, maxTokens, temperature).pipe(
+          const answer = yield* requestOnce(sc, messages, maxTokens, temperature, request.responseFormat).pipe(
             Effect.mapError((error) =>
               round === 0 ? error : spentBefore(error, { usage, model, provider: providerName(sc.settings.baseUrl) })
             ),
@@ -264,7 +290,8 @@ export const makeOpenAiLanguageModel = (
           text += answer.text
           usage = addUsage(usage, answer.usage)
           model = answer.model
-          if (answer.finishReason === "stop" || answer.text.length === 0 || round >= maxContinuations) {
+          const done = answer.finishReason === "stop" || answer.text.length === 0 || round >= maxContinuations
+          if (done || request.responseFormat !== undefined) {
             return { text, finishReason: answer.finishReason, usage, model, provider: providerName(sc.settings.baseUrl) }
           }
         }

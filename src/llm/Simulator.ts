@@ -3,6 +3,7 @@ import { createHash } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
+import { sampleJson } from "./JsonSchemaSample.ts"
 import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
 
 /**
@@ -10,8 +11,9 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
  * `POST /v1/chat/completions` (non-streaming) and `GET /v1/models`.
  *
  * - deterministic Korean answers composed from the last user message and the seed, or whatever a
- *   `respond` hook computes from the conversation; a continuation request (assistant partial +
- *   "continue…") gets the rest of the same answer;
+ *   `respond` hook computes from the conversation; a request with `response_format: json_schema`
+ *   gets, without a hook, a JSON object of that schema (strings woven from the prompt's words);
+ *   a continuation request (assistant partial + "continue…") gets the rest of the same answer;
  * - usage figures: prompt, completion and cached tokens (a prompt prefix — whole messages —
  *   seen before is "cached", in blocks as OpenAI does);
  * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
@@ -68,7 +70,8 @@ export interface SimulatorOptions {
    * request sees the conversation it continues (continuation turns stripped) and gets the rest
    * of the text returned, so the hook must answer a conversation the same way every time.
    * `max_tokens`, truncation faults, usage and rate limits apply to its text as to any answer.
-   * A throw or a rejection is answered with a 500 naming the error.
+   * A throw or a rejection is answered with a 500 naming the error. `responseFormat` tells a
+   * structured stage's request (answer it JSON) from the writer's (answer it prose).
    */
   readonly respond?: (request: SimRequest) => string | Promise<string>
 }
@@ -80,6 +83,28 @@ export interface SimRequest {
   readonly messages: ReadonlyArray<{ readonly role: string; readonly content: string }>
   /** The last user message of that conversation. */
   readonly prompt: string
+  /** The request's `response_format`, when it had one (structured stages send `json_schema`). */
+  readonly responseFormat?: SimResponseFormat
+}
+
+export interface SimResponseFormat {
+  /** `json_schema`, `json_object` or `text`, as sent. */
+  readonly type: string
+  /** For `json_schema`: the schema asked for, its name and whether it was sent strict. */
+  readonly jsonSchema?: { readonly name: string; readonly schema: Record<string, unknown>; readonly strict: boolean }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** The wire `response_format`, read leniently (a malformed one is ignored, as it would not reach a hook on a real server either). */
+const readResponseFormat = (raw: unknown): SimResponseFormat | undefined => {
+  if (!isRecord(raw) || typeof raw["type"] !== "string") return undefined
+  const js = raw["json_schema"]
+  if (raw["type"] !== "json_schema" || !isRecord(js) || !isRecord(js["schema"])) return { type: raw["type"] }
+  return {
+    type: raw["type"],
+    jsonSchema: { name: typeof js["name"] === "string" ? js["name"] : "", schema: js["schema"], strict: js["strict"] === true },
+  }
 }
 
 export interface SimEvent {
@@ -310,7 +335,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       record(401)
       return apiError(res, 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
     }
-    let parsed: { model?: unknown; messages?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown }
+    let parsed: { model?: unknown; messages?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; response_format?: unknown }
     try {
       parsed = JSON.parse(body)
     } catch {
@@ -348,9 +373,15 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     }
 
     const { prompt, original, already } = conversation(messages)
+    const responseFormat = readResponseFormat(parsed.response_format)
     const respond = options.respond
     if (respond === undefined) {
       const seed = options.seed ?? 1
+      if (responseFormat?.jsonSchema !== undefined) {
+        const random = mulberry32(seed ^ hash32(prompt))
+        const json = JSON.stringify(sampleJson(responseFormat.jsonSchema.schema, random, keywords(prompt)))
+        return serve(req, res, { record, model, messages, maxTokens, fault, kind, already }, json)
+      }
       const range = options.answerTokens ?? { min: 200, max: 600 }
       const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
       return serve(req, res, { record, model, messages, maxTokens, fault, kind, already }, composeAnswer(prompt, seed, target))
@@ -364,7 +395,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     const context: ServeContext = { record, model, messages, maxTokens, fault, kind, already }
     let answer: string | Promise<string>
     try {
-      answer = respond({ model, messages: original, prompt })
+      answer = respond({ model, messages: original, prompt, ...(responseFormat ? { responseFormat } : {}) })
     } catch (error) {
       return hookFailed(error)
     }

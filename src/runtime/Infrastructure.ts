@@ -10,7 +10,8 @@ import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
 import { Stages } from "../pipeline/Stages.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
-import { openAiLanguageModelLayer } from "../llm/OpenAiLanguageModel.ts"
+import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
+import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
@@ -62,9 +63,17 @@ const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
  * prices, and writer calls wait while today's spend is at the daily budget cap.
  */
 export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Record<string, string | undefined>> = process.env) => {
-  const model = config.llm.kind === "offline"
-    ? offlineLayer(config.llm.latencyMs ?? 0)
-    : openAiLanguageModelLayer(config.llm, { env })
+  const llm = config.llm
+  const model = llm.kind === "offline"
+    ? offlineLayer(llm.latencyMs ?? 0)
+    : Layer.effect(
+      LanguageModel,
+      Effect.gen(function* () {
+        const offline = OfflineWriter.makeWith((yield* Stages).compose)
+        const openai = yield* makeOpenAiLanguageModel(llm, { env })
+        return routedLanguageModel(llm, { offline, openai })
+      }),
+    )
   return meteredLanguageModelLayer(config.finance).pipe(
     Layer.provide(model),
     Layer.provideMerge(financeLayer(config.finance)),

@@ -87,7 +87,7 @@ describe("BudgetGate under TestClock", () => {
           }),
       }
       const model = withBudget(inner, gate)
-      yield* model.complete({ stage: "guard", messages: [] })
+      yield* model.complete({ stage: "critic", messages: [] })
       expect(calls).toBe(1)
       const writer = yield* model.complete({ stage: "writer", messages: [] }).pipe(Effect.forkChild)
       yield* TestClock.adjust("13 hours")

@@ -56,7 +56,7 @@ describe("SqliteLedger", () => {
       yield* TestClock.setTime(Date.parse("2025-03-01T10:00:00Z"))
       const paid = withLedger(fakeModel("gpt-4o-2024-08-06", "api.openai.com"), ledger, makePriceTable())
       const offline = withLedger(fakeModel("offline-writer", "offline"), ledger, makePriceTable())
-      yield* paid.complete({ stage: "guard", messages: [] }).pipe(withCallContext({ project: "p", episode: 3 }))
+      yield* paid.complete({ stage: "critic", messages: [] }).pipe(withCallContext({ project: "p", episode: 3 }))
       yield* offline.complete({ stage: "writer", messages: [] })
       const costs = yield* ledger.dailyCosts()
       // 2k × 2.5 + 8k × 1.25 + 1k × 10 per 1M = 0.025

@@ -223,7 +223,7 @@ describe("OfflineWriter.composeEpisode", () => {
       expect(c.usage.completionTokens).toBeGreaterThan(3000)
       expect(c.usage.promptTokens).toBeGreaterThan(0)
       expect(c.usage.cachedTokens).toBe(0)
-      const err = yield* Effect.flip(lm.complete({ stage: "guard", messages: [] }))
+      const err = yield* Effect.flip(lm.complete({ stage: "critic", messages: [] }))
       expect(err._tag).toBe("LlmFatalError")
     }).pipe(Effect.provide(OfflineWriter.layer)))
 

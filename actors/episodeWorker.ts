@@ -91,7 +91,7 @@ const draftUntilAccepted = (lease: Lease, project: Project, bible: Bible, recent
         job.id,
         "guard",
         guardEpisode({
-          text: completion.text, project, bible, recent, acceptReward: settings.acceptReward,
+          text: completion.text, episode: job.episode, project, bible, recent, acceptReward: settings.acceptReward,
           extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
         }),
       )

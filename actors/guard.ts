@@ -2,14 +2,18 @@ import { Effect } from "effect"
 import type { Bible } from "../src/domain/Bible.ts"
 import type { Episode, GuardVerdict } from "../src/domain/Episode.ts"
 import type { Project } from "../src/domain/Project.ts"
-import { type GuardInput as CheckInput, type NamedGuardCheck, withExtraChecks } from "../src/guard/Guard.ts"
+import { type EpisodeFingerprint, type GuardInput as CheckInput, type NamedGuardCheck, withExtraChecks } from "../src/guard/Guard.ts"
 import { Stages } from "../src/pipeline/Stages.ts"
 
 export interface GuardInput {
   readonly text: string
+  /** The job's episode number. */
+  readonly episode: number
   readonly project: Project
   readonly bible: Bible
   readonly recent: ReadonlyArray<Episode>
+  /** Fingerprints of every committed episode (`fingerprintEpisode`), for copies of old episodes. */
+  readonly history?: ReadonlyArray<EpisodeFingerprint>
   readonly acceptReward: number
   /** Plugins' banned words and checks (see `src/plugins/Plugins.ts`). */
   readonly extraBannedWords?: ReadonlyArray<string>
@@ -24,9 +28,11 @@ export const guardEpisode = Effect.fn("guard.check")(function* (input: GuardInpu
   const stages = yield* Stages
   const checked: CheckInput = {
     text: input.text,
+    episode: input.episode,
     project: input.project,
     bible: input.bible,
     recent: input.recent,
+    ...(input.history === undefined ? {} : { history: input.history }),
     options: { acceptThreshold: input.acceptReward },
     extraBannedWords: input.extraBannedWords ?? [],
     extraChecks: input.extraChecks ?? [],

@@ -42,7 +42,7 @@ const bareStages = async (count: number): Promise<number> => {
   for (let n = 1; n <= count; n++) {
     const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
     const draft = composeEpisode(brief)
-    guardDraft({ text: draft, project, bible, recent: recent.slice(-3) })
+    guardDraft({ text: draft, episode: n, project, bible, recent: recent.slice(-3) })
     const { title, body } = splitEpisode(editEpisode(draft, { language: "ko" }), n)
     recent.push({ project: "bare", number: n, title, body, summary: summarizeEpisode(body), charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
   }

@@ -9,11 +9,12 @@ import type { LengthBand } from "../domain/Project.ts"
 import { hangulStats, isHangul, isLetter } from "../text/Hangul.ts"
 import { isParticleSuffix } from "../text/Particles.ts"
 import {
-  charShingles, isGramSize, type KnownHits, occurrencesIn, pairGrams, type PairGrams, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn,
+  charShingles, isGramSize, isWhitespaceCode, type KnownHits, occurrencesIn, pairGrams, type PairGrams, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn,
   sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, squeezeChars, SqueezedText, textGrams, type TextGrams,
 } from "../text/Shingles.ts"
-import { deadCharacterFindings, unknownNameFindings } from "./Names.ts"
+import { deadCharacterFindings, knownFormsOf, unknownNameFindings } from "./Names.ts"
 import { keepRecent } from "../util/Lru.ts"
+import type { EpisodeFingerprint } from "./Fingerprint.ts"
 
 /** What the guard reads of a recent episode. */
 export type RecentEpisode = Pick<Episode, "number" | "body"> & Partial<Pick<Episode, "summary">>
@@ -23,6 +24,8 @@ export interface GuardProject {
   readonly lengthBand: LengthBand
   readonly language: string
   readonly bannedWords: ReadonlyArray<string>
+  /** The project's style rules: the point of view they ask for is checked (see `PointOfView.ts`). */
+  readonly styleRules?: ReadonlyArray<string>
 }
 
 /** What a guard check needs to know about the Bible. */
@@ -33,6 +36,13 @@ export interface GuardOptions {
   readonly acceptThreshold: number
   /** Least share of Hangul among letters for a `ko` project. Default 0.85. */
   readonly minHangulShare: number
+  /**
+   * Most share of Latin words among the words of a `ko` draft (Bible names and acronyms of up to
+   * five capitals such as OK, CCTV, SNS left out). Default 0.05.
+   */
+  readonly maxLatinWordShare: number
+  /** … and a draft with fewer Latin words than this passes whatever its share. Default 5. */
+  readonly minLatinWords: number
   /** Character n-gram size for repetition (whitespace ignored). Default 10. */
   readonly shingleSize: number
   /** A passage shared with a recent episode at least this long (non-space characters) is an error. Default 60. */
@@ -52,6 +62,8 @@ export interface GuardOptions {
 export const defaultGuardOptions: GuardOptions = {
   acceptThreshold: 0.6,
   minHangulShare: 0.85,
+  maxLatinWordShare: 0.05,
+  minLatinWords: 5,
   shingleSize: 10,
   recentPassageError: 60,
   recentPassageWarning: 40,
@@ -64,6 +76,10 @@ export const defaultGuardOptions: GuardOptions = {
 /** Everything a check sees. `text` is the draft in NFC; evidence offsets refer to it. */
 export interface GuardContext {
   readonly text: string
+  /** The episode the draft is for: the job's number (a check never guesses it from the recent episodes). */
+  readonly episode: number
+  /** A fingerprint of every committed episode of the project (see `Fingerprint.ts`); empty when not given. */
+  readonly history: ReadonlyArray<EpisodeFingerprint>
   readonly project: GuardProject
   readonly bible: GuardBible
   /** Recent episodes, newest last (with their summaries when known: a recap of one is no copy). */
@@ -163,7 +179,8 @@ export const bannedWordCheck: GuardCheck = (ctx) => {
 export const hangulShareCheck: GuardCheck = (ctx) => {
   if (!isKorean(ctx.project.language)) return []
   const stats = hangulStats(ctx.text)
-  if (stats.letters === 0 || stats.share >= ctx.options.minHangulShare) return []
+  if (stats.letters === 0) return []
+  if (stats.share >= ctx.options.minHangulShare) return latinMixFindings(ctx)
   const { text } = ctx
   let best: { start: number; end: number; letters: number } | undefined
   let runStart = -1
@@ -193,6 +210,72 @@ export const hangulShareCheck: GuardCheck = (ctx) => {
     severity: "error",
     message: `only ${(stats.share * 100).toFixed(1)}% of the letters are Hangul (${stats.hangul}/${stats.letters}); a Korean episode needs ≥ ${(ctx.options.minHangulShare * 100).toFixed(0)}%`,
     ...(best === undefined ? {} : { evidence: evidenceOf(text, best.start, best.end) }),
+  }]
+}
+
+const isLatinCode = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+const isUpperCode = (c: number): boolean => c >= 0x41 && c <= 0x5a
+
+/**
+ * `language.mix`: a `ko` draft whose words are more than `maxLatinWordShare` Latin (and at least
+ * `minLatinWords` of them). A Latin word is a run of Latin letters (with inner apostrophes: don't);
+ * Bible names and acronyms of up to five capitals (OK, CCTV, SNS) do not count. The share is of the
+ * draft's words (whitespace-separated tokens with a letter): a few brand names in a scene pass, an
+ * English sentence every few paragraphs does not. The letter share (`language.hangul-share`) misses
+ * it: 12 % English by characters is still 88 % Hangul letters, a syllable being one letter.
+ * Evidence: the longest stretch of Latin words with no Hangul between them.
+ */
+const latinMixFindings = (ctx: GuardContext): Array<GuardFinding> => {
+  const { text } = ctx
+  const o = ctx.options
+  const names = knownFormsOf([...ctx.bible.characters, ...namedOthers(ctx.bible)])
+  let tokens = 0
+  let latin = 0
+  let inToken = false
+  let tokenHasLetter = false
+  let best = { start: -1, end: -1, words: 0 }
+  let run = { start: -1, end: -1, words: 0 }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (isWhitespaceCode(c)) {
+      if (inToken && tokenHasLetter) tokens++
+      inToken = false
+      tokenHasLetter = false
+      if (c === 0x0a) run = { start: -1, end: -1, words: 0 }
+      continue
+    }
+    inToken = true
+    if (c >= 0xac00 && c <= 0xd7a3) {
+      tokenHasLetter = true
+      run = { start: -1, end: -1, words: 0 }
+      continue
+    }
+    if (!isLatinCode(c)) continue
+    tokenHasLetter = true
+    let j = i + 1
+    let upper = isUpperCode(c) ? 1 : 0
+    while (j < text.length && (isLatinCode(text.charCodeAt(j)) || (text.charCodeAt(j) === 0x27 && isLatinCode(text.charCodeAt(j + 1))))) {
+      if (isUpperCode(text.charCodeAt(j))) upper++
+      j++
+    }
+    const word = text.slice(i, j)
+    const acronym = upper === word.length && word.length <= 5
+    if (!acronym && !names.has(word)) {
+      latin++
+      if (run.start < 0) run = { start: i, end: j, words: 1 }
+      else run = { start: run.start, end: j, words: run.words + 1 }
+      if (run.words > best.words) best = { ...run }
+    }
+    i = j - 1
+  }
+  if (inToken && tokenHasLetter) tokens++
+  if (tokens === 0 || latin < o.minLatinWords || latin <= tokens * o.maxLatinWordShare) return []
+  return [{
+    code: "language.mix",
+    category: "language",
+    severity: "error",
+    message: `${latin} of ${tokens} words (${(latin / tokens * 100).toFixed(1)}%) are in Latin letters; a Korean episode allows ≤ ${(o.maxLatinWordShare * 100).toFixed(0)}% (names and acronyms such as OK or CCTV aside)`,
+    evidence: evidenceOf(text, best.start, best.end),
   }]
 }
 

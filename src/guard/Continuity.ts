@@ -23,9 +23,9 @@
  * - `repetition.distinct-n` (style): too few distinct word bigrams (a
  *   formulaic, looping draft).
  *
- * The episode number is the newest recent episode's + 1 (1 without recent
- * episodes); the outline and premise are read from the project when the guard
- * is given the whole `Project` (the pipeline does).
+ * The episode number is the job's (`ctx.episode`); the outline and premise are
+ * read from the project when the guard is given the whole `Project` (the
+ * pipeline does).
  */
 import type { Character } from "../domain/Bible.ts"
 import type { GuardFinding } from "../domain/Episode.ts"
@@ -68,12 +68,6 @@ type FullProject = GuardContext["project"] & Partial<Pick<Project, "beats" | "pr
 
 const project = (ctx: GuardContext): FullProject => ctx.project as FullProject
 
-/** The episode the draft is: one after the newest recent episode. */
-export const episodeOf = (ctx: GuardContext): number => {
-  let n = 0
-  for (const e of ctx.recent) if (e.number > n) n = e.number
-  return n + 1
-}
 
 const squeeze = (s: string) => squeezeChars(s.normalize("NFC"))
 
@@ -617,7 +611,8 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const p = project(ctx)
   const beats = p.beats ?? []
   if (beats.length < 3) return []
-  const episode = episodeOf(ctx)
+  // the job's number: a guess from the recent episodes (newest + 1) is wrong after a dead-lettered episode
+  const episode = ctx.episode
   if (episode > beats.length) return [] // past the outline: every beat has been reached
   const current = beatIndex(beats.length, episode)
   const later: Array<{ i: number; parsed: ReturnType<typeof parseBeat> }> = []

@@ -13,13 +13,18 @@
  * is the draft itself whenever it is NFC already (the writer and the editor
  * produce NFC).
  */
+import { Data } from "effect"
 import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
 import { continuityChecks } from "./Continuity.ts"
+import { copyCheck, type EpisodeFingerprint } from "./Fingerprint.ts"
+import { pointOfViewCheck } from "./PointOfView.ts"
 import {
   builtinChecks, defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions,
   type GuardProject, type RecentEpisode,
 } from "./Checks.ts"
 
+export { EpisodeFingerprint, fingerprintEpisode } from "./Fingerprint.ts"
+export { pointOfViewOf } from "./PointOfView.ts"
 export {
   defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject,
   type RecentEpisode,
@@ -34,12 +39,24 @@ export interface NamedGuardCheck {
   readonly check: GuardCheck
 }
 
+/** A guard input that cannot be checked (the message names the field). */
+export class GuardInputInvalid extends Data.TaggedError("GuardInputInvalid")<{ readonly message: string }> {}
+
+/** Plain data (structured-clone friendly, it crosses to a stage thread) but `extraChecks`. */
 export interface GuardInput {
   readonly text: string
+  /** The job's episode number: the outline's beat and the repetition history are read against it. */
+  readonly episode: number
   readonly project: GuardProject
   readonly bible: GuardBible
   /** Recent episodes of the project, newest last; give their summaries so a recap is not taken for a copy. */
   readonly recent: ReadonlyArray<RecentEpisode>
+  /**
+   * A fingerprint (`fingerprintEpisode(body)`) of every committed episode of the project, for
+   * `repetition.copy`: a draft copying any earlier episode, however old. Optional: without it only
+   * the recent episodes are compared.
+   */
+  readonly history?: ReadonlyArray<EpisodeFingerprint>
   readonly extraBannedWords?: ReadonlyArray<string>
   readonly extraChecks?: ReadonlyArray<GuardCheck | NamedGuardCheck>
   readonly options?: Partial<GuardOptions>
@@ -53,6 +70,9 @@ export const rewardOf = (findings: ReadonlyArray<Pick<GuardFinding, "severity">>
 }
 
 export const guardContext = (input: GuardInput): GuardContext => {
+  if (!Number.isInteger(input.episode) || input.episode < 1) {
+    throw new GuardInputInvalid({ message: `episode must be the job's episode number (an integer ≥ 1), got ${String(input.episode)}` })
+  }
   const seen = new Set<string>()
   const bannedWords: Array<string> = []
   for (const w of [...input.project.bannedWords, ...(input.extraBannedWords ?? [])]) {
@@ -64,6 +84,8 @@ export const guardContext = (input: GuardInput): GuardContext => {
   }
   return {
     text: input.text.normalize("NFC"),
+    episode: input.episode,
+    history: input.history ?? [],
     project: input.project,
     bible: input.bible,
     recent: input.recent,
@@ -82,11 +104,19 @@ const checkedEvidence = (ctx: GuardContext, f: GuardFinding): GuardFinding => {
   return { ...f, evidence: { start: s, end: e, text: ctx.text.slice(s, e) } }
 }
 
+/** Every built-in check, in the order their findings are listed. */
+const allBuiltinChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
+  ...builtinChecks,
+  ["point-of-view", pointOfViewCheck],
+  ["copy", copyCheck],
+  ...continuityChecks,
+]
+
 /** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */
 export const guardDraft = (input: GuardInput): GuardVerdict => {
   const ctx = guardContext(input)
   const findings: Array<GuardFinding> = []
-  for (const [, check] of [...builtinChecks, ...continuityChecks]) findings.push(...check(ctx))
+  for (const [, check] of allBuiltinChecks) findings.push(...check(ctx))
   return verdictWith(ctx, findings, input.extraChecks ?? [])
 }
 

@@ -73,9 +73,17 @@ export const ACTION_VERB =
 export const MEMORY_CONTEXT =
   /(?:회상|기억|생각|떠올|떠오르|추억|무덤|묘비|비석|묘지|영정|위패|유품|생전|그리워|그리움|그립|그리운|살아 있었다면|살아있었다면|살아 있을 때|살아있을 때|예전(?!처럼|과|같|그대로)|옛날|그때|그 시절|시절|과거|꿈속|꿈에서|꿈에|꿈이|환영|환청|환상|언젠가|었었|았었|였었|했었|곤 했|[가-힣]던\s|사진 속|초상화|그 뒤로|그 일이 있은|지난번|지난날|그날|[았었였셨했]다면|이었다면|였다면|라면|(?:늘|항상|언제나|입버릇처럼) 그렇게 말)/
 
+/**
+ * An explicit frame of recollection, a dream or a grave: a dead character may act in a sentence
+ * under it. Narrower than {@link MEMORY_CONTEXT} on purpose: 그날, 그때, 예전, 시절, a -던 clause
+ * date a scene but do not make it a memory (`그날 밤, 진우가 문을 열고 들어왔다` is the dead walking).
+ */
+export const RECOLLECTION_FRAME =
+  /(?:떠올렸|떠올린|떠올랐|떠오른|떠오르|떠올리|떠올라|기억이 났|기억이 난|기억났|기억난|기억했|기억한|기억하|기억 속|기억속|기억에|기억이 떠|생각났|생각이 났|생각이 난|생각난|회상|그리웠|그리워|그리운|그립|추억|생전|살아 있을 때|살아있을 때|살아 있던 때|살아 있었다면|살아있었다면|꿈속|꿈에서|꿈에|꿈이었|꿈을 꾸|환영|환청|환상|무덤|묘비|비석|묘지|영정|위패|유품|사진 속|초상화|었었|았었|였었|했었|곤 했)/
+
 /** Words that say the character is dead (their death, their ghost, their body). */
 export const DEATH_CONTEXT =
-  /(?:죽었|죽은|죽음|죽기|죽던|죽는|사망|숨을 거두|숨을 거뒀|숨졌|세상을 떠|전사|잃었|잃은|묻혔|묻힌|묻었|장례|시신|시체|유해|영혼|혼령|망령|유령|원혼|떠난|떠났|희생)/
+  /(?:죽었|죽은|죽음|죽기|죽던|죽는|사망|숨을 거두|숨을 거뒀|숨졌|세상을 떠|곁을 떠|전사|잃었|잃은|묻혔|묻힌|묻었|장례|시신|시체|유해|영혼|혼령|망령|유령|원혼|희생)/
 
 /** Korean surnames (one syllable), for telling a given name inside a full name. */
 export const SURNAMES = new Set(

@@ -1,7 +1,7 @@
 /**
  * Name checks on Korean prose:
  * - `name.unknown`: a person named in the draft who is not in the Bible;
- * - `character.dead-acts`: a dead character acting or speaking (outside memory).
+ * - `character.dead-acts`: a dead character acting or speaking (outside a clear recollection).
  *
  * Both work on narration only (quoted dialogue and thoughts are masked), find
  * the subject of each speech/gesture/action verb as the nearest preceding word
@@ -19,7 +19,7 @@ import { isParticleSuffix, stripHypocoristic } from "../text/Particles.ts"
 import { splitParagraphs, splitSentences, type Span } from "../text/Sentences.ts"
 import { isWhitespaceCode } from "../text/Shingles.ts"
 import {
-  ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DEATH_CONTEXT, DOUBLE_SURNAMES, GESTURE_VERB, LEXICAL_HONORIFICS, MEMORY_CONTEXT, NOT_NAMES, ROLE_SUFFIXES,
+  ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DEATH_CONTEXT, DOUBLE_SURNAMES, GESTURE_VERB, LEXICAL_HONORIFICS, NOT_NAMES, RECOLLECTION_FRAME, ROLE_SUFFIXES,
   SPEECH_VERB, SURNAMES, TITLES,
 } from "./Lexicon.ts"
 
@@ -578,12 +578,16 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
   const out: Array<GuardFinding> = []
   const flagged = new Set<number>()
   let paragraphs: Array<Span> | undefined
-  /** A sentence is in memory when its paragraph mentions memory, a dream or a grave. */
+  /**
+   * A sentence is a recollection when it, or an earlier sentence of its paragraph, sets an explicit
+   * frame (떠올렸다, 기억이 났다, 회상, 생전에, a dream, a grave …): the frame opens the memory and
+   * the paragraph tells it. A frame after the sentence does not reach back; 그날 or a -던 clause is no frame.
+   */
   const inMemory = (i: number): boolean => {
     const s = sentences[i]
     paragraphs ??= splitParagraphs(text)
     const p = paragraphs.find((q) => q.start <= s.start && s.end <= q.end)
-    return MEMORY_CONTEXT.test(p === undefined ? text.slice(s.start, s.end) : p.text)
+    return RECOLLECTION_FRAME.test(text.slice(p === undefined ? s.start : p.start, s.end))
   }
   const report = (c: Character, s: Span, how: string) => {
     if (flagged.has(s.start)) return

@@ -86,7 +86,7 @@ export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
       for (let n = 1; n <= perGenre && left > 0; n++, left--) {
         const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
         const text = composeEpisode(brief)
-        guardDraft({ text, project, bible, recent: recent.slice(-3) })
+        guardDraft({ text, episode: n, project, bible, recent: recent.slice(-3) })
         const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
         const summary = summarizeEpisode(body)
         recent.push({ project: project.slug, number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })

@@ -2,6 +2,7 @@ import { Context, Data, type Effect, type Option } from "effect"
 import type { Bible, BibleChanges, ProvisionalFacts } from "../domain/Bible.ts"
 import type { Episode } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
+import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
 
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
   readonly message: string
@@ -32,10 +33,7 @@ export class StaleCommit extends Data.TaggedError("StaleCommit")<{
 }
 
 /** A committed episode's sentences as the guard fingerprints them (`fingerprintEpisode`), to catch a copy of any earlier episode. */
-export interface EpisodeFingerprint {
-  readonly number: number
-  readonly sentences: ReadonlyArray<number>
-}
+export type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
 
 export interface CommitOptions {
   /**

@@ -17,7 +17,7 @@ const read = (f: string) => readFileSync(dir + f, "utf8")
 const prev = [{ number: 1, body: read("prev-fantasy.md") }]
 
 const run = (check: GuardCheck, text: string, recent = prev) => {
-  const ctx = guardContext({ text, project: saga.project, bible: saga.bible, recent })
+  const ctx = guardContext({ text, episode: recent.length + 1, project: saga.project, bible: saga.bible, recent })
   const out = check(ctx)
   for (const f of out) if (f.evidence) expect(ctx.text.slice(f.evidence.start, f.evidence.end)).toBe(f.evidence.text)
   return out
@@ -77,7 +77,7 @@ describe("continuity over the labelled corpus", () => {
     const notes: Array<string> = []
     for (const e of manifest) {
       const w = worlds[e.world]
-      const v = guardDraft({ text: read(e.file), project: w.project, bible: w.bible, recent: e.recent.map((f, i) => ({ number: i + 1, body: read(f) })) })
+      const v = guardDraft({ text: read(e.file), episode: e.recent.length + 1, project: w.project, bible: w.bible, recent: e.recent.map((f, i) => ({ number: i + 1, body: read(f) })) })
       const errors = new Set(v.findings.filter((f) => f.severity === "error").map((f) => f.code))
       for (const code of codes) {
         if (e.expect.includes(code)) {

@@ -48,6 +48,7 @@ const retelling = (draft: string) =>
 const contextOf = (draft: string, previous: { body: string; summary?: string | undefined }): GuardContext =>
   guardContext({
     text: draft,
+    episode: 2,
     project: fantasy.project,
     bible: fantasy.bible,
     recent: [{ number: 1, body: previous.body, ...(previous.summary === undefined ? {} : { summary: previous.summary }) }],

@@ -14,7 +14,7 @@ const F = loose(fantasy)
 const M = loose(modern)
 
 const guard = (text: string, world: World = F, extra: Partial<GuardInput> = {}): GuardVerdict =>
-  guardDraft({ text, project: world.project, bible: world.bible, recent: [], ...extra })
+  guardDraft({ text, episode: 1, project: world.project, bible: world.bible, recent: [], ...extra } as GuardInput)
 
 const only = (v: GuardVerdict, code: string): Array<GuardFinding> => v.findings.filter((f) => f.code === code)
 

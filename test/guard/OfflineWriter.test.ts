@@ -4,7 +4,9 @@
  * Bible changes) and require that ≥ 95 % of first drafts are accepted with a
  * mean reward ≥ 0.8. Then plant defects in those drafts (an unknown speaker, a
  * banned word, a paragraph copied from the previous episode, a dead character
- * walking in, a truncated draft) and require that ≥ 95 % are caught.
+ * walking in, a truncated draft, an old episode submitted again) and require that ≥ 95 % are caught.
+ * Every draft is checked with the fingerprints of all the episodes before it, as the pipeline does:
+ * the writer's formulas must not read as a copy of an old episode.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -12,7 +14,7 @@ import type { Bible } from "../../src/domain/Bible.ts"
 import { countCharsWithSpaces, type Episode } from "../../src/domain/Episode.ts"
 import type { Project } from "../../src/domain/Project.ts"
 import { editEpisode } from "../../src/editor/Editor.ts"
-import { guardDraft } from "../../src/guard/Guard.ts"
+import { type EpisodeFingerprint, fingerprintEpisode, guardDraft } from "../../src/guard/Guard.ts"
 import { composeEpisode } from "../../src/llm/OfflineWriter.ts"
 import { extractBibleChanges } from "../../src/pipeline/BibleChanges.ts"
 import { mergeBibleChanges } from "../../src/story/BibleTime.ts"
@@ -30,7 +32,10 @@ interface Draft {
   readonly project: Project
   readonly bible: Bible
   readonly text: string
+  readonly episode: number
   readonly recent: ReadonlyArray<Episode>
+  readonly history: ReadonlyArray<EpisodeFingerprint>
+  readonly older: ReadonlyArray<Episode>
 }
 
 const subject = (name: string) => `${name}${hasBatchim(name[name.length - 1]) ? "이" : "가"}`
@@ -55,16 +60,17 @@ describe("guard × offline writer", () => {
         for (const seed of SEEDS) {
           let { project, bible } = projectFromTemplate(t.template, { slug: t.template.name, seed, now: 0 })
           const episodes: Array<Episode> = []
+          const history: Array<EpisodeFingerprint> = []
           for (let n = 1; n <= EPISODES; n++) {
             const previous = episodes.at(-1) ?? null
             const brief = buildBrief({ project, bible, episode: n, previous, draft: 1, findingsToFix: [], promptAdditions: [] })
             const text = composeEpisode(brief)
             const recent = episodes.slice(-RECENT)
-            const v = guardDraft({ text, project, bible, recent })
+            const v = guardDraft({ text, episode: n, project, bible, recent, history: [...history] })
             rewardSum += v.reward
             if (v.accepted) accepted++
             else rejected.push(`${t.template.name}/${seed}/${n}: ${v.findings.map((f) => `${f.code} “${f.evidence?.text ?? ""}”`).join(", ")}`)
-            drafts.push({ project, bible, text, recent })
+            drafts.push({ project, bible, text, episode: n, recent, history: [...history], older: episodes.slice(0, -RECENT) })
             const body = editEpisode(text, { language: project.language })
             const summary = summarizeEpisode(body, { names: bible.characters.flatMap((c) => [c.name, ...c.aliases]) })
             const beat = beatOf(project.beats, n)
@@ -74,6 +80,7 @@ describe("guard × offline writer", () => {
               project: project.slug, number: n, title: "", body, summary, charCount: countCharsWithSpaces(body),
               findings: v.findings, reward: v.reward, drafts: 1, committedAt: 0,
             })
+            history.push({ number: n, sentences: fingerprintEpisode(body) })
           }
         }
       }
@@ -93,7 +100,7 @@ describe("guard × offline writer", () => {
       const missed: Array<string> = []
       const expectCode = (d: Draft, text: string, code: string, what: string, at?: number, bible: Bible = d.bible) => {
         planted++
-        const v = guardDraft({ text, project: d.project, bible, recent: d.recent })
+        const v = guardDraft({ text, episode: d.episode, project: d.project, bible, recent: d.recent, history: d.history })
         const hit = v.findings.some((f) =>
           f.code === code && f.severity === "error" &&
           (at === undefined || f.evidence === undefined || (f.evidence.start <= at + 200 && f.evidence.end >= at))
@@ -126,6 +133,9 @@ describe("guard × offline writer", () => {
           const p4 = plant(d.text, `${subject(victim.name)} 문을 열고 성큼 들어왔다.`)
           expectCode(d, p4.text, "character.dead-acts", "dead character acting", undefined, deadBible)
         }
+        // an episode older than the recent ones, submitted again as this one
+        const old = d.older[0]
+        if (old !== undefined) expectCode(d, `# 제${d.episode}화\n\n${old.body}`, "repetition.copy", `copy of episode ${old.number}`)
         const short = d.text.slice(0, Math.floor(d.text.length / 3))
         expectCode(d, short, "length.short", "truncated draft")
       })

@@ -27,7 +27,7 @@ const pipeline = (stages: StagesShape, episodes = 3) =>
       const draft = yield* stages.compose(brief)
       // a draft with a copied passage and an unknown name too, so that the guard has findings to report
       const flawed = `${draft}\n\n박철수가 조용히 말했다. ${recent.at(-1)?.body.slice(0, 120) ?? ""}`
-      const verdicts = yield* Effect.all([stages.guard({ text: draft, project, bible, recent }), stages.guard({ text: flawed, project, bible, recent })], {
+      const verdicts = yield* Effect.all([stages.guard({ text: draft, episode: n, project, bible, recent }), stages.guard({ text: flawed, episode: n, project, bible, recent })], {
         concurrency: "unbounded",
       })
       const edited = yield* stages.edit(draft, project.language)
@@ -64,7 +64,7 @@ describe("stages on worker threads", () => {
       const brief = buildBrief({ project, bible, episode: 1, previous: null, draft: 1, findingsToFix: [], promptAdditions: [] })
       const stages = yield* Stages
       const draft = yield* stages.compose(brief)
-      expect((yield* stages.guard({ text: draft, project, bible, recent: [] })).accepted).toBe(true)
+      expect((yield* stages.guard({ text: draft, episode: 1, project, bible, recent: [] })).accepted).toBe(true)
       // another language than the thread assumed: a call of its own
       expect(yield* stages.edit(draft, "en")).toBe(editEpisode(draft, { language: "en" }))
       const edited = yield* stages.edit(draft, "ko")

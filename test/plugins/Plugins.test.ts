@@ -151,7 +151,7 @@ describe("isolation", () => {
           const p = yield* jobPlugins("novel", job)
           out.push({ additions: p.promptAdditions, faults: (yield* p.set.faults).length, banned: p.bannedWords })
           // the guard of that job still runs, with a plugin.failed warning for the writer's fault
-          const verdict = guardDraft({ text: "가나다라", project, bible, recent: [], extraChecks: p.checks, extraBannedWords: p.bannedWords })
+          const verdict = guardDraft({ text: "가나다라", episode: 1, project, bible, recent: [], extraChecks: p.checks, extraBannedWords: p.bannedWords })
           if (i < 3) expect(verdict.findings.map((f) => f.code)).toEqual(["plugin.failed"])
         }
         return { out, list: yield* plugins.list }
@@ -210,7 +210,7 @@ describe("isolation", () => {
       const set = yield* plugins.snapshot("novel")
       expect(yield* set.promptAdditions(job)).toEqual([])
       expect(yield* set.transform("원래 본문이다.", job)).toBe("원래 본문이다.")
-      const verdict = guardDraft({ text: "가나다라", project, bible, recent: [], extraChecks: set.checks })
+      const verdict = guardDraft({ text: "가나다라", episode: 1, project, bible, recent: [], extraChecks: set.checks })
       expect(verdict.accepted).toBe(true)
       const messages = (yield* set.faults).map((f) => f.message)
       expect(messages[0]).toMatch(/\(promptAdditions\) failed and was skipped: returned garbage: Expected string/)

@@ -56,7 +56,7 @@ describe("honorifics", () => {
       "“세라 씨, 가요.”",
       "도윤이 말했다.",
     ].join("\n")
-    const ctx = guardContext({ text, project, bible, recent: [] })
+    const ctx = guardContext({ text, episode: 1, project, bible, recent: [] })
     const findings = honorificFindings(ctx)
     expect(findings).toHaveLength(1)
     const f = findings[0]!
@@ -68,7 +68,7 @@ describe("honorifics", () => {
 
   it("says nothing when the speakers differ, or the speaker is unknown", () => {
     const text = ["“세라 씨, 늦었네요.”", "도윤이 말했다.", "“세라 님, 오셨어요.”", "하람이 말했다.", "“세라 님.”", "누군가 불렀다."].join("\n")
-    expect(honorificFindings(guardContext({ text, project, bible, recent: [] }))).toEqual([])
+    expect(honorificFindings(guardContext({ text, episode: 1, project, bible, recent: [] }))).toEqual([])
   })
 })
 
@@ -99,7 +99,7 @@ describe("banned_words_ko and honorifics through the Plugins service", () => {
       expect(noirWords).toContain("대박")
       expect(noirWords).not.toContain("지랄")
       const text = "“세라 씨, 대박을 터뜨렸네요.”\n도윤이 말했다.\n“세라 님.”\n도윤이 말했다.\n"
-      const verdict = guardDraft({ text, project, bible, recent: [], extraBannedWords: noirWords, extraChecks: noir.checks })
+      const verdict = guardDraft({ text, episode: 1, project, bible, recent: [], extraBannedWords: noirWords, extraChecks: noir.checks })
       expect(verdict.findings.map((f) => [f.code, f.severity])).toEqual([["banned-word", "error"], ["honorific.inconsistent", "error"]])
       expect(yield* noir.promptAdditions(job)).toHaveLength(2)
       rmSync(home, { recursive: true, force: true })

@@ -1,5 +1,5 @@
 import { Cause, Clock, Effect, Option } from "effect"
-import type { Bible } from "../src/domain/Bible.ts"
+import type { Bible, BibleChanges } from "../src/domain/Bible.ts"
 import { countCharsWithSpaces, type Episode, type GuardFinding, type GuardVerdict } from "../src/domain/Episode.ts"
 import type { Job, Lease } from "../src/domain/Job.ts"
 import type { Project } from "../src/domain/Project.ts"
@@ -66,6 +66,14 @@ interface Drafted {
   readonly brief: WriterBrief
 }
 
+/** The Bible with the characters and places a draft introduces (provisional), and nothing else of the draft's. */
+const withIntroductions = (bible: Bible, changes: BibleChanges): Bible =>
+  (changes.newCharacters ?? []).length === 0 && (changes.newPlaces ?? []).length === 0 ? bible : {
+    ...bible,
+    characters: [...bible.characters, ...(changes.newCharacters ?? []).map((c) => ({ ...c, provisional: true }))],
+    places: [...bible.places, ...(changes.newPlaces ?? [])],
+  }
+
 interface StoryContext {
   readonly project: Project
   /** The Bible as episode n − 1 left it. */
@@ -114,6 +122,10 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         ),
       )
       const sanitized = sanitizeDraft(completion.text, { language: project.language })
+      // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
+      // introduces (a new name is not an unknown one), and they are staged as provisional below.
+      const drafted = analyzeOffline({ text: sanitized.text, bible, episode: job.episode })
+      const draftChanges = changesFromAnalysis({ text: sanitized.text, bible, episode: job.episode, beat: brief.beat, project, analysis: drafted }).changes
       yield* queue.setStage(lease, "guarding")
       let verdict: GuardVerdict = sanitized.rejected
         ? { accepted: false, reward: 0, findings: sanitized.findings.filter((f) => f.severity === "error") }
@@ -121,7 +133,8 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
           job.id,
           "guard",
           guardEpisode({
-            text: sanitized.text, project, bible, recent, history, episode: job.episode, acceptReward: settings.acceptReward,
+            text: sanitized.text, project, bible: withIntroductions(bible, draftChanges), recent, history, episode: job.episode,
+            acceptReward: settings.acceptReward,
             extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
           }),
         )
@@ -131,13 +144,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
       }
       // The draft's facts enter the Bible as provisional (shown beside it, never written from)
       // until the episode commits; a redraft replaces them.
-      const drafted = analyzeOffline({ text: sanitized.text, bible, episode: job.episode })
-      yield* store.stageProvisional(job.project, {
-        episode: job.episode,
-        draft,
-        stagedAt: yield* Clock.currentTimeMillis,
-        changes: changesFromAnalysis({ text: sanitized.text, bible, episode: job.episode, beat: brief.beat, project, analysis: drafted }).changes,
-      })
+      yield* store.stageProvisional(job.project, { episode: job.episode, draft, stagedAt: yield* Clock.currentTimeMillis, changes: draftChanges })
       const stripped = sanitized.rejected ? [] : sanitized.findings
       last = { text: sanitized.text, verdict, stripped, drafts: draft, beat: brief.beat, brief }
       if (verdict.accepted) return { accepted: true, last }

@@ -9,6 +9,7 @@ import { Projects } from "../factory/Projects.ts"
 import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
 import { Stages } from "../pipeline/Stages.ts"
+import { storyStagesLayer } from "../analyst/StoryStagesLayer.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
 import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
@@ -74,7 +75,8 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
         return routedLanguageModel(llm, { offline, openai })
       }),
     )
-  return meteredLanguageModelLayer(config.finance).pipe(
+  return storyStagesLayer(llm).pipe(
+    Layer.provideMerge(meteredLanguageModelLayer(config.finance)),
     Layer.provide(model),
     Layer.provideMerge(financeLayer(config.finance)),
   )

@@ -1,0 +1,141 @@
+/**
+ * New people and places the text introduces by name, by the patterns Korean prose uses for it:
+ * `이름은 무진이었다`, `무진이라는 사내`, `'흑랑'이라 불리는 자객`, `자신을 하린이라고 소개했다`,
+ * `저는 하린이라고 합니다`, `하람이라는 작은 마을`, `청풍객잔에 도착했다`. A name the Bible has
+ * already (name, alias or given name) or a common noun is never introduced.
+ */
+import { ABSTRACT_NOUNS, NOT_NAMES } from "../guard/Lexicon.ts"
+import { givenNames } from "../guard/Names.ts"
+import { batchimIndex, isAllHangulSyllables } from "../text/Hangul.ts"
+import { nounCandidates } from "../text/Particles.ts"
+import { ARRIVAL, INTRODUCTIONS, isPlaceNoun, NEVER_NAMES, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER } from "./KoreanPatterns.ts"
+import { type NameIndex, nameInWord } from "./NameIndex.ts"
+
+export interface IntroducedPerson {
+  readonly name: string
+  readonly aliases: ReadonlyArray<string>
+  readonly role: string
+  /** Where the introducing pattern starts and ends in the text. */
+  readonly start: number
+  readonly end: number
+}
+
+export interface IntroducedPlace {
+  readonly name: string
+  readonly description: string
+  readonly start: number
+  readonly end: number
+}
+
+export interface KnownNames {
+  /** Characters, factions and items: a name of theirs is never a new person or place. */
+  readonly entities: NameIndex
+  /** The Bible's place names, spaces removed. */
+  readonly places: ReadonlySet<string>
+}
+
+const squeeze = (s: string): string => s.replace(/\s+/g, "")
+
+/** Whether `name` may be a new person's name: Hangul, 2–5 syllables, no common noun, nobody's name already. */
+export const isNewName = (name: string, known: KnownNames): boolean =>
+  isAllHangulSyllables(name) && name.length >= 2 && name.length <= 5 && !NOT_NAMES.has(name) && !ABSTRACT_NOUNS.has(name) &&
+  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && nameInWord(known.entities, name) === undefined &&
+  !known.places.has(name)
+
+const isNewPlace = (name: string, known: KnownNames): boolean => {
+  const bare = squeeze(name)
+  return !known.places.has(bare) && nameInWord(known.entities, bare) === undefined && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
+}
+
+/** A one-word place name (`청풍객잔`, `흑수항`): its ending, or undefined. */
+const placeEnding = (word: string): string | undefined => {
+  if (!isAllHangulSyllables(word) || NOT_NAMES.has(word) || isPlaceNoun(word)) return undefined
+  for (const ending of PLACE_ENDINGS) {
+    if (!word.endsWith(ending)) continue
+    const stem = word.length - ending.length
+    if (stem >= (ending.length === 1 ? 2 : 1) && stem + ending.length <= 7) return ending
+  }
+  return undefined
+}
+
+/** A role the text gives a name: a role noun right before it (`대장장이 마석두`) or a title right after it (`마석두 단장`). */
+export const roleInText = (text: string, name: string): string => {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    const before = /([가-힣]+)\s$/.exec(text.slice(Math.max(0, at - 8), at))
+    if (before !== null && PERSON_NOUNS.get(before[1]!) === true) return before[1]!
+    const after = /^\s([가-힣]+)/.exec(text.slice(at + name.length, at + name.length + 8))
+    if (after !== null && text.charCodeAt(at + name.length) === 0x20) {
+      for (const candidate of nounCandidates(after[1]!, 1)) if (TITLES_AFTER.has(candidate)) return candidate
+    }
+  }
+  return ""
+}
+
+export interface Introductions {
+  readonly people: ReadonlyArray<IntroducedPerson>
+  readonly places: ReadonlyArray<IntroducedPlace>
+}
+
+export const findIntroductions = (text: string, known: KnownNames): Introductions => {
+  const people: Array<IntroducedPerson> = []
+  const places: Array<IntroducedPlace> = []
+  const person = (name: string, nounRole: string, start: number, end: number) => {
+    if (!isNewName(name, known) || people.some((p) => p.name === name)) return
+    const aliases = givenNames(name).filter((g) => isNewName(g, known))
+    people.push({ name, aliases, role: nounRole !== "" ? nounRole : roleInText(text, name), start, end })
+  }
+  const place = (name: string, description: string, start: number, end: number) => {
+    if (!isNewPlace(name, known) || places.some((p) => squeeze(p.name) === squeeze(name))) return
+    places.push({ name, description, start, end })
+  }
+
+  for (const { re, kind } of INTRODUCTIONS) {
+    for (const m of text.matchAll(re)) {
+      const name = m[1]!
+      const start = m.index
+      const end = m.index + m[0].length
+      if (kind === "name") {
+        person(name, "", start, end)
+        continue
+      }
+      // the words after `X라는`: the first person or place noun among them says what X is
+      const words = m[2]!.split(/\s+/)
+      for (let k = 0; k < words.length; k++) {
+        const w = words[k]!
+        if (w === "이름의" || w === "이름을" || w === "이름이") continue
+        const nouns = nounCandidates(w, 1)
+        const personNoun = nouns.find((n) => PERSON_NOUNS.has(n))
+        if (personNoun !== undefined) {
+          person(name, PERSON_NOUNS.get(personNoun) === true ? personNoun : "", start, end)
+          break
+        }
+        const placeNoun = nouns.find((n) => isPlaceNoun(n))
+        if (placeNoun !== undefined) {
+          const description = [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" ")
+          place(name, description, start, end)
+          break
+        }
+      }
+    }
+  }
+
+  for (const m of text.matchAll(ARRIVAL)) {
+    if (m.index > 0 && /[가-힣]/.test(text[m.index - 1]!)) continue
+    const first = m[1]!
+    const second = m[2]
+    const start = m.index
+    const end = m.index + m[0].length
+    if (second !== undefined && isPlaceNoun(second)) {
+      // 청풍 객잔: the first word must be a name, not a modifier (작은, 낡은, 그, 어느, 윤하의)
+      const last = first[first.length - 1]!
+      const modifier = batchimIndex(last) === 4 || batchimIndex(last) === 8 || last === "의" || NOT_NAMES.has(first) ||
+        NEVER_NAMES.has(first) || /(?:던|운|한|른|인|된|은|는)$/.test(first)
+      if (!modifier && isAllHangulSyllables(first)) place(`${first} ${second}`, second, start, end)
+      continue
+    }
+    const word = second ?? first
+    const ending = placeEnding(word)
+    if (ending !== undefined) place(word, ending, start, end)
+  }
+  return { people, places }
+}

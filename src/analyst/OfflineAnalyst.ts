@@ -1,0 +1,133 @@
+/**
+ * The $0 analyst: what an episode's final text changes in the Bible, read by rules — new people and
+ * places, deaths, injuries, disappearances and captures, relations formed or broken, the
+ * appearances of the cast, and the few sentences that carry the plot. Pure and deterministic; it
+ * also runs as the pre-pass of the LLM analyst.
+ *
+ * Every delta quotes the text (`text.slice(start, end) === evidence.text`) and names only
+ * characters of the Bible or ones this same analysis introduces (`characterIdOf(name)`).
+ */
+import type { Bible, CharacterStatus, FactEvidence } from "../domain/Bible.ts"
+import {
+  type Appeared, type BibleDelta, type CharacterIntroduced, characterIdOf, type EpisodeAnalysis, type EventHappened, type PlaceIntroduced,
+  placeIdOf, type RelationChanged, type StatusChanged,
+} from "../domain/Analysis.ts"
+import { chooseEvents } from "./Events.ts"
+import { findIntroductions } from "./Introductions.ts"
+import { buildNameIndex, mentionsIn, type Named } from "./NameIndex.ts"
+import { readNarration, sentenceAt } from "./Narration.ts"
+import { findRelationChanges } from "./Relations.ts"
+import { findStatusChanges } from "./StatusChanges.ts"
+
+export interface OfflineAnalysisInput {
+  /** The episode's final text (Markdown). */
+  readonly text: string
+  /** The Bible as the previous episode left it. */
+  readonly bible: Bible
+  readonly episode: number
+}
+
+const evidenceOf = (text: string, start: number, end: number): FactEvidence => ({ start, end, text: text.slice(start, end) })
+
+const compact = (s: string): string => s.replace(/\s+/g, " ").trim()
+
+export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => {
+  const { text, bible, episode } = input
+  const bibleIds = new Set([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => x.id))
+
+  // introductions first: the rest of the analysis may then name the newcomers
+  const found = findIntroductions(text, {
+    entities: buildNameIndex([...bible.characters, ...bible.factions, ...bible.items, ...bible.places]),
+    places: new Set(bible.places.map((p) => p.name.replace(/\s+/g, ""))),
+  })
+  const people = found.people.filter((p) => !bibleIds.has(characterIdOf(p.name)))
+  const places = found.places.filter((p) => !bibleIds.has(placeIdOf(p.name)) && !people.some((x) => x.name === p.name))
+  const newcomers: Array<Named> = people.map((p) => ({ id: characterIdOf(p.name), name: p.name, aliases: p.aliases }))
+
+  const cast = buildNameIndex([...bible.characters, ...newcomers])
+  const status = new Map<string, CharacterStatus>(bible.characters.map((c) => [c.id, c.status]))
+  for (const p of newcomers) status.set(p.id, "alive")
+  const n = readNarration(text, cast)
+
+  const sentenceEvidence = (i: number): FactEvidence => evidenceOf(text, n.sentences[i]!.start, n.sentences[i]!.end)
+  const anySentenceEvidence = (at: number, fallbackEnd: number): FactEvidence => {
+    const k = sentenceAt(n.all, at)
+    return k < 0 ? evidenceOf(text, at, fallbackEnd) : evidenceOf(text, n.all[k]!.start, n.all[k]!.end)
+  }
+
+  const introduced: Array<CharacterIntroduced> = people.map((p) => ({
+    _tag: "CharacterIntroduced",
+    id: characterIdOf(p.name),
+    name: p.name,
+    aliases: p.aliases,
+    role: p.role,
+    evidence: anySentenceEvidence(p.start, p.end),
+  }))
+  const newPlaces: Array<PlaceIntroduced> = places.map((p) => ({
+    _tag: "PlaceIntroduced",
+    id: placeIdOf(p.name),
+    name: p.name,
+    description: p.description,
+    evidence: anySentenceEvidence(p.start, p.end),
+  }))
+
+  const statusChanges = findStatusChanges(n, cast, (id) => status.get(id))
+  const statusDeltas: Array<StatusChanged> = statusChanges.map((s) => ({
+    _tag: "StatusChanged",
+    character: s.character,
+    status: s.status,
+    note: s.note,
+    evidence: sentenceEvidence(s.sentence),
+  }))
+
+  const relationChanges = findRelationChanges(n, {
+    cast,
+    factions: buildNameIndex(bible.factions),
+    items: buildNameIndex(bible.items),
+    holding: bible.relations.filter((r) => r.until === undefined),
+  })
+  const relationDeltas: Array<RelationChanged> = relationChanges.map((r) => ({
+    _tag: "RelationChanged",
+    from: r.from,
+    to: r.to,
+    type: r.type,
+    change: r.change,
+    evidence: sentenceEvidence(r.sentence),
+  }))
+
+  // the sentences that carry a delta come first among the events
+  const carried = new Map<number, ReadonlyArray<string>>()
+  const carry = (i: number, ids: ReadonlyArray<string>) => {
+    if (i >= 0) carried.set(i, [...new Set([...(carried.get(i) ?? []), ...ids])])
+  }
+  for (const s of statusChanges) carry(s.sentence, [s.character])
+  for (const p of people) carry(sentenceAt(n.sentences, p.start), [characterIdOf(p.name)])
+  for (const p of places) carry(sentenceAt(n.sentences, p.start), [])
+  for (const r of relationChanges) carry(r.sentence, [r.from, r.to].filter((id) => status.has(id)))
+
+  const placeIndex = buildNameIndex([...bible.places, ...places.map((p) => ({ id: placeIdOf(p.name), name: p.name }))])
+  const events: Array<EventHappened> = chooseEvents(n, carried).map((e) => {
+    const s = n.sentences[e.sentence]!
+    const place = mentionsIn(text.slice(s.start, s.end), placeIndex)[0]?.id
+    const event: EventHappened = {
+      _tag: "EventHappened",
+      description: compact(text.slice(s.start, s.end)),
+      characters: e.characters,
+      evidence: sentenceEvidence(e.sentence),
+    }
+    return place === undefined ? event : { ...event, place }
+  })
+
+  // appearances: every living character the text names, at its first mention
+  const appeared: Array<Appeared> = []
+  const seen = new Set<string>()
+  for (const m of mentionsIn(text, cast)) {
+    if (seen.has(m.id)) continue
+    seen.add(m.id)
+    if (status.get(m.id) === "dead") continue
+    appeared.push({ _tag: "Appeared", character: m.id, evidence: evidenceOf(text, m.start, m.end) })
+  }
+
+  const deltas: Array<BibleDelta> = [...introduced, ...newPlaces, ...statusDeltas, ...relationDeltas, ...events, ...appeared]
+  return { episode, deltas, findings: [], analyst: "offline" }
+}

@@ -1,0 +1,71 @@
+/**
+ * Relations the narration forms or breaks, in the Bible's closed vocabulary, between entities the
+ * analyst can name on both sides: `태주는 윤하에게 충성을 맹세했다` (SERVES formed), `무결을
+ * 배신했다` (SERVES broken, if it held), `흑월회에 가입했다` (MEMBER_OF). A relation that already
+ * holds is not formed again; one that does not hold is not broken.
+ */
+import type { Relation, RelationType } from "../domain/Bible.ts"
+import { RELATION_PHRASES, type RelationRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
+import { rulesMatching } from "./KoreanPatterns.ts"
+import { type NameIndex, wordsBetween } from "./NameIndex.ts"
+import { impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt } from "./Narration.ts"
+import { markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
+
+export interface RelationFound {
+  readonly from: string
+  readonly to: string
+  readonly type: RelationType
+  readonly change: "formed" | "broken"
+  readonly sentence: number
+}
+
+export interface RelationContext {
+  readonly cast: NameIndex
+  readonly factions: NameIndex
+  readonly items: NameIndex
+  /** The relations that hold before the episode. */
+  readonly holding: ReadonlyArray<Relation>
+}
+
+const holds = (held: ReadonlyArray<Pick<Relation, "from" | "to" | "type">>, from: string, to: string, type: RelationType): boolean =>
+  held.some((r) => r.from === from && r.to === to && r.type === type)
+
+export const findRelationChanges = (n: Narration, ctx: RelationContext): Array<RelationFound> => {
+  const out: Array<RelationFound> = []
+  const formed: Array<Pick<Relation, "from" | "to" | "type">> = []
+  const broken: Array<Pick<Relation, "from" | "to" | "type">> = []
+  for (const m of n.masked.matchAll(RELATION_PHRASES.re)) {
+    for (const rule of rulesMatching(RELATION_PHRASES, m[0])) readOne(rule, m)
+  }
+  return out
+
+  function readOne(rule: RelationRule, m: RegExpMatchArray): void {
+    const start = m.index!
+    const i = sentenceAt(n.sentences, start)
+    if (i < 0) return
+    const s = n.sentences[i]!
+    const words = wordsBetween(n.masked, s.start, start)
+    const index = rule.kind === "faction" ? ctx.factions : rule.kind === "item" ? ctx.items : ctx.cast
+    // the other side, then the subject before it (the cast only: factions and items do not act)
+    const other = rule.target === "owner" ? ownerBefore(index, words, words.length) : markedBefore(index, words, words.length, TARGET_PARTICLES[rule.target])
+    if (other._tag !== "Named") return
+    const to = other.ids[0]!
+    const subject = subjectBefore(ctx.cast, words, other.word)
+    let from: string | undefined
+    if (subject._tag === "Named") from = subject.ids[subject.ids.length - 1]
+    else if (subject._tag !== "Blocked") from = impliedSubject(n, ctx.cast, i, subject._tag === "Pronoun" ? "pronoun" : "unstated")
+    if (from === undefined || from === to) return
+    if (isNotNow(n, i, start + m[0].length) || isTakenBack(n, start + m[0].length)) return
+    const pairs: Array<readonly [string, string]> = rule.mutual === true ? [[from, to], [to, from]] : [[from, to]]
+    for (const [a, b] of pairs) {
+      if (rule.change === "formed") {
+        if (holds(ctx.holding, a, b, rule.type) || holds(formed, a, b, rule.type)) continue
+        formed.push({ from: a, to: b, type: rule.type })
+      } else {
+        if (!holds(ctx.holding, a, b, rule.type) || holds(broken, a, b, rule.type)) continue
+        broken.push({ from: a, to: b, type: rule.type })
+      }
+      out.push({ from: a, to: b, type: rule.type, change: rule.change, sentence: i })
+    }
+  }
+}

@@ -147,11 +147,17 @@ export const llmAnalyst = (model: typeof LanguageModel.Service): AnalystShape =>
     return completeStructured({ stage: "analyst", name: "episode_analysis", schema: AnalystAnswer, messages: renderAnalystPrompt(input) }).pipe(
       Effect.map(({ value }): EpisodeAnalysis => {
         const grounded = groundAnswer(value, input)
-        // The offline deltas first: where both speak of one character's status, the model's reading wins.
+        // The offline deltas first, so that where both speak of one character's status the model's
+        // reading wins; where both introduce one name, the model's (with aliases and role) is kept.
         const events = grounded.deltas.some((d) => d._tag === "EventHappened")
+        const introduced = new Set(grounded.deltas.flatMap((d) => (d._tag === "CharacterIntroduced" || d._tag === "PlaceIntroduced" ? [d.id] : [])))
+        const kept = offline.deltas.filter((d) =>
+          !(events && d._tag === "EventHappened") &&
+          !((d._tag === "CharacterIntroduced" || d._tag === "PlaceIntroduced") && introduced.has(d.id))
+        )
         return {
           episode: input.episode,
-          deltas: [...offline.deltas.filter((d) => !(events && d._tag === "EventHappened")), ...grounded.deltas],
+          deltas: [...kept, ...grounded.deltas],
           findings: [...offline.findings, ...grounded.findings],
           analyst: "llm",
         }

@@ -197,20 +197,36 @@ export const bibleCommand: Command = {
           io.out(JSON.stringify({ bible, provisional }, null, 2))
           return 0
         }
-        const nameOf = new Map<string, string>([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => [x.id, x.name]))
+        const staged = provisional.flatMap((f) => [...(f.changes.newCharacters ?? []), ...(f.changes.newPlaces ?? [])])
+        const nameOf = new Map<string, string>(
+          [...bible.characters, ...bible.places, ...bible.factions, ...bible.items, ...staged].map((x) => [x.id, x.name]),
+        )
         const named = (id: string) => nameOf.get(id) ?? id
         const eventLine = (e: { readonly description: string; readonly place?: string | undefined }) =>
           `${e.description}${e.place ? ` @ ${named(e.place)}` : ""}`
         io.out(`characters (${bible.characters.length}):`)
+        const since = new Map<string, number>()
+        for (const r of bible.statusHistory ?? []) since.set(r.character, r.episode)
         for (const c of bible.characters) {
           const aliases = c.aliases.length > 0 ? ` (${c.aliases.join(", ")})` : ""
-          io.out(`  ${c.name}${aliases} — ${c.role}, ${c.status}${c.traits.length > 0 ? `; ${c.traits.join(", ")}` : ""}`)
+          const status = c.status === "alive" && !since.has(c.id)
+            ? c.status
+            : `${c.status}${c.statusNote ? ` (${c.statusNote})` : ""}${since.has(c.id) ? ` since ${since.get(c.id)}화` : ""}`
+          const first = c.firstEpisode > 0 ? ` [from ${c.firstEpisode}화]` : ""
+          io.out(`  ${c.name}${aliases} — ${c.role || "?"}, ${status}${c.traits.length > 0 ? `; ${c.traits.join(", ")}` : ""}${first}`)
         }
-        io.out(`places: ${bible.places.map((p) => p.name).join(", ")}`)
+        io.out(`places: ${bible.places.map((p) => `${p.name}${p.firstEpisode !== undefined ? ` [from ${p.firstEpisode}화]` : ""}`).join(", ")}`)
         if (bible.factions.length > 0) io.out(`factions: ${bible.factions.map((f) => f.name).join(", ")}`)
         if (bible.items.length > 0) io.out(`items: ${bible.items.map((i) => i.name).join(", ")}`)
         io.out(`relations (${bible.relations.length}):`)
-        for (const r of bible.relations) io.out(`  ${named(r.from)} ${r.type} ${named(r.to)} (since ${r.since})`)
+        for (const r of bible.relations) {
+          io.out(`  ${named(r.from)} ${r.type} ${named(r.to)} (since ${r.since}${r.until !== undefined ? `, ended ${r.until}` : ""})`)
+        }
+        const facts = bible.facts ?? []
+        if (facts.length > 0) {
+          io.out(`facts (${facts.length}):`)
+          for (const f of facts.slice(-10)) io.out(`  ${f.validFrom}화: ${f.text}${f.validTo !== undefined ? ` (until ${f.validTo})` : ""}`)
+        }
         io.out(`events (${bible.events.length}):`)
         for (const e of bible.events.slice(-10)) io.out(`  ${e.episode}화: ${eventLine(e)}`)
         if (provisional.length === 0) {
@@ -222,8 +238,11 @@ export const bibleCommand: Command = {
           io.out(`provisional — episode ${f.episode}, draft ${f.draft}, staged ${fmtTime(f.stagedAt)}:`)
           io.out(`  appear: ${c.appearances.map(named).join(", ") || "—"}`)
           for (const e of c.events) io.out(`  event: ${eventLine(e)}`)
-          for (const s of c.statusChanges) io.out(`  status: ${named(s.character)} → ${s.status}`)
+          for (const n of c.newCharacters ?? []) io.out(`  new character: ${n.name}${n.role ? ` (${n.role})` : ""}`)
+          for (const p of c.newPlaces ?? []) io.out(`  new place: ${p.name}`)
+          for (const s of c.statusChanges) io.out(`  status: ${named(s.character)} → ${s.status}${s.note ? ` (${s.note})` : ""}`)
           for (const r of c.newRelations) io.out(`  relation: ${named(r.from)} ${r.type} ${named(r.to)}`)
+          for (const r of c.endedRelations ?? []) io.out(`  relation ended: ${named(r.from)} ${r.type} ${named(r.to)}`)
         }
         return 0
       }),

@@ -1,5 +1,5 @@
 import { Clock, Effect, Option, Schema } from "effect"
-import { EpisodeNumber, Slug } from "../domain/Project.ts"
+import { EpisodeNumber, ProjectTitle, Slug } from "../domain/Project.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
 import { Projects } from "../factory/Projects.ts"
@@ -28,7 +28,7 @@ export const MAX_EPISODES_PER_REQUEST = 1_000
 export const CreateProjectBody = Schema.Struct({
   slug: Slug,
   genre: Schema.String,
-  title: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+  title: Schema.optional(ProjectTitle),
 })
 
 export const EnqueueBody = Schema.Struct({ from: EpisodeNumber, to: EpisodeNumber })

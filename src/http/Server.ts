@@ -89,6 +89,8 @@ const streamEvents = (req: IncomingMessage, res: ServerResponse, context: Contex
     "content-type": "text/event-stream; charset=utf-8",
     connection: "keep-alive",
   })
+  // Without events to send, the head would wait for the first keep-alive (15 s) and a client's connect timeout.
+  res.flushHeaders()
   const program = Effect.gen(function* () {
     const bus = yield* EventBus
     const subscription = yield* bus.subscribe

@@ -65,7 +65,7 @@ describe("private files", () => {
     }
   })
 
-  it("keeps an existing empty database file's contents: creating it first is not truncating it", () => {
+  it("keeps an existing database's contents: creating the file first never truncates it", () => {
     const home = join(root, "kept")
     const db = openDatabase({ path: databaseFile(home) })
     db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (42)")

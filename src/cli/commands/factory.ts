@@ -111,7 +111,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
   name: "serve",
   summary: "run the factory as a daemon with its HTTP API",
   usage: "serve [--port 8080] [--host 127.0.0.1]",
-  details: "Binding an address other than loopback requires FACTORY_API_TOKEN; mutating requests then need 'Authorization: Bearer <token>'.",
+  details: "Binding an address other than loopback requires FACTORY_API_TOKEN; every request but /healthz then needs 'Authorization: Bearer <token>'.",
   options: {
     ...factoryOptions,
     quiet: { type: "boolean", short: "q", description: "do not print progress lines" },

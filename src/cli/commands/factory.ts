@@ -91,7 +91,7 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryBy
     if (concurrency instanceof UsageError) return yield* concurrency
     return {
       ...config,
-      api: { host: host ?? config.api.host, port: port ?? config.api.port },
+      api: { ...config.api, host: host ?? config.api.host, port: port ?? config.api.port },
       pipeline: { ...config.pipeline, concurrency: concurrency ?? config.pipeline.concurrency },
       // The canary runs by default in the daemon, not in the one-process demo.
       canary: { ...config.canary, enabled: config.canary?.enabled ?? canaryByDefault },

@@ -47,7 +47,7 @@ const ALLOWED: RequestVerdict = { _tag: "Allowed" }
 
 const refuse = (refusal: Problem, headers: Record<string, string> = {}): RequestVerdict => ({ _tag: "Refused", problem: refusal, headers })
 
-export const MUTATING_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
+const MUTATING_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
 const LOOPBACK_NAMES: ReadonlyArray<string> = ["localhost", "127.0.0.1", "[::1]"]
 
@@ -147,9 +147,10 @@ export const tokensMatch = (given: string, expected: string): boolean => timingS
 const OPEN_PATHS = /^\/healthz\/?$/
 const METRICS_PATH = /^\/metrics\/?$/
 
-const checkToken = (facts: RequestFacts, settings: PolicySettings, path: string): RequestVerdict => {
+const checkToken = (facts: RequestFacts, settings: PolicySettings): RequestVerdict => {
   const token = settings.token
   if (token === undefined || token === "") return ALLOWED
+  const path = facts.target.split("?", 1)[0]!
   if (OPEN_PATHS.test(path) || (settings.metricsWithoutToken && METRICS_PATH.test(path))) return ALLOWED
   const given = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(facts.headers["authorization"] ?? "")?.[1]
   if (given !== undefined && tokensMatch(given, token)) return ALLOWED
@@ -161,7 +162,7 @@ const checkToken = (facts: RequestFacts, settings: PolicySettings, path: string)
 
 const JSON_MEDIA_TYPE = /^application\/json[ \t]*(;.*)?$/i
 
-const checkContentType = (facts: RequestFacts): RequestVerdict => {
+const checkContentType = (facts: RequestFacts, _settings: PolicySettings): RequestVerdict => {
   if (!MUTATING_METHODS.has(facts.method.toUpperCase())) return ALLOWED
   const type = facts.headers["content-type"]
   if (type !== undefined && JSON_MEDIA_TYPE.test(type.trim())) return ALLOWED
@@ -171,16 +172,18 @@ const checkContentType = (facts: RequestFacts): RequestVerdict => {
   )
 }
 
+/** In the order of the module comment: a caller refused early learns nothing the later checks would tell. */
+const CHECKS: ReadonlyArray<(facts: RequestFacts, settings: PolicySettings) => RequestVerdict> = [
+  checkHost,
+  checkSameOrigin,
+  checkToken,
+  checkContentType,
+]
+
 /** The first refusal that applies, or Allowed. */
 export const decideRequest = (facts: RequestFacts, settings: PolicySettings): RequestVerdict => {
-  const path = facts.target.split("?", 1)[0]!
-  for (const check of [
-    () => checkHost(facts, settings),
-    () => checkSameOrigin(facts, settings),
-    () => checkToken(facts, settings, path),
-    () => checkContentType(facts),
-  ]) {
-    const verdict = check()
+  for (const check of CHECKS) {
+    const verdict = check(facts, settings)
     if (verdict._tag === "Refused") return verdict
   }
   return ALLOWED

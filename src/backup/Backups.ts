@@ -21,6 +21,7 @@ import {
 } from "./Manifest.ts"
 import { applyRetention, type RetentionDecision } from "./Retention.ts"
 import { decodeFile, gzipFile, inspectDatabase, saveStream, snapshotDatabase } from "./Snapshot.ts"
+import { PRIVATE_DIRECTORY_MODE, restrictToOwner } from "../util/PrivateFiles.ts"
 
 /** Taking, reading or restoring a backup failed; the message says what and where. */
 export class BackupError extends Data.TaggedError("BackupError")<{ readonly message: string; readonly cause?: unknown }> {}
@@ -133,7 +134,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     Effect.acquireRelease(
       io("creating a scratch directory", () => {
         const base = parent ?? options.tempDir ?? tmpdir()
-        mkdirSync(base, { recursive: true })
+        mkdirSync(base, { recursive: true, mode: PRIVATE_DIRECTORY_MODE })
         return mkdtemp(join(base, ".nf-backup-"))
       }),
       (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
@@ -299,7 +300,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
         }
       }
       const manifest = yield* manifestOf(id)
-      yield* io(`creating ${dir}`, async () => mkdirSync(dir, { recursive: true }))
+      yield* io(`creating ${dir}`, async () => mkdirSync(dir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE }))
       // Scratch space inside the target, so the final rename stays on one file system.
       const work = yield* scratch(dir)
       const r = yield* fetchChecked(manifest, work)
@@ -311,6 +312,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       yield* io(`installing ${target}`, async () => {
         for (const suffix of ["-wal", "-shm", "-journal"]) rmSync(`${target}${suffix}`, { force: true })
         await rename(database, target)
+        restrictToOwner(target)
       })
       return { id, databasePath: target, counts: r.counts, bytes: r.bytes }
     }).pipe(Effect.scoped)

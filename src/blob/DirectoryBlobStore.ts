@@ -17,6 +17,7 @@ import {
   validateKey,
   validatePrefix,
 } from "./BlobStore.ts"
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from "../util/PrivateFiles.ts"
 
 const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 const isNotFound = (error: unknown): boolean =>
@@ -29,6 +30,7 @@ const TEMP_PREFIX = ".tmp-"
  * Objects as files under a root directory (`<root>/<key>`). `put` writes a temp file in the
  * target directory, fsyncs it and renames it over the key: atomic on POSIX file systems, so a
  * crash leaves either the old object or the new one, plus at worst a stray `.tmp-*` file.
+ * Objects are backups of the whole database, so files and the directories made for them are private.
  */
 export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
   const base = resolve(root)
@@ -47,13 +49,13 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
     checked(key, (path) =>
       Effect.tryPromise({
         try: async () => {
-          await mkdir(dirname(path), { recursive: true })
+          await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIRECTORY_MODE })
           const temp = join(dirname(path), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`)
           try {
             if (isStream(body)) {
-              await pipeline(Readable.from(body, { objectMode: false }), createWriteStream(temp, { flags: "wx" }))
+              await pipeline(Readable.from(body, { objectMode: false }), createWriteStream(temp, { flags: "wx", mode: PRIVATE_FILE_MODE }))
             } else {
-              const handle = await open(temp, "wx")
+              const handle = await open(temp, "wx", PRIVATE_FILE_MODE)
               try {
                 await handle.writeFile(body)
               } finally {

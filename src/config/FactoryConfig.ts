@@ -4,6 +4,7 @@ import { CanaryConfigSchema } from "../ops/canary/Canary.ts"
 import { AlertsConfigSchema, JournalConfigSchema } from "../ops/alerts/AlertsConfig.ts"
 import { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { LlmConfig } from "../llm/LlmConfig.ts"
+import { AllowedHost } from "../http/RequestPolicy.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -69,6 +70,12 @@ export type SupervisionConfig = typeof SupervisionConfig.Type
 export const ApiConfig = Schema.Struct({
   host: Schema.String,
   port: Port,
+  /** Host names answered besides the bound address and loopback (a reverse proxy's name); `name` or `name:port`. */
+  allowedHosts: Schema.optionalKey(Schema.Array(AllowedHost)),
+  /** Open connections beyond this are dropped (default 256). */
+  maxConnections: Schema.optionalKey(PositiveInt),
+  /** Lets a scraper read `/metrics` without FACTORY_API_TOKEN (default false). */
+  metricsWithoutToken: Schema.optionalKey(Schema.Boolean),
 })
 export type ApiConfig = typeof ApiConfig.Type
 

@@ -12,7 +12,7 @@ import { createView, type View } from "./View.ts"
 export interface DashboardOptions {
   /** API base URL of a running `serve` (or of `run`'s own loopback API). */
   readonly url: string
-  /** Bearer token for mutating requests (pause/resume intake). */
+  /** Bearer token of a serve that has one: every request but /healthz needs it. */
   readonly token?: string | undefined
   /** Queue-depth gauge thresholds (default warning 6, critical 21). */
   readonly thresholds?: Thresholds

@@ -6,6 +6,23 @@ export const Slug = Schema.String.check(
 )
 export type Slug = typeof Slug.Type
 
+/**
+ * C0 and C1 controls (NUL, ESC, DEL …) and the bidi embeddings, overrides and isolates: each can
+ * rewrite what a terminal, a log or a listing shows next to the title.
+ */
+const DISPLAY_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u
+
+const codePoint = (ch: string): string => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`
+
+/** A title as an operator gives it: printed by `status`, shown by the dashboard, set in exports. */
+export const ProjectTitle = Schema.String.check(
+  Schema.isMaxLength(200),
+  Schema.makeFilter((title: string) => {
+    const found = DISPLAY_CONTROL.exec(title)
+    return found === null ? true : `a title may not contain control or bidi-override characters (${codePoint(found[0])} at index ${found.index})`
+  }),
+)
+
 export const EpisodeNumber = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 export type EpisodeNumber = typeof EpisodeNumber.Type
 

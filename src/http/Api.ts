@@ -1,5 +1,5 @@
 import { Clock, Effect, Option, Schema } from "effect"
-import { EpisodeNumber, Slug } from "../domain/Project.ts"
+import { EpisodeNumber, ProjectTitle, Slug } from "../domain/Project.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
 import { Projects } from "../factory/Projects.ts"
@@ -28,7 +28,7 @@ export const MAX_EPISODES_PER_REQUEST = 1_000
 export const CreateProjectBody = Schema.Struct({
   slug: Slug,
   genre: Schema.String,
-  title: Schema.optional(Schema.String.check(Schema.isMaxLength(200))),
+  title: Schema.optional(ProjectTitle),
 })
 
 export const EnqueueBody = Schema.Struct({ from: EpisodeNumber, to: EpisodeNumber })
@@ -63,7 +63,6 @@ const storeDown = (error: { readonly message: string }) => new HttpProblem({ sta
 interface Route {
   readonly method: string
   readonly pattern: RegExp
-  readonly mutating: boolean
   readonly handle: (match: RegExpExecArray, query: URLSearchParams, request: ApiRequest) => Effect.Effect<ApiResponse, HttpProblem, ApiServices>
 }
 
@@ -72,7 +71,6 @@ export type ApiServices = StoryStore | JobQueue | Projects | Intake | EventBus |
 const projects: Route = {
   method: "POST",
   pattern: /^\/api\/v1\/projects\/?$/,
-  mutating: true,
   handle: (_m, _q, request) =>
     Effect.gen(function* () {
       const body = yield* decodeBody(CreateProjectBody, request.body)
@@ -92,7 +90,6 @@ const projects: Route = {
 const listProjects: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/projects\/?$/,
-  mutating: false,
   handle: () =>
     Effect.gen(function* () {
       const store = yield* StoryStore
@@ -112,7 +109,6 @@ const requireProject = (slug: string) =>
 const getProject: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/projects\/([^/]+)\/?$/,
-  mutating: false,
   handle: (m) =>
     Effect.gen(function* () {
       const project = yield* requireProject(decodeURIComponent(m[1]!))
@@ -126,7 +122,6 @@ const getProject: Route = {
 const enqueue: Route = {
   method: "POST",
   pattern: /^\/api\/v1\/projects\/([^/]+)\/episodes\/?$/,
-  mutating: true,
   handle: (m, _q, request) =>
     Effect.gen(function* () {
       const slug = decodeURIComponent(m[1]!)
@@ -160,7 +155,6 @@ const enqueue: Route = {
 const listEpisodes: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/projects\/([^/]+)\/episodes\/?$/,
-  mutating: false,
   handle: (m) =>
     Effect.gen(function* () {
       const project = yield* requireProject(decodeURIComponent(m[1]!))
@@ -172,7 +166,6 @@ const listEpisodes: Route = {
 const getEpisode: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/projects\/([^/]+)\/episodes\/([^/]+)\/?$/,
-  mutating: false,
   handle: (m) =>
     Effect.gen(function* () {
       const slug = decodeURIComponent(m[1]!)
@@ -189,7 +182,6 @@ const getEpisode: Route = {
 const getJob: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/jobs\/([^/]+)\/?$/,
-  mutating: false,
   handle: (m) =>
     Effect.gen(function* () {
       const id = decodeURIComponent(m[1]!)
@@ -203,7 +195,6 @@ const getJob: Route = {
 const results: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/results\/?$/,
-  mutating: false,
   handle: (_m, query) =>
     Effect.gen(function* () {
       const raw = query.get("count") ?? "20"
@@ -218,7 +209,6 @@ const results: Route = {
 const status: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/status\/?$/,
-  mutating: false,
   handle: () =>
     Effect.gen(function* () {
       const queue = yield* JobQueue
@@ -240,7 +230,6 @@ const status: Route = {
 const setIntake: Route = {
   method: "POST",
   pattern: /^\/api\/v1\/intake\/?$/,
-  mutating: true,
   handle: (_m, _q, request) =>
     Effect.gen(function* () {
       const body = yield* decodeBody(IntakeBody, request.body)
@@ -253,7 +242,6 @@ const setIntake: Route = {
 const recentEvents: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/events\/recent\/?$/,
-  mutating: false,
   handle: (_m, query) =>
     Effect.gen(function* () {
       const bus = yield* EventBus
@@ -266,7 +254,6 @@ const recentEvents: Route = {
 const financeSummary: Route = {
   method: "GET",
   pattern: /^\/api\/v1\/finance\/summary\/?$/,
-  mutating: false,
   handle: (_m, query) =>
     Effect.gen(function* () {
       const ledger = yield* Effect.serviceOption(Ledger)
@@ -300,7 +287,6 @@ const financeSummary: Route = {
 const healthz: Route = {
   method: "GET",
   pattern: /^\/healthz\/?$/,
-  mutating: false,
   handle: () => Effect.succeed(text(200, "ok\n")),
 }
 
@@ -308,7 +294,6 @@ const healthz: Route = {
 const readyz: Route = {
   method: "GET",
   pattern: /^\/readyz\/?$/,
-  mutating: false,
   handle: () =>
     Effect.gen(function* () {
       const store = yield* StoryStore
@@ -328,7 +313,6 @@ const readyz: Route = {
 const metrics: Route = {
   method: "GET",
   pattern: /^\/metrics\/?$/,
-  mutating: false,
   handle: () => Effect.map(renderMetrics, (body) => text(200, body, "text/plain; version=0.0.4; charset=utf-8")),
 }
 
@@ -350,28 +334,32 @@ const ROUTES: ReadonlyArray<Route> = [
   financeSummary,
 ]
 
-export interface ApiOptions {
-  /** When set, every mutating request needs `Authorization: Bearer <token>`. */
-  readonly token?: string | undefined
-}
-
-const authorized = (request: ApiRequest, token: string): boolean => {
-  const header = request.headers["authorization"] ?? ""
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? ""
-  if (given.length !== token.length) return false
-  let diff = 0
-  for (let i = 0; i < token.length; i++) diff |= given.charCodeAt(i) ^ token.charCodeAt(i)
-  return diff === 0
+/**
+ * The path and query of a request target. The path is checked to decode once here, so a
+ * malformed escape (`%E0%A4%A`) is the client's 400 and never a handler's crash; a segment of a
+ * path that decodes decodes on its own too, since an escape never spans a `/`.
+ */
+const readTarget = (target: string): { readonly path: string; readonly query: URLSearchParams } | undefined => {
+  const queryAt = target.indexOf("?")
+  const path = queryAt === -1 ? target : target.slice(0, queryAt)
+  try {
+    decodeURIComponent(path)
+  } catch {
+    return undefined
+  }
+  return { path, query: new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1)) }
 }
 
 /**
  * The HTTP API as one function from request to response. It never fails: every error
  * is an answer (4xx problem+json for bad input, 503 when a dependency is down, 500 for
- * a defect, which is logged), so no request can take the server down.
+ * a defect, which is logged), so no request can take the server down. Who may ask is
+ * decided before, by `decideRequest` (RequestPolicy.ts).
  */
-export const handleApi = (request: ApiRequest, options: ApiOptions = {}): Effect.Effect<ApiResponse, never, ApiServices> => {
-  const url = new URL(request.url, "http://localhost")
-  const path = url.pathname
+export const handleApi = (request: ApiRequest): Effect.Effect<ApiResponse, never, ApiServices> => {
+  const target = readTarget(request.url)
+  if (target === undefined) return Effect.succeed(problemResponse(problem(400, "the path has a malformed percent-escape", "path")))
+  const { path, query } = target
   const candidates = ROUTES.filter((r) => r.pattern.test(path))
   if (candidates.length === 0) return Effect.succeed(problemResponse(problem(404, `no such endpoint: ${path}`)))
   const route = candidates.find((r) => r.method === request.method || (request.method === "HEAD" && r.method === "GET"))
@@ -379,16 +367,7 @@ export const handleApi = (request: ApiRequest, options: ApiOptions = {}): Effect
     const allow = candidates.map((r) => r.method).join(", ")
     return Effect.succeed(problemResponse(problem(405, `${request.method} is not allowed on ${path}; use ${allow}`), { allow }))
   }
-  if (route.mutating && options.token !== undefined && !authorized(request, options.token)) {
-    return Effect.succeed(problemResponse(problem(401, "this request needs 'Authorization: Bearer <token>'"), { "www-authenticate": "Bearer" }))
-  }
-  if (route.mutating) {
-    const type = request.headers["content-type"] ?? "application/json"
-    if (!/^application\/(.+\+)?json\b/i.test(type)) {
-      return Effect.succeed(problemResponse(problem(415, `send the body as application/json, not ${type}`)))
-    }
-  }
-  return route.handle(route.pattern.exec(path)!, url.searchParams, request).pipe(
+  return route.handle(route.pattern.exec(path)!, query, request).pipe(
     Effect.catchTag("HttpProblem", (p) => Effect.succeed(problemResponse(problem(p.status, p.detail, p.field)))),
     Effect.catchCause((cause) =>
       Effect.logError("request failed", cause).pipe(

@@ -2,9 +2,13 @@
  * Opening a connection with the factory's pragmas, apart from the `Database` service so that a
  * thread that only needs a connection (the WAL checkpointer) does not load Effect.
  */
-import { mkdirSync } from "node:fs"
+import { closeSync, mkdirSync, openSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE, restrictToOwner } from "../util/PrivateFiles.ts"
+
+/** Files SQLite keeps beside the database; it creates each with the database file's mode. */
+const SIDECAR_SUFFIXES = ["-wal", "-shm", "-journal"] as const
 
 /** A path names a file (not `:memory:` and not a `file:` URI, which may be in memory too). */
 export const isFile = (path: string): boolean => path !== ":memory:" && !path.startsWith("file:")
@@ -17,8 +21,17 @@ export const databaseFile = (dataDir: string): string => join(dataDir, "factory.
  * SQLite on an identically configured connection.
  */
 export const openDatabase = (options: { readonly path: string; readonly busyTimeoutMs?: number }): DatabaseSync => {
-  if (isFile(options.path)) {
-    mkdirSync(dirname(options.path), { recursive: true })
+  const onDisk = isFile(options.path)
+  if (onDisk) {
+    // Directories made here are private; an existing one keeps the mode its owner chose (it may
+    // be shared with other things), which is why the files themselves are made private too.
+    mkdirSync(dirname(options.path), { recursive: true, mode: PRIVATE_DIRECTORY_MODE })
+    // SQLite gives the WAL, shared-memory and journal files the database file's mode, so the
+    // database is created 0600 before SQLite opens it. Not the process umask: it is process-wide
+    // (another fiber creating an export at that moment would get it too) and worker threads,
+    // where the WAL checkpointer opens its connection, may not change it.
+    closeSync(openSync(options.path, "a", PRIVATE_FILE_MODE))
+    restrictToOwner(options.path)
   }
   const db = new DatabaseSync(options.path)
   try {
@@ -38,6 +51,8 @@ export const openDatabase = (options: { readonly path: string; readonly busyTime
     // outages, and off-site backups cover the machine.
     db.exec("PRAGMA synchronous = NORMAL")
     db.exec("PRAGMA foreign_keys = ON")
+    // Sidecars left by an older version (0644) outlive this open: SQLite only sets the mode of new ones.
+    if (onDisk) for (const suffix of SIDECAR_SUFFIXES) restrictToOwner(`${options.path}${suffix}`)
   } catch (error) {
     db.close()
     throw error

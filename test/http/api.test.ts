@@ -89,7 +89,7 @@ describe("HTTP API", () => {
     expect((await api(server.url, "GET", "/api/v1/jobs/nope:1")).status).toBe(404)
     expect((await api(server.url, "GET", "/api/v1/projects/api-noir/episodes/1")).status).toBe(404)
     expect((await api(server.url, "GET", "/api/v2/anything")).status).toBe(404)
-    expect((await api(server.url, "DELETE", "/api/v1/projects")).status).toBe(405)
+    expect((await api(server.url, "DELETE", "/api/v1/projects", undefined, { "content-type": "application/json" })).status).toBe(405)
     // A process without a ledger says so rather than inventing zeros.
     expect((await api(server.url, "GET", "/api/v1/finance/summary")).status).toBe(404)
   })
@@ -110,7 +110,7 @@ describe("HTTP API", () => {
 })
 
 describe("HTTP API with a token", () => {
-  it("needs the bearer token for mutating requests only", async () => {
+  it("needs the bearer token for reads and writes alike", async () => {
     const server = await start("s3cret")
     try {
       expect((await api(server.url, "POST", "/api/v1/projects", { slug: "t", genre: "fantasy_kr" })).status).toBe(401)
@@ -118,7 +118,9 @@ describe("HTTP API with a token", () => {
       expect(wrong.status).toBe(401)
       const right = await api(server.url, "POST", "/api/v1/projects", { slug: "t", genre: "fantasy_kr" }, { authorization: "Bearer s3cret" })
       expect(right.status).toBe(201)
-      expect((await api(server.url, "GET", "/api/v1/projects")).status).toBe(200)
+      // Issue 16: manuscripts, the Bible and finance are as private as the right to write.
+      expect((await api(server.url, "GET", "/api/v1/projects")).status).toBe(401)
+      expect((await api(server.url, "GET", "/api/v1/projects", undefined, { authorization: "Bearer s3cret" })).status).toBe(200)
     } finally {
       await server.close()
     }

@@ -32,7 +32,7 @@ export const dashboardCommand: Command = {
     "The token defaults to FACTORY_API_TOKEN, the address to FACTORY_URL or 127.0.0.1:FACTORY_PORT.",
   options: {
     url: { type: "string", short: "u", placeholder: "url", description: "API address of the running factory" },
-    token: { type: "string", placeholder: "token", description: "bearer token for pause/resume (default FACTORY_API_TOKEN)" },
+    token: { type: "string", placeholder: "token", description: "bearer token of a serve that has one (default FACTORY_API_TOKEN)" },
     "warn-depth": { type: "string", placeholder: "n", description: `queue depth shown as warning (default ${DEFAULT_THRESHOLDS.warning})` },
     "critical-depth": { type: "string", placeholder: "n", description: `queue depth shown as critical (default ${DEFAULT_THRESHOLDS.critical})` },
     refresh: { type: "string", placeholder: "ms", description: "redraw period in milliseconds (default 1000)" },

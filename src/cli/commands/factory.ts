@@ -91,7 +91,7 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryBy
     if (concurrency instanceof UsageError) return yield* concurrency
     return {
       ...config,
-      api: { host: host ?? config.api.host, port: port ?? config.api.port },
+      api: { ...config.api, host: host ?? config.api.host, port: port ?? config.api.port },
       pipeline: { ...config.pipeline, concurrency: concurrency ?? config.pipeline.concurrency },
       // The canary runs by default in the daemon, not in the one-process demo.
       canary: { ...config.canary, enabled: config.canary?.enabled ?? canaryByDefault },
@@ -111,7 +111,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
   name: "serve",
   summary: "run the factory as a daemon with its HTTP API",
   usage: "serve [--port 8080] [--host 127.0.0.1]",
-  details: "Binding an address other than loopback requires FACTORY_API_TOKEN; mutating requests then need 'Authorization: Bearer <token>'.",
+  details: "Binding an address other than loopback requires FACTORY_API_TOKEN; every request but /healthz then needs 'Authorization: Bearer <token>'.",
   options: {
     ...factoryOptions,
     quiet: { type: "boolean", short: "q", description: "do not print progress lines" },

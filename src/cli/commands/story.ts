@@ -5,7 +5,7 @@ import { describeInstanceLock, readInstanceLock } from "../../ops/instance/Insta
 import { Projects } from "../../factory/Projects.ts"
 import { JobQueue } from "../../queue/JobQueue.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
-import { Slug } from "../../domain/Project.ts"
+import { ProjectTitle, Slug } from "../../domain/Project.ts"
 import { booleanFlag, type Command, CommandFailed, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
 import { configOption, parseRange, table } from "./shared.ts"
@@ -14,6 +14,12 @@ const checkSlug = (slug: string) =>
   Schema.is(Slug)(slug)
     ? Effect.succeed(slug)
     : Effect.fail(new UsageError({ message: `'${slug}' is not a valid slug: use 1–64 characters of a-z, 0-9 and '-'` }))
+
+const checkTitle = (title: string | undefined) =>
+  Effect.mapError(
+    Schema.decodeUnknownEffect(Schema.UndefinedOr(ProjectTitle))(title),
+    (error) => new UsageError({ message: `--title: ${error.message}` }),
+  )
 
 const storeFailure = (error: { readonly message: string }) => new CommandFailed({ message: error.message, exitCode: 1 })
 
@@ -41,11 +47,12 @@ export const newCommand: Command = {
       const slug = yield* checkSlug(args.positionals[0]!)
       const genre = stringFlag(args, "genre")
       if (!genre) return yield* new UsageError({ message: "--genre is required (fantasy_kr, modern_noir, romance_comedy …)" })
+      const title = yield* checkTitle(stringFlag(args, "title"))
       const project = yield* withFactory(
         io,
         Effect.gen(function* () {
           const projects = yield* Projects
-          return yield* projects.create({ slug, genre, title: stringFlag(args, "title") })
+          return yield* projects.create({ slug, genre, title })
         }).pipe(
           Effect.provide(Projects.layer),
           Effect.catchTags({

@@ -9,7 +9,6 @@ import {
   type ChatMessage,
   type Completion,
   type CompletionRequest,
-  LanguageModel,
   type LanguageModelShape,
   LlmFatalError,
   LlmTransientError,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import fc from "fast-check"
+import { EpisodeAnalysis } from "../../src/domain/Analysis.ts"
 import { mulberry32 } from "../../src/util/Prng.ts"
 import { sampleJson } from "../../src/llm/JsonSchemaSample.ts"
 import { StrictSchemaUnsupported, toStrictJsonSchema } from "../../src/llm/StrictJsonSchema.ts"
@@ -90,6 +91,23 @@ describe("toStrictJsonSchema", () => {
     expectStrictCompatible(outline)
     expect(outline["$defs"]).toHaveProperty("Thread")
     expect(outline["properties"]).toEqual({ threads: { type: "array", items: { $ref: "#/$defs/Thread" } } })
+  })
+
+  it("puts a root with an identifier at the root itself, not behind a $ref", () => {
+    const Named = Schema.Struct({ title: Schema.String, note: Schema.optionalKey(Schema.String) }).annotate({ identifier: "Named" })
+    const strict = toStrictJsonSchema(Named)
+    expectStrictCompatible(strict.schema)
+    expect(strict.schema).toMatchObject({ type: "object", required: ["title", "note"] })
+    expect(Schema.decodeUnknownSync(Schema.toCodecJson(Named))(strict.fromStrict({ title: "t", note: null }))).toEqual({ title: "t" })
+  })
+
+  it("gives the analyst's EpisodeAnalysis (src/domain) a strict form whose samples decode", () => {
+    const strict = toStrictJsonSchema(EpisodeAnalysis)
+    expectStrictCompatible(strict.schema)
+    for (let seed = 0; seed < 50; seed++) {
+      const sample = sampleJson(strict.schema, mulberry32(seed), ["서준", "성문"])
+      expect(() => Schema.decodeUnknownSync(Schema.toCodecJson(EpisodeAnalysis))(strict.fromStrict(sample))).not.toThrow()
+    }
   })
 
   it("refuses, naming the path, what strict mode cannot express", () => {

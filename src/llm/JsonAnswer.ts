@@ -3,13 +3,14 @@ import { Result } from "effect"
 /**
  * The JSON object in a model's answer. Strict structured output answers bare JSON, but other
  * OpenAI-compatible servers (and models that ignore `response_format`) wrap it in a code fence or
- * put prose around it: the whole text is tried first, then each fenced block, then each balanced
- * `{ … }` from left to right. The failure says why, in words that can go back to the model.
+ * put prose around it: the whole text is tried first, then each balanced `{ … }` from left to
+ * right (which finds the object inside a fence too). The failure says why, in words that can go
+ * back to the model.
  */
 export const parseJsonAnswer = (text: string): Result.Result<Record<string, unknown>, string> => {
   const trimmed = text.trim()
   if (trimmed === "") return Result.fail("the answer is blank")
-  // The most telling failure: that of the first fenced block or `{ … }`, else the whole text's.
+  // The most telling failure: that of the first balanced `{ … }`, else the whole text's.
   let wholeError: string | undefined
   let innerError: string | undefined
   const attempt = (candidate: string, whole: boolean): Record<string, unknown> | undefined => {
@@ -28,7 +29,6 @@ export const parseJsonAnswer = (text: string): Result.Result<Record<string, unkn
   const whole = attempt(trimmed, true)
   if (whole !== undefined) return Result.succeed(whole)
   const inner = function* () {
-    for (const fence of trimmed.matchAll(/```[a-zA-Z]*[ \t]*\r?\n?([\s\S]*?)```/g)) yield fence[1]!.trim()
     for (let start = trimmed.indexOf("{"); start >= 0; start = trimmed.indexOf("{", start + 1)) {
       const object = balancedObjectAt(trimmed, start)
       if (object !== undefined) yield object

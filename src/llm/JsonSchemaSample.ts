@@ -55,10 +55,12 @@ export const sampleJson = (schema: JsonObject, random: () => number, words: Read
       case "number": {
         const low = numberBound(node, "minimum", "exclusiveMinimum", 1, type === "integer") ?? 0
         const high = numberBound(node, "maximum", "exclusiveMaximum", -1, type === "integer") ?? low + 10
-        // Near the low bound: an id or a count, not 2^53 (the generator's default maximum for Int).
-        const span = Math.min(Math.max(0, high - low), 100)
-        if (type === "number") return low + random() * span
-        const first = Math.ceil(low)
+        // From 0 (or the bound nearest it) up a little: a count or an offset, not ±2^53, the
+        // generator's bounds for a plain Int.
+        const from = Math.max(low, Math.min(0, high))
+        const span = Math.min(Math.max(0, high - from), 100)
+        if (type === "number") return from + random() * span
+        const first = Math.ceil(from)
         return Math.min(Math.floor(high), first + Math.floor(random() * (Math.floor(span) + 1)))
       }
       case "boolean":

@@ -72,14 +72,14 @@ const OfflineStageConfig = Schema.Struct({
   ...StageSettings,
 })
 
-/** A key that used to mean something: decoding it fails with `message`, naming what to use instead. */
+/** A key that used to mean something: decoding it fails with `message` (the error's path names the key), saying what to use instead. */
 const RemovedKey = (message: string) => Schema.optionalKey(Schema.Never.annotate({ message }))
 
 const removedStages = {
   guard: RemovedKey(
-    "llm.stages.guard was removed: the guard's checks make no LLM call; its optional LLM check is the critic — use llm.stages.critic (kind: openai turns it on)",
+    "removed: the guard's checks make no LLM call; its optional LLM check is the critic — use llm.stages.critic (kind: openai turns it on)",
   ),
-  editor: RemovedKey("llm.stages.editor was removed: the editor makes no LLM call — delete the key"),
+  editor: RemovedKey("removed: the editor makes no LLM call — delete the key"),
 }
 
 const stagesOf = <S extends Schema.Top>(stage: S) =>

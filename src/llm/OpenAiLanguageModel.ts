@@ -4,12 +4,11 @@ import OpenAI, {
   APIError,
   APIUserAbortError,
 } from "openai"
-import { Clock, Effect, Exit, Layer } from "effect"
+import { Clock, Effect, Exit } from "effect"
 import {
   type ChatMessage,
   type Completion,
   type CompletionRequest,
-  LanguageModel,
   type LanguageModelShape,
   LlmFatalError,
   LlmTransientError,
@@ -311,10 +310,3 @@ const providerName = (baseUrl: string): string => {
     return baseUrl
   }
 }
-
-/** The `LanguageModel` layer of the openai config variant, keys read from `env`. */
-export const openAiLanguageModelLayer = (
-  config: OpenAiLlmConfig,
-  options: OpenAiModelOptions,
-): Layer.Layer<LanguageModel, LlmFatalError> =>
-  Layer.effect(LanguageModel, makeOpenAiLanguageModel(config, options).pipe(Effect.map((m) => LanguageModel.of(m))))

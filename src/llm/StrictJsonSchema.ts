@@ -215,16 +215,19 @@ const dropNullOptionals = (value: unknown, schema: JsonObject, defs: JsonObject)
  */
 export const toStrictJsonSchema = (schema: Schema.Top): StrictJsonSchema => {
   const document = Schema.toJsonSchemaDocument(schema, { onExcessProperty: "error" })
-  const root = rewrite(document.schema, "#")
+  const definitions: JsonObject = document.definitions
+  // A root schema with an identifier comes as a `$ref` to its definition; strict mode wants the
+  // object itself at the root (the definition stays in `$defs` for any recursive reference).
+  const rootSchema = resolve(document.schema as JsonObject, definitions)
+  const root = rewrite(rootSchema, "#")
   if (root["type"] !== "object") {
     throw new StrictSchemaUnsupported({
       path: "#",
       message: `#: the root of a structured output must be an object, not ${Array.isArray(root["anyOf"]) ? "a union" : JSON.stringify(root["type"] ?? root)}; wrap it in a Struct`,
     })
   }
-  const definitions: JsonObject = document.definitions
   const defs: JsonObject = {}
   for (const [name, definition] of Object.entries(definitions)) defs[name] = rewrite(definition, `#/$defs/${name}`)
   const strict = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
-  return { schema: strict, fromStrict: (value) => dropNullOptionals(value, document.schema as JsonObject, definitions) }
+  return { schema: strict, fromStrict: (value) => dropNullOptionals(value, rootSchema, definitions) }
 }

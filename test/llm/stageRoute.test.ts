@@ -107,10 +107,10 @@ describe("the llm config as the operator writes it", () => {
   it.effect("refuses llm.stages.guard and llm.stages.editor, naming the line, the key and what to use instead", () =>
     Effect.gen(function* () {
       const guard = yield* load("llm:\n  kind: openai\n  baseUrl: u\n  model: m\n  apiKeyEnv: K\n  stages:\n    guard: { temperature: 0 }\n")
-      expect(guard).toMatch(/factory\.yaml:7: llm\.stages\.guard: llm\.stages\.guard was removed/)
+      expect(guard).toMatch(/factory\.yaml:7: llm\.stages\.guard: removed: the guard's checks make no LLM call/)
       expect(guard).toMatch(/use llm\.stages\.critic \(kind: openai turns it on\)/)
       const editor = yield* load("llm:\n  kind: offline\n  stages:\n    editor: { temperature: 0.3 }\n")
-      expect(editor).toMatch(/factory\.yaml:4: llm\.stages\.editor: llm\.stages\.editor was removed: the editor makes no LLM call — delete the key/)
+      expect(editor).toMatch(/factory\.yaml:4: llm\.stages\.editor: removed: the editor makes no LLM call — delete the key/)
     }))
 
   it.effect("refuses kind: openai on a stage under llm.kind: offline, saying what to do", () =>
@@ -134,6 +134,6 @@ describe("the llm config as the operator writes it", () => {
     const err: Array<string> = []
     const io = { out: () => {}, err: (l: string) => err.push(l), env: { FACTORY_HOME: join(dir, "home") }, cwd: dir }
     expect(await runCli([financeCommand], "test", ["finance", "report", "--config", "factory.yaml"], io)).toBe(2)
-    expect(err.join("\n")).toMatch(/llm\.stages\.guard was removed/)
+    expect(err.join("\n")).toMatch(/llm\.stages\.guard: removed: .*use llm\.stages\.critic/)
   })
 })

@@ -5,6 +5,7 @@ import type { Job, Lease } from "../src/domain/Job.ts"
 import type { Project } from "../src/domain/Project.ts"
 import { EventBus } from "../src/events/EventBus.ts"
 import { BudgetGate } from "../src/finance/BudgetGate.ts"
+import { withCallContext } from "../src/finance/Ledger.ts"
 import type { PipelineStage } from "../src/events/FactoryEvent.ts"
 import { splitEpisode } from "../src/factory/EpisodeText.ts"
 import { FaultPoints } from "../src/factory/FaultPoints.ts"
@@ -196,7 +197,11 @@ const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
  * Idempotent end to end: a job whose episode is already committed (a crash between the
  * commit and the queue's acknowledgement) is simply completed.
  */
-export const processLease = Effect.fn("worker.processLease")(function* (lease: Lease) {
+export const processLease = (lease: Lease) =>
+  processDelivery(lease).pipe(withCallContext({ project: lease.job.project, episode: lease.job.episode }))
+
+/** `processLease` without the ledger's call context: every LLM call in it is booked against the job's episode. */
+const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease) {
   const queue = yield* JobQueue
   const store = yield* StoryStore
   const settings = yield* PipelineSettings

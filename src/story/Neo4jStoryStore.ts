@@ -24,9 +24,11 @@
 import { randomUUID } from "node:crypto"
 import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
 import { Effect, Layer, Option, type Scope } from "effect"
-import type { Bible } from "../domain/Bible.ts"
+import type { Bible, BibleChanges } from "../domain/Bible.ts"
+import type { Episode } from "../domain/Episode.ts"
 import * as Q from "./cypher.ts"
 import {
+  type CommitOptions,
   type CommitResult,
   ProjectExists,
   ProjectNotFound,
@@ -57,19 +59,61 @@ export const isConstraintViolation = (error: unknown): boolean =>
 
 const unavailable = (what: string) => (error: unknown) => new StoreUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
 
-const runAll = async (tx: ManagedTransaction, statements: ReadonlyArray<Q.Statement>) => {
-  for (const s of statements) await tx.run(s.query, s.params)
+/** What the commit's work needs of a transaction (a `ManagedTransaction`; a model of one in tests). */
+export interface StatementRunner {
+  readonly run: (query: string, params: Record<string, unknown>) => PromiseLike<{ readonly records: ReadonlyArray<{ toObject(): object }> }>
 }
 
 type Rec = Record<string, unknown>
 
+const rows = async (tx: StatementRunner, query: string, params: Rec): Promise<Array<Rec>> =>
+  (await tx.run(query, params)).records.map((r) => r.toObject() as Rec)
+
+const runAll = async (tx: StatementRunner, statements: ReadonlyArray<Q.Statement>) => {
+  for (const s of statements) await tx.run(s.query, s.params)
+}
+
 /** Thrown inside the commit's transaction work to roll it back; becomes `StaleCommit`. */
-class StaleRefusal extends Error {
+export class StaleRefusal extends Error {
   readonly reason: string
   constructor(reason: string) {
     super(reason)
     this.reason = reason
   }
+}
+
+/**
+ * The commit's transaction work (see the module's comment): what happened, or a `StaleRefusal`
+ * thrown — after which the caller's transaction must roll back, as `executeWrite` does.
+ * `commitId` is the nonce the new episode carries.
+ */
+export const commitWork = async (
+  tx: StatementRunner,
+  episode: Episode,
+  changes: BibleChanges,
+  options: CommitOptions | undefined,
+  commitId: string,
+): Promise<"not-found" | "duplicate" | "committed"> => {
+  const slug = episode.project
+  const n = episode.number
+  const uid = Q.episodeUid(slug, n)
+  if ((await rows(tx, Q.LOCK_PROJECT, { slug })).length === 0) return "not-found"
+  if ((await rows(tx, Q.EPISODE_COMMITTED, { uid }))[0]?.committed === true) {
+    // Already committed (a redelivered job): change nothing but drop the draft's facts.
+    await tx.run(Q.DELETE_PROVISIONAL, { uid })
+    return "duplicate"
+  }
+  if (options?.fence !== undefined) {
+    const state = (await rows(tx, Q.FENCE_FOR_COMMIT, Q.fenceParams(slug, n, options.fence)))[0] ?? {}
+    const reason = Q.staleCommitReason(n, options.fence, state)
+    if (reason !== undefined) throw new StaleRefusal(reason)
+  }
+  const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode, options?.fingerprint), commitId })
+  await tx.run(Q.DELETE_PROVISIONAL, { uid })
+  if (merged[0]?.created !== true) return "duplicate"
+  const bases = Q.toSequenceBases((await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {})
+  await runAll(tx, Q.commitChangeStatements(episode, changes, bases))
+  return "committed"
 }
 
 export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreShape, StoreUnavailable, Scope.Scope> =>
@@ -125,9 +169,6 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
         },
         catch: unavailable(what),
       })
-
-    const rows = async (tx: ManagedTransaction, query: string, params: Rec): Promise<Array<Rec>> =>
-      (await tx.run(query, params)).records.map((r) => r.toObject() as Rec)
 
     const projectFound = async (tx: ManagedTransaction, slug: string) => (await rows(tx, Q.PROJECT_EXISTS, { slug }))[0]?.found === true
 
@@ -208,32 +249,13 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
     const commitEpisode: StoryStoreShape["commitEpisode"] = (episode, changes, options) => {
       const slug = episode.project
       const n = episode.number
-      const uid = Q.episodeUid(slug, n)
       return Effect.flatMap(
         Effect.tryPromise({
           try: async () => {
             const s = session("WRITE")
             try {
-              return await s.executeWrite(async (tx) => {
-                if ((await rows(tx, Q.LOCK_PROJECT, { slug })).length === 0) return "not-found" as const
-                if ((await rows(tx, Q.EPISODE_COMMITTED, { uid }))[0]?.committed === true) {
-                  // Already committed (a redelivered job): change nothing but the stale draft's facts.
-                  await tx.run(Q.DELETE_PROVISIONAL, { uid })
-                  return "duplicate" as const
-                }
-                if (options?.fence !== undefined) {
-                  const state = (await rows(tx, Q.FENCE_FOR_COMMIT, Q.fenceParams(slug, n, options.fence)))[0] ?? {}
-                  const reason = Q.staleCommitReason(n, options.fence, state)
-                  if (reason !== undefined) throw new StaleRefusal(reason)
-                }
-                const commitId = randomUUID()
-                const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode, options?.fingerprint), commitId })
-                await tx.run(Q.DELETE_PROVISIONAL, { uid })
-                if (merged[0]?.created !== true) return "duplicate" as const
-                const bases = Q.toSequenceBases((await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {})
-                await runAll(tx, Q.commitChangeStatements(episode, changes, bases))
-                return "committed" as const
-              })
+              // A fresh nonce per attempt: the driver may run the work again after a transient error.
+              return await s.executeWrite((tx) => commitWork(tx, episode, changes, options, randomUUID()))
             } catch (error) {
               if (error instanceof StaleRefusal) return error
               throw error

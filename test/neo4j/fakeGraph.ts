@@ -15,6 +15,7 @@ import type { Bible, BibleChanges } from "../../src/domain/Bible.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
 import type { Project } from "../../src/domain/Project.ts"
 import * as Q from "../../src/story/cypher.ts"
+import type { StatementRunner } from "../../src/story/Neo4jStoryStore.ts"
 
 type Props = Record<string, unknown>
 
@@ -56,15 +57,108 @@ const byNumbers = (...keys: ReadonlyArray<string>) => (a: Props, b: Props): numb
   return 0
 }
 
+interface State {
+  project: Props
+  nodes: Map<string, Node>
+  edges: Array<Edge>
+  events: Array<Props>
+  statusRecords: Array<Props>
+  facts: Array<Props>
+  episodes: Map<string, Props>
+  fences: Map<string, Props>
+  provisional: Map<string, Props>
+}
+
 export class FakeGraph {
   project: Props = {}
-  readonly nodes = new Map<string, Node>()
-  readonly edges: Array<Edge> = []
-  readonly events: Array<Props> = []
-  readonly statusRecords: Array<Props> = []
-  readonly facts: Array<Props> = []
-  /** Queries run, in order. */
+  nodes = new Map<string, Node>()
+  edges: Array<Edge> = []
+  events: Array<Props> = []
+  statusRecords: Array<Props> = []
+  facts: Array<Props> = []
+  episodes = new Map<string, Props>()
+  fences = new Map<string, Props>()
+  provisional = new Map<string, Props>()
+  /** Queries run, in order (those of a rolled-back transaction too). */
   readonly log: Array<string> = []
+
+  private state(): State {
+    const { project, nodes, edges, events, statusRecords, facts, episodes, fences, provisional } = this
+    return { project, nodes, edges, events, statusRecords, facts, episodes, fences, provisional }
+  }
+
+  /** Everything the graph holds, to compare before and after. */
+  dump(): State {
+    return structuredClone(this.state())
+  }
+
+  /** `executeWrite`'s part: the work's writes stay only if it returns; if it throws, none of them. */
+  async executeWrite<A>(work: (tx: StatementRunner) => Promise<A>): Promise<A> {
+    const before = this.dump()
+    try {
+      return await work({
+        run: (query, params) => Promise.resolve({ records: this.query({ query, params }).map((r) => ({ toObject: () => r })) }),
+      })
+    } catch (error) {
+      Object.assign(this, before)
+      throw error
+    }
+  }
+
+  /** A statement's rows (none for the statements that return nothing). */
+  query(statement: Q.Statement): Array<Props> {
+    const q = statement.query
+    const p = fromDriver(statement.params) as Props
+    const projectKnown = this.project.slug !== undefined && p.slug === this.project.slug
+    const lastEpisode = () => {
+      const numbers = [...this.episodes.values()].map((e) => e.number as number)
+      return numbers.length === 0 ? null : Math.max(...numbers)
+    }
+    const raiseFence = () => {
+      const uid = String(p.uid)
+      const f = this.fences.get(uid)
+      if (f === undefined) this.fences.set(uid, { uid, project: p.slug, episode: p.episode, token: p.token })
+      else f.token = Math.max(f.token as number, p.token as number)
+      return this.fences.get(uid)!.token
+    }
+    switch (q) {
+      case Q.LOCK_PROJECT:
+        this.log.push(q)
+        return projectKnown ? [{ found: true }] : []
+      case Q.EPISODE_COMMITTED:
+        this.log.push(q)
+        return [{ committed: this.episodes.has(String(p.uid)) }]
+      case Q.FENCE_FOR_COMMIT:
+        this.log.push(q)
+        return projectKnown ? [{ fence: raiseFence(), lastEpisode: lastEpisode() }] : []
+      case Q.FENCE_EPISODE:
+        this.log.push(q)
+        return [{ newest: raiseFence() === p.token }]
+      case Q.MERGE_EPISODE: {
+        this.log.push(q)
+        if (!projectKnown) return []
+        const uid = String(p.uid)
+        if (!this.episodes.has(uid)) this.episodes.set(uid, { ...(p.props as Props), commitId: p.commitId })
+        return [{ created: this.episodes.get(uid)!.commitId === p.commitId }]
+      }
+      case Q.DELETE_PROVISIONAL:
+        this.log.push(q)
+        this.provisional.delete(String(p.uid))
+        return []
+      case Q.RESERVE_SEQUENCES:
+        this.log.push(q)
+        return projectKnown ? [this.reserve(p)] : []
+      case Q.GET_FINGERPRINTS:
+        this.log.push(q)
+        return [...this.episodes.values()]
+          .filter((e) => e.project === p.slug && e.fingerprint !== undefined)
+          .sort(byNumbers("number"))
+          .map((e) => ({ number: e.number, sentences: e.fingerprint }))
+      default:
+        this.run(statement)
+        return []
+    }
+  }
 
   static created(project: Project, bible: Bible): FakeGraph {
     const g = new FakeGraph()

@@ -290,9 +290,9 @@ SET c.lastSeen = CASE WHEN coalesce(c.lastSeen, 0) < $number THEN $number ELSE c
  */
 export const APPLY_STATUS_CHANGE = `
 MATCH (p:Project {slug: $slug})-[:HAS]->(c:BibleNode:Character {uid: $uid})
-OPTIONAL MATCH (known:StatusRecord {project: $slug, character: c.id})
-WITH p, c, count(known) AS known
-FOREACH (_ IN CASE WHEN known = 0 THEN [1] ELSE [] END |
+OPTIONAL MATCH (earlier:StatusRecord {project: $slug, character: c.id})
+WITH p, c, count(earlier) AS recorded
+FOREACH (once IN CASE WHEN recorded = 0 THEN [1] ELSE [] END |
   CREATE (p)-[:HAS]->(:StatusRecord {project: $slug, seq: $initialSeq, character: c.id, status: c.status, episode: c.firstEpisode}))
 CREATE (p)-[:HAS]->(r:StatusRecord)
 SET r = $record

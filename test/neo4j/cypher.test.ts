@@ -412,3 +412,68 @@ describe("cypher: fences and stale commits", () => {
     expect(Q.staleCommitReason(2, 1, { fence: 1, lastEpisode: neo4j.int(3) })).toBe("episode 3 is committed already")
   })
 })
+
+describe("cypher: what the statements' model (fakeGraph.ts) relies on", () => {
+  const parameters = (query: string) => new Set([...query.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))
+
+  const everything: BibleChanges = {
+    appearances: ["seoyun"],
+    events: [{ episode: 2, description: "x", characters: ["seoyun"], place: "gate" }],
+    statusChanges: [{ character: "doha", status: "missing", note: "n" }],
+    newRelations: [{ from: "seoyun", to: "c-new", type: "LOVES", since: 2 }],
+    newCharacters: [{ id: "c-new", name: "n", aliases: [], role: "", status: "alive", traits: [], firstEpisode: 0 }],
+    newPlaces: [{ id: "p-new", name: "p", description: "" }],
+    endedRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 }],
+    facts: [{ text: "f", subjects: [], validFrom: 2 }],
+  }
+
+  it("every parameter a statement's query names is in its parameters", () => {
+    const bible = { ...sampleBible(), events: [{ episode: 0, description: "e", characters: ["seoyun"] }], statusHistory: [{ character: "doha", status: "alive" as const, episode: 0 }], facts: [{ text: "f", subjects: [], validFrom: 0 }] }
+    const statements = [
+      ...Q.createProjectStatements(sampleProject(), bible),
+      ...Q.commitChangeStatements(sampleEpisode(2), everything, { relBase: 0, eventBase: 0, statusBase: 0, factBase: 0, ordBase: 0 }),
+      { query: Q.FENCE_EPISODE, params: Q.fenceParams("s", 1, 1) },
+      { query: Q.FENCE_FOR_COMMIT, params: Q.fenceParams("s", 1, 1) },
+      { query: Q.RESERVE_SEQUENCES, params: Q.reserveParams("s", everything) },
+    ]
+    expect(statements.length).toBeGreaterThan(15)
+    for (const s of statements) {
+      for (const name of parameters(s.query)) expect(s.params, `$${name} in\n${s.query}`).toHaveProperty(name)
+    }
+  })
+
+  it("introduced nodes take over a stub, and only a stub", () => {
+    for (const label of ["Character", "Place"] as const) {
+      const q = Q.introduceNodes(label)
+      expect(q).toContain("MERGE (n:BibleNode {uid: x.uid})\n  ON CREATE SET n.stub = true\nWITH p, n, x WHERE n.stub = true")
+      expect(q).toContain(`SET n:${label}, n += x\nREMOVE n.stub`)
+    }
+  })
+
+  it("relations: a new one gets since, ord and until as given; an ended one formed again holds anew; ending touches only one that holds", () => {
+    const merge = Q.mergeRelations("KNOWS")
+    expect(merge).toContain("ON CREATE SET rel.since = r.since, rel.ord = r.ord, rel.until = r.until")
+    expect(merge).toContain("ON MATCH SET rel.since = CASE WHEN rel.until IS NULL THEN rel.since ELSE r.since END, rel.until = null")
+    const end = Q.endRelations("RIVAL_OF")
+    expect(end).toContain("MATCH (a:BibleNode {uid: r.fromUid})-[rel:RIVAL_OF]->(b:BibleNode {uid: r.toUid})\nWHERE rel.until IS NULL\nSET rel.until = $episode")
+    expect(() => Q.endRelations("X]->() DETACH DELETE (a" as never)).toThrow(/unknown relation type/)
+    expect(Q.GET_RELATIONS).toContain("r.until AS until")
+  })
+
+  it("a status change records the status before the first change (initialRecord), then itself, then moves the character", () => {
+    const q = Q.APPLY_STATUS_CHANGE
+    expect(q).toContain("OPTIONAL MATCH (earlier:StatusRecord {project: $slug, character: c.id})")
+    expect(q).toContain("CASE WHEN recorded = 0 THEN [1] ELSE [] END")
+    expect(q).toContain("(:StatusRecord {project: $slug, seq: $initialSeq, character: c.id, status: c.status, episode: c.firstEpisode})")
+    // The initial record reads the character before the change moves it.
+    expect(q.indexOf("status: c.status")).toBeLessThan(q.indexOf("SET c.status = $record.status, c.statusNote = $record.note"))
+    expect(q).toContain("SET r = $record")
+  })
+
+  it("status records and facts are read in story time, then in the order they were written", () => {
+    expect(Q.GET_STATUS_HISTORY).toMatch(/ORDER BY r\.episode, r\.seq$/)
+    expect(Q.GET_FACTS).toMatch(/ORDER BY f\.validFrom, f\.seq$/)
+    expect(Q.GET_CHARACTERS).toMatch(/ORDER BY c\.ord$/)
+    expect(Q.getEntities("Place")).toMatch(/ORDER BY x\.ord$/)
+  })
+})

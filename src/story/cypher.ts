@@ -114,13 +114,14 @@ export const CONSTRAINTS: ReadonlyArray<string> = [
 export const PROJECT_EXISTS = "OPTIONAL MATCH (p:Project {slug: $slug}) RETURN p IS NOT NULL AS found"
 
 /**
- * Write-locks the project node until the transaction ends (Neo4j's documented way to take a lock
- * from Cypher: a property written and removed again leaves nothing but the lock). No row: no project.
+ * Write-locks the project node until the transaction ends: Neo4j's manual takes a lock from Cypher
+ * by writing a `_LOCK_` property (its "Lost updates" section); removed again at once, it leaves
+ * nothing but the lock, which is held to the end of the transaction. No row: no project.
  */
 export const LOCK_PROJECT = `
 MATCH (p:Project {slug: $slug})
-SET p.lock = true
-REMOVE p.lock
+SET p._LOCK_ = true
+REMOVE p._LOCK_
 RETURN true AS found`
 
 export const EPISODE_COMMITTED = "OPTIONAL MATCH (e:Episode {uid: $uid}) RETURN e IS NOT NULL AS committed"

@@ -396,8 +396,8 @@ describe("cypher: fences and stale commits", () => {
 
   it("the commit locks its project first: a write that leaves nothing, and no row when there is no project", () => {
     expect(Q.LOCK_PROJECT).toContain("MATCH (p:Project {slug: $slug})")
-    expect(Q.LOCK_PROJECT).toContain("SET p.lock = true")
-    expect(Q.LOCK_PROJECT).toContain("REMOVE p.lock")
+    expect(Q.LOCK_PROJECT).toContain("SET p._LOCK_ = true")
+    expect(Q.LOCK_PROJECT).toContain("REMOVE p._LOCK_")
     expect(Q.LOCK_PROJECT.trim().split("\n").at(-1)).toBe("RETURN true AS found")
     expect(Q.EPISODE_COMMITTED).toBe("OPTIONAL MATCH (e:Episode {uid: $uid}) RETURN e IS NOT NULL AS committed")
   })

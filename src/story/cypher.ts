@@ -538,12 +538,11 @@ export const episodeProps = (e: Episode, fingerprint?: ReadonlyArray<number>): R
   ...(fingerprint === undefined ? {} : { fingerprint: JSON.stringify(fingerprint) }),
 })
 
-export const fenceParams = (slug: string, episode: number, token: number) => ({
-  slug,
-  uid: episodeUid(slug, episode),
-  episode: int(episode),
-  token: int(token),
-})
+/** `neo4j.int` would truncate a fractional token (1.5 → 1) and so fence at the wrong delivery. */
+export const fenceParams = (slug: string, episode: number, token: number) => {
+  if (!Number.isSafeInteger(token)) throw new Error(`fencing token of ${slug}:${episode} must be an integer, got ${token}`)
+  return { slug, uid: episodeUid(slug, episode), episode: int(episode), token: int(token) }
+}
 
 /** The statements that create a project and its initial Bible (the project node first). */
 export const createProjectStatements = (project: Project, bible: Bible): ReadonlyArray<Statement> => {

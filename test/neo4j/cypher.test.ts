@@ -375,6 +375,8 @@ describe("cypher: fences and stale commits", () => {
     expect(params.slug).toBe("moon")
     expect(neo4j.isInt(params.episode) && neo4j.isInt(params.token)).toBe(true)
     expect(fromDriverValue(params)).toEqual({ slug: "moon", uid: "moon/4", episode: 4, token: 17 })
+    expect(() => Q.fenceParams("moon", 4, 1.5)).toThrow("fencing token of moon:4 must be an integer, got 1.5")
+    expect(() => Q.fenceParams("moon", 4, Number.NaN)).toThrow(/must be an integer/)
   })
 
   it("FENCE_EPISODE merges the fence by uid, only raises it (reading the token in the SET, so Cypher locks first), says whether the token is the newest", () => {

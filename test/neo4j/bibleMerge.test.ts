@@ -136,7 +136,8 @@ const arbBible: fc.Arbitrary<Bible> = fc
   .chain(({ cast, places, relations, worldRules, withHistory, facts }) =>
     fc.tuple(...cast.map((id) => arbCharacter(id, 0))).map((characters): Bible => ({
       characters,
-      places: places.map((id) => ({ id, name: id.toUpperCase(), description: `place ${id}` })),
+      // The template's places have no firstEpisode; one written back by a store may.
+      places: places.map((id, i) => ({ id, name: id.toUpperCase(), description: `place ${id}`, ...(i === 1 ? { firstEpisode: 0 } : {}) })),
       factions: [{ id: "f0", name: "F", description: "faction" }],
       items: [{ id: "i0", name: "I", description: "item" }],
       worldRules,

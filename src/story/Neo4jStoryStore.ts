@@ -8,10 +8,13 @@
  * - Uniqueness: `Project.slug`, and a `uid` per node (`<slug>/<number>` for episodes), each
  *   under a uniqueness constraint created at start-up (`IF NOT EXISTS`).
  * - Commit: one managed write transaction (`executeWrite`, retried by the driver on transient
- *   errors) MERGEs the episode by uid and applies its Bible changes only if this very
- *   transaction created it (a per-call nonce; `crypto.randomUUID`, deliberately not Effect's
- *   `Random`: two processes seeded alike must still never share a nonce). A second commit
- *   of the same (project, number) is a no-op.
+ *   errors) locks the project, returns `{committed: false}` for an episode already there,
+ *   checks the delivery's fence (`CommitOptions.fence`), MERGEs the episode by uid and applies
+ *   its Bible changes only if this very transaction created it (a per-call nonce;
+ *   `crypto.randomUUID`, deliberately not Effect's `Random`: two processes seeded alike must
+ *   still never share a nonce). The changes merge as `mergeBibleChanges` defines (see
+ *   `cypher.ts`). A stale commit throws inside the transaction, so the driver rolls all of it
+ *   back (it retries only the server's transient errors) and nothing is written: `StaleCommit`.
  * - Errors: an unreachable server, an expired session or any driver failure is
  *   `StoreUnavailable`; a concurrent duplicate `createProject` that trips the slug
  *   constraint is `ProjectExists`.
@@ -21,9 +24,20 @@
 import { randomUUID } from "node:crypto"
 import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
 import { Effect, Layer, Option, type Scope } from "effect"
-import type { Bible } from "../domain/Bible.ts"
+import type { Bible, BibleChanges } from "../domain/Bible.ts"
+import type { Episode } from "../domain/Episode.ts"
 import * as Q from "./cypher.ts"
-import { ProjectExists, ProjectNotFound, type ProjectSummary, StoreUnavailable, StoryStore, type StoryStoreShape } from "./StoryStore.ts"
+import {
+  type CommitOptions,
+  type CommitResult,
+  ProjectExists,
+  ProjectNotFound,
+  type ProjectSummary,
+  StaleCommit,
+  StoreUnavailable,
+  StoryStore,
+  type StoryStoreShape,
+} from "./StoryStore.ts"
 
 export interface Neo4jStoryStoreOptions {
   /** `neo4j://host:7687` or `bolt://host:7687` (`+s` for TLS). */
@@ -45,11 +59,62 @@ export const isConstraintViolation = (error: unknown): boolean =>
 
 const unavailable = (what: string) => (error: unknown) => new StoreUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
 
-const runAll = async (tx: ManagedTransaction, statements: ReadonlyArray<Q.Statement>) => {
-  for (const s of statements) await tx.run(s.query, s.params)
+/** What the commit's work needs of a transaction (a `ManagedTransaction`; a model of one in tests). */
+export interface StatementRunner {
+  readonly run: (query: string, params: Record<string, unknown>) => PromiseLike<{ readonly records: ReadonlyArray<{ toObject(): object }> }>
 }
 
 type Rec = Record<string, unknown>
+
+const rows = async (tx: StatementRunner, query: string, params: Rec): Promise<Array<Rec>> =>
+  (await tx.run(query, params)).records.map((r) => r.toObject() as Rec)
+
+const runAll = async (tx: StatementRunner, statements: ReadonlyArray<Q.Statement>) => {
+  for (const s of statements) await tx.run(s.query, s.params)
+}
+
+/** Thrown inside the commit's transaction work to roll it back; becomes `StaleCommit`. */
+export class StaleRefusal extends Error {
+  readonly reason: string
+  constructor(reason: string) {
+    super(reason)
+    this.reason = reason
+  }
+}
+
+/**
+ * The commit's transaction work (see the module's comment): what happened, or a `StaleRefusal`
+ * thrown — after which the caller's transaction must roll back, as `executeWrite` does.
+ * `commitId` is the nonce the new episode carries.
+ */
+export const commitWork = async (
+  tx: StatementRunner,
+  episode: Episode,
+  changes: BibleChanges,
+  options: CommitOptions | undefined,
+  commitId: string,
+): Promise<"not-found" | "duplicate" | "committed"> => {
+  const slug = episode.project
+  const n = episode.number
+  const uid = Q.episodeUid(slug, n)
+  if ((await rows(tx, Q.LOCK_PROJECT, { slug })).length === 0) return "not-found"
+  if ((await rows(tx, Q.EPISODE_COMMITTED, { uid }))[0]?.committed === true) {
+    // Already committed (a redelivered job): change nothing but drop the draft's facts.
+    await tx.run(Q.DELETE_PROVISIONAL, { uid })
+    return "duplicate"
+  }
+  if (options?.fence !== undefined) {
+    const state = (await rows(tx, Q.FENCE_FOR_COMMIT, Q.fenceParams(slug, n, options.fence)))[0] ?? {}
+    const reason = Q.staleCommitReason(n, options.fence, state)
+    if (reason !== undefined) throw new StaleRefusal(reason)
+  }
+  const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode, options?.fingerprint), commitId })
+  await tx.run(Q.DELETE_PROVISIONAL, { uid })
+  if (merged[0]?.created !== true) return "duplicate"
+  const bases = Q.toSequenceBases((await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {})
+  await runAll(tx, Q.commitChangeStatements(episode, changes, bases))
+  return "committed"
+}
 
 export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreShape, StoreUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
@@ -104,9 +169,6 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
         },
         catch: unavailable(what),
       })
-
-    const rows = async (tx: ManagedTransaction, query: string, params: Rec): Promise<Array<Rec>> =>
-      (await tx.run(query, params)).records.map((r) => r.toObject() as Rec)
 
     const projectFound = async (tx: ManagedTransaction, slug: string) => (await rows(tx, Q.PROJECT_EXISTS, { slug }))[0]?.found === true
 
@@ -169,39 +231,53 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
           const project = await rows(tx, Q.GET_PROJECT, { slug })
           if (project.length === 0) return undefined
           const nodes = async (query: string) => (await rows(tx, query, { slug })).map((r) => r.n as Rec)
-          return {
-            characters: (await nodes(Q.GET_CHARACTERS)).map(Q.toCharacter),
-            places: (await nodes(Q.getEntities(Q.ENTITY_LABELS.places))).map(Q.toEntity),
-            factions: (await nodes(Q.getEntities(Q.ENTITY_LABELS.factions))).map(Q.toEntity),
-            items: (await nodes(Q.getEntities(Q.ENTITY_LABELS.items))).map(Q.toEntity),
-            worldRules: ((project[0].p as Rec).worldRules as ReadonlyArray<string> | undefined) ?? [],
-            relations: (await rows(tx, Q.GET_RELATIONS, { slug, types: [...Q.RELATION_TYPES] })).map(Q.toRelation),
-            events: (await nodes(Q.GET_EVENTS)).map(Q.toEvent),
-          }
+          return Q.toBible({
+            project: project[0]!.p as Rec,
+            characters: await nodes(Q.GET_CHARACTERS),
+            places: await nodes(Q.getEntities(Q.ENTITY_LABELS.places)),
+            factions: await nodes(Q.getEntities(Q.ENTITY_LABELS.factions)),
+            items: await nodes(Q.getEntities(Q.ENTITY_LABELS.items)),
+            relations: await rows(tx, Q.GET_RELATIONS, { slug, types: [...Q.RELATION_TYPES] }),
+            events: await nodes(Q.GET_EVENTS),
+            statusHistory: await nodes(Q.GET_STATUS_HISTORY),
+            facts: await nodes(Q.GET_FACTS),
+          })
         }),
         (bible) => (bible === undefined ? Effect.fail(new ProjectNotFound({ slug })) : Effect.succeed(bible)),
       )
 
-    const commitEpisode: StoryStoreShape["commitEpisode"] = (episode, changes) => {
+    const commitEpisode: StoryStoreShape["commitEpisode"] = (episode, changes, options) => {
       const slug = episode.project
-      const uid = Q.episodeUid(slug, episode.number)
+      const n = episode.number
       return Effect.flatMap(
-        write("commitEpisode", async (tx) => {
-          if (!(await projectFound(tx, slug))) return "not-found" as const
-          const commitId = randomUUID()
-          const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode), commitId })
-          await tx.run(Q.DELETE_PROVISIONAL, { uid })
-          if (merged[0]?.created !== true) return "duplicate" as const
-          const bases = (await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {}
-          await runAll(tx, Q.commitChangeStatements(episode, changes, { relBase: Q.num(bases.relBase), eventBase: Q.num(bases.eventBase) }))
-          return "committed" as const
+        Effect.tryPromise({
+          try: async () => {
+            const s = session("WRITE")
+            try {
+              // A fresh nonce per attempt: the driver may run the work again after a transient error.
+              return await s.executeWrite((tx) => commitWork(tx, episode, changes, options, randomUUID()))
+            } catch (error) {
+              if (error instanceof StaleRefusal) return error
+              throw error
+            } finally {
+              await s.close()
+            }
+          },
+          catch: unavailable("commitEpisode"),
         }),
-        (outcome) =>
-          outcome === "not-found"
-            ? Effect.fail(new ProjectNotFound({ slug }))
-            : Effect.succeed({ committed: outcome === "committed" }),
+        (outcome): Effect.Effect<CommitResult, ProjectNotFound | StaleCommit> => {
+          if (outcome instanceof StaleRefusal) return Effect.fail(new StaleCommit({ slug, episode: n, reason: outcome.reason }))
+          if (outcome === "not-found") return Effect.fail(new ProjectNotFound({ slug }))
+          return Effect.succeed({ committed: outcome === "committed" })
+        },
       )
     }
+
+    const fenceEpisode: StoryStoreShape["fenceEpisode"] = (slug, episode, token) =>
+      Effect.map(write("fenceEpisode", (tx) => rows(tx, Q.FENCE_EPISODE, Q.fenceParams(slug, episode, token))), (rs) => rs[0]?.newest === true)
+
+    const fingerprints: StoryStoreShape["fingerprints"] = (slug) =>
+      Effect.map(read("fingerprints", (tx) => rows(tx, Q.GET_FINGERPRINTS, { slug })), (rs) => rs.map(Q.toFingerprint))
 
     const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>
       Effect.flatMap(
@@ -242,6 +318,8 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
       listProjects,
       getBible,
       commitEpisode,
+      fenceEpisode,
+      fingerprints,
       stageProvisional,
       provisionalFacts,
       discardProvisional,

@@ -9,6 +9,7 @@ import { composeEpisode } from "../../src/llm/OfflineWriter.ts"
 import { renderWriterPrompt } from "../../src/llm/Prompt.ts"
 import { type SimRequest, type Simulator, startSimulator } from "../../src/llm/Simulator.ts"
 import { buildBrief } from "../../src/pipeline/Brief.ts"
+import { bibleAsOf } from "../../src/story/BibleTime.ts"
 import { Database, databaseFile } from "../../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../../src/story/SqliteStoryStore.ts"
 import { StoryStore } from "../../src/story/StoryStore.ts"
@@ -65,9 +66,10 @@ const makeWriterHook = (dataDir: string) => {
         // The guard's findings on a rejected draft are not rebuilt (the comparison below leaves them out).
         return buildBrief({
           project,
-          bible,
+          bible: bibleAsOf(bible, episode - 1),
           episode,
           previous: recent.length > 0 ? recent[recent.length - 1]! : null,
+          recent,
           draft,
           findingsToFix: [],
           promptAdditions: [],
@@ -147,6 +149,8 @@ describe("the factory with the simulator as its LLM", () => {
         "  timeoutMs: 10000",
         "  limits: { requestsPerMinute: 600, maxConcurrency: 4 }",
         "  retry: { maxRetries: 4, baseDelayMs: 100, maxDelayMs: 2000, maxRetryAfterMs: 5000 }",
+        // The writer alone goes to the simulator here: the analyst and summary stages have tests of their own.
+        "  stages: { analyst: { kind: offline }, summary: { kind: offline } }",
         "finance:",
         "  prices:",
         `    ${MODEL}: { input: ${PRICE.input}, cachedInput: ${PRICE.cachedInput}, output: ${PRICE.output} }`,

@@ -1,5 +1,5 @@
 import { Cause, Clock, Effect, Option } from "effect"
-import type { Bible, BibleChanges } from "../src/domain/Bible.ts"
+import { type Bible, type BibleChanges, emptyBibleChanges } from "../src/domain/Bible.ts"
 import { countCharsWithSpaces, type Episode, type GuardFinding, type GuardVerdict } from "../src/domain/Episode.ts"
 import type { Job, Lease } from "../src/domain/Job.ts"
 import type { Project } from "../src/domain/Project.ts"
@@ -21,7 +21,9 @@ import type { WriterBrief } from "../src/domain/Brief.ts"
 import { fingerprintEpisode } from "../src/guard/Fingerprint.ts"
 import { bibleAsOf } from "../src/story/BibleTime.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
-import { LlmTransientError } from "../src/llm/LanguageModel.ts"
+import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
+import { OFFLINE_PROVIDER } from "../src/llm/OfflineWriter.ts"
+import { appendContinuation, extensionPrompt, lengthOnlyMiss, trimToBand } from "../src/pipeline/LengthRepair.ts"
 import { type JobPlugins, jobPlugins } from "../src/plugins/Plugins.ts"
 import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
 import { type EpisodeFingerprint, StaleCommit, StoryStore } from "../src/story/StoryStore.ts"
@@ -123,31 +125,47 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         ),
       )
       const sanitized = sanitizeDraft(completion.text, { language: project.language })
-      // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
-      // introduces (a new name is not an unknown one), and they are staged as provisional below.
-      const drafted = analyzeOffline({ text: sanitized.text, bible, episode: job.episode })
-      const draftChanges = changesFromAnalysis({ text: sanitized.text, bible, episode: job.episode, beat: brief.beat, project, analysis: drafted }).changes
       yield* queue.setStage(lease, "guarding")
-      let verdict: GuardVerdict = sanitized.rejected
-        ? { accepted: false, reward: 0, findings: sanitized.findings.filter((f) => f.severity === "error") }
-        : yield* stage(
-          job.id,
-          "guard",
-          guardEpisode({
-            text: sanitized.text, project, bible: withIntroductions(bible, draftChanges), recent, history, episode: job.episode,
-            acceptReward: settings.acceptReward,
-            extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
-          }),
-        )
-      if (verdict.accepted) {
-        const judged = yield* stage(job.id, "critic", critic.judge(brief, sanitized.text))
-        verdict = joinVerdicts(verdict, judged, settings.acceptReward)
+      /** The guard's (and the critic's) verdict on a text, and the facts it introduces. */
+      const judge = (text: string) =>
+        Effect.gen(function* () {
+          // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
+          // introduces (a new name is not an unknown one), and they are staged as provisional below.
+          const analysis = analyzeOffline({ text, bible, episode: job.episode })
+          const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: brief.beat, project, analysis }).changes
+          let verdict: GuardVerdict = yield* stage(
+            job.id,
+            "guard",
+            guardEpisode({
+              text, project, bible: withIntroductions(bible, changes), recent, history, episode: job.episode,
+              acceptReward: settings.acceptReward,
+              extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
+            }),
+          )
+          if (verdict.accepted) verdict = joinVerdicts(verdict, yield* stage(job.id, "critic", critic.judge(brief, text)), settings.acceptReward)
+          return { text, verdict, changes }
+        })
+      let judged = sanitized.rejected
+        ? {
+          text: sanitized.text,
+          verdict: { accepted: false, reward: 0, findings: sanitized.findings.filter((f) => f.severity === "error") },
+          changes: emptyBibleChanges,
+        }
+        : yield* judge(sanitized.text)
+      // A draft whose only fault is its length is mended (trimmed, or continued by the writer), not rewritten.
+      if (!judged.verdict.accepted) {
+        const mended = yield* mendLength(brief, judged.text, judged.verdict, completion.provider, settings.stageTimeoutMs, job.id)
+        if (mended !== undefined) {
+          const again = yield* judge(mended)
+          if (again.verdict.accepted) judged = again
+        }
       }
+      const { verdict, changes: draftChanges } = judged
       // The draft's facts enter the Bible as provisional (shown beside it, never written from)
       // until the episode commits; a redraft replaces them.
       yield* store.stageProvisional(job.project, { episode: job.episode, draft, stagedAt: yield* Clock.currentTimeMillis, changes: draftChanges })
       const stripped = sanitized.rejected ? [] : sanitized.findings
-      last = { text: sanitized.text, verdict, stripped, drafts: draft, beat: brief.beat, brief }
+      last = { text: judged.text, verdict, stripped, drafts: draft, beat: brief.beat, brief }
       if (verdict.accepted) return { accepted: true, last }
       findings = verdict.findings
       yield* bus.publish({
@@ -160,6 +178,31 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
       })
     }
     return { accepted: false, last: last! }
+  })
+
+/**
+ * The draft mended when its length is the guard's only complaint: trimmed at a paragraph boundary
+ * when too long ($0); when too short, continued by the writer — unless the writer is the offline one,
+ * which composes whole episodes only. Undefined when there is nothing to mend this way.
+ */
+const mendLength = (brief: WriterBrief, text: string, verdict: GuardVerdict, provider: string, timeoutMs: number, job: string) =>
+  Effect.gen(function* () {
+    const miss = lengthOnlyMiss(verdict)
+    if (miss === "long") return trimToBand(text, brief.lengthBand)
+    if (miss !== "short" || provider === OFFLINE_PROVIDER) return undefined
+    const model = yield* LanguageModel
+    const continuation = yield* stage(
+      job,
+      "writer",
+      model.complete({ stage: "writer", messages: extensionPrompt(brief, text) }).pipe(
+        Effect.timeoutOrElse({
+          duration: timeoutMs,
+          orElse: () => Effect.fail(new LlmTransientError({ message: `the writer gave no continuation within ${timeoutMs} ms` })),
+        }),
+      ),
+    )
+    const more = sanitizeDraft(continuation.text, { language: brief.language })
+    return more.text.trim() === "" ? undefined : appendContinuation(text, more.text)
   })
 
 /** `JobCommitted` for a job whose `complete` just succeeded (once per job, so once per episode). */

@@ -47,10 +47,16 @@ interface Recorded {
 }
 
 /** The fake provider: the writer's prompts are recorded and answered from the script; JSON stages from `json`. */
-const startProvider = (json: (request: SimRequest) => string = () => "{}") => {
+const startProvider = (json: (request: SimRequest) => string = () => "{}", writer: Record<string, string> = WRITER) => {
   const writerPrompts: Array<Recorded> = []
+  let continuations = 0
   const jsonRequests: Array<SimRequest> = []
   const respond = (request: SimRequest): string => {
+    const last = request.messages.at(-1)
+    if (last?.role === "user" && last.content.includes("Continue the story exactly where it stops")) {
+      continuations++
+      return Story.EPISODE_1_CONTINUATION
+    }
     if (request.responseFormat !== undefined) {
       jsonRequests.push(request)
       return json(request)
@@ -61,14 +67,14 @@ const startProvider = (json: (request: SimRequest) => string = () => "{}") => {
     const episode = Number(heading[1])
     const draft = heading[2] === undefined ? 1 : Number(heading[2])
     writerPrompts.push({ episode, draft, user })
-    const answer = WRITER[`${episode}:${draft}`] ?? WRITER[`${episode}:${Math.max(...Object.keys(WRITER).filter((k) => k.startsWith(`${episode}:`)).map((k) => Number(k.split(":")[1])))}`]
+    const answer = writer[`${episode}:${draft}`] ?? writer[`${episode}:${Math.max(...Object.keys(writer).filter((k) => k.startsWith(`${episode}:`)).map((k) => Number(k.split(":")[1])))}`]
     if (answer === undefined) throw new Error(`no scripted answer for episode ${episode} draft ${draft}`)
     return answer
   }
   return Effect.acquireRelease(
     Effect.promise(() => startSimulator({ apiKey: KEY, models: ["story-model"], respond })),
     (sim: Simulator) => Effect.promise(() => sim.close()),
-  ).pipe(Effect.map((sim) => ({ sim, writerPrompts, jsonRequests })))
+  ).pipe(Effect.map((sim) => ({ sim, writerPrompts, jsonRequests, continuations: () => continuations })))
 }
 
 const llmConfig = (baseUrl: string, analyst: "offline" | "openai"): LlmConfig => ({
@@ -90,11 +96,11 @@ const factory = (config: LlmConfig) => {
 }
 
 /** Creates the story, queues episodes 1..n and runs each delivery to its end, in order. */
-const serialize = (episodes: number) =>
+const serialize = (episodes: number, project = Story.storyProject()) =>
   Effect.gen(function* () {
     const store = yield* StoryStore
     const queue = yield* JobQueue
-    yield* store.createProject(Story.storyProject(), Story.storyBible())
+    yield* store.createProject(project, Story.storyBible())
     yield* queue.enqueue(Story.STORY_SLUG, Array.from({ length: episodes }, (_, i) => i + 1))
     for (let n = 1; n <= episodes; n++) {
       const lease = Option.getOrThrow(yield* queue.claim("writer-1", { leaseMs: 600_000 }))
@@ -194,5 +200,34 @@ describe("story memory with the LLM analyst", () => {
         expect(ep2.findings.map((f) => f.code)).toContain("analyst.fallback")
         expect((yield* Analyst).analyze).toBeTypeOf("function")
       }).pipe(Effect.provide(factory(llmConfig(provider.sim.url, "openai"))))
+    }).pipe(Effect.scoped))
+})
+
+describe("length repair with an LLM-like provider", () => {
+  const band = { min: 900, max: 1_400 }
+  const body = (episode: string) => episode.split("\n").slice(1).join("\n").trim()
+  const tooLong = `# 제2화 오래된 서약\n\n${[Story.EPISODE_2_WRAPPED.split("```markdown")[1]!.split("```")[0]!.split("\n").slice(2).join("\n").trim(), body(Story.EPISODE_5), body(Story.EPISODE_4)].join("\n\n")}`
+
+  it.live("continues a short draft and trims a long one at a paragraph, instead of rewriting them", () =>
+    Effect.gen(function* () {
+      const provider = yield* startProvider(() => "{}", { "1:1": Story.EPISODE_1, "2:1": tooLong })
+      return yield* Effect.gen(function* () {
+        yield* serialize(2, { ...Story.storyProject(), lengthBand: band })
+        const store = yield* StoryStore
+        const [ep1, ep2] = [Option.getOrThrow(yield* store.getEpisode(Story.STORY_SLUG, 1)), Option.getOrThrow(yield* store.getEpisode(Story.STORY_SLUG, 2))]
+        expect([ep1.drafts, ep2.drafts]).toEqual([1, 1])
+        expect(provider.writerPrompts.map((p) => `${p.episode}:${p.draft}`)).toEqual(["1:1", "2:1"])
+        expect(provider.continuations()).toBe(1)
+        // Episode 1: the draft, then the continuation the writer was asked for.
+        expect(ep1.body).toContain("붉은바위 마을")
+        expect(ep1.body).toContain("깊은 잠에 빠져들었다")
+        // Episode 2: whole paragraphs of the long draft, within the band.
+        expect(tooLong.length).toBeGreaterThan(band.max)
+        for (const e of [ep1, ep2]) {
+          expect(e.charCount).toBeGreaterThanOrEqual(band.min)
+          expect(e.charCount).toBeLessThanOrEqual(band.max)
+        }
+        expect(tooLong).toContain(ep2.body.split("\n\n").at(-1)!)
+      }).pipe(Effect.provide(factory(llmConfig(provider.sim.url, "offline"))))
     }).pipe(Effect.scoped))
 })

@@ -55,7 +55,8 @@ describe("provisional Bible facts", () => {
       const staged = yield* store.provisionalFacts(SLUG)
       expect(staged.map((f) => [f.episode, f.draft])).toEqual([[1, 1]])
       expect(staged[0]!.changes.appearances.length).toBeGreaterThan(0)
-      expect(staged[0]!.changes.events.map((e) => e.episode)).toEqual([1])
+      expect(staged[0]!.changes.events.length).toBeGreaterThan(0)
+      expect(new Set(staged[0]!.changes.events.map((e) => e.episode))).toEqual(new Set([1]))
       // The Bible itself is untouched until the commit.
       expect(yield* store.getBible(SLUG)).toEqual(before)
 

@@ -6,7 +6,11 @@
  * of episode 3, a dead character acting in a later draft, a copy of episode 1. The whole episode
  * worker runs in-process on the real queue and story store, through the real OpenAI provider.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { bibleCommand } from "../../src/cli/commands/story.ts"
+import type { Bible } from "../../src/domain/Bible.ts"
+import { runCommand } from "../support/cliHarness.ts"
+import { makeDataDir } from "../support/factoryProcess.ts"
 import { Effect, Layer, Option } from "effect"
 import { Analyst } from "../../src/analyst/Analyst.ts"
 import { storyStagesLayer } from "../../src/analyst/StoryStagesLayer.ts"
@@ -85,12 +89,12 @@ const llmConfig = (baseUrl: string, analyst: "offline" | "openai"): LlmConfig =>
   stages: { analyst: { kind: analyst }, summary: { kind: "offline" } },
 })
 
-const factory = (config: LlmConfig) => {
+const factory = (config: LlmConfig, database: Layer.Layer<Database, unknown> = Database.layer({ path: ":memory:" })) => {
   const model = Layer.effect(LanguageModel, makeOpenAiLanguageModel(config as never, { env: { STORY_TEST_KEY: KEY } }))
   return Layer.mergeAll(FaultPoints.none, Layer.succeed(PipelineSettings, { ...defaultConfig("/nonexistent").pipeline, maxDrafts: 3 })).pipe(
     Layer.provideMerge(storyStagesLayer(config).pipe(Layer.provideMerge(model))),
     Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 3 }))),
-    Layer.provideMerge(Database.layer({ path: ":memory:" })),
+    Layer.provideMerge(database),
     Layer.provideMerge(EventBus.layer()),
   )
 }
@@ -110,6 +114,9 @@ const serialize = (episodes: number, project = Story.storyProject()) =>
   })
 
 describe("story memory with an LLM-like provider (offline analyst)", () => {
+  const data = makeDataDir("nf-story-memory-")
+  afterAll(data.cleanup)
+
   it.live("learns characters, places and a death from the text; every later prompt says so; a dead actor and a copy are rejected", () =>
     Effect.gen(function* () {
       const provider = yield* startProvider()
@@ -153,7 +160,14 @@ describe("story memory with an LLM-like provider (offline analyst)", () => {
         const ep3 = Option.getOrThrow(yield* store.getEpisode(Story.STORY_SLUG, 3))
         expect(ep3.summary).toContain("도하")
         expect(provider.jsonRequests).toEqual([])
-      }).pipe(Effect.provide(factory(llmConfig(provider.sim.url, "offline"))))
+        // What an operator sees: `novel-factory bible --json` on the data directory.
+        const cli = yield* Effect.promise(() => runCommand([bibleCommand], ["bible", Story.STORY_SLUG, "--json"], { FACTORY_HOME: data.dir }, data.dir))
+        expect(cli.code, cli.err).toBe(0)
+        const shown = JSON.parse(cli.out).bible as Bible
+        expect(shown.characters.find((c) => c.id === "doha")).toMatchObject({ status: "dead" })
+        expect(shown.characters.find((c) => c.name === "하은")?.firstEpisode).toBe(1)
+        expect(shown.statusHistory?.some((r) => r.character === "doha" && r.status === "dead" && r.episode === 3)).toBe(true)
+      }).pipe(Effect.provide(factory(llmConfig(provider.sim.url, "offline"), Database.layerIn(data.dir))))
     }).pipe(Effect.scoped))
 })
 

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { Evidence } from "./Episode.ts"
 
 /**
  * Where a character stands. `dead` is final for the writer (remembered only, never acting); the others
@@ -69,13 +70,9 @@ export const StoryEvent = Schema.Struct({
 })
 export type StoryEvent = typeof StoryEvent.Type
 
-/** The text's evidence for a fact: a quote of the episode and its offsets in that episode's body. */
-export const FactEvidence = Schema.Struct({
-  start: Schema.Int,
-  end: Schema.Int,
-  text: Schema.String,
-})
-export type FactEvidence = typeof FactEvidence.Type
+/** The text's evidence for a fact: a quote of the episode and its offsets in that episode's body (a finding's `Evidence`). */
+export const FactEvidence = Evidence
+export type FactEvidence = Evidence
 
 /**
  * A change of a character's status, in story time: the character's status as of episode n is the

@@ -134,7 +134,11 @@ describe("labelled corpus", () => {
     if (alarms.length > 0) console.log(`false alarms:\n  ${alarms.join("\n  ")}`)
     expect(good).toBeGreaterThanOrEqual(60)
     expect(perKind.size).toBeGreaterThanOrEqual(17)
-    for (const [kind, k] of perKind) expect(k.cases, `cases of ${kind}`).toBeGreaterThanOrEqual(2)
+    for (const [kind, k] of perKind) {
+      expect(k.cases, `cases of ${kind}`).toBeGreaterThanOrEqual(2)
+      // a kind the guard stopped catching must not hide behind the others
+      expect(k.detected / k.defects, `recall of ${kind}`).toBeGreaterThanOrEqual(0.95)
+    }
     expect(recall).toBeGreaterThanOrEqual(0.95)
     expect(falseAlarmRate).toBeLessThanOrEqual(0.05)
   })

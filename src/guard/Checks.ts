@@ -185,7 +185,8 @@ export const bannedWordCheck: GuardCheck = (ctx) => {
 export const hangulShareCheck: GuardCheck = (ctx) => {
   if (!isKorean(ctx.project.language)) return []
   const stats = hangulStats(ctx.text)
-  if (stats.letters === 0) return []
+  // every letter Hangul (an offline draft, most drafts): nothing to weigh
+  if (stats.letters === stats.hangul) return []
   const latin = latinWords(ctx)
   const allowed = latin.excludedLetters + (latin.words < ctx.options.minLatinWords ? latin.countedLetters : 0)
   const letters = stats.letters - allowed

@@ -356,6 +356,9 @@ const narrationOf = (text: string): Narration => {
   return narration
 }
 
+/** The draft with its quotes masked and its sentences, as the name checks read it (cached: the last draft). */
+export const narrationSentences = (text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(text)
+
 const sentenceWords = (n: Narration, i: number): Array<Word> => {
   let words = n.words[i]
   if (words === undefined) {

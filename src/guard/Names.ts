@@ -356,6 +356,9 @@ const narrationOf = (text: string): Narration => {
   return narration
 }
 
+/** The draft with its quotes masked and its sentences, as the name checks read it (cached: the last draft). */
+export const narrationSentences = (text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(text)
+
 const sentenceWords = (n: Narration, i: number): Array<Word> => {
   let words = n.words[i]
   if (words === undefined) {
@@ -579,15 +582,15 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
   const flagged = new Set<number>()
   let paragraphs: Array<Span> | undefined
   /**
-   * A sentence is a recollection when it, or an earlier sentence of its paragraph, sets an explicit
-   * frame (떠올렸다, 기억이 났다, 회상, 생전에, a dream, a grave …): the frame opens the memory and
-   * the paragraph tells it. A frame after the sentence does not reach back; 그날 or a -던 clause is no frame.
+   * A sentence is a recollection when its paragraph sets an explicit frame (떠올렸다, 기억이 났다,
+   * 회상, 생전에, 곤 했다, a dream, a grave …): a paragraph tells a memory around its frame, before
+   * it or after. 그날, 그때 or a -던 clause is no frame: it dates a scene, it does not make it a memory.
    */
   const inMemory = (i: number): boolean => {
     const s = sentences[i]
     paragraphs ??= splitParagraphs(text)
     const p = paragraphs.find((q) => q.start <= s.start && s.end <= q.end)
-    return RECOLLECTION_FRAME.test(text.slice(p === undefined ? s.start : p.start, s.end))
+    return RECOLLECTION_FRAME.test(p === undefined ? text.slice(s.start, s.end) : p.text)
   }
   const report = (c: Character, s: Span, how: string) => {
     if (flagged.has(s.start)) return

@@ -11,9 +11,8 @@
  * 우리가, 저는, 제가 …). Korean only.
  */
 import type { GuardFinding } from "../domain/Episode.ts"
-import { splitSentences } from "../text/Sentences.ts"
-import { bodyOnly, evidenceOf, type GuardCheck, isKorean } from "./Checks.ts"
-import { maskQuotes } from "./Names.ts"
+import { evidenceOf, type GuardCheck, isKorean } from "./Checks.ts"
+import { narrationSentences } from "./Names.ts"
 
 export type PointOfView = "first" | "third"
 
@@ -50,7 +49,12 @@ const FIRST_PERSON = new Set(
   저는 제가 저의 저를 저에게 저도 저한테`.trim().split(/\s+/),
 )
 
-const WORD = /[^\s.,?!…·:;“”‘’"'()[\]「」『』—–\-~]+/g
+/** Code units that end a word (whitespace, punctuation, quotes, brackets). */
+const isBreak = (c: number): boolean =>
+  c <= 0x40 ? true : c < 0xac00 ? !((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x3130 && c <= 0x318f)) : c > 0xd7a3
+/** First syllables of the forms, to try a word only when it can be one. */
+const FIRST_SYLLABLES: ReadonlySet<number> = new Set([...FIRST_PERSON].map((f) => f.charCodeAt(0)))
+const LONGEST_FORM = Math.max(...[...FIRST_PERSON].map((f) => f.length))
 
 export interface PointOfViewOptions {
   /** Share of the narration's sentences in the first person that is an error. Default 0.2. */
@@ -61,21 +65,37 @@ export interface PointOfViewOptions {
 
 export const defaultPointOfViewOptions: PointOfViewOptions = { firstPersonShare: 0.2, firstPersonMinSentences: 3 }
 
-/** The narration's sentences, and those with a first-person form. */
+/** Whether the masked sentence holds a first-person form as a word of its own. */
+const hasFirstPerson = (masked: string, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) {
+    if (!FIRST_SYLLABLES.has(masked.charCodeAt(i)) || (i > from && !isBreak(masked.charCodeAt(i - 1)))) continue
+    let j = i + 1
+    while (j < to && j - i <= LONGEST_FORM && !isBreak(masked.charCodeAt(j))) j++
+    if (FIRST_PERSON.has(masked.slice(i, j))) return true
+  }
+  return false
+}
+
+const hasHangul = (masked: string, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) {
+    const c = masked.charCodeAt(i)
+    if (c >= 0xac00 && c <= 0xd7a3) return true
+  }
+  return false
+}
+
+/**
+ * The narration's sentences (those with Hangul once dialogue and thoughts are masked; headings
+ * left out), and those with a first-person form.
+ */
 export const firstPersonNarration = (text: string) => {
-  const masked = maskQuotes(bodyOnly(text))
+  const { masked, sentences } = narrationSentences(text)
   let narration = 0
   const firstPerson: Array<{ start: number; end: number }> = []
-  for (const s of splitSentences(masked)) {
-    if (!/[가-힣]/.test(s.text)) continue // a masked line of dialogue
+  for (const s of sentences) {
+    if (masked.charCodeAt(s.start) === 0x23 || !hasHangul(masked, s.start, s.end)) continue // a heading; a line of dialogue
     narration++
-    WORD.lastIndex = 0
-    for (let m = WORD.exec(s.text); m !== null; m = WORD.exec(s.text)) {
-      if (FIRST_PERSON.has(m[0])) {
-        firstPerson.push({ start: s.start, end: s.end })
-        break
-      }
-    }
+    if (hasFirstPerson(masked, s.start, s.end)) firstPerson.push({ start: s.start, end: s.end })
   }
   return { narration, firstPerson }
 }

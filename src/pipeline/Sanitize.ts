@@ -56,6 +56,8 @@ interface Doc {
   readonly text: string
   /** Offset in the original answer of each code unit of `text`. */
   readonly at: Int32Array
+  /** How many code units of the original each code unit of `text` stands for (`\n` in JSON: 2). */
+  readonly width: Uint8Array
 }
 
 interface Cut {
@@ -67,13 +69,15 @@ interface Cut {
 const docOf = (text: string): Doc => {
   const at = new Int32Array(text.length)
   for (let i = 0; i < at.length; i++) at[i] = i
-  return { text, at }
+  return { text, at, width: new Uint8Array(text.length).fill(1) }
 }
+
+const EMPTY_DOC: Doc = { text: "", at: new Int32Array(0), width: new Uint8Array(0) }
 
 /** The original span a range of the doc came from (a decoded JSON string maps back to its escapes). */
 const originalSpan = (original: string, doc: Doc, start: number, end: number): Evidence => {
   const s = doc.at[start] ?? original.length
-  const e = end > start ? (doc.at[end - 1] ?? s) + 1 : s
+  const e = end > start ? (doc.at[end - 1] ?? s) + (doc.width[end - 1] ?? 1) : s
   const from = Math.min(s, e)
   const to = Math.max(from, e)
   return { start: from, end: to, text: original.slice(from, to) }
@@ -101,18 +105,20 @@ const applyCuts = (original: string, doc: Doc, cuts: ReadonlyArray<Cut>, finding
   }
   const parts: Array<string> = []
   const at: Array<number> = []
+  const width: Array<number> = []
   let runStart = -1
   for (let i = 0; i <= doc.text.length; i++) {
     const kept = i < doc.text.length && keep[i] === 1
     if (kept) {
       if (runStart < 0) runStart = i
       at.push(doc.at[i]!)
+      width.push(doc.width[i]!)
     } else if (runStart >= 0) {
       parts.push(doc.text.slice(runStart, i))
       runStart = -1
     }
   }
-  return { text: parts.join(""), at: Int32Array.from(at) }
+  return { text: parts.join(""), at: Int32Array.from(at), width: Uint8Array.from(width) }
 }
 
 interface Line {
@@ -228,17 +234,18 @@ const TITLE_KEYS = ["title", "제목", "episode_title"]
  * The JSON string literal that starts at `quote` (a `"`), decoded, with each decoded code unit's
  * offset in `doc`. An unterminated literal (an answer cut inside it) is decoded to its end.
  */
-const decodeLiteral = (doc: Doc, quote: number): { text: string; at: Array<number>; end: number } => {
+const decodeLiteral = (doc: Doc, quote: number): { text: string; at: Array<number>; width: Array<number> } => {
   const s = doc.text
   let text = ""
   const at: Array<number> = []
-  let i = quote + 1
-  for (; i < s.length; i++) {
+  const width: Array<number> = []
+  for (let i = quote + 1; i < s.length; i++) {
     const c = s[i]!
-    if (c === "\"") return { text, at, end: i + 1 }
+    if (c === "\"") break
     if (c !== "\\") {
       text += c
       at.push(doc.at[i]!)
+      width.push(doc.width[i]!)
       continue
     }
     const e = s[i + 1]
@@ -246,24 +253,29 @@ const decodeLiteral = (doc: Doc, quote: number): { text: string; at: Array<numbe
     if (e === "u" && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) {
       text += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16))
       at.push(from)
+      width.push(6)
       i += 5
       continue
     }
-    const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "\"": "\"", "\\": "\\", "/": "/" }
-    if (e !== undefined && simple[e] !== undefined) {
-      text += simple[e]
+    const decoded = e === undefined ? undefined : JSON_ESCAPES[e]
+    if (decoded !== undefined) {
+      text += decoded
       at.push(from)
+      width.push(2)
       i++
       continue
     }
     text += c
     at.push(from)
+    width.push(1)
   }
-  return { text, at, end: s.length }
+  return { text, at, width }
 }
 
 /** `"key": "` for each key a prose or a title may stand under, compiled once. */
 const KEY_LITERALS = new Map([...PROSE_KEYS, ...TITLE_KEYS].map((key) => [key, new RegExp(`"${key}"\\s*:\\s*"`)]))
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "\"": "\"", "\\": "\\", "/": "/" }
 
 /** Where the string value of `key` starts (its opening quote) in a JSON text, or -1. */
 const literalOf = (text: string, key: string): number => {
@@ -307,11 +319,12 @@ const fromJsonAnswer = (original: string, doc: Doc, findings: Array<GuardFinding
       message: "the answer is a JSON object with no prose field (content, body, text, episode …): nothing of it is an episode",
       evidence: originalSpan(original, doc, lead, lead + body.length),
     })
-    return { text: "", at: new Int32Array(0) }
+    return EMPTY_DOC
   }
   const prose = decodeLiteral(doc, quote)
   let text = prose.text
   let at = prose.at
+  let width = prose.width
   for (const key of TITLE_KEYS) {
     const title = fields !== undefined ? fields[key] : undefined
     const tq = literalOf(doc.text, key)
@@ -320,7 +333,9 @@ const fromJsonAnswer = (original: string, doc: Doc, findings: Array<GuardFinding
     if (decoded.text.trim() === "" || /^\s*#/.test(text)) break
     const heading = `# ${decoded.text.trim()}\n\n`
     text = heading + text
+    // the heading stands for the title's literal: each of its code units points at the opening quote
     at = [...new Array<number>(heading.length).fill(doc.at[tq]!), ...at]
+    width = [...new Array<number>(heading.length).fill(1), ...width]
     break
   }
   findings.push({
@@ -330,7 +345,7 @@ const fromJsonAnswer = (original: string, doc: Doc, findings: Array<GuardFinding
     message: `the answer is a JSON object${complete ? "" : " (cut before its end)"}: its prose field was taken, the rest removed`,
     evidence: originalSpan(original, doc, lead, quote + 1),
   })
-  return { text, at: Int32Array.from(at) }
+  return { text, at: Int32Array.from(at), width: Uint8Array.from(width) }
 }
 
 /** The end of the balanced `{…}` or `[…]` block starting at `from` (strings respected), or -1. */
@@ -554,10 +569,10 @@ const edgeSeparatorCuts = (doc: Doc): Array<Cut> => {
 
 /** Ends a sentence by itself. */
 const TERMINAL = new Set([".", "!", "?", "…", "。", "！", "？", "‥", "~", "～", "—", "―"])
-/** Closes a quotation or a bracket after a sentence's end. */
-const CLOSERS = new Set(["”", "’", "\"", "'", ")", "]", "」", "』", "》", "〉", "）", "*", "_"])
-/** A closing quotation mark: a final line of dialogue is a whole utterance. */
-const QUOTE_CLOSERS = new Set(["”", "’", "」", "』"])
+/** Emphasis and straight quotes after a sentence's end: look through them. */
+const CLOSERS = new Set(["\"", "'", "*", "_"])
+/** A closing quotation mark or bracket: a final line of dialogue, a closed aside (끝), is whole. */
+const QUOTE_CLOSERS = new Set(["”", "’", "」", "』", ")", "]", "》", "〉", "）"])
 /** Final endings of a Korean sentence written without a full stop (했다, 해요, 할까, 하죠, 하네). */
 const KOREAN_FINALS = new Set(["다", "요", "까", "죠", "네"])
 
@@ -574,10 +589,10 @@ export const endsSentence = (text: string, language: string): boolean => {
   let i = chars.length - 1
   if (i < 0) return false
   if (QUOTE_CLOSERS.has(chars[i]!)) return true
-  while (i >= 0 && CLOSERS.has(chars[i]!)) {
-    if (QUOTE_CLOSERS.has(chars[i]!)) return true
-    i--
-  }
+  // a straight quote closes a line of dialogue when the line holds an even number of them
+  const last = chars[i]!
+  if ((last === "\"" || last === "'") && lastLine.split(last).length % 2 === 1 && lastLine.length > 1) return true
+  while (i >= 0 && CLOSERS.has(chars[i]!)) i--
   if (i < 0) return false
   const c = chars[i]!
   if (TERMINAL.has(c)) return true
@@ -603,9 +618,10 @@ const squeezeBlankLines = (doc: Doc): Doc => {
   const lines = linesOf(doc.text)
   const first = nextContent(lines, 0)
   const last = previousContent(lines, lines.length - 1)
-  if (first > last) return { text: "", at: new Int32Array(0) }
+  if (first > last) return EMPTY_DOC
   const parts: Array<string> = []
   const at: Array<number> = []
+  const width: Array<number> = []
   let blank = 0
   for (let i = first; i <= last; i++) {
     const line = lines[i]!
@@ -616,14 +632,20 @@ const squeezeBlankLines = (doc: Doc): Doc => {
     if (parts.length > 0) {
       const sep = blank > 0 ? "\n\n" : "\n"
       parts.push(sep)
-      for (let k = 0; k < sep.length; k++) at.push(doc.at[Math.max(0, line.start - 1)]!)
+      for (let k = 0; k < sep.length; k++) {
+        at.push(doc.at[Math.max(0, line.start - 1)]!)
+        width.push(1)
+      }
     }
     blank = 0
     const t = line.text.trimEnd()
     parts.push(t)
-    for (let k = 0; k < t.length; k++) at.push(doc.at[line.start + k]!)
+    for (let k = 0; k < t.length; k++) {
+      at.push(doc.at[line.start + k]!)
+      width.push(doc.width[line.start + k]!)
+    }
   }
-  return { text: parts.join(""), at: Int32Array.from(at) }
+  return { text: parts.join(""), at: Int32Array.from(at), width: Uint8Array.from(width) }
 }
 
 const hasBodyLetters = (text: string): boolean => {

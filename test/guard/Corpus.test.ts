@@ -1,82 +1,145 @@
 /**
- * The labelled corpus (`corpus/manifest.json`): clean passages and passages
- * with one planted defect each. Recall = defects whose expected code the guard
- * reports as an error. False alarms are counted per (passage, check): an error
- * of a code that passage should not have. The false-alarm rate is over all
- * such opportunities; the rate over clean passages (any error at all) is
- * printed and held to the same bound.
+ * The labelled corpus (`corpus/manifest.json`): good passages and passages with one kind of failure
+ * each, many of them written as a chat model answers (wrapped in JSON or a fence, with a preamble,
+ * cut off, in the first person …). Each passage runs through what the pipeline runs:
+ * `sanitizeDraft`, then `guardDraft` on what is left, with the fingerprints of every episode before
+ * it as the history.
+ *
+ * A manifest entry: `older` and `recent` are earlier episodes (numbered 1, 2 … in that order;
+ * `recent` are the ones the guard reads whole), the passage is the episode after them unless
+ * `episode` says otherwise, `expect` the codes it must get, `kind` the failure's name (by default
+ * its first code).
+ *
+ * Detection of an expected code:
+ * - a guard code: the verdict rejects the draft with that code as an error (or one of the same
+ *   defect, see {@link SAME_DEFECT});
+ * - `sanitize.cut-mid-sentence`, `sanitize.empty`: the sanitizer rejects the draft;
+ * - another `sanitize.<kind>` (a strip): the sanitizer reports that strip (the draft is then
+ *   checked clean: the strip IS the fix, so detection is the finding, not a rejection).
+ *
+ * A false alarm: a good passage (`expect: []`) that the sanitizer rejects or strips anything of,
+ * or that the guard rejects or gives any error.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { guardDraft } from "../../src/guard/Guard.ts"
+import { type EpisodeFingerprint, fingerprintEpisode, guardDraft } from "../../src/guard/Guard.ts"
+import { sanitizeDraft } from "../../src/pipeline/Sanitize.ts"
 import { worlds } from "./corpus/worlds.ts"
 
 interface Entry {
   readonly file: string
   readonly world: keyof typeof worlds
+  readonly older?: ReadonlyArray<string>
   readonly recent: ReadonlyArray<string>
+  readonly episode?: number
   readonly expect: ReadonlyArray<string>
+  readonly kind?: string
 }
 
 const dir = fileURLToPath(new URL("./corpus/", import.meta.url))
 const read = (f: string) => readFileSync(dir + f, "utf8")
 const manifest: ReadonlyArray<Entry> = JSON.parse(read("manifest.json"))
 
-const CODES = [
-  "length.short", "length.long", "banned-word", "language.hangul-share", "name.unknown", "character.dead-acts",
-  "repetition.recent", "repetition.internal",
-]
+/**
+ * Codes that say the same thing: a Korean draft with too much English is rejected by the letter
+ * share (`language.hangul-share`, < 85 % Hangul letters) or, above it, by the word share
+ * (`language.mix`); which one depends on how long its English words are.
+ */
+const SAME_DEFECT: Record<string, ReadonlyArray<string>> = {
+  "language.mix": ["language.mix", "language.hangul-share"],
+  "language.hangul-share": ["language.hangul-share", "language.mix"],
+}
+
+/** Sanitizer codes detected by a rejection rather than by the strip's finding. */
+const REJECTING = new Set(["sanitize.cut-mid-sentence", "sanitize.empty"])
+
+const fingerprints = new Map<string, ReadonlyArray<number>>()
+const fingerprintOf = (file: string) => {
+  let f = fingerprints.get(file)
+  if (f === undefined) fingerprints.set(file, f = fingerprintEpisode(read(file)))
+  return f
+}
+
+/** The pipeline on one corpus entry. */
+const runEntry = (e: Entry) => {
+  const raw = read(e.file)
+  const w = worlds[e.world]
+  const earlier = [...(e.older ?? []), ...e.recent]
+  const episode = e.episode ?? earlier.length + 1
+  const recent = e.recent.map((f, i) => ({ number: (e.older?.length ?? 0) + i + 1, body: read(f) }))
+  const history: Array<EpisodeFingerprint> = earlier.map((f, i) => ({ number: i + 1, sentences: fingerprintOf(f) }))
+  const sanitized = sanitizeDraft(raw, { language: w.project.language })
+  const verdict = sanitized.rejected
+    ? undefined
+    : guardDraft({ text: sanitized.text, episode, project: w.project, bible: w.bible, recent, history })
+  return { raw, sanitized, verdict }
+}
 
 describe("labelled corpus", () => {
-  it("has recall ≥ 0.95 and false alarms ≤ 2 %", () => {
-    let defects = 0
-    let detected = 0
-    let opportunities = 0
-    let falseAlarms = 0
-    let clean = 0
-    let cleanRejected = 0
-    const misses: Array<string> = []
+  it("catches ≥ 95 % of the failures of every kind and false-alarms on ≤ 5 % of the good passages", () => {
+    const perKind = new Map<string, { cases: number; defects: number; detected: number }>()
+    let good = 0
     const alarms: Array<string> = []
+    const misses: Array<string> = []
     for (const e of manifest) {
-      const text = read(e.file)
-      const w = worlds[e.world]
-      const recent = e.recent.map((f, i) => ({ number: i + 1, body: read(f) }))
-      const v = guardDraft({ text, project: w.project, bible: w.bible, recent })
-      const errors = new Set(v.findings.filter((f) => f.severity === "error").map((f) => f.code))
-      for (const f of v.findings) if (f.evidence) expect(text.slice(f.evidence.start, f.evidence.end)).toBe(f.evidence.text)
-      for (const code of e.expect) {
-        defects++
-        if (errors.has(code) && !v.accepted) detected++
-        else misses.push(`${e.file}: ${code}`)
+      const { raw, sanitized, verdict } = runEntry(e)
+      // evidence is honest: the sanitizer's is a span of the raw answer, the guard's of the sanitized text
+      for (const f of sanitized.findings) if (f.evidence) expect(raw.slice(f.evidence.start, f.evidence.end)).toBe(f.evidence.text)
+      for (const f of verdict?.findings ?? []) if (f.evidence) expect(sanitized.text.slice(f.evidence.start, f.evidence.end)).toBe(f.evidence.text)
+      const guardErrors = new Set((verdict?.findings ?? []).filter((f) => f.severity === "error").map((f) => f.code))
+      const strips = new Set(sanitized.findings.map((f) => f.code))
+      if (e.expect.length === 0) {
+        good++
+        const why = sanitized.rejected
+          ? sanitized.findings.map((f) => f.code).join(", ")
+          : [...strips, ...guardErrors, ...(verdict!.accepted ? [] : ["rejected"])].join(", ")
+        if (why !== "") alarms.push(`${e.file}: ${why}`)
+        continue
       }
-      for (const code of CODES) {
-        if (e.expect.includes(code)) continue
-        opportunities++
-        if (errors.has(code)) {
-          falseAlarms++
-          alarms.push(`${e.file}: ${code}`)
+      const kind = e.kind ?? e.expect[0]!
+      const k = perKind.get(kind) ?? { cases: 0, defects: 0, detected: 0 }
+      k.cases++
+      perKind.set(kind, k)
+      for (const code of e.expect) {
+        k.defects++
+        const hit = !code.startsWith("sanitize.")
+          ? verdict !== undefined && !verdict.accepted && (SAME_DEFECT[code] ?? [code]).some((c) => guardErrors.has(c))
+          : REJECTING.has(code)
+          ? sanitized.rejected && strips.has(code)
+          : strips.has(code)
+        if (hit) k.detected++
+        else {
+          const got = sanitized.rejected ? "sanitizer rejected" : [...strips, ...guardErrors].join(", ") || "nothing"
+          misses.push(`${e.file}: ${code} (got ${got})`)
         }
       }
-      if (e.expect.length === 0) {
-        clean++
-        if (!v.accepted) cleanRejected++
-      }
+    }
+    let defects = 0
+    let detected = 0
+    const lines: Array<string> = []
+    for (const [kind, k] of [...perKind].sort((a, b) => a[0].localeCompare(b[0]))) {
+      defects += k.defects
+      detected += k.detected
+      lines.push(`  ${kind.padEnd(34)} ${k.cases} cases, recall ${((k.detected / k.defects) * 100).toFixed(0)}% (${k.detected}/${k.defects})`)
     }
     const recall = detected / defects
-    const falseAlarmRate = falseAlarms / opportunities
+    const falseAlarmRate = alarms.length / good
     console.log(
-      `corpus: ${manifest.length} passages (${clean} clean, ${defects} planted defects); ` +
-        `recall ${(recall * 100).toFixed(1)}% (${detected}/${defects}); ` +
-        `false alarms ${(falseAlarmRate * 100).toFixed(2)}% (${falseAlarms}/${opportunities} passage×check); ` +
-        `clean passages rejected ${cleanRejected}/${clean}`,
+      `corpus: ${manifest.length} passages, ${good} good, ${manifest.length - good} with a failure (${perKind.size} kinds)\n` +
+        lines.join("\n") +
+        `\n  recall ${(recall * 100).toFixed(1)}% (${detected}/${defects}); false alarms ${(falseAlarmRate * 100).toFixed(1)}% (${alarms.length}/${good} good passages)`,
     )
-    if (misses.length > 0) console.log(`missed: ${misses.join("; ")}`)
-    if (alarms.length > 0) console.log(`false alarms: ${alarms.join("; ")}`)
-    expect(clean).toBeGreaterThanOrEqual(10)
-    expect(defects).toBeGreaterThanOrEqual(20)
+    if (misses.length > 0) console.log(`missed:\n  ${misses.join("\n  ")}`)
+    if (alarms.length > 0) console.log(`false alarms:\n  ${alarms.join("\n  ")}`)
+    expect(good).toBeGreaterThanOrEqual(60)
+    expect(perKind.size).toBeGreaterThanOrEqual(17)
+    for (const [kind, k] of perKind) {
+      expect(k.cases, `cases of ${kind}`).toBeGreaterThanOrEqual(2)
+      // a kind the guard stopped catching must not hide behind the others
+      expect(k.detected / k.defects, `recall of ${kind}`).toBeGreaterThanOrEqual(0.95)
+    }
     expect(recall).toBeGreaterThanOrEqual(0.95)
-    expect(falseAlarmRate).toBeLessThanOrEqual(0.02)
-    expect(cleanRejected / clean).toBeLessThanOrEqual(0.02)
+    expect(falseAlarmRate).toBeLessThanOrEqual(0.05)
   })
 })

@@ -111,8 +111,9 @@ describe("guard: Hangul share", () => {
   })
 
   it("honours the threshold option", () => {
-    const text = "가나다라마 abcde"
-    expect(only(guard(text, F, { options: { minHangulShare: 0.4 } }), "language.hangul-share")).toEqual([])
+    // five Latin words: fewer would be let pass as a few foreign words, whatever their letters
+    const text = "가나다라마바사아자차카타파하 ab cd ef gh ij"
+    expect(only(guard(text, F, { options: { minHangulShare: 0.5 } }), "language.hangul-share")).toEqual([])
     expect(only(guard(text, F, { options: { minHangulShare: 0.6 } }), "language.hangul-share")).toHaveLength(1)
   })
 })

@@ -45,7 +45,12 @@ export const fantasy: World = {
     relations: [],
     events: [],
   },
-  project: { language: "ko", lengthBand: band, bannedWords: ["스마트폰", "인터넷", "오케이"] },
+  project: {
+    language: "ko",
+    lengthBand: band,
+    bannedWords: ["스마트폰", "인터넷", "오케이"],
+    styleRules: ["3인칭 제한 시점으로 서윤하의 곁을 따라간다.", "전투 장면은 짧은 문장으로 끊어 속도감을 살린다."],
+  },
 }
 
 export const modern: World = {
@@ -70,7 +75,13 @@ export const modern: World = {
     relations: [],
     events: [],
   },
-  project: { language: "ko", lengthBand: band, bannedWords: ["존나", "개새끼", "대박"] },
+  project: {
+    language: "ko",
+    lengthBand: band,
+    bannedWords: ["존나", "개새끼", "대박"],
+    // as the shipped modern_noir template says it: third person, however close
+    styleRules: ["1인칭처럼 가까운 3인칭으로 차도윤의 시선을 따라간다.", "문장은 짧고 단단하게, 수식은 아껴 쓴다."],
+  },
 }
 
 /** Passages written after the guard was tuned (a small hold-out): office romance, wuxia, a "system" hunter story. */
@@ -92,7 +103,12 @@ export const mixed: World = {
     relations: [],
     events: [],
   },
-  project: { language: "ko", lengthBand: band, bannedWords: ["존나", "개새끼"] },
+  project: {
+    language: "ko",
+    lengthBand: band,
+    bannedWords: ["존나", "개새끼"],
+    styleRules: ["3인칭으로 한소율의 속마음을 가까이 따라간다.", "대사의 주고받음으로 웃음을 만들고, 설명은 짧게 한다."],
+  },
 }
 
 /**
@@ -129,4 +145,10 @@ export const saga: World = {
   } as World["project"],
 }
 
-export const worlds = { fantasy, modern, mixed, saga } as const
+/** The modern world told in the first person by 차도윤: its style rules ask for it, so 나는 … is no defect. */
+export const memoir: World = {
+  bible: modern.bible,
+  project: { ...modern.project, styleRules: ["1인칭 시점으로 차도윤이 직접 이야기한다.", "문장은 짧고 단단하게 쓴다."] },
+}
+
+export const worlds = { fantasy, modern, mixed, saga, memoir } as const

@@ -1,6 +1,7 @@
 import { Cause, Clock, Data, Deferred, Duration, Effect, Exit } from "effect"
 import { EventBus } from "../src/events/EventBus.ts"
 import type { BreakerState } from "../src/events/FactoryEvent.ts"
+import { makeBreakerLog } from "./BreakerLog.ts"
 import { makeOutcomeWindow } from "./OutcomeWindow.ts"
 
 /**
@@ -30,6 +31,8 @@ export interface CircuitBreakerOptions {
   readonly probes?: number | undefined
   /** Which typed errors count against the dependency (e.g. not a 404). Defects always count. Default: all. */
   readonly isFailure?: ((error: unknown) => boolean) | undefined
+  /** At most one summary log line per this period (see `BreakerLog`). Default 60 s. */
+  readonly logSummaryEvery?: Duration.Input | undefined
 }
 
 /** `callOrFail` on a breaker that is not letting calls through. */
@@ -97,6 +100,8 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   let parked = 0
   let wake = Deferred.makeUnsafe<void>()
 
+  const log = makeBreakerLog({ name, scope, currentState: () => state, summaryEvery: options.logSummaryEvery })
+
   const wakeParked = () => {
     const woken = wake
     wake = Deferred.makeUnsafe<void>()
@@ -127,6 +132,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       }
       wakeParked()
       yield* bus.publish({ _tag: "BreakerChanged", at, breaker: name, from, to, reason })
+      yield* log.changed(from, to, reason)
     })
 
   const admit = (now: number): Admission => {
@@ -182,9 +188,11 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   const call = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        for (;;) {
+        for (let attempt = 0; ; attempt++) {
           const admission = admit(yield* Clock.currentTimeMillis)
           if (admission._tag === "Admitted") return yield* runAdmitted(admission, effect, restore)
+          // one refused call, however often it wakes up parked
+          if (attempt === 0) yield* log.refused
           parked++
           yield* restore(Deferred.await(admission.wake)).pipe(Effect.ensuring(Effect.sync(() => parked--)))
         }
@@ -196,6 +204,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       Effect.gen(function* () {
         const admission = admit(yield* Clock.currentTimeMillis)
         if (admission._tag === "Refused") {
+          yield* log.refused
           return yield* new BreakerOpen({ breaker: name, state, retryAfterMs: admission.retryAfterMs })
         }
         return yield* runAdmitted(admission, effect, restore)

@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { makeDirectoryBlobStore } from "../../src/blob/DirectoryBlobStore.ts"
 import { makeBackups } from "../../src/backup/Backups.ts"
+import { backupsLayer } from "../../src/backup/Location.ts"
+import { defaultConfig, FactoryConfig } from "../../src/config/FactoryConfig.ts"
+import { Database } from "../../src/sqlite/Database.ts"
 import { scratchRootOf, sweepScratch } from "../../src/backup/Scratch.ts"
 import { databaseFile } from "../../src/sqlite/Database.ts"
 import { seedFactory } from "../support/factoryFixture.ts"
@@ -75,6 +78,17 @@ describe("backup scratch space", () => {
       const stale = leave(scratchRootOf(data), `.nf-backup-${deadPid()}-st4l3X`)
       const backups = makeBackups({ store: makeDirectoryBlobStore(fresh("store")), databasePath: databaseFile(data) })
       expect((yield* backups.sweepScratch).map((s) => s.path)).toEqual([stale])
+      expect(existsSync(stale)).toBe(false)
+    }))
+
+  it.effect("the daemon's backup service sweeps at start-up, before any backup runs", () =>
+    Effect.gen(function* () {
+      const data = fresh("data")
+      const stale = leave(scratchRootOf(data), `.nf-backup-${deadPid()}-b00t00`)
+      const layer = backupsLayer({}).pipe(
+        Layer.provide(Layer.mergeAll(Layer.succeed(FactoryConfig, defaultConfig(data)), Database.layerIn(data))),
+      )
+      yield* Effect.scoped(Effect.flatMap(Layer.build(layer), () => Effect.void))
       expect(existsSync(stale)).toBe(false)
     }))
 })

@@ -90,7 +90,7 @@ export const loadConfig = (options: {
     if (source instanceof YamlError) return yield* new ConfigError({ message: source.message })
     const value = source.value as Json | undefined
     if (value !== null && value !== undefined) {
-      if (!isObject(value)) return yield* new ConfigError({ message: `${file}:1: expected a mapping of settings at the top level` })
+      if (!isObject(value)) return yield* new ConfigError({ message: `${displayPath(file)}:1: expected a mapping of settings at the top level` })
       merged = merge(merged, { ...value, home: (value["home"] as string | undefined) ?? home })
     }
     const env = fromEnv(options.env)
@@ -116,7 +116,8 @@ export const loadConfig = (options: {
     if (issues.length === 0) return config as FactoryConfigData
     const where = exists ? displayPath(file) : "config"
     const lines = issues.map((issue) => {
-      const variable = issue.line === 0 ? variableOf(options.env, issue.key) : undefined
+      // the environment wins over the file: a bad value of a key it sets came from it
+      const variable = variableOf(options.env, issue.key)
       const at = variable !== undefined ? variable : issue.line > 0 ? `${where}:${issue.line}` : where
       return `${at}: ${issue.key === "" ? "" : `${issue.key}: `}${issue.message}`
     })

@@ -82,6 +82,9 @@ describe("loadConfig", () => {
       expect(error).toMatch(new RegExp(`^${join(home, "factory.yaml")}:2: pipeline\\.concurrency: Expected a value between 1 and 256, got 100000`))
       const env = yield* load(undefined, { FACTORY_CONCURRENCY: "100000" })
       expect(env.error).toMatch(/^FACTORY_CONCURRENCY=100000: pipeline\.concurrency: Expected a value between 1 and 256, got 100000/)
+      // the variable wins over the file's key, and is named even though the file has the key
+      const both = yield* load("pipeline:\n  concurrency: 4\n", { FACTORY_CONCURRENCY: "100000" })
+      expect(both.error).toMatch(/^FACTORY_CONCURRENCY=100000: pipeline\.concurrency: /)
       const zero = yield* load("pipeline: { concurrency: 0, stageTimeoutMs: 0 }\n")
       expect(zero.error!.split("\n")).toHaveLength(2)
       expect(zero.error).toMatch(/:1: pipeline\.stageTimeoutMs: Expected a value greater than or equal to 1, got 0/)

@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<ReadonlyArray<BenchResult>>> = {
   redis: async () => (await import("./redis.ts")).run(),
   llm: async () => (await import("./llm.ts")).run(),
   dashboard: async () => (await import("./dashboard.ts")).run(),
+  status: async () => (await import("./status.ts")).run(),
 }
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3))

@@ -1,6 +1,8 @@
 import { Cause, Clock, Data, Deferred, Duration, Effect, Exit } from "effect"
 import { EventBus } from "../src/events/EventBus.ts"
 import type { BreakerState } from "../src/events/FactoryEvent.ts"
+import { makeBreakerLog } from "./BreakerLog.ts"
+import { makeOutcomeWindow } from "./OutcomeWindow.ts"
 
 /**
  * A circuit breaker for one dependency (Redis, Neo4j, the LLM …).
@@ -21,7 +23,7 @@ export interface CircuitBreakerOptions {
   readonly failureRateThreshold?: number | undefined
   /** No opinion before this many calls in the window. Default 5. */
   readonly minimumCalls?: number | undefined
-  /** Sliding window of call outcomes while closed. Default 60 s. */
+  /** Sliding window of call outcomes while closed, in 60 buckets (see `OutcomeWindow`). Default 60 s. */
   readonly window?: Duration.Input | undefined
   /** Time open before letting probes through. Default 30 s. */
   readonly cooldown?: Duration.Input | undefined
@@ -29,6 +31,8 @@ export interface CircuitBreakerOptions {
   readonly probes?: number | undefined
   /** Which typed errors count against the dependency (e.g. not a 404). Defects always count. Default: all. */
   readonly isFailure?: ((error: unknown) => boolean) | undefined
+  /** At most one summary log line per this period (see `BreakerLog`). Default 60 s. */
+  readonly logSummaryEvery?: Duration.Input | undefined
 }
 
 /** `callOrFail` on a breaker that is not letting calls through. */
@@ -88,51 +92,15 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   let state: BreakerState = "closed"
   /** Bumped at every transition: outcomes of calls admitted under an older state are ignored. */
   let generation = 0
-  /**
-   * Outcomes of calls while closed, oldest first from `first` (those before it have left the
-   * window). Their times only grow while `ordered` holds, so the ones out of the window are a prefix
-   * and leave one by one (amortised O(1) per call); should the clock step back, the window is
-   * filtered instead. `failures` counts the failed outcomes from `first` on.
-   */
-  let outcomes: Array<{ readonly at: number; readonly failed: boolean }> = []
-  let first = 0
-  let failures = 0
-  let ordered = true
-  const resetOutcomes = () => {
-    outcomes = []
-    first = 0
-    failures = 0
-    ordered = true
-  }
-  /** Drops the outcomes out of the window: `outcomes.filter((o) => o.at > now - windowMs)`. */
-  const prune = (now: number) => {
-    const cutoff = now - windowMs
-    if (ordered) {
-      while (first < outcomes.length && !(outcomes[first].at > cutoff)) {
-        if (outcomes[first].failed) failures--
-        first++
-      }
-      if (first > 1024 && first * 2 > outcomes.length) {
-        outcomes = outcomes.slice(first)
-        first = 0
-      }
-      return
-    }
-    outcomes = outcomes.slice(first).filter((outcome) => outcome.at > cutoff)
-    first = 0
-    failures = 0
-    for (const outcome of outcomes) if (outcome.failed) failures++
-  }
-  const recordOutcome = (at: number, failed: boolean) => {
-    if (outcomes.length > first && outcomes[outcomes.length - 1].at > at) ordered = false
-    outcomes.push({ at, failed })
-    if (failed) failures++
-  }
+  /** Outcomes of calls while closed, counted per bucket of the window (O(1) to record and to read). */
+  const outcomes = makeOutcomeWindow(windowMs)
   let openedAt = 0
   let probesInFlight = 0
   let probeSuccesses = 0
   let parked = 0
   let wake = Deferred.makeUnsafe<void>()
+
+  const log = makeBreakerLog({ name, scope, currentState: () => state, summaryEvery: options.logSummaryEvery })
 
   const wakeParked = () => {
     const woken = wake
@@ -147,7 +115,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       if (from === to) return
       state = to
       generation++
-      resetOutcomes()
+      outcomes.reset()
       probesInFlight = 0
       probeSuccesses = 0
       if (to === "open") {
@@ -164,6 +132,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       }
       wakeParked()
       yield* bus.publish({ _tag: "BreakerChanged", at, breaker: name, from, to, reason })
+      yield* log.changed(from, to, reason)
     })
 
   const admit = (now: number): Admission => {
@@ -202,9 +171,8 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
         return
       }
       if (interrupted) return
-      prune(now)
-      recordOutcome(now, countsAsFailure(exit))
-      const calls = outcomes.length - first
+      outcomes.record(now, countsAsFailure(exit))
+      const { calls, failures } = outcomes.counts(now)
       if (calls >= minimumCalls && failures / calls >= threshold) {
         yield* transition("open", `${failures} of ${calls} calls failed`)
       }
@@ -220,9 +188,11 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   const call = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        for (;;) {
+        for (let attempt = 0; ; attempt++) {
           const admission = admit(yield* Clock.currentTimeMillis)
           if (admission._tag === "Admitted") return yield* runAdmitted(admission, effect, restore)
+          // one refused call, however often it wakes up parked
+          if (attempt === 0) yield* log.refused
           parked++
           yield* restore(Deferred.await(admission.wake)).pipe(Effect.ensuring(Effect.sync(() => parked--)))
         }
@@ -234,6 +204,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       Effect.gen(function* () {
         const admission = admit(yield* Clock.currentTimeMillis)
         if (admission._tag === "Refused") {
+          yield* log.refused
           return yield* new BreakerOpen({ breaker: name, state, retryAfterMs: admission.retryAfterMs })
         }
         return yield* runAdmitted(admission, effect, restore)
@@ -241,13 +212,13 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
     )
 
   const info: Effect.Effect<BreakerInfo> = Effect.map(Clock.currentTimeMillis, (now) => {
-    const current = outcomes.slice(first)
-    const live = state === "closed" ? current.filter((outcome) => outcome.at > now - windowMs) : current
+    // the window is empty unless closed: a transition resets it
+    const window = state === "closed" ? outcomes.counts(now) : { calls: 0, failures: 0 }
     return {
       name,
       state,
-      calls: state === "half-open" ? probeSuccesses + probesInFlight : live.length,
-      failures: live.filter((outcome) => outcome.failed).length,
+      calls: state === "half-open" ? probeSuccesses + probesInFlight : window.calls,
+      failures: window.failures,
       retryAfterMs: state === "open" ? Math.max(0, openedAt + cooldownMs - now) : null,
       parked,
     }

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs"
-import { mkdtemp, rename, rm } from "node:fs/promises"
+import { rename } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Clock, Context, Data, Effect, Random, Result } from "effect"
@@ -20,6 +20,7 @@ import {
   makeBackupId,
 } from "./Manifest.ts"
 import { applyRetention, type RetentionDecision } from "./Retention.ts"
+import { makeScratch, scratchRootNextTo, type SweptScratch, describeSweptScratch, sweepScratch } from "./Scratch.ts"
 import { decodeFile, gzipFile, inspectDatabase, saveStream, snapshotDatabase } from "./Snapshot.ts"
 import { PRIVATE_DIRECTORY_MODE, restrictToOwner } from "../util/PrivateFiles.ts"
 
@@ -105,6 +106,11 @@ export interface BackupsShape {
     dataDir: string,
     options?: { readonly force?: boolean },
   ) => Effect.Effect<RestoreResult, BackupError | BackupNotFound | RestoreRefused>
+  /**
+   * Removes the scratch directories killed backups left in the scratch root (`create` does it
+   * first too); logs and returns what it removed.
+   */
+  readonly sweepScratch: Effect.Effect<ReadonlyArray<SweptScratch>>
 }
 
 export class Backups extends Context.Service<Backups, BackupsShape>()("novel-factory/Backups") {}
@@ -113,7 +119,10 @@ export interface BackupsOptions {
   readonly store: BlobStoreShape
   /** The live database file; required by `create` only. */
   readonly databasePath?: string | undefined
-  /** Scratch space for snapshots and downloads. Default: the OS temp directory. */
+  /**
+   * Scratch space for snapshots and downloads. Default: `.tmp` beside the database
+   * (`<data>/.tmp`), else the OS temp directory.
+   */
   readonly tempDir?: string | undefined
 }
 
@@ -129,16 +138,14 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     Effect.tryPromise({ try: thunk, catch: wrap(what) })
   const blob = <A, E>(what: string, effect: Effect.Effect<A, E>): Effect.Effect<A, BackupError> => Effect.mapError(effect, wrap(what))
 
+  const scratchRoot = options.tempDir ?? (options.databasePath ? scratchRootNextTo(options.databasePath) : tmpdir())
+
   /** A scratch directory removed when the scope closes. */
-  const scratch = (parent?: string) =>
-    Effect.acquireRelease(
-      io("creating a scratch directory", () => {
-        const base = parent ?? options.tempDir ?? tmpdir()
-        mkdirSync(base, { recursive: true, mode: PRIVATE_DIRECTORY_MODE })
-        return mkdtemp(join(base, ".nf-backup-"))
-      }),
-      (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
-    )
+  const scratch = (parent?: string) => makeScratch(parent ?? scratchRoot).pipe(Effect.mapError(wrap("creating a scratch directory")))
+
+  /** What killed runs left in `root`, removed and logged. */
+  const sweep = (root: string) =>
+    Effect.tap(sweepScratch(root), (swept) => (swept.length > 0 ? Effect.logInfo(`backup: removed ${describeSweptScratch(swept)}`) : Effect.void))
 
   const scan = Effect.gen(function* () {
     const objects = yield* blob(`listing ${location}`, store.list(""))
@@ -179,6 +186,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     if (!databasePath) return yield* new BackupError({ message: "no database to back up (databasePath not set)" })
     const started = yield* Clock.currentTimeMillis
     const id = makeBackupId(started, yield* Random.nextIntBetween(0, 0xffffff))
+    yield* sweep(scratchRoot)
     const work = yield* scratch()
     const raw = join(work, "factory.db")
     const packed = join(work, DATABASE_OBJECT)
@@ -302,6 +310,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       const manifest = yield* manifestOf(id)
       yield* io(`creating ${dir}`, async () => mkdirSync(dir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE }))
       // Scratch space inside the target, so the final rename stays on one file system.
+      yield* sweep(dir)
       const work = yield* scratch(dir)
       const r = yield* fetchChecked(manifest, work)
       if (r.problems.length > 0 || !r.database || !r.counts) {
@@ -359,5 +368,6 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     cleanupIncomplete,
     sweepInterrupted,
     restore,
+    sweepScratch: sweep(scratchRoot),
   }
 }

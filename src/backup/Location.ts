@@ -92,7 +92,8 @@ export const parseRestoreSource = (arg: string, settings: BackupSettings, env: E
 /**
  * `Backups` from the factory config and database: the store from `backup.store`
  * (default `<home>/backups`), the live database from the `Database` service.
- * For the daemon, `env` is `process.env` (the S3 credentials).
+ * For the daemon, `env` is `process.env` (the S3 credentials). Building it sweeps the scratch
+ * directories that backups killed in an earlier run left.
  */
 export const backupsLayer = (env: Env): Layer.Layer<Backups, BackupError, FactoryConfig | Database> =>
   Layer.effect(
@@ -103,6 +104,9 @@ export const backupsLayer = (env: Env): Layer.Layer<Backups, BackupError, Factor
       const settings = backupSettingsOf(config)
       if (Result.isFailure(settings)) return yield* new BackupError({ message: settings.failure })
       const store = yield* openBackupStore(settings.success.store, env)
-      return Backups.of(makeBackups({ store, databasePath: database.path }))
+      const backups = makeBackups({ store, databasePath: database.path })
+      // at start-up: a backup killed in the last run left its scratch copy (~1.25× the database)
+      yield* backups.sweepScratch
+      return Backups.of(backups)
     }),
   )

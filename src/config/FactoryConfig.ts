@@ -9,6 +9,10 @@ import { AllowedHost } from "../http/RequestPolicy.ts"
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+/** Workers and threads: each holds a connection, a heap or a lease; past this a typo is likelier than a plan. */
+const MAX_WORKERS = 256
+const Workers = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_WORKERS }))
+const Threads = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: MAX_WORKERS }))
 
 export const QueueConfig = Schema.Union([
   Schema.Struct({ kind: Schema.Literal("sqlite") }),
@@ -26,8 +30,8 @@ export type StoryConfig = typeof StoryConfig.Type
 
 /** How each job moves through the pipeline. */
 export const PipelineConfig = Schema.Struct({
-  /** Worker fibers; different projects run in parallel up to this many. */
-  concurrency: PositiveInt,
+  /** Worker fibers; different projects run in parallel up to this many (1–256). */
+  concurrency: Workers,
   /** Drafts per episode before a guard rejection dead-letters the job. */
   maxDrafts: PositiveInt,
   /** Deliveries (claims) before a crashing job is dead-lettered. */
@@ -46,7 +50,7 @@ export const PipelineConfig = Schema.Struct({
    * Worker threads for the CPU-bound stages (offline writer, guard, editor, summary): `auto` (the
    * default) is one per core up to `concurrency`, none on one core; 0 runs them on the main thread.
    */
-  stageThreads: Schema.optionalKey(Schema.Union([NonNegativeInt, Schema.Literal("auto")])),
+  stageThreads: Schema.optionalKey(Schema.Union([Threads, Schema.Literal("auto")])),
   /**
    * Synthetic episodes each stage thread runs before the factory starts (default 0): V8 optimises
    * code as it runs hot, so a fresh thread's first few hundred episodes are slower. Costs start-up time.

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
-import { Data, Effect, Schema } from "effect"
-import { parseDocument } from "yaml"
+import { Data, Effect } from "effect"
+import { checkConfig } from "./ConfigChecks.ts"
 import { defaultConfig, type FactoryConfigData, FactoryConfigSchema } from "./FactoryConfig.ts"
+import { decodeYaml, displayPath, formatKey, readYaml, YamlError, type YamlIssue, type YamlSource } from "./YamlSource.ts"
 
 /** A config that cannot be used: the message names the file (or variable), the key and what was expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
@@ -25,6 +26,14 @@ const intFromEnv = (name: string, raw: string): number | ConfigError => {
   return Number.isInteger(value) ? value : new ConfigError({ message: `${name}: expected a whole number, got '${raw}'` })
 }
 
+const INT_VARIABLES: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+  ["FACTORY_CONCURRENCY", ["pipeline", "concurrency"]],
+  ["FACTORY_LEASE_MS", ["pipeline", "leaseMs"]],
+  ["FACTORY_PORT", ["api", "port"]],
+  ["FACTORY_OFFLINE_LATENCY_MS", ["llm", "latencyMs"]],
+  ["FACTORY_STAGE_THREADS", ["pipeline", "stageThreads"]],
+]
+
 /** Environment overrides: each variable maps onto one key, so an error can name both. */
 const fromEnv = (env: Readonly<Record<string, string | undefined>>): Record<string, Json> | ConfigError => {
   const out: Record<string, Json> = {}
@@ -37,14 +46,7 @@ const fromEnv = (env: Readonly<Record<string, string | undefined>>): Record<stri
   if (env["NEO4J_URL"] && env["FACTORY_STORY"] === "neo4j") {
     set(["story"], { kind: "neo4j", url: env["NEO4J_URL"], user: env["NEO4J_USER"] ?? "neo4j" })
   }
-  const ints: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
-    ["FACTORY_CONCURRENCY", ["pipeline", "concurrency"]],
-    ["FACTORY_LEASE_MS", ["pipeline", "leaseMs"]],
-    ["FACTORY_PORT", ["api", "port"]],
-    ["FACTORY_OFFLINE_LATENCY_MS", ["llm", "latencyMs"]],
-    ["FACTORY_STAGE_THREADS", ["pipeline", "stageThreads"]],
-  ]
-  for (const [name, path] of ints) {
+  for (const [name, path] of INT_VARIABLES) {
     const raw = env[name]
     if (raw === undefined || raw === "") continue
     const value = intFromEnv(name, raw)
@@ -55,38 +57,41 @@ const fromEnv = (env: Readonly<Record<string, string | undefined>>): Record<stri
   return out
 }
 
-const lineOf = (text: string, offset: number): number => text.slice(0, offset).split("\n").length
+/** The variable that set the key at `key`, if one did. */
+const variableOf = (env: Readonly<Record<string, string | undefined>>, key: string): string | undefined => {
+  for (const [name, path] of INT_VARIABLES) if (formatKey(path) === key && env[name] !== undefined && env[name] !== "") return `${name}=${env[name]}`
+  if (key.startsWith("api.host") && env["FACTORY_HOST"]) return `FACTORY_HOST=${env["FACTORY_HOST"]}`
+  if (key.startsWith("queue") && env["REDIS_URL"]) return "REDIS_URL"
+  if (key.startsWith("story") && env["NEO4J_URL"] && env["FACTORY_STORY"] === "neo4j") return "NEO4J_URL"
+  return undefined
+}
 
 /**
  * The config: defaults, then `factory.yaml` (in the data directory, or `--config`), then the
- * environment. Every error names the file and line (or the variable), the key and what was expected.
+ * environment, decoded with Schema and then checked as a whole (cron expressions, known genres).
+ * Every error names the file and line (or the variable), the key and what was expected; all
+ * of them, one a line.
  */
 export const loadConfig = (options: {
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd: string
   readonly configFile?: string | undefined
+  /** Where the genre templates are (default: this checkout's `templates/genre`). */
+  readonly templateDir?: string | undefined
 }): Effect.Effect<FactoryConfigData, ConfigError> =>
   Effect.gen(function* () {
     const homeRaw = options.env["FACTORY_HOME"] ?? "factory-data"
     const home = isAbsolute(homeRaw) ? homeRaw : resolve(options.cwd, homeRaw)
     let merged: Json = defaultConfig(home) as unknown as Json
     const file = options.configFile ? resolve(options.cwd, options.configFile) : join(home, "factory.yaml")
-    let doc: ReturnType<typeof parseDocument> | undefined
-    let text = ""
-    if (existsSync(file)) {
-      text = readFileSync(file, "utf8")
-      doc = parseDocument(text)
-      if (doc.errors.length > 0) {
-        const first = doc.errors[0]!
-        return yield* new ConfigError({ message: `${file}:${lineOf(text, first.pos[0])}: ${first.message.split("\n")[0]}` })
-      }
-      const value = doc.toJS() as Json
-      if (value !== null && !isObject(value)) {
-        return yield* new ConfigError({ message: `${file}: expected a mapping of settings at the top level` })
-      }
-      if (value !== null) merged = merge(merged, { ...value, home: (value["home"] as string | undefined) ?? home })
-    } else if (options.configFile) {
-      return yield* new ConfigError({ message: `${file}: no such config file` })
+    const exists = existsSync(file)
+    if (!exists && options.configFile) return yield* new ConfigError({ message: `${file}: no such config file` })
+    const source = readYaml(file, exists ? readFileSync(file, "utf8") : "")
+    if (source instanceof YamlError) return yield* new ConfigError({ message: source.message })
+    const value = source.value as Json | undefined
+    if (value !== null && value !== undefined) {
+      if (!isObject(value)) return yield* new ConfigError({ message: `${displayPath(file)}:1: expected a mapping of settings at the top level` })
+      merged = merge(merged, { ...value, home: (value["home"] as string | undefined) ?? home })
     }
     const env = fromEnv(options.env)
     if (env instanceof ConfigError) return yield* env
@@ -94,14 +99,27 @@ export const loadConfig = (options: {
     if (isObject(merged) && typeof merged["home"] === "string" && !isAbsolute(merged["home"])) {
       merged = { ...merged, home: resolve(options.cwd, merged["home"]) }
     }
-    return yield* Schema.decodeUnknownEffect(FactoryConfigSchema, { onExcessProperty: "error" })(merged).pipe(
-      Effect.mapError((error) => {
-        const [issue = error.message, at] = error.message.split(/\n\s*at /)
-        const keys = at ? [...at.matchAll(/\["?([^"\]]*)"?\]/g)].map((m) => m[1]!) : []
-        const node = doc && keys.length > 0 ? doc.getIn(keys, true) : undefined
-        const range = (node as { range?: [number, number] } | undefined)?.range
-        const where = range && doc ? `${file}:${lineOf(text, range[0])}` : existsSync(file) ? file : "config"
-        return new ConfigError({ message: `${where}: ${keys.length > 0 ? `${keys.join(".")}: ` : ""}${issue.trim()}` })
-      }),
-    )
+    // An issue of a key the file does not hold came from the defaults or the environment: no line.
+    const located: YamlSource = {
+      ...source,
+      issue: (path, message) => {
+        const at = source.locate(path)
+        return { line: exists && at.exact ? at.line : 0, key: formatKey(path), message }
+      },
+    }
+    const config = decodeYaml(located, FactoryConfigSchema, merged)
+    const issues: ReadonlyArray<YamlIssue> = config instanceof YamlError
+      ? config.issues
+      : checkConfig(config, { templateDir: options.templateDir }).map((p) => located.issue(p.path, p.message))
+        // in file order; those of keys the file does not hold (line 0) after them
+        .sort((a, b) => (a.line || Infinity) - (b.line || Infinity))
+    if (issues.length === 0) return config as FactoryConfigData
+    const where = exists ? displayPath(file) : "config"
+    const lines = issues.map((issue) => {
+      // the environment wins over the file: a bad value of a key it sets came from it
+      const variable = variableOf(options.env, issue.key)
+      const at = variable !== undefined ? variable : issue.line > 0 ? `${where}:${issue.line}` : where
+      return `${at}: ${issue.key === "" ? "" : `${issue.key}: `}${issue.message}`
+    })
+    return yield* new ConfigError({ message: lines.join("\n") })
   })

@@ -13,6 +13,8 @@ import type { Sale } from "./Ledger.ts"
  *   `2025/01/31`; amounts like `12,345`, `₩12,345` or `12,345원`; 회차 `12`, `12화`, `제12화`, or
  *   empty / `전체`; 통화 absent or empty means KRW.
  *
+ * Every row must add up (net = gross − fees, within one minor unit for the platform's rounding),
+ * name a project of the story store (when the caller passes them) and an ISO 4217 currency.
  * A file with any bad row is refused whole: every problem is reported with its line and column.
  */
 
@@ -106,10 +108,26 @@ const parseEpisode = (raw: string, lenient: boolean): number | null | undefined 
   return Number.isSafeInteger(n) && n >= 1 ? n : undefined
 }
 
+/** ISO 4217 codes, as the runtime's ICU knows them (Node 24 ships full ICU). */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"))
+
+export const isCurrencyCode = (code: string): boolean => CURRENCIES.has(code)
+
+/** Rounding a platform may do between gross, fees and net: one minor unit (0.01). */
+const NET_TOLERANCE_MINOR = 1
+
+const showMinor = (minor: number): string =>
+  (minor / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+
+export interface SalesParseOptions {
+  /** The projects of the story store: a row naming another is refused. Unchecked when absent. */
+  readonly knownProjects?: ReadonlySet<string> | undefined
+}
+
 const fingerprintOf = (canonical: string, occurrence: number): string =>
   createHash("sha256").update(`${canonical}#${occurrence}`).digest("hex")
 
-export const parseSalesCsv = (text: string, format: SalesFormat): SalesParse => {
+export const parseSalesCsv = (text: string, format: SalesFormat, options: SalesParseOptions = {}): SalesParse => {
   const spec = FORMATS[format]
   const { records, errors: csvErrors } = parseCsv(text)
   const errors: Array<SalesRowError> = csvErrors.map((e) => ({ line: e.line, column: "(row)", message: e.message }))
@@ -153,6 +171,10 @@ export const parseSalesCsv = (text: string, format: SalesFormat): SalesParse => 
     if (platform === "") bad("platform", "empty")
     const project = raw("project")
     if (project === "") bad("project", "empty")
+    else if (options.knownProjects !== undefined && !options.knownProjects.has(project)) {
+      const known = [...options.knownProjects].sort()
+      bad("project", `unknown project '${project}' (the factory's projects: ${known.length === 0 ? "none" : known.slice(0, 10).join(", ") + (known.length > 10 ? " …" : "")})`)
+    }
     const episode = parseEpisode(raw("episode"), spec.lenient)
     if (episode === undefined) bad("episode", `'${raw("episode")}' is not an episode number (a whole number from 1, or empty)`)
     const amount = (f: Field): number | undefined => {
@@ -165,9 +187,12 @@ export const parseSalesCsv = (text: string, format: SalesFormat): SalesParse => 
     const net = amount("net")
     let currency = raw("currency").toUpperCase()
     if (currency === "" && spec.defaultCurrency) currency = spec.defaultCurrency
-    if (!/^[A-Z]{3}$/.test(currency)) {
+    if (!isCurrencyCode(currency)) {
       if (index.has("currency")) bad("currency", `'${raw("currency")}' is not a currency code (ISO 4217, e.g. KRW, USD)`)
       else errors.push({ line: record.line, column: "currency", message: "no currency" })
+    }
+    if (gross !== undefined && fees !== undefined && net !== undefined && Math.abs(gross - fees - net) > NET_TOLERANCE_MINOR) {
+      bad("net", `net ${showMinor(net)} is not gross ${showMinor(gross)} − fees ${showMinor(fees)} = ${showMinor(gross - fees)}`)
     }
     if (errors.length > before) continue
 

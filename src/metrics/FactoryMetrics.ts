@@ -1,7 +1,7 @@
 import { Effect, Metric, PubSub } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import { EventBus } from "../events/EventBus.ts"
-import type { FactoryEvent } from "../events/FactoryEvent.ts"
+import { type FactoryEvent, PipelineStage } from "../events/FactoryEvent.ts"
 import { JobQueue } from "../queue/JobQueue.ts"
 
 const jobsEnqueued = Metric.counter("novel_factory_jobs_enqueued_total", { description: "Episode jobs accepted", incremental: true })
@@ -12,8 +12,12 @@ const draftsRejected = Metric.counter("novel_factory_drafts_rejected_total", { d
 const restarts = Metric.counter("novel_factory_restarts_total", { description: "Supervised restarts", incremental: true })
 const escalations = Metric.counter("novel_factory_escalations_total", { description: "Supervisor escalations", incremental: true })
 const breakerOpens = Metric.counter("novel_factory_breaker_opened_total", { description: "Circuit breakers opened", incremental: true })
+const stageFailures = Metric.counter("novel_factory_stage_failures_total", {
+  description: "Pipeline stage attempts that failed (a crash, a timeout, an outage), by stage",
+  incremental: true,
+})
 const stageSeconds = Metric.histogram("novel_factory_stage_duration_seconds", {
-  description: "Duration of one pipeline stage of one job",
+  description: "Duration of one successful pipeline stage of one job (failed attempts: novel_factory_stage_failures_total)",
   boundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
 })
 const jobSeconds = Metric.histogram("novel_factory_job_duration_seconds", {
@@ -23,6 +27,37 @@ const jobSeconds = Metric.histogram("novel_factory_job_duration_seconds", {
 const queueDepth = Metric.gauge("novel_factory_queue_depth", { description: "Jobs waiting to be claimed" })
 const jobsInFlight = Metric.gauge("novel_factory_jobs_in_flight", { description: "Jobs held by a worker" })
 const jobsDead = Metric.gauge("novel_factory_jobs_dead", { description: "Jobs on the dead-letter list" })
+
+/**
+ * The breakers of the factory's dependencies (`supervisors/FactoryTree.ts` names them; `src/`
+ * cannot import it): their series exist from start-up.
+ */
+export const DEPENDENCY_BREAKERS: ReadonlyArray<string> = ["queue", "story-store", "llm"]
+
+/**
+ * Registers every counter and labelled series at 0 (histograms empty): a series that first appears
+ * at its first increment hides that increment from `increase()`/`rate()`, which need two samples,
+ * so the first failures after a restart would never alert. Idempotent.
+ */
+export const registerMetrics: Effect.Effect<void> = Effect.forEach(
+  [
+    jobsEnqueued,
+    jobsCompleted,
+    jobsFailed,
+    jobsRetried,
+    draftsRejected,
+    restarts,
+    escalations,
+    jobSeconds,
+    ...PipelineStage.literals.flatMap((stage) => [
+      Metric.withAttributes(stageSeconds, { stage }),
+      Metric.withAttributes(stageFailures, { stage }),
+    ]),
+    ...DEPENDENCY_BREAKERS.map((breaker) => Metric.withAttributes(breakerOpens, { breaker })),
+  ] as ReadonlyArray<Metric.Metric<never, unknown>>,
+  Metric.value,
+  { discard: true },
+)
 
 /** Every metric is derived from the event stream: one source of truth for metrics, dashboard and journal. */
 export const recordEvent = (event: FactoryEvent): Effect.Effect<void> => {
@@ -38,7 +73,10 @@ export const recordEvent = (event: FactoryEvent): Effect.Effect<void> => {
     case "JobRejected":
       return Metric.update(draftsRejected, 1)
     case "StageFinished":
-      return Metric.update(Metric.withAttributes(stageSeconds, { stage: event.stage }), event.ms / 1000)
+      // a failed attempt (often a timeout) would drag the latency of the work done into its tail
+      return event.ok
+        ? Metric.update(Metric.withAttributes(stageSeconds, { stage: event.stage }), event.ms / 1000)
+        : Metric.update(Metric.withAttributes(stageFailures, { stage: event.stage }), 1)
     case "ChildRestarting":
       return Metric.update(restarts, 1)
     case "SupervisorEscalated":
@@ -52,6 +90,7 @@ export const recordEvent = (event: FactoryEvent): Effect.Effect<void> => {
 
 /** Feeds the metrics from the bus for as long as it runs (fork it in the factory's scope). */
 export const recordMetrics = Effect.gen(function* () {
+  yield* registerMetrics
   const bus = yield* EventBus
   const subscription = yield* bus.subscribe
   return yield* Effect.forever(Effect.flatMap(PubSub.take(subscription), recordEvent))
@@ -59,6 +98,8 @@ export const recordMetrics = Effect.gen(function* () {
 
 /** Prometheus text exposition; the queue gauges are read at scrape time. */
 export const renderMetrics = Effect.gen(function* () {
+  // also here: a scrape may come before the metrics actor has started
+  yield* registerMetrics
   const queue = yield* JobQueue
   const stats = yield* Effect.option(queue.stats)
   if (stats._tag === "Some") {

@@ -18,7 +18,7 @@
  * Decoded with Schema; every error names the file, the line and the key.
  */
 import { Data, Schema } from "effect"
-import { parseDocument } from "yaml"
+import { decodeYaml, readYaml, YamlError } from "../config/YamlSource.ts"
 
 export class PluginsConfigError extends Data.TaggedError("PluginsConfigError")<{ readonly message: string }> {}
 
@@ -50,33 +50,16 @@ export type PluginsConfig = typeof PluginsConfigSchema.Type
 
 export const emptyPluginsConfig: PluginsConfig = {}
 
-const lineOf = (text: string, offset: number): number => text.slice(0, offset).split("\n").length
-
-/** Decodes the text of a plugins.yaml; `file` names it in errors. */
+/** Decodes the text of a plugins.yaml; `file` names it in errors. Never throws (an alias bomb included). */
 export const parsePluginsConfig = (file: string, text: string): PluginsConfig | PluginsConfigError => {
-  const doc = parseDocument(text)
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!
-    return new PluginsConfigError({ message: `${file}:${lineOf(text, first.pos[0])}: ${first.message.split("\n")[0]}` })
-  }
-  const value = doc.toJS() as unknown
-  if (value === null || value === undefined) return emptyPluginsConfig
-  if (typeof value !== "object" || Array.isArray(value)) {
+  const source = readYaml(file, text)
+  if (source instanceof YamlError) return new PluginsConfigError({ message: source.message })
+  if (source.value === null || source.value === undefined) return emptyPluginsConfig
+  if (typeof source.value !== "object" || Array.isArray(source.value)) {
     return new PluginsConfigError({ message: `${file}:1: expected a mapping (enabled, options, settings, projects) at the top level` })
   }
-  try {
-    return Schema.decodeUnknownSync(PluginsConfigSchema, { onExcessProperty: "error" })(value)
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    const [issue = message, at] = message.split(/\n\s*at /)
-    const keys = at ? [...at.matchAll(/\[("?)([^"\]]*)\1\]/g)].map((m) => (m[1] === "" && /^\d+$/.test(m[2]!) ? Number(m[2]) : m[2]!)) : []
-    // an unknown key: its node is the key itself
-    let node = keys.length > 0 ? doc.getIn(keys, true) : undefined
-    if (node === undefined && keys.length > 0) node = doc.getIn(keys.slice(0, -1), true)
-    const range = (node as { range?: [number, number] } | undefined)?.range
-    const where = range ? `${file}:${lineOf(text, range[0])}` : file
-    return new PluginsConfigError({ message: `${where}: ${keys.length > 0 ? `${keys.join(".")}: ` : ""}${issue.trim()}` })
-  }
+  const config = decodeYaml(source, PluginsConfigSchema)
+  return config instanceof YamlError ? new PluginsConfigError({ message: config.message }) : config
 }
 
 /** The plugins that run for a project, in order (global first), without duplicates. */

@@ -5,21 +5,16 @@
  * e.g. `templates/genre/x.yaml:14: cast[2].name: Expected a non-empty string`.
  */
 import { readdir, readFile } from "node:fs/promises"
-import { basename, extname, isAbsolute, join, relative, resolve } from "node:path"
+import { basename, extname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Cause, Data, Effect, Exit, Schema, SchemaIssue } from "effect"
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml"
+import { Data, Effect } from "effect"
+import { decodeYaml, formatKey, readYaml, YamlError, yamlError, type YamlIssue } from "../config/YamlSource.ts"
 import type { Bible, Character } from "../domain/Bible.ts"
 import type { Project } from "../domain/Project.ts"
 import { GenreTemplate } from "../domain/Template.ts"
 import { markerIds, parseBeat } from "./BeatMarkers.ts"
 
-export interface TemplateIssue {
-  readonly line: number
-  /** The path of the offending key, e.g. `cast[2].name`; empty for the whole document. */
-  readonly key: string
-  readonly message: string
-}
+export type TemplateIssue = YamlIssue
 
 /**
  * A template that cannot be used. `message` is the whole diagnostic (`file:line: key: detail`);
@@ -47,56 +42,11 @@ export interface LoadedTemplate {
   readonly template: GenreTemplate
 }
 
-/** How a file is shown in errors: relative to the working directory when inside it. */
-export const displayPath = (file: string): string => {
-  const abs = resolve(file)
-  const rel = relative(process.cwd(), abs)
-  return rel.length > 0 && !rel.startsWith("..") && !isAbsolute(rel) ? rel : abs
-}
+const fromYamlError = (e: YamlError): TemplateError =>
+  new TemplateError({ file: e.file, line: e.line, key: e.key, message: e.message, issues: e.issues })
 
-const makeError = (file: string, issues: ReadonlyArray<TemplateIssue>): TemplateError => {
-  const shown = displayPath(file)
-  const first = issues[0] ?? { line: 0, key: "", message: "invalid template" }
-  const head = `${shown}:${first.line}: ${first.key === "" ? "" : `${first.key}: `}${first.message}`
-  const more = issues.length > 1
-    ? "\n" + issues.slice(1).map((i) => `${shown}:${i.line}: ${i.key === "" ? "" : `${i.key}: `}${i.message}`).join("\n")
-    : ""
-  return new TemplateError({ file: shown, line: first.line, key: first.key, message: head + more, issues })
-}
-
-/** `["cast", 2, "name"]` → `cast[2].name`. */
-export const formatKey = (path: ReadonlyArray<PropertyKey>): string => {
-  let out = ""
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`
-    else out += out === "" ? String(seg) : `.${String(seg)}`
-  }
-  return out
-}
-
-type Located = { range?: [number, number, number] | null | undefined }
-
-/**
- * The line of the deepest YAML node along `path`: a map entry is located at its key, a list item at the item.
- * When the path leaves the document (a missing key), the line of the last node that exists.
- */
-const lineOf = (doc: Document, lc: LineCounter, path: ReadonlyArray<PropertyKey>): number => {
-  let node: unknown = doc.contents
-  let at = (node as Located | null)?.range?.[0] ?? 0
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
-      if (pair === undefined) break
-      const key = pair.key as Located
-      at = key.range?.[0] ?? at
-      node = pair.value
-    } else if (isSeq(node) && typeof seg === "number" && seg < node.items.length) {
-      node = node.items[seg]
-      at = (node as Located | null)?.range?.[0] ?? at
-    } else break
-  }
-  return lc.linePos(at).line
-}
+const makeError = (file: string, issues: ReadonlyArray<TemplateIssue>): TemplateError =>
+  fromYamlError(yamlError(file, issues))
 
 /** Checks the schema cannot express: unique ids, known references, a sane length band, usable beats. */
 const crossCheck = (t: GenreTemplate): ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> => {
@@ -165,46 +115,14 @@ const crossCheck = (t: GenreTemplate): ReadonlyArray<{ path: ReadonlyArray<Prope
  */
 export const parseTemplate = (source: string, file: string): Effect.Effect<GenreTemplate, TemplateError> =>
   Effect.suspend(() => {
-    const lc = new LineCounter()
-    const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
-    if (doc.errors.length > 0) {
-      return Effect.fail(makeError(file, doc.errors.map((e) => ({
-        line: e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line,
-        key: "",
-        message: `YAML syntax error: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
-      }))))
-    }
-    const data: unknown = doc.toJS()
-    const exit = Schema.decodeUnknownExit(GenreTemplate)(data, { errors: "all", onExcessProperty: "error" })
-    if (Exit.isFailure(exit)) {
-      const err = Cause.squash(exit.cause)
-      if (!Schema.isSchemaError(err)) return Effect.die(err)
-      const flat = SchemaIssue.makeFormatterStandardSchemaV1()(err.issue).issues
-      const issues = flat.map((i) => {
-        const path = (i.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p)) as Array<PropertyKey>
-        const message = i.message === "Expected no excess property" || i.message.startsWith("Unexpected key")
-          ? "Unknown key"
-          : i.message.startsWith("Expected string") && isMap(doc.getIn(path, true))
-          ? `${i.message} (a ': ' inside plain text makes a YAML map: quote the text)`
-          : i.message
-        return { line: lineOf(doc, lc, path), key: formatKey(path), message }
-      })
-      return Effect.fail(makeError(file, sortIssues(issues)))
-    }
-    const template = exit.value
+    const yaml = readYaml(file, source)
+    if (yaml instanceof YamlError) return Effect.fail(fromYamlError(yaml))
+    const template = decodeYaml(yaml, GenreTemplate)
+    if (template instanceof YamlError) return Effect.fail(fromYamlError(template))
     const problems = crossCheck(template)
-    if (problems.length > 0) {
-      return Effect.fail(makeError(file, sortIssues(problems.map((p) => ({
-        line: lineOf(doc, lc, p.path),
-        key: formatKey(p.path),
-        message: p.message,
-      })))))
-    }
+    if (problems.length > 0) return Effect.fail(makeError(file, problems.map((p) => yaml.issue(p.path, p.message))))
     return Effect.succeed(template)
   })
-
-const sortIssues = (issues: ReadonlyArray<TemplateIssue>): ReadonlyArray<TemplateIssue> =>
-  [...issues].sort((a, b) => a.line - b.line)
 
 const isYaml = (f: string) => f.endsWith(".yaml") || f.endsWith(".yml")
 

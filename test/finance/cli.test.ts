@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { runCli } from "../../src/cli/Cli.ts"
 import { FactoryConfigSchema } from "../../src/config/FactoryConfig.ts"
 import { financeCommand } from "../../src/cli/commands/finance.ts"
+import { newCommand } from "../../src/cli/commands/story.ts"
 
 const setup = () => {
   const dir = mkdtempSync(join(tmpdir(), "nf-finance-"))
@@ -14,16 +15,21 @@ const setup = () => {
   const run = (...argv: Array<string>) => {
     out.length = 0
     err.length = 0
-    return runCli([financeCommand], "test", argv, io)
+    return runCli([financeCommand, newCommand], "test", argv, io)
   }
-  return { dir, out, err, run }
+  /** Sales must name a project of the factory. */
+  const withProject = async (slug = "p") => {
+    if ((await run("new", slug, "--genre", "fantasy_kr")) !== 0) throw new Error(err.join("\n"))
+  }
+  return { dir, out, err, run, withProject }
 }
 
 const HEADER = "date,platform,project,episode,gross,fees,net,currency"
 
 describe("novel-factory finance", () => {
   it("refuses a file with bad rows whole (exit 2, every row named), then imports a good one once", async () => {
-    const { dir, out, err, run } = setup()
+    const { dir, out, err, run, withProject } = setup()
+    await withProject()
     writeFileSync(join(dir, "bad.csv"), [HEADER, "2025-03-01,kakao,p,1,1000,300,700,KRW", "2025-03-01,kakao,p,1,abc,300,700,KRW", "2025-13-01,kakao,p,1,1000,300,700,KRW"].join("\n"))
     expect(await run("finance", "import-sales", "bad.csv")).toBe(2)
     expect(err.join("\n")).toMatch(/bad\.csv:3: column 'gross'/)
@@ -44,7 +50,8 @@ describe("novel-factory finance", () => {
 
   // Needs `finance: Schema.optionalKey(FinanceConfig)` in FactoryConfigSchema (the lead plugs it in).
   it.skipIf(!("finance" in FactoryConfigSchema.fields))("reports per day with the configured rate to a CSV file", async () => {
-    const { dir, err, run } = setup()
+    const { dir, err, run, withProject } = setup()
+    await withProject()
     writeFileSync(join(dir, "good.csv"), [HEADER, "2025-03-01,kakao,p,1,1400,0,1400,KRW", "2025-03-02,amazon,p,,2.50,0,2.50,USD"].join("\r\n"))
     expect(await run("finance", "import-sales", "good.csv")).toBe(0)
     writeFileSync(join(dir, "factory.yaml"), "finance:\n  rates:\n    KRW_per_USD: 1400\n")
@@ -56,6 +63,30 @@ describe("novel-factory finance", () => {
       "2025-03-01,0.000000,1.000000,1.000000",
       "2025-03-02,0.000000,2.500000,2.500000",
     ])
+  })
+
+  it("refuses rows that do not add up, name an unknown project or a made-up currency, naming each line", async () => {
+    const { dir, out, err, run, withProject } = setup()
+    await withProject()
+    writeFileSync(join(dir, "sales.csv"), [
+      HEADER,
+      "2025-03-01,kakao,p,1,1000,300,700,KRW", // fine
+      "2025-03-01,kakao,p,2,1000.00,300.00,700.01,KRW", // fine: a platform's rounding
+      "2025-03-01,kakao,p,3,1000,300,900,KRW", // 900 ≠ 1000 − 300
+      "2025-03-01,kakao,nobody,1,1000,300,700,KRW", // no such project
+      "2025-03-01,kakao,p,4,1000,300,700,KRX", // no such currency
+    ].join("\n"))
+    expect(await run("finance", "import-sales", "sales.csv")).toBe(2)
+    expect(err.slice(0, 3)).toEqual([
+      "sales.csv:4: column 'net': net 900.00 is not gross 1,000.00 − fees 300.00 = 700.00",
+      "sales.csv:5: column 'project': unknown project 'nobody' (the factory's projects: p)",
+      "sales.csv:6: column 'currency': 'KRX' is not a currency code (ISO 4217, e.g. KRW, USD)",
+    ])
+    expect(err.join("\n")).toMatch(/nothing was imported/)
+    // all or none: the two good rows were not imported either
+    writeFileSync(join(dir, "good.csv"), [HEADER, "2025-03-01,kakao,p,1,1000,300,700,KRW", "2025-03-01,kakao,p,2,1000.00,300.00,700.01,KRW"].join("\n"))
+    expect(await run("finance", "import-sales", "good.csv")).toBe(0)
+    expect(out.join("\n")).toMatch(/imported 2 sales row\(s\)/)
   })
 
   it("validates its flags", async () => {

@@ -40,6 +40,26 @@ describe("sales import parsing", () => {
     ])
   })
 
+  it("checks that each row adds up (within 0.01), names a known project and an ISO 4217 currency", () => {
+    const text = [
+      "date,platform,project,episode,gross,fees,net,currency",
+      "2025-03-01,kakao,my-novel,1,10.00,3.00,7.01,USD", // line 2: rounding, fine
+      "2025-03-01,kakao,my-novel,1,10.00,3.00,7.02,USD", // line 3: off by 0.02
+      "2025-03-01,kakao,elsewhere,1,1000,300,700,KRW", // line 4: unknown project
+      "2025-03-01,kakao,my-novel,1,1000,300,700,XYZ", // line 5: made-up currency
+      "2025-03-01,kakao,my-novel,1,1000,300,700,jpy", // line 6: fine
+    ].join("\n")
+    const parsed = parseSalesCsv(text, "generic", { knownProjects: new Set(["my-novel"]) })
+    expect(parsed._tag === "Invalid" && parsed.errors).toEqual([
+      { line: 3, column: "net", message: "net 7.02 is not gross 10.00 − fees 3.00 = 7.00" },
+      { line: 4, column: "project", message: "unknown project 'elsewhere' (the factory's projects: my-novel)" },
+      { line: 5, column: "currency", message: "'XYZ' is not a currency code (ISO 4217, e.g. KRW, USD)" },
+    ])
+    // without the store's projects, the project is not checked
+    const unchecked = parseSalesCsv(text, "generic")
+    expect(unchecked._tag === "Invalid" && unchecked.errors.map((e) => e.line)).toEqual([3, 5])
+  })
+
   it("names a missing column", () => {
     const parsed = parseSalesCsv("date,platform,project,episode,gross,fees,currency\n", "generic")
     expect(parsed._tag === "Invalid" && parsed.errors[0]).toMatchObject({ line: 1, column: "net" })

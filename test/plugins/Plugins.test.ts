@@ -14,7 +14,7 @@ import type { FactoryEvent } from "../../src/events/FactoryEvent.ts"
 import { guardDraft } from "../../src/guard/Guard.ts"
 import { registerPlugin } from "../../src/plugins/PluginApi.ts"
 import { jobPlugins, Plugins } from "../../src/plugins/Plugins.ts"
-import { parsePluginsConfig } from "../../src/plugins/PluginsConfig.ts"
+import { parsePluginsConfig, PluginsConfigError } from "../../src/plugins/PluginsConfig.ts"
 
 const roots: Array<string> = []
 afterAll(() => {
@@ -86,17 +86,48 @@ describe("plugin API", () => {
     }))
 })
 
+/** "Billion laughs": six lines that expand to millions of strings. */
+const aliasBomb = [
+  "enabled: [tag]",
+  "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+  "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
+  "",
+].join("\n")
+
 describe("plugins.yaml", () => {
   it("names the file, the line and the key of an error", () => {
     const bad = parsePluginsConfig("/data/plugins.yaml", "enabled: [a]\nprojects:\n  novel:\n    enabled: [b, 3]\n")
-    expect(bad).toMatchObject({ message: "/data/plugins.yaml:4: projects.novel.enabled.1: Expected string" })
+    expect(bad).toMatchObject({ message: "/data/plugins.yaml:4: projects.novel.enabled[1]: Expected string, got 3" })
     const unknown = parsePluginsConfig("/data/plugins.yaml", "enabled: [a]\nsettings:\n  timeoutMs: 0\n")
     expect(unknown).toMatchObject({ message: expect.stringMatching(/^\/data\/plugins\.yaml:3: settings\.timeoutMs: Expected a value greater than or equal to 1/) })
     const excess = parsePluginsConfig("/data/plugins.yaml", "enabled: [a]\nenable: [b]\n")
-    expect(excess).toMatchObject({ message: "/data/plugins.yaml:2: enable: Expected no excess property" })
+    expect(excess).toMatchObject({ message: "/data/plugins.yaml:2: enable: Unknown key" })
     const syntax = parsePluginsConfig("/data/plugins.yaml", "enabled: [a\n")
     expect(syntax).toMatchObject({ message: expect.stringMatching(/^\/data\/plugins\.yaml:\d+: /) })
   })
+
+  it("refuses an alias bomb, naming the file and the line, without expanding it", () => {
+    const bomb = parsePluginsConfig("/data/plugins.yaml", aliasBomb)
+    expect(bomb).toBeInstanceOf(PluginsConfigError)
+    expect(bomb).toMatchObject({ message: expect.stringMatching(/^\/data\/plugins\.yaml:6: YAML alias \*d expands the document to \d+ nodes \(an alias bomb\?\)/) })
+  })
+
+  it.effect("a hot-reloaded alias bomb does not crash a writer: the last good plugins.yaml stays in force, with an alert", () =>
+    Effect.gen(function* () {
+      const home = makeHome({ tag: "export const register = (p) => p.promptAdditions(() => ['tag'])\n" }, "enabled: [tag]\n")
+      const plugins = yield* Plugins.make(options(home))
+      expect((yield* plugins.snapshot("x")).plugins).toHaveLength(1)
+      writeFileSync(join(home, "plugins.yaml"), aliasBomb)
+      expect((yield* plugins.snapshot("x")).plugins.map((p) => p.name)).toEqual(["tag"])
+      expect(yield* plugins.configError).toMatch(/plugins\.yaml:6: YAML alias \*d .*alias bomb/)
+      // asked again, the same text is not re-read, and the error stays in force
+      expect((yield* plugins.snapshot("x")).plugins).toHaveLength(1)
+      expect(yield* plugins.configError).toMatch(/alias bomb/)
+    }))
 
   it.effect("a broken plugins.yaml keeps the last good one in force and says why", () =>
     Effect.gen(function* () {

@@ -151,6 +151,21 @@ describe("TemplateLoader", () => {
         expect(err.message.startsWith(`${err.file}:${err.line}: YAML syntax error`)).toBe(true)
       }))
 
+    it.effect("an alias bomb is refused at its line, not expanded", () =>
+      Effect.gen(function* () {
+        const bomb = [
+          "x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+          ...Array.from({ length: 7 }, (_, i) => `x${i + 1}: &x${i + 1} [${Array(10).fill(`*x${i}`).join(", ")}]`),
+        ].join("\n")
+        const text = `${bomb}\n${VALID}`
+        const file = write("bomb.yaml", text)
+        const err = yield* failure(file)
+        expect(err.key).toBe("")
+        // 10 + 10×11 + 10×111 + 10×1111 > 10,000: the fourth line of aliases tips it over
+        expect(err.line).toBe(4)
+        expect(err.message).toMatch(new RegExp(`^${err.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4: YAML alias \\*x2 expands the document to \\d+ nodes \\(an alias bomb\\?\\)`))
+      }))
+
     it.effect("a missing key", () =>
       Effect.gen(function* () {
         const text = VALID.replace("title: 작은 이야기\n", "")

@@ -3,6 +3,7 @@ import { FactoryConfig } from "../../config/FactoryConfig.ts"
 import { Database } from "../../sqlite/Database.ts"
 import { type BackupsShape, makeBackups } from "../../backup/Backups.ts"
 import { backupSettingsOf, openBackupStore } from "../../backup/Location.ts"
+import { scratchRootOf } from "../../backup/Scratch.ts"
 import type { BackupSettings } from "../../backup/BackupConfig.ts"
 import { booleanFlag, type Command, CommandFailed, type CommandIo, stringFlag } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
@@ -27,7 +28,7 @@ const withBackups = <A>(
     const config = yield* configFor(deps, io, configFile)
     const settings = yield* settingsFor(config)
     const store = yield* openBackupStore(settings.store, io.env).pipe(Effect.mapError(failed))
-    return yield* body(makeBackups({ store }), settings)
+    return yield* body(makeBackups({ store, tempDir: scratchRootOf(config.home) }), settings)
   }).pipe(Effect.scoped)
 
 const configOption = { type: "string", description: "config file (default: factory.yaml in FACTORY_HOME)", placeholder: "file" } as const

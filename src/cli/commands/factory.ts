@@ -32,7 +32,8 @@ export const progressLine = (event: FactoryEvent): string | undefined => {
     case "SupervisorEscalated":
       return `${time} ⚠ supervisor ${event.supervisor} gave up: ${event.cause.split("\n")[0]}`
     case "BreakerChanged":
-      return `${time} ⚡ ${event.breaker} breaker ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`
+      // the breaker logs its changes itself, rate-limited (a flapping breaker printed ~2 lines a second)
+      return undefined
     case "IntakeChanged":
       return `${time} ${event.paused ? "⏸ intake paused" : "▶ intake resumed"}`
     case "Alert":

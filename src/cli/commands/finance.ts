@@ -7,12 +7,13 @@ import { Ledger, type LedgerError } from "../../finance/Ledger.ts"
 import { buildReport, reportCsv, salesHeader } from "../../finance/Report.ts"
 import { formatSalesError, parseSalesCsv, SALES_FORMATS, type SalesFormat } from "../../finance/Sales.ts"
 import { SqliteLedger } from "../../finance/SqliteLedger.ts"
+import { StoryStore } from "../../story/StoryStore.ts"
 import { type Command, CommandFailed, type CommandIo, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
 import { configOption, table } from "./shared.ts"
 
 /** Runs a finance effect with the ledger on the factory's database; a ledger failure is exit 1. */
-const withLedger = <A>(io: CommandIo, args: ParsedArgs, effect: Effect.Effect<A, LedgerError | CommandFailed, Ledger | FactoryConfig>) =>
+const withLedger = <A>(io: CommandIo, args: ParsedArgs, effect: Effect.Effect<A, LedgerError | CommandFailed, Ledger | FactoryConfig | StoryStore>) =>
   withFactory(
     io,
     effect.pipe(
@@ -29,6 +30,7 @@ const importSales: Command = {
   details: [
     "generic columns: date,platform,project,episode,gross,fees,net,currency (dates YYYY-MM-DD).",
     "munpia columns: 정산일,플랫폼,작품,회차,매출,수수료,정산금액[,통화] (통화 defaults to KRW).",
+    "Each row must name a project of the factory, an ISO 4217 currency, and add up: net = gross - fees (within 0.01).",
     "A file with any bad row is refused whole; every bad row is listed with its line and column (exit 2).",
     "Importing the same rows again adds nothing. Amounts stay in their own currency.",
   ].join("\n"),
@@ -51,21 +53,26 @@ const importSales: Command = {
       } catch (error) {
         return yield* new UsageError({ message: `cannot read ${file}: ${(error as Error).message}` })
       }
-      const parsed = parseSalesCsv(text, format)
-      if (parsed._tag === "Invalid") {
-        for (const e of parsed.errors) io.err(formatSalesError(file, e))
-        const rows = new Set(parsed.errors.map((e) => e.line)).size
-        return yield* new CommandFailed({
-          message: `${file} refused: ${parsed.errors.length} problem(s) on ${rows} line(s); nothing was imported`,
-          exitCode: 2,
-        })
-      }
-      const result = yield* withLedger(io, args, Effect.gen(function* () {
+      const imported = yield* withLedger(io, args, Effect.gen(function* () {
+        // rows must name the factory's own projects: read them before parsing
+        const projects = yield* (yield* StoryStore).listProjects.pipe(
+          Effect.mapError((e) => new CommandFailed({ message: `cannot read the projects: ${e.message}`, exitCode: 1 })),
+        )
+        const parsed = parseSalesCsv(text, format, { knownProjects: new Set(projects.map((p) => p.project.slug)) })
+        if (parsed._tag === "Invalid") {
+          for (const e of parsed.errors) io.err(formatSalesError(file, e))
+          const rows = new Set(parsed.errors.map((e) => e.line)).size
+          return yield* new CommandFailed({
+            message: `${file} refused: ${parsed.errors.length} problem(s) on ${rows} line(s); nothing was imported`,
+            exitCode: 2,
+          })
+        }
         const ledger = yield* Ledger
-        return yield* ledger.importSales(parsed.sales, basename(path))
+        return { sales: parsed.sales, result: yield* ledger.importSales(parsed.sales, basename(path)) }
       }))
+      const { sales, result } = imported
       const byCurrency = new Map<string, number>()
-      for (const s of parsed.sales) byCurrency.set(s.currency, (byCurrency.get(s.currency) ?? 0) + s.netMinor)
+      for (const s of sales) byCurrency.set(s.currency, (byCurrency.get(s.currency) ?? 0) + s.netMinor)
       const totals = [...byCurrency].map(([c, n]) => `${(n / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })} ${c}`).join(", ")
       io.out(`imported ${result.inserted} sales row(s) from ${file}${result.duplicates > 0 ? ` (${result.duplicates} already imported, skipped)` : ""}; net in file: ${totals}`)
       return 0

@@ -58,7 +58,8 @@ export const newCommand: Command = {
           Effect.catchTags({
             UnknownGenre: (e) => Effect.fail(new UsageError({ message: e.message })),
             ProjectExists: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
-            TemplateError: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
+            // a broken template is a broken input, like a bad flag
+            TemplateError: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 2 })),
             StoreUnavailable: (e) => Effect.fail(storeFailure(e)),
           }),
         ),

@@ -14,22 +14,27 @@ const BOUNDARY = String.raw`(?=[\s.,!?…”’"'」』)\]—~\-]|$)`
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
+/** Every phrase a `{A|B}` choice stands for (`숨을 {거두었다|거뒀다}` → two phrases). */
+export const expandChoices = (phrase: string): Array<string> => {
+  const open = phrase.indexOf("{")
+  if (open < 0) return [phrase]
+  const close = phrase.indexOf("}", open)
+  if (close < 0) throw new Error(`unclosed choice in phrase "${phrase}"`)
+  const head = phrase.slice(0, open)
+  const rest = expandChoices(phrase.slice(close + 1))
+  return phrase.slice(open + 1, close).split("|").flatMap((choice) => rest.map((r) => head + choice + r))
+}
+
 /**
  * A phrase as written in the lists below, as a regular expression: spaces may be left out or
- * doubled (`죽어 버렸다` / `죽어버렸다`), `{A|B}` is a choice, and a final `다` also stands for the
- * connectives `고` and `으며` (`숨을 거두었고, …`).
+ * doubled (`죽어 버렸다` / `죽어버렸다`), `{A|B}` is a choice, and a phrase ending in `다` ends
+ * at a boundary, where it also stands for the connectives `고` and `으며` (`숨을 거두었고, …`).
  */
-export const phraseSource = (phrase: string): string => {
-  const parts: Array<string> = []
-  const re = /\{([^}]*)\}|(\s+)|([^{\s]+)/g
-  for (let m = re.exec(phrase); m !== null; m = re.exec(phrase)) {
-    if (m[1] !== undefined) parts.push(`(?:${m[1].split("|").map(escapeRegExp).join("|")})`)
-    else if (m[2] !== undefined) parts.push(String.raw`\s*`)
-    else parts.push(escapeRegExp(m[3]!))
-  }
-  const source = parts.join("")
-  return source.endsWith("다") ? `${source.slice(0, -1)}(?:다|고|으며)${BOUNDARY}` : source
-}
+export const phraseSource = (phrase: string): string =>
+  expandChoices(phrase).map((p) => {
+    const source = p.trim().split(/\s+/).map(escapeRegExp).join(String.raw`\s*`)
+    return source.endsWith("다") ? `${source.slice(0, -1)}(?:다|고|으며)${BOUNDARY}` : source
+  }).join("|")
 
 /** Rules whose phrases are scanned in one pass: group k + 1 of a match is rule k's. */
 export interface CompiledRules<R> {
@@ -76,7 +81,7 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
     target: "subject",
     phrases: [
       "숨을 {거두었다|거뒀다|거두고 말았다|거두었습니다|거둔다}", "숨이 {끊어졌다|끊겼다|끊어지고 말았다|끊어져 있었다}", "숨졌다",
-      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다",
+      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "다시는 일어나지 {못했다|못한다}",
       "{죽었다|죽고 말았다|죽어 버렸다|죽어 있었다|죽임을 당했다}", "목숨을 {잃었다|잃고 말았다}", "생을 마감했다", "세상을 떠났다",
       "{최후를|죽음을} {맞았다|맞이했다|맞이하였다|맞고 말았다}", "{영원히|영영} 눈을 감았다", "다시는 눈을 뜨지 못했다",
       "{절명했다|전사했다|즉사했다|사망했다|순직했다|자결했다|산화했다}", "{살해당했다|살해되었다|살해됐다|독살당했다|암살당했다}",
@@ -221,7 +226,7 @@ export const TARGET_PARTICLES: Readonly<Record<RelationTarget | "subject" | "int
 
 /** In the sentence (or earlier in its paragraph): a dream, a memory, a hypothesis, a rumour, a belief. */
 export const NOT_NOW_CUES =
-  /(?:꿈|악몽|환영|환상|환각|상상|만약|만일|혹시|[었았였했]더라면|[었았였했]다면|라면|년 전|해 전|달 전|오래전|오래 전|옛날|어린 시절|그 시절|지난날|예전|과거|회상|떠올렸|떠올랐|떠오르|기억|생전|추억|소문|거짓|연기였|척했|시늉|줄 알았|줄로 알았|착각|오보|가짜|속임수|[었았였]었)/
+  /(?:꿈|악몽|환영|환상|환각|상상|만약|만일|혹시|[었았였했]더라면|[었았였했]다면|라면|년 전|해 전|달 전|오래전|오래 전|옛날|어린 시절|그 시절|지난날|예전|과거|회상|떠올렸|떠올랐|떠오르|기억|생전|추억|소문|거짓|연기였|척했|시늉|줄 알았|줄로 알았|착각|오보|가짜|속임수|[었았였했]었|살 때|살이던|살 무렵|시절|때였다|적이 있었|적이 있다)/
 
 /** In one of the two sentences after it: what takes a death back (`아니, 아직 숨이 붙어 있었다`, `꿈이었다`). */
 export const RETRACTION_CUES =
@@ -283,11 +288,16 @@ export const INTRODUCTIONS: ReadonlyArray<{ readonly re: RegExp; readonly kind: 
   },
   // 자신을 무진이라고 소개했다 / 무진이라고 자신을 소개했다
   {
-    re: new RegExp(String.raw`(?:자신을|스스로를)\s+${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:고)?\s*(?:소개했|소개하|밝혔)`, "g"),
+    re: new RegExp(String.raw`(?:자신을|스스로를)\s+(?:\S+\s+){0,3}?${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:고)?\s*(?:소개했|소개하|밝혔)`, "g"),
     kind: "name",
   },
   {
     re: new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라고\s+(?:자신을|스스로를)\s+소개`, "g"),
+    kind: "name",
+  },
+  // “마석두라고 하오. …”: a line of dialogue that opens with the speaker's name
+  {
+    re: new RegExp(String.raw`(?<=^|[\n“"‘「『])\s*${NAME}(?:이)?라(?:고)?\s*(?:합니다|하오|해요|하옵니다|하네|하지요|하지|한다|하는데요|하는데)(?=[\s.,!?…”’"']|$)`, "g"),
     kind: "name",
   },
   // 저는 하린이라고 합니다 / 소인은 마석두라 하옵니다

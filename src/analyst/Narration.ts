@@ -14,7 +14,7 @@ import { subjectBefore } from "./Roles.ts"
 export interface Sentence extends Span {
   /** Paragraph number (a line break starts a new paragraph). */
   readonly paragraph: number
-  /** Whether only whitespace stands between the previous narration sentence and this one in the text. */
+  /** Whether only whitespace (line breaks included) stands between the previous narration sentence and this one in the text. */
   readonly followsDirectly: boolean
 }
 
@@ -45,7 +45,7 @@ export const readNarration = (text: string, cast: NameIndex): Narration => {
   for (const s of spans) {
     const gap = text.slice(previousEnd, s.start)
     if (gap.includes("\n")) paragraph++
-    sentences.push({ ...s, paragraph, followsDirectly: sentences.length > 0 && gap.trim() === "" && !gap.includes("\n") })
+    sentences.push({ ...s, paragraph, followsDirectly: sentences.length > 0 && gap.trim() === "" })
     previousEnd = s.end
   }
   return { text, masked, sentences, all: splitSentences(text), mentions: mentionsIn(masked, cast) }
@@ -105,8 +105,8 @@ export const isTakenBack = (n: Narration, from: number): boolean => {
 }
 
 /**
- * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the sentence right
- * before it (same paragraph, nothing between them): for a pronoun, the one character that sentence
+ * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the narration sentence
+ * right before it (no dialogue between them): for a pronoun, the one character that sentence
  * mentions; for an unstated subject, that sentence's subject, which Korean carries on (`태주는 윤하의
  * 품에서 웃었다. 그리고 끝내 숨을 거두었다.`). Undefined when it is not one named character.
  */

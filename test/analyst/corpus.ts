@@ -547,4 +547,175 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     text: `말순 여사는 손주며느리 후보를 실컷 구경한 뒤 댁으로 돌아가셨다. 이준은 그제야 넥타이를 풀었다.`,
     trap: "돌아가셨다 as going home",
   },
+  // ------------------------------------------------ written after the first tuning, run as found
+  {
+    name: "the princess in the rain of arrows",
+    genre: "fantasy_kr",
+    text: `성벽 위에서 화살이 쏟아지던 그 순간, 연화 공주는 자신을 향해 날아드는 화살을 보지 못했다. 근위대장이 몸을 날렸지만 이미 늦은 뒤였다. 화살은 그녀의 가슴 깊숙이 박혔다.
+
+윤하가 달려갔을 때, 공주의 얼굴은 이미 창백하게 식어 가고 있었다. 이연화의 심장이 멈췄다.`,
+    deaths: ["lee-yeonhwa"],
+  },
+  {
+    name: "he was dying, not dead",
+    genre: "fantasy_kr",
+    text: `백린은 피를 너무 많이 흘렸다. 그는 죽어 가고 있었다. 윤하는 그의 상처를 두 손으로 틀어막으며 소월을 불렀다.
+
+“버텨요, 백린. 제발.”
+
+정령의 빛이 상처 위로 스며들었다. 새벽이 올 무렵, 백린의 숨결은 조금씩 고르게 돌아왔다.`,
+    trap: "dying, then saved",
+  },
+  {
+    name: "the master's tale of his own master",
+    genre: "fantasy_kr",
+    text: `도진명은 찻잔을 내려놓았다. “내 스승님은 흑월산 제단에서 돌아가셨다. 그 일은 지금도 내 꿈에 나오지.”
+
+윤하는 아무 말도 하지 못했다. 노인의 눈가에 깊은 주름이 잡혔다.`,
+    trap: "a death told in dialogue, of someone outside the cast",
+  },
+  {
+    name: "a ferryman named",
+    genre: "fantasy_kr",
+    text: `나룻배를 모는 노인은 자신을 곽 노인이라 불러 달라고 했다. 그러나 배에 오른 뒤에야 윤하는 그의 진짜 이름이 곽도삼이라는 것을 알게 되었다. 곽도삼은 삿대를 저으며 흥얼거렸다.`,
+    intros: ["곽도삼"],
+  },
+  {
+    name: "a duel ends",
+    genre: "fantasy_kr",
+    text: `마지막 일격은 조용했다. 태주의 검이 사혁의 칼을 튕겨 내고, 그대로 가슴을 파고들었다. 사혁은 무릎을 꿇었다. 그리고 앞으로 고꾸라졌다.
+
+그는 다시는 일어나지 못했다.`,
+    trap: "a stranger the Bible does not know (no introduction) dies",
+  },
+  {
+    name: "tied to a pillar",
+    genre: "fantasy_kr",
+    text: `눈을 떴을 때, 윤하는 차가운 돌기둥에 묶여 있었다. 손목을 감은 쇠사슬이 덜그럭거렸다. 흑월회의 지하 감옥이었다.
+
+윤하는 흑월회에 사로잡혔다. 월광검은 보이지 않았다.`,
+    captured: ["seo-yunha"],
+  },
+  {
+    name: "the sorcerer's oath of hatred",
+    genre: "fantasy_kr",
+    text: `불타는 고향을 뒤로한 그날부터, 백린은 강무결을 원수로 여겼다. 그 이름만 들어도 손끝이 떨렸다.`,
+    relations: ["baek-rin HATES formed gang-mugyeol"],
+  },
+  {
+    name: "a near miss with poison",
+    genre: "fantasy_kr",
+    text: `찻잔에서 쓴 냄새가 났다. 윤하는 입술에 닿기 직전 잔을 내려놓았다. 하마터면 독에 당할 뻔했다. 태주가 찻잔을 빼앗아 창밖으로 던졌다.`,
+    trap: "a near miss",
+  },
+  {
+    name: "the spirit introduces a friend",
+    genre: "fantasy_kr",
+    text: `‘저 아이 이름은 설하야.’ 소월이 속삭였다. ‘달의 정령들 중에서 가장 어린 아이지.’
+
+설하라는 정령은 윤하의 어깨 위에 내려앉아 고개를 갸웃거렸다.`,
+    intros: ["설하"],
+  },
+  {
+    name: "leaving the capital",
+    genre: "fantasy_kr",
+    text: `새벽안개가 걷히기도 전에 일행은 월하성을 떠났다. 목적지는 왕도 남쪽의 백운사라는 절이었다. 도진명의 옛 벗이 그곳에 머물고 있다고 했다.`,
+    places: ["백운사"],
+  },
+  {
+    name: "nobody knew the sword saint died",
+    genre: "fantasy_kr",
+    text: `그날 밤, 도진명은 홀로 흑월산에 올랐다. 그리고 다시는 돌아오지 않았다. 사흘 뒤 산 아래 마을 사람들이 계곡에서 도 노인의 시신을 찾아냈다.`,
+    deaths: ["do-jinmyeong"],
+  },
+  {
+    name: "first-person detective: a friend is shot",
+    genre: "modern_noir",
+    text: `나는 방아쇠 소리를 듣지 못했다. 들은 건 유리창이 깨지는 소리와, 세라의 짧은 비명뿐이었다.
+
+세라는 옆구리를 부여잡고 주저앉았다. 손가락 사이로 피가 배어 나왔다. 윤세라는 옆구리에 총상을 입었다.`,
+    injuries: ["yoon-sera"],
+  },
+  {
+    name: "idiom: not even if I die and wake",
+    genre: "modern_noir",
+    text: `도윤은 죽었다 깨어나도 그 얼굴을 잊지 못할 것이다. 십 년 전 취조실에서 본, 웃고 있던 마진혁의 얼굴을.`,
+    trap: "an idiom with 죽었다",
+  },
+  {
+    name: "the ledger changes hands",
+    genre: "modern_noir",
+    text: `지안은 떨리는 손으로 봉투를 내밀었다. 도윤은 검은 장부를 손에 넣었다. 표지의 가죽이 빗물에 젖어 있었다.`,
+    relations: ["cha-doyun OWNS formed hidden-ledger"],
+  },
+  {
+    name: "the sister's secret",
+    genre: "modern_noir",
+    text: `예담은 끝내 울음을 터뜨렸다. 언니는 죽지 않았다고, 자신이 언니를 숨겼다고. 서지안은 살아 있었다.
+
+도윤은 한동안 아무 말도 하지 않았다.`,
+    trap: "negations",
+  },
+  {
+    name: "the haram's resignation",
+    genre: "modern_noir",
+    text: `권하람은 사직서를 책상 위에 올려놓았다. 그날 오후, 권하람은 서항경찰서 강력팀을 떠났다. 십이 년 만이었다.`,
+    relations: ["kwon-haram MEMBER_OF broken seohang-pd"],
+  },
+  {
+    name: "the enforcer",
+    genre: "modern_noir",
+    text: `마진혁의 뒤에는 늘 말없는 사내 하나가 서 있었다. 사람들은 그를 곰이라고 불렀다. 본명은 아무도 몰랐다. 그가 지나가면 부두의 인부들은 고개를 숙였다.`,
+    trap: "a nickname without a name pattern",
+  },
+  {
+    name: "the jump",
+    genre: "modern_noir",
+    text: `노상철은 옥상 난간 위에 서 있었다. 바람이 그의 낡은 점퍼를 부풀렸다. 도윤이 손을 뻗었지만, 노 영감은 뒤로 몸을 던졌다.
+
+아래에서 둔탁한 소리가 났다. 노상철은 즉사했다.`,
+    deaths: ["no-sangcheol"],
+  },
+  {
+    name: "a kiss in the office",
+    genre: "romance_comedy",
+    text: `불 꺼진 사무실, 모니터 불빛만이 두 사람의 얼굴을 비췄다. 이준은 소율과 입을 맞췄다. 아주 짧고, 아주 조심스럽게.`,
+    relations: ["kang-ijun LOVES formed han-soyul", "han-soyul LOVES formed kang-ijun"],
+  },
+  {
+    name: "the rival's arrival",
+    genre: "romance_comedy",
+    text: `회의실 문이 열리고 낯선 남자가 들어섰다. “오늘부터 전략기획팀을 맡게 된 차서준입니다.” 그는 소율을 향해 눈을 찡긋했다.`,
+    intros: ["차서준"],
+  },
+  {
+    name: "a dropped contract",
+    genre: "romance_comedy",
+    text: `소율은 결국 계약서를 찢어 버렸다. 종잇조각이 바람에 흩날렸다. 이준은 그 모습을 한참 동안 바라만 보았다.`,
+    trap: "no relation vocabulary",
+  },
+  {
+    name: "a sprained ankle",
+    genre: "romance_comedy",
+    text: `워크숍 족구 시합에서 민재호는 공을 쫓다 넘어져 다리가 부러졌다. 깁스를 한 민 과장은 그 뒤로 한 달 동안 목발 신세를 졌다.`,
+    injuries: ["min-jaeho"],
+  },
+  {
+    name: "a grandmother's threat",
+    genre: "romance_comedy",
+    text: `“그 계집애랑 결혼하면 난 죽어 버릴 거다!” 말순 여사가 지팡이로 바닥을 쾅 쳤다. 이준은 한숨을 쉬며 넥타이를 느슨하게 풀었다.`,
+    trap: "a dramatic threat",
+  },
+  {
+    name: "lost in a mall",
+    genre: "romance_comedy",
+    text: `쇼핑몰 한가운데서 다은이 사라졌다. 소율은 휴대폰을 꺼내 전화를 걸었다. 다은은 삼 층 신발 가게에서 태연하게 운동화를 고르고 있었다.`,
+    trap: "a friend wanders off for a minute",
+  },
+  {
+    name: "the chairwoman's hospital",
+    genre: "romance_comedy",
+    text: `강말순 회장이 쓰러졌다는 소식에 이준은 회의 도중 뛰쳐나갔다. 병실의 말순 여사는 산소마스크를 쓴 채 잠들어 있었다. 의사는 고비는 넘겼다고 했다.`,
+    trap: "a collapse, not a death",
+  },
 ]

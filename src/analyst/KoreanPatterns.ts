@@ -230,7 +230,7 @@ export const NOT_NOW_CUES =
 
 /** In one of the two sentences after it: what takes a death back (`아니, 아직 숨이 붙어 있었다`, `꿈이었다`). */
 export const RETRACTION_CUES =
-  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아)/
+  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도)/
 
 // ---------------------------------------------------------------------------
 // Introductions
@@ -278,7 +278,7 @@ const NAME_START = "(?<![가-힣])"
 export const INTRODUCTIONS: ReadonlyArray<{ readonly re: RegExp; readonly kind: "name" | "named-noun" }> = [
   // 이름은 무진이었다 / 제 이름은 하린입니다 / 이름은 '흑랑'이었다
   {
-    re: new RegExp(String.raw`이름은\s*${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이었다|였다|이었고|였고|이고|이다|입니다|이에요|예요|이야|야|이오|이라고|라고|이라 했다|라 했다|이라네|라네|,)`, "g"),
+    re: new RegExp(String.raw`이름(?:은|이)\s*${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이었다|였다|이었고|였고|이고|이다|입니다|이에요|예요|이야|야|이오|이라고|라고|이라 했다|라 했다|이라네|라네|이라는 것|라는 것|이라는 걸|라는 걸|,)`, "g"),
     kind: "name",
   },
   // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: group 2 is the next words
@@ -298,6 +298,11 @@ export const INTRODUCTIONS: ReadonlyArray<{ readonly re: RegExp; readonly kind: 
   // “마석두라고 하오. …”: a line of dialogue that opens with the speaker's name
   {
     re: new RegExp(String.raw`(?<=^|[\n“"‘「『])\s*${NAME}(?:이)?라(?:고)?\s*(?:합니다|하오|해요|하옵니다|하네|하지요|하지|한다|하는데요|하는데)(?=[\s.,!?…”’"']|$)`, "g"),
+    kind: "name",
+  },
+  // 처음 뵙겠습니다, 김하늘입니다 / 오늘부터 팀을 맡게 된 차서준입니다
+  {
+    re: new RegExp(String.raw`(?:(?:뵙겠습니다|반갑습니다|안녕하세요|안녕하십니까)[.,!]?|(?:저는|전|제가|된|온|맡은|부임한))\s+${NAME}(?:입니다|이에요|예요|이올시다)(?=[\s.,!?…”’"']|$)`, "g"),
     kind: "name",
   },
   // 저는 하린이라고 합니다 / 소인은 마석두라 하옵니다

@@ -87,6 +87,8 @@ export const findStatusChanges = (
       ? clause(n, from, Math.max(end, n.sentences[i]!.end), m[0])
       : clause(n, from, end, m[0])
     for (const id of ids) {
+      // a bare 사라졌다 is a disappearance only if the character is not met again in the narration
+      if ((m[0] === "사라졌다" || m[0] === "사라졌고") && n.mentions.some((x) => x.id === id && x.start >= n.sentences[i]!.end)) continue
       const now = statusOf(id)
       if (now === undefined || now === "dead") continue
       if (now === rule.status && rule.status !== "injured") continue

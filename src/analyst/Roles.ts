@@ -12,13 +12,13 @@ import { type NameIndex, nameAt, type Word } from "./NameIndex.ts"
 
 export type Found =
   | { readonly _tag: "Named"; readonly ids: ReadonlyArray<string>; readonly word: number; readonly end: number }
-  | { readonly _tag: "Pronoun" }
+  /** `그는`, `그녀가` …, ending at `end`. */
+  | { readonly _tag: "Pronoun"; readonly end: number }
   | { readonly _tag: "None" }
   | { readonly _tag: "Blocked" }
 
 const NONE: Found = { _tag: "None" }
 const BLOCKED: Found = { _tag: "Blocked" }
-const PRONOUN: Found = { _tag: "Pronoun" }
 
 const PRONOUNS = new Set(["그", "그녀", "그놈", "그자", "그이", "그분", "녀석", "그 녀석"])
 const SUBJECT_ENDINGS = ["께서는", "께서도", "께서", "이가", "이는", "이도", "은", "는", "이", "가", "도", "마저", "조차"]
@@ -89,7 +89,7 @@ export const subjectBefore = (cast: NameIndex, words: ReadonlyArray<Word>, befor
     const w = words[i]!.text
     const split = subjectSplit(w)
     if (split === undefined) continue
-    if (PRONOUNS.has(split.noun)) return PRONOUN
+    if (PRONOUNS.has(split.noun)) return { _tag: "Pronoun", end: words[i]!.end }
     if (unknownSubject(split.noun, split.particle, words[i + 1]?.text) === "stop") return BLOCKED
   }
   return NONE

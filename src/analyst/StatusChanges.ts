@@ -45,7 +45,7 @@ const targetOf = (n: Narration, cast: NameIndex, rule: StatusRule, i: number, st
   const owner = ownerBefore(cast, words, before)
   if (owner._tag === "Named" && /^[가-힣]+[이가을를]\s/.test(phrase)) return { found: owner, from: words[owner.word]!.start }
   const subject = subjectBefore(cast, words, before)
-  return { found: subject, from: subject._tag === "Named" ? subject.end : s.start }
+  return { found: subject, from: subject._tag === "Named" || subject._tag === "Pronoun" ? subject.end : s.start }
 }
 
 /** Extra doubts a few phrases raise: `사라졌다` toward somewhere, a feeling `사로잡혔다`, a wound to the heart. */

@@ -4,7 +4,7 @@
  * move the plot with a strong verb. Generic narration (`윤하가 말했다.`, a landscape) never is one.
  */
 import { PLOT_VERBS, SPEECH_TAG } from "./KoreanPatterns.ts"
-import { mentionedIn, type Narration } from "./Narration.ts"
+import { type CastReading, mentionedIn } from "./Narration.ts"
 
 export const MAX_EVENTS = 5
 const MIN_LENGTH = 15
@@ -19,7 +19,7 @@ export interface ChosenEvent {
  * The event sentences, in story order. `carried` maps a sentence that tells a delta to the
  * characters that delta names (the subject `그는` stands for).
  */
-export const chooseEvents = (n: Narration, carried: ReadonlyMap<number, ReadonlyArray<string>>): Array<ChosenEvent> => {
+export const chooseEvents = (n: CastReading, carried: ReadonlyMap<number, ReadonlyArray<string>>): Array<ChosenEvent> => {
   const chosen = new Map<number, ReadonlyArray<string>>()
   for (const [i, ids] of [...carried].sort((a, b) => a[0] - b[0])) {
     if (chosen.size >= MAX_EVENTS) break

@@ -8,8 +8,11 @@ import { ABSTRACT_NOUNS, NOT_NAMES } from "../guard/Lexicon.ts"
 import { givenNames } from "../guard/Names.ts"
 import { batchimIndex, isAllHangulSyllables } from "../text/Hangul.ts"
 import { nounCandidates } from "../text/Particles.ts"
-import { ARRIVAL, INTRODUCTIONS, isPlaceNoun, NEVER_NAMES, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER } from "./KoreanPatterns.ts"
+import { INTRODUCTIONS, isPlaceNoun, NAME_BEFORE, NEVER_NAMES, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER } from "./KoreanPatterns.ts"
 import { type NameIndex, nameInWord } from "./NameIndex.ts"
+import type { Narration } from "./Narration.ts"
+import type { PhraseHit } from "./PhraseMatcher.ts"
+import { type AnalystRule, isArrivalRule } from "./Phrases.ts"
 
 export interface IntroducedPerson {
   readonly name: string
@@ -76,7 +79,9 @@ export interface Introductions {
   readonly places: ReadonlyArray<IntroducedPlace>
 }
 
-export const findIntroductions = (text: string, known: KnownNames): Introductions => {
+/** The people and places `n`'s text introduces: people anywhere (`제 이름은 …` is dialogue), places where the narration arrives. */
+export const findIntroductions = (n: Narration, known: KnownNames, phrases: ReadonlyArray<PhraseHit<AnalystRule>>): Introductions => {
+  const text = n.text
   const people: Array<IntroducedPerson> = []
   const places: Array<IntroducedPlace> = []
   const person = (name: string, nounRole: string, start: number, end: number) => {
@@ -89,53 +94,62 @@ export const findIntroductions = (text: string, known: KnownNames): Introduction
     places.push({ name, description, start, end })
   }
 
-  for (const { re, kind } of INTRODUCTIONS) {
+  for (const { re, name: where, nounAfter, needs } of INTRODUCTIONS) {
+    if (!needs.some((w) => text.includes(w))) continue
     for (const m of text.matchAll(re)) {
-      const name = m[1]!
-      const start = m.index
+      let name: string
+      let start = m.index
+      if (where === "group") name = m[1]!
+      else {
+        const window = text.slice(Math.max(0, m.index - 8), m.index)
+        const before = NAME_BEFORE.exec(window)
+        if (before === null) continue
+        name = before[1]!
+        start = m.index - window.length + before.index
+      }
       const end = m.index + m[0].length
-      if (kind === "name") {
+      if (!nounAfter) {
         person(name, "", start, end)
         continue
       }
       // the words after `X라는`: the first person or place noun among them says what X is
-      const words = m[2]!.split(/\s+/)
+      const words = (m.groups?.["rest"] ?? "").split(/\s+/)
       for (let k = 0; k < words.length; k++) {
         const w = words[k]!
         if (w === "이름의" || w === "이름을" || w === "이름이") continue
         const nouns = nounCandidates(w, 1)
-        const personNoun = nouns.find((n) => PERSON_NOUNS.has(n))
+        const personNoun = nouns.find((x) => PERSON_NOUNS.has(x))
         if (personNoun !== undefined) {
           person(name, PERSON_NOUNS.get(personNoun) === true ? personNoun : "", start, end)
           break
         }
-        const placeNoun = nouns.find((n) => isPlaceNoun(n))
+        const placeNoun = nouns.find((x) => isPlaceNoun(x))
         if (placeNoun !== undefined) {
-          const description = [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" ")
-          place(name, description, start, end)
+          place(name, [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" "), start, end)
           break
         }
       }
     }
   }
 
-  for (const m of text.matchAll(ARRIVAL)) {
-    if (m.index > 0 && /[가-힣]/.test(text[m.index - 1]!)) continue
-    const first = m[1]!
-    const second = m[2]
-    const start = m.index
-    const end = m.index + m[0].length
-    if (second !== undefined && isPlaceNoun(second)) {
-      // 청풍 객잔: the first word must be a name, not a modifier (작은, 낡은, 그, 어느, 윤하의)
+  // 청운객잔에 도착했다 / 청풍 객잔에 닿았다
+  for (const hit of phrases) {
+    if (!isArrivalRule(hit.rule)) continue
+    const at = n.words[hit.first - 1]
+    if (at === undefined || !at.text.endsWith("에") || at.text.length < 3) continue
+    const word = at.text.slice(0, -1)
+    const previous = n.words[hit.first - 2]
+    if (isPlaceNoun(word) && previous !== undefined && text.slice(previous.end, at.start) === " ") {
+      // 청풍 객잔: the word before must be a name, not a modifier (작은, 낡은, 그, 어느, 윤하의)
+      const first = previous.text
       const last = first[first.length - 1]!
       const modifier = batchimIndex(last) === 4 || batchimIndex(last) === 8 || last === "의" || NOT_NAMES.has(first) ||
         NEVER_NAMES.has(first) || /(?:던|운|한|른|인|된|은|는)$/.test(first)
-      if (!modifier && isAllHangulSyllables(first)) place(`${first} ${second}`, second, start, end)
+      if (!modifier && isAllHangulSyllables(first)) place(`${first} ${word}`, word, previous.start, hit.end)
       continue
     }
-    const word = second ?? first
     const ending = placeEnding(word)
-    if (ending !== undefined) place(word, ending, start, end)
+    if (ending !== undefined) place(word, ending, at.start, hit.end)
   }
   return { people, places }
 }

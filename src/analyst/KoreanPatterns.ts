@@ -5,54 +5,19 @@
  *
  * Every status and relation phrase is a finite predicate (`숨을 거두었다`, `숨을 거두었고`):
  * `죽었다고 생각했다`, `죽었다는 소문`, `죽었다면`, `죽은 줄 알았던`, `죽을 뻔했다` and `죽이겠다`
- * then never match, because what follows the phrase must be a boundary (space, punctuation, end).
+ * then never match, because a phrase matches whole words only (see `PhraseMatcher.ts`).
  */
 import type { CharacterStatus, RelationType } from "../domain/Bible.ts"
 
-/** What may follow a finite predicate: whitespace, punctuation, a closing quote or bracket, the end. */
-const BOUNDARY = String.raw`(?=[\s.,!?…”’"'」』)\]—~\-]|$)`
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-
-/**
- * A phrase as written in the lists below, as a regular expression: spaces may be left out or
- * doubled (`죽어 버렸다` / `죽어버렸다`), `{A|B}` is a choice, and a final `다` also stands for the
- * connectives `고` and `으며` (`숨을 거두었고, …`).
- */
-export const phraseSource = (phrase: string): string => {
-  const parts: Array<string> = []
-  const re = /\{([^}]*)\}|(\s+)|([^{\s]+)/g
-  for (let m = re.exec(phrase); m !== null; m = re.exec(phrase)) {
-    if (m[1] !== undefined) parts.push(`(?:${m[1].split("|").map(escapeRegExp).join("|")})`)
-    else if (m[2] !== undefined) parts.push(String.raw`\s*`)
-    else parts.push(escapeRegExp(m[3]!))
-  }
-  const source = parts.join("")
-  return source.endsWith("다") ? `${source.slice(0, -1)}(?:다|고|으며)${BOUNDARY}` : source
-}
-
-/** Rules whose phrases are scanned in one pass: group k + 1 of a match is rule k's. */
-export interface CompiledRules<R> {
-  readonly re: RegExp
-  readonly rules: ReadonlyArray<R>
-  /** Per rule, its phrases as a whole string (`^…$`). */
-  readonly whole: ReadonlyArray<RegExp>
-}
-
-export const compileRules = <R extends { readonly phrases: ReadonlyArray<string> }>(rules: ReadonlyArray<R>): CompiledRules<R> => ({
-  re: new RegExp(rules.map((r) => `(${r.phrases.map(phraseSource).join("|")})`).join("|"), "g"),
-  rules,
-  whole: rules.map((r) => new RegExp(`^(?:${r.phrases.map(phraseSource).join("|")})$`)),
-})
-
-/** Every rule whose phrases match all of `phrase` (a phrase two rules share, `배신했다`, is read by both). */
-export const rulesMatching = <R>(compiled: CompiledRules<R>, phrase: string): ReadonlyArray<R> =>
-  compiled.rules.filter((_, k) => compiled.whole[k]!.test(phrase))
-
-/** The rule a match of {@link compileRules}'s expression is of. */
-export const ruleOf = <R>(compiled: CompiledRules<R>, m: RegExpMatchArray): R => {
-  for (let k = 1; k < m.length; k++) if (m[k] !== undefined) return compiled.rules[k - 1]!
-  throw new Error(`no rule matched "${m[0]}"`)
+/** Every phrase a `{A|B}` choice stands for (`숨을 {거두었다|거뒀다}` → two phrases). */
+export const expandChoices = (phrase: string): Array<string> => {
+  const open = phrase.indexOf("{")
+  if (open < 0) return [phrase]
+  const close = phrase.indexOf("}", open)
+  if (close < 0) throw new Error(`unclosed choice in phrase "${phrase}"`)
+  const head = phrase.slice(0, open)
+  const rest = expandChoices(phrase.slice(close + 1))
+  return phrase.slice(open + 1, close).split("|").flatMap((choice) => rest.map((r) => head + choice + r))
 }
 
 /** Who a phrase is about, relative to the phrase. */
@@ -76,7 +41,7 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
     target: "subject",
     phrases: [
       "숨을 {거두었다|거뒀다|거두고 말았다|거두었습니다|거둔다}", "숨이 {끊어졌다|끊겼다|끊어지고 말았다|끊어져 있었다}", "숨졌다",
-      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다",
+      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "다시는 일어나지 {못했다|못한다}",
       "{죽었다|죽고 말았다|죽어 버렸다|죽어 있었다|죽임을 당했다}", "목숨을 {잃었다|잃고 말았다}", "생을 마감했다", "세상을 떠났다",
       "{최후를|죽음을} {맞았다|맞이했다|맞이하였다|맞고 말았다}", "{영원히|영영} 눈을 감았다", "다시는 눈을 뜨지 못했다",
       "{절명했다|전사했다|즉사했다|사망했다|순직했다|자결했다|산화했다}", "{살해당했다|살해되었다|살해됐다|독살당했다|암살당했다}",
@@ -147,8 +112,6 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
   },
 ]
 
-export const STATUS_PHRASES: CompiledRules<StatusRule> = compileRules(STATUS_RULES)
-
 /** A word whose noun, standing as the subject before a status phrase, is a thing, not the one it happens to (`가슴에 화살이 박힌 채`). */
 export const INANIMATE_SUBJECTS: ReadonlySet<string> = new Set(
   `화살 화살촉 칼 검 창 칼날 검날 검끝 칼끝 단검 비수 총알 피 선혈 핏물 피가 상처 눈물 비 눈 바람 불길 불꽃 연기 독 독기 빛 달빛 햇빛 어둠
@@ -203,8 +166,6 @@ export const RELATION_RULES: ReadonlyArray<RelationRule> = [
   { type: "OWNS", change: "broken", target: "object", kind: "item", phrases: ["{빼앗겼다|잃어버렸다|도둑맞았다|넘겨주었다|넘겨줬다}"] },
 ]
 
-export const RELATION_PHRASES: CompiledRules<RelationRule> = compileRules(RELATION_RULES)
-
 /** Particles that mark each kind of other side (bare: what is left of the word after the name). */
 export const TARGET_PARTICLES: Readonly<Record<RelationTarget | "subject" | "into", ReadonlySet<string>>> = {
   subject: new Set(["이", "가", "은", "는", "께서", "께서는", "께서도", "도", "마저", "조차", "까지", "만", "만은", "이가", "이는", "이도", "이마저", "이조차", "이까지", "이만"]),
@@ -221,11 +182,11 @@ export const TARGET_PARTICLES: Readonly<Record<RelationTarget | "subject" | "int
 
 /** In the sentence (or earlier in its paragraph): a dream, a memory, a hypothesis, a rumour, a belief. */
 export const NOT_NOW_CUES =
-  /(?:꿈|악몽|환영|환상|환각|상상|만약|만일|혹시|[었았였했]더라면|[었았였했]다면|라면|년 전|해 전|달 전|오래전|오래 전|옛날|어린 시절|그 시절|지난날|예전|과거|회상|떠올렸|떠올랐|떠오르|기억|생전|추억|소문|거짓|연기였|척했|시늉|줄 알았|줄로 알았|착각|오보|가짜|속임수|[었았였]었)/
+  /(?:꿈|악몽|환영|환상|환각|상상|만약|만일|혹시|[었았였했]더라면|[었았였했]다면|라면|년 전|해 전|달 전|오래전|오래 전|옛날|어린 시절|그 시절|지난날|예전|과거|회상|떠올렸|떠올랐|떠오르|기억|생전|추억|소문|거짓|연기였|척했|시늉|줄 알았|줄로 알았|착각|오보|가짜|속임수|[었았였했]었|살 때|살이던|살 무렵|시절|때였다|적이 있었|적이 있다)/
 
 /** In one of the two sentences after it: what takes a death back (`아니, 아직 숨이 붙어 있었다`, `꿈이었다`). */
 export const RETRACTION_CUES =
-  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아)/
+  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도)/
 
 // ---------------------------------------------------------------------------
 // Introductions
@@ -256,11 +217,15 @@ export const isPlaceNoun = (w: string): boolean => PLACE_NOUN_SET.has(w)
 /** Endings of a one-word place name, longest first (`청풍객잔` → 객잔). One-syllable endings need a two-syllable stem. */
 export const PLACE_ENDINGS: ReadonlyArray<string> = [...new Set(PLACE_NOUNS)].sort((a, b) => b.length - a.length)
 
-/** Verbs of arrival after `X에` / `X에서`: the place X is where the scene went. */
-export const ARRIVAL = new RegExp(
-  String.raw`([가-힣]{2,10})(?:\s+([가-힣]{1,4}))?에\s*(?:${["도착했다", "당도했다", "다다랐다", "이르렀다", "들어섰다", "도착한 것은", "발을 들였다"].map(phraseSource).join("|")})`,
-  "g",
-)
+/** Verbs of arrival after `X에`: the place X is where the scene went. */
+export interface ArrivalRule {
+  readonly arrival: true
+  readonly phrases: ReadonlyArray<string>
+}
+
+export const ARRIVAL_VERBS: ReadonlyArray<ArrivalRule> = [
+  { arrival: true, phrases: ["{도착했다|당도했다|다다랐다|이르렀다|들어섰다|닿았다}", "발을 들였다"] },
+]
 
 const QUOTE_OPEN = "['‘“\"「『]?"
 const QUOTE_CLOSE = "['’”\"」』]?"
@@ -269,31 +234,65 @@ const NAME = "([가-힣]{2,5}?)"
 /** A name starts a word. */
 const NAME_START = "(?<![가-힣])"
 
-/** Patterns that introduce a person's (or a place's) name; group 1 is the name, group 2 the noun after it (if any). */
-export const INTRODUCTIONS: ReadonlyArray<{ readonly re: RegExp; readonly kind: "name" | "named-noun" }> = [
-  // 이름은 무진이었다 / 제 이름은 하린입니다 / 이름은 '흑랑'이었다
+/** The name right before a pattern (`무진이` + `라는 사내`): two to five syllables starting a word, an optional `이` after it. */
+export const NAME_BEFORE = new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?$`)
+
+/**
+ * Patterns that introduce a person's (or a place's) name. `name`: group 1 is the name. `before`:
+ * the name stands right before the match ({@link NAME_BEFORE}; the pattern starts with a literal,
+ * which a scan finds fast). `noun`: also group 1 (or the name before) names what the next words
+ * are (`사내`, `마을`), in group `rest`.
+ */
+export const INTRODUCTIONS: ReadonlyArray<{
+  readonly re: RegExp
+  readonly name: "group" | "before"
+  readonly nounAfter: boolean
+  /** Words one of which the text must contain for the pattern to match (`includes` is much faster than a scan). */
+  readonly needs: ReadonlyArray<string>
+}> = [
+  // 이름은 무진이었다 / 제 이름은 하린입니다 / 진짜 이름이 곽도삼이라는 것
   {
-    re: new RegExp(String.raw`이름은\s*${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이었다|였다|이었고|였고|이고|이다|입니다|이에요|예요|이야|야|이오|이라고|라고|이라 했다|라 했다|이라네|라네|,)`, "g"),
-    kind: "name",
+    re: new RegExp(String.raw`이름(?:은|이)\s*${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이었다|였다|이었고|였고|이고|이다|입니다|이에요|예요|이야|야|이오|이라고|라고|이라 했다|라 했다|이라네|라네|이라는 것|라는 것|이라는 걸|라는 걸|,)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["이름"],
   },
-  // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: group 2 is the next words
+  // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: `rest` is the next words
   {
-    re: new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:는|고 하는|고 불리는| 불리는)\s+((?:[가-힣]+\s+){0,2}[가-힣]+)`, "g"),
-    kind: "named-noun",
+    re: /['’”"」』]?라(?:는|고 하는|고 불리는| 불리는)\s+(?<rest>(?:[가-힣]+\s+){0,2}[가-힣]+)/g,
+    name: "before",
+    nounAfter: true,
+    needs: ["라는", "라고 하는", "불리는"],
   },
-  // 자신을 무진이라고 소개했다 / 무진이라고 자신을 소개했다
+  // 자신을 (해성개발의 법률 고문) 백도진이라고 소개했다
   {
-    re: new RegExp(String.raw`(?:자신을|스스로를)\s+${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:고)?\s*(?:소개했|소개하|밝혔)`, "g"),
-    kind: "name",
+    re: new RegExp(String.raw`(?:자신을|스스로를)\s+(?:\S+\s+){0,3}?${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:고)?\s*(?:소개했|소개하|밝혔)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["자신을", "스스로를"],
   },
+  // 백도진이라고 자신을 소개했다
+  { re: /['’”"」』]?라고\s+(?:자신을|스스로를)\s+소개/g, name: "before", nounAfter: false, needs: ["소개"] },
+  // “마석두라고 하오. …”: a line of dialogue that opens with the speaker's name
   {
-    re: new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라고\s+(?:자신을|스스로를)\s+소개`, "g"),
-    kind: "name",
+    re: new RegExp(String.raw`[\n“"‘「『]\s*${NAME}(?:이)?라(?:고)?\s*(?:합니다|하오|해요|하옵니다|하네|하지요|하지|한다|하는데요|하는데)(?=[\s.,!?…”’"']|$)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["라고", "라 하", "라하"],
+  },
+  // 처음 뵙겠습니다, 김하늘입니다 / 오늘부터 팀을 맡게 된 차서준입니다
+  {
+    re: new RegExp(String.raw`(?:(?:뵙겠습니다|반갑습니다|안녕하세요|안녕하십니까)[.,!]?|(?:저는|전|제가|된|온|맡은|부임한))\s+${NAME}(?:입니다|이에요|예요|이올시다)(?=[\s.,!?…”’"']|$)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["입니다", "예요", "이올시다"],
   },
   // 저는 하린이라고 합니다 / 소인은 마석두라 하옵니다
   {
     re: new RegExp(String.raw`(?:저는|전|나는|난|소인은|소녀는|소생은|본좌는|이 몸은|제 이름은|내 이름은)\s+${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}(?:이)?라(?:고)?\s*(?:합니다|해요|하오|하네|한다|하지|하옵니다|하지요|불러|부르)`, "g"),
-    kind: "name",
+    name: "group",
+    nounAfter: false,
+    needs: ["라고", "라 하", "라하", "라 불", "라 부"],
   },
 ]
 

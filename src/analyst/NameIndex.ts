@@ -21,6 +21,8 @@ export interface NameIndex {
   readonly phrases: ReadonlyArray<{ readonly words: ReadonlyArray<string>; readonly id: string }>
   /** Every form (phrases joined by one space) → id, longest first. */
   readonly forms: ReadonlyArray<readonly [string, string]>
+  /** The forms by their first code unit, longest first. */
+  readonly byFirst: ReadonlyMap<number, ReadonlyArray<readonly [string, string]>>
   readonly longest: number
 }
 
@@ -61,7 +63,13 @@ export const buildNameIndex = (things: ReadonlyArray<Named>): NameIndex => {
   }
   forms.sort((a, b) => b[0].length - a[0].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   phrases.sort((a, b) => b.words.length - a.words.length)
-  return { words, phrases, forms, longest }
+  const byFirst = new Map<number, Array<readonly [string, string]>>()
+  for (const f of forms) {
+    const list = byFirst.get(f[0].charCodeAt(0)) ?? []
+    list.push(f)
+    byFirst.set(f[0].charCodeAt(0), list)
+  }
+  return { words, phrases, forms, longest, byFirst }
 }
 
 /** A word of a sentence, with its offsets in the text. */
@@ -69,17 +77,6 @@ export interface Word {
   readonly start: number
   readonly end: number
   readonly text: string
-}
-
-const WORD = /[^\s.,?!…·:;“”‘’"'()[\]「」『』—–\-~]+/g
-
-/** The words of `text` between `from` and `to` (offsets in `text`). */
-export const wordsBetween = (text: string, from: number, to: number): Array<Word> => {
-  const out: Array<Word> = []
-  for (const m of text.slice(from, to).matchAll(WORD)) {
-    out.push({ start: from + m.index, end: from + m.index + m[0].length, text: m[0] })
-  }
-  return out
 }
 
 /** A name found at a word: the entity, what follows the name in the word (its particles), and the first word of the name. */
@@ -139,25 +136,28 @@ const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
 
 /**
  * Every mention of the index's entities in `text`, in order: a form standing at the start of a word
- * and followed by particles only. Where two forms overlap, the longer one is the mention.
+ * and followed by particles only; where several forms start there, the longest.
  */
 export const mentionsIn = (text: string, index: NameIndex): Array<Mention> => {
-  const found: Array<Mention> = []
-  for (const [form, id] of index.forms) {
-    for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
-      if (at > 0 && isSyllable(text.charCodeAt(at - 1))) continue
-      let e = at + form.length
-      while (e < text.length && isSyllable(text.charCodeAt(e))) e++
-      if (!isParticleSuffix(text.slice(at + form.length, e), form[form.length - 1]!)) continue
-      found.push({ id, start: at, end: at + form.length })
-    }
-  }
-  found.sort((a, b) => a.start - b.start || b.end - a.end)
   const out: Array<Mention> = []
-  for (const m of found) {
-    const last = out[out.length - 1]
-    if (last !== undefined && m.start < last.end) continue
-    out.push(m)
+  let previousIsSyllable = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const startsWord = !previousIsSyllable
+    previousIsSyllable = isSyllable(c)
+    if (!startsWord) continue
+    const forms = index.byFirst.get(c)
+    if (forms === undefined) continue
+    for (const [form, id] of forms) {
+      if (!text.startsWith(form, i)) continue
+      let e = i + form.length
+      while (e < text.length && isSyllable(text.charCodeAt(e))) e++
+      if (!isParticleSuffix(text.slice(i + form.length, e), form[form.length - 1]!)) continue
+      out.push({ id, start: i, end: i + form.length })
+      i += form.length - 1
+      previousIsSyllable = isSyllable(text.charCodeAt(i))
+      break
+    }
   }
   return out
 }

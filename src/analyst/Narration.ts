@@ -1,57 +1,112 @@
 /**
  * The narration of an episode as the analyst reads it: the text with its dialogue, thoughts and
- * headings blanked (offsets kept), its narration sentences with their paragraphs, the mentions of
- * the cast, and the questions asked of a sentence before trusting what it tells: is it a dream, a
+ * headings blanked (offsets kept), its narration sentences and their words, the mentions of the
+ * cast, and the questions asked of a sentence before trusting what it tells: is it a dream, a
  * memory, a hypothesis? Is it taken back in the next sentences? Who is "he" (`그는`), or the
  * unstated subject?
  */
 import { maskQuotes } from "../guard/Names.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
 import { NOT_NOW_CUES, RETRACTION_CUES } from "./KoreanPatterns.ts"
-import { type Mention, mentionsIn, type NameIndex, wordsBetween } from "./NameIndex.ts"
+import type { Mention, NameIndex, Word } from "./NameIndex.ts"
 import { subjectBefore } from "./Roles.ts"
 
 export interface Sentence extends Span {
   /** Paragraph number (a line break starts a new paragraph). */
   readonly paragraph: number
-  /** Whether only whitespace stands between the previous narration sentence and this one in the text. */
+  /** Whether only whitespace (line breaks included) stands between the previous narration sentence and this one. */
   readonly followsDirectly: boolean
+  /** Its words: `words.slice(firstWord, endWord)`. */
+  readonly firstWord: number
+  readonly endWord: number
 }
 
 export interface Narration {
   readonly text: string
   /** `text` with quoted passages and Markdown headings blanked by spaces. */
   readonly masked: string
-  /** Narration sentences (spans of `masked`, which `text` has the same characters at). */
+  /** Narration sentences (spans of `masked`, where `text` has the same characters). */
   readonly sentences: ReadonlyArray<Sentence>
+  /** The words of the narration, in order. */
+  readonly words: ReadonlyArray<Word>
   /** Every sentence of `text`, dialogue included. */
   readonly all: ReadonlyArray<Span>
-  /** Mentions of the cast in `masked`, in order. */
+}
+
+/** The narration and where the cast is mentioned in it. */
+export interface CastReading extends Narration {
+  /** Mentions of the cast in the narration, in order. */
   readonly mentions: ReadonlyArray<Mention>
 }
 
 const HEADING = /^[ \t]*#.*$/gm
 
 /** `text` with dialogue and thoughts in quotes and Markdown headings blanked, offsets kept. */
-export const maskNarration = (text: string): string =>
-  maskQuotes(text).replace(HEADING, (line) => " ".repeat(line.length))
+export const maskNarration = (text: string): string => {
+  const masked = maskQuotes(text)
+  return masked.includes("#") ? masked.replace(HEADING, (line) => " ".repeat(line.length)) : masked
+}
 
-export const readNarration = (text: string, cast: NameIndex): Narration => {
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xa0 || c === 0x3000
+
+/** Per UTF-16 code unit, 1 when it ends a word: whitespace and punctuation (a phrase or a name matches whole words). */
+const WORD_BREAKS: Uint8Array = (() => {
+  const table = new Uint8Array(0x10000)
+  for (const c of " \t\n\r\u00a0\u3000.,?!…·:;“”‘’\"'()[]「」『』—–-~") table[c.charCodeAt(0)] = 1
+  return table
+})()
+
+export const readNarration = (text: string): Narration => {
   const masked = maskNarration(text)
-  const spans = splitSentences(masked)
+  const all = splitSentences(text)
+  const words: Array<Word> = []
   const sentences: Array<Sentence> = []
   let paragraph = 0
   let previousEnd = 0
-  for (const s of spans) {
-    const gap = text.slice(previousEnd, s.start)
+  for (const s of all) {
+    let a = s.start
+    let b = s.end
+    while (a < b && isSpace(masked.charCodeAt(a))) a++
+    while (b > a && isSpace(masked.charCodeAt(b - 1))) b--
+    if (a === b) continue
+    const gap = text.slice(previousEnd, a)
     if (gap.includes("\n")) paragraph++
-    sentences.push({ ...s, paragraph, followsDirectly: sentences.length > 0 && gap.trim() === "" && !gap.includes("\n") })
-    previousEnd = s.end
+    const firstWord = words.length
+    for (let i = a; i < b;) {
+      while (i < b && WORD_BREAKS[masked.charCodeAt(i)] === 1) i++
+      const start = i
+      while (i < b && WORD_BREAKS[masked.charCodeAt(i)] === 0) i++
+      if (i > start) words.push({ start, end: i, text: masked.slice(start, i) })
+    }
+    sentences.push({
+      start: a,
+      end: b,
+      text: masked.slice(a, b),
+      paragraph,
+      followsDirectly: sentences.length > 0 && gap.trim() === "",
+      firstWord,
+      endWord: words.length,
+    })
+    previousEnd = b
   }
-  return { text, masked, sentences, all: splitSentences(text), mentions: mentionsIn(masked, cast) }
+  return { text, masked, sentences, words, all }
 }
 
-/** The index of the sentence holding `offset`, or -1. */
+/** The narration with the cast's mentions in it, given the mentions in the whole text (dialogue included). */
+export const readCast = (n: Narration, mentionsInText: ReadonlyArray<Mention>): CastReading => ({
+  ...n,
+  mentions: mentionsInText.filter((m) => n.masked.charCodeAt(m.start) === n.text.charCodeAt(m.start)),
+})
+
+/** The words of sentence `i` that end before `offset`. */
+export const wordsBefore = (n: Narration, i: number, offset: number): ReadonlyArray<Word> => {
+  const s = n.sentences[i]!
+  let e = s.firstWord
+  while (e < s.endWord && n.words[e]!.end <= offset) e++
+  return n.words.slice(s.firstWord, e)
+}
+
+/** The index of the span holding `offset`, or -1. */
 export const sentenceAt = (spans: ReadonlyArray<Span>, offset: number): number => {
   let lo = 0
   let hi = spans.length - 1
@@ -66,7 +121,7 @@ export const sentenceAt = (spans: ReadonlyArray<Span>, offset: number): number =
 }
 
 /** The cast members mentioned in sentence `i`, in order of first mention. */
-export const mentionedIn = (n: Narration, i: number): ReadonlyArray<string> => {
+export const mentionedIn = (n: CastReading, i: number): ReadonlyArray<string> => {
   const s = n.sentences[i]!
   const out: Array<string> = []
   let lo = 0
@@ -98,25 +153,24 @@ export const isNotNow = (n: Narration, i: number, until: number): boolean => {
 /** Whether the rest of the sentence after `from`, or the two sentences after it (dialogue included), take it back. */
 export const isTakenBack = (n: Narration, from: number): boolean => {
   const k = sentenceAt(n.all, from)
-  const start = from
   let end = k < 0 ? from : n.all[k]!.end
   for (let j = k + 1; j <= k + 2 && j < n.all.length; j++) end = n.all[j]!.end
-  return RETRACTION_CUES.test(n.text.slice(start, end))
+  return RETRACTION_CUES.test(n.text.slice(from, end))
 }
 
 /**
- * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the sentence right
- * before it (same paragraph, nothing between them): for a pronoun, the one character that sentence
+ * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the narration sentence
+ * right before it (no dialogue between them): for a pronoun, the one character that sentence
  * mentions; for an unstated subject, that sentence's subject, which Korean carries on (`태주는 윤하의
  * 품에서 웃었다. 그리고 끝내 숨을 거두었다.`). Undefined when it is not one named character.
  */
-export const impliedSubject = (n: Narration, cast: NameIndex, i: number, by: "pronoun" | "unstated"): string | undefined => {
+export const impliedSubject = (n: CastReading, cast: NameIndex, i: number, by: "pronoun" | "unstated"): string | undefined => {
   const s = n.sentences[i]!
   if (i === 0 || !s.followsDirectly) return undefined
   const mentioned = mentionedIn(n, i - 1)
   if (by === "pronoun") return mentioned.length === 1 ? mentioned[0] : undefined
   const previous = n.sentences[i - 1]!
-  const words = wordsBetween(n.masked, previous.start, previous.end)
+  const words = n.words.slice(previous.firstWord, previous.endWord)
   const subject = subjectBefore(cast, words, words.length)
   return subject._tag === "Named" && subject.ids.length === 1 ? subject.ids[0] : undefined
 }

@@ -15,7 +15,8 @@ import {
 import { chooseEvents } from "./Events.ts"
 import { findIntroductions } from "./Introductions.ts"
 import { buildNameIndex, mentionsIn, type Named } from "./NameIndex.ts"
-import { readNarration, sentenceAt } from "./Narration.ts"
+import { readCast, readNarration, sentenceAt } from "./Narration.ts"
+import { findPhrases } from "./Phrases.ts"
 import { findRelationChanges } from "./Relations.ts"
 import { findStatusChanges } from "./StatusChanges.ts"
 
@@ -36,10 +37,12 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   const bibleIds = new Set([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => x.id))
 
   // introductions first: the rest of the analysis may then name the newcomers
-  const found = findIntroductions(text, {
+  const narration = readNarration(text)
+  const phrases = findPhrases(narration.words)
+  const found = findIntroductions(narration, {
     entities: buildNameIndex([...bible.characters, ...bible.factions, ...bible.items, ...bible.places]),
     places: new Set(bible.places.map((p) => p.name.replace(/\s+/g, ""))),
-  })
+  }, phrases)
   const people = found.people.filter((p) => !bibleIds.has(characterIdOf(p.name)))
   const places = found.places.filter((p) => !bibleIds.has(placeIdOf(p.name)) && !people.some((x) => x.name === p.name))
   const newcomers: Array<Named> = people.map((p) => ({ id: characterIdOf(p.name), name: p.name, aliases: p.aliases }))
@@ -47,7 +50,8 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   const cast = buildNameIndex([...bible.characters, ...newcomers])
   const status = new Map<string, CharacterStatus>(bible.characters.map((c) => [c.id, c.status]))
   for (const p of newcomers) status.set(p.id, "alive")
-  const n = readNarration(text, cast)
+  const mentions = mentionsIn(text, cast)
+  const n = readCast(narration, mentions)
 
   const sentenceEvidence = (i: number): FactEvidence => evidenceOf(text, n.sentences[i]!.start, n.sentences[i]!.end)
   const anySentenceEvidence = (at: number, fallbackEnd: number): FactEvidence => {
@@ -71,7 +75,7 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
     evidence: anySentenceEvidence(p.start, p.end),
   }))
 
-  const statusChanges = findStatusChanges(n, cast, (id) => status.get(id))
+  const statusChanges = findStatusChanges(n, cast, (id) => status.get(id), phrases)
   const statusDeltas: Array<StatusChanged> = statusChanges.map((s) => ({
     _tag: "StatusChanged",
     character: s.character,
@@ -85,7 +89,7 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
     factions: buildNameIndex(bible.factions),
     items: buildNameIndex(bible.items),
     holding: bible.relations.filter((r) => r.until === undefined),
-  })
+  }, phrases)
   const relationDeltas: Array<RelationChanged> = relationChanges.map((r) => ({
     _tag: "RelationChanged",
     from: r.from,
@@ -121,7 +125,7 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   // appearances: every living character the text names, at its first mention
   const appeared: Array<Appeared> = []
   const seen = new Set<string>()
-  for (const m of mentionsIn(text, cast)) {
+  for (const m of mentions) {
     if (seen.has(m.id)) continue
     seen.add(m.id)
     if (status.get(m.id) === "dead") continue

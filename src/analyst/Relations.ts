@@ -5,10 +5,11 @@
  * holds is not formed again; one that does not hold is not broken.
  */
 import type { Relation, RelationType } from "../domain/Bible.ts"
-import { RELATION_PHRASES, type RelationRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
-import { rulesMatching } from "./KoreanPatterns.ts"
-import { type NameIndex, wordsBetween } from "./NameIndex.ts"
-import { impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt } from "./Narration.ts"
+import { type RelationRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
+import type { NameIndex } from "./NameIndex.ts"
+import { type CastReading, impliedSubject, isNotNow, isTakenBack, sentenceAt, wordsBefore } from "./Narration.ts"
+import type { PhraseHit } from "./PhraseMatcher.ts"
+import { type AnalystRule, isRelationRule } from "./Phrases.ts"
 import { markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
 
 export interface RelationFound {
@@ -30,21 +31,18 @@ export interface RelationContext {
 const holds = (held: ReadonlyArray<Pick<Relation, "from" | "to" | "type">>, from: string, to: string, type: RelationType): boolean =>
   held.some((r) => r.from === from && r.to === to && r.type === type)
 
-export const findRelationChanges = (n: Narration, ctx: RelationContext): Array<RelationFound> => {
+export const findRelationChanges = (n: CastReading, ctx: RelationContext, phrases: ReadonlyArray<PhraseHit<AnalystRule>>): Array<RelationFound> => {
   const out: Array<RelationFound> = []
   const formed: Array<Pick<Relation, "from" | "to" | "type">> = []
   const broken: Array<Pick<Relation, "from" | "to" | "type">> = []
-  for (const m of n.masked.matchAll(RELATION_PHRASES.re)) {
-    for (const rule of rulesMatching(RELATION_PHRASES, m[0])) readOne(rule, m)
-  }
+  for (const hit of phrases) if (isRelationRule(hit.rule)) readOne(hit.rule, hit)
   return out
 
-  function readOne(rule: RelationRule, m: RegExpMatchArray): void {
-    const start = m.index!
+  function readOne(rule: RelationRule, hit: PhraseHit<AnalystRule>): void {
+    const { start, end } = hit
     const i = sentenceAt(n.sentences, start)
     if (i < 0) return
-    const s = n.sentences[i]!
-    const words = wordsBetween(n.masked, s.start, start)
+    const words = wordsBefore(n, i, start)
     const index = rule.kind === "faction" ? ctx.factions : rule.kind === "item" ? ctx.items : ctx.cast
     // the other side, then the subject before it (the cast only: factions and items do not act)
     const other = rule.target === "owner" ? ownerBefore(index, words, words.length) : markedBefore(index, words, words.length, TARGET_PARTICLES[rule.target])
@@ -55,7 +53,7 @@ export const findRelationChanges = (n: Narration, ctx: RelationContext): Array<R
     if (subject._tag === "Named") from = subject.ids[subject.ids.length - 1]
     else if (subject._tag !== "Blocked") from = impliedSubject(n, ctx.cast, i, subject._tag === "Pronoun" ? "pronoun" : "unstated")
     if (from === undefined || from === to) return
-    if (isNotNow(n, i, start + m[0].length) || isTakenBack(n, start + m[0].length)) return
+    if (isNotNow(n, i, end) || isTakenBack(n, end)) return
     const pairs: Array<readonly [string, string]> = rule.mutual === true ? [[from, to], [to, from]] : [[from, to]]
     for (const [a, b] of pairs) {
       if (rule.change === "formed") {

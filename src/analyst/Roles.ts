@@ -12,13 +12,13 @@ import { type NameIndex, nameAt, type Word } from "./NameIndex.ts"
 
 export type Found =
   | { readonly _tag: "Named"; readonly ids: ReadonlyArray<string>; readonly word: number; readonly end: number }
-  | { readonly _tag: "Pronoun" }
+  /** `그는`, `그녀가` …, ending at `end`. */
+  | { readonly _tag: "Pronoun"; readonly end: number }
   | { readonly _tag: "None" }
   | { readonly _tag: "Blocked" }
 
 const NONE: Found = { _tag: "None" }
 const BLOCKED: Found = { _tag: "Blocked" }
-const PRONOUN: Found = { _tag: "Pronoun" }
 
 const PRONOUNS = new Set(["그", "그녀", "그놈", "그자", "그이", "그분", "녀석", "그 녀석"])
 const SUBJECT_ENDINGS = ["께서는", "께서도", "께서", "이가", "이는", "이도", "은", "는", "이", "가", "도", "마저", "조차"]
@@ -40,11 +40,17 @@ const subjectSplit = (word: string): { noun: string; particle: string } | undefi
 
 const isPerson = (noun: string): boolean => PERSON_NOUNS.has(noun) || (NOT_NAMES.has(noun) && !INANIMATE_SUBJECTS.has(noun) && !ABSTRACT_NOUNS.has(noun))
 
+/** Nouns an adnominal (`붙잡은 채`, `없다는 듯`) stands before: the word before them is no subject. */
+const MODIFIED = /^(?:채|듯|뒤|후|것|순간|적|줄|때|동안|사이|만큼|대로|무렵|참|김|데|바|수|중|척|모습|얼굴|눈|목소리|표정|손|몸)/
+
 /** What an unknown word with a subject particle means for the search: skip it, or stop. */
-const unknownSubject = (noun: string, particle: string): "skip" | "stop" => {
+const unknownSubject = (noun: string, particle: string, next: string | undefined): "skip" | "stop" => {
   if (INANIMATE_SUBJECTS.has(noun)) return "skip"
   if (isPerson(noun)) return "stop"
   if (particle === "은" || particle === "는") {
+    if (next !== undefined && MODIFIED.test(next)) return "skip"
+    // 믿을 수 없다는 (듯): a quoted clause
+    if (particle === "는" && noun.endsWith("다")) return "skip"
     // one-syllable stems are adnominals (작은, 붉은, 있는, 보는); longer ones may be a name (무진은)
     if (noun.length === 1) return "skip"
     if (particle === "는" && (noun.length >= 3 || ADNOMINAL_STEMS.has(noun))) return "skip"
@@ -83,8 +89,8 @@ export const subjectBefore = (cast: NameIndex, words: ReadonlyArray<Word>, befor
     const w = words[i]!.text
     const split = subjectSplit(w)
     if (split === undefined) continue
-    if (PRONOUNS.has(split.noun)) return PRONOUN
-    if (unknownSubject(split.noun, split.particle) === "stop") return BLOCKED
+    if (PRONOUNS.has(split.noun)) return { _tag: "Pronoun", end: words[i]!.end }
+    if (unknownSubject(split.noun, split.particle, words[i + 1]?.text) === "stop") return BLOCKED
   }
   return NONE
 }
@@ -96,12 +102,14 @@ export const ownerBefore = (cast: NameIndex, words: ReadonlyArray<Word>, before:
     if (named !== undefined) {
       return TARGET_PARTICLES.owner.has(named.particle) ? { _tag: "Named", ids: [named.id], word: named.first, end: words[i]!.end } : BLOCKED
     }
-    if (i === before - 2) break
-    // the modifier must be one (싸늘한, 차가운), not a word with a particle
-    if (!/[ㄴ-ㅎ가-힣]*(?:한|운|은|던|진|된|린)$/.test(words[i]!.text)) break
+    // one modifier may stand between: 태주의 싸늘한 시신, 백린의 왼쪽 다리
+    if (i === before - 2 || !OWNED_MODIFIER.test(words[i]!.text)) break
   }
   return NONE
 }
+
+/** Words between an owner and what is owned: adnominals and sides. */
+const OWNED_MODIFIER = /^(?:[가-힣]*(?:한|운|은|던|진|된|린|른|난|인)|왼쪽|오른쪽|왼|오른|한쪽|양쪽|두|한|온)$/
 
 /**
  * The nearest word before `before` carrying one of `particles` (`무결을`, `윤하에게`, `윤하와`):

@@ -6,11 +6,13 @@
  * live character for the rest of the novel, so when in doubt nothing is reported.
  */
 import type { CharacterStatus } from "../domain/Bible.ts"
-import { FIGURATIVE_BEFORE, FIGURATIVE_WOUND, STATUS_PHRASES, type StatusRule, ruleOf } from "./KoreanPatterns.ts"
-import { type NameIndex, wordsBetween } from "./NameIndex.ts"
-import { impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt } from "./Narration.ts"
+import { FIGURATIVE_BEFORE, FIGURATIVE_WOUND, type StatusRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
+import type { NameIndex } from "./NameIndex.ts"
+import { type CastReading, impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt, wordsBefore } from "./Narration.ts"
+import type { PhraseHit } from "./PhraseMatcher.ts"
+import { type AnalystRule, isStatusRule } from "./Phrases.ts"
 import { type Found, markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
-import { TARGET_PARTICLES } from "./KoreanPatterns.ts"
+
 
 export interface StatusFound {
   readonly character: string
@@ -31,7 +33,7 @@ const clause = (n: Narration, from: number, to: number, phrase: string): string 
 /** Who the phrase at `[start, end)` of sentence `i` is about, by the rule's target. */
 const targetOf = (n: Narration, cast: NameIndex, rule: StatusRule, i: number, start: number, phrase: string): { found: Found; from: number } => {
   const s = n.sentences[i]!
-  const words = wordsBetween(n.masked, s.start, start)
+  const words = wordsBefore(n, i, start)
   const before = words.length
   if (rule.target === "owner") {
     const owner = ownerBefore(cast, words, before)
@@ -45,7 +47,7 @@ const targetOf = (n: Narration, cast: NameIndex, rule: StatusRule, i: number, st
   const owner = ownerBefore(cast, words, before)
   if (owner._tag === "Named" && /^[가-힣]+[이가을를]\s/.test(phrase)) return { found: owner, from: words[owner.word]!.start }
   const subject = subjectBefore(cast, words, before)
-  return { found: subject, from: subject._tag === "Named" ? subject.end : s.start }
+  return { found: subject, from: subject._tag === "Named" || subject._tag === "Pronoun" ? subject.end : s.start }
 }
 
 /** Extra doubts a few phrases raise: `사라졌다` toward somewhere, a feeling `사로잡혔다`, a wound to the heart. */
@@ -62,31 +64,33 @@ const isFigurative = (n: Narration, phrase: string, start: number, from: number)
 }
 
 export const findStatusChanges = (
-  n: Narration,
+  n: CastReading,
   cast: NameIndex,
   statusOf: (id: string) => CharacterStatus | undefined,
+  phrases: ReadonlyArray<PhraseHit<AnalystRule>>,
 ): Array<StatusFound> => {
   const out: Array<StatusFound> = []
-  for (const m of n.masked.matchAll(STATUS_PHRASES.re)) {
-    const rule = ruleOf(STATUS_PHRASES, m)
-    const start = m.index
-    const end = start + m[0].length
+  for (const { rule, start, end } of phrases) {
+    if (!isStatusRule(rule)) continue
+    const phrase = n.masked.slice(start, end)
     const i = sentenceAt(n.sentences, start)
     if (i < 0) continue
-    const { found, from } = targetOf(n, cast, rule, i, start, m[0])
+    const { found, from } = targetOf(n, cast, rule, i, start, phrase)
     let ids: ReadonlyArray<string>
     if (found._tag === "Named") ids = found.ids
-    else if ((found._tag === "Pronoun" || found._tag === "None") && rule.target === "subject" && !m[0].startsWith("사라졌")) {
+    else if ((found._tag === "Pronoun" || found._tag === "None") && rule.target === "subject" && !phrase.startsWith("사라졌")) {
       const implied = impliedSubject(n, cast, i, found._tag === "Pronoun" ? "pronoun" : "unstated")
       ids = implied === undefined ? [] : [implied]
     } else ids = []
     if (ids.length === 0) continue
-    if (isFigurative(n, m[0], start, from)) continue
+    if (isFigurative(n, phrase, start, from)) continue
     if (isNotNow(n, i, end) || isTakenBack(n, end)) continue
     const note = rule.target === "owner" || rule.target === "object"
-      ? clause(n, from, Math.max(end, n.sentences[i]!.end), m[0])
-      : clause(n, from, end, m[0])
+      ? clause(n, from, Math.max(end, n.sentences[i]!.end), phrase)
+      : clause(n, from, end, phrase)
     for (const id of ids) {
+      // a bare 사라졌다 is a disappearance only if the character is not met again in the narration
+      if ((phrase === "사라졌다" || phrase === "사라졌고") && n.mentions.some((x) => x.id === id && x.start >= n.sentences[i]!.end)) continue
       const now = statusOf(id)
       if (now === undefined || now === "dead") continue
       if (now === rule.status && rule.status !== "injured") continue

@@ -7,6 +7,13 @@ import { makeCommands } from "./src/cli/commands/index.ts"
 import { packageVersion } from "./src/factory/FactoryStatus.ts"
 import { launchFactory } from "./supervisors/Launch.ts"
 
+// `novel-factory status | head`: the reader went away; the rest of the output has nowhere to go.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
 
 const code = await runCli(makeCommands(launchFactory), packageVersion, process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),

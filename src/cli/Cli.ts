@@ -5,6 +5,9 @@ import { parseCommandArgs, suggest } from "./Parse.ts"
 
 export const PROGRAM = "novel-factory"
 
+/** The signals that stop a command cleanly (a closed terminal sends SIGHUP). */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+
 const resolve = (
   commands: ReadonlyArray<Command>,
   argv: ReadonlyArray<string>,
@@ -24,7 +27,7 @@ const resolve = (
 
 /**
  * Runs one command line to its exit code: 0 success, 2 a usage error (named), other codes
- * from the command. SIGINT/SIGTERM interrupt the command so that it shuts down cleanly.
+ * from the command. SIGINT, SIGTERM and SIGHUP interrupt the command so that it shuts down cleanly.
  */
 export const runCli = async (
   commands: ReadonlyArray<Command>,
@@ -63,8 +66,7 @@ export const runCli = async (
   }
   const fiber = Effect.runFork(command.run(parsed, io))
   const stop = () => Effect.runFork(Fiber.interrupt(fiber))
-  process.once("SIGINT", stop)
-  process.once("SIGTERM", stop)
+  for (const signal of STOP_SIGNALS) process.once(signal, stop)
   try {
     const exit = await Effect.runPromise(Fiber.await(fiber))
     if (Exit.isSuccess(exit)) return exit.value
@@ -83,7 +85,6 @@ export const runCli = async (
     io.err(`${PROGRAM} ${command.name}: unexpected failure\n${Cause.pretty(exit.cause)}`)
     return 1
   } finally {
-    process.off("SIGINT", stop)
-    process.off("SIGTERM", stop)
+    for (const signal of STOP_SIGNALS) process.off(signal, stop)
   }
 }

@@ -7,14 +7,28 @@ import { storageLayer } from "../runtime/Infrastructure.ts"
 import type { Database } from "../sqlite/Database.ts"
 import type { StoryStore } from "../story/StoryStore.ts"
 import { CommandFailed, type CommandIo } from "./Command.ts"
+import { dataDirectoryRefusal } from "./DataDirectory.ts"
 
 /** The services a CLI command may use: config, the store, the queue, the event bus and the SQLite database. */
 export type FactoryServices = FactoryConfig | StoryStore | JobQueue | EventBus | Database
 
-/** The config as a command sees it: a config error is a usage error (exit 2) naming the key. */
-export const commandConfig = (io: CommandIo, configFile?: string | undefined) =>
-  loadConfig({ env: io.env, cwd: io.cwd, configFile }).pipe(
+/** How a command opens the factory: its `--config` file and whether `--init` was given. */
+export interface FactoryOptions {
+  readonly configFile?: string | undefined
+  readonly init?: boolean | undefined
+}
+
+/**
+ * The config as a command sees it: a config error is a usage error (exit 2) naming the key, and so
+ * is a FACTORY_HOME that is not a factory's data directory (see `DataDirectory.ts`).
+ */
+export const commandConfig = (io: CommandIo, options: FactoryOptions = {}) =>
+  loadConfig({ env: io.env, cwd: io.cwd, configFile: options.configFile }).pipe(
     Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: 2 })),
+    Effect.tap((config) => {
+      const refused = dataDirectoryRefusal(config.home, options.init === true)
+      return refused === undefined ? Effect.void : Effect.fail(new CommandFailed({ message: refused, exitCode: 2 }))
+    }),
   )
 
 /**
@@ -24,10 +38,10 @@ export const commandConfig = (io: CommandIo, configFile?: string | undefined) =>
 export const withFactory = <A, E>(
   io: CommandIo,
   effect: Effect.Effect<A, E, FactoryServices>,
-  options?: { readonly configFile?: string | undefined },
+  options?: FactoryOptions,
 ): Effect.Effect<A, E | CommandFailed> =>
   Effect.gen(function* () {
-    const config = yield* commandConfig(io, options?.configFile)
+    const config = yield* commandConfig(io, options)
     return yield* withConfiguredFactory(config, effect)
   })
 

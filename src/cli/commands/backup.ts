@@ -7,6 +7,7 @@ import { scratchRootOf } from "../../backup/Scratch.ts"
 import type { BackupSettings } from "../../backup/BackupConfig.ts"
 import { booleanFlag, type Command, CommandFailed, type CommandIo, stringFlag } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
+import { configOption, factoryOptions } from "./shared.ts"
 import type { ExportCommandDeps } from "./export.ts"
 import { type ConfigDeps, configFor, defaultConfigDeps, formatCounts, makeRestoreCommand, settingsFor } from "./restore.ts"
 
@@ -31,8 +32,6 @@ const withBackups = <A>(
     return yield* body(makeBackups({ store, tempDir: scratchRootOf(config.home) }), settings)
   }).pipe(Effect.scoped)
 
-const configOption = { type: "string", description: "config file (default: factory.yaml in FACTORY_HOME)", placeholder: "file" } as const
-
 export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
   const now: Command = {
     name: "now",
@@ -41,7 +40,7 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
     options: {
       "no-verify": { type: "boolean", description: "skip downloading and checking the new backup" },
       prune: { type: "boolean", description: "then delete the backups the retention policy does not keep, and what interrupted backups left" },
-      config: configOption,
+      ...configOption,
     },
     positionals: { min: 0, max: 0, names: [] },
     run: (args, io) =>
@@ -74,7 +73,7 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
             }
             return 0
           }).pipe(Effect.scoped),
-          { configFile: stringFlag(args, "config") },
+          factoryOptions(args),
         ),
   }
 
@@ -82,7 +81,7 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
     name: "list",
     summary: "List the complete backups, oldest first",
     usage: "list",
-    options: { config: configOption },
+    options: { ...configOption },
     positionals: { min: 0, max: 0, names: [] },
     run: (args, io) =>
       withBackups(deps, io, stringFlag(args, "config"), (backups) =>
@@ -106,7 +105,7 @@ export const makeBackupCommand = (deps: BackupCommandDeps): Command => {
     summary: "Download a backup (default: the latest) and check it",
     usage: "verify [id]",
     details: "Checks every object's size and SHA-256, opens the database copy read-only and compares its counts with the manifest. Exit 1 when a check fails.",
-    options: { config: configOption },
+    options: { ...configOption },
     positionals: { min: 0, max: 1, names: ["id"] },
     run: (args, io) =>
       withBackups(deps, io, stringFlag(args, "config"), (backups) =>

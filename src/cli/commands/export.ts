@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { type Command, CommandFailed, type CommandIo, intFlag, stringFlag, UsageError } from "../Command.ts"
 import { type FactoryServices, withFactory } from "../FactoryContext.ts"
+import { configOption, factoryOptions } from "./shared.ts"
 import { EXPORT_FORMATS, type ExportFormat, exportBook, type ExportError, type ExportResult } from "../../export/Export.ts"
 
 export interface ExportCommandDeps {
@@ -52,7 +53,7 @@ export const makeExportCommand = (deps: ExportCommandDeps): Command => ({
     out: { type: "string", short: "o", description: "output file (epub, pdf) or directory (md)", placeholder: "path" },
     from: { type: "string", description: "first episode number (default: the first)", placeholder: "n" },
     to: { type: "string", description: "last episode number (default: the last)", placeholder: "m" },
-    config: { type: "string", description: "config file (default: factory.yaml in FACTORY_HOME)", placeholder: "file" },
+    ...configOption,
   },
   positionals: { min: 1, max: 1, names: ["slug"] },
   run: (args, io) =>
@@ -74,7 +75,7 @@ export const makeExportCommand = (deps: ExportCommandDeps): Command => ({
         .withFactory(
           io,
           exportBook({ slug, format: format as ExportFormat, out: stringFlag(args, "out"), from, to, cwd: io.cwd, env: io.env }),
-          { configFile: stringFlag(args, "config") },
+          factoryOptions(args),
         )
         .pipe(Effect.mapError(toCommandFailed))
       io.out(describeResult(result))

@@ -11,7 +11,7 @@ import { JobQueue } from "../../queue/JobQueue.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 import { booleanFlag, type Command, CommandFailed, type CommandIo, intFlag, stringFlag, UsageError } from "../Command.ts"
 import { commandConfig } from "../FactoryContext.ts"
-import { configOption } from "./shared.ts"
+import { factoryOptions, configOption } from "./shared.ts"
 
 /** One line per event worth an operator's attention, or nothing. */
 export const progressLine = (event: FactoryEvent): string | undefined => {
@@ -75,7 +75,7 @@ const ensureDemoProject = (config: FactoryConfigData, io: CommandIo) =>
   })
 
 /** What `serve` and `run` share: where the API listens, how many workers, which config. */
-const factoryOptions = {
+const serveOptions = {
   port: { type: "string", short: "p", placeholder: "port", description: "API port (default 8080, or api.port)" },
   host: { type: "string", placeholder: "address", description: "API address (default 127.0.0.1; others need FACTORY_API_TOKEN)" },
   concurrency: { type: "string", placeholder: "n", description: "episode workers (default pipeline.concurrency)" },
@@ -84,7 +84,7 @@ const factoryOptions = {
 
 const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryByDefault: boolean) =>
   Effect.gen(function* () {
-    const config = yield* commandConfig(io, stringFlag(args, "config"))
+    const config = yield* commandConfig(io, factoryOptions(args))
     const port = intFlag(args, "port", { min: 0, max: 65535 })
     if (port instanceof UsageError) return yield* port
     const host = stringFlag(args, "host")
@@ -114,7 +114,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
   usage: "serve [--port 8080] [--host 127.0.0.1]",
   details: "Binding an address other than loopback requires FACTORY_API_TOKEN; every request but /healthz then needs 'Authorization: Bearer <token>'.",
   options: {
-    ...factoryOptions,
+    ...serveOptions,
     quiet: { type: "boolean", short: "q", description: "do not print progress lines" },
   },
   positionals: { min: 0, max: 0, names: [] },
@@ -144,7 +144,7 @@ export const runCommand = (launch: LaunchFactory): Command => ({
     "In a terminal it shows the dashboard (q quits and stops the factory); --headless, or no terminal, prints progress lines instead.",
   options: {
     headless: { type: "boolean", description: "print progress lines instead of the dashboard" },
-    ...factoryOptions,
+    ...serveOptions,
   },
   positionals: { min: 0, max: 0, names: [] },
   run: (args, io) =>

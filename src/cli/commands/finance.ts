@@ -10,7 +10,7 @@ import { SqliteLedger } from "../../finance/SqliteLedger.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 import { type Command, CommandFailed, type CommandIo, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
-import { configOption, table } from "./shared.ts"
+import { configOption, table, factoryOptions } from "./shared.ts"
 
 /** Runs a finance effect with the ledger on the factory's database; a ledger failure is exit 1. */
 const withLedger = <A>(io: CommandIo, args: ParsedArgs, effect: Effect.Effect<A, LedgerError | CommandFailed, Ledger | FactoryConfig | StoryStore>) =>
@@ -20,7 +20,7 @@ const withLedger = <A>(io: CommandIo, args: ParsedArgs, effect: Effect.Effect<A,
       Effect.provide(SqliteLedger.layer),
       Effect.catchTag("LedgerError", (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 }))),
     ),
-    { configFile: stringFlag(args, "config") },
+    factoryOptions(args),
   )
 
 const importSales: Command = {

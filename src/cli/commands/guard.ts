@@ -6,7 +6,7 @@ import { fingerprintEpisode, guardDraft } from "../../guard/Guard.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 import { booleanFlag, type Command, CommandFailed, intFlag, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
-import { configOption } from "./shared.ts"
+import { configOption, factoryOptions } from "./shared.ts"
 
 /** How many committed episodes a text is compared against, as the pipeline's guard does. */
 const RECENT = 3
@@ -57,7 +57,7 @@ export const guardCommand: Command = {
           io.out(booleanFlag(args, "json") ? verdictJson(verdict) : formatVerdict(verdict, { text }))
           return verdict.accepted ? 0 : 1
         }),
-        { configFile: stringFlag(args, "config") },
+        factoryOptions(args),
       )
     }),
 }

@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { Plugins, type PluginInfo } from "../../plugins/Plugins.ts"
 import { booleanFlag, type Command, CommandFailed, stringFlag } from "../Command.ts"
 import { commandConfig } from "../FactoryContext.ts"
-import { configOption, table } from "./shared.ts"
+import { configOption, table, factoryOptions } from "./shared.ts"
 
 /** A plugins.yaml that does not decode is a bad input, like a bad config file. */
 const INVALID_CONFIG = 2
@@ -26,7 +26,7 @@ export const pluginsListCommand: Command = {
   details: "Reads plugins.yaml and the plugin folders of the data directory (FACTORY_HOME) and the shipped plugins/. Exit 0; 2 when plugins.yaml is invalid (the error names its file, line and key).",
   run: (args, io) =>
     Effect.gen(function* () {
-      const config = yield* commandConfig(io, stringFlag(args, "config"))
+      const config = yield* commandConfig(io, factoryOptions(args))
       const plugins = yield* Plugins.make({ home: config.home })
       const list = yield* plugins.list
       const configError = yield* plugins.configError

@@ -5,7 +5,7 @@ import { gatherReportInput } from "../../ops/report/Gather.ts"
 import { buildMonitoringReport, renderReport } from "../../ops/report/MonitoringReport.ts"
 import { type Command, CommandFailed, type CommandIo, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
-import { configOption } from "./shared.ts"
+import { configOption, factoryOptions } from "./shared.ts"
 
 const MAX_HOURS = 24 * 92
 
@@ -49,7 +49,7 @@ export const makeReportCommand = (deps: ReportDeps = { withFactory }): Command =
         gatherReportInput({ until, hours, env: io.env }).pipe(
           Effect.mapError((e) => new CommandFailed({ message: `cannot read the event journal: ${e.message}`, exitCode: 1 })),
         ),
-        { configFile: stringFlag(args, "config") },
+        factoryOptions(args),
       )
       const report = buildMonitoringReport(input)
       const markdown = renderReport(report)

@@ -1,9 +1,14 @@
-import type { OptionSpec } from "../Command.ts"
+import { booleanFlag, type OptionSpec, type ParsedArgs, stringFlag } from "../Command.ts"
+import type { FactoryOptions } from "../FactoryContext.ts"
 
 /** Options every command that opens the factory accepts. */
 export const configOption: Record<string, OptionSpec> = {
   config: { type: "string", placeholder: "file", description: "config file (default: factory.yaml in FACTORY_HOME)" },
+  init: { type: "boolean", description: "use FACTORY_HOME as a data directory even though it holds other files" },
 }
+
+/** How the command opens the factory, from its `--config` and `--init`. */
+export const factoryOptions = (args: ParsedArgs): FactoryOptions => ({ configFile: stringFlag(args, "config"), init: booleanFlag(args, "init") })
 
 /** Parses `3`, `1-10` or `1..10` into an inclusive range. */
 export const parseRange = (raw: string): { from: number; to: number } | string => {

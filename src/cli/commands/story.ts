@@ -8,7 +8,7 @@ import { StoryStore } from "../../story/StoryStore.ts"
 import { ProjectTitle, Slug } from "../../domain/Project.ts"
 import { booleanFlag, type Command, CommandFailed, stringFlag, UsageError } from "../Command.ts"
 import { withFactory } from "../FactoryContext.ts"
-import { configOption, parseRange, table } from "./shared.ts"
+import { configOption, parseRange, table, factoryOptions } from "./shared.ts"
 
 const checkSlug = (slug: string) =>
   Schema.is(Slug)(slug)
@@ -63,7 +63,7 @@ export const newCommand: Command = {
             StoreUnavailable: (e) => Effect.fail(storeFailure(e)),
           }),
         ),
-        { configFile: stringFlag(args, "config") },
+        factoryOptions(args),
       )
       io.out(`created ${project.slug}: ${project.title} (${project.genre}, ${project.language}, ${project.beats.length} beats)`)
       io.out(`next: novel-factory enqueue ${project.slug} --episodes 1-10`)
@@ -108,7 +108,7 @@ export const enqueueCommand: Command = {
           }
           return enqueued
         }),
-        { configFile: stringFlag(args, "config") },
+        factoryOptions(args),
       )
       const created = result.filter((e) => e.created).length
       io.out(`queued ${created} episode(s) of ${slug}${result.length > created ? `; ${result.length - created} already queued or done` : ""}`)
@@ -145,7 +145,7 @@ export const episodesCommand: Command = {
         }
         return 0
       }),
-      { configFile: stringFlag(args, "config") },
+      factoryOptions(args),
     ),
 }
 
@@ -181,7 +181,7 @@ export const showCommand: Command = {
         }
         return 0
       }),
-      { configFile: stringFlag(args, "config") },
+      factoryOptions(args),
     ),
 }
 
@@ -254,7 +254,7 @@ export const bibleCommand: Command = {
         }
         return 0
       }),
-      { configFile: stringFlag(args, "config") },
+      factoryOptions(args),
     ),
 }
 
@@ -295,7 +295,7 @@ export const statusCommand: Command = {
         for (const job of dead) io.out(`dead: ${job.id} — ${job.reason ?? "no reason recorded"}`)
         return 0
       }),
-      { configFile: stringFlag(args, "config") },
+      factoryOptions(args),
     ),
 }
 

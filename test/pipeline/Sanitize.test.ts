@@ -34,6 +34,19 @@ describe("sanitizeDraft: what a chat model wraps around an episode", () => {
     honest(raw, out.findings)
   })
 
+  it("strips the usual sign-offs, in Korean and English", () => {
+    for (const signOff of [
+      "이번 화는 어떠신가요? 수정하고 싶은 부분이 있으면 알려 주세요.",
+      "다음 화를 원하시면 말씀해 주세요!",
+      "마음에 드셨으면 좋겠습니다.",
+      "I hope you enjoyed this episode! Let me know if you'd like any changes.",
+    ]) {
+      const out = ko(`${BODY}\n\n${signOff}`)
+      expect(out.text, signOff).toBe(BODY)
+      expect(codes(out.findings), signOff).toEqual(["sanitize.sign-off"])
+    }
+  })
+
   it("unwraps an answer fenced whole, keeps a fenced status window, drops a fenced piece of code", () => {
     const whole = ko("```markdown\n# 제3화 비\n\n" + BODY + "\n```")
     expect(whole.text).toBe("# 제3화 비\n\n" + BODY)

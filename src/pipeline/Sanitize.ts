@@ -437,7 +437,7 @@ const ASSISTANT_TALK =
   /(?:드리겠|드릴게|드립니다|드려요|이번\s?화|작성했|작성하|작성한|작성해|써\s?드|써\s?보았|써\s?봤|이어서\s?쓰|이어\s?가겠|보내\s?드|요청|말씀|에피소드|원고|회차|제\s?\d+\s?화|\d+\s?화|episode|chapter|story|draft|continu)/i
 /** How an assistant closes one. */
 const SIGN_OFF =
-  /^\s*(?:\*\*)?(?:이번\s?(?:화|에피소드|이야기)(?:는|가|도)?\s)?(?:이상으로|이상입니다|이상이|도움이\s?되|마음에\s?드셨|마음에\s?드시|더\s?필요하|수정이\s?필요|수정을\s?원하|원하시면|필요하시면|궁금한\s?점|피드백|어떠신가요|어떠셨나요|어떠세요|수정하고\s?싶|원하는\s?방향|다음\s?(?:화|편|에피소드)(?:를|도)?\s?(?:원하|필요|써|작성|이어)|i hope\b|hope this\b|let me know\b|feel free\b|if you(?:'d| would)? like\b)/i
+  /^\s*(?:\*\*)?(?:이번?\s?(?:화|에피소드|이야기)(?:는|가|도)?\s)?(?:이상으로|이상입니다|이상이|도움이\s?되|마음에\s?드셨|마음에\s?드시|더\s?필요하|수정이\s?필요|수정을\s?원하|원하시면|필요하시면|궁금한\s?점|피드백|어떠신가요|어떠셨나요|어떠세요|수정하고\s?싶|원하는\s?방향|다음\s?(?:화|편|에피소드)(?:를|도)?\s?(?:원하|필요|써|작성|이어)|i hope\b|hope this\b|let me know\b|feel free\b|if you(?:'d| would)? like\b)/i
 /** An author's note, at a line's start. */
 const AUTHOR_NOTE_LINE =
   /^\s*[[(（【<*#\s]*(?:작가의?\s?말|작가\s?노트|작가\s?후기|작가\s?코멘트|후기|author'?s?\s+note|a\/n|note from the author|집필\s?노트|창작\s?노트)/i

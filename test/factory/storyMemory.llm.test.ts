@@ -153,8 +153,8 @@ describe("story memory with an LLM-like provider (offline analyst)", () => {
 
         // The chat wrapping of episode 2 is gone from the stored episode, and recorded as findings.
         const ep2 = Option.getOrThrow(yield* store.getEpisode(Story.STORY_SLUG, 2))
-        expect(ep2.body).not.toMatch(/물론입니다|```/)
-        expect(ep2.findings.map((f) => f.code)).toContain("sanitize.preamble")
+        expect(ep2.body).not.toMatch(/물론입니다|```|마음에 드셨으면/)
+        expect(ep2.findings.map((f) => f.code)).toEqual(expect.arrayContaining(["sanitize.preamble", "sanitize.code-fence", "sanitize.sign-off"]))
 
         // The summary handed on carries the death, not generic sentences.
         const ep3 = Option.getOrThrow(yield* store.getEpisode(Story.STORY_SLUG, 3))

@@ -190,7 +190,19 @@ export const markWritten = (outline: Outline, episode: number, at: number): Edit
   if (beat === undefined) return Result.fail(new BeatNotFound({ project: outline.project, episode }))
   if (beat.state === "written") return Result.succeed(outline)
   const by = beat.history.at(-1)?.by ?? "operator"
-  return Result.succeed(replaceBeat(outline, revise(beat, { at, by, change: "written" }, { state: "written" })))
+  const written = replaceBeat(outline, revise(beat, { at, by, change: "written" }, { state: "written" }))
+  return Result.succeed({ ...written, threads: written.threads.map((t) => ledgerAfter(t, beat.threads, episode)) })
+}
+
+/**
+ * The foreshadowing ledger after an episode that moves `moved` is written: a thread due in this
+ * episode is paid; one moved elsewhere after its planting gets a hint.
+ */
+const ledgerAfter = (thread: Thread, moved: ReadonlyArray<string>, episode: number): Thread => {
+  if (!moved.includes(thread.id) || thread.state === "paid") return thread
+  if (thread.plannedPayoff === episode) return { ...thread, state: "paid", paidOffIn: episode }
+  if (episode > thread.plantedIn && !thread.hints.includes(episode)) return { ...thread, hints: [...thread.hints, episode] }
+  return thread
 }
 
 const ARC_ID = /^[a-z0-9-]{1,64}$/

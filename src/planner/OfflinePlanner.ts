@@ -27,9 +27,17 @@ const hash32 = (text: string): number => {
 /** The generator of arc `arcIndex` (0-based ordinal among the outline's arcs) of a project. */
 export const arcRng = (seed: number, slug: string, arcIndex: number): Rng => mulberry32((seed ^ hash32(slug) ^ Math.imul(arcIndex + 1, 0x9e3779b1)) >>> 0)
 
-const MOTIFS = ["비밀", "약속", "대가", "그림자", "맹세", "배신", "기억", "유산", "진실", "거래", "흔적", "경고", "문", "열쇠", "침묵", "불씨"]
+const MOTIFS = ["비밀", "약속", "그림자", "맹세", "배신", "기억", "유산", "진실", "거래", "흔적", "경고", "문", "열쇠", "침묵", "불씨"]
 const SECRETS = ["봉인된 편지", "지워진 이름", "사라진 장부", "부서진 인장", "잊힌 맹세", "숨겨진 통로", "가짜 증인", "낡은 지도 조각", "두 번째 열쇠", "끊긴 혈서"]
-const OBJECTIVES = ["진실을 밝혀낸다", "잃어버린 것을 되찾는다", "배후를 끌어낸다", "무너진 신뢰를 다시 세운다", "마지막 결단을 내린다", "숨은 적의 정체를 확인한다"]
+/** What an arc is for: as its goal states it, and as a character resolves to it. */
+const OBJECTIVES: ReadonlyArray<readonly [goal: string, resolve: string]> = [
+  ["진실을 밝혀낸다", "진실을 밝혀내기로"],
+  ["잃어버린 것을 되찾는다", "잃어버린 것을 되찾기로"],
+  ["배후를 끌어낸다", "배후를 끌어내기로"],
+  ["무너진 신뢰를 다시 세운다", "무너진 신뢰를 다시 세우기로"],
+  ["마지막 결단을 내린다", "끝내 결단을 내리기로"],
+  ["숨은 적의 정체를 확인한다", "숨은 적의 정체를 확인하기로"],
+]
 const TIMES = ["새벽", "한낮", "해 질 녘", "깊은 밤", "비 오는 저녁", "안개 낀 아침", "축제 전야", "폭풍이 지난 뒤"]
 
 const name = (c: Character) => c.name
@@ -49,7 +57,7 @@ const RISING: ReadonlyArray<(s: Slots) => string> = [
   (s) => `${josa(name(s.a), "이")} ${s.place.name}에서 쫓기던 중 ${josa(name(s.b), "이")} 뜻밖의 손을 내민다.`,
   (s) => `${josa(name(s.b), "은")} ${s.place.name}에 얽힌 옛 ${josa(s.motif, "을")} ${josa(name(s.a), "에게")} 들려주며 경고한다.`,
   (s) => `${josa(name(s.a), "은")} ${s.place.name}에서 ${s.motif}의 단서를 손에 넣지만, 그 대가로 ${josa(name(s.b), "을")} 잃을 위기에 놓인다.`,
-  (s) => `${s.time}, ${s.place.name}로 향하던 ${josa(name(s.a), "은")} ${josa(name(s.b), "이")} 남긴 ${josa(s.motif, "을")} 발견한다.`,
+  (s) => `${s.time}, ${josa(s.place.name, "으로")} 향하던 ${josa(name(s.a), "은")} ${josa(name(s.b), "이")} 남긴 ${josa(s.motif, "을")} 발견한다.`,
 ]
 
 const ARC_TITLE_NOUNS = [" 편", " 이야기", "의 밤", "의 노래", "의 계절", "의 문턱", "의 그림자", "의 맹세", "의 귀환", "의 불꽃"]
@@ -95,11 +103,13 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
   let title = `${arcIndex + 1}부 ${homePlace.name}${pick(rng, ARC_TITLE_NOUNS)}`
   for (let i = 2; previousTitles.has(title); i++) title = `${title} ${i}`
   const goal = lead === undefined
-    ? `${homePlace.name}에서 ${objective}.`
-    : `${josa(lead.name, "은")} ${homePlace.name}에서 ${arcMotif}의 ${objective}.`
+    ? `${homePlace.name}에서 ${arcMotif}에 얽힌 ${objective[0]}.`
+    : `${josa(lead.name, "은")} ${homePlace.name}에서 ${arcMotif}에 얽힌 ${objective[0]}.`
 
-  // Payoffs: open threads whose planned payoff falls in this arc or before it (overdue), or has none.
-  const open = outline.threads.filter((t) => t.state === "open" && (t.plannedPayoff === undefined || t.plannedPayoff <= to))
+  // Payoffs: open threads due by the end of this arc (or overdue, or never scheduled) that no beat
+  // of the outline pays yet.
+  const scheduled = (t: Thread) => t.plannedPayoff !== undefined && outline.beats.some((b) => b.episode === t.plannedPayoff && b.threads.includes(t.id))
+  const open = outline.threads.filter((t) => t.state === "open" && !scheduled(t) && (t.plannedPayoff === undefined || t.plannedPayoff <= to))
   const payoffSlots = open.slice(0, Math.max(0, Math.floor(length / 3)))
   const payoffAt = new Map<number, Thread>()
   payoffSlots.forEach((thread, i) => payoffAt.set(Math.max(2, length - 3 - i * 2), thread))
@@ -149,7 +159,7 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
         text = `${time}의 ${place.name}에서 ${motif}에 얽힌 소문이 번진다.`
         titleNoun = "소문"
       } else if (k === 0) {
-        text = `${josa(who.name, "은")} ${place.name}에서 ${arcMotif}의 첫 실마리를 붙잡고, ${goal.replace(/\.$/, "")}고 다짐한다.`
+        text = `${josa(who.name, "은")} ${place.name}에서 ${arcMotif}의 첫 실마리를 붙잡고, ${objective[1]} 다짐한다.`
         titleNoun = "첫 실마리"
       } else if (payoff !== undefined) {
         text = `${josa(who.name, "은")} ${place.name}에서 마침내 '${payoff.description}'의 답과 마주한다.`
@@ -192,9 +202,9 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
     beats.push(draft)
   }
 
-  const scheduled: Array<Thread> = payoffSlots.map((t) => {
+  const payoffs: Array<Thread> = payoffSlots.map((t) => {
     const k = [...payoffAt.entries()].find(([, th]) => th.id === t.id)![0]
     return { ...t, plannedPayoff: from + k }
   })
-  return { title, goal, beats, threads: [...scheduled, planted], by: "planner:offline", findings }
+  return { title, goal, beats, threads: [...payoffs, planted], by: "planner:offline", findings }
 }

@@ -189,7 +189,8 @@ export const markWritten = (outline: Outline, episode: number, at: number): Edit
   const beat = outline.beats.find((b) => b.episode === episode)
   if (beat === undefined) return Result.fail(new BeatNotFound({ project: outline.project, episode }))
   if (beat.state === "written") return Result.succeed(outline)
-  const by = beat.history.at(-1)?.by ?? "operator"
+  // The written revision names the author of the text as written (not whoever approved it).
+  const by = beat.history.findLast((h) => h.change === "created" || h.change === "edited")?.by ?? "operator"
   const written = replaceBeat(outline, revise(beat, { at, by, change: "written" }, { state: "written" }))
   return Result.succeed({ ...written, threads: written.threads.map((t) => ledgerAfter(t, beat.threads, episode)) })
 }

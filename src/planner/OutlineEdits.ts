@@ -181,6 +181,14 @@ export const approveBeats = (outline: Outline, from: number, to: number, change:
   })
 }
 
+/** Approves every planned beat of an arc. */
+export const approveArc = (outline: Outline, id: string, change: Change): EditResult => {
+  const arc = outline.arcs.find((a) => a.id === id)
+  if (arc === undefined) return Result.fail(new ArcNotFound({ project: outline.project, arc: id }))
+  if (!outline.beats.some((b) => b.arc === id)) return invalid(outline, `arc '${id}' has no beats to approve`)
+  return approveBeats(outline, arc.from, arc.to, change)
+}
+
 /**
  * The commit path: the episode's beat is written from now on. Idempotent (a redelivered commit
  * marks it again harmlessly); an episode with no beat is refused, so no episode is written blind.

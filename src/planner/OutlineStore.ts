@@ -35,6 +35,8 @@ export interface OutlineStoreShape {
   readonly removeBeat: (project: string, episode: number) => Effect.Effect<Outline, OutlineFailure>
   /** Approves the planned beats of episodes `from`–`to` (inclusive). */
   readonly approve: (project: string, from: number, to: number, by: ChangeAuthor) => Effect.Effect<Outline, OutlineFailure>
+  /** Approves every planned beat of an arc. */
+  readonly approveArc: (project: string, id: string, by: ChangeAuthor) => Effect.Effect<Outline, OutlineFailure>
   readonly addArc: (project: string, arc: Arc) => Effect.Effect<Outline, OutlineFailure>
   readonly editArc: (project: string, id: string, patch: Partial<Pick<Arc, "title" | "goal" | "from" | "to">>, by: ChangeAuthor) => Effect.Effect<Outline, OutlineFailure>
   readonly removeArc: (project: string, id: string) => Effect.Effect<Outline, OutlineFailure>
@@ -72,6 +74,7 @@ export const makeOutlineStore = (backend: OutlineBackend): OutlineStoreShape => 
     editBeat: (project, episode, patch, by) => update(project, (o, at) => Edits.editBeat(o, episode, patch, operator(by, at))),
     removeBeat: (project, episode) => update(project, (o) => Edits.removeBeat(o, episode)),
     approve: (project, from, to, by) => update(project, (o, at) => Edits.approveBeats(o, from, to, operator(by, at))),
+    approveArc: (project, id, by) => update(project, (o, at) => Edits.approveArc(o, id, operator(by, at))),
     addArc: (project, arc) => update(project, (o) => Edits.addArc(o, arc)),
     editArc: (project, id, patch, by) => update(project, (o, at) => Edits.editArc(o, id, patch, operator(by, at))),
     removeArc: (project, id) => update(project, (o) => Edits.removeArc(o, id)),

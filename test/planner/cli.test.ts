@@ -65,6 +65,17 @@ describe("novel-factory outline", () => {
     const overlap = await cli("outline", "add-arc", "moon-sword", "spring", "--title", "봄", "--from", "25", "--to", "40")
     expect(overlap.code).toBe(1)
     expect(overlap.err).toContain("overlaps arc 'winter'")
+    const edited = await cli("outline", "edit-arc", "moon-sword", "winter", "--to", "35", "--goal", "봄이 오기 전에")
+    expect(edited.code).toBe(0)
+    await withOutlines(Effect.gen(function* () {
+      yield* (yield* OutlineStore).addBeat("moon-sword", 21, { text: "윤하는 겨울 궁에서 소식을 기다린다." }, "planner:llm", "planned")
+    }))
+    const arcApproved = await cli("outline", "approve", "moon-sword", "winter")
+    expect(arcApproved.out).toBe("approved the beats of arc 'winter' of moon-sword")
+    const winter = JSON.parse((await cli("outline", "moon-sword", "--json")).out)
+    expect(winter.arcs.find((a: { id: string }) => a.id === "winter")).toMatchObject({ to: 35, goal: "봄이 오기 전에", by: "operator" })
+    expect(winter.beats.find((b: { episode: number }) => b.episode === 21).state).toBe("approved")
+    expect((await cli("outline", "approve", "moon-sword", "autumn")).err).toContain("no arc 'autumn'")
     expect((await cli("outline", "remove-arc", "moon-sword", "winter")).code).toBe(0)
 
     await withOutlines(Effect.gen(function* () {
@@ -90,6 +101,7 @@ describe("novel-factory outline", () => {
       [["outline", "add-arc", "moon-sword", "x", "--title", "t", "--from", "0", "--to", "3"], "--from must be an episode number"],
       [["outline", "moon-sword", "--jsn"], "unknown option '--jsn'"],
       [["threads"], "missing <slug>"],
+      [["outline", "edit-arc", "moon-sword", "act-1"], "outline edit-arc needs something to change"],
     ]
     for (const [argv, message] of cases) {
       const result = await cli(...argv)

@@ -69,6 +69,8 @@ const scenario = (steps: ReadonlyArray<Step>, review: "auto" | "approve") =>
       const episodes = outline.beats.map((b) => b.episode)
       expect(new Set(episodes).size).toBe(episodes.length)
       for (const [n, beat] of written) {
+        // Handed out only once approved: the revision before "written" is an approved state.
+        expect(beat.history.at(-2)!.state).toBe("approved")
         expect(outline.beats.find((b) => b.episode === n)).toEqual(beat)
         expect(parseText(beat)).toBe(handed.get(n))
       }

@@ -19,7 +19,7 @@ import { booleanFlag, type Command, CommandFailed, type CommandIo, type ParsedAr
 import { type FactoryServices, withFactory } from "../FactoryContext.ts"
 import { configOption, parseRange, table } from "./shared.ts"
 
-const ACTIONS = ["add", "edit", "remove", "approve", "add-arc", "remove-arc"] as const
+const ACTIONS = ["add", "edit", "remove", "approve", "add-arc", "edit-arc", "remove-arc"] as const
 type Action = (typeof ACTIONS)[number]
 
 const checkSlug = (slug: string | undefined) =>
@@ -130,7 +130,12 @@ const runAction = (action: Action, args: ParsedArgs, io: CommandIo) =>
         return 0
       }
       case "approve": {
-        if (second === undefined) return yield* new UsageError({ message: "outline approve needs an episode or a range: outline approve <slug> 16-25" })
+        if (second === undefined) return yield* new UsageError({ message: "outline approve needs an episode, a range or an arc id: outline approve <slug> 16-25" })
+        if (!/^[\d\s.-]+$/.test(second)) {
+          yield* run(store.approveArc(slug, second, "operator"))
+          io.out(`approved the beats of arc '${second}' of ${slug}`)
+          return 0
+        }
         const range = parseRange(second)
         if (typeof range === "string") return yield* new UsageError({ message: `<episodes>: ${range}` })
         const outline = yield* run(store.approve(slug, range.from, range.to, "operator"))
@@ -149,6 +154,24 @@ const runAction = (action: Action, args: ParsedArgs, io: CommandIo) =>
         io.out(`added arc '${id}' (episodes ${from}–${to}) to ${slug}`)
         return 0
       }
+      case "edit-arc": {
+        if (second === undefined) return yield* new UsageError({ message: "outline edit-arc needs the arc's id" })
+        const title = stringFlag(args, "title")
+        const goal = stringFlag(args, "goal")
+        const from = stringFlag(args, "from") === undefined ? undefined : yield* episodeArg(stringFlag(args, "from"), "--from")
+        const to = stringFlag(args, "to") === undefined ? undefined : yield* episodeArg(stringFlag(args, "to"), "--to")
+        if (title === undefined && goal === undefined && from === undefined && to === undefined) {
+          return yield* new UsageError({ message: "outline edit-arc needs something to change: --title, --goal, --from or --to" })
+        }
+        yield* run(store.editArc(slug, second, {
+          ...(title === undefined ? {} : { title }),
+          ...(goal === undefined ? {} : { goal }),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+        }, "operator"))
+        io.out(`edited arc '${second}' of ${slug}`)
+        return 0
+      }
       case "remove-arc": {
         if (second === undefined) return yield* new UsageError({ message: "outline remove-arc needs the arc's id" })
         yield* run(store.removeArc(slug, second))
@@ -161,7 +184,7 @@ const runAction = (action: Action, args: ParsedArgs, io: CommandIo) =>
 export const outlineCommand: Command = {
   name: "outline",
   summary: "show a story's arcs and beats, or add, edit, remove and approve them",
-  usage: "outline <slug> [--json] | outline add|edit <slug> <episode> [\"<beat>\"] | outline remove <slug> <episode> | outline approve <slug> <n|from-to> | outline add-arc <slug> <id> --title <text> --from <n> --to <n> | outline remove-arc <slug> <id>",
+  usage: "outline <slug> [--json] | outline add|edit <slug> <episode> [\"<beat>\"] | outline remove <slug> <episode> | outline approve <slug> <n|from-to|arc-id> | outline add-arc <slug> <id> --title <text> --from <n> --to <n> | outline edit-arc <slug> <id> [--title] [--goal] [--from] [--to] | outline remove-arc <slug> <id>",
   details: [
     "Beats are planned | approved | written; a written beat (its episode committed) cannot change.",
     "A beat may carry markers: [사망: id], [생환: id], [관계: from-id TYPE to-id].",
@@ -170,12 +193,12 @@ export const outlineCommand: Command = {
   options: {
     json: { type: "boolean", description: "print JSON" },
     text: { type: "string", placeholder: "beat", description: "the beat's text (instead of the positional)" },
-    title: { type: "string", placeholder: "text", description: "episode title (add, edit) or arc title (add-arc)" },
+    title: { type: "string", placeholder: "text", description: "episode title (add, edit) or arc title (add-arc, edit-arc)" },
     characters: { type: "string", placeholder: "ids", description: "comma-separated Bible ids the beat moves" },
     threads: { type: "string", placeholder: "ids", description: "comma-separated thread ids the beat moves" },
-    goal: { type: "string", placeholder: "text", description: "the arc's goal (add-arc)" },
-    from: { type: "string", placeholder: "n", description: "the arc's first episode (add-arc)" },
-    to: { type: "string", placeholder: "n", description: "the arc's last episode (add-arc)" },
+    goal: { type: "string", placeholder: "text", description: "the arc's goal (add-arc, edit-arc)" },
+    from: { type: "string", placeholder: "n", description: "the arc's first episode (add-arc, edit-arc)" },
+    to: { type: "string", placeholder: "n", description: "the arc's last episode (add-arc, edit-arc)" },
     ...configOption,
   },
   positionals: { min: 1, max: 4, names: ["slug", "episode", "beat", "extra"] },

@@ -4,7 +4,7 @@
  * acting, no beat text or title the outline already has, threads that exist.
  */
 import { Schema } from "effect"
-import type { Bible, CharacterStatus } from "../domain/Bible.ts"
+import type { Bible, Character, CharacterStatus } from "../domain/Bible.ts"
 import type { BeatDraft, ChangeAuthor, Outline, Thread } from "../domain/Outline.ts"
 import type { Project } from "../domain/Project.ts"
 import { markerIds, parseBeat } from "../templates/BeatMarkers.ts"
@@ -66,19 +66,34 @@ export const statusAfterOutline = (bible: Bible, outline: Outline): ReadonlyMap<
 
 const normalize = (text: string): string => parseBeat(text).text.replace(/\s+/g, " ").trim()
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * Whether the text has the character as a subject (name or alias followed by 이/가/은/는/께서):
+ * "한태주가 돌아온다" acts, "한태주의 무덤 앞에서" only remembers.
+ */
+export const actsInText = (text: string, character: Pick<Character, "name" | "aliases">): boolean =>
+  [character.name, ...character.aliases]
+    .filter((n) => n.trim().length >= 2)
+    .some((n) => new RegExp(`${escape(n)}(?:이|가|은|는|께서)(?![가-힣])`).test(text))
+
 /**
  * Why a planned beat may not join the outline, or undefined when it may. `taken` holds the texts
- * and titles already used (the outline's and the plan's earlier beats).
+ * and titles already used (the outline's and the plan's earlier beats); `cast` lets the text be
+ * read for a dead character acting without being listed.
  */
 export const beatRefusal = (
   beat: BeatDraft,
   status: ReadonlyMap<string, CharacterStatus>,
   threads: ReadonlySet<string>,
   taken: { readonly texts: ReadonlySet<string>; readonly titles: ReadonlySet<string> },
+  cast: ReadonlyArray<Character> = [],
 ): string | undefined => {
   const parsed = parseBeat(beat.text)
   if (parsed.text === "") return "its text is empty"
   if (parsed.malformed.length > 0) return `its markers cannot be read: ${parsed.malformed.join(", ")}`
+  const deadActing = cast.find((c) => status.get(c.id) === "dead" && actsInText(parsed.text, c))
+  if (deadActing !== undefined) return `its text has '${deadActing.id}' (${deadActing.name}) act, who is dead`
   const acting = [...(beat.characters ?? []), ...markerIds(parsed.markers.filter((m) => m._tag === "Relation"))]
   for (const id of acting) {
     const s = status.get(id)

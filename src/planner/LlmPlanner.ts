@@ -90,7 +90,7 @@ export const checkAnswer = (answer: ArcAnswer, request: PlanRequest): Checked =>
   const beats: Array<BeatDraft> = []
   answer.beats.forEach((b, i) => {
     const draft: BeatDraft = { text: b.text.trim(), title: b.title.trim(), characters: b.characters, threads: b.threads }
-    const why = beatRefusal(draft, status, threads, taken)
+    const why = beatRefusal(draft, status, threads, taken, bible.characters)
     if (why !== undefined) refusals.push(`beat ${i + 1} (episode ${from + i}) is refused: ${why}`)
     rememberBeat(taken, draft)
     beats.push(draft)

@@ -87,10 +87,12 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
   const relationPairs = bible.relations
     .filter((r) => r.until === undefined && living.some((c) => c.id === r.from) && living.some((c) => c.id === r.to))
     .map((r) => [living.find((c) => c.id === r.from)!, living.find((c) => c.id === r.to)!] as const)
+  // A word of an event or fact that holds a name is no motif ("한태주가의 흔적").
+  const names = bible.characters.flatMap((c) => [c.name, ...c.aliases]).filter((n) => n.length >= 2)
   const recentMotifs = [
     ...bible.events.slice(-6).map((e) => e.description.split(/\s+/).find((w) => w.length >= 2 && w.length <= 6)),
     ...(bible.facts ?? []).slice(-6).map((f) => f.text.split(/\s+/).find((w) => w.length >= 2 && w.length <= 6)),
-  ].filter((w): w is string => w !== undefined)
+  ].filter((w): w is string => w !== undefined && !names.some((n) => w.includes(n)))
   const motifs = [...MOTIFS, ...recentMotifs]
   const taken = takenOf(outline)
   const threadIds = new Set(outline.threads.map((t) => t.id))
@@ -185,12 +187,12 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
       const characters = cast === undefined ? [] : [...new Set([cast.a.id, cast.b.id])]
       const candidate: BeatDraft = { text, title: epTitle, characters, threads }
       const planning = new Set([...threadIds, plantedId])
-      const refusal = beatRefusal(candidate, status, planning, taken)
+      const refusal = beatRefusal(candidate, status, planning, taken, bible.characters)
       if (refusal === undefined) draft = candidate
       else if (refusal.includes("title")) {
         // The text is new, only the title clashes: number it within the arc.
         const numbered = { ...candidate, title: `${epTitle} (${arcIndex + 1}-${k + 1})` }
-        if (beatRefusal(numbered, status, planning, taken) === undefined) draft = numbered
+        if (beatRefusal(numbered, status, planning, taken, bible.characters) === undefined) draft = numbered
       }
     }
     if (draft === undefined) {

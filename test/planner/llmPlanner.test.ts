@@ -72,7 +72,7 @@ describe("LLM planner", () => {
       expect(arc.threads).toEqual([{ ...outline.threads[0]!, plannedPayoff: 20 }])
       const refused = arc.findings.find((f) => f.code === "planner.llm.refused")!
       expect(refused.message).toContain("beat 1 (episode 16)")
-      expect(refused.message).toContain("it has 'han-taeju' act, who is dead")
+      expect(refused.message).toContain("its text has 'han-taeju' (한태주) act, who is dead")
       expect(prompts).toHaveLength(2)
       // The roster the model saw says who is dead.
       expect(prompts[0]).toMatch(/han-taeju — 한태주: .*, dead/)

@@ -6,6 +6,7 @@ import { Planner } from "../../src/planner/Planner.ts"
 import { PlanningConfig, resolvePlanning } from "../../src/planner/PlanningConfig.ts"
 import { seedOutline } from "../../src/planner/OutlineEdits.ts"
 import { overdueThreads } from "../../src/planner/Threads.ts"
+import { actsInText, beatRefusal } from "../../src/planner/ArcPlan.ts"
 import { outlineProject } from "../contracts/outlineStore.contract.ts"
 import { templateProject } from "./world.ts"
 
@@ -28,6 +29,22 @@ describe("overdueThreads", () => {
     expect(overdueThreads(outline, 19, 10).map((o) => [o.thread.id, o.overdueBy])).toEqual([["due-5", 14]])
     expect(overdueThreads(outline, 20, 10).map((o) => [o.thread.id, o.overdueBy])).toEqual([["due-5", 15], ["due-10", 10]])
     expect(overdueThreads(outline, 4, 1)).toEqual([])
+  })
+})
+
+describe("beatRefusal", () => {
+  const han = { id: "han", name: "한태주", aliases: ["태주"], role: "guard", status: "dead" as const, traits: [], firstEpisode: 0 }
+  const yun = { id: "yun", name: "서윤하", aliases: [], role: "hero", status: "alive" as const, traits: [], firstEpisode: 0 }
+  const status = new Map([["han", "dead" as const], ["yun", "alive" as const]])
+  const refuse = (text: string, characters: Array<string> = ["yun"]) =>
+    beatRefusal({ text, characters }, status, new Set(), { texts: new Set(), titles: new Set() }, [han, yun])
+
+  it("refuses a dead character acting in the text even when unlisted, and lets the dead be remembered", () => {
+    expect(refuse("한태주가 돌아와 윤하를 구한다.")).toBe("its text has 'han' (한태주) act, who is dead")
+    expect(refuse("태주는 마지막 힘을 짜낸다.")).toBe("its text has 'han' (한태주) act, who is dead")
+    expect(refuse("서윤하는 한태주의 무덤 앞에서 맹세한다.")).toBe(undefined)
+    expect(refuse("서윤하는 길을 떠난다.", ["han"])).toBe("it has 'han' act, who is dead")
+    expect(actsInText("한태주께서 말씀하셨다", han)).toBe(true)
   })
 })
 

@@ -141,6 +141,24 @@ export const outlineStoreContract = <E>(name: string, harness: OutlineStoreHarne
         expect((yield* Effect.flip(store.removeThread("moon-gate", "mother")))._tag).toBe("ThreadNotFound")
       })))
 
+    it.effect("approving an arc approves its planned beats; writing a beat moves the threads it names (hint, payoff)", () =>
+      withStore(Effect.gen(function* () {
+        const store = yield* OutlineStore
+        yield* store.seed(outlineProject())
+        yield* store.addArc("moon-gate", { id: "arc-4", title: "넷째", goal: "", from: 10, to: 12, by: "planner:offline" })
+        yield* store.upsertThread("moon-gate", { id: "key", description: "열쇠의 주인", plantedIn: 2, hints: [], plannedPayoff: 11, state: "open" })
+        yield* store.addBeat("moon-gate", 10, { text: "열쇠가 다시 빛난다", threads: ["key"] }, "planner:offline", "planned")
+        yield* store.addBeat("moon-gate", 11, { text: "열쇠의 주인이 밝혀진다", threads: ["key"] }, "planner:offline", "planned")
+        yield* store.approveArc("moon-gate", "arc-4", "operator")
+        const approved = Option.getOrThrow(yield* store.get("moon-gate"))
+        expect(approved.beats.filter((b) => b.arc === "arc-4").map((b) => b.state)).toEqual(["approved", "approved"])
+        for (let n = 1; n <= 10; n++) yield* store.markWritten("moon-gate", n)
+        expect(Option.getOrThrow(yield* store.get("moon-gate")).threads[0]).toMatchObject({ hints: [10], state: "open" })
+        const after = yield* store.markWritten("moon-gate", 11)
+        expect(after.threads[0]).toEqual({ id: "key", description: "열쇠의 주인", plantedIn: 2, hints: [10], plannedPayoff: 11, paidOffIn: 11, state: "paid" })
+        expect((yield* Effect.flip(store.approveArc("moon-gate", "nope", "operator")))._tag).toBe("ArcNotFound")
+      })))
+
     it.effect("a failed edit writes nothing", () =>
       withStore(Effect.gen(function* () {
         const store = yield* OutlineStore

@@ -4,7 +4,7 @@
  * by the offline planner's arc; an unreachable model holds the project.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type { Bible } from "../../src/domain/Bible.ts"
 import { LanguageModel } from "../../src/llm/LanguageModel.ts"
 import type { OpenAiLlmConfig } from "../../src/llm/LlmConfig.ts"
@@ -13,6 +13,7 @@ import { type SimRequest, simulatorScoped } from "../../src/llm/Simulator.ts"
 import { BeatSource, isHold } from "../../src/planner/BeatSource.ts"
 import { planArcLlm } from "../../src/planner/LlmPlanner.ts"
 import { seedOutline } from "../../src/planner/OutlineEdits.ts"
+import { OutlineStore } from "../../src/planner/OutlineStore.ts"
 import { Planner } from "../../src/planner/Planner.ts"
 import { createStory, templateProject, worldLayer } from "./world.ts"
 
@@ -116,6 +117,23 @@ describe("LLM planner", () => {
       expect(requests).toBe(2)
       expect(arc.by).toBe("planner:offline")
       expect(arc.findings.map((f) => f.code)).toEqual(expect.arrayContaining(["planner.llm.invalid", "planner.llm.fallback"]))
+    }))
+
+  it.live("through beatFor: the model's arc joins the outline by planner:llm, and the worker gets its beats", () =>
+    Effect.gen(function* () {
+      const { project, bible } = yield* templateProject("fantasy_kr")
+      const { model } = yield* modelFor(() => arcJson(goodBeats))
+      const { sixteen, outline } = yield* Effect.gen(function* () {
+        yield* createStory(project, bible)
+        const sixteen = yield* (yield* BeatSource).beatFor(project.slug, 16, bible)
+        const outline = yield* (yield* OutlineStore).get(project.slug)
+        return { sixteen, outline }
+      }).pipe(Effect.provide(worldLayer(Planner.llm().pipe(Layer.provide(Layer.succeed(LanguageModel, model))))))
+      expect(sixteen).toEqual({ beat: goodBeats[0]!.text, nextBeat: goodBeats[1]!.text, findings: [] })
+      const o = Option.getOrThrow(outline)
+      expect(o.arcs.at(-1)).toEqual({ id: "arc-4", title: "왕도의 겨울", goal: "윤하는 흑월회의 자금줄을 끊는다.", from: 16, to: 25, by: "planner:llm" })
+      expect(o.beats.find((b) => b.episode === 16)).toMatchObject({ title: "겨울 1", characters: ["seo-yunha", "baek-rin"], state: "approved" })
+      expect(o.beats.find((b) => b.episode === 16)!.history[0]!.by).toBe("planner:llm")
     }))
 
   it.live("through beatFor: the model unreachable and no beat left, the project is held with the reason; never a write without a beat", () =>

@@ -44,24 +44,31 @@ const name = (c: Character) => c.name
 
 type Slots = { a: Character; b: Character; place: Place; motif: string; time: string }
 
-/** Rising beats: two people (or one), a place, a motif. */
-const RISING: ReadonlyArray<(s: Slots) => string> = [
-  (s) => `${s.time}, ${josa(name(s.a), "은")} ${s.place.name}에서 ${josa(name(s.b), "와")} 마주 앉아 ${josa(s.motif, "을")} 두고 말을 고른다.`,
-  (s) => `${josa(name(s.a), "이")} ${s.place.name}에 남겨진 ${josa(s.motif, "의")} 흔적을 따라가다 ${josa(name(s.b), "와")} 엇갈린다.`,
-  (s) => `${josa(name(s.b), "은")} ${josa(name(s.a), "에게")} ${s.motif}에 얽힌 사실 하나를 숨겨 왔음을 ${s.place.name}에서 털어놓는다.`,
-  (s) => `${s.place.name}에서 벌어진 소동 속에 ${josa(name(s.a), "과")} ${josa(name(s.b), "은")} 서로를 의심하게 된다.`,
-  (s) => `${josa(name(s.a), "은")} ${josa(s.motif, "을")} 지키기 위해 ${s.time}의 ${s.place.name}에서 홀로 위험한 선택을 한다.`,
-  (s) => `${josa(name(s.b), "이")} ${s.place.name}의 누군가와 거래하는 모습을 ${josa(name(s.a), "이")} 목격한다.`,
-  (s) => `${josa(name(s.a), "과")} ${josa(name(s.b), "은")} ${s.place.name}에서 ${s.motif}의 대가를 두고 처음으로 크게 부딪친다.`,
-  (s) => `${s.time}의 ${s.place.name}, ${josa(name(s.a), "은")} ${josa(name(s.b), "의")} 진심을 시험하는 덫을 놓는다.`,
-  (s) => `${josa(name(s.a), "이")} ${s.place.name}에서 쫓기던 중 ${josa(name(s.b), "이")} 뜻밖의 손을 내민다.`,
-  (s) => `${josa(name(s.b), "은")} ${s.place.name}에 얽힌 옛 ${josa(s.motif, "을")} ${josa(name(s.a), "에게")} 들려주며 경고한다.`,
-  (s) => `${josa(name(s.a), "은")} ${s.place.name}에서 ${s.motif}의 단서를 손에 넣지만, 그 대가로 ${josa(name(s.b), "을")} 잃을 위기에 놓인다.`,
-  (s) => `${s.time}, ${josa(s.place.name, "으로")} 향하던 ${josa(name(s.a), "은")} ${josa(name(s.b), "이")} 남긴 ${josa(s.motif, "을")} 발견한다.`,
+/** Rising beats: two people (or one), a place, a motif; each with the episode title it suggests. */
+const RISING: ReadonlyArray<{ readonly title: string; readonly text: (s: Slots) => string }> = [
+  { title: "마주 앉은 자리", text: (s) => `${s.time}, ${josa(name(s.a), "은")} ${s.place.name}에서 ${josa(name(s.b), "와")} 마주 앉아 ${josa(s.motif, "을")} 두고 말을 고른다.` },
+  { title: "엇갈린 길", text: (s) => `${josa(name(s.a), "이")} ${s.place.name}에 남겨진 ${josa(s.motif, "의")} 흔적을 따라가다 ${josa(name(s.b), "와")} 엇갈린다.` },
+  { title: "숨겨진 고백", text: (s) => `${josa(name(s.b), "은")} ${josa(name(s.a), "에게")} ${s.motif}에 얽힌 사실 하나를 숨겨 왔음을 ${s.place.name}에서 털어놓는다.` },
+  { title: "의심의 씨앗", text: (s) => `${s.place.name}에서 벌어진 소동 속에 ${josa(name(s.a), "과")} ${josa(name(s.b), "은")} 서로를 의심하게 된다.` },
+  { title: "홀로 선 밤", text: (s) => `${josa(name(s.a), "은")} ${josa(s.motif, "을")} 지키기 위해 ${s.time}의 ${s.place.name}에서 홀로 위험한 선택을 한다.` },
+  { title: "목격", text: (s) => `${josa(name(s.b), "이")} ${s.place.name}의 누군가와 거래하는 모습을 ${josa(name(s.a), "이")} 목격한다.` },
+  { title: "충돌", text: (s) => `${josa(name(s.a), "과")} ${josa(name(s.b), "은")} ${s.place.name}에서 ${s.motif}의 대가를 두고 처음으로 크게 부딪친다.` },
+  { title: "덫", text: (s) => `${s.time}의 ${s.place.name}, ${josa(name(s.a), "은")} ${josa(name(s.b), "의")} 진심을 시험하는 덫을 놓는다.` },
+  { title: "내민 손", text: (s) => `${josa(name(s.a), "이")} ${s.place.name}에서 쫓기던 중 ${josa(name(s.b), "이")} 뜻밖의 손을 내민다.` },
+  { title: "옛이야기", text: (s) => `${josa(name(s.b), "은")} ${s.place.name}에 얽힌 옛 ${josa(s.motif, "을")} ${josa(name(s.a), "에게")} 들려주며 경고한다.` },
+  { title: "잃을 위기", text: (s) => `${josa(name(s.a), "은")} ${s.place.name}에서 ${s.motif}의 단서를 손에 넣지만, 그 대가로 ${josa(name(s.b), "을")} 잃을 위기에 놓인다.` },
+  { title: "남겨진 흔적", text: (s) => `${s.time}, ${josa(s.place.name, "으로")} 향하던 ${josa(name(s.a), "은")} ${josa(name(s.b), "이")} 남긴 ${josa(s.motif, "을")} 발견한다.` },
+]
+
+/** Rising beats for a story down to one living character. */
+const SOLO: ReadonlyArray<{ readonly title: string; readonly text: (s: Slots) => string }> = [
+  { title: "홀로 선 밤", text: (s) => `${josa(name(s.a), "은")} ${josa(s.motif, "을")} 지키기 위해 ${s.time}의 ${s.place.name}에서 홀로 위험한 선택을 한다.` },
+  { title: "빈자리", text: (s) => `${s.time}의 ${s.place.name}, ${josa(name(s.a), "은")} 떠난 이들의 빈자리에서 ${s.motif}의 뜻을 곱씹는다.` },
+  { title: "혼자 걷는 길", text: (s) => `${josa(name(s.a), "은")} ${s.place.name}에 남겨진 ${s.motif}의 흔적을 홀로 따라간다.` },
+  { title: "낯선 편지", text: (s) => `${s.time}, ${josa(name(s.a), "은")} ${s.place.name}에서 ${s.motif}에 관한 낯선 편지를 받는다.` },
 ]
 
 const ARC_TITLE_NOUNS = [" 편", " 이야기", "의 밤", "의 노래", "의 계절", "의 문턱", "의 그림자", "의 맹세", "의 귀환", "의 불꽃"]
-const EPISODE_TITLE_NOUNS = ["첫 실마리", "엇갈린 길", "숨겨진 고백", "의심의 씨앗", "홀로 선 밤", "목격", "충돌", "덫", "내민 손", "옛이야기", "잃을 위기", "남겨진 흔적", "결전 전야", "결전", "그 후", "답", "새 떡밥"]
 
 export interface OfflinePlanOptions {
   /** The new arc's ordinal among the outline's arcs (seeds the generator). */
@@ -178,9 +185,9 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
         text = `결전이 지나간 ${place.name}, ${josa(who.name, "은")} 잃은 것과 얻은 것을 헤아리며 다음 길을 정한다.`
         titleNoun = "그 후"
       } else {
-        const i = Math.floor(rng() * RISING.length)
-        text = RISING[i]!({ a: who, b: cast!.b, place, motif, time })
-        titleNoun = EPISODE_TITLE_NOUNS[Math.min(i + 1, EPISODE_TITLE_NOUNS.length - 1)]!
+        const rising = pick(rng, cast!.b.id === who.id ? SOLO : RISING)
+        text = rising.text({ a: who, b: cast!.b, place, motif, time })
+        titleNoun = rising.title
       }
       if (attempt >= 20) text = `${text} ${time}의 일이다.`
       const epTitle = `${place.name}, ${titleNoun}`

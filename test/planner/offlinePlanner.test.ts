@@ -64,6 +64,20 @@ describe("offline planner", () => {
       }
     }))
 
+  it.effect("a story down to one living character still gets distinct beats, none pairing her with herself", () =>
+    Effect.gen(function* () {
+      const { project, bible } = yield* templateProject("romance_comedy")
+      const [lead, ...rest] = bible.characters
+      const lonely = { ...bible, characters: [lead!, ...rest.map((c) => ({ ...c, status: "dead" as const }))], relations: [] }
+      const arc = planArcOffline({ project, outline: seedOutline(project, 0), bible: lonely, from: 15, arcLength: { min: 20, max: 20 } })
+      expect(new Set(arc.beats.map((b) => b.text)).size).toBe(20)
+      for (const b of arc.beats) {
+        expect(b.characters).toEqual([lead!.id])
+        expect(b.text.split(lead!.name).length - 1).toBeLessThanOrEqual(1)
+        for (const c of rest) expect(b.text).not.toContain(c.name)
+      }
+    }))
+
   it.effect("is deterministic: the same project and arc plan the same beats; another seed plans others", () =>
     Effect.gen(function* () {
       const { project, bible } = yield* templateProject("modern_noir")

@@ -23,6 +23,8 @@ export type BeatAnswer =
     readonly beat: string
     /** The next episode's beat when it may be written (approved), else null. */
     readonly nextBeat: string | null
+    /** The arc the beat belongs to, for the writer's "arc outline" layer. */
+    readonly arc: { readonly title: string; readonly goal: string } | null
     /** What planning noticed on the way (refused LLM beats, fallbacks, a failed look-ahead). */
     readonly findings: ReadonlyArray<PlannerFinding>
   }
@@ -110,7 +112,13 @@ export class BeatSource extends Context.Service<BeatSource, BeatSourceShape>()("
             return { hold: `${slug}: the beat of episode ${episode} awaits approval (novel-factory outline approve ${slug} ${episode})` } satisfies BeatAnswer
           }
           const next = beatOfEpisode(outline, episode + 1)
-          return { beat: beat.text, nextBeat: next === undefined || next.state === "planned" ? null : next.text, findings } satisfies BeatAnswer
+          const arc = outline.arcs.find((a) => a.id === beat.arc)
+          return {
+            beat: beat.text,
+            nextBeat: next === undefined || next.state === "planned" ? null : next.text,
+            arc: arc === undefined ? null : { title: arc.title, goal: arc.goal },
+            findings,
+          } satisfies BeatAnswer
         })
 
       return { beatFor }

@@ -90,6 +90,17 @@ describe("novel-factory outline", () => {
     const threadsJson = JSON.parse((await cli("threads", "moon-sword", "--json")).out)
     expect(threadsJson).toMatchObject({ lastWritten: 14, threads: [{ id: "frost-seal", overdueBy: 11 }] })
 
+    expect((await cli("threads", "add", "moon-sword", "mother", "어머니의 행방", "--planted", "3", "--payoff", "30")).code).toBe(0)
+    expect((await cli("threads", "add", "moon-sword", "mother", "다시", "--planted", "3")).err).toContain("thread 'mother' already exists")
+    expect((await cli("threads", "pay", "moon-sword", "frost-seal", "14")).out).toBe("thread 'frost-seal' of moon-sword is paid off in episode 14")
+    const ledger = JSON.parse((await cli("threads", "moon-sword", "--json")).out)
+    expect(ledger.threads.map((t: { id: string; state: string; overdueBy: number | null }) => [t.id, t.state, t.overdueBy])).toEqual([
+      ["frost-seal", "paid", null],
+      ["mother", "open", null],
+    ])
+    expect((await cli("threads", "remove", "moon-sword", "mother")).code).toBe(0)
+    expect((await cli("threads", "remove", "moon-sword", "mother")).err).toContain("no thread 'mother'")
+
     const cases: Array<[Array<string>, string]> = [
       [["outline", "../etc"], "not a valid slug"],
       [["outline", "nope"], "no project 'nope'"],
@@ -101,6 +112,10 @@ describe("novel-factory outline", () => {
       [["outline", "add-arc", "moon-sword", "x", "--title", "t", "--from", "0", "--to", "3"], "--from must be an episode number"],
       [["outline", "moon-sword", "--jsn"], "unknown option '--jsn'"],
       [["threads"], "missing <slug>"],
+      [["threads", "add", "moon-sword", "x", "설명"], "--planted must be an episode number"],
+      [["threads", "add", "moon-sword", "x"], "threads add needs a description"],
+      [["threads", "pay", "moon-sword", "x"], "<episode> must be an episode number"],
+      [["threads", "moon-sword", "extra"], "unknown threads action 'moon-sword'"],
       [["outline", "edit-arc", "moon-sword", "act-1"], "outline edit-arc needs something to change"],
     ]
     for (const [argv, message] of cases) {

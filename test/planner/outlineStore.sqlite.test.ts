@@ -27,5 +27,8 @@ describe("SqliteOutlineStore", () => {
       expect(remove.message).toContain("a written beat cannot be removed")
       // An unwritten beat may still change.
       yield* db.transaction((c) => c.run("UPDATE outline_beats SET text = 'x' WHERE project = 'moon-gate' AND episode = 3"))
+      // Its own migration component beside the other adapters' on the shared database.
+      const version = yield* db.use((c) => c.get<{ version: number }>("SELECT version FROM schema_version WHERE component = 'outline'"))
+      expect(version?.version).toBe(1)
     }).pipe(Effect.provide(Database.layer({ path: ":memory:" }))))
 })

@@ -13,6 +13,7 @@ import type { OutlineFailure } from "../../planner/OutlineStore.ts"
 import { OutlineUnavailable } from "../../planner/OutlineErrors.ts"
 import { outlineStoreLayer } from "../../planner/OutlineStoreLayer.ts"
 import { defaultPlanning } from "../../planner/PlanningConfig.ts"
+import { payThread } from "../../planner/OutlineEdits.ts"
 import { overdueThreads } from "../../planner/Threads.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 import { booleanFlag, type Command, CommandFailed, type CommandIo, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
@@ -222,15 +223,59 @@ export const outlineCommand: Command = {
   },
 }
 
+const THREAD_ACTIONS = ["add", "pay", "remove"] as const
+
+const runThreadAction = (action: (typeof THREAD_ACTIONS)[number], args: ParsedArgs, io: CommandIo) =>
+  Effect.gen(function* () {
+    const [, rawSlug, id, third] = args.positionals
+    const slug = yield* checkSlug(rawSlug)
+    if (id === undefined) return yield* new UsageError({ message: `threads ${action} needs the thread's id` })
+    const store = yield* OutlineStore
+    const outline = yield* outlineOf(slug)
+    const run = <A>(effect: Effect.Effect<A, OutlineFailure>) => effect.pipe(Effect.mapError(failed))
+    switch (action) {
+      case "add": {
+        if (third === undefined || third.trim() === "") return yield* new UsageError({ message: "threads add needs a description: threads add <slug> <id> \"<description>\" --planted <n>" })
+        const plantedIn = yield* episodeArg(stringFlag(args, "planted"), "--planted")
+        const payoff = stringFlag(args, "payoff") === undefined ? undefined : yield* episodeArg(stringFlag(args, "payoff"), "--payoff")
+        if (outline.threads.some((t) => t.id === id)) return yield* new CommandFailed({ message: `${slug}: thread '${id}' already exists`, exitCode: 1 })
+        yield* run(store.upsertThread(slug, { id, description: third, plantedIn, hints: [], ...(payoff === undefined ? {} : { plannedPayoff: payoff }), state: "open" }))
+        io.out(`added thread '${id}' to ${slug}`)
+        return 0
+      }
+      case "pay": {
+        const episode = yield* episodeArg(third)
+        yield* run(store.update(slug, (o) => payThread(o, id, episode)))
+        io.out(`thread '${id}' of ${slug} is paid off in episode ${episode}`)
+        return 0
+      }
+      case "remove": {
+        yield* run(store.removeThread(slug, id))
+        io.out(`removed thread '${id}' from ${slug}`)
+        return 0
+      }
+    }
+  })
+
 export const threadsCommand: Command = {
   name: "threads",
-  summary: "list a story's threads (the foreshadowing ledger), overdue ones marked",
-  usage: "threads <slug> [--json]",
+  summary: "list a story's threads (the foreshadowing ledger), overdue ones marked; add, pay off or remove one",
+  usage: "threads <slug> [--json] | threads add <slug> <id> \"<description>\" --planted <n> [--payoff <n>] | threads pay <slug> <id> <episode> | threads remove <slug> <id>",
   details: `A thread is overdue ${defaultPlanning.threadOverdueEpisodes} episodes past its planned payoff (planning.threadOverdueEpisodes).`,
-  options: { json: { type: "boolean", description: "print JSON" }, ...configOption },
-  positionals: { min: 1, max: 1, names: ["slug"] },
-  run: (args, io) =>
-    withOutline(
+  options: {
+    json: { type: "boolean", description: "print JSON" },
+    planted: { type: "string", placeholder: "n", description: "the episode that plants the thread (add)" },
+    payoff: { type: "string", placeholder: "n", description: "the episode planned to pay it off (add)" },
+    ...configOption,
+  },
+  positionals: { min: 1, max: 4, names: ["slug", "id", "description", "extra"] },
+  run: (args, io) => {
+    const action = THREAD_ACTIONS.find((a) => a === args.positionals[0])
+    if (action !== undefined) return withOutline(io, args, runThreadAction(action, args, io))
+    if (args.positionals.length > 1) {
+      return Effect.fail(new UsageError({ message: `unknown threads action '${args.positionals[0]}' (${THREAD_ACTIONS.join(", ")}), or a slug alone to list the threads` }))
+    }
+    return withOutline(
       io,
       args,
       Effect.gen(function* () {
@@ -258,5 +303,6 @@ export const threadsCommand: Command = {
         }
         return 0
       }),
-    ),
+    )
+  },
 }

@@ -82,19 +82,13 @@ export class BeatSource extends Context.Service<BeatSource, BeatSourceShape>()("
               break
             }
             findings.push(...plan.success.findings)
+            // An arc the outline refuses is a planner bug, not an outage: hold with the reason rather than retry it.
             outline = yield* append(slug, from, plan.success).pipe(
-              Effect.catchTags({
-                OutlineNotFound: () => Effect.succeed(outline),
-                BeatExists: () => Effect.succeed(outline),
-                BeatFrozen: () => Effect.succeed(outline),
-                BeatNotFound: () => Effect.succeed(outline),
-                ArcNotFound: () => Effect.succeed(outline),
-                ThreadNotFound: () => Effect.succeed(outline),
-                InvalidOutlineEdit: (e) => {
-                  failure = `the planned arc could not join the outline: ${e.reason}`
-                  findings.push({ code: "planner.rejected", message: failure })
-                  return Effect.succeed(outline)
-                },
+              Effect.catch((e) => {
+                if (e._tag === "OutlineUnavailable") return Effect.fail(e)
+                failure = `the planned arc could not join the outline: ${e.message}`
+                findings.push({ code: "planner.rejected", message: failure })
+                return Effect.succeed(outline)
               }),
             )
             if (failure !== undefined) break

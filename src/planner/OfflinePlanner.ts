@@ -68,6 +68,9 @@ const SOLO: ReadonlyArray<{ readonly title: string; readonly text: (s: Slots) =>
   { title: "낯선 편지", text: (s) => `${s.time}, ${josa(name(s.a), "은")} ${s.place.name}에서 ${s.motif}에 관한 낯선 편지를 받는다.` },
 ]
 
+/** How far back a death still calls for a memorial beat. */
+const RECENT_EPISODES = 10
+
 const ARC_TITLE_NOUNS = [" 편", " 이야기", "의 밤", "의 노래", "의 계절", "의 문턱", "의 그림자", "의 맹세", "의 귀환", "의 불꽃"]
 
 export interface OfflinePlanOptions {
@@ -139,6 +142,38 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
     state: "open",
   }
 
+  // What the Bible's recent changes leave to be dealt with: the captured to rescue, the missing to
+  // find, the wounded to recover, the recently dead to mourn (named as remembered, never acting).
+  const recentDeaths = (bible.statusHistory ?? [])
+    .filter((r) => r.status === "dead" && r.episode >= from - RECENT_EPISODES)
+    .flatMap((r) => bible.characters.filter((c) => c.id === r.character && status.get(c.id) === "dead"))
+  const aftermath: Array<{ readonly title: string; readonly text: (who: Character, place: Place) => string; readonly also: ReadonlyArray<Character> }> = [
+    ...living.filter((c) => status.get(c.id) === "captured").map((c) => ({
+      title: "구출",
+      text: (who: Character, place: Place) => `${josa(who.name, "은")} ${place.name}에 붙잡힌 ${josa(c.name, "을")} 구해 낼 길을 찾는다.`,
+      also: [],
+    })),
+    ...living.filter((c) => status.get(c.id) === "missing").map((c) => ({
+      title: "행방",
+      text: (who: Character, place: Place) => `${josa(who.name, "은")} 행방이 묘연한 ${c.name}의 마지막 흔적을 ${place.name}에서 찾는다.`,
+      also: [],
+    })),
+    ...living.filter((c) => status.get(c.id) === "injured").map((c) => ({
+      title: "회복",
+      text: (who: Character, place: Place) => `${place.name}에서 상처를 추스르던 ${josa(c.name, "은")} ${josa(who.name, "에게")} 다시 일어설 이유를 묻는다.`,
+      also: [c],
+    })),
+    ...recentDeaths.map((c) => ({
+      title: "추모",
+      text: (who: Character, place: Place) => `${josa(who.name, "은")} ${place.name}에서 ${c.name}의 죽음을 기리며 남은 뜻을 잇겠다고 맹세한다.`,
+      also: [],
+    })),
+  ]
+  const aftermathAt = new Map<number, (typeof aftermath)[number]>()
+  for (let k = 2, i = 0; i < aftermath.length && k < length - 2; k++) {
+    if (!payoffAt.has(k)) aftermathAt.set(k, aftermath[i++]!)
+  }
+
   const castFor = (k: number): { a: Character; b: Character } | undefined => {
     if (living.length === 0) return undefined
     if (relationPairs.length > 0 && rng() < 0.4) {
@@ -164,6 +199,8 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
       let text: string
       let threads: Array<string> = []
       let titleNoun: string
+      // Who the beat moves: by default its subject alone; pair beats name both.
+      let named: ReadonlyArray<Character> = who === undefined ? [] : [who]
       if (who === undefined) {
         text = `${time}의 ${place.name}에서 ${motif}에 얽힌 소문이 번진다.`
         titleNoun = "소문"
@@ -174,12 +211,19 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
         text = `${josa(who.name, "은")} ${place.name}에서 마침내 '${payoff.description}'의 답과 마주한다.`
         threads = [payoff.id]
         titleNoun = "답"
+      } else if (aftermathAt.has(k) && attempt < 20) {
+        const due = aftermathAt.get(k)!
+        const helper = due.also.some((c) => c.id === who.id) ? (living.find((c) => !due.also.includes(c)) ?? who) : who
+        text = due.text(helper, place)
+        named = [helper, ...due.also.filter((c) => c.id !== helper.id)]
+        titleNoun = due.title
       } else if (k === 1 && length > 1) {
         text = `${josa(who.name, "은")} ${place.name}에서 ${josa(secret, "을")} 처음 보게 되지만, 그 뜻을 아는 이는 아무도 없다.`
         threads = [plantedId]
         titleNoun = "새 떡밥"
       } else if (k === length - 2) {
         text = `${time}의 ${homePlace.name}, ${josa(who.name, "은")} ${cast!.b.id === who.id ? "홀로" : `${josa(cast!.b.name, "과")} 함께`} ${josa(arcMotif, "을")} 건 결전에 나선다.`
+        named = [who, cast!.b]
         titleNoun = "결전"
       } else if (k === length - 1) {
         text = `결전이 지나간 ${place.name}, ${josa(who.name, "은")} 잃은 것과 얻은 것을 헤아리며 다음 길을 정한다.`
@@ -188,10 +232,11 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
         const rising = pick(rng, cast!.b.id === who.id ? SOLO : RISING)
         text = rising.text({ a: who, b: cast!.b, place, motif, time })
         titleNoun = rising.title
+        named = [who, cast!.b]
       }
       if (attempt >= 20) text = `${text} ${time}의 일이다.`
       const epTitle = `${place.name}, ${titleNoun}`
-      const characters = cast === undefined ? [] : [...new Set([cast.a.id, cast.b.id])]
+      const characters = [...new Set(named.map((c) => c.id))]
       const candidate: BeatDraft = { text, title: epTitle, characters, threads }
       const planning = new Set([...threadIds, plantedId])
       const refusal = beatRefusal(candidate, status, planning, taken, bible.characters)

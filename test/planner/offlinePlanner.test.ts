@@ -78,6 +78,30 @@ describe("offline planner", () => {
       }
     }))
 
+  it.effect("deals with what the Bible's recent changes left: the captured rescued, the wounded recovering, the recently dead mourned", () =>
+    Effect.gen(function* () {
+      const { project, bible } = yield* templateProject("fantasy_kr")
+      const statusOf: Record<string, "captured" | "injured" | "dead"> = { "lee-yeonhwa": "captured", "baek-rin": "injured", "han-taeju": "dead" }
+      const changed = {
+        ...bible,
+        characters: bible.characters.map((c) => (statusOf[c.id] ? { ...c, status: statusOf[c.id]! } : c)),
+        statusHistory: [{ character: "han-taeju", status: "dead" as const, episode: 9 }],
+      }
+      const name = (id: string) => bible.characters.find((c) => c.id === id)!.name
+      const arc = planArcOffline({ project, outline: seedOutline(project, 0), bible: changed, from: 16, arcLength: { min: 12, max: 12 } })
+      const rescue = arc.beats.find((b) => b.title?.endsWith("구출"))!
+      expect(rescue.text).toContain(`붙잡힌 ${name("lee-yeonhwa")}`)
+      expect(rescue.characters).not.toContain("lee-yeonhwa")
+      const recovery = arc.beats.find((b) => b.title?.endsWith("회복"))!
+      expect(recovery.characters).toContain("baek-rin")
+      const memorial = arc.beats.find((b) => b.title?.endsWith("추모"))!
+      expect(memorial.text).toContain(`${name("han-taeju")}의 죽음을 기리며`)
+      expect(memorial.characters).not.toContain("han-taeju")
+      // Long after, the death is no longer news.
+      const later = planArcOffline({ project, outline: seedOutline(project, 0), bible: changed, from: 40, arcLength: { min: 12, max: 12 } })
+      expect(later.beats.some((b) => b.title?.endsWith("추모"))).toBe(false)
+    }))
+
   it.effect("is deterministic: the same project and arc plan the same beats; another seed plans others", () =>
     Effect.gen(function* () {
       const { project, bible } = yield* templateProject("modern_noir")

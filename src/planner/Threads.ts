@@ -1,4 +1,5 @@
 import type { Outline, Thread } from "../domain/Outline.ts"
+import { defaultPlanning } from "./PlanningConfig.ts"
 
 export interface OverdueThread {
   readonly thread: Thread
@@ -7,10 +8,15 @@ export interface OverdueThread {
 }
 
 /**
- * Open threads whose planned payoff lies at least `overdueEpisodes` committed episodes in the past
+ * Open threads whose planned payoff lies at least `overdueEpisodes` (`planning.threadOverdueEpisodes`)
+ * committed episodes in the past
  * (the reader has waited too long for an answer). Pure; the lead wires the alert.
  */
-export const overdueThreads = (outline: Outline, lastCommitted: number, overdueEpisodes: number): ReadonlyArray<OverdueThread> =>
+export const overdueThreads = (
+  outline: Outline,
+  lastCommitted: number,
+  overdueEpisodes: number = defaultPlanning.threadOverdueEpisodes,
+): ReadonlyArray<OverdueThread> =>
   outline.threads
     .filter((t) => t.state === "open" && t.plannedPayoff !== undefined && lastCommitted - t.plannedPayoff >= overdueEpisodes)
     .map((t) => ({ thread: t, overdueBy: lastCommitted - t.plannedPayoff! }))

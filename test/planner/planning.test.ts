@@ -29,6 +29,8 @@ describe("overdueThreads", () => {
     expect(overdueThreads(outline, 19, 10).map((o) => [o.thread.id, o.overdueBy])).toEqual([["due-5", 14]])
     expect(overdueThreads(outline, 20, 10).map((o) => [o.thread.id, o.overdueBy])).toEqual([["due-5", 15], ["due-10", 10]])
     expect(overdueThreads(outline, 4, 1)).toEqual([])
+    // The default threshold is planning.threadOverdueEpisodes' default (10).
+    expect(overdueThreads(outline, 20).map((o) => o.thread.id)).toEqual(["due-5", "due-10"])
   })
 })
 

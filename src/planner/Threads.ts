@@ -9,8 +9,8 @@ export interface OverdueThread {
 
 /**
  * Open threads whose planned payoff lies at least `overdueEpisodes` (`planning.threadOverdueEpisodes`)
- * committed episodes in the past
- * (the reader has waited too long for an answer). Pure; the lead wires the alert.
+ * committed episodes in the past: the reader has waited too long for an answer. Pure; the lead
+ * wires the alert.
  */
 export const overdueThreads = (
   outline: Outline,

@@ -8,6 +8,7 @@ import { runCommand, serveCommand } from "./factory.ts"
 import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
 import { loadCommand } from "./load.ts"
+import { outlineCommand, threadsCommand } from "./outline.ts"
 import { pluginsCommand } from "./plugins.ts"
 import { reportCommand } from "./report.ts"
 import { restoreCommand } from "./restore.ts"
@@ -24,6 +25,8 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   episodesCommand,
   showCommand,
   bibleCommand,
+  outlineCommand,
+  threadsCommand,
   guardCommand,
   exportCommand,
   backupCommand,

@@ -1,0 +1,113 @@
+/**
+ * `OutlineStore` on Neo4j (5+, Community edition) via `neo4j-driver`, beside the Neo4j story store.
+ * A modification is one managed write transaction: take the outline's write lock, read it, apply the
+ * pure edit, write it back (`outlineCypher.ts` holds every statement). No server is available to the
+ * test suite: the statements and mappers are unit-tested (`test/planner/outlineCypher.test.ts`).
+ */
+import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
+import { Effect, Layer, Result, type Scope } from "effect"
+import type { Outline } from "../domain/Outline.ts"
+import * as Q from "./outlineCypher.ts"
+import { OutlineUnavailable } from "./OutlineErrors.ts"
+import { makeOutlineStore, type OutlineBackend, OutlineStore, type OutlineStoreShape } from "./OutlineStore.ts"
+
+export interface Neo4jOutlineStoreOptions {
+  readonly url: string
+  /** Default `neo4j`. */
+  readonly user?: string
+  /** Default: the `NEO4J_PASSWORD` environment variable. */
+  readonly password?: string
+  readonly database?: string
+  /** Connect / acquire timeout, so an outage fails fast. Default 5 s. */
+  readonly connectionTimeoutMs?: number
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+const unavailable = (what: string) => (error: unknown) => new OutlineUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
+
+type Props = Record<string, unknown>
+
+const load = async (tx: ManagedTransaction, project: string): Promise<Outline | undefined> => {
+  const series = (await tx.run(Q.readSeries, { project })).records[0]
+  if (series === undefined) return undefined
+  const column = async (query: string, key: string) => (await tx.run(query, { project })).records.map((r) => r.get(key) as Props)
+  return Q.outlineFromRecords(
+    project,
+    String(series.get("premise") ?? ""),
+    await column(Q.readArcs, "a"),
+    await column(Q.readBeats, "b"),
+    await column(Q.readThreads, "t"),
+  )
+}
+
+export const make = (options: Neo4jOutlineStoreOptions): Effect.Effect<OutlineStoreShape, OutlineUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const timeout = options.connectionTimeoutMs ?? 5_000
+    const driver: Driver = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const d = neo4j.driver(options.url, neo4j.auth.basic(options.user ?? "neo4j", options.password ?? process.env.NEO4J_PASSWORD ?? ""), {
+            disableLosslessIntegers: true,
+            connectionTimeout: timeout,
+            connectionAcquisitionTimeout: timeout,
+            maxTransactionRetryTime: timeout,
+          })
+          try {
+            await d.verifyConnectivity(options.database === undefined ? {} : { database: options.database })
+            for (const c of Q.CONSTRAINTS) await d.executeQuery(c, {}, options.database === undefined ? {} : { database: options.database })
+          } catch (error) {
+            await d.close()
+            throw error
+          }
+          return d
+        },
+        catch: unavailable(`connect to ${options.url}`),
+      }),
+      (d) => Effect.promise(() => d.close().catch(() => undefined)),
+    )
+    const session = (mode: "READ" | "WRITE") =>
+      driver.session({ defaultAccessMode: mode === "READ" ? neo4j.session.READ : neo4j.session.WRITE, ...(options.database === undefined ? {} : { database: options.database }) })
+
+    const backend: OutlineBackend = {
+      read: (project) =>
+        Effect.tryPromise({
+          try: async () => {
+            const s = session("READ")
+            try {
+              return await s.executeRead((tx) => load(tx, project))
+            } finally {
+              await s.close()
+            }
+          },
+          catch: unavailable(`read the outline of ${project}`),
+        }),
+      modify: <A, E>(project: string, f: (current: Outline | undefined) => Result.Result<{ readonly outline: Outline; readonly value: A }, E>) =>
+        Effect.tryPromise({
+          try: async () => {
+            const s = session("WRITE")
+            try {
+              return await s.executeWrite(async (tx): Promise<Result.Result<A, E>> => {
+                await tx.run(Q.lockOutline(project).query, Q.lockOutline(project).params)
+                const current = await load(tx, project)
+                const result = f(current)
+                if (Result.isFailure(result)) return Result.fail(result.failure)
+                if (result.success.outline !== current) {
+                  for (const st of Q.saveOutline(result.success.outline)) await tx.run(st.query, st.params)
+                }
+                return Result.succeed(result.success.value)
+              })
+            } finally {
+              await s.close()
+            }
+          },
+          catch: unavailable(`write the outline of ${project}`),
+        }).pipe(Effect.flatMap((r) => (Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure)))),
+    }
+    return makeOutlineStore(backend)
+  })
+
+/** Scoped: one driver, verified and constrained at start, closed with the scope. */
+export const layer = (options: Neo4jOutlineStoreOptions): Layer.Layer<OutlineStore, OutlineUnavailable> =>
+  Layer.effect(OutlineStore, Effect.map(make(options), OutlineStore.of))
+
+export const Neo4jOutlineStore = { make, layer } as const

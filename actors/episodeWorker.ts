@@ -20,6 +20,8 @@ import { Summarizer } from "../src/analyst/Summarizer.ts"
 import type { WriterBrief } from "../src/domain/Brief.ts"
 import { fingerprintEpisode } from "../src/guard/Fingerprint.ts"
 import { bibleAsOf } from "../src/story/BibleTime.ts"
+import { BeatSource, isHold } from "../src/planner/BeatSource.ts"
+import { OutlineStore } from "../src/planner/OutlineStore.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { OFFLINE_PROVIDER } from "../src/llm/OfflineWriter.ts"
@@ -78,6 +80,8 @@ const withIntroductions = (bible: Bible, changes: BibleChanges): Bible =>
   }
 
 interface StoryContext {
+  /** The outline's beat for the episode (markers included) and the next one's; absent: the template's beats. */
+  readonly beat?: { readonly raw: string; readonly next: string | null; readonly title: string | null }
   readonly project: Project
   /** The Bible as episode n − 1 left it. */
   readonly bible: Bible
@@ -110,6 +114,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         episode: job.episode,
         previous: recent.length > 0 ? recent[recent.length - 1]! : null,
         recent,
+        ...(story.beat === undefined ? {} : { beat: story.beat }),
         draft,
         findingsToFix: findings,
         promptAdditions: plugins?.promptAdditions ?? [],
@@ -132,7 +137,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
           // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
           // introduces (a new name is not an unknown one), and they are staged as provisional below.
           const analysis = analyzeOffline({ text, bible, episode: job.episode })
-          const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: brief.beat, project, analysis }).changes
+          const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: story.beat?.raw ?? brief.beat, project, analysis }).changes
           let verdict: GuardVerdict = yield* stage(
             job.id,
             "guard",
@@ -165,7 +170,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
       // until the episode commits; a redraft replaces them.
       yield* store.stageProvisional(job.project, { episode: job.episode, draft, stagedAt: yield* Clock.currentTimeMillis, changes: draftChanges })
       const stripped = sanitized.rejected ? [] : sanitized.findings
-      last = { text: judged.text, verdict, stripped, drafts: draft, beat: brief.beat, brief }
+      last = { text: judged.text, verdict, stripped, drafts: draft, beat: story.beat?.raw ?? brief.beat, brief }
       if (verdict.accepted) return { accepted: true, last }
       findings = verdict.findings
       yield* bus.publish({
@@ -258,6 +263,7 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   yield* store.fenceEpisode(job.project, job.episode, lease.token)
   const already = yield* store.getEpisode(job.project, job.episode)
   if (Option.isSome(already)) {
+    yield* markBeatWritten(job)
     yield* queue.complete(lease)
     yield* publishRecoveredCommit(lease, already.value)
     return
@@ -274,9 +280,18 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   const recent = yield* store.recentEpisodes(job.project, RECENT_EPISODES)
   const history = yield* store.fingerprints(job.project)
 
+  // The episode's beat from the outline, planned ahead as needed; no beat, no writing: the job waits.
+  const beats = yield* Effect.serviceOption(BeatSource)
+  let planned: StoryContext["beat"]
+  if (Option.isSome(beats)) {
+    const answer = yield* beats.value.beatFor(job.project, job.episode, bible)
+    if (isHold(answer)) return yield* waitForBeat(lease, answer.hold)
+    planned = { raw: answer.beat, next: answer.nextBeat, title: answer.title }
+  }
+
   // plugins: one snapshot per job, so an edit takes effect for the next job and never mid-job
   const plugins = yield* jobPlugins(job.project, { episode: job.episode, language: project.value.language, genre: project.value.genre })
-  const drafted = yield* draftUntilAccepted(lease, { project: project.value, bible, recent, history, plugins })
+  const drafted = yield* draftUntilAccepted(lease, { ...(planned === undefined ? {} : { beat: planned }), project: project.value, bible, recent, history, plugins })
   if (!drafted.accepted) {
     const reason = `the guard rejected ${settings.maxDrafts} drafts (last reward ${drafted.last.verdict.reward.toFixed(2)})`
     yield* queue.deadLetter(lease, reason, drafted.last.verdict.findings)
@@ -318,9 +333,38 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
     store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: fingerprintEpisode(body) }),
   )
   yield* faults.reach("committed", job.id)
+  yield* markBeatWritten(job)
   yield* queue.complete(lease)
   yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
 })
+
+/** The outline's beat of a committed episode is frozen (idempotent; nothing to do without an outline). */
+const markBeatWritten = (job: Job) =>
+  Effect.gen(function* () {
+    const outlines = yield* Effect.serviceOption(OutlineStore)
+    if (Option.isNone(outlines)) return
+    yield* outlines.value.markWritten(job.project, job.episode).pipe(
+      Effect.catchTags({ BeatNotFound: () => Effect.void, OutlineNotFound: () => Effect.void }),
+      Effect.asVoid,
+    )
+  })
+
+/** How long a job without a beat waits before it asks again (an approval or an operator's beat ends the wait). */
+const BEAT_WAIT_MS = 60_000
+
+/**
+ * No beat for the episode (the planner failed, or review mode waits for approval): the project is
+ * held — the job goes back to the queue without spending a delivery, `ProjectHeld` says why — and
+ * nothing is written without a beat.
+ */
+const waitForBeat = (lease: Lease, reason: string) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const bus = yield* EventBus
+    const settings = yield* PipelineSettings
+    yield* queue.retry(lease, { reason, delayMs: Math.max(BEAT_WAIT_MS, settings.retryDelayMs), transient: true })
+    yield* bus.publish({ _tag: "ProjectHeld", at: yield* Clock.currentTimeMillis, project: lease.job.project, episode: lease.job.episode, reason })
+  })
 
 /** Renews the lease every third of its length; fails with `LeaseLost` when another worker took the job over. */
 const keepLeaseAlive = (lease: Lease) =>
@@ -352,7 +396,8 @@ const keepLeaseAlive = (lease: Lease) =>
   })
 
 const isTransient = (error: { readonly _tag: string }): boolean =>
-  error._tag === "LlmTransientError" || error._tag === "StoreUnavailable" || error._tag === "QueueUnavailable"
+  error._tag === "LlmTransientError" || error._tag === "StoreUnavailable" || error._tag === "QueueUnavailable" ||
+  error._tag === "OutlineUnavailable"
 
 /**
  * Hands a job whose delivery failed back to the queue. Transient faults (outages) give the

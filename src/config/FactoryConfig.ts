@@ -4,6 +4,7 @@ import { CanaryConfigSchema } from "../ops/canary/Canary.ts"
 import { AlertsConfigSchema, JournalConfigSchema } from "../ops/alerts/AlertsConfig.ts"
 import { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { LlmConfig } from "../llm/LlmConfig.ts"
+import { PlanningConfig } from "../planner/PlanningConfig.ts"
 import { AllowedHost } from "../http/RequestPolicy.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -102,6 +103,8 @@ export const FactoryConfigSchema = Schema.Struct({
   journal: Schema.optionalKey(JournalConfigSchema),
   /** The synthetic canary job: { enabled (default on in serve, off in run), intervalMs, deadlineMs, failuresToAlert, genre }. */
   canary: Schema.optionalKey(CanaryConfigSchema),
+  /** The rolling planner: how far ahead, how long an arc, whether new arcs wait for approval. */
+  planning: Schema.optionalKey(PlanningConfig),
   /** Genre of the demo project `run` creates when there is none. */
   demoGenre: Schema.String,
 })

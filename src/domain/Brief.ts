@@ -22,6 +22,8 @@ export const WriterBrief = Schema.Struct({
   styleRules: Schema.Array(Schema.String),
   bannedWords: Schema.Array(Schema.String),
   beat: Schema.String,
+  /** The outline's title for this episode, when it has one; else the writer titles it. */
+  episodeTitle: Schema.NullOr(Schema.String),
   /** The beat of the next episode: facts from it must not appear yet. */
   nextBeat: Schema.NullOr(Schema.String),
   previousSummary: Schema.NullOr(Schema.String),

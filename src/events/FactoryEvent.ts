@@ -81,6 +81,13 @@ export const JobRetrying = Schema.TaggedStruct("JobRetrying", {
   job: Schema.String,
   reason: Schema.String,
 })
+/** A project's next episode has no beat it may be written from (planner failing, or waiting for approval). */
+export const ProjectHeld = Schema.TaggedStruct("ProjectHeld", {
+  at: Schema.Number,
+  project: Schema.String,
+  episode: Schema.Int,
+  reason: Schema.String,
+})
 export const JobDead = Schema.TaggedStruct("JobDead", {
   at: Schema.Number,
   job: Schema.String,
@@ -114,6 +121,7 @@ export const FactoryEvent = Schema.Union([
   JobCommitted,
   JobRetrying,
   JobDead,
+  ProjectHeld,
   IntakeChanged,
   Alert,
 ])

@@ -1050,6 +1050,7 @@ const para = (kind: Para["kind"], lines: Array<string>): Para => ({
 })
 
 const koTitle = (k: Composer): string => {
+  if (k.brief.episodeTitle !== null && k.brief.episodeTitle.trim() !== "") return k.brief.episodeTitle.trim()
   const beat = k.brief.beat
   const dead = k.dead.flatMap((a) => [a.c.name, ...a.c.aliases]).filter((n) => n.length >= 2)
   const tokens = beat.split(/[\s,.!?“”"'‘’…]+/).filter((t) => t.length > 0)

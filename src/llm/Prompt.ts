@@ -109,6 +109,7 @@ export const renderWriterUser = (brief: WriterBrief): string => {
     "## This episode's beat",
     brief.beat,
   )
+  if (brief.episodeTitle !== null) sections.push("", "## Title (use it as the episode's title)", brief.episodeTitle)
   if (brief.nextBeat !== null) {
     sections.push(
       "",

@@ -57,6 +57,11 @@ export interface BuildBriefInput {
   readonly bible: Bible
   readonly episode: number
   readonly previous: Episode | null
+  /**
+   * The episode's beat from the outline (markers included) and the next one's, as the planner hands
+   * them out; without it, the project's template beats (which repeat their last third past the end).
+   */
+  readonly beat?: { readonly raw: string; readonly next: string | null; readonly title?: string | null }
   /** The last few committed episodes, newest last (default: `previous` alone), for the story so far. */
   readonly recent?: ReadonlyArray<Pick<Episode, "number" | "title" | "summary">>
   /** 1 for the first draft. */
@@ -72,9 +77,11 @@ export interface BuildBriefInput {
  */
 export const buildBrief = (input: BuildBriefInput): WriterBrief => {
   const { project, bible, episode, previous } = input
-  const beat = beatOf(project.beats, episode)
-  const next = beatOf(project.beats, episode + 1)
-  const beatText = beat?.text ?? ""
+  const planned = input.beat
+  const beatText = planned !== undefined ? parseBeat(planned.raw).text : beatOf(project.beats, episode)?.text ?? ""
+  const nextText = planned !== undefined
+    ? (planned.next === null ? null : parseBeat(planned.next).text)
+    : beatOf(project.beats, episode + 1)?.text ?? null
   const summary = previous?.summary ?? null
 
   const chosen = new Set<string>()
@@ -114,7 +121,8 @@ export const buildBrief = (input: BuildBriefInput): WriterBrief => {
     styleRules: [...project.styleRules],
     bannedWords: [...project.bannedWords],
     beat: beatText,
-    nextBeat: next?.text ?? null,
+    episodeTitle: planned?.title ?? null,
+    nextBeat: nextText,
     previousSummary: summary,
     storySoFar: storySoFar(bible, input.recent ?? (previous === null ? [] : [previous])),
     deadCharacters: deadCharacters(bible),

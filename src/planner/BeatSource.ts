@@ -21,6 +21,8 @@ export type BeatAnswer =
   | {
     /** The beat as stored, markers included. */
     readonly beat: string
+    /** The episode's title when the outline gives one. */
+    readonly title: string | null
     /** The next episode's beat when it may be written (approved), else null. */
     readonly nextBeat: string | null
     /** The arc the beat belongs to, for the writer's "arc outline" layer. */
@@ -109,6 +111,7 @@ export class BeatSource extends Context.Service<BeatSource, BeatSourceShape>()("
           const arc = outline.arcs.find((a) => a.id === beat.arc)
           return {
             beat: beat.text,
+            title: beat.title ?? null,
             nextBeat: next === undefined || next.state === "planned" ? null : next.text,
             arc: arc === undefined ? null : { title: arc.title, goal: arc.goal },
             findings,

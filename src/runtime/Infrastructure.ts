@@ -10,6 +10,10 @@ import { LanguageModel } from "../llm/LanguageModel.ts"
 import { OfflineWriter } from "../llm/OfflineWriter.ts"
 import { Stages } from "../pipeline/Stages.ts"
 import { storyStagesLayer } from "../analyst/StoryStagesLayer.ts"
+import { BeatSource } from "../planner/BeatSource.ts"
+import { outlineStoreLayer } from "../planner/OutlineStoreLayer.ts"
+import { Planner } from "../planner/Planner.ts"
+import { PlanningSettings } from "../planner/PlanningConfig.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
 import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
@@ -90,7 +94,10 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
   Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options }))),
+        planningLayer(config).pipe(
+          Layer.provideMerge(languageModelLayer(config)),
+          Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options })),
+        ),
         Layer.succeed(FactoryConfig, config),
         Layer.succeed(PipelineSettings, config.pipeline),
         FaultPoints.none,
@@ -98,6 +105,12 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
     ),
     Layer.provideMerge(EventBus.layer()),
     Layer.provideMerge(stageThreadsLayer(stageThreadCount(config), { warmUp: config.pipeline.stageWarmUp ?? 0 })),
+  )
+
+/** The outline (in the story store's kind of database), the planner the config routes to, and the worker's `BeatSource`. */
+export const planningLayer = (config: FactoryConfigData) =>
+  BeatSource.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(outlineStoreLayer(config.story), Planner.layerFor(config.llm), PlanningSettings.layer(config.planning))),
   )
 
 /** `auto`: one thread per core, but no more than jobs run at once (a thread beyond them would idle). */

@@ -15,6 +15,7 @@ const brief: WriterBrief = {
   styleRules: ["문장은 짧게", "대사는 큰따옴표"],
   bannedWords: ["갑분싸", "레알"],
   beat: "서준이 탑의 3층에서 스승의 검을 찾는다.",
+  episodeTitle: null,
   nextBeat: "스승이 살아 있다는 사실이 드러난다.",
   previousSummary: "서준은 2층의 수문장을 쓰러뜨렸다.",
   storySoFar: [

@@ -129,7 +129,7 @@ describe("LLM planner", () => {
         const outline = yield* (yield* OutlineStore).get(project.slug)
         return { sixteen, outline }
       }).pipe(Effect.provide(worldLayer(Planner.llm().pipe(Layer.provide(Layer.succeed(LanguageModel, model))))))
-      expect(sixteen).toEqual({ beat: goodBeats[0]!.text, nextBeat: goodBeats[1]!.text, arc: { title: "왕도의 겨울", goal: "윤하는 흑월회의 자금줄을 끊는다." }, findings: [] })
+      expect(sixteen).toEqual({ beat: goodBeats[0]!.text, title: "겨울 1", nextBeat: goodBeats[1]!.text, arc: { title: "왕도의 겨울", goal: "윤하는 흑월회의 자금줄을 끊는다." }, findings: [] })
       const o = Option.getOrThrow(outline)
       expect(o.arcs.at(-1)).toEqual({ id: "arc-4", title: "왕도의 겨울", goal: "윤하는 흑월회의 자금줄을 끊는다.", from: 16, to: 25, by: "planner:llm" })
       expect(o.beats.find((b) => b.episode === 16)).toMatchObject({ title: "겨울 1", characters: ["seo-yunha", "baek-rin"], state: "approved" })

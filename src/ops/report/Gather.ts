@@ -10,6 +10,9 @@ import { Database, type SqliteError } from "../../sqlite/Database.ts"
 import { alertSettingsOf } from "../alerts/AlertsConfig.ts"
 import { makeEventJournal } from "../journal/EventJournal.ts"
 import type { ReportInput } from "./MonitoringReport.ts"
+import { jobIdOf } from "../../domain/Job.ts"
+import { JobQueue } from "../../queue/JobQueue.ts"
+import { StoryStore } from "../../story/StoryStore.ts"
 
 const HOUR = 3_600_000
 const message = (e: unknown) => (typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e))
@@ -24,7 +27,7 @@ export const gatherReportInput = (options: {
   readonly until: number
   readonly hours: number
   readonly env: Readonly<Record<string, string | undefined>>
-}): Effect.Effect<ReportInput, SqliteError, FactoryConfig | Database> =>
+}): Effect.Effect<ReportInput, SqliteError, FactoryConfig | Database | StoryStore | JobQueue> =>
   Effect.gen(function* () {
     const config = yield* FactoryConfig
     const db = yield* Database
@@ -55,6 +58,22 @@ export const gatherReportInput = (options: {
       Effect.catchCause((cause) => Effect.succeed({ _tag: "Unavailable" as const, error: message(cause) })),
     )
 
+    // The durable record of what finished: the store's commits and the queue's dead jobs.
+    const durable = yield* Effect.gen(function* () {
+      const store = yield* StoryStore
+      const queue = yield* JobQueue
+      const commits: Array<{ at: number; job: string }> = []
+      for (const p of yield* store.listProjects) {
+        for (const e of yield* store.listEpisodes(p.project.slug)) {
+          if (e.committedAt >= from && e.committedAt < options.until) commits.push({ at: e.committedAt, job: jobIdOf(p.project.slug, e.number) })
+        }
+      }
+      const deaths = (yield* queue.list({ states: ["dead"], limit: 1_000_000 }))
+        .filter((j) => j.updatedAt >= from && j.updatedAt < options.until)
+        .map((j) => ({ at: j.updatedAt, job: j.id }))
+      return { commits, deaths }
+    }).pipe(Effect.catchCause((cause) => Effect.as(Effect.logWarning("report: the store or the queue could not be read; counts come from the journal", cause), undefined)))
+
     const alerts = alertSettingsOf(config)
     return {
       until: options.until,
@@ -64,5 +83,6 @@ export const gatherReportInput = (options: {
       successWindowsHours: Result.isSuccess(alerts) ? alerts.success.successWindowsHours : undefined,
       backups,
       finance,
+      durable,
     }
   })

@@ -30,6 +30,15 @@ export interface ReportInput {
   readonly successWindowsHours?: ReadonlyArray<number>
   readonly backups?: { readonly location: string; readonly all: ReadonlyArray<BackupEntry> } | { readonly error: string } | undefined
   readonly finance?: FinanceReport | { readonly _tag: "Unavailable"; readonly error: string } | undefined
+  /**
+   * Commits and deaths as the story store and the queue hold them (durable truth). When given, the
+   * job counts, the hourly table and the success rates count them too, not only the journal's — which
+   * misses events whose write failed (a full disk) — and the report says how many it missed.
+   */
+  readonly durable?: {
+    readonly commits: ReadonlyArray<{ readonly at: number; readonly job: string }>
+    readonly deaths: ReadonlyArray<{ readonly at: number; readonly job: string }>
+  } | undefined
 }
 
 export interface SuccessWindow {
@@ -90,6 +99,8 @@ export interface MonitoringReport {
   readonly events: number
   readonly skipped: number
   readonly jobs: { readonly enqueued: number; readonly committed: number; readonly dead: number; readonly retries: number; readonly rejectedDrafts: number }
+  /** Commits and deaths the store and the queue hold but the journal lacks (only with `durable`). */
+  readonly journalMissed: { readonly committed: number; readonly dead: number } | null
   readonly success: ReadonlyArray<SuccessWindow>
   /** Committed jobs per hour over the whole window. */
   readonly throughputPerHour: number
@@ -117,8 +128,24 @@ export const buildMonitoringReport = (input: ReportInput): MonitoringReport => {
   const events = input.events.filter((e) => e.at >= from && e.at < until).sort((a, b) => a.at - b.at)
   const of = <T extends FactoryEvent["_tag"]>(tag: T) => events.filter((e): e is Extract<FactoryEvent, { _tag: T }> => e._tag === tag)
 
-  const committed = of("JobCommitted")
-  const dead = of("JobDead")
+  const journalled = of("JobCommitted")
+  const journalledDead = of("JobDead")
+  // What counts is what happened: the durable record joined with the journal's (by job), so that
+  // neither a journal that missed writes nor a store restored without its journal undercounts.
+  const inWindow = <E extends { readonly at: number }>(list: ReadonlyArray<E>) => list.filter((e) => e.at >= from && e.at < until)
+  const union = (stored: ReadonlyArray<{ readonly at: number; readonly job: string }>, seen: ReadonlyArray<{ readonly at: number; readonly job: string }>) => {
+    const ids = new Set(stored.map((e) => e.job))
+    return [...stored, ...seen.filter((e) => !ids.has(e.job))]
+  }
+  const committed: ReadonlyArray<{ readonly at: number }> = input.durable ? union(inWindow(input.durable.commits), journalled) : journalled
+  const dead: ReadonlyArray<{ readonly at: number }> = input.durable ? union(inWindow(input.durable.deaths), journalledDead) : journalledDead
+  const missed = (stored: ReadonlyArray<{ readonly job: string }>, seen: ReadonlyArray<{ readonly job: string }>) => {
+    const ids = new Set(seen.map((e) => e.job))
+    return stored.filter((e) => !ids.has(e.job)).length
+  }
+  const journalMissed = input.durable
+    ? { committed: missed(inWindow(input.durable.commits), journalled), dead: missed(inWindow(input.durable.deaths), journalledDead) }
+    : null
   const enqueued = of("JobEnqueued")
   const restarting = of("ChildRestarting")
 
@@ -133,13 +160,12 @@ export const buildMonitoringReport = (input: ReportInput): MonitoringReport => {
   const hourOf = (at: number) => Math.floor((at - from) / HOUR)
   const hourly = Array.from({ length: input.hours }, (_, i) => {
     const inHour = <E extends { readonly at: number }>(list: ReadonlyArray<E>) => list.filter((e) => hourOf(e.at) === i)
-    const jobs = inHour(committed)
     return {
       start: from + i * HOUR,
-      committed: jobs.length,
+      committed: inHour(committed).length,
       dead: inHour(dead).length,
       enqueued: inHour(enqueued).length,
-      jobP95Ms: summarizeLatencies(jobs.map((e) => e.durationMs)).p95,
+      jobP95Ms: summarizeLatencies(inHour(journalled).map((e) => e.durationMs)).p95,
       restarts: inHour(restarting).length,
     }
   })
@@ -240,12 +266,13 @@ export const buildMonitoringReport = (input: ReportInput): MonitoringReport => {
       retries: of("JobRetrying").length,
       rejectedDrafts: of("JobRejected").length,
     },
+    journalMissed,
     success,
     throughputPerHour: committed.length / input.hours,
     hourly: flagged,
     baselines: { throughput: throughputBand, dead: deadBand, jobP95: p95Band },
     stages,
-    jobLatency: summarizeLatencies(committed.map((e) => e.durationMs)),
+    jobLatency: summarizeLatencies(journalled.map((e) => e.durationMs)),
     restarts: {
       total: restarting.length,
       escalations: of("SupervisorEscalated").length,
@@ -289,6 +316,14 @@ export const renderReport = (r: MonitoringReport): string => {
     "",
     `- enqueued ${r.jobs.enqueued}, committed ${r.jobs.committed}, dead ${r.jobs.dead}; retries ${r.jobs.retries}, drafts rejected by the guard ${r.jobs.rejectedDrafts}`,
     `- throughput: ${n2(r.throughputPerHour)} committed jobs/h`,
+    ...(r.journalMissed === null
+      ? []
+      : r.journalMissed.committed + r.journalMissed.dead === 0
+      ? ["- counts from the story store and the queue; the journal holds every one of them"]
+      : [
+        `- counts from the story store and the queue: the journal missed ${r.journalMissed.committed} commits and ${r.journalMissed.dead} deaths ` +
+        "(its writes failed — a full disk?); latencies and events below cover only what it holds",
+      ]),
     "",
     "### Success rate (committed ÷ finished)",
     "",

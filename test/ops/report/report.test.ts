@@ -94,3 +94,26 @@ describe("monitoring report from known events", () => {
     expect(empty).toContain("- committed/h: not enough data for a band")
   })
 })
+
+describe("monitoring report after the journal lost events", () => {
+  it("counts what the store and the queue hold, and says how many commits and deaths the journal missed", () => {
+    const events = knownDay()
+    const commits = events.flatMap((e) => (e._tag === "JobCommitted" ? [{ at: e.at, job: e.job }] : []))
+    const deaths = events.flatMap((e) => (e._tag === "JobDead" ? [{ at: e.at, job: e.job }] : []))
+    // A full disk: the journal lost every commit of hour 13 and one death.
+    const lost = new Set(commits.filter((c) => c.at >= FROM + 13 * 3_600_000 && c.at < FROM + 14 * 3_600_000).map((c) => c.job))
+    const journal = events.filter((e) => !(e._tag === "JobCommitted" && lost.has(e.job)) && !(e._tag === "JobDead" && e.job === "d2"))
+    const fromJournal = buildMonitoringReport({ until: UNTIL, hours: 24, events: journal })
+    expect(fromJournal.jobs.committed).toBe(230)
+    expect(fromJournal.journalMissed).toBe(null)
+
+    const report = buildMonitoringReport({ until: UNTIL, hours: 24, events: journal, durable: { commits, deaths } })
+    expect(report.jobs).toMatchObject({ committed: 270, dead: 2 })
+    expect(report.journalMissed).toEqual({ committed: 40, dead: 1 })
+    expect(report.hourly[13]!.committed).toBe(40)
+    expect(report.success.at(-1)).toMatchObject({ committed: 270, dead: 2 })
+    expect(renderReport(report)).toContain("the journal missed 40 commits and 1 deaths")
+    expect(renderReport(buildMonitoringReport({ until: UNTIL, hours: 24, events, durable: { commits, deaths } })))
+      .toContain("the journal holds every one of them")
+  })
+})

@@ -7,6 +7,7 @@ import { exportCommand } from "./export.ts"
 import { runCommand, serveCommand } from "./factory.ts"
 import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
+import { importCommand } from "./import.ts"
 import { loadCommand } from "./load.ts"
 import { outlineCommand, threadsCommand } from "./outline.ts"
 import { pluginsCommand } from "./plugins.ts"
@@ -17,6 +18,7 @@ import { bibleCommand, enqueueCommand, episodesCommand, newCommand, showCommand,
 /** Every command of the CLI; the running factory is handed in by the entry point. */
 export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   newCommand,
+  importCommand,
   runCommand(launch),
   serveCommand(launch),
   dashboardCommand,

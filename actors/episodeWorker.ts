@@ -60,6 +60,15 @@ const stage = <A, E, R>(job: string, name: PipelineStage, body: Effect.Effect<A,
     )
   })
 
+/** A writer's answer within the stage time-out; none in time is a transient fault (the job is handed back). */
+const writerAnswer = <A, E, R>(call: Effect.Effect<A, E, R>, timeoutMs: number) =>
+  call.pipe(
+    Effect.timeoutOrElse({
+      duration: timeoutMs,
+      orElse: () => Effect.fail(new LlmTransientError({ message: `the writer gave no answer within ${timeoutMs} ms` })),
+    }),
+  )
+
 interface Drafted {
   /** The draft after sanitizing: what the guard judged and the editor gets. */
   readonly text: string
@@ -119,16 +128,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         findingsToFix: findings,
         promptAdditions: plugins?.promptAdditions ?? [],
       })
-      const completion = yield* stage(
-        job.id,
-        "writer",
-        writeDraft(brief).pipe(
-          Effect.timeoutOrElse({
-            duration: settings.stageTimeoutMs,
-            orElse: () => Effect.fail(new LlmTransientError({ message: `the writer gave no answer within ${settings.stageTimeoutMs} ms` })),
-          }),
-        ),
-      )
+      const completion = yield* stage(job.id, "writer", writerAnswer(writeDraft(brief), settings.stageTimeoutMs))
       const sanitized = sanitizeDraft(completion.text, { language: project.language })
       yield* queue.setStage(lease, "guarding")
       /** The guard's (and the critic's) verdict on a text, and the facts it introduces. */
@@ -196,16 +196,7 @@ const mendLength = (brief: WriterBrief, text: string, verdict: GuardVerdict, pro
     if (miss === "long") return trimToBand(text, brief.lengthBand)
     if (miss !== "short" || provider === OFFLINE_PROVIDER) return undefined
     const model = yield* LanguageModel
-    const continuation = yield* stage(
-      job,
-      "writer",
-      model.complete({ stage: "writer", messages: extensionPrompt(brief, text) }).pipe(
-        Effect.timeoutOrElse({
-          duration: timeoutMs,
-          orElse: () => Effect.fail(new LlmTransientError({ message: `the writer gave no continuation within ${timeoutMs} ms` })),
-        }),
-      ),
-    )
+    const continuation = yield* stage(job, "writer", writerAnswer(model.complete({ stage: "writer", messages: extensionPrompt(brief, text) }), timeoutMs))
     const more = sanitizeDraft(continuation.text, { language: brief.language })
     return more.text.trim() === "" ? undefined : appendContinuation(text, more.text)
   })

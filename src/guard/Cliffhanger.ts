@@ -15,6 +15,7 @@
 import type { GuardFinding } from "../domain/Episode.ts"
 import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
 import { type Ending, endingOf, isHook } from "./Ending.ts"
+import { keepRecent } from "../util/Lru.ts"
 
 /** Dice coefficient of two final sentences' letter bigrams at which they are "nearly the same". */
 export const SIMILAR_ENDING = 0.8
@@ -57,7 +58,21 @@ const episodesRightBefore = (ctx: GuardContext) => {
   return out
 }
 
-const draftEnding = (ctx: GuardContext): Ending | undefined => endingOf(ctx.text, isKorean(ctx.project.language))
+/**
+ * Endings by text, Korean and not: both checks read the draft's, and a committed episode's is read
+ * again for each of the next few drafts of its project. An LRU with room for every project's recent
+ * episodes (the factory interleaves the jobs of many projects).
+ */
+const ENDING_CACHE_SIZE = 160
+const endings = [new Map<string, Ending | undefined>(), new Map<string, Ending | undefined>()] as const
+const endingOnce = (text: string, korean: boolean): Ending | undefined => {
+  const cache = endings[korean ? 1 : 0]
+  const hit = cache.has(text) ? cache.get(text) : endingOf(text, korean)
+  keepRecent(cache, text, hit, ENDING_CACHE_SIZE)
+  return hit
+}
+
+const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.text, isKorean(ctx.project.language))
 
 /** `ending.no-hook`: see the module comment. */
 export const noHookCheck: GuardCheck = (ctx) => {
@@ -84,7 +99,7 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   if (ending === undefined) return []
   const before = episodesRightBefore(ctx)
   const longestRun = Math.max(o.monotonousEndingRun, o.similarEndingRun)
-  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOf(ep.body.normalize("NFC"), korean))
+  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ep.body.normalize("NFC"), korean))
   const run = (n: number, same: (e: Ending) => boolean): boolean =>
     n >= 2 && earlier.length >= n - 1 && earlier.slice(0, n - 1).every((e) => e !== undefined && same(e))
   const evidence = evidenceOf(ctx.text, ending.cue.start, ending.last.end)

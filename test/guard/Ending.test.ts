@@ -46,7 +46,7 @@ describe("ending.no-hook", () => {
 
   it.each([
     ["a sudden arrival after the closing line", "그렇게 하루가 저물었다. 그때, 문이 열렸다."],
-    ["an interruption in the closing sentence itself", "막 잠이 들려는 순간, 전화가 울렸다."],
+    ["an interruption in the closing sentence itself", "잠자리에 들려던 순간, 누군가 문을 두드렸다."],
     ["a danger the sleeper does not know of", "윤하는 깊은 잠에 빠졌다. 창밖에서 누군가 지켜보고 있다는 것도 모른 채."],
     ["a question in narration", "그렇게 하루가 저물었다. 그런데 그 편지는 누가 보낸 것일까."],
     ["an unresolved line of dialogue", "그들은 잠자리에 들었다.\n\n“일어나. 누가 왔어.”"],
@@ -151,6 +151,7 @@ describe("endingOf", () => {
     ["윤하는 아직 몰랐다.", "suspense"],
     ["긴 하루였다.", "flat"],
     ["위험했던 하루가 저물었다.", "flat"],
+    ["잠자리에 들려던 순간, 전화가 울렸다.", "arrival"],
     ["세 사람의 여정은 그렇게 계속되었다.", "flat"],
     ["식은 커피를 한 모금 마셨다.", "plain"],
   ])("reads %s as %s", (sentence, kind) => {

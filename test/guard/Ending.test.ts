@@ -171,6 +171,25 @@ describe("endingOf", () => {
     )
   })
 
+  it("gives spans of the text, the deciding sentence at or before the last, on any text", () => {
+    const piece = fc.constantFrom(
+      "그렇게 하루가 저물었다.", "그때, 문이 열렸다.", "“누구야?”", "‘설마……’", "윤하는 웃었다.", "\n", "\n\n", "* * *", "…", "?", "\"", "“", "# 제2화", " ",
+    )
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 8 })), { maxLength: 40 }), fc.nat(150), fc.boolean(), (parts, filler, korean) => {
+        // a filler before the pieces, so that the tail is cut mid-text as often as not
+        const text = "가나다라. ".repeat(filler) + parts.join(" ")
+        const e = endingOf(text, korean)
+        if (e === undefined) return
+        for (const span of [e.cue, e.last]) expect(text.slice(span.start, span.end)).toBe(span.text)
+        expect(e.cue.start).toBeLessThanOrEqual(e.last.start)
+        const v = guard(text, { episode: 2, recent: [{ number: 1, body: parts.slice().reverse().join(" ") }] })
+        honest(text, v)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
   it("has no ending without a sentence with a letter", () => {
     expect(endingOf("", true)).toBeUndefined()
     expect(endingOf("* * *\n---\n", true)).toBeUndefined()

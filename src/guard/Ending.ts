@@ -9,7 +9,8 @@
  * a danger followed by the hero falling asleep is flat.
  *
  * Any language: a line of dialogue (quoted) ends on a `question`, an `ellipsis` or is `dialogue`
- * (an unresolved line); narration ending on ? or … is a `question` or an `ellipsis`. Korean only:
+ * (an unresolved line: only when nothing but a Korean speech tag comes after it); narration ending
+ * on ? or … is a `question` or an `ellipsis`. Korean only:
  * the words of a sudden `arrival` (그때, 문이 열렸다, 발소리), a `reveal` (정체, 다름 아닌, 그리고
  * 보았다), `danger` (칼끝, 비명, 불길) or `suspense` (아직 몰랐다, 끝이 아니었다, 누군가), and
  * those of a closing line (`flat`: 하루가 저물었다, 잠자리에 들었다, 평화로운 밤이었다). In one
@@ -18,6 +19,7 @@
  */
 import type { Span } from "../text/Sentences.ts"
 import { splitSentences } from "../text/Sentences.ts"
+import { SPEECH_VERB } from "./Lexicon.ts"
 
 export type HookKind = "question" | "dialogue" | "ellipsis" | "arrival" | "reveal" | "danger" | "suspense"
 export type EndingKind = HookKind | "flat" | "plain"
@@ -36,6 +38,9 @@ export interface Ending {
 export const TAIL_CHARS = 500
 /** How many of the last sentences may decide the ending. */
 export const LOOKBACK = 3
+
+/** A sentence that tags the line before it as speech (`백린이 낮게 속삭였다.`). */
+const SPEECH_TAG = new RegExp(SPEECH_VERB.source)
 
 const OPENING_QUOTES = new Set(["“", "‘", "\"", "'", "「", "『", "《"])
 /** Closing quotes and brackets after a sentence's final mark. */
@@ -173,10 +178,18 @@ export const endingOf = (text: string, korean: boolean): Ending | undefined => {
   const sentences = tailSentences(text)
   const last = sentences.at(-1)
   if (last === undefined) return undefined
+  let narrationAfter = false
   for (let i = sentences.length - 1; i >= 0 && i >= sentences.length - LOOKBACK; i--) {
     const cue = sentences[i]!
     const kind = sentenceKind(cue.text, korean)
-    if (kind !== "plain") return { kind, cue, last }
+    if (kind === "plain") {
+      narrationAfter ||= !SPEECH_TAG.test(cue.text)
+      continue
+    }
+    // a line of dialogue is left open only when the episode stops on it (a speech tag aside):
+    // narration after it answers or closes it ("“잘 자.” 소율은 불을 껐다.")
+    if (kind === "dialogue" && narrationAfter) continue
+    return { kind, cue, last }
   }
   return { kind: "plain", cue: last, last }
 }

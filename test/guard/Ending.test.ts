@@ -60,6 +60,12 @@ describe("ending.no-hook", () => {
     expect(only(v, "ending.no-hook")).toHaveLength(1)
   })
 
+  it("reads a line of dialogue as left open only when the episode stops on it, a speech tag aside", () => {
+    expect(only(guard(`${BODY}그들은 잠자리에 들었다.\n\n“잘 자.”\n\n윤하가 작게 속삭였다.`), "ending.no-hook")).toEqual([])
+    const closed = guard(`${BODY}그들은 잠자리에 들었다.\n\n“잘 자.”\n\n윤하는 촛불을 불어 껐다.`)
+    expect(only(closed, "ending.no-hook")[0]?.evidence?.text).toBe("그들은 잠자리에 들었다.\n\n“잘 자.”\n\n윤하는 촛불을 불어 껐다.")
+  })
+
   it("does not judge a plain ending that neither hooks nor closes", () => {
     expect(only(guard(`${BODY}두 사람은 나란히 산길을 내려갔다.`), "ending.no-hook")).toEqual([])
   })

@@ -112,8 +112,12 @@ const SUSPENSE = new RegExp(
   "g",
 )
 
-/** A punchline of a few words naming what it was ("흑월회였다.", "마진혁의 반지였다."), when nothing closes in it ("긴 하루였다."). */
-const PUNCHLINE = /^\S+(?:\s\S+){0,2}(?:였|이었)다\.?$/u
+/**
+ * A punchline naming what it was: one word, or "X의 Y" ("흑월회였다.", "마진혁의 반지였다."), when
+ * nothing closes in it ("긴 하루였다."). Not a verb in -였다 after its subject or object
+ * ("윤하가 속삭였다.", "고개를 숙였다.").
+ */
+const PUNCHLINE = /^(?:\S+의\s)?\S{2,}(?:였|이었)다\.?$/u
 
 const HOOK_CUES: ReadonlyArray<readonly [HookKind, RegExp]> = [
   ["arrival", ARRIVAL],

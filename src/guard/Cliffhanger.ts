@@ -67,7 +67,8 @@ const ENDING_CACHE_SIZE = 160
 const endings = [new Map<string, Ending | undefined>(), new Map<string, Ending | undefined>()] as const
 const endingOnce = (text: string, korean: boolean): Ending | undefined => {
   const cache = endings[korean ? 1 : 0]
-  const hit = cache.has(text) ? cache.get(text) : endingOf(text, korean)
+  // by the text as given: a recent episode's body is normalised only when it is first read
+  const hit = cache.has(text) ? cache.get(text) : endingOf(text.normalize("NFC"), korean)
   keepRecent(cache, text, hit, ENDING_CACHE_SIZE)
   return hit
 }
@@ -99,7 +100,7 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   if (ending === undefined) return []
   const before = episodesRightBefore(ctx)
   const longestRun = Math.max(o.monotonousEndingRun, o.similarEndingRun)
-  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ep.body.normalize("NFC"), korean))
+  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ep.body, korean))
   const run = (n: number, same: (e: Ending) => boolean): boolean =>
     n >= 2 && earlier.length >= n - 1 && earlier.slice(0, n - 1).every((e) => e !== undefined && same(e))
   const evidence = evidenceOf(ctx.text, ending.cue.start, ending.last.end)

@@ -4,7 +4,7 @@
  * `ctx.text` (the NFC draft): `ctx.text.slice(start, end) === evidence.text`.
  */
 import type { Bible, Character } from "../domain/Bible.ts"
-import { countCharsWithSpaces, type Episode, type Evidence, type GuardFinding } from "../domain/Episode.ts"
+import { countCharsWithSpaces, type Episode, type Evidence, type GuardFinding, type Severity } from "../domain/Episode.ts"
 import type { LengthBand } from "../domain/Project.ts"
 import { hangulStats, isHangul, isLetter } from "../text/Hangul.ts"
 import { isParticleSuffix } from "../text/Particles.ts"
@@ -57,6 +57,15 @@ export interface GuardOptions {
   readonly internalPassageError: number
   /** … and at least this long a warning. Default 40. */
   readonly internalPassageWarning: number
+  /**
+   * Severity of `ending.no-hook` and `ending.monotonous` (see `Cliffhanger.ts`), or "off". Default
+   * "warning": a weak ending costs 10 % of the reward but never rejects a draft on its own.
+   */
+  readonly endingSeverity: Severity | "off"
+  /** `ending.monotonous`: this many episodes in a row (the draft included) ending on the same kind of hook. Default 3. */
+  readonly monotonousEndingRun: number
+  /** … or this many in a row ending on nearly the same final sentence. Default 2. */
+  readonly similarEndingRun: number
 }
 
 export const defaultGuardOptions: GuardOptions = {
@@ -71,6 +80,9 @@ export const defaultGuardOptions: GuardOptions = {
   recentShareError: 0.25,
   internalPassageError: 60,
   internalPassageWarning: 40,
+  endingSeverity: "warning",
+  monotonousEndingRun: 3,
+  similarEndingRun: 2,
 }
 
 /** Everything a check sees. `text` is the draft in NFC; evidence offsets refer to it. */

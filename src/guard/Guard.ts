@@ -16,6 +16,7 @@
 import { Data } from "effect"
 import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
 import { continuityChecks } from "./Continuity.ts"
+import { endingChecks } from "./Cliffhanger.ts"
 import { copyCheck, type EpisodeFingerprint } from "./Fingerprint.ts"
 import { pointOfViewCheck } from "./PointOfView.ts"
 import {
@@ -82,6 +83,15 @@ export const guardContext = (input: GuardInput): GuardContext => {
     seen.add(key)
     bannedWords.push(t)
   }
+  const options = { ...defaultGuardOptions, ...input.options }
+  if (!["error", "warning", "off"].includes(options.endingSeverity)) {
+    throw new GuardInputInvalid({ message: `options.endingSeverity must be "error", "warning" or "off", got ${String(options.endingSeverity)}` })
+  }
+  for (const key of ["monotonousEndingRun", "similarEndingRun"] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 2) {
+      throw new GuardInputInvalid({ message: `options.${key} must be an integer ≥ 2 (episodes in a row, the draft included), got ${String(options[key])}` })
+    }
+  }
   return {
     text: input.text.normalize("NFC"),
     episode: input.episode,
@@ -90,7 +100,7 @@ export const guardContext = (input: GuardInput): GuardContext => {
     bible: input.bible,
     recent: input.recent,
     bannedWords,
-    options: { ...defaultGuardOptions, ...input.options },
+    options,
   }
 }
 
@@ -110,6 +120,7 @@ const allBuiltinChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]
   ["point-of-view", pointOfViewCheck],
   ["copy", copyCheck],
   ...continuityChecks,
+  ...endingChecks,
 ]
 
 /** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */

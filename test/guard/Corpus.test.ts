@@ -24,6 +24,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { type EpisodeFingerprint, fingerprintEpisode, guardDraft } from "../../src/guard/Guard.ts"
+import { endingOf } from "../../src/guard/Ending.ts"
 import { sanitizeDraft } from "../../src/pipeline/Sanitize.ts"
 import { worlds } from "./corpus/worlds.ts"
 
@@ -35,6 +36,10 @@ interface Entry {
   readonly episode?: number
   readonly expect: ReadonlyArray<string>
   readonly kind?: string
+  /** Warnings the passage must get (`ending.no-hook`, `ending.monotonous`): it stays a good passage. */
+  readonly warn?: ReadonlyArray<string>
+  /** The ending's kind, labelled by hand (see `src/guard/Ending.ts`): `flat` or the kind of hook. */
+  readonly ending?: string
 }
 
 const dir = fileURLToPath(new URL("./corpus/", import.meta.url))
@@ -141,5 +146,65 @@ describe("labelled corpus", () => {
     }
     expect(recall).toBeGreaterThanOrEqual(0.95)
     expect(falseAlarmRate).toBeLessThanOrEqual(0.05)
+  })
+})
+
+/** The ending checks (warnings by default, so the test above cannot see them): recall and false alarms of each code. */
+describe("labelled corpus: endings", () => {
+  it("warns on ≥ 95 % of the flat and monotonous endings, on ≤ 5 % of the other good passages, and rejects none of them for it", () => {
+    const codes = ["ending.no-hook", "ending.monotonous"]
+    const labelled = manifest.filter((e) => e.ending !== undefined)
+    const flat = labelled.filter((e) => e.ending === "flat")
+    const hooked = labelled.filter((e) => e.ending !== "flat")
+    expect(flat.length, "flat endings labelled").toBeGreaterThanOrEqual(10)
+    expect(new Set(hooked.map((e) => e.file)).size, "hooked endings labelled").toBeGreaterThanOrEqual(20)
+    expect(new Set(hooked.map((e) => e.ending)).size, "kinds of hook labelled").toBeGreaterThanOrEqual(6)
+    const lines: Array<string> = []
+    const problems: Array<string> = []
+    const goodEntries = manifest.filter((e) => e.expect.length === 0).map((e) => ({ e, verdict: runEntry(e).verdict }))
+    for (const code of codes) {
+      let cases = 0
+      let detected = 0
+      let good = 0
+      const alarms: Array<string> = []
+      for (const { e, verdict } of goodEntries) {
+        const got = verdict?.findings.find((f) => f.code === code)
+        if (e.warn?.includes(code)) {
+          cases++
+          if (got !== undefined) detected++
+          else problems.push(`missed ${code}: ${e.file}`)
+          // a weak ending costs a warning; on its own it never rejects a draft
+          if (got !== undefined && (got.severity !== "warning" || !verdict!.accepted)) problems.push(`${e.file}: ${code} rejected it`)
+        } else {
+          good++
+          if (got !== undefined) alarms.push(`${e.file}: “${got.evidence?.text ?? ""}”`)
+        }
+      }
+      lines.push(
+        `  ${code.padEnd(18)} recall ${((detected / cases) * 100).toFixed(0)}% (${detected}/${cases}); ` +
+          `false alarms ${((alarms.length / good) * 100).toFixed(1)}% (${alarms.length}/${good} good passages)`,
+      )
+      problems.push(...alarms.map((a) => `false ${code}: ${a}`))
+      expect(cases, `cases of ${code}`).toBeGreaterThanOrEqual(code === "ending.no-hook" ? 10 : 3)
+      expect(detected / cases, `recall of ${code}`).toBeGreaterThanOrEqual(0.95)
+      expect(alarms.length / good, `false alarms of ${code}`).toBeLessThanOrEqual(0.05)
+    }
+    // the kind read from each labelled ending (it is what `ending.monotonous` compares)
+    let sameKind = 0
+    const confusions: Array<string> = []
+    for (const e of labelled) {
+      const kind = endingOf(read(e.file).normalize("NFC"), true)?.kind
+      if (kind === e.ending) sameKind++
+      else confusions.push(`${e.file}: labelled ${e.ending}, read ${kind}`)
+    }
+    console.log(
+      `corpus endings: ${flat.length} flat, ${hooked.length} hooked (${[...new Set(hooked.map((e) => e.ending))].join(", ")})\n` +
+        lines.join("\n") +
+        `\n  kind read as labelled: ${sameKind}/${labelled.length}` + (confusions.length > 0 ? `\n    ${confusions.join("\n    ")}` : "") +
+        (problems.length > 0 ? `\n${problems.join("\n")}` : ""),
+    )
+    expect(problems.filter((p) => p.includes("rejected it"))).toEqual([])
+    // a hooked ending is never read as flat, nor a flat one as a hook
+    expect(confusions.filter((c) => c.includes("flat"))).toEqual([])
   })
 })

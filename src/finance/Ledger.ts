@@ -90,14 +90,22 @@ export class Ledger extends Context.Service<Ledger, LedgerShape>()("novel-factor
 export interface CallContext {
   readonly project: string | null
   readonly episode: number | null
+  /**
+   * How many times this run has asked each request so far (by the call journal's request hash).
+   * The n-th identical request of a delivery replays the n-th journaled answer, so a step that
+   * asks the same thing twice on purpose (a retry of a junk answer) is not answered from the first.
+   * Absent outside `withCallContext`: such calls are not journaled.
+   */
+  readonly asked?: Map<string, number>
 }
 
 export const LlmCallContext = Context.Reference<CallContext>("novel-factory/finance/LlmCallContext", {
   defaultValue: () => ({ project: null, episode: null }),
 })
 
+/** Each run of the wrapped effect (each delivery) counts its requests afresh: see `CallContext.asked`. */
 export const withCallContext = (context: CallContext) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.provideService(effect, LlmCallContext, context)
+  Effect.suspend(() => Effect.provideService(effect, LlmCallContext, { ...context, asked: new Map() }))
 
 export const DAY_MS = 86_400_000
 

@@ -13,6 +13,10 @@ import { storyStagesLayer } from "../analyst/StoryStagesLayer.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
 import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
+import { withJournalLayer } from "../llm/CallJournal.ts"
+import { DEFAULT_JOURNAL_RETENTION_DAYS, journalPrunerLayer } from "../llm/JournalPruner.ts"
+import { SqliteCallJournal } from "../llm/SqliteCallJournal.ts"
+import { stageRoute } from "../llm/LlmConfig.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
@@ -75,12 +79,25 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
         return routedLanguageModel(llm, { offline, openai })
       }),
     )
+  const metered = meteredLanguageModelLayer(config.finance).pipe(Layer.provide(model))
+  // The journal sits outside the metering: a replayed answer waits on no budget and books nothing.
+  const journaled = llm.kind === "offline" || llm.journal?.enabled === false
+    ? metered
+    : withJournalLayer({ modelOf: (stage) => { const route = stageRoute(llm, stage); return route.kind === "openai" ? route.settings.model : "offline" } }).pipe(
+      Layer.provide(metered),
+      Layer.provideMerge(SqliteCallJournal.layer),
+    )
   return storyStagesLayer(llm).pipe(
-    Layer.provideMerge(meteredLanguageModelLayer(config.finance)),
-    Layer.provide(model),
+    Layer.provideMerge(journaled),
     Layer.provideMerge(financeLayer(config.finance)),
   )
 }
+
+/** Drops the journal entries of committed episodes past `llm.journal.retentionDays` (hourly). Needs the queue. */
+export const journalPruningLayer = (config: FactoryConfigData) =>
+  config.llm.kind === "offline" || config.llm.journal?.enabled === false
+    ? Layer.empty
+    : journalPrunerLayer(config.llm.journal?.retentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS).pipe(Layer.provide(SqliteCallJournal.layer))
 
 /**
  * Every service the pipeline and the API need, built from the config. The supervision
@@ -90,7 +107,9 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
   Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        languageModelLayer(config).pipe(Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options }))),
+        Layer.mergeAll(languageModelLayer(config), journalPruningLayer(config)).pipe(
+          Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options })),
+        ),
         Layer.succeed(FactoryConfig, config),
         Layer.succeed(PipelineSettings, config.pipeline),
         FaultPoints.none,

@@ -14,8 +14,9 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
  *   `respond` hook computes from the conversation; a request with `response_format: json_schema`
  *   gets, without a hook, a JSON object of that schema (strings woven from the prompt's words);
  *   a continuation request (assistant partial + "continue…") gets the rest of the same answer;
- * - usage figures: prompt, completion and cached tokens (a prompt prefix — whole messages —
- *   seen before is "cached", in blocks as OpenAI does);
+ * - usage figures: prompt, completion and cached tokens (the longest prompt prefix seen before
+ *   is "cached", from 1,024 tokens on in blocks of 128, as OpenAI does; `cacheMode: "messages"`
+ *   caches whole leading messages only);
  * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
  * - faults: latency, random 500s, hung requests, connection resets, truncated answers
  *   (`finish_reason: "length"`), either random (seeded) or scripted in order.
@@ -61,6 +62,8 @@ export interface SimulatorOptions {
   /** Cached tokens are reported only from this many prompt tokens on, in blocks of `cacheBlock`. Defaults 1024 / 128 (OpenAI's). */
   readonly cacheMin?: number
   readonly cacheBlock?: number
+  /** How prompts share the cache. Default "prefix" (OpenAI's: any shared token prefix, message boundaries aside). */
+  readonly cacheMode?: CacheMode
   /** Faults served in order before any random behaviour. */
   readonly script?: ReadonlyArray<Fault>
   /**
@@ -180,6 +183,72 @@ export const takeTokens = (text: string, budget: number): string => {
     else other++
   }
   return text
+}
+
+/** Cache model: the longest shared token prefix of the serialized prompt (OpenAI's), or only whole leading messages. */
+export type CacheMode = "prefix" | "messages"
+
+interface CacheLookup {
+  /** Leading prompt tokens seen in an earlier request (before the minimum and the block rounding). */
+  readonly cachedRaw: number
+  /** The keys this request adds to the cache. */
+  readonly prefixes: ReadonlyArray<string>
+}
+
+/** The longest run of leading whole messages seen in an earlier request. */
+const cachedByMessages = (messages: ReadonlyArray<Msg>, seen: ReadonlySet<string>): CacheLookup => {
+  let cachedRaw = 0
+  let prefix = ""
+  let running = 3
+  const prefixes: Array<string> = []
+  for (const m of messages) {
+    prefix = createHash("sha256").update(`${prefix}\u0000${m.role}\u0000${m.content}`).digest("hex").slice(0, 24)
+    prefixes.push(prefix)
+    running += messageTokens(m)
+    if (seen.has(prefix)) cachedRaw = running
+  }
+  return { cachedRaw, prefixes }
+}
+
+/**
+ * The longest prefix of the serialized prompt, in whole blocks of `block` tokens, seen in an
+ * earlier request — wherever it ends, even inside a message. Each block boundary's key is the
+ * hash of everything before it, so a prompt shares its cache with another up to their first
+ * difference, rounded down to a block.
+ */
+const cachedByPrefix = (messages: ReadonlyArray<Msg>, block: number, seen: ReadonlySet<string>): CacheLookup => {
+  const hash = createHash("sha256")
+  const prefixes: Array<string> = []
+  let next = block
+  let tokens = 3
+  const boundary = () => {
+    prefixes.push(`p:${hash.copy().digest("hex").slice(0, 24)}`)
+    next += block
+  }
+  for (const m of messages) {
+    hash.update(`\u0000${m.role}\u0000`)
+    tokens += 4
+    while (tokens >= next) boundary()
+    const base = tokens
+    let ascii = 0
+    let other = 0
+    let from = 0
+    for (let i = 0; i < m.content.length; i++) {
+      const code = m.content.charCodeAt(i)
+      if (code < 128) ascii++
+      else if (code < 0xdc00 || code > 0xdfff) other++
+      tokens = base + Math.ceil(ascii / 4) + other
+      if (tokens >= next) {
+        hash.update(m.content.slice(from, i + 1))
+        from = i + 1
+        while (tokens >= next) boundary()
+      }
+    }
+    hash.update(m.content.slice(from))
+  }
+  let shared = 0
+  while (shared < prefixes.length && seen.has(prefixes[shared]!)) shared++
+  return { cachedRaw: shared * block, prefixes }
 }
 
 const hash32 = (text: string): number => createHash("sha256").update(text).digest().readUInt32LE(0)
@@ -446,21 +515,13 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       return req.socket.destroy()
     }
 
-    // Cache: the longest run of leading messages seen in an earlier request.
-    let cachedRaw = 0
-    let prefix = ""
-    let running = 3
-    const prefixes: Array<string> = []
-    for (const m of messages) {
-      prefix = createHash("sha256").update(`${prefix}\u0000${m.role}\u0000${m.content}`).digest("hex").slice(0, 24)
-      prefixes.push(prefix)
-      running += messageTokens(m)
-      if (seen.has(prefix)) cachedRaw = running
-    }
-    if (seen.size > 50_000) seen.clear()
-    for (const p of prefixes) seen.add(p)
     const cacheMin = options.cacheMin ?? 1024
     const cacheBlock = Math.max(1, options.cacheBlock ?? 128)
+    const { cachedRaw, prefixes } = (options.cacheMode ?? "prefix") === "prefix"
+      ? cachedByPrefix(messages, cacheBlock, seen)
+      : cachedByMessages(messages, seen)
+    if (seen.size > 50_000) seen.clear()
+    for (const p of prefixes) seen.add(p)
     const cached = cachedRaw >= cacheMin ? Math.min(promptTokens, Math.floor(cachedRaw / cacheBlock) * cacheBlock) : 0
 
     const latency = options.latencyMs ?? { min: 0, max: 0 }

@@ -56,7 +56,7 @@ const startProvider = Effect.acquireRelease(
     const sim = await startSimulator({ apiKey: KEY, models: ["chaos-model"], respond })
     return { sim, asked }
   }),
-  ({ sim }: { readonly sim: Simulator }) => Effect.promise(() => sim.close()),
+  ({ sim }: { readonly sim: Simulator; readonly asked: Map<string, number> }) => Effect.promise(() => sim.close()),
 )
 
 const llm = (baseUrl: string): LlmConfig => ({

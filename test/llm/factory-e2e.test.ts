@@ -68,6 +68,7 @@ const makeWriterHook = (dataDir: string) => {
           bible,
           episode,
           previous: recent.length > 0 ? recent[recent.length - 1]! : null,
+          recent,
           draft,
           findingsToFix: [],
           promptAdditions: [],
@@ -147,6 +148,8 @@ describe("the factory with the simulator as its LLM", () => {
         "  timeoutMs: 10000",
         "  limits: { requestsPerMinute: 600, maxConcurrency: 4 }",
         "  retry: { maxRetries: 4, baseDelayMs: 100, maxDelayMs: 2000, maxRetryAfterMs: 5000 }",
+        // The simulator plays the writer only: the analyst and the summary run their $0 implementations.
+        "  stages: { analyst: { kind: offline }, summary: { kind: offline } }",
         "finance:",
         "  prices:",
         `    ${MODEL}: { input: ${PRICE.input}, cachedInput: ${PRICE.cachedInput}, output: ${PRICE.output} }`,

@@ -3,11 +3,16 @@ import type { TokenUsage } from "../llm/LanguageModel.ts"
 
 const Usd = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 
-/** USD per one million tokens. `cachedInput` is what a prompt token served from the provider's cache costs. */
+/**
+ * USD per one million tokens. `cachedInput` is what a prompt token served from the provider's
+ * cache costs; `cacheWrite` what a prompt token written to it costs, for providers that bill
+ * writes (Anthropic: 1.25 × input) — absent, a written token costs `input`.
+ */
 export const ModelPrice = Schema.Struct({
   input: Usd,
   cachedInput: Usd,
   output: Usd,
+  cacheWrite: Schema.optionalKey(Usd),
 })
 export type ModelPrice = typeof ModelPrice.Type
 
@@ -70,13 +75,17 @@ export const makePriceTable = (
 }
 
 /**
- * Cost in USD of one call. OpenAI's `prompt_tokens` *includes* the cached ones, so:
- * `((prompt − cached) × input + cached × cachedInput + completion × output) / 1e6`.
- * A provider reporting more cached than prompt tokens is clamped (never a negative term).
+ * Cost in USD of one call. OpenAI's `prompt_tokens` *includes* the cached ones (and, as read
+ * here, the cache-written ones), so:
+ * `((prompt − cached − written) × input + cached × cachedInput + written × cacheWrite + completion × output) / 1e6`.
+ * A provider reporting more cached (or written) than prompt tokens is clamped (never a negative term).
  */
 export const costOf = (usage: TokenUsage, price: ModelPrice): number => {
   const prompt = Math.max(0, usage.promptTokens)
   const cached = Math.min(prompt, Math.max(0, usage.cachedTokens))
+  const written = Math.min(prompt - cached, Math.max(0, usage.cacheWriteTokens ?? 0))
   const completion = Math.max(0, usage.completionTokens)
-  return ((prompt - cached) * price.input + cached * price.cachedInput + completion * price.output) / 1_000_000
+  return (
+    (prompt - cached - written) * price.input + cached * price.cachedInput + written * (price.cacheWrite ?? price.input) + completion * price.output
+  ) / 1_000_000
 }

@@ -48,7 +48,12 @@ export type JournalKey = typeof JournalKey.Type
 export const JournaledCompletion = Schema.Struct({
   text: Schema.String,
   finishReason: Schema.Literals(["stop", "length"]),
-  usage: Schema.Struct({ promptTokens: Schema.Number, cachedTokens: Schema.Number, completionTokens: Schema.Number }),
+  usage: Schema.Struct({
+    promptTokens: Schema.Number,
+    cachedTokens: Schema.Number,
+    completionTokens: Schema.Number,
+    cacheWriteTokens: Schema.optionalKey(Schema.Number),
+  }),
   model: Schema.String,
   provider: Schema.String,
 })

@@ -17,7 +17,12 @@ import { withJournalLayer } from "../llm/CallJournal.ts"
 import { DEFAULT_JOURNAL_RETENTION_DAYS, journalPrunerLayer } from "../llm/JournalPruner.ts"
 import { SqliteCallJournal } from "../llm/SqliteCallJournal.ts"
 import { stageRoute } from "../llm/LlmConfig.ts"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { loadConfig } from "../config/LoadConfig.ts"
+import type { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
+import { financeReloadLayer } from "../finance/FinanceReload.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
 import { SqliteJobQueue } from "../queue/SqliteJobQueue.ts"
@@ -31,6 +36,18 @@ export interface StorageOptions {
   readonly startWhileDown?: boolean
   /** WAL checkpoints on a thread of their own (see `src/sqlite/Checkpointer.ts`): for a running factory, not a one-off command. */
   readonly checkpointThread?: boolean
+  /**
+   * How the running factory re-reads its `finance` section (budget cap and prices, every 30 s):
+   * default, `factory.yaml` in the data directory when there is one; pass the loader of a
+   * `--config` file, or `false` for none.
+   */
+  readonly reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }> | false
+}
+
+/** The finance section of `<home>/factory.yaml` as it is now, or undefined when there is no such file. */
+const homeFinanceLoader = (config: FactoryConfigData): Effect.Effect<FinanceConfig, { readonly message: string }> | undefined => {
+  const file = join(config.home, "factory.yaml")
+  return existsSync(file) ? Effect.map(loadConfig({ env: process.env, cwd: process.cwd(), configFile: file }), (c) => c.finance) : undefined
 }
 
 /** Database, story store and queue, as the config selects them. */
@@ -67,7 +84,11 @@ const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
  * The configured model, metered: every call is booked in the ledger at the configured
  * prices, and writer calls wait while today's spend is at the daily budget cap.
  */
-export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Record<string, string | undefined>> = process.env) => {
+export const languageModelLayer = (
+  config: FactoryConfigData,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }>,
+) => {
   const llm = config.llm
   const model = llm.kind === "offline"
     ? offlineLayer(llm.latencyMs ?? 0)
@@ -87,7 +108,8 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
       Layer.provide(metered),
       Layer.provideMerge(SqliteCallJournal.layer),
     )
-  return storyStagesLayer(llm).pipe(
+  const reload = reloadFinance === undefined ? Layer.empty : financeReloadLayer({ load: reloadFinance, initial: config.finance })
+  return Layer.mergeAll(storyStagesLayer(llm), reload).pipe(
     Layer.provideMerge(journaled),
     Layer.provideMerge(financeLayer(config.finance)),
   )
@@ -107,7 +129,10 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
   Layer.mergeAll(Intake.layer, Projects.layer, Plugins.layer({ home: config.home })).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        Layer.mergeAll(languageModelLayer(config), journalPruningLayer(config)).pipe(
+        Layer.mergeAll(
+          languageModelLayer(config, process.env, options.reloadFinance === false ? undefined : options.reloadFinance ?? homeFinanceLoader(config)),
+          journalPruningLayer(config),
+        ).pipe(
           Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options })),
         ),
         Layer.succeed(FactoryConfig, config),

@@ -1,5 +1,6 @@
 /**
- * Chaos: deliveries killed after the LLM answered and before the commit. The real episode worker
+ * Chaos: deliveries killed after the LLM answered and before the commit (episode 1's first draft is
+ * rejected by the guard each time: a reply the job throws away is billed, so it is booked). The real episode worker
  * runs in-process on the real queue, story store and ledger, through the real OpenAI provider,
  * against the loopback simulator. Each episode's first deliveries are interrupted at the editor,
  * the analyst and the commit — after the writer's (and then the analyst's) call returned — and
@@ -36,6 +37,8 @@ import * as Story from "../support/llmLikeStory.ts"
 const KEY = "sk-journal-chaos"
 const EPISODES = 3
 const WRITER: Record<number, string> = { 1: Story.EPISODE_1, 2: Story.EPISODE_2_WRAPPED, 3: Story.EPISODE_3 }
+/** Episode 1's first draft: far under the length band, so the guard rejects it — billed all the same. */
+const SHORT_DRAFT = "# 제1화 짧은 초고\n\n서윤은 길을 떠났다."
 const EMPTY_ANALYSIS = JSON.stringify({ charactersIntroduced: [], placesIntroduced: [], statusChanges: [], relations: [], facts: [], events: [] })
 /** Where each episode's deliveries are killed, in order; the delivery after the last one finishes. */
 const KILLS: ReadonlyArray<FaultPoint> = ["editor", "analyst", "commit"]
@@ -48,7 +51,9 @@ const startProvider = Effect.acquireRelease(
       const key = JSON.stringify([request.messages, request.responseFormat ?? null])
       asked.set(key, (asked.get(key) ?? 0) + 1)
       if (request.responseFormat !== undefined) return EMPTY_ANALYSIS
-      const episode = Number(/^# Episode (\d+)/m.exec(request.messages.map((m) => m.content).join("\n"))?.[1])
+      const heading = /^# Episode (\d+)(?: — draft (\d+))?$/m.exec(request.messages.map((m) => m.content).join("\n"))
+      const episode = Number(heading?.[1])
+      if (episode === 1 && heading?.[2] === undefined) return SHORT_DRAFT
       const answer = WRITER[episode]
       if (answer === undefined) throw new Error(`no scripted answer for episode ${episode}`)
       return answer
@@ -133,6 +138,9 @@ describe("deliveries killed between the LLM's answer and the commit", () => {
         yield* serializeUnderKills(kill)
         const repeated = [...provider.asked.values()].filter((n) => n > 1)
         expect(repeated).toEqual([])
+        // Episode 1 took two drafts (the first was too short), asked once each.
+        const ep1 = Option.getOrThrow(yield* (yield* StoryStore).getEpisode(Story.STORY_SLUG, 1))
+        expect(ep1.drafts).toBe(2)
         // Writer and analyst of every episode were asked.
         expect(provider.asked.size).toBeGreaterThanOrEqual(2 * EPISODES)
         const billed = provider.sim.stats()

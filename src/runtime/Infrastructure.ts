@@ -44,10 +44,18 @@ export interface StorageOptions {
   readonly reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }> | false
 }
 
-/** The finance section of `<home>/factory.yaml` as it is now, or undefined when there is no such file. */
+/**
+ * The finance section of `<home>/factory.yaml` as it is now — when that file is the one the
+ * factory was configured from (its finance section is the running one). A factory started with
+ * `--config` elsewhere must not take its budget from another file: it gets no reload unless its
+ * launcher passes `reloadFinance`.
+ */
 const homeFinanceLoader = (config: FactoryConfigData): Effect.Effect<FinanceConfig, { readonly message: string }> | undefined => {
   const file = join(config.home, "factory.yaml")
-  return existsSync(file) ? Effect.map(loadConfig({ env: process.env, cwd: process.cwd(), configFile: file }), (c) => c.finance) : undefined
+  if (!existsSync(file)) return undefined
+  const load = Effect.map(loadConfig({ env: process.env, cwd: process.cwd(), configFile: file }), (c) => c.finance)
+  const now = Effect.runSyncExit(load)
+  return now._tag === "Success" && JSON.stringify(now.value) === JSON.stringify(config.finance) ? load : undefined
 }
 
 /** Database, story store and queue, as the config selects them. */

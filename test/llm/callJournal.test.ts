@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
+import { Database as DatabaseService } from "../../src/sqlite/Database.ts"
 import { TestClock } from "effect/testing"
 import { Ledger, withCallContext, withLedger } from "../../src/finance/Ledger.ts"
 import { makePriceTable } from "../../src/finance/Price.ts"
 import { SqliteLedger } from "../../src/finance/SqliteLedger.ts"
 import { CallJournal, requestHash, withJournal } from "../../src/llm/CallJournal.ts"
-import { pruneJournal } from "../../src/llm/JournalPruner.ts"
+import { journalPrunerLayer, pruneJournal } from "../../src/llm/JournalPruner.ts"
 import type { CompletionRequest, LanguageModelShape } from "../../src/llm/LanguageModel.ts"
 import { SqliteCallJournal } from "../../src/llm/SqliteCallJournal.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
@@ -132,5 +133,24 @@ describe("the call journal", () => {
       yield* model.complete(writerRequest("1")).pipe(withCallContext({ project: "rain-city", episode: 1 }))
       yield* model.complete(writerRequest("2")).pipe(withCallContext({ project: "rain-city", episode: 2 }))
       expect(provider.calls()).toBe(3)
+    }).pipe(Effect.provide(Live)))
+
+  it.effect("the pruner layer prunes on its schedule (Effect's Clock), for as long as it lives", () =>
+    Effect.gen(function* () {
+      const provider = countingProvider()
+      const journal = yield* CallJournal
+      const queue = yield* JobQueue
+      const model = withJournal(provider.model, journal)
+      yield* queue.enqueue("rain-city", [1])
+      const lease = Option.getOrThrow(yield* queue.claim("w", { leaseMs: 60_000 }))
+      yield* model.complete(writerRequest("1")).pipe(withCallContext({ project: "rain-city", episode: 1 }))
+      yield* queue.complete(lease)
+      const entries = Effect.flatMap(DatabaseService, (db) => db.use((c) => c.get<{ n: number }>("SELECT COUNT(*) AS n FROM llm_journal")!.n))
+      yield* Effect.gen(function* () {
+        yield* TestClock.adjust("7 days")
+        expect(yield* entries).toBe(1) // recorded exactly 7 days ago: not older than the retention yet
+        yield* TestClock.adjust("1 hour")
+        expect(yield* entries).toBe(0)
+      }).pipe(Effect.provide(journalPrunerLayer(7, 3_600_000)), Effect.scoped)
     }).pipe(Effect.provide(Live)))
 })

@@ -142,6 +142,15 @@ export const OpenAiLlmConfig = Schema.Struct({
    * provider that does not know the field may refuse the request).
    */
   promptCacheKey: Schema.optionalKey(Schema.Boolean),
+  /**
+   * The batch lane (src/llm/BatchLane.ts) for work off the publishing path: requests go through
+   * the provider's Batch API (`/v1/files` + `/v1/batches`, billed at `discount` × the price,
+   * OpenAI's 50 % by default), their batch ids journaled so a restart re-attaches to them.
+   */
+  batch: Schema.optionalKey(Schema.Struct({
+    pollMs: Schema.optionalKey(PositiveInt),
+    discount: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  })),
 })
 export type OpenAiLlmConfig = typeof OpenAiLlmConfig.Type
 

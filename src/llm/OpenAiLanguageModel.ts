@@ -57,6 +57,29 @@ export interface OpenAiLanguageModelShape extends LanguageModelShape {
 
 const REASONING_MODEL = /^(o\d|gpt-5)/
 
+/** The chat-completions request body (the same for a direct call and a batch line). */
+export const chatCompletionBody = (
+  model: string,
+  messages: ReadonlyArray<ChatMessage>,
+  maxTokens: number,
+  temperature: number,
+  responseFormat: ResponseFormat | undefined,
+  cacheKey: string | undefined,
+) => ({
+  model,
+  messages: messages.map((m) => ({ role: m.role, content: m.content })),
+  ...(REASONING_MODEL.test(model) ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
+  ...(responseFormat
+    ? {
+      response_format: {
+        type: "json_schema" as const,
+        json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true },
+      },
+    }
+    : {}),
+  ...(cacheKey !== undefined ? { prompt_cache_key: cacheKey } : {}),
+})
+
 /** Removes anything that looks like a key from a provider's message. */
 export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
   let out = text
@@ -208,21 +231,7 @@ export const makeOpenAiLanguageModel = (
       billedWithoutAnswer: (usage: TokenUsage) => void,
     ) => {
       const { settings } = sc
-      const reasoning = REASONING_MODEL.test(settings.model)
-      const body = {
-        model: settings.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        ...(reasoning ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
-        ...(responseFormat
-          ? {
-            response_format: {
-              type: "json_schema" as const,
-              json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true },
-            },
-          }
-          : {}),
-        ...(cacheKey !== undefined ? { prompt_cache_key: cacheKey } : {}),
-      }
+      const body = chatCompletionBody(settings.model, messages, maxTokens, temperature, responseFormat, cacheKey)
       const call = Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
           try: (signal) => sc.client.chat.completions.create(body, { signal, maxRetries: 0 }),
@@ -330,7 +339,7 @@ export const cacheKeyOf = (project: string | null): string | undefined => (proje
 
 const isOpenAi = (baseUrl: string): boolean => providerName(baseUrl) === "api.openai.com"
 
-const providerName = (baseUrl: string): string => {
+export const providerName = (baseUrl: string): string => {
   try {
     return new URL(baseUrl).host
   } catch {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
 import { sampleJson } from "./JsonSchemaSample.ts"
+import { makeBatchEndpoints } from "./SimulatorBatches.ts"
 import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
 
 /**
@@ -66,6 +67,8 @@ export interface SimulatorOptions {
   readonly cacheMode?: CacheMode
   /** Faults served in order before any random behaviour. */
   readonly script?: ReadonlyArray<Fault>
+  /** Batch API: retrievals of a batch answered `in_progress` before it completes. Default 1. */
+  readonly batchPollsToComplete?: number
   /**
    * Computes the complete answer text instead of the composed Korean filler (e.g. an episode a
    * guard accepts, for end-to-end runs). Called for every request that passes the key and model
@@ -130,6 +133,8 @@ export interface SimulatorStats {
   readonly promptTokens: number
   readonly cachedTokens: number
   readonly completionTokens: number
+  /** Batches created through the Batch API (their requests' tokens are in the totals above). */
+  readonly batches: number
 }
 
 export interface Simulator {
@@ -347,7 +352,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
   let events: Array<SimEvent> = []
   const zero = (): { -readonly [K in keyof SimulatorStats]: number } => ({
     requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, hung: 0, resets: 0, truncated: 0,
-    promptTokens: 0, cachedTokens: 0, completionTokens: 0,
+    promptTokens: 0, cachedTokens: 0, completionTokens: 0, batches: 0,
   })
   let stats = zero()
   let counter = 0
@@ -559,11 +564,34 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     })
   }
 
+  const batchEndpoints = makeBatchEndpoints({
+    answer: (messages, maxTokens) => {
+      const { prompt } = conversation(messages)
+      const range = options.answerTokens ?? { min: 200, max: 600 }
+      const seed = options.seed ?? 1
+      const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
+      const text = takeTokens(composeAnswer(prompt, seed, target), maxTokens)
+      return { text, promptTokens: countPromptTokens(messages), completionTokens: countTokens(text) }
+    },
+    bill: (answer) => {
+      stats.promptTokens += answer.promptTokens
+      stats.completionTokens += answer.completionTokens
+    },
+    pollsToComplete: () => options.batchPollsToComplete ?? 1,
+    models: () => options.models ?? ["sim-korean"],
+  }, (res, status, body) => json(res, status, body))
+
   const server: Server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
-      const url = (req.url ?? "").split("?")[0]
+      const url = (req.url ?? "").split("?")[0] ?? ""
+      if (options.apiKey === undefined || req.headers.authorization === `Bearer ${options.apiKey}`) {
+        if (batchEndpoints.handle(req, res, Buffer.concat(chunks), url)) {
+          stats.batches = batchEndpoints.created()
+          return
+        }
+      }
       if (req.method === "POST" && url === "/v1/chat/completions") {
         return handleCompletion(req, res, Buffer.concat(chunks).toString("utf8"))
       }

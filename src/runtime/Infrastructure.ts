@@ -23,6 +23,8 @@ import { loadConfig } from "../config/LoadConfig.ts"
 import type { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import { financeReloadLayer } from "../finance/FinanceReload.ts"
+import { Prices } from "../finance/PriceBook.ts"
+import { BatchLane, makeBatchLane } from "../llm/BatchLane.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
 import { SqliteJobQueue } from "../queue/SqliteJobQueue.ts"
@@ -117,7 +119,11 @@ export const languageModelLayer = (
       Layer.provideMerge(SqliteCallJournal.layer),
     )
   const reload = reloadFinance === undefined ? Layer.empty : financeReloadLayer({ load: reloadFinance, initial: config.finance })
-  return Layer.mergeAll(storyStagesLayer(llm), reload).pipe(
+  // The batch lane, when configured: a service for work off the publishing path (nothing in the pipeline calls it).
+  const batch = llm.kind === "openai" && llm.batch !== undefined
+    ? Layer.effect(BatchLane, Effect.flatMap(Prices, (prices) => makeBatchLane(llm, { env, prices: prices.table })))
+    : Layer.empty
+  return Layer.mergeAll(storyStagesLayer(llm), reload, batch).pipe(
     Layer.provideMerge(journaled),
     Layer.provideMerge(financeLayer(config.finance)),
   )

@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<ReadonlyArray<BenchResult>>> = {
   pipeline: async () => (await import("./pipeline.ts")).run(),
   redis: async () => (await import("./redis.ts")).run(),
   llm: async () => (await import("./llm.ts")).run(),
+  llmCache: async () => (await import("./llmCache.ts")).run(),
   dashboard: async () => (await import("./dashboard.ts")).run(),
   status: async () => (await import("./status.ts")).run(),
 }

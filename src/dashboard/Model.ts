@@ -59,8 +59,15 @@ export interface ProjectInfo {
 /** `GET /api/v1/finance/summary` (404 while finance is not served: "no finance data"). */
 export interface FinanceSummary {
   readonly days: ReadonlyArray<{ readonly date: string; readonly cost: number; readonly sales: number; readonly profit: number }>
-  readonly today: { readonly spend: number; readonly cap: number | null }
+  readonly today: {
+    readonly spend: number
+    readonly cap: number | null
+    /** Writers paused by the budget gate: why, and when it lifts by itself (epoch ms). */
+    readonly pause?: { readonly reason: string; readonly resumesAt: number | null }
+  }
   readonly currency: string
+  /** Share of each project's prompt tokens served from the provider's cache. */
+  readonly promptCache?: ReadonlyArray<{ readonly project: string; readonly share: number; readonly promptTokens: number }>
 }
 
 export type FinanceView =
@@ -132,8 +139,22 @@ export const decodeFinance = (value: unknown): FinanceSummary | undefined => {
       const day = obj(d)
       return { date: str(day["date"], "?"), cost: num(day["cost"]), sales: num(day["sales"]), profit: num(day["profit"]) }
     }),
-    today: { spend: num(today["spend"]), cap: typeof today["cap"] === "number" ? today["cap"] : null },
+    today: {
+      spend: num(today["spend"]),
+      cap: typeof today["cap"] === "number" ? today["cap"] : null,
+      ...(today["paused"] === true
+        ? { pause: { reason: str(today["reason"], "paused"), resumesAt: typeof today["resumesAt"] === "number" ? today["resumesAt"] : null } }
+        : {}),
+    },
     currency: str(o["currency"], "USD"),
+    ...(Array.isArray(o["promptCache"])
+      ? {
+        promptCache: arr(o["promptCache"]).map((p) => {
+          const c = obj(p)
+          return { project: str(c["project"], "?"), share: num(c["share"]), promptTokens: num(c["promptTokens"]) }
+        }),
+      }
+      : {}),
   }
 }
 

@@ -597,9 +597,22 @@ export const createView = (options: ViewOptions): View => {
           : [{ text: d.date.length === 10 ? d.date.slice(5) : d.date }, { text: moneyShort(d.cost) }, { ...profit, text: moneyShort(d.profit) }]
         return tableLine(columns, cells, width)
       })
-    const height = Math.max(0, innerHeight(rect) - 2)
+    // A budget pause and the prompt cache's hit share per project, when there is something to say.
+    const pause = today.pause
+    const extra = [
+      ...(pause === undefined ? [] : [renderSegs([
+        { text: "⏸ writers paused", bold: true, color: "red" },
+        { text: pause.resumesAt === null ? "" : ` until ${new Date(pause.resumesAt).toISOString().slice(0, 16).replace("T", " ")} UTC` },
+        { text: `: ${pause.reason}`, color: "gray" },
+      ], width)]),
+      ...((f.summary.promptCache ?? []).length === 0 ? [] : [renderSegs([
+        { text: "cache ", color: "gray" },
+        { text: (f.summary.promptCache ?? []).filter((p) => p.promptTokens > 0).map((p) => `${p.project} ${Math.round(p.share * 100)}%`).join(" · ") },
+      ], width)]),
+    ]
+    const height = Math.max(0, innerHeight(rect) - 2 - extra.length)
     const window = visibleWindow(rows.length, height, ui.scroll.finance, false)
-    setLines("finance", [line1, header(columns, width), ...rows.slice(window.start, window.end)])
+    setLines("finance", [line1, ...extra, header(columns, width), ...rows.slice(window.start, window.end)])
   }
 
   const renderLog = (id: "recovery" | "events", entries: ReadonlyArray<LogEntry>, total: number, ui: UiState, extra: string) => {

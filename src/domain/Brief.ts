@@ -44,5 +44,17 @@ export const WriterBrief = Schema.Struct({
   findingsToFix: Schema.Array(GuardFinding),
   /** Extra instructions from plugins. */
   promptAdditions: Schema.Array(Schema.String),
+  /**
+   * The Bible's standing facts as the start of the current block of episodes left them (every
+   * character, place and relation then, relations since ended left out): consecutive episodes of
+   * a block share it, so it forms the cacheable head of the writer's prompt (src/llm/Prompt.ts).
+   * What changed since is in `cast`, `places` and `relations`, rendered with the episode.
+   */
+  standing: Schema.optionalKey(Schema.Struct({
+    asOfEpisode: Schema.Int,
+    characters: Schema.Array(Character),
+    places: Schema.Array(Place),
+    relations: Schema.Array(Relation),
+  })),
 })
 export type WriterBrief = typeof WriterBrief.Type

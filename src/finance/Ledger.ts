@@ -1,6 +1,7 @@
 import { Clock, Context, Data, Effect, Layer } from "effect"
 import { type Completion, type CompletionRequest, LanguageModel, type LanguageModelShape, type SpentTokens, type LlmStage, type TokenUsage } from "../llm/LanguageModel.ts"
-import { costOf, makePriceTable, type PriceTable } from "./Price.ts"
+import { recordPromptCache } from "../metrics/LlmCacheMetrics.ts"
+import { costOf, FREE_PROVIDERS, makePriceTable, type PriceTable } from "./Price.ts"
 
 /** The ledger's store failed (SQLite I/O …). */
 export class LedgerError extends Data.TaggedError("LedgerError")<{
@@ -79,6 +80,22 @@ export interface LedgerShape {
   ) => Effect.Effect<{ readonly inserted: number; readonly duplicates: number }, LedgerError>
   /** Per day and currency, oldest first. */
   readonly dailySales: (range?: DateRange) => Effect.Effect<ReadonlyArray<DailySales>, LedgerError>
+  /** The models booked unpriced (no price known when booked) with `fromMs <= at < toMs`. */
+  readonly unpricedModels: (fromMs: number, toMs: number) => Effect.Effect<ReadonlyArray<UnpricedModel>, LedgerError>
+  /** Prompt and cached tokens per project over the days of `range` (the prompt cache's hit share). */
+  readonly promptCache: (range?: DateRange) => Effect.Effect<ReadonlyArray<ProjectPromptCache>, LedgerError>
+}
+
+export interface UnpricedModel {
+  readonly model: string
+  readonly provider: string
+  readonly calls: number
+}
+
+export interface ProjectPromptCache {
+  readonly project: string
+  readonly promptTokens: number
+  readonly cachedTokens: number
 }
 
 export class Ledger extends Context.Service<Ledger, LedgerShape>()("novel-factory/finance/Ledger") {}
@@ -90,14 +107,22 @@ export class Ledger extends Context.Service<Ledger, LedgerShape>()("novel-factor
 export interface CallContext {
   readonly project: string | null
   readonly episode: number | null
+  /**
+   * How many times this run has asked each request so far (by the call journal's request hash).
+   * The n-th identical request of a delivery replays the n-th journaled answer, so a step that
+   * asks the same thing twice on purpose (a retry of a junk answer) is not answered from the first.
+   * Absent outside `withCallContext`: such calls are not journaled.
+   */
+  readonly asked?: Map<string, number>
 }
 
 export const LlmCallContext = Context.Reference<CallContext>("novel-factory/finance/LlmCallContext", {
   defaultValue: () => ({ project: null, episode: null }),
 })
 
+/** Each run of the wrapped effect (each delivery) counts its requests afresh: see `CallContext.asked`. */
 export const withCallContext = (context: CallContext) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.provideService(effect, LlmCallContext, context)
+  Effect.suspend(() => Effect.provideService(effect, LlmCallContext, { ...context, asked: new Map() }))
 
 export const DAY_MS = 86_400_000
 
@@ -105,22 +130,36 @@ export const DAY_MS = 86_400_000
 export const utcDayStart = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS
 export const utcDate = (ms: number): string => new Date(utcDayStart(ms)).toISOString().slice(0, 10)
 
+export interface LedgerOptions {
+  /** Told of every call booked without a known price (its cost is unknown): the budget gate alerts and pauses writers. */
+  readonly onUnpriced?: (model: string, provider: string) => Effect.Effect<void>
+}
+
 /**
  * Books every call of `model` in the ledger, at the price of the model the provider reports
  * (the offline writer's provider "offline" books at 0). A call that failed after some of its
- * requests succeeded (a continued answer whose follow-up failed) books what those spent. A
- * booking failure is logged, never turned into a failed completion: the tokens were spent and
- * the text is good.
+ * requests succeeded (a continued answer whose follow-up failed), or that the provider billed
+ * without a usable answer (content filter, time-out), books what those spent; a reply the job
+ * rejects afterwards (guard, schema) was booked when it arrived. A booking failure is logged,
+ * never turned into a failed completion: the tokens were spent and the text is good.
  */
-export const withLedger = (model: LanguageModelShape, ledger: LedgerShape, prices: PriceTable = makePriceTable()): LanguageModelShape => {
+export const withLedger = (
+  model: LanguageModelShape,
+  ledger: LedgerShape,
+  prices: PriceTable = makePriceTable(),
+  options: LedgerOptions = {},
+): LanguageModelShape => {
   const book = (request: CompletionRequest, spent: SpentTokens) =>
     Effect.gen(function* () {
       const context = yield* LlmCallContext
       const at = yield* Clock.currentTimeMillis
       const { price, known } = prices.lookup(spent.model, spent.provider)
+      const project = request.brief?.project ?? context.project
+      if (!FREE_PROVIDERS.has(spent.provider)) yield* recordPromptCache(project, request.stage, spent.usage)
+      if (!known && options.onUnpriced) yield* options.onUnpriced(spent.model, spent.provider)
       yield* ledger.book({
         at,
-        project: request.brief?.project ?? context.project,
+        project,
         episode: request.brief?.episode ?? context.episode,
         stage: request.stage,
         provider: spent.provider,

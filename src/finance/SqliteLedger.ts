@@ -74,6 +74,34 @@ export const financeMigrations: ReadonlyArray<Migration> = [
       END;
     `,
   },
+  {
+    version: 3,
+    description: "cache writes, unpriced calls and the prompt cache per project and day",
+    // The budget gate asks for today's unpriced models before every writer call: a partial index
+    // keeps that to the (rare) unpriced rows. The dashboard's cache share per project reads a
+    // per-day summary kept by a trigger, for the same reason as finance_daily_costs.
+    up: `
+      ALTER TABLE finance_llm_calls ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX finance_llm_calls_unpriced ON finance_llm_calls (at) WHERE priced = 0;
+      CREATE TABLE finance_daily_project_tokens (
+        date          TEXT NOT NULL,
+        project       TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        PRIMARY KEY (date, project)
+      ) WITHOUT ROWID;
+      INSERT INTO finance_daily_project_tokens
+        SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch'), project, SUM(prompt_tokens), SUM(cached_tokens)
+        FROM finance_llm_calls WHERE project IS NOT NULL GROUP BY 1, 2;
+      CREATE TRIGGER finance_daily_project_tokens_book AFTER INSERT ON finance_llm_calls WHEN NEW.project IS NOT NULL
+      BEGIN
+        INSERT INTO finance_daily_project_tokens (date, project, prompt_tokens, cached_tokens)
+          VALUES (strftime('%Y-%m-%d', NEW.at / 1000, 'unixepoch'), NEW.project, NEW.prompt_tokens, NEW.cached_tokens)
+          ON CONFLICT (date, project) DO UPDATE SET prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+            cached_tokens = cached_tokens + excluded.cached_tokens;
+      END;
+    `,
+  },
 ]
 
 const wrap = (what: string) => (error: SqliteError) => new LedgerError({ message: `ledger ${what}: ${error.message}`, cause: error })
@@ -85,7 +113,7 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
   const book: LedgerShape["book"] = (r) =>
     db.use((c) => {
       c.run(
-        "INSERT INTO finance_llm_calls (at, project, episode, stage, provider, model, prompt_tokens, cached_tokens, completion_tokens, cost_usd, priced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO finance_llm_calls (at, project, episode, stage, provider, model, prompt_tokens, cached_tokens, completion_tokens, cost_usd, priced, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         r.at,
         r.project,
         r.episode,
@@ -97,6 +125,7 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
         r.usage.completionTokens,
         r.costUsd,
         r.priced ? 1 : 0,
+        r.usage.cacheWriteTokens ?? 0,
       )
     }).pipe(Effect.mapError(wrap("book")))
 
@@ -190,7 +219,26 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
       ).map((r): DailySales => ({ date: r.date, currency: r.currency, grossMinor: r.g, feesMinor: r.f, netMinor: r.n, rows: r.rows }))
     ).pipe(Effect.mapError(wrap("daily sales")))
 
-  return Ledger.of({ book, spentUsd, dailyCosts, importSales, dailySales })
+  const unpricedModels: LedgerShape["unpricedModels"] = (fromMs, toMs) =>
+    db.use((c) =>
+      c.all<{ model: string; provider: string; calls: number }>(
+        "SELECT model, provider, COUNT(*) AS calls FROM finance_llm_calls WHERE priced = 0 AND at >= ? AND at < ? GROUP BY model, provider ORDER BY model",
+        fromMs,
+        toMs,
+      ).map((r) => ({ model: r.model, provider: r.provider, calls: r.calls }))
+    ).pipe(Effect.mapError(wrap("unpriced models")))
+
+  const promptCache: LedgerShape["promptCache"] = (range) =>
+    db.use((c) =>
+      c.all<{ project: string; p: number; k: number }>(
+        `SELECT project, SUM(prompt_tokens) AS p, SUM(cached_tokens) AS k FROM finance_daily_project_tokens
+           WHERE date >= ? AND date <= ? GROUP BY project ORDER BY project`,
+        range?.from || "0000-00-00",
+        range?.to || "9999-99-99",
+      ).map((r) => ({ project: r.project, promptTokens: r.p, cachedTokens: r.k }))
+    ).pipe(Effect.mapError(wrap("prompt cache")))
+
+  return Ledger.of({ book, spentUsd, dailyCosts, importSales, dailySales, unpricedModels, promptCache })
 })
 
 export const SqliteLedger = {

@@ -274,11 +274,21 @@ const financeSummary: Route = {
       const missingRates = report._tag === "MissingRates" ? report.currencies : []
       if (report._tag === "MissingRates") report = buildReport(costs, sales.filter((s) => !missingRates.includes(s.currency)), finance, range)
       const status = yield* gate.value.status.pipe(Effect.mapError(unavailable))
+      const promptCache = yield* ledger.value.promptCache(range).pipe(Effect.mapError(unavailable))
       const rows = report._tag === "Report" ? report.rows : []
       return json(200, {
         currency: "USD",
         days: rows.map((r) => ({ date: r.date, cost: r.costUsd, sales: r.salesUsd, profit: r.profitUsd, calls: r.calls })),
-        today: { spend: status.spentTodayUsd, cap: status.capUsd, paused: status.paused },
+        today: {
+          spend: status.spentTodayUsd,
+          cap: status.capUsd,
+          paused: status.paused,
+          reason: status.reason,
+          resumesAt: status.resumesAt,
+          unpricedModels: status.unpricedModels,
+        },
+        // The provider's prompt cache per project over the same days: cached ÷ prompt tokens.
+        promptCache: promptCache.map((p) => ({ ...p, share: p.promptTokens === 0 ? 0 : p.cachedTokens / p.promptTokens })),
         missingRates,
       })
     }),

@@ -26,6 +26,11 @@ export interface ResponseFormat {
 
 export interface CompletionRequest {
   readonly stage: LlmStage
+  /**
+   * Routes the request to the provider's prompt cache for this key (OpenAI's `prompt_cache_key`),
+   * so requests sharing a prefix meet on one cache; the provider sets it per project when enabled.
+   */
+  readonly cacheKey?: string
   readonly messages: ReadonlyArray<ChatMessage>
   /** Structured output: the answer is one JSON value, never continued when cut by `length`. */
   readonly responseFormat?: ResponseFormat
@@ -36,10 +41,13 @@ export interface CompletionRequest {
 }
 
 export interface TokenUsage {
-  /** Includes the cached tokens, as OpenAI counts them. */
+  /** Includes the cached (and cache-written) tokens, as OpenAI counts them. */
   readonly promptTokens: number
+  /** Prompt tokens served from the provider's cache (billed at `cachedInput`). */
   readonly cachedTokens: number
   readonly completionTokens: number
+  /** Prompt tokens written to the provider's cache, where it bills that (Anthropic-style: `cacheWrite`). */
+  readonly cacheWriteTokens?: number
 }
 
 export interface Completion {

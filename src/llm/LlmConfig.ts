@@ -111,6 +111,8 @@ const stagesOf = <S extends Schema.Top>(stage: S) =>
  *     writer:  { model: gpt-4.1, temperature: 0.9 }
  *     critic:  { kind: openai, temperature: 0, maxTokens: 1024 }   # off unless kind: openai
  *     planner: { kind: offline }                                   # the $0 implementation
+ *   journal: { retentionDays: 7 }    # every completion kept until its episode is committed + 7 days
+ *   promptCacheKey: true             # default: true for api.openai.com only
  * ```
  */
 export const OpenAiLlmConfig = Schema.Struct({
@@ -126,6 +128,29 @@ export const OpenAiLlmConfig = Schema.Struct({
   /** Follow-up requests for a prose answer cut by `finish_reason: "length"`. Default 4. */
   maxContinuations: Schema.optionalKey(NonNegativeInt),
   stages: Schema.optionalKey(stagesOf(OpenAiStageConfig)),
+  /**
+   * The call journal (src/llm/CallJournal.ts): on by default. Entries of committed episodes are
+   * dropped `retentionDays` after they were recorded (default 7), by an hourly pruner.
+   */
+  journal: Schema.optionalKey(Schema.Struct({
+    enabled: Schema.optionalKey(Schema.Boolean),
+    retentionDays: Schema.optionalKey(PositiveNumber),
+  })),
+  /**
+   * Send OpenAI's `prompt_cache_key` (one per project) so a project's requests land on the
+   * provider's cache for their shared prefix. Default: on for api.openai.com, off elsewhere (a
+   * provider that does not know the field may refuse the request).
+   */
+  promptCacheKey: Schema.optionalKey(Schema.Boolean),
+  /**
+   * The batch lane (src/llm/BatchLane.ts) for work off the publishing path: requests go through
+   * the provider's Batch API (`/v1/files` + `/v1/batches`, billed at `discount` × the price,
+   * OpenAI's 50 % by default), their batch ids journaled so a restart re-attaches to them.
+   */
+  batch: Schema.optionalKey(Schema.Struct({
+    pollMs: Schema.optionalKey(PositiveInt),
+    discount: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  })),
 })
 export type OpenAiLlmConfig = typeof OpenAiLlmConfig.Type
 

@@ -20,6 +20,8 @@ import {
 } from "./LanguageModel.ts"
 import { defaultRetry, type OpenAiLlmConfig, providerKey, type ResolvedStage, type RetryConfig, stageRoute } from "./LlmConfig.ts"
 import { CONTINUE_PROMPT } from "./Prompt.ts"
+import { LlmCallContext } from "../finance/Ledger.ts"
+import { readUsage } from "./ProviderUsage.ts"
 import { type CallOutcome, estimatePromptTokens, makeRateLimiter, type RateLimiter } from "./RateLimiter.ts"
 import { parseRetryAfter, retryTransient } from "./Retry.ts"
 
@@ -54,6 +56,29 @@ export interface OpenAiLanguageModelShape extends LanguageModelShape {
 }
 
 const REASONING_MODEL = /^(o\d|gpt-5)/
+
+/** The chat-completions request body (the same for a direct call and a batch line). */
+export const chatCompletionBody = (
+  model: string,
+  messages: ReadonlyArray<ChatMessage>,
+  maxTokens: number,
+  temperature: number,
+  responseFormat: ResponseFormat | undefined,
+  cacheKey: string | undefined,
+) => ({
+  model,
+  messages: messages.map((m) => ({ role: m.role, content: m.content })),
+  ...(REASONING_MODEL.test(model) ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
+  ...(responseFormat
+    ? {
+      response_format: {
+        type: "json_schema" as const,
+        json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true },
+      },
+    }
+    : {}),
+  ...(cacheKey !== undefined ? { prompt_cache_key: cacheKey } : {}),
+})
 
 /** Removes anything that looks like a key from a provider's message. */
 export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
@@ -118,11 +143,17 @@ export const classifyError = (error: unknown, ctx: ErrorContext): LlmTransientEr
   return new LlmFatalError({ message: `${where}: unexpected failure: ${detail(error)}` })
 }
 
-const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
-  promptTokens: a.promptTokens + b.promptTokens,
-  cachedTokens: a.cachedTokens + b.cachedTokens,
-  completionTokens: a.completionTokens + b.completionTokens,
-})
+const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => {
+  const written = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0)
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    ...(written > 0 ? { cacheWriteTokens: written } : {}),
+  }
+}
+
+const isZero = (u: TokenUsage): boolean => u.promptTokens === 0 && u.completionTokens === 0
 
 const ZERO: TokenUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 }
 
@@ -138,6 +169,8 @@ interface StageClient {
   readonly client: OpenAI
   readonly limiter: RateLimiter
   readonly secret: string
+  /** Whether requests carry `prompt_cache_key` (`llm.promptCacheKey`; default: only to api.openai.com). */
+  readonly sendsCacheKey: boolean
 }
 
 /** Builds the model; fails (fatally) when a stage's key variable is not set. */
@@ -183,7 +216,7 @@ export const makeOpenAiLanguageModel = (
         timeout: settings.timeoutMs + 5_000,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       })
-      stages.set(stage, { settings, client, limiter, secret: key })
+      stages.set(stage, { settings, client, limiter, secret: key, sendsCacheKey: config.promptCacheKey ?? isOpenAi(settings.baseUrl) })
     }
     const secrets = [...stages.values()].map((s) => s.secret)
 
@@ -193,22 +226,12 @@ export const makeOpenAiLanguageModel = (
       maxTokens: number,
       temperature: number,
       responseFormat: ResponseFormat | undefined,
+      cacheKey: string | undefined,
+      /** Told what an attempt the provider billed cost when it brought no usable answer (content filter, time-out). */
+      billedWithoutAnswer: (usage: TokenUsage) => void,
     ) => {
       const { settings } = sc
-      const reasoning = REASONING_MODEL.test(settings.model)
-      const body = {
-        model: settings.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        ...(reasoning ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens, temperature }),
-        ...(responseFormat
-          ? {
-            response_format: {
-              type: "json_schema" as const,
-              json_schema: { name: responseFormat.name, schema: responseFormat.schema, strict: true },
-            },
-          }
-          : {}),
-      }
+      const body = chatCompletionBody(settings.model, messages, maxTokens, temperature, responseFormat, cacheKey)
       const call = Effect.gen(function* () {
         const response = yield* Effect.tryPromise({
           try: (signal) => sc.client.chat.completions.create(body, { signal, maxRetries: 0 }),
@@ -219,27 +242,27 @@ export const makeOpenAiLanguageModel = (
           ),
           Effect.timeoutOrElse({
             duration: settings.timeoutMs,
-            orElse: () =>
-              Effect.fail(new LlmTransientError({ message: `${settings.stage} → ${settings.model} at ${settings.baseUrl}: no answer within ${settings.timeoutMs} ms` })),
+            orElse: () => {
+              // The provider went on with the request after we stopped waiting, and bills it: book what was sent.
+              billedWithoutAnswer({ promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: 0 })
+              return Effect.fail(new LlmTransientError({ message: `${settings.stage} → ${settings.model} at ${settings.baseUrl}: no answer within ${settings.timeoutMs} ms` }))
+            },
           }),
         )
         const choice = response.choices?.[0]
         if (!choice) {
           return yield* new LlmTransientError({ message: `${settings.stage} → ${settings.model}: the answer holds no choice`, status: 200 })
         }
-        if (choice.finish_reason === "content_filter") {
-          return yield* new LlmFatalError({ message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`, status: 200 })
-        }
         const text = choice.message?.content ?? ""
         const u = response.usage
         const usage: TokenUsage = u
-          ? {
-            promptTokens: u.prompt_tokens ?? 0,
-            cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
-            completionTokens: u.completion_tokens ?? 0,
-          }
+          ? readUsage(u)
           : // No usage reported: book an estimate rather than nothing.
             { promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: estimatePromptTokens([{ role: "assistant", content: text }]) }
+        if (choice.finish_reason === "content_filter") {
+          billedWithoutAnswer(usage)
+          return yield* new LlmFatalError({ message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`, status: 200 })
+        }
         const answer: OneAnswer = {
           text,
           finishReason: choice.finish_reason === "length" ? "length" : "stop",
@@ -274,24 +297,32 @@ export const makeOpenAiLanguageModel = (
         }
         const maxTokens = request.maxTokens ?? sc.settings.maxTokens
         const temperature = request.temperature ?? sc.settings.temperature
+        const cacheKey = sc.sendsCacheKey ? request.cacheKey ?? cacheKeyOf(request.brief?.project ?? (yield* LlmCallContext).project) : undefined
         let text = ""
         let usage = ZERO
+        // Attempts the provider billed without a usable answer: booked with the call, whatever its outcome.
+        let billedNoAnswer = ZERO
+        const noteBilled = (u: TokenUsage) => {
+          billedNoAnswer = addUsage(billedNoAnswer, u)
+        }
         let model = sc.settings.model
+        const provider = providerName(sc.settings.baseUrl)
         for (let round = 0; ; round++) {
           const messages: ReadonlyArray<ChatMessage> = round === 0
             ? request.messages
             : [...request.messages, { role: "assistant", content: text }, { role: "user", content: CONTINUE_PROMPT }]
-          const answer = yield* requestOnce(sc, messages, maxTokens, temperature, request.responseFormat).pipe(
-            Effect.mapError((error) =>
-              round === 0 ? error : spentBefore(error, { usage, model, provider: providerName(sc.settings.baseUrl) })
-            ),
+          const answer = yield* requestOnce(sc, messages, maxTokens, temperature, request.responseFormat, cacheKey, noteBilled).pipe(
+            Effect.mapError((error) => {
+              const spent = addUsage(usage, billedNoAnswer)
+              return isZero(spent) ? error : spentBefore(error, { usage: spent, model, provider })
+            }),
           )
           text += answer.text
           usage = addUsage(usage, answer.usage)
           model = answer.model
           const done = answer.finishReason === "stop" || answer.text.length === 0 || round >= maxContinuations
           if (done || request.responseFormat !== undefined) {
-            return { text, finishReason: answer.finishReason, usage, model, provider: providerName(sc.settings.baseUrl) }
+            return { text, finishReason: answer.finishReason, usage: addUsage(usage, billedNoAnswer), model, provider }
           }
         }
       })
@@ -303,7 +334,12 @@ export const makeOpenAiLanguageModel = (
 const spentBefore = (error: LlmTransientError | LlmFatalError, spent: SpentTokens): LlmTransientError | LlmFatalError =>
   error._tag === "LlmTransientError" ? new LlmTransientError({ ...error, message: error.message, spent }) : new LlmFatalError({ ...error, message: error.message, spent })
 
-const providerName = (baseUrl: string): string => {
+/** One cache key per project: its requests share their long Bible prefix. */
+export const cacheKeyOf = (project: string | null): string | undefined => (project === null ? undefined : `novel-factory:${project}`)
+
+const isOpenAi = (baseUrl: string): boolean => providerName(baseUrl) === "api.openai.com"
+
+export const providerName = (baseUrl: string): string => {
   try {
     return new URL(baseUrl).host
   } catch {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net"
 import { Effect, type Scope } from "effect"
 import { sampleJson } from "./JsonSchemaSample.ts"
+import { makeBatchEndpoints } from "./SimulatorBatches.ts"
 import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
 
 /**
@@ -14,8 +15,9 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
  *   `respond` hook computes from the conversation; a request with `response_format: json_schema`
  *   gets, without a hook, a JSON object of that schema (strings woven from the prompt's words);
  *   a continuation request (assistant partial + "continue…") gets the rest of the same answer;
- * - usage figures: prompt, completion and cached tokens (a prompt prefix — whole messages —
- *   seen before is "cached", in blocks as OpenAI does);
+ * - usage figures: prompt, completion and cached tokens (the longest prompt prefix seen before
+ *   is "cached", from 1,024 tokens on in blocks of 128, as OpenAI does; `cacheMode: "messages"`
+ *   caches whole leading messages only);
  * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
  * - faults: latency, random 500s, hung requests, connection resets, truncated answers
  *   (`finish_reason: "length"`), either random (seeded) or scripted in order.
@@ -61,8 +63,12 @@ export interface SimulatorOptions {
   /** Cached tokens are reported only from this many prompt tokens on, in blocks of `cacheBlock`. Defaults 1024 / 128 (OpenAI's). */
   readonly cacheMin?: number
   readonly cacheBlock?: number
+  /** How prompts share the cache. Default "prefix" (OpenAI's: any shared token prefix, message boundaries aside). */
+  readonly cacheMode?: CacheMode
   /** Faults served in order before any random behaviour. */
   readonly script?: ReadonlyArray<Fault>
+  /** Batch API: retrievals of a batch answered `in_progress` before it completes. Default 1. */
+  readonly batchPollsToComplete?: number
   /**
    * Computes the complete answer text instead of the composed Korean filler (e.g. an episode a
    * guard accepts, for end-to-end runs). Called for every request that passes the key and model
@@ -127,6 +133,8 @@ export interface SimulatorStats {
   readonly promptTokens: number
   readonly cachedTokens: number
   readonly completionTokens: number
+  /** Batches created through the Batch API (their requests' tokens are in the totals above). */
+  readonly batches: number
 }
 
 export interface Simulator {
@@ -180,6 +188,72 @@ export const takeTokens = (text: string, budget: number): string => {
     else other++
   }
   return text
+}
+
+/** Cache model: the longest shared token prefix of the serialized prompt (OpenAI's), or only whole leading messages. */
+export type CacheMode = "prefix" | "messages"
+
+interface CacheLookup {
+  /** Leading prompt tokens seen in an earlier request (before the minimum and the block rounding). */
+  readonly cachedRaw: number
+  /** The keys this request adds to the cache. */
+  readonly prefixes: ReadonlyArray<string>
+}
+
+/** The longest run of leading whole messages seen in an earlier request. */
+const cachedByMessages = (messages: ReadonlyArray<Msg>, seen: ReadonlySet<string>): CacheLookup => {
+  let cachedRaw = 0
+  let prefix = ""
+  let running = 3
+  const prefixes: Array<string> = []
+  for (const m of messages) {
+    prefix = createHash("sha256").update(`${prefix}\u0000${m.role}\u0000${m.content}`).digest("hex").slice(0, 24)
+    prefixes.push(prefix)
+    running += messageTokens(m)
+    if (seen.has(prefix)) cachedRaw = running
+  }
+  return { cachedRaw, prefixes }
+}
+
+/**
+ * The longest prefix of the serialized prompt, in whole blocks of `block` tokens, seen in an
+ * earlier request — wherever it ends, even inside a message. Each block boundary's key is the
+ * hash of everything before it, so a prompt shares its cache with another up to their first
+ * difference, rounded down to a block.
+ */
+const cachedByPrefix = (messages: ReadonlyArray<Msg>, block: number, seen: ReadonlySet<string>): CacheLookup => {
+  const hash = createHash("sha256")
+  const prefixes: Array<string> = []
+  let next = block
+  let tokens = 3
+  const boundary = () => {
+    prefixes.push(`p:${hash.copy().digest("hex").slice(0, 24)}`)
+    next += block
+  }
+  for (const m of messages) {
+    hash.update(`\u0000${m.role}\u0000`)
+    tokens += 4
+    while (tokens >= next) boundary()
+    const base = tokens
+    let ascii = 0
+    let other = 0
+    let from = 0
+    for (let i = 0; i < m.content.length; i++) {
+      const code = m.content.charCodeAt(i)
+      if (code < 128) ascii++
+      else if (code < 0xdc00 || code > 0xdfff) other++
+      tokens = base + Math.ceil(ascii / 4) + other
+      if (tokens >= next) {
+        hash.update(m.content.slice(from, i + 1))
+        from = i + 1
+        while (tokens >= next) boundary()
+      }
+    }
+    hash.update(m.content.slice(from))
+  }
+  let shared = 0
+  while (shared < prefixes.length && seen.has(prefixes[shared]!)) shared++
+  return { cachedRaw: shared * block, prefixes }
 }
 
 const hash32 = (text: string): number => createHash("sha256").update(text).digest().readUInt32LE(0)
@@ -278,7 +352,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
   let events: Array<SimEvent> = []
   const zero = (): { -readonly [K in keyof SimulatorStats]: number } => ({
     requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, hung: 0, resets: 0, truncated: 0,
-    promptTokens: 0, cachedTokens: 0, completionTokens: 0,
+    promptTokens: 0, cachedTokens: 0, completionTokens: 0, batches: 0,
   })
   let stats = zero()
   let counter = 0
@@ -446,21 +520,13 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       return req.socket.destroy()
     }
 
-    // Cache: the longest run of leading messages seen in an earlier request.
-    let cachedRaw = 0
-    let prefix = ""
-    let running = 3
-    const prefixes: Array<string> = []
-    for (const m of messages) {
-      prefix = createHash("sha256").update(`${prefix}\u0000${m.role}\u0000${m.content}`).digest("hex").slice(0, 24)
-      prefixes.push(prefix)
-      running += messageTokens(m)
-      if (seen.has(prefix)) cachedRaw = running
-    }
-    if (seen.size > 50_000) seen.clear()
-    for (const p of prefixes) seen.add(p)
     const cacheMin = options.cacheMin ?? 1024
     const cacheBlock = Math.max(1, options.cacheBlock ?? 128)
+    const { cachedRaw, prefixes } = (options.cacheMode ?? "prefix") === "prefix"
+      ? cachedByPrefix(messages, cacheBlock, seen)
+      : cachedByMessages(messages, seen)
+    if (seen.size > 50_000) seen.clear()
+    for (const p of prefixes) seen.add(p)
     const cached = cachedRaw >= cacheMin ? Math.min(promptTokens, Math.floor(cachedRaw / cacheBlock) * cacheBlock) : 0
 
     const latency = options.latencyMs ?? { min: 0, max: 0 }
@@ -498,11 +564,34 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     })
   }
 
+  const batchEndpoints = makeBatchEndpoints({
+    answer: (messages, maxTokens) => {
+      const { prompt } = conversation(messages)
+      const range = options.answerTokens ?? { min: 200, max: 600 }
+      const seed = options.seed ?? 1
+      const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
+      const text = takeTokens(composeAnswer(prompt, seed, target), maxTokens)
+      return { text, promptTokens: countPromptTokens(messages), completionTokens: countTokens(text) }
+    },
+    bill: (answer) => {
+      stats.promptTokens += answer.promptTokens
+      stats.completionTokens += answer.completionTokens
+    },
+    pollsToComplete: () => options.batchPollsToComplete ?? 1,
+    models: () => options.models ?? ["sim-korean"],
+  }, (res, status, body) => json(res, status, body))
+
   const server: Server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
-      const url = (req.url ?? "").split("?")[0]
+      const url = (req.url ?? "").split("?")[0] ?? ""
+      if (options.apiKey === undefined || req.headers.authorization === `Bearer ${options.apiKey}`) {
+        if (batchEndpoints.handle(req, res, Buffer.concat(chunks), url)) {
+          stats.batches = batchEndpoints.created()
+          return
+        }
+      }
       if (req.method === "POST" && url === "/v1/chat/completions") {
         return handleCompletion(req, res, Buffer.concat(chunks).toString("utf8"))
       }

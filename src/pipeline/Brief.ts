@@ -1,7 +1,8 @@
 /**
  * The writer's brief for one draft, from the project and the Bible as the previous episode left it.
  */
-import type { Bible, Character } from "../domain/Bible.ts"
+import type { Bible, Character, Relation } from "../domain/Bible.ts"
+import { bibleAsOf } from "../story/BibleTime.ts"
 import type { WriterBrief } from "../domain/Brief.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
@@ -133,7 +134,19 @@ export const buildBrief = (input: BuildBriefInput): WriterBrief => {
     lengthBand: project.lengthBand,
     findingsToFix: [...input.findingsToFix],
     promptAdditions: [...input.promptAdditions],
+    standing: standingBible(bible, episode),
   }
+}
+
+/** Episodes that share one standing Bible in the writer's prompt (a prompt-cache prefix). */
+export const STANDING_BIBLE_BLOCK = 10
+
+/** The Bible as the episode before this one's block left it; relations ended since are left out. */
+export const standingBible = (bible: Bible, episode: number): NonNullable<WriterBrief["standing"]> => {
+  const asOfEpisode = Math.floor((episode - 1) / STANDING_BIBLE_BLOCK) * STANDING_BIBLE_BLOCK
+  const then = bibleAsOf(bible, asOfEpisode)
+  const stillHolds = (r: Relation) => bible.relations.some((now) => now.from === r.from && now.to === r.to && now.type === r.type && now.until === undefined)
+  return { asOfEpisode, characters: then.characters, places: then.places, relations: then.relations.filter(stillHolds) }
 }
 
 /** How far back (in episodes) the events' characters join the cast. */

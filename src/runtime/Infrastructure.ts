@@ -17,7 +17,18 @@ import { PlanningSettings } from "../planner/PlanningConfig.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
 import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
+import { withJournalLayer } from "../llm/CallJournal.ts"
+import { DEFAULT_JOURNAL_RETENTION_DAYS, journalPrunerLayer } from "../llm/JournalPruner.ts"
+import { SqliteCallJournal } from "../llm/SqliteCallJournal.ts"
+import { stageRoute } from "../llm/LlmConfig.ts"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { loadConfig } from "../config/LoadConfig.ts"
+import type { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
+import { financeReloadLayer } from "../finance/FinanceReload.ts"
+import { Prices } from "../finance/PriceBook.ts"
+import { BatchLane, makeBatchLane } from "../llm/BatchLane.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
 import { SqliteJobQueue } from "../queue/SqliteJobQueue.ts"
@@ -31,6 +42,26 @@ export interface StorageOptions {
   readonly startWhileDown?: boolean
   /** WAL checkpoints on a thread of their own (see `src/sqlite/Checkpointer.ts`): for a running factory, not a one-off command. */
   readonly checkpointThread?: boolean
+  /**
+   * How the running factory re-reads its `finance` section (budget cap and prices, every 30 s):
+   * default, `factory.yaml` in the data directory when there is one; pass the loader of a
+   * `--config` file, or `false` for none.
+   */
+  readonly reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }> | false
+}
+
+/**
+ * The finance section of `<home>/factory.yaml` as it is now — when that file is the one the
+ * factory was configured from (its finance section is the running one). A factory started with
+ * `--config` elsewhere must not take its budget from another file: it gets no reload unless its
+ * launcher passes `reloadFinance`.
+ */
+const homeFinanceLoader = (config: FactoryConfigData): Effect.Effect<FinanceConfig, { readonly message: string }> | undefined => {
+  const file = join(config.home, "factory.yaml")
+  if (!existsSync(file)) return undefined
+  const load = Effect.map(loadConfig({ env: process.env, cwd: process.cwd(), configFile: file }), (c) => c.finance)
+  const now = Effect.runSyncExit(load)
+  return now._tag === "Success" && JSON.stringify(now.value) === JSON.stringify(config.finance) ? load : undefined
 }
 
 /** Database, story store and queue, as the config selects them. */
@@ -67,7 +98,11 @@ const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
  * The configured model, metered: every call is booked in the ledger at the configured
  * prices, and writer calls wait while today's spend is at the daily budget cap.
  */
-export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Record<string, string | undefined>> = process.env) => {
+export const languageModelLayer = (
+  config: FactoryConfigData,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }>,
+) => {
   const llm = config.llm
   const model = llm.kind === "offline"
     ? offlineLayer(llm.latencyMs ?? 0)
@@ -79,12 +114,30 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
         return routedLanguageModel(llm, { offline, openai })
       }),
     )
-  return storyStagesLayer(llm).pipe(
-    Layer.provideMerge(meteredLanguageModelLayer(config.finance)),
-    Layer.provide(model),
+  const metered = meteredLanguageModelLayer(config.finance).pipe(Layer.provide(model))
+  // The journal sits outside the metering: a replayed answer waits on no budget and books nothing.
+  const journaled = llm.kind === "offline" || llm.journal?.enabled === false
+    ? metered
+    : withJournalLayer({ modelOf: (stage) => { const route = stageRoute(llm, stage); return route.kind === "openai" ? route.settings.model : "offline" } }).pipe(
+      Layer.provide(metered),
+      Layer.provideMerge(SqliteCallJournal.layer),
+    )
+  const reload = reloadFinance === undefined ? Layer.empty : financeReloadLayer({ load: reloadFinance, initial: config.finance })
+  // The batch lane, when configured: a service for work off the publishing path (nothing in the pipeline calls it).
+  const batch = llm.kind === "openai" && llm.batch !== undefined
+    ? Layer.effect(BatchLane, Effect.flatMap(Prices, (prices) => makeBatchLane(llm, { env, prices: prices.table })))
+    : Layer.empty
+  return Layer.mergeAll(storyStagesLayer(llm), reload, batch).pipe(
+    Layer.provideMerge(journaled),
     Layer.provideMerge(financeLayer(config.finance)),
   )
 }
+
+/** Drops the journal entries of committed episodes past `llm.journal.retentionDays` (hourly). Needs the queue. */
+export const journalPruningLayer = (config: FactoryConfigData) =>
+  config.llm.kind === "offline" || config.llm.journal?.enabled === false
+    ? Layer.empty
+    : journalPrunerLayer(config.llm.journal?.retentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS).pipe(Layer.provide(SqliteCallJournal.layer))
 
 /**
  * Every service the pipeline and the API need, built from the config. The supervision
@@ -95,7 +148,10 @@ export const infrastructureLayer = (config: FactoryConfigData, options: StorageO
     Layer.provideMerge(
       Layer.mergeAll(
         planningLayer(config).pipe(
-          Layer.provideMerge(languageModelLayer(config)),
+          Layer.provideMerge(Layer.mergeAll(
+            languageModelLayer(config, process.env, options.reloadFinance === false ? undefined : options.reloadFinance ?? homeFinanceLoader(config)),
+            journalPruningLayer(config),
+          )),
           Layer.provideMerge(storageLayer(config, { checkpointThread: true, ...options })),
         ),
         Layer.succeed(FactoryConfig, config),

@@ -33,11 +33,18 @@ describe("price math", () => {
     ))
   })
 
-  it("looks prices up by the longest prefix; configured entries win; offline is free", () => {
-    const table = makePriceTable({ "gpt-4o": { input: 9, cachedInput: 9, output: 9 } })
+  it("looks prices up by name, then without the snapshot date, then by family; configured entries win; offline is free", () => {
+    const table = makePriceTable({ "gpt-4o": { input: 9, cachedInput: 9, output: 9 }, "claude-3-5-sonnet": { input: 3, cachedInput: 0.3, output: 15, cacheWrite: 3.75 } })
     expect(table.lookup("gpt-4o-mini-2024-07-18").price).toEqual(defaultPrices["gpt-4o-mini"])
     expect(table.lookup("gpt-4o-2024-08-06").price.input).toBe(9)
+    expect(table.lookup("gpt-4.1-mini-2025-04-14").key).toBe("gpt-4.1-mini")
+    expect(table.lookup("claude-3-5-sonnet-20241022").key).toBe("claude-3-5-sonnet")
+    expect(table.lookup("gpt-4o-0613").key).toBe("gpt-4o")
     expect(table.lookup("gpt-4.1-nano").key).toBe("gpt-4.1-nano")
+    expect(table.lookup("sim-korean").key).toBe("sim-")
+    // A look-alike is not priced as the model it begins with: its cost is unknown.
+    expect(table.lookup("gpt-5-pro").known).toBe(false)
+    expect(table.lookup("gpt-4o-mini-tts").known).toBe(false)
     const unknown = table.lookup("mystery-model")
     expect(unknown.known).toBe(false)
     expect(unknown.price.output).toBe(0)

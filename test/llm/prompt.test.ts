@@ -44,20 +44,35 @@ describe("writer prompt", () => {
     expect(system!.content).toContain("갑분싸")
     expect(system!.content).toContain("마력은 해가 진 뒤에만")
     expect(system!.content).toContain("몰락한 기사 가문")
+    expect(system!.content).toContain("Between 5000 and 5500 characters")
+    // who the characters are: the standing Bible, in the system message
+    expect(system!.content).toContain("also called: 막내, 서준")
+    expect(system!.content).toContain("traits: 고집, 검술")
+    expect(system!.content).toContain("이서준 —SERVES→ 백도윤")
+    expect(system!.content).toContain("열 개 층의 탑")
     const u = user!.content
-    expect(u).toContain("also called: 막내, 서준")
-    expect(u).toContain("traits: 고집, 검술")
+    // how they are now: with the episode
     expect(u).toMatch(/백도윤.*DEAD/)
-    expect(u).toContain("이서준 —SERVES→ 백도윤")
     expect(u).toContain("2층의 수문장")
     // every dead character, in the cast or not, with how and when
     expect(u).toMatch(/## Dead[^\n]*\n- 백도윤 — died in episode 2: 숨을 거두었다\n- 한결/)
     expect(u).toMatch(/Story so far\n- Episode 2: 백도윤이 탑의 문 앞에서[^\n]*\n- Episode 6 «수문장»: 서준은/)
     expect(u).toContain("스승의 검을 찾는다")
     expect(u).toMatch(/DO NOT reveal[\s\S]*스승이 살아 있다/)
-    expect(u).toContain("Between 5000 and 5500 characters")
     expect(u).toMatch(/draft 1[\s\S]*죽은 스승이 말을 한다/)
     expect(u).toContain("떡밥")
+    expect(u).toMatch(/^# Episode 7 — draft 2$/m)
+  })
+
+  it("orders the prompt from the most to the least stable: rules, standing Bible, story so far, this episode", () => {
+    const prompt = renderWriterPrompt(brief).map((m) => m.content).join("\n")
+    const at = (text: string) => {
+      const i = prompt.indexOf(text)
+      expect(i, text).toBeGreaterThanOrEqual(0)
+      return i
+    }
+    const order = [at("## World rules"), at("## Length"), at("## Places"), at("## Characters"), at("## Story so far"), at("# Episode 7"), at("## Cast of this episode"), at("## This episode's beat"), at("## Fix these problems")]
+    expect(order).toEqual([...order].sort((a, b) => a - b))
   })
 
   it("keeps the system message identical across episodes (a cacheable prefix)", () => {
@@ -66,10 +81,35 @@ describe("writer prompt", () => {
     expect(a).toBe(b)
   })
 
+  it("states the block's standing Bible in the system message, and what changed since with the episode", () => {
+    const standing = { asOfEpisode: 0, characters: brief.cast, places: brief.places, relations: brief.relations }
+    const newcomer = { id: "rin", name: "린", aliases: ["여우"], role: "안내자", status: "alive" as const, traits: ["장난"], firstEpisode: 5 }
+    const injured = { ...brief.cast[0]!, status: "injured" as const, statusNote: "왼팔", traits: ["고집", "검술", "외팔 검법"] }
+    const later: WriterBrief = {
+      ...brief,
+      episode: 8,
+      standing,
+      cast: [injured, brief.cast[1]!, newcomer],
+      places: [...brief.places, { id: "well", name: "마른 우물", description: "탑 아래의 우물" }],
+      relations: [...brief.relations, { from: "rin", to: "seojun", type: "KNOWS", since: 5 }],
+    }
+    const [system, user] = renderWriterPrompt(later)
+    // Same standing Bible, same system message, whatever the episode's cast is.
+    expect(system!.content).toBe(renderWriterPrompt({ ...brief, standing })[0]!.content)
+    expect(system!.content).not.toContain("린")
+    const u = user!.content
+    expect(u).toMatch(/## Characters new or changed since episode 0\n- \*\*이서준\*\*[^\n]*외팔 검법\n- \*\*린\*\* \(id: rin\) — 안내자; also called: 여우; traits: 장난/)
+    expect(u).not.toMatch(/new or changed[^#]*백도윤/)
+    expect(u).toMatch(/## Places new or changed since episode 0\n- \*\*마른 우물\*\*/)
+    expect(u).toContain("린 —KNOWS→ 이서준 (since episode 5)")
+    expect(u).toContain("**이서준**: injured (왼팔) — keep it consistent")
+  })
+
   it("omits the next-beat and fixes sections when there are none", () => {
     const u = renderWriterPrompt({ ...brief, nextBeat: null, findingsToFix: [], promptAdditions: [], draft: 1 })[1]!.content
     expect(u).not.toContain("DO NOT reveal")
     expect(u).not.toContain("Fix these problems")
+    expect(u).not.toContain("new or changed since")
   })
 })
 

@@ -55,4 +55,27 @@ describe("simulator", () => {
       expect(a).toContain(500)
       expect(a).toContain(200)
     }))
+
+  it.live("caches the longest shared prompt prefix from 1,024 tokens on, in 128-token blocks, across message boundaries", () =>
+    Effect.gen(function* () {
+      // 1,000 tokens of system (under the minimum on its own), then a user message whose first 600 tokens are shared.
+      const system = "가".repeat(997)
+      const shared = "나".repeat(600)
+      const ask = (sim: { url: string }, tail: string) =>
+        Effect.promise(async () => {
+          const response = await post(sim.url, { model: "sim-korean", max_tokens: 5, messages: [{ role: "system", content: system }, { role: "user", content: shared + tail }] })
+          return ((await response.json()) as any).usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } }
+        })
+      const prefix = yield* simulatorScoped({})
+      expect((yield* ask(prefix, "다")).prompt_tokens_details.cached_tokens).toBe(0)
+      const second = yield* ask(prefix, "라")
+      // shared: 3 + 4 + 997 + 4 + 600 = 1,608 tokens, rounded down to a block: 1,536
+      expect(second.prompt_tokens).toBe(1_609)
+      expect(second.prompt_tokens_details.cached_tokens).toBe(1_536)
+      expect((yield* ask(prefix, "라")).prompt_tokens_details.cached_tokens).toBe(1_536)
+      // Whole leading messages only: the system message alone is under the minimum, the user message differs.
+      const messages = yield* simulatorScoped({ cacheMode: "messages" })
+      yield* ask(messages, "다")
+      expect((yield* ask(messages, "라")).prompt_tokens_details.cached_tokens).toBe(0)
+    }))
 })

@@ -4,6 +4,7 @@ import { EventBus } from "../../events/EventBus.ts"
 import { describeInstanceLock, readInstanceLock } from "../../ops/instance/InstanceLock.ts"
 import { Projects } from "../../factory/Projects.ts"
 import { JobQueue } from "../../queue/JobQueue.ts"
+import { describeBudget, readBudgetStatus } from "../../finance/BudgetReport.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 import { ProjectTitle, Slug } from "../../domain/Project.ts"
 import { booleanFlag, type Command, CommandFailed, stringFlag, UsageError } from "../Command.ts"
@@ -278,12 +279,14 @@ export const statusCommand: Command = {
         const instance = config.queue.kind === "sqlite"
           ? Option.flatten(yield* Effect.option(readInstanceLock(config.home)))
           : Option.none()
+        const budget = yield* readBudgetStatus(config.finance)
         if (booleanFlag(args, "json")) {
-          io.out(JSON.stringify({ queue: stats, instance: Option.getOrNull(instance), projects, active, dead }, null, 2))
+          io.out(JSON.stringify({ queue: stats, instance: Option.getOrNull(instance), projects, active, dead, budget: Option.getOrNull(budget) }, null, 2))
           return 0
         }
         if (config.queue.kind === "sqlite") io.out(describeInstanceLock(instance, yield* Clock.currentTimeMillis))
         io.out(`queue: ${stats.queued} queued · ${stats.inFlight} in flight · ${stats.committed} committed · ${stats.dead} dead`)
+        if (Option.isSome(budget)) io.out(describeBudget(budget.value))
         if (projects.length === 0) io.out("no projects yet: novel-factory new <slug> --genre fantasy_kr")
         else {
           io.out(table(

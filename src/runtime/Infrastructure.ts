@@ -13,6 +13,7 @@ import { storyStagesLayer } from "../analyst/StoryStagesLayer.ts"
 import { autoStageThreads, stageThreadsLayer } from "../pipeline/StageThreads.ts"
 import { makeOpenAiLanguageModel } from "../llm/OpenAiLanguageModel.ts"
 import { routedLanguageModel } from "../llm/RoutedLanguageModel.ts"
+import { offlineForProjects, offlineProjectsOf } from "../ops/canary/CanaryRoute.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
@@ -65,6 +66,8 @@ const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>
  */
 export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Record<string, string | undefined>> = process.env) => {
   const llm = config.llm
+  // the canary never spends LLM money unless `canary.llm: configured`
+  const offlineProjects = offlineProjectsOf(config.canary)
   const model = llm.kind === "offline"
     ? offlineLayer(llm.latencyMs ?? 0)
     : Layer.effect(
@@ -72,10 +75,10 @@ export const languageModelLayer = (config: FactoryConfigData, env: Readonly<Reco
       Effect.gen(function* () {
         const offline = OfflineWriter.makeWith((yield* Stages).compose)
         const openai = yield* makeOpenAiLanguageModel(llm, { env })
-        return routedLanguageModel(llm, { offline, openai })
+        return offlineForProjects(offlineProjects, { routed: routedLanguageModel(llm, { offline, openai }), offline })
       }),
     )
-  return storyStagesLayer(llm).pipe(
+  return storyStagesLayer(llm, offlineProjects).pipe(
     Layer.provideMerge(meteredLanguageModelLayer(config.finance)),
     Layer.provide(model),
     Layer.provideMerge(financeLayer(config.finance)),

@@ -226,6 +226,7 @@ const status: Route = {
         queue: yield* queue.stats.pipe(Effect.mapError(storeDown)),
         dependencies: yield* factory.dependencies,
         supervision: yield* factory.supervision,
+        writer: factory.writer,
       })
     }),
 }

@@ -73,8 +73,14 @@ export const loadCommand: Command = {
           return runLoad(factoryTarget({ url: settings.url, token: settings.token, slug, mix: settings.mix }), settings)
         },
         () =>
-          Effect.map(removeLoadProject({ ...call, slug }), (cleanup) =>
-            cleanup._tag === "Failed" ? io.err(`load: ${describeCleanup(cleanup)}`) : io.out(`load: ${describeCleanup(cleanup)}`)),
+          Effect.map(removeLoadProject({ ...call, slug }), (cleanup) => {
+            if (cleanup._tag === "Removed") return io.out(`load: ${describeCleanup(cleanup)}`)
+            // jobs left behind on a paid writer go on costing money after the run: say so where it is seen
+            if (cleanup._tag === "Failed" || spend._tag === "Allowed") {
+              return io.err(`load: ${describeCleanup(cleanup)}${spend._tag === "Allowed" ? "; its queued episodes will still be written, at the LLM's price" : ""}`)
+            }
+            return io.out(`load: ${describeCleanup(cleanup)}`)
+          }),
       )
       const summary = summarize(samples, { url: settings.url, targetRps: settings.rps, durationMs: settings.durationMs })
       const slos = checkSlos(summary, settings.slos)

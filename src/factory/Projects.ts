@@ -12,10 +12,17 @@ export class UnknownGenre extends Data.TaggedError("UnknownGenre")<{
   }
 }
 
-/** A slug in the factory's reserved namespace (`nf-…`) asked for by a user, or by synthetic work outside its own part of it. */
-export class ReservedSlug extends Data.TaggedError("ReservedSlug")<{ readonly slug: string }> {
+/** A slug in the factory's reserved namespace (`nf-…`) asked for by a user, or synthetic work's project outside its own part of it. */
+export class ReservedSlug extends Data.TaggedError("ReservedSlug")<{ readonly slug: string; readonly purpose: ProjectPurpose }> {
   override get message() {
-    return `the slug '${this.slug}' is reserved: slugs starting '${RESERVED_SLUG_PREFIX}' belong to the factory's own synthetic work (canary, load tests); choose another`
+    switch (this.purpose) {
+      case "user":
+        return `the slug '${this.slug}' is reserved: slugs starting '${RESERVED_SLUG_PREFIX}' belong to the factory's own synthetic work (canary, load tests); choose another`
+      case "load-test":
+        return `a load-test project's slug must start '${LOAD_SLUG_PREFIX}', got '${this.slug}'`
+      case "canary":
+        return `the canary's project is '${CANARY_SLUG}', got '${this.slug}'`
+    }
   }
 }
 
@@ -63,7 +70,8 @@ export class Projects extends Context.Service<Projects, ProjectsShape>()("novel-
       return Projects.of({
         genres,
         create: Effect.fn("Projects.create")(function* (input: NewProject) {
-          if (!slugAllowedFor(input.slug, input.purpose ?? "user")) return yield* new ReservedSlug({ slug: input.slug })
+          const purpose = input.purpose ?? "user"
+          if (!slugAllowedFor(input.slug, purpose)) return yield* new ReservedSlug({ slug: input.slug, purpose })
           const known = yield* genres
           if (!known.includes(input.genre)) return yield* new UnknownGenre({ genre: input.genre, known })
           const { template } = yield* loadTemplate(input.genre)

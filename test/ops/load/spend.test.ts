@@ -99,7 +99,9 @@ describe("reserved slugs through the API", () => {
       expect(refused.json.detail).toContain(`the slug '${slug}' is reserved`)
     }
     // a load test's own purpose opens its part of the namespace only
-    expect((await api(serve.url, "POST", "/api/v1/projects", { slug: "nf-canary", genre: "fantasy_kr", purpose: "load-test" })).status).toBe(400)
+    const notLoad = await api(serve.url, "POST", "/api/v1/projects", { slug: "nf-canary", genre: "fantasy_kr", purpose: "load-test" })
+    expect(notLoad.status).toBe(400)
+    expect(notLoad.json.detail).toBe("a load-test project's slug must start 'nf-load-', got 'nf-canary'")
     expect((await api(serve.url, "POST", "/api/v1/projects", { slug: "nf-load-x", genre: "fantasy_kr", purpose: "canary" })).status).toBe(400)
     expect((await api(serve.url, "POST", "/api/v1/projects", { slug: "canary", genre: "fantasy_kr" })).status).toBe(201)
   })

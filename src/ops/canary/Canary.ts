@@ -1,7 +1,8 @@
 /**
- * The canary: a synthetic project (`nf-canary`, in the reserved namespace no user can take) whose next episode is enqueued on an interval
- * and watched through the whole pipeline (queue → writer → guard → editor → commit). Its
- * success and latency are recorded apart from real work — its own metrics
+ * The canary: a synthetic project (`nf-canary`, in the reserved namespace no user can take)
+ * whose next episode is enqueued on an interval and watched through the whole pipeline
+ * (queue → writer → guard → editor → commit). Its success and latency are recorded apart
+ * from real work — its own metrics
  * (`novel_factory_canary_*`; its jobs are left out of the real job counters and the
  * success-rate alerts), its own `Alert` (rule `canary`) after N failures in a row,
  * resolved by the next success — so an operator sees "the factory can still produce an

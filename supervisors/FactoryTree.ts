@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import { episodeWorker } from "../actors/episodeWorker.ts"
 import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
-import { FactoryStatus, packageVersion } from "../src/factory/FactoryStatus.ts"
+import { currentWriterStatus, FactoryStatus, packageVersion } from "../src/factory/FactoryStatus.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { recordMetrics } from "../src/metrics/FactoryMetrics.ts"
@@ -151,6 +151,7 @@ export const factoryStatusLayer = (mode: string, root: Supervisor.Supervisor<any
         startedAt,
         supervision: root.snapshot,
         dependencies: Effect.map(breakers.all, (all) => all.map((b) => ({ name: b.name, state: b.state }))),
+        writer: yield* currentWriterStatus,
       })
     }),
   )

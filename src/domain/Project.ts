@@ -7,6 +7,23 @@ export const Slug = Schema.String.check(
 export type Slug = typeof Slug.Type
 
 /**
+ * Slugs starting `nf-` belong to the factory's own synthetic work (the canary, load tests):
+ * users cannot create them, so that work can never land in, or be mistaken for, a user's
+ * project. `Slug` itself still accepts them, so stored data with such slugs keeps loading.
+ */
+export const RESERVED_SLUG_PREFIX = "nf-"
+/** Load-test projects: `nf-load-<stamp>-<random>`, created and removed by `novel-factory load`. */
+export const LOAD_SLUG_PREFIX = "nf-load-"
+/** The canary's one project. */
+export const CANARY_SLUG = "nf-canary"
+
+export const isReservedSlug = (slug: string): boolean => slug.startsWith(RESERVED_SLUG_PREFIX)
+
+/** The synthetic work a reserved slug belongs to, or undefined for a user's project. */
+export const syntheticSourceOf = (slug: string): "canary" | "load" | "reserved" | undefined =>
+  !isReservedSlug(slug) ? undefined : slug === CANARY_SLUG ? "canary" : slug.startsWith(LOAD_SLUG_PREFIX) ? "load" : "reserved"
+
+/**
  * C0 and C1 controls (NUL, ESC, DEL …) and the bidi embeddings, overrides and isolates: each can
  * rewrite what a terminal, a log or a listing shows next to the title.
  */

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs"
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import { FactoryConfig } from "../config/FactoryConfig.ts"
+import { type LlmConfig, stageRoute } from "../llm/LlmConfig.ts"
 
 /** The version of this checkout, as the status API and the dashboard show it. */
 export const packageVersion: string = (
@@ -13,6 +15,32 @@ export interface DependencyHealth {
 }
 
 /**
+ * Where the factory's writer runs, as `GET /api/v1/status` reports it (field `writer`): a
+ * client that must not spend the operator's money (`novel-factory load`) reads it first.
+ */
+export interface WriterStatus {
+  /** `offline`: the $0 offline writer; `openai`: an OpenAI-compatible API. */
+  readonly route: "offline" | "openai"
+  readonly model: string | null
+  readonly baseUrl: string | null
+  /** Whether writing costs money per token: any LLM route does (its price is not this process's to judge). */
+  readonly paid: boolean
+}
+
+export const writerStatusOf = (llm: LlmConfig): WriterStatus => {
+  const route = stageRoute(llm, "writer")
+  return route.kind === "offline"
+    ? { route: "offline", model: null, baseUrl: null, paid: false }
+    : { route: "openai", model: route.settings.model, baseUrl: route.settings.baseUrl, paid: true }
+}
+
+/** The writer of the factory this process serves, or null when it runs without a factory config. */
+export const currentWriterStatus: Effect.Effect<WriterStatus | null> = Effect.map(
+  Effect.serviceOption(FactoryConfig),
+  Option.match({ onNone: () => null, onSome: (config) => writerStatusOf(config.llm) }),
+)
+
+/**
  * What the runtime around the pipeline knows about itself: the supervision tree and the
  * dependencies' breakers. `src/` reads it (API, dashboard, status) without importing the
  * supervisors that provide it.
@@ -24,6 +52,8 @@ export interface FactoryStatusShape {
   /** The supervision tree snapshot, as plain serialisable data. */
   readonly supervision: Effect.Effect<unknown>
   readonly dependencies: Effect.Effect<ReadonlyArray<DependencyHealth>>
+  /** Where the writer runs (null: this process has no factory config to tell). */
+  readonly writer: WriterStatus | null
 }
 
 export class FactoryStatus extends Context.Service<FactoryStatus, FactoryStatusShape>()("novel-factory/FactoryStatus") {
@@ -31,7 +61,10 @@ export class FactoryStatus extends Context.Service<FactoryStatus, FactoryStatusS
   static readonly standalone = (mode: string) =>
     Layer.effect(
       FactoryStatus,
-      Effect.map(Clock.currentTimeMillis, (startedAt) =>
-        FactoryStatus.of({ version: packageVersion, mode, startedAt, supervision: Effect.succeed(null), dependencies: Effect.succeed([]) })),
+      Effect.gen(function* () {
+        const startedAt = yield* Clock.currentTimeMillis
+        const writer = yield* currentWriterStatus
+        return FactoryStatus.of({ version: packageVersion, mode, startedAt, supervision: Effect.succeed(null), dependencies: Effect.succeed([]), writer })
+      }),
     )
 }

@@ -29,6 +29,8 @@ export const CreateProjectBody = Schema.Struct({
   slug: Slug,
   genre: Schema.String,
   title: Schema.optional(ProjectTitle),
+  /** `load-test`: a project of `novel-factory load`, which alone may (and must) be named `nf-load-…`. */
+  purpose: Schema.optional(Schema.Literal("load-test")),
 })
 
 export const EnqueueBody = Schema.Struct({ from: EpisodeNumber, to: EpisodeNumber })
@@ -77,6 +79,7 @@ const projects: Route = {
       const factory = yield* Projects
       const project = yield* factory.create(body).pipe(
         Effect.catchTags({
+          ReservedSlug: (e) => fail(400, e.message, "slug"),
           UnknownGenre: (e) => fail(400, e.message, "genre"),
           ProjectExists: (e) => fail(409, e.message, "slug"),
           TemplateError: (e) => fail(500, e.message),
@@ -223,6 +226,7 @@ const status: Route = {
         queue: yield* queue.stats.pipe(Effect.mapError(storeDown)),
         dependencies: yield* factory.dependencies,
         supervision: yield* factory.supervision,
+        writer: factory.writer,
       })
     }),
 }

@@ -1,6 +1,7 @@
 import { Effect, Metric, PubSub } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import { EventBus } from "../events/EventBus.ts"
+import { syntheticSourceOf } from "../domain/Project.ts"
 import { type FactoryEvent, PipelineStage } from "../events/FactoryEvent.ts"
 import { JobQueue } from "../queue/JobQueue.ts"
 
@@ -24,6 +25,54 @@ const jobSeconds = Metric.histogram("novel_factory_job_duration_seconds", {
   description: "Claim-to-commit duration of a job",
   boundaries: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
 })
+/**
+ * The factory's own synthetic work (the canary, load tests: projects in the reserved `nf-`
+ * namespace) is counted here and nowhere else, so it never moves the real job counters, stage
+ * latencies or what is alerted on them.
+ */
+const syntheticJobs = Metric.counter("novel_factory_synthetic_jobs_total", {
+  description: "Job events of the factory's own synthetic work (canary, load tests), by source and event; not in novel_factory_jobs_*",
+  incremental: true,
+})
+const SYNTHETIC_SOURCES = ["canary", "load"] as const
+const SYNTHETIC_EVENTS = ["enqueued", "committed", "dead"] as const
+
+/** The project of a job id (`project:episode`, as `jobIdOf` spells it). */
+const projectOfJob = (job: string): string => job.slice(0, Math.max(0, job.lastIndexOf(":")))
+
+/** `canary`, `load` … for a synthetic project's event; undefined for real work (and for events of no job). */
+export const syntheticSourceOfEvent = (event: FactoryEvent): string | undefined => {
+  switch (event._tag) {
+    case "JobEnqueued":
+    case "JobCommitted":
+    case "JobDead":
+      return syntheticSourceOf(event.project)
+    case "StageFinished":
+    case "JobRejected":
+    case "JobRetrying":
+      return syntheticSourceOf(projectOfJob(event.job))
+    default:
+      return undefined
+  }
+}
+
+const syntheticEvent = (event: FactoryEvent): string | undefined => {
+  switch (event._tag) {
+    case "JobEnqueued":
+      return "enqueued"
+    case "JobCommitted":
+      return "committed"
+    case "JobDead":
+      return "dead"
+    case "JobRetrying":
+      return "retried"
+    case "JobRejected":
+      return "rejected"
+    default:
+      return undefined
+  }
+}
+
 const queueDepth = Metric.gauge("novel_factory_queue_depth", { description: "Jobs waiting to be claimed" })
 const jobsInFlight = Metric.gauge("novel_factory_jobs_in_flight", { description: "Jobs held by a worker" })
 const jobsDead = Metric.gauge("novel_factory_jobs_dead", { description: "Jobs on the dead-letter list" })
@@ -54,6 +103,7 @@ export const registerMetrics: Effect.Effect<void> = Effect.forEach(
       Metric.withAttributes(stageFailures, { stage }),
     ]),
     ...DEPENDENCY_BREAKERS.map((breaker) => Metric.withAttributes(breakerOpens, { breaker })),
+    ...SYNTHETIC_SOURCES.flatMap((source) => SYNTHETIC_EVENTS.map((event) => Metric.withAttributes(syntheticJobs, { source, event }))),
   ] as ReadonlyArray<Metric.Metric<never, unknown>>,
   Metric.value,
   { discard: true },
@@ -61,6 +111,11 @@ export const registerMetrics: Effect.Effect<void> = Effect.forEach(
 
 /** Every metric is derived from the event stream: one source of truth for metrics, dashboard and journal. */
 export const recordEvent = (event: FactoryEvent): Effect.Effect<void> => {
+  const source = syntheticSourceOfEvent(event)
+  if (source !== undefined) {
+    const name = syntheticEvent(event)
+    return name === undefined ? Effect.void : Metric.update(Metric.withAttributes(syntheticJobs, { source, event: name }), 1)
+  }
   switch (event._tag) {
     case "JobEnqueued":
       return Metric.update(jobsEnqueued, 1)

@@ -25,6 +25,7 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { loadConfig } from "../config/LoadConfig.ts"
 import type { FinanceConfig } from "../finance/FinanceConfig.ts"
+import { offlineForProjects, offlineProjectsOf } from "../ops/canary/CanaryRoute.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer.ts"
 import { financeReloadLayer } from "../finance/FinanceReload.ts"
 import { Prices } from "../finance/PriceBook.ts"
@@ -104,6 +105,8 @@ export const languageModelLayer = (
   reloadFinance?: Effect.Effect<FinanceConfig, { readonly message: string }>,
 ) => {
   const llm = config.llm
+  // the canary never spends LLM money unless `canary.llm: configured`
+  const offlineProjects = offlineProjectsOf(config.canary)
   const model = llm.kind === "offline"
     ? offlineLayer(llm.latencyMs ?? 0)
     : Layer.effect(
@@ -111,7 +114,7 @@ export const languageModelLayer = (
       Effect.gen(function* () {
         const offline = OfflineWriter.makeWith((yield* Stages).compose)
         const openai = yield* makeOpenAiLanguageModel(llm, { env })
-        return routedLanguageModel(llm, { offline, openai })
+        return offlineForProjects(offlineProjects, { routed: routedLanguageModel(llm, { offline, openai }), offline })
       }),
     )
   const metered = meteredLanguageModelLayer(config.finance).pipe(Layer.provide(model))
@@ -127,7 +130,7 @@ export const languageModelLayer = (
   const batch = llm.kind === "openai" && llm.batch !== undefined
     ? Layer.effect(BatchLane, Effect.flatMap(Prices, (prices) => makeBatchLane(llm, { env, prices: prices.table })))
     : Layer.empty
-  return Layer.mergeAll(storyStagesLayer(llm), reload, batch).pipe(
+  return Layer.mergeAll(storyStagesLayer(llm, offlineProjects), reload, batch).pipe(
     Layer.provideMerge(journaled),
     Layer.provideMerge(financeLayer(config.finance)),
   )

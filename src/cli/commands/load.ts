@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { Clock, Effect, Random } from "effect"
-import { createLoadProject, factoryTarget, loadSlug } from "../../ops/load/FactoryApiTarget.ts"
+import { factoryTarget } from "../../ops/load/FactoryApiTarget.ts"
+import { createLoadProject, describeCleanup, loadSlug, removeLoadProject } from "../../ops/load/LoadProject.ts"
+import { askWriter, judgeSpend } from "../../ops/load/SpendGuard.ts"
 import { LOAD_DEFAULTS, parseLoadFlags } from "../../ops/load/LoadFlags.ts"
 import { plannedRequests, runLoad } from "../../ops/load/LoadRunner.ts"
 import { checkSlos, samplesCsv, summarize, summaryMarkdown } from "../../ops/load/Summary.ts"
@@ -18,13 +20,17 @@ const write = (cwd: string, file: string, text: string) =>
 export const loadCommand: Command = {
   name: "load",
   summary: "load-test the API at a fixed arrival rate, gated on SLOs",
-  usage: "load --url <url> [--rps 20] [--duration 60s] [--slo-p95 500ms] [--max-error 1%] [--min-requests 10] [--csv out.csv] [--md out.md]",
+  usage: "load --url <url> [--rps 20] [--duration 60s] [--slo-p95 500ms] [--max-error 1%] [--min-requests 10] [--csv out.csv] [--md out.md] [--allow-spend]",
   details: [
     "Open model: request i is sent at start + i/rps whether or not earlier ones have answered, and its",
     "latency is measured from that intended time, so a stall shows in the percentiles (no coordinated omission).",
-    "The mix enqueues episodes to a fresh project 'load-…' (created first), reads /api/v1/status and reads",
-    "the jobs the enqueues returned. The run ends after --duration plus at most --timeout.",
-    "Exit 0 when every SLO holds; 1 naming each SLO that failed (or when the server cannot be reached); 2 for bad flags.",
+    "The mix enqueues episodes to a fresh project 'nf-load-…' (a reserved namespace no user project can take;",
+    "created first, removed at the end), reads /api/v1/status and reads the jobs the enqueues returned.",
+    "The run ends after --duration plus at most --timeout.",
+    "Every enqueued episode is written by the factory's writer: when /api/v1/status reports a paid LLM writer",
+    "(or does not report the writer), load refuses (exit 2) unless --allow-spend.",
+    "Exit 0 when every SLO holds; 1 naming each SLO that failed (or when the server cannot be reached);",
+    "2 for bad flags or a paid writer without --allow-spend.",
     "Durations: 500ms, 60s, 2m, 1h. Percentages: 1%, 0.5%. The token defaults to FACTORY_API_TOKEN.",
   ].join("\n"),
   options: {
@@ -42,21 +48,40 @@ export const loadCommand: Command = {
     token: { type: "string", placeholder: "token", description: "API bearer token (default FACTORY_API_TOKEN)" },
     csv: { type: "string", placeholder: "file", description: "write one CSV row per request" },
     md: { type: "string", placeholder: "file", description: "write a Markdown summary" },
+    "allow-spend": { type: "boolean", description: "run even though the factory's writer is a paid LLM: the episodes enqueued are paid for" },
   },
   positionals: { min: 0, max: 0, names: [] },
   run: (args, io) =>
     Effect.gen(function* () {
       const settings = parseLoadFlags(args, io.env)
       if (settings instanceof UsageError) return yield* settings
+      const call = { url: settings.url, token: settings.token, timeoutMs: settings.timeoutMs }
+      const unreachable = (e: { readonly message: string }) => new CommandFailed({ message: e.message, exitCode: 1 })
+      const writer = yield* askWriter(call).pipe(Effect.mapError(unreachable))
+      const spend = judgeSpend({ url: settings.url, writer, enqueues: settings.mix.enqueue > 0, allowSpend: settings.allowSpend })
+      if (spend._tag === "Refused") return yield* new CommandFailed({ message: spend.message, exitCode: 2 })
+      io.out(`load: ${spend.note}`)
       const now = yield* Clock.currentTimeMillis
       const slug = loadSlug(now, yield* Random.next)
-      yield* createLoadProject({ url: settings.url, token: settings.token, slug, genre: settings.genre, timeoutMs: settings.timeoutMs }).pipe(
-        Effect.mapError((e) => new CommandFailed({ message: e.message, exitCode: 1 })),
+      // the project is removed however the run ends: passed, failed, or interrupted
+      const samples = yield* Effect.acquireUseRelease(
+        createLoadProject({ ...call, slug, genre: settings.genre }).pipe(Effect.mapError(unreachable)),
+        () => {
+          io.out(
+            `load: ${plannedRequests(settings)} requests to ${settings.url} at ${settings.rps} req/s for ${formatMs(settings.durationMs)} (open model; project ${slug})`,
+          )
+          return runLoad(factoryTarget({ url: settings.url, token: settings.token, slug, mix: settings.mix }), settings)
+        },
+        () =>
+          Effect.map(removeLoadProject({ ...call, slug }), (cleanup) => {
+            if (cleanup._tag === "Removed") return io.out(`load: ${describeCleanup(cleanup)}`)
+            // jobs left behind on a paid writer go on costing money after the run: say so where it is seen
+            if (cleanup._tag === "Failed" || spend._tag === "Allowed") {
+              return io.err(`load: ${describeCleanup(cleanup)}${spend._tag === "Allowed" ? "; its queued episodes will still be written, at the LLM's price" : ""}`)
+            }
+            return io.out(`load: ${describeCleanup(cleanup)}`)
+          }),
       )
-      io.out(
-        `load: ${plannedRequests(settings)} requests to ${settings.url} at ${settings.rps} req/s for ${formatMs(settings.durationMs)} (open model; project ${slug})`,
-      )
-      const samples = yield* runLoad(factoryTarget({ url: settings.url, token: settings.token, slug, mix: settings.mix }), settings)
       const summary = summarize(samples, { url: settings.url, targetRps: settings.rps, durationMs: settings.durationMs })
       const slos = checkSlos(summary, settings.slos)
       const l = summary.latency

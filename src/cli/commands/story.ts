@@ -57,6 +57,7 @@ export const newCommand: Command = {
         }).pipe(
           Effect.provide(Projects.layer),
           Effect.catchTags({
+            ReservedSlug: (e) => Effect.fail(new UsageError({ message: e.message })),
             UnknownGenre: (e) => Effect.fail(new UsageError({ message: e.message })),
             ProjectExists: (e) => Effect.fail(new CommandFailed({ message: e.message, exitCode: 1 })),
             // a broken template is a broken input, like a bad flag

@@ -1,3 +1,4 @@
+import { isReservedSlug } from "../../domain/Project.ts"
 import type { FactoryEvent } from "../../events/FactoryEvent.ts"
 import type { QueueStats } from "../../queue/JobQueue.ts"
 import type { AlertSettings } from "./AlertsConfig.ts"
@@ -160,6 +161,7 @@ const observe = (ctx: RuleContext, state: AlertState, input: AlertInput, now: nu
       switch (event._tag) {
         case "JobCommitted":
         case "JobDead": {
+          if (isSynthetic(event)) return state
           const keepMs = Math.max(...ctx.settings.successWindowsHours) * HOUR
           return { ...state, outcomes: recordOutcome(state.outcomes, event.at, event._tag === "JobCommitted", keepMs) }
         }
@@ -262,12 +264,19 @@ const evaluate = (ctx: RuleContext, state: AlertState, now: number): ReadonlyArr
 
 const inputTime = (input: AlertInput): number => (input._tag === "Event" ? input.event.at : input.at)
 
+/**
+ * A job of the factory's own synthetic work (the canary, load tests: reserved `nf-` projects).
+ * It says nothing about how real work fares: the canary has its own alert (rule `canary`).
+ */
+const isSynthetic = (event: { readonly project: string }): boolean => isReservedSlug(event.project)
+
 /** Inputs that cannot change any rule's verdict are folded without evaluating. */
 const relevant = (input: AlertInput): boolean => {
   if (input._tag !== "Event") return true
   switch (input.event._tag) {
     case "JobCommitted":
     case "JobDead":
+      return !isSynthetic(input.event)
     case "ChildRestarting":
     case "ChildExited":
     case "Alert":

@@ -1,10 +1,13 @@
 /**
- * The canary: a synthetic project (`canary`) whose next episode is enqueued on an interval
- * and watched through the whole pipeline (queue → writer → guard → editor → commit). Its
- * success and latency are recorded apart from real work — its own metrics
- * (`novel_factory_canary_*`), its own `Alert` (rule `canary`) after N failures in a row,
+ * The canary: a synthetic project (`nf-canary`, in the reserved namespace no user can take)
+ * whose next episode is enqueued on an interval and watched through the whole pipeline
+ * (queue → writer → guard → editor → commit). Its success and latency are recorded apart
+ * from real work — its own metrics
+ * (`novel_factory_canary_*`; its jobs are left out of the real job counters and the
+ * success-rate alerts), its own `Alert` (rule `canary`) after N failures in a row,
  * resolved by the next success — so an operator sees "the factory can still produce an
- * episode end to end" even when no real work is queued.
+ * episode end to end" even when no real work is queued. Unless `canary.llm: configured`, its
+ * jobs run every stage offline ($0) whatever `llm:` says (see `CanaryRoute.ts`).
  *
  * `runCanary` is an actor behaviour: it never ends, and the supervision tree runs it as a
  * permanent child. Its state lives in a `CanaryProbe` made once per process, so a restart of
@@ -12,13 +15,14 @@
  */
 import { Clock, Effect, Metric, Option, Schema } from "effect"
 import { isFinal, type Job } from "../../domain/Job.ts"
+import { CANARY_SLUG } from "../../domain/Project.ts"
 import { EventBus } from "../../events/EventBus.ts"
 import { Intake } from "../../factory/Intake.ts"
 import { Projects } from "../../factory/Projects.ts"
 import { JobQueue } from "../../queue/JobQueue.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
 
-export const CANARY_SLUG = "canary"
+export { CANARY_SLUG }
 export const CANARY_ALERT_RULE = "canary"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -37,6 +41,11 @@ export const CanaryConfigSchema = Schema.Struct({
   failuresToAlert: Schema.optionalKey(PositiveInt),
   /** Genre template of the canary project. Default `fantasy_kr`. */
   genre: Schema.optionalKey(Schema.String),
+  /**
+   * `offline` (default): the canary's jobs run every stage offline, so it never spends LLM money.
+   * `configured`: they take the stages `llm:` configures, like real work (and cost like it).
+   */
+  llm: Schema.optionalKey(Schema.Literals(["offline", "configured"])),
 })
 export type CanaryConfig = typeof CanaryConfigSchema.Type
 
@@ -183,7 +192,7 @@ const ensureProject = (s: CanarySettings) =>
     const store = yield* StoryStore
     if (Option.isSome(yield* store.getProject(s.slug))) return
     const projects = yield* Projects
-    yield* projects.create({ slug: s.slug, genre: s.genre, title: "Canary (synthetic health check)" }).pipe(
+    yield* projects.create({ slug: s.slug, genre: s.genre, title: "Canary (synthetic health check)", purpose: "canary" }).pipe(
       Effect.catchTag("ProjectExists", () => Effect.void),
     )
   })

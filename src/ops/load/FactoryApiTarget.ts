@@ -1,4 +1,4 @@
-import { Data, Effect } from "effect"
+import { Effect } from "effect"
 import { type LoadTarget, type PlannedRequest, type TargetResponse, TransportError } from "./LoadRunner.ts"
 
 /** The request kinds of a factory load test and their relative weights. */
@@ -41,9 +41,6 @@ export const mixCycle = (mix: Mix): ReadonlyArray<keyof Mix> => {
   }
   return cycle
 }
-
-/** The project the load test enqueues to could not be created, or the server did not answer. */
-export class LoadSetupFailed extends Data.TaggedError("LoadSetupFailed")<{ readonly message: string }> {}
 
 export interface FactoryTargetOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -129,34 +126,3 @@ export const factoryTarget = (options: FactoryTargetOptions): LoadTarget => {
     },
   }
 }
-
-/** A fresh slug per run, so runs never collide: `load-20250105-040000-1a2b`. */
-export const loadSlug = (now: number, random: number): string => {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15).toLowerCase()
-  return `load-${stamp}-${(Math.floor(random * 0x10000) & 0xffff).toString(16).padStart(4, "0")}`
-}
-
-/** Creates the load-test project (`POST /api/v1/projects`); any answer but 201 stops the run before it starts. */
-export const createLoadProject = (options: { readonly url: string; readonly token?: string | undefined; readonly slug: string; readonly genre: string; readonly timeoutMs: number }) =>
-  fetchSend(options.url, options.token)({
-    kind: "setup",
-    method: "POST",
-    path: "/api/v1/projects",
-    body: { slug: options.slug, genre: options.genre, title: `Load test ${options.slug}` },
-  }).pipe(
-    Effect.timeout(options.timeoutMs),
-    Effect.mapError((e) =>
-      new LoadSetupFailed({
-        message: `cannot reach ${options.url}: ${e._tag === "TransportError" ? e.message : `no answer within ${options.timeoutMs} ms`}`,
-      })
-    ),
-    Effect.flatMap((response) =>
-      response.status === 201
-        ? Effect.void
-        : Effect.fail(
-          new LoadSetupFailed({
-            message: `creating the load-test project '${options.slug}' answered HTTP ${response.status}: ${response.body.slice(0, 300)}`,
-          }),
-        )
-    ),
-  )

@@ -1,4 +1,4 @@
-import { type ParsedArgs, stringFlag, UsageError } from "../../cli/Command.ts"
+import { booleanFlag, type ParsedArgs, stringFlag, UsageError } from "../../cli/Command.ts"
 import { DEFAULT_MIX, type Mix, parseMix } from "./FactoryApiTarget.ts"
 import { MAX_DURATION_MS, MAX_REQUESTS, MAX_RPS } from "./LoadRunner.ts"
 import type { Slos } from "./Summary.ts"
@@ -16,6 +16,8 @@ export interface LoadSettings {
   readonly token: string | undefined
   readonly csv: string | undefined
   readonly md: string | undefined
+  /** Run even when the factory's writer is a paid LLM (or does not say what it is). */
+  readonly allowSpend: boolean
 }
 
 export const LOAD_DEFAULTS = {
@@ -98,5 +100,6 @@ export const parseLoadFlags = (args: ParsedArgs, env: Readonly<Record<string, st
     token: token === "" ? undefined : token,
     csv: stringFlag(args, "csv"),
     md: stringFlag(args, "md"),
+    allowSpend: booleanFlag(args, "allow-spend"),
   }
 }

@@ -4,6 +4,9 @@ import { defaultConfig } from "../../../src/config/FactoryConfig.ts"
 import { EventBus } from "../../../src/events/EventBus.ts"
 import type { FactoryEvent } from "../../../src/events/FactoryEvent.ts"
 import { Intake } from "../../../src/factory/Intake.ts"
+import { Projects } from "../../../src/factory/Projects.ts"
+import type { FactoryConfigData } from "../../../src/config/FactoryConfig.ts"
+import { startSimulator } from "../../../src/llm/Simulator.ts"
 import {
   CANARY_SLUG,
   canarySettingsOf,
@@ -62,10 +65,11 @@ describe("canary probe", () => {
 const withFactory = async <A>(
   interval: { intervalMs: number; deadlineMs: number },
   body: (services: { get: <T>(eff: Effect.Effect<T, unknown, any>) => Promise<T> }, probe: ReturnType<typeof makeCanaryProbe>) => Promise<A>,
+  configure: (config: FactoryConfigData) => FactoryConfigData = (config) => config,
 ) => {
   const data = makeDataDir("nf-canary-")
   dirs.push(data)
-  const config = defaultConfig(data.dir)
+  const config = configure(defaultConfig(data.dir))
   const probe = makeCanaryProbe({ ...interval, failuresToAlert: 2, pollMs: 20 })
   const scope = await Effect.runPromise(Scope.make())
   try {
@@ -127,4 +131,54 @@ describe("canary in the real factory", () => {
       expect(alertsOf(events)).toEqual([])
     })
   }, 30_000)
+})
+
+describe("the canary is safe by default", () => {
+  it("lives in nf-canary and never touches a user's project named 'canary'", async () => {
+    await withFactory({ intervalMs: 50, deadlineMs: 20_000 }, async ({ get }, probe) => {
+      expect(CANARY_SLUG).toBe("nf-canary")
+      await get(Projects.use((p) => p.create({ slug: "canary", genre: "modern_noir", title: "My own canary novel" })))
+      await until(() => probe.state().successes >= 2)
+      expect(await get(JobQueue.use((q) => q.list({ project: "canary" })))).toEqual([])
+      expect(await get(StoryStore.use((s) => s.listEpisodes("canary")))).toEqual([])
+      const mine = await get(StoryStore.use((s) => s.getProject("canary")))
+      expect(Option.getOrThrow(mine)).toMatchObject({ title: "My own canary novel" })
+      expect((await get(JobQueue.use((q) => q.list({ project: CANARY_SLUG })))).length).toBeGreaterThanOrEqual(2)
+    })
+  }, 30_000)
+
+  /** A factory whose every stage goes to the simulator (a paid LLM, as far as the factory knows). */
+  const onTheSimulator = (url: string, canaryLlm?: "offline" | "configured") => (config: FactoryConfigData): FactoryConfigData => ({
+    ...config,
+    llm: {
+      kind: "openai",
+      baseUrl: url,
+      model: "sim-writer",
+      apiKeyEnv: "NF_CANARY_TEST_KEY",
+      timeoutMs: 10_000,
+      retry: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 10, maxRetryAfterMs: 10 },
+      stages: { critic: { kind: "openai" } },
+    },
+    ...(canaryLlm === undefined ? {} : { canary: { llm: canaryLlm } }),
+  })
+
+  it("runs every stage offline under llm.kind: openai unless canary.llm: configured", async () => {
+    process.env["NF_CANARY_TEST_KEY"] = "dummy"
+    const sim = await startSimulator({ seed: 3 })
+    try {
+      await withFactory({ intervalMs: 50, deadlineMs: 20_000 }, async (_services, probe) => {
+        await until(() => probe.state().successes >= 2)
+        expect(probe.state().failures).toBe(0)
+        expect(sim.stats().requests).toBe(0)
+      }, onTheSimulator(sim.url))
+
+      await withFactory({ intervalMs: 50, deadlineMs: 20_000 }, async (_services, probe) => {
+        // the simulator's drafts need not pass the guard: that the calls reach it is the point
+        await until(() => sim.stats().requests > 0)
+        expect(probe.state().runs + 1).toBeGreaterThanOrEqual(1)
+      }, onTheSimulator(sim.url, "configured"))
+    } finally {
+      await sim.close()
+    }
+  }, 60_000)
 })

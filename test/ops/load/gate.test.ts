@@ -23,6 +23,7 @@ describe("novel-factory load (against a real serve)", () => {
     const run = await load("--url", serve.url, "--rps", "20", "--duration", "3s", "--slo-p95", "5s", "--max-error", "1%", "--min-requests", "10", "--csv", "out.csv", "--md", "out.md")
     expect(run.err).toBe("")
     expect(run.code).toBe(0)
+    expect(run.out).toContain("load: the factory writes with the offline writer ($0)")
     expect(run.out).toMatch(/load: 60 requests to http:\/\/127\.0\.0\.1:\d+ at 20 req\/s/)
     expect(run.out).toMatch(/p50 [\d.]+ m?s\s+p95 [\d.]+ m?s\s+p99 [\d.]+ m?s/)
     expect(run.out).toContain("PASS: every SLO holds")
@@ -37,7 +38,7 @@ describe("novel-factory load (against a real serve)", () => {
     expect(md).toMatch(/\| p95 latency \| `--slo-p95` \| ≤ 5\.00 s \| .* \| ✅ pass \|/)
     // the enqueues really reached the factory: the load-test project has jobs
     const projects = await api(serve.url, "GET", "/api/v1/projects")
-    const project = (projects.json as Array<{ slug: string }>).find((p) => p.slug.startsWith("load-"))
+    const project = (projects.json as Array<{ slug: string }>).find((p) => p.slug.startsWith("nf-load-"))
     expect(project).toBeDefined()
     const status = await api(serve.url, "GET", "/api/v1/status")
     const q = status.json.queue

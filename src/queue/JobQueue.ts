@@ -70,6 +70,13 @@ export class ProjectBusy extends Data.TaggedError("ProjectBusy")<{
   }
 }
 
+/**
+ * A deleted project may be enqueued again under the same job ids; its jobs' fencing tokens then
+ * start this much higher than the last incarnation's, so a lease from before the delete never
+ * matches a new one. (No job is claimed 2^32 times.)
+ */
+export const TOKEN_GENERATION = 2 ** 32
+
 export interface Enqueued {
   readonly job: Job
   /** false when the (project, episode) job already existed: enqueue is idempotent. */
@@ -197,15 +204,19 @@ export interface JobQueueShape {
     reason: string,
   ) => Effect.Effect<Job, JobNotFound | JobStateConflict | QueueUnavailable>
   /**
-   * Removes the project's queued jobs at or after `fromEpisode` (default: all of them) that no
-   * worker holds and that no later job that stays depends on (a job in flight, or a final job,
-   * stops the removal below it); enqueue then continues from the highest remaining episode.
+   * Removes the project's queued jobs at or after `fromEpisode` (default: all of them) that were
+   * never claimed (the head goes only if no worker ever had it: retry-delayed or retried heads
+   * stay, skip them instead); enqueue then continues from the highest remaining episode.
    */
   readonly cancel: (project: string, fromEpisode?: number) => Effect.Effect<Cancelled, QueueUnavailable>
   /** Claims skip the project until `resume`; jobs in flight finish. */
   readonly hold: (project: string, reason: string) => Effect.Effect<HoldChange, ProjectNotFound | QueueUnavailable>
   readonly resume: (project: string) => Effect.Effect<HoldChange, ProjectNotFound | QueueUnavailable>
-  /** Removes every job of the project (refused while one is in flight, unless `force`: the holder then gets `LeaseLost`). */
+  /**
+   * Removes every job of the project (refused while one is in flight, unless `force`: the holder
+   * then gets `LeaseLost`). The project may be enqueued again from episode 1; leases from before
+   * stay fenced off (new tokens start a generation higher).
+   */
   readonly deleteProject: (
     project: string,
     options?: { readonly force?: boolean },

@@ -18,7 +18,9 @@
  *                            or retry on), reason, findings (JSON), enqueuedAt, updatedAt, seq,
  *                            next (1 when the next episode is enqueued)
  *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
- *                            job `last` is not final, since its jobs finish in order)
+ *                            job `last` is neither committed nor skipped, since its jobs finish in
+ *                            order), hold (the operator's reason, while held), dead (the episode
+ *                            of its dead head, while there is one)
  *   P:ready          zset    the *line*: one member per waiting project head
  *                            (`<ticket:015>|<job id>`), scored by availableAt (enqueue time,
  *                            promotion time, or the end of a retry's delay); ties go to the
@@ -26,8 +28,20 @@
  *   P:leases         zset    job id → expiresAt of the leased heads
  *   P:jobs           zset    seq → job id (insertion order, for `list`)
  *   P:counts         hash    enqueued / committed / dead (queued + in flight = the difference)
- *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at
+ *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at;
+ *                            one entry per job dead now (its id is the job's \`letter\` field; a retry,
+ *                            skip or delete removes it)
+ *   P:held           set     projects on hold (a dead head, or the operator's hold): \`stats.held\`
+ *   P:projects       set     projects with jobs, for \`projectStates\`
+ *   P:fences         hash    slug → the token a deleted project's jobs start from when enqueued again
  *   P:seq, P:ticket  string  insertion counter; line ticket counter
+ *
+ * Holds. A dead head stays its project's head: its entry stays pending with its last holder and
+ * nothing after it is promoted, until an operator retries it (the entry's delivery count goes
+ * back to 0 and the job re-joins the line) or skips it (the entry is acknowledged and the
+ * successor promoted). A project the operator holds keeps its head out of the line: the head's
+ * place (availableAt, ticket) waits in its hash, flagged \`parked\`, as does a run-out lease the
+ * claim script meets (taken out of \`P:leases\`); \`resume\` puts it back.
  *
  * What the streams do. Enqueue `XADD`s each new episode to its project's stream (idempotent:
  * an existing (project, episode) is returned unchanged, and stream ids only grow). A claim

@@ -20,6 +20,7 @@ import {
   type ProjectState,
   QueueUnavailable,
   type QueueStats,
+  TOKEN_GENERATION,
 } from "./JobQueue.ts"
 import { projectStatesOf } from "./ProjectStates.ts"
 
@@ -77,6 +78,7 @@ import { projectStatesOf } from "./ProjectStates.ts"
  * gives its head back its place in line (and a retry delay still running keeps running).
  */
 const PARKED = 2 ** 50
+
 
 const migrations: ReadonlyArray<Migration> = [
   {
@@ -255,7 +257,8 @@ const migrations: ReadonlyArray<Migration> = [
         reason       TEXT,
         last_episode INTEGER NOT NULL,
         updated_at   INTEGER,
-        resettle     INTEGER NOT NULL DEFAULT 0
+        resettle     INTEGER NOT NULL DEFAULT 0,
+        token_base   INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
       -- (The dead job's fencing token went with its head row; its deliveries bound the claims made under v3's rules in this file.)
       INSERT INTO queue_heads_v4 (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, last_episode, updated_at, resettle)
@@ -295,6 +298,7 @@ const migrations: ReadonlyArray<Migration> = [
       END;
 
       CREATE TABLE queue_holds (project TEXT PRIMARY KEY, reason TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE queue_fences (project TEXT PRIMARY KEY, base INTEGER NOT NULL) WITHOUT ROWID;
 
       CREATE VIEW queue_jobs_live AS
         SELECT j.seq, j.project || ':' || j.episode AS id, j.project, j.episode,
@@ -341,6 +345,7 @@ interface HeadRow {
 
 /** All of a `queue_heads` row the operator actions need. */
 interface HeadDetail extends HeadRow {
+  readonly token_base: number
   readonly expires_at: number | null
   readonly last_episode: number
 }
@@ -405,8 +410,9 @@ const SET_LAST_QUEUED = "UPDATE queue_heads SET last_episode = ? WHERE project =
 /** Episodes ?2..?3 of project ?1, in one statement (node binds numbers as REAL, hence the CAST). */
 const INSERT_RANGE = `WITH RECURSIVE n(episode) AS (SELECT CAST(?2 AS INTEGER) UNION ALL SELECT episode + 1 FROM n WHERE episode < ?3)
   INSERT INTO queue_jobs (project, episode, state, enqueued_at, updated_at) SELECT ?1, episode, 'queued', ?4, ?4 FROM n`
-const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, last_episode)
-  VALUES (?1, ?2, 'queued', 0, 0, ?3 + EXISTS (SELECT 1 FROM queue_holds WHERE project = ?1) * ${PARKED}, ?4, ?5)`
+const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, token_base, available_at, ticket, last_episode)
+  SELECT ?1, ?2, 'queued', 0, f.base, f.base, ?3 + EXISTS (SELECT 1 FROM queue_holds WHERE project = ?1) * ${PARKED}, ?4, ?5
+  FROM (SELECT COALESCE((SELECT base FROM queue_fences WHERE project = ?1), 0) AS base) AS f`
 /** The oldest head whose lease is absent or ran out, with its job's enqueue time (for the lease). */
 const SELECT_READY = `SELECT h.project, h.episode, h.state, h.deliveries, h.token, h.reason, j.enqueued_at
   FROM queue_heads AS h JOIN queue_jobs AS j ON j.project = h.project AND j.episode = h.episode
@@ -432,7 +438,7 @@ const END = `INSERT INTO queue_ended (project, episode, state, deliveries, reaso
 /** `END`, only while the lease (token ?7) holds: no row means the lease is lost, and nothing was written. */
 const END_HELD = `${END} AND token = ?7 AND state <> 'queued' AND state <> 'dead'`
 /** (A parked head's successor stays parked: the project is on hold.) */
-const PROMOTE = `UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
+const PROMOTE = `UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = token_base, worker = NULL, expires_at = NULL,
   available_at = ?3 + (available_at >= ${PARKED}) * ${PARKED}, ticket = ?4, reason = NULL, updated_at = NULL
   WHERE project = ?1 AND episode = ?2 AND episode < last_episode AND resettle = 0`
 const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ? AND resettle = 0"
@@ -453,12 +459,12 @@ const SELECT_NEXT_UNDONE = `SELECT episode, state, deliveries, reason FROM queue
 const SELECT_WORKED_AFTER = "SELECT 1 FROM queue_jobs WHERE project = ?1 AND episode > ?2 AND state <> 'queued' LIMIT 1"
 const HOLD_PARK = `(EXISTS (SELECT 1 FROM queue_holds WHERE project = ?1) * ${PARKED})`
 /* (A dead job found here ended before v4, when its token went with its head row: its deliveries bound the claims it had.) */
-const PLACE_DEAD_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'dead', deliveries = ?3, token = ?3, worker = NULL, expires_at = NULL,
+const PLACE_DEAD_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'dead', deliveries = ?3, token = token_base + ?3, worker = NULL, expires_at = NULL,
   available_at = ?4, ticket = ?5, reason = ?6, updated_at = NULL, resettle = ?7 WHERE project = ?1`
 /* (Its row's deliveries and reason are 0 and NULL, but for a head that a v4 migration demoted, whose live state they kept.) */
-const PLACE_QUEUED_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'queued', deliveries = ?6, token = ?6, worker = NULL, expires_at = NULL,
+const PLACE_QUEUED_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'queued', deliveries = ?6, token = token_base + ?6, worker = NULL, expires_at = NULL,
   available_at = ?3 + ${HOLD_PARK}, ticket = ?4, reason = ?7, updated_at = NULL, resettle = ?5 WHERE project = ?1`
-const SELECT_HEAD = "SELECT project, episode, state, deliveries, token, reason, expires_at, last_episode FROM queue_heads WHERE project = ?"
+const SELECT_HEAD = "SELECT project, episode, state, deliveries, token, token_base, reason, expires_at, last_episode FROM queue_heads WHERE project = ?"
 /** The head is queued again from now (after the operator's retry), keeping its token: no earlier lease can work again. */
 const REQUEUE_FRESH = `UPDATE queue_heads SET state = 'queued', deliveries = 0, reason = NULL, worker = NULL, expires_at = NULL,
   available_at = ?2 + ${HOLD_PARK}, ticket = ?3, updated_at = ?2 WHERE project = ?1`
@@ -771,9 +777,11 @@ export const make = (options: SqliteJobQueueOptions) =>
         fold(c)
         const head = c.get<HeadDetail>(SELECT_HEAD, project)
         if (head === undefined) return Result.succeed({ project, episodes: [] })
-        // Only queued jobs go, and never one below a job that stays: the head unless it is merely queued, or a job worked on out of order.
+        // Only jobs never claimed go (a lease from before could match the tokens of the same job enqueued again), and never
+        // one below a job that stays: the head goes unless it was claimed, is in flight or dead; a job worked on out of order stays.
         const worked = c.get<{ episode: number | null }>(SELECT_LAST_WORKED, project)?.episode ?? 0
-        const start = Math.max(Math.floor(fromEpisode), head.state === "queued" ? head.episode : head.episode + 1, worked + 1)
+        const neverClaimed = head.state === "queued" && head.token === head.token_base
+        const start = Math.max(Math.floor(fromEpisode), neverClaimed ? head.episode : head.episode + 1, worked + 1)
         if (start > head.last_episode) return Result.succeed({ project, episodes: [] })
         c.run("DELETE FROM queue_jobs WHERE project = ? AND episode >= ?", project, start)
         if (start === head.episode) c.run("DELETE FROM queue_heads WHERE project = ?", project)
@@ -807,6 +815,11 @@ export const make = (options: SqliteJobQueueOptions) =>
         fold(c)
         const jobs = c.run("DELETE FROM queue_jobs WHERE project = ?", project).changes
         c.run("DELETE FROM queue_heads WHERE project = ?", project)
+        c.run(
+          "INSERT INTO queue_fences (project, base) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET base = base + ?2",
+          project,
+          TOKEN_GENERATION,
+        )
         c.run("DELETE FROM queue_holds WHERE project = ?", project)
         return Result.succeed({ project, jobs })
       })

@@ -15,6 +15,7 @@
  * callers know the rest, and whole records were most of what those scripts cost Redis).
  */
 import { jobIdOf } from "../domain/Job.ts"
+import { TOKEN_GENERATION } from "../queue/JobQueue.ts"
 
 /** `jobIdOf` as a Lua function, derived from the TypeScript one so the two can never disagree. */
 const luaJobIdOf = (): string => {
@@ -59,6 +60,7 @@ local DEAD = P .. ':dead'
 local SEQ = P .. ':seq'
 local TICKET = P .. ':ticket'
 local HELD = P .. ':held'
+local FENCES = P .. ':fences'
 local PROJECTS = P .. ':projects'
 local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
@@ -267,6 +269,8 @@ if created > 0 then
 end
 local seq = 0
 if created > 0 then seq = redis.call('INCRBY', SEQ, created) - created end
+-- Tokens start a generation higher after each delete of the project (see DELETE_PROJECT).
+local base = redis.call('HGET', FENCES, project) or 0
 local bySeq = {}
 local out = {1}
 for i = 4, #ARGV do
@@ -277,7 +281,7 @@ for i = 4, #ARGV do
     out[#out + 1] = read(id)
   else
     seq = seq + 1
-    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
+    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', base,
       'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
     if not hasHead then
       hasHead = true
@@ -701,8 +705,8 @@ return {0, read(id)}
 /**
  * ARGV: prefix, project, fromEpisode. → the removed episodes, ascending
  *
- * Removes the queued tail from max(fromEpisode, the head if merely queued, else the one after
- * it): job hashes, their stream entries (acknowledged first, if pending), the head's place in line.
+ * Removes the never-claimed tail from max(fromEpisode, the head if never claimed, else the one
+ * after it): job hashes, their stream entries (none of them pending), the head's place in line.
  */
 export const CANCEL = `${prelude}
 local project, from = ARGV[2], tonumber(ARGV[3])
@@ -710,9 +714,11 @@ local pk, sk = projKey(project), streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local headId, headEp = headOf(project)
 if not headId then return {} end
-local head = redis.call('HMGET', jobKey(headId), 'state', 'token')
+local head = redis.call('HMGET', jobKey(headId), 'state')
+-- Only jobs never claimed go (a lease from before could match the tokens of the same job enqueued
+-- again): the head goes unless it was claimed (its entry is pending), is in flight or dead.
 local start = headEp + 1
-if head[1] == 'queued' then start = headEp end
+if head[1] == 'queued' and not pendingOf(sk, entryId(headEp)) then start = headEp end
 if from > start then start = from end
 if start > last then return {} end
 local out = {}
@@ -721,13 +727,6 @@ for n = start, last do
   if n == headEp then
     local member = lineMember(id)
     if member then redis.call('ZREM', READY, member) end
-    if tonumber(head[2]) > 0 then
-      local pending = pendingOf(sk, entryId(n))
-      if pending then
-        redis.call('XACK', sk, G, entryId(n))
-        redis.call('XGROUP', 'DELCONSUMER', sk, G, pending[2])
-      end
-    end
   end
   redis.call('DEL', jobKey(id))
   redis.call('ZREM', JOBS, id)
@@ -793,7 +792,12 @@ end
 return 1
 `
 
-/** ARGV: prefix, project, now, force (0|1). → {0, jobs removed} | {-1} (no such project) | {-2, episode in flight} */
+/**
+ * ARGV: prefix, project, now, force (0|1). → {0, jobs removed} | {-1} (no such project) | {-2, episode in flight}
+ *
+ * The project's fence (\`P:fences\`) moves a generation (TOKEN_GENERATION) up: if it is enqueued again, its jobs'
+ * tokens start there, so a lease from before the delete never matches a new one.
+ */
 export const DELETE_PROJECT = `${prelude}${projectExists}
 local project, now, force = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 if not projectExists(project) then return {-1} end
@@ -821,6 +825,7 @@ for n = 1, last do
 end
 redis.call('HINCRBY', COUNTS, 'enqueued', -removed)
 redis.call('DEL', streamKey(project), pk)
+redis.call('HINCRBY', FENCES, project, ${TOKEN_GENERATION})
 redis.call('SREM', HELD, project)
 redis.call('SREM', PROJECTS, project)
 return {0, removed}

@@ -492,7 +492,10 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect((yield* queue.enqueue("alpha", [2, 3])).map((e) => e.created)).toEqual([true, true])
         expect((yield* claimSome("w1")).job.episode).toBe(2)
         expect(yield* queue.stats).toMatchObject({ queued: 1, inFlight: 1, committed: 1 })
-        // A queued head goes too, and the project is idle.
+        // A head that was claimed before stays (its tokens must not start over); one never claimed goes, and the project is idle.
+        yield* queue.enqueue("gamma", [1, 2])
+        yield* queue.retry(yield* claimSome("w3"), { reason: "429", delayMs: 0, transient: true })
+        expect(yield* queue.cancel("gamma")).toEqual({ project: "gamma", episodes: [2] })
         yield* queue.enqueue("beta", [1, 2])
         expect(yield* queue.cancel("beta")).toEqual({ project: "beta", episodes: [1, 2] })
         expect(yield* queue.projectStates("beta")).toEqual([])
@@ -569,19 +572,27 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect(yield* queue.list({ project: "alpha" })).toEqual([])
         expect((yield* queue.projectStates()).map((p) => p.project)).toEqual(["beta"])
         expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
-        // The project starts over from episode 1.
-        expect((yield* queue.enqueue("alpha", [1])).map((e) => e.created)).toEqual([true])
-        // A dead, held project can be deleted without force; so can one whose lease ran out.
-        yield* queue.deleteProject("alpha")
-        yield* queue.enqueue("gamma", [1, 2])
-        const g = yield* claimSome("w1", 1_000)
-        expect(g.job.project).toBe("beta")
+        // A lease whose time ran out does not keep a project from being deleted.
+        const b1 = yield* claimSome("w2", 1_000)
+        expect(b1.job.id).toBe(jobIdOf("beta", 1))
         yield* TestClock.adjust(1_000)
         expect(yield* queue.deleteProject("beta")).toEqual({ project: "beta", jobs: 1 })
-        yield* queue.deadLetter(yield* claimSome("w2"), "poison")
-        yield* queue.hold("gamma", "x")
-        expect(yield* queue.deleteProject("gamma")).toEqual({ project: "gamma", jobs: 2 })
+
+        // The project starts over from episode 1, and leases from before the delete stay fenced off.
+        expect((yield* queue.enqueue("alpha", [1, 2])).map((e) => e.created)).toEqual([true, true])
+        const reborn = yield* claimSome("w1", 1_000)
+        expect(reborn.job.id).toBe(a1.job.id)
+        expect(reborn.token).not.toBe(a1.token)
+        expect((yield* Effect.flip(queue.complete(a1)))._tag).toBe("LeaseLost")
+        yield* queue.complete(reborn)
+        const second = yield* claimSome("w1", 1_000)
+        expect(second.job.episode).toBe(2)
+        // A dead, held project can be deleted without force.
+        yield* queue.deadLetter(second, "poison")
+        yield* queue.hold("alpha", "x")
+        expect(yield* queue.deleteProject("alpha")).toEqual({ project: "alpha", jobs: 2 })
         expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
+        expect(yield* queue.projectStates()).toEqual([])
       }).pipe(withQueue()))
 
     if (harness.makeDurable !== undefined) {

@@ -706,7 +706,10 @@ return {0, read(id)}
  * ARGV: prefix, project, fromEpisode. → the removed episodes, ascending
  *
  * Removes the never-claimed tail from max(fromEpisode, the head if never claimed, else the one
- * after it): job hashes, their stream entries (none of them pending), the head's place in line.
+ * after it): job hashes and the head's place in line. Stream ids must grow, and entries deleted
+ * from a stream's tail still bound its ids (setting its last id back breaks the order its
+ * trimming relies on), so the stream is built anew with the episodes that stay: the head's entry
+ * (pending again with its holder and its delivery count, if it was) and the queued ones after it.
  */
 export const CANCEL = `${prelude}
 local project, from = ARGV[2], tonumber(ARGV[3])
@@ -714,11 +717,11 @@ local pk, sk = projKey(project), streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local headId, headEp = headOf(project)
 if not headId then return {} end
-local head = redis.call('HMGET', jobKey(headId), 'state')
+local pending = pendingOf(sk, entryId(headEp))
 -- Only jobs never claimed go (a lease from before could match the tokens of the same job enqueued
 -- again): the head goes unless it was claimed (its entry is pending), is in flight or dead.
 local start = headEp + 1
-if head[1] == 'queued' and not pendingOf(sk, entryId(headEp)) then start = headEp end
+if redis.call('HGET', jobKey(headId), 'state') == 'queued' and not pending then start = headEp end
 if from > start then start = from end
 if start > last then return {} end
 local out = {}
@@ -730,16 +733,15 @@ for n = start, last do
   end
   redis.call('DEL', jobKey(id))
   redis.call('ZREM', JOBS, id)
-  redis.call('XDEL', sk, entryId(n))
   out[#out + 1] = n
 end
--- An idle project's stream is empty.
-if start == headEp then redis.call('XTRIM', sk, 'MAXLEN', 0) end
--- Stream ids must grow: the stream and its group go back to just before the first removed
--- episode, so enqueueing it again appends it and the group's next read delivers it.
-local top = entryId(start - 1)
-redis.call('XSETID', sk, top, 'MAXDELETEDID', top)
-redis.call('XGROUP', 'SETID', sk, G, top)
+redis.call('DEL', sk)
+redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM')
+for n = headEp, start - 1 do redis.call('XADD', sk, entryId(n), 'job', jobIdOf(project, n)) end
+if pending then
+  redis.call('XREADGROUP', 'GROUP', G, pending[2], 'COUNT', 1, 'STREAMS', sk, '>')
+  redis.call('XCLAIM', sk, G, pending[2], 0, entryId(headEp), 'RETRYCOUNT', pending[4], 'JUSTID')
+end
 redis.call('HINCRBY', COUNTS, 'enqueued', -#out)
 redis.call('HSET', pk, 'last', start - 1)
 if start > 1 then redis.call('HSET', jobKey(jobIdOf(project, start - 1)), 'next', 0) end

@@ -263,7 +263,8 @@ const scenario = (commands: ReadonlyArray<Command>) =>
         case "retryJob":
         case "skipJob": {
           const p = PROJECTS[c.p]
-          const episode = pickedEpisode(c.pick, highest.get(p) ?? 0)
+          const head = (yield* queue.projectStates(p))[0]?.next
+          const episode = pickedEpisode(c.pick, highest.get(p) ?? 0, head)
           const before = yield* queue.get(jobIdOf(p, episode))
           const r = yield* Effect.result(c.t === "retryJob" ? queue.retryJob(p, episode) : queue.skipJob(p, episode, "operator skip"))
           if (r._tag === "Failure") {

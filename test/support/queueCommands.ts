@@ -4,8 +4,8 @@
  * heartbeating and crashing, enqueues and gaps, the clock moving on, and operations on leases
  * handed back long ago ("stale"); with \`operator\`, also an operator's retries, skips, cancels,
  * holds, resumes and deletes. Workers and projects are indices into the test's own lists; an
- * operator's \`pick\` chooses one of the project's episodes (\`pick % (highest + 1) + 1\`: now and
- * then one that does not exist).
+ * operator's \`pick\` chooses one of the project's episodes: half the time the one it waits on (its
+ * head), else any (now and then one that does not exist).
  */
 import fc from "fast-check"
 
@@ -28,8 +28,9 @@ export type QueueCommand<StaleOp extends string> =
   | { readonly t: "resume"; readonly p: number }
   | { readonly t: "deleteProject"; readonly p: number; readonly force: boolean }
 
-/** The episode an operator command's \`pick\` names, in a project whose highest episode is \`highest\`. */
-export const pickedEpisode = (pick: number, highest: number): number => (pick % (highest + 1)) + 1
+/** The episode an operator command's \`pick\` names, in a project whose highest episode is \`highest\` and whose head is \`head\`. */
+export const pickedEpisode = (pick: number, highest: number, head: number | undefined): number =>
+  pick % 2 === 0 && head !== undefined ? head : (Math.floor(pick / 2) % (highest + 1)) + 1
 
 export interface QueueCommandOptions<StaleOp extends string> {
   readonly workers: number

@@ -645,6 +645,10 @@ if state ~= 'dead' and state ~= 'queued' then return {2, state, ''} end
 local headId, headEp = headOf(project)
 if headId ~= id then
   if state == 'queued' then return {0, reply(j)} end
+  if not headEp or headEp > tonumber(episode) then
+    -- Dead under the rules before dead episodes held their projects: its entry is gone.
+    return {2, state, 'it died before dead episodes held their projects, and later episodes went on: it cannot be retried'}
+  end
   return {2, state, 'episode ' .. tostring(headEp) .. ' holds the project first: retry or skip it first'}
 end
 local sk, eid = streamKey(project), entryId(episode)

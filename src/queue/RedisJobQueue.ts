@@ -94,7 +94,9 @@
  * Redis process loses nothing it acknowledged (streams, groups and PELs are in the AOF too).
  *
  * Keys written by the earlier sorted-set-only layout (no project streams) are not migrated:
- * drain such a queue first, or start on a new `keyPrefix`.
+ * drain such a queue first, or start on a new `keyPrefix`. Jobs that died before dead episodes
+ * held their projects stay dead in the record (their entries are gone, later episodes went on):
+ * `retryJob` refuses them with a reason that says so; re-enqueueing needs a new project.
  */
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"

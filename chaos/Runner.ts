@@ -5,7 +5,8 @@
  * Each scenario: start `serve`, create projects and enqueue their episodes (the accepted
  * jobs), break something, heal it, time the recovery (the factory answers, its breakers are
  * closed and it commits again — or has nothing left to do), wait until every accepted job is
- * final, then audit: every accepted job committed or dead (else *lost*), every committed job's
+ * final (or waiting behind a dead episode of its project), then audit: every accepted job
+ * committed or dead, or waiting behind a dead one (else *lost*), every committed job's
  * episode in the store, each (project, episode) stored at most once and only for a committed
  * job (else *duplicated*). Like a service manager, the runner restarts a `serve` that exits
  * on its own (a supervisor that gave up) and reports it.
@@ -81,6 +82,8 @@ export interface ScenarioReport {
   readonly accepted: number
   readonly committed: number
   readonly dead: number
+  /** Queued behind a dead episode of their project (it holds the project until an operator retries or skips it). */
+  readonly waiting: number
   readonly lost: number
   readonly duplicated: number
   /** Other broken promises: a committed episode missing from the store, a store the API could not read … */
@@ -144,6 +147,18 @@ interface Workload {
   readonly jobs: ReadonlyArray<string>
 }
 
+/** The job (`slug:episode`) comes after a dead episode of its project, so it waits for an operator's retry or skip. */
+const waitsBehindDead = (id: string, states: ReadonlyMap<string, string>): boolean => {
+  const colon = id.lastIndexOf(":")
+  const project = id.slice(0, colon)
+  const episode = Number(id.slice(colon + 1))
+  for (const [other, state] of states) {
+    const at = other.lastIndexOf(":")
+    if (state === "dead" && other.slice(0, at) === project && Number(other.slice(at + 1)) < episode) return true
+  }
+  return false
+}
+
 /** Retries an API call through restarts and outages (status 0 / 5xx) until `deadline`. */
 const persist = async (call: () => Promise<ApiAnswer>, ok: (a: ApiAnswer) => boolean, deadline: number): Promise<ApiAnswer> => {
   let last = await call()
@@ -157,6 +172,8 @@ const persist = async (call: () => Promise<ApiAnswer>, ok: (a: ApiAnswer) => boo
 interface Status {
   readonly committed: number
   readonly pending: number
+  /** Projects on hold (a dead episode, or an operator). */
+  readonly held: number
   readonly breakersClosed: boolean
 }
 
@@ -167,6 +184,7 @@ const status = async (url: string): Promise<Status | undefined> => {
   return {
     committed: s.json.queue.committed as number,
     pending: (s.json.queue.queued as number) + (s.json.queue.inFlight as number),
+    held: (s.json.queue.held as number | undefined) ?? 0,
     breakersClosed: deps.every((d) => d.state === "closed"),
   }
 }
@@ -218,13 +236,22 @@ class Run {
     this.log(`  workload: ${projects} projects × ${episodes} episodes accepted (${jobs.length} jobs)`)
   }
 
+  /** Every accepted job is final or waits behind a dead episode of its project: nothing is left to do without an operator. */
+  async onlyHeldWorkLeft(): Promise<boolean> {
+    const results = await api(this.service.url(), "GET", "/api/v1/results?count=1000")
+    if (results.status !== 200) return false
+    const states = new Map<string, string>()
+    for (const job of results.json as Array<{ id: string; state: string }>) states.set(job.id, job.state)
+    return this.workload.jobs.every((id) => states.has(id) || waitsBehindDead(id, states))
+  }
+
   /** Waits (real time, at most `ms`) until the factory committed `n` more episodes. */
   async committedMore(n: number, ms: number): Promise<void> {
     const deadline = Date.now() + ms
     const before = (await status(this.service.url()))?.committed ?? 0
     while (Date.now() < deadline) {
       const s = await status(this.service.url())
-      if (s && (s.committed >= before + n || s.pending === 0)) return
+      if (s && (s.committed >= before + n || s.pending === 0 || (s.held > 0 && (await this.onlyHeldWorkLeft())))) return
       await sleep(100)
     }
   }
@@ -241,7 +268,7 @@ class Run {
       const s = await status(this.service.url())
       if (s !== undefined) {
         base ??= s.committed
-        if (s.breakersClosed && (s.committed > base || s.pending === 0)) {
+        if (s.breakersClosed && (s.committed > base || s.pending === 0 || (s.held > 0 && (await this.onlyHeldWorkLeft())))) {
           const withinMs = Date.now() - since
           this.recoveries.push({ what, withinMs, ok: true })
           this.log(`  Recovered within ${seconds(withinMs)} s ✅  (${what})`)
@@ -259,7 +286,7 @@ class Run {
   }
 
   /** Every accepted job final (or the bound passed), then the audit. */
-  async audit(): Promise<Pick<ScenarioReport, "accepted" | "committed" | "dead" | "lost" | "duplicated">> {
+  async audit(): Promise<Pick<ScenarioReport, "accepted" | "committed" | "dead" | "waiting" | "lost" | "duplicated">> {
     const url = () => this.service.url()
     const deadline = Date.now() + this.options.boundMs
     const states = new Map<string, string>()
@@ -270,7 +297,7 @@ class Run {
       if (results.status === 200) {
         for (const job of results.json as Array<{ id: string; state: string }>) if (ids.has(job.id)) states.set(job.id, job.state)
       }
-      if (states.size === ids.size) break
+      if ([...ids].every((id) => states.has(id) || waitsBehindDead(id, states))) break
       if (process.env["CHAOS_DEBUG"]) this.log(`  … ${states.size}/${ids.size} final (results ${results.status})`)
       await sleep(250)
     }
@@ -284,7 +311,9 @@ class Run {
     }
     const committedJobs = [...ids].filter((id) => states.get(id) === "committed")
     const deadJobs = [...ids].filter((id) => states.get(id) === "dead")
-    const lostJobs = [...ids].filter((id) => !["committed", "dead"].includes(states.get(id) ?? ""))
+    // A dead episode holds its project: the episodes after it wait, queued, for an operator.
+    const waiting = [...ids].filter((id) => states.get(id) === "queued" && waitsBehindDead(id, states))
+    const lostJobs = [...ids].filter((id) => !["committed", "dead"].includes(states.get(id) ?? "") && !waiting.includes(id))
     let duplicated = 0
     let missing = 0
     for (const slug of this.workload.slugs) {
@@ -318,6 +347,7 @@ class Run {
       accepted: ids.size,
       committed: committedJobs.length,
       dead: deadJobs.length,
+      waiting: waiting.length,
       lost: lostJobs.length + missing,
       duplicated,
     }
@@ -497,7 +527,7 @@ export const runScenario = async (name: ScenarioName, options: ChaosOptions): Pr
   let service: Service | undefined
   let cleanup: (() => Promise<void>) | undefined
   let run: Run | undefined
-  let audit: Awaited<ReturnType<Run["audit"]>> = { accepted: 0, committed: 0, dead: 0, lost: 0, duplicated: 0 }
+  let audit: Awaited<ReturnType<Run["audit"]>> = { accepted: 0, committed: 0, dead: 0, waiting: 0, lost: 0, duplicated: 0 }
   const problems: Array<string> = []
   try {
     let setup: Setup | undefined
@@ -526,7 +556,7 @@ export const runScenario = async (name: ScenarioName, options: ChaosOptions): Pr
   const ok = problems.length === 0 && audit.lost === 0 && audit.duplicated === 0 && recoveries.length > 0 && recoveries.every((r) => r.ok)
   const mark = (n: number) => (n === 0 ? "✅" : "❌")
   options.out(
-    `  jobs: accepted ${audit.accepted}, committed ${audit.committed}, dead ${audit.dead}, lost ${audit.lost} ${mark(audit.lost)}, duplicated ${audit.duplicated} ${mark(audit.duplicated)}` +
+    `  jobs: accepted ${audit.accepted}, committed ${audit.committed}, dead ${audit.dead}${audit.waiting > 0 ? ` (${audit.waiting} waiting behind it)` : ""}, lost ${audit.lost} ${mark(audit.lost)}, duplicated ${audit.duplicated} ${mark(audit.duplicated)}` +
       (service && service.unexpectedExits > 0 ? `; serve exited on its own ${service.unexpectedExits}×` : ""),
   )
   for (const p of (run?.problems ?? []).slice(0, 10)) options.out(`  ✘ ${p}`)

@@ -46,13 +46,20 @@ export interface SimulationReport {
   readonly stored: ReadonlyArray<{ readonly project: string; readonly numbers: ReadonlyArray<number> }>
   /** Episodes that still have provisional (draft) facts at the end, per project. */
   readonly provisional: ReadonlyArray<{ readonly project: string; readonly episodes: ReadonlyArray<number> }>
-  /** Simulated ms after the faults stopped until every job was final, or null if some never were. */
+  /** Simulated ms after the faults stopped until every job was settled (`isSettled`), or null if some never were. */
   readonly settledAfterMs: number | null
   readonly generations: number
   readonly escalations: number
 }
 
-/** After the faults stop, every job must be final within this much simulated time. */
+/**
+ * Nothing more will happen to the job without an operator: it is final, or it waits behind a
+ * dead episode of its project (a dead episode holds its project until retried or skipped).
+ */
+export const isSettled = (job: Job, jobs: ReadonlyArray<Job>): boolean =>
+  isFinal(job.state) || jobs.some((other) => other.project === job.project && other.episode < job.episode && other.state === "dead")
+
+/** After the faults stop, every job must be settled within this much simulated time. */
 export const SETTLE_BOUND_MS = 30 * 60_000
 const STEP_MS = 1_000
 
@@ -143,7 +150,7 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
       }
       if (elapsed >= scenario.faultWindowMs) {
         const jobs = yield* allJobs
-        if (jobs.every((job) => isFinal(job.state))) {
+        if (jobs.every((job) => isSettled(job, jobs))) {
           settledAfterMs = elapsed - scenario.faultWindowMs
           break
         }

@@ -2,10 +2,18 @@ import { Schema } from "effect"
 import { GuardFinding } from "./Episode.ts"
 import { EpisodeNumber, Slug } from "./Project.ts"
 
-export const JobState = Schema.Literals(["queued", "writing", "guarding", "editing", "committed", "dead"])
+export const JobState = Schema.Literals(["queued", "writing", "guarding", "editing", "committed", "dead", "skipped"])
 export type JobState = typeof JobState.Type
 
-export const isFinal = (state: JobState): boolean => state === "committed" || state === "dead"
+/**
+ * No worker will touch the job again unless an operator retries it. `dead` is final but not
+ * done: a dead episode holds its project (no later episode is claimable) until it is retried
+ * or skipped; `skipped` is an operator's explicit, visible gap.
+ */
+export const isFinal = (state: JobState): boolean => state === "committed" || state === "dead" || state === "skipped"
+
+/** The episode's place in the story is settled: later episodes may follow it. */
+export const isDone = (state: JobState): boolean => state === "committed" || state === "skipped"
 
 /** An episode job: `(project, episode)` is its identity, so enqueueing it twice yields the same job. */
 export const Job = Schema.Struct({
@@ -15,7 +23,7 @@ export const Job = Schema.Struct({
   state: JobState,
   /** Times the queue handed the job to a worker. */
   deliveries: Schema.Int,
-  /** Why it is dead, or the last failure that sent it back to the queue. */
+  /** Why it is dead or skipped, or the last failure that sent it back to the queue. */
   reason: Schema.NullOr(Schema.String),
   findings: Schema.Array(GuardFinding),
   enqueuedAt: Schema.Number,

@@ -18,7 +18,9 @@
  *                            or retry on), reason, findings (JSON), enqueuedAt, updatedAt, seq,
  *                            next (1 when the next episode is enqueued)
  *   P:proj:<slug>    hash    last (highest enqueued episode; a project has an unfinished job iff
- *                            job `last` is not final, since its jobs finish in order)
+ *                            job `last` is neither committed nor skipped, since its jobs finish in
+ *                            order), hold (the operator's reason, while held), dead (the episode
+ *                            of its dead head, while there is one)
  *   P:ready          zset    the *line*: one member per waiting project head
  *                            (`<ticket:015>|<job id>`), scored by availableAt (enqueue time,
  *                            promotion time, or the end of a retry's delay); ties go to the
@@ -26,8 +28,20 @@
  *   P:leases         zset    job id → expiresAt of the leased heads
  *   P:jobs           zset    seq → job id (insertion order, for `list`)
  *   P:counts         hash    enqueued / committed / dead (queued + in flight = the difference)
- *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at
+ *   P:dead           stream  the dead-letter stream: job, project, episode, deliveries, reason (the cause), at;
+ *                            one entry per job dead now (its id is the job's \`letter\` field; a retry,
+ *                            skip or delete removes it)
+ *   P:held           set     projects on hold (a dead head, or the operator's hold): \`stats.held\`
+ *   P:projects       set     projects with jobs, for \`projectStates\`
+ *   P:fences         hash    slug → the token a deleted project's jobs start from when enqueued again
  *   P:seq, P:ticket  string  insertion counter; line ticket counter
+ *
+ * Holds. A dead head stays its project's head: its entry stays pending with its last holder and
+ * nothing after it is promoted, until an operator retries it (the entry's delivery count goes
+ * back to 0 and the job re-joins the line) or skips it (the entry is acknowledged and the
+ * successor promoted). A project the operator holds keeps its head out of the line: the head's
+ * place (availableAt, ticket) waits in its hash, flagged \`parked\`, as does a run-out lease the
+ * claim script meets (taken out of \`P:leases\`); \`resume\` puts it back.
  *
  * What the streams do. Enqueue `XADD`s each new episode to its project's stream (idempotent:
  * an existing (project, episode) is returned unchanged, and stream ids only grow). A claim
@@ -80,7 +94,9 @@
  * Redis process loses nothing it acknowledged (streams, groups and PELs are in the AOF too).
  *
  * Keys written by the earlier sorted-set-only layout (no project streams) are not migrated:
- * drain such a queue first, or start on a new `keyPrefix`.
+ * drain such a queue first, or start on a new `keyPrefix`. Jobs that died before dead episodes
+ * held their projects stay dead in the record (their entries are gone, later episodes went on):
+ * `retryJob` refuses them with a reason that says so; re-enqueueing needs a new project.
  */
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"
@@ -89,7 +105,23 @@ import { type Job, jobIdOf, type JobState, type Lease } from "../domain/Job.ts"
 import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
 import { GROUP, JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
 import { turnBatcher } from "../redis/TurnBatcher.ts"
-import { type Enqueued, EpisodeGap, JobQueue, type JobQueueShape, LeaseLost, type ListJobs, QueueUnavailable, type QueueStats } from "./JobQueue.ts"
+import {
+  type DeletedProject,
+  type Enqueued,
+  EpisodeGap,
+  type HoldChange,
+  JobNotFound,
+  JobQueue,
+  type JobQueueShape,
+  JobStateConflict,
+  LeaseLost,
+  type ListJobs,
+  ProjectBusy,
+  ProjectNotFound,
+  QueueUnavailable,
+  type QueueStats,
+} from "./JobQueue.ts"
+import { type HeadOf, type OperatorHold, projectStatesOf, type StateCount } from "./ProjectStates.ts"
 
 export interface RedisJobQueueOptions extends Omit<RedisConnectionOptions, "url"> {
   readonly url: string
@@ -307,12 +339,102 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
 
     const stats: JobQueueShape["stats"] = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.map(script("stats", "nfStats", [now]), (reply): QueueStats => {
-        const [queued, inFlight, committed, dead] = reply as ReadonlyArray<number>
-        return { queued, inFlight, committed, dead }
+        const [queued, inFlight, committed, dead, skipped, held] = reply as ReadonlyArray<number>
+        return { queued, inFlight, committed, dead, skipped, held }
       })
     )
 
-    return JobQueue.of({ enqueue, claim, heartbeat, setStage, complete, retry, deadLetter, get, list, stats })
+    const projectStates: JobQueueShape["projectStates"] = (project) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(script("projectStates", "nfProjectStates", [project ?? "", now]), (reply) => {
+          const flat = reply as Raw
+          const counts: Array<StateCount> = []
+          const heads: Array<HeadOf> = []
+          const holds: Array<OperatorHold> = []
+          for (let i = 0; i + 10 <= flat.length; i += 10) {
+            const name = flat[i] ?? ""
+            const [hold, headEpisode, headState, headReason] = [flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]]
+            const [queued, inFlight, committed, dead, skipped] = flat.slice(i + 5, i + 10).map(Number)
+            const tally: ReadonlyArray<readonly [JobState, number, number]> = [
+              ["queued", 0, queued],
+              ["writing", 1, inFlight],
+              ["committed", 0, committed],
+              ["dead", 0, dead],
+              ["skipped", 0, skipped],
+            ]
+            for (const [state, live, n] of tally) if (n > 0) counts.push({ project: name, state, live, n })
+            // A project with neither jobs nor counts still appears (held, all cancelled): one empty row names it.
+            if (counts.every((c) => c.project !== name)) counts.push({ project: name, state: "queued", live: 0, n: 0 })
+            if (hold !== null) holds.push({ project: name, reason: hold })
+            if (headEpisode !== null) heads.push({ project: name, episode: Number(headEpisode), state: headState as JobState, reason: headReason ?? null })
+          }
+          return projectStatesOf(counts, heads, holds)
+        })
+      )
+
+    /** An operator script's answer: {0, job} | {1} (no such job) | {2, state, detail}. */
+    const operatorJob = (action: "retry" | "skip", project: string, episode: number) => (reply: unknown): Effect.Effect<Job, JobNotFound | JobStateConflict> => {
+      const r = reply as ReadonlyArray<unknown>
+      if (r[0] === 0) return Effect.succeed(decodeJob(r[1] as Raw))
+      if (r[0] === 1) return Effect.fail(new JobNotFound({ project, episode }))
+      const detail = String(r[2] ?? "")
+      return Effect.fail(
+        new JobStateConflict({ project, episode, action, state: r[1] as JobState, allowed: ["dead", "queued"], ...(detail === "" ? {} : { detail }) }),
+      )
+    }
+
+    const retryJob: JobQueueShape["retryJob"] = (project, episode) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(script("retryJob", "nfRetryJob", [project, episode, now]), operatorJob("retry", project, episode))
+      )
+
+    const skipJob: JobQueueShape["skipJob"] = (project, episode, reason) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(script("skipJob", "nfSkipJob", [project, episode, reason, now]), operatorJob("skip", project, episode))
+      )
+
+    const cancel: JobQueueShape["cancel"] = (project, fromEpisode = 1) =>
+      Effect.map(script("cancel", "nfCancel", [project, Math.floor(fromEpisode)]), (reply) => ({
+        project,
+        episodes: (reply as ReadonlyArray<number>).map(Number),
+      }))
+
+    const holdChange = (project: string) => (reply: unknown): Effect.Effect<HoldChange, ProjectNotFound> =>
+      reply === -1 ? Effect.fail(new ProjectNotFound({ project })) : Effect.succeed({ project, changed: reply === 1 })
+
+    const hold: JobQueueShape["hold"] = (project, reason) => Effect.flatMap(script("hold", "nfHold", [project, reason]), holdChange(project))
+
+    const resume: JobQueueShape["resume"] = (project) => Effect.flatMap(script("resume", "nfResume", [project]), holdChange(project))
+
+    const deleteProject: JobQueueShape["deleteProject"] = (project, options) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(script("deleteProject", "nfDeleteProject", [project, now, options?.force === true ? 1 : 0]), (reply): Effect.Effect<DeletedProject, ProjectNotFound | ProjectBusy> => {
+          const [code, n] = reply as ReadonlyArray<number>
+          if (code === -1) return Effect.fail(new ProjectNotFound({ project }))
+          if (code === -2) return Effect.fail(new ProjectBusy({ project, episode: Number(n) }))
+          return Effect.succeed({ project, jobs: Number(n) })
+        })
+      )
+
+    return JobQueue.of({
+      enqueue,
+      claim,
+      heartbeat,
+      setStage,
+      complete,
+      retry,
+      deadLetter,
+      get,
+      list,
+      stats,
+      projectStates,
+      retryJob,
+      skipJob,
+      cancel,
+      hold,
+      resume,
+      deleteProject,
+    })
   })
 
 /** Scoped: opens one connection (failing with `QueueUnavailable` if Redis is unreachable) and quits it with the scope. */

@@ -4,28 +4,44 @@ import { type Job, type JobState, jobIdOf, type Lease } from "../domain/Job.ts"
 import { type Connection, Database, type Migration, type SqliteError } from "../sqlite/Database.ts"
 import { makeGroupCommit } from "./GroupCommit.ts"
 import {
+  type Cancelled,
+  type DeletedProject,
   type Enqueued,
   EpisodeGap,
+  type HoldChange,
+  JobNotFound,
   JobQueue,
   type JobQueueShape,
+  JobStateConflict,
   LeaseLost,
   type ListJobs,
+  ProjectBusy,
+  ProjectNotFound,
+  type ProjectState,
   QueueUnavailable,
   type QueueStats,
+  TOKEN_GENERATION,
 } from "./JobQueue.ts"
+import { projectStatesOf } from "./ProjectStates.ts"
 
 /*
  * Schema notes
  *
  * `queue_jobs` holds every job at rest, one row per (project, episode). Two small tables hold
  * what changes while the factory runs: `queue_heads` the live state of each project's *head*
- * (its lowest non-final job: at most one per project, the only one that can be claimed), and
+ * (its lowest job neither committed nor skipped: at most one per project, the only one that
+ * can be claimed; a dead head stays head, parked, and so holds its project), and
  * `queue_ended` the jobs that ended since the last fold. `queue_jobs_live` overlays the three
  * for reads.
  *
- * - No holes (enqueue refuses gaps) and only heads are ever claimed, so a project's final
- *   jobs always form a prefix 1..k and its non-final jobs the suffix k+1..max: the head is
- *   episode k+1, and after finishing episode n the next head is simply episode n+1.
+ * - No holes (enqueue refuses gaps) and only heads are ever claimed, so a project's done
+ *   (committed or skipped) jobs always form a prefix 1..k and the others the suffix k+1..max:
+ *   the head is episode k+1, and after finishing episode n the next head is simply episode
+ *   n+1. (Files written before v4 may break this rule: their head is marked \`resettle\`, and
+ *   finishing it searches for the next head.)
+ * - Holds: \`queue_holds\` names the projects an operator holds; their heads, and every dead
+ *   head, carry \`PARKED\` on their \`available_at\`. Operator actions (retry, skip, cancel,
+ *   delete) are rare: each folds \`queue_ended\` first and then works on \`queue_jobs\` directly.
  * - Why (schema v2): a commit's cost is mostly the pages it appends to the WAL (and the
  *   checkpoints they bring on), and each project's job rows sit on pages of their own. With
  *   the lease on the job rows (v1), the 8 claims a group commit carries appended 8 pages, and
@@ -55,6 +71,15 @@ import {
  * A job is head exactly once (from its promotion until it is final), so its token never
  * starts over.
  */
+/**
+ * Added to a head's \`available_at\` while it must not be claimed: its project is on hold, or it
+ * is dead. Far beyond any clock reading, so the ready index keeps working unchanged (parked
+ * heads sort last and never pass \`available_at <= now\`), and reversible, so resuming a project
+ * gives its head back its place in line (and a retry delay still running keeps running).
+ */
+const PARKED = 2 ** 50
+
+
 const migrations: ReadonlyArray<Migration> = [
   {
     version: 1,
@@ -185,6 +210,110 @@ const migrations: ReadonlyArray<Migration> = [
       END;
     `,
   },
+  {
+    version: 4,
+    description: "holds: a dead head stays head and holds its project; skipped jobs; operator holds",
+    // Before v4 a dead head passed the role on, so later episodes were committed past it (a
+    // permanent hole). A project whose lowest unfinished job is dead now has that job as its
+    // head, parked; when episodes after it were already worked on (the hole this migration
+    // finds), the head is marked \`resettle\` so that finishing it looks for the next head
+    // instead of assuming episode + 1. Ended jobs are folded first, and both tables are rebuilt
+    // because SQLite cannot change a CHECK in place.
+    up: `
+      DROP VIEW queue_jobs_live;
+      UPDATE queue_jobs SET state = e.state, deliveries = e.deliveries, reason = e.reason, findings = e.findings,
+        updated_at = e.updated_at FROM queue_ended AS e WHERE queue_jobs.project = e.project AND queue_jobs.episode = e.episode;
+      DELETE FROM queue_ended;
+
+      CREATE TABLE queue_jobs_v4 (
+        seq          INTEGER PRIMARY KEY,
+        project      TEXT    NOT NULL,
+        episode      INTEGER NOT NULL CHECK (episode >= 1),
+        state        TEXT    NOT NULL CHECK (state = 'queued' OR state = 'committed' OR state = 'dead' OR state = 'skipped'),
+        deliveries   INTEGER NOT NULL DEFAULT 0,
+        reason       TEXT,
+        findings     TEXT    NOT NULL DEFAULT '[]',
+        enqueued_at  INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        UNIQUE (project, episode)
+      );
+      INSERT INTO queue_jobs_v4 (seq, project, episode, state, deliveries, reason, findings, enqueued_at, updated_at)
+        SELECT seq, project, episode, state, deliveries, reason, findings, enqueued_at, updated_at FROM queue_jobs;
+      -- A head with a dead job below it stops being head: its deliveries and reason stay on its row (its lease, if any, ends).
+      UPDATE queue_jobs_v4 SET deliveries = h.deliveries, reason = h.reason FROM queue_heads AS h
+        WHERE queue_jobs_v4.project = h.project AND queue_jobs_v4.episode = h.episode
+          AND EXISTS (SELECT 1 FROM queue_jobs_v4 AS d WHERE d.project = h.project AND d.episode < h.episode AND d.state = 'dead');
+
+      CREATE TABLE queue_heads_v4 (
+        project      TEXT    PRIMARY KEY,
+        episode      INTEGER NOT NULL,
+        state        TEXT    NOT NULL CHECK (state = 'queued' OR state = 'writing' OR state = 'guarding' OR state = 'editing' OR state = 'dead'),
+        deliveries   INTEGER NOT NULL,
+        token        INTEGER NOT NULL,
+        worker       TEXT,
+        expires_at   INTEGER,
+        available_at INTEGER NOT NULL,
+        ticket       INTEGER NOT NULL,
+        reason       TEXT,
+        last_episode INTEGER NOT NULL,
+        updated_at   INTEGER,
+        resettle     INTEGER NOT NULL DEFAULT 0,
+        token_base   INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      -- (The dead job's fencing token went with its head row; its deliveries bound the claims made under v3's rules in this file.)
+      INSERT INTO queue_heads_v4 (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, last_episode, updated_at, resettle)
+        SELECT d.project, d.episode, 'dead', d.deliveries, d.deliveries, NULL, NULL, ${PARKED}, 0, d.reason,
+          (SELECT MAX(m.episode) FROM queue_jobs_v4 AS m WHERE m.project = d.project), d.updated_at,
+          EXISTS (SELECT 1 FROM queue_jobs_v4 AS n WHERE n.project = d.project AND n.episode > d.episode AND n.state <> 'queued')
+        FROM queue_jobs_v4 AS d
+        WHERE d.state = 'dead'
+          AND NOT EXISTS (SELECT 1 FROM queue_jobs_v4 AS e WHERE e.project = d.project AND e.episode < d.episode AND e.state <> 'committed');
+      INSERT INTO queue_heads_v4 (project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, last_episode, updated_at, resettle)
+        SELECT project, episode, state, deliveries, token, worker, expires_at, available_at, ticket, reason, last_episode, updated_at, 0
+        FROM queue_heads AS h WHERE NOT EXISTS (SELECT 1 FROM queue_heads_v4 AS v WHERE v.project = h.project);
+
+      DROP TABLE queue_jobs;
+      ALTER TABLE queue_jobs_v4 RENAME TO queue_jobs;
+      DROP TABLE queue_heads;
+      ALTER TABLE queue_heads_v4 RENAME TO queue_heads;
+      CREATE INDEX queue_heads_ready ON queue_heads (available_at, ticket);
+
+      DELETE FROM queue_counts;
+      INSERT INTO queue_counts (state, n)
+        SELECT s.state, (SELECT COUNT(*) FROM queue_jobs AS j WHERE j.state = s.state)
+        FROM (SELECT 'queued' AS state UNION ALL SELECT 'committed' UNION ALL SELECT 'dead' UNION ALL SELECT 'skipped') AS s;
+      CREATE TRIGGER queue_counts_insert AFTER INSERT ON queue_jobs
+      BEGIN
+        UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER queue_counts_state AFTER UPDATE OF state ON queue_jobs
+      WHEN OLD.state <> NEW.state
+      BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+        UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER queue_counts_delete AFTER DELETE ON queue_jobs
+      BEGIN
+        UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+
+      CREATE TABLE queue_holds (project TEXT PRIMARY KEY, reason TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE queue_fences (project TEXT PRIMARY KEY, base INTEGER NOT NULL) WITHOUT ROWID;
+
+      CREATE VIEW queue_jobs_live AS
+        SELECT j.seq, j.project || ':' || j.episode AS id, j.project, j.episode,
+          CASE WHEN h.project IS NOT NULL THEN h.state WHEN e.project IS NOT NULL THEN e.state ELSE j.state END AS state,
+          CASE WHEN h.project IS NOT NULL THEN h.deliveries WHEN e.project IS NOT NULL THEN e.deliveries ELSE j.deliveries END AS deliveries,
+          h.token AS token, h.worker AS worker, h.expires_at AS expires_at,
+          CASE WHEN h.project IS NOT NULL THEN h.reason WHEN e.project IS NOT NULL THEN e.reason ELSE j.reason END AS reason,
+          CASE WHEN e.project IS NOT NULL THEN e.findings ELSE j.findings END AS findings,
+          j.enqueued_at,
+          CASE WHEN h.project IS NOT NULL THEN COALESCE(h.updated_at, j.updated_at) WHEN e.project IS NOT NULL THEN e.updated_at ELSE j.updated_at END AS updated_at
+        FROM queue_jobs j
+        LEFT JOIN queue_heads h ON h.project = j.project AND h.episode = j.episode
+        LEFT JOIN queue_ended e ON e.project = j.project AND e.episode = j.episode;
+    `,
+  },
 ]
 
 /** A row of `queue_jobs_live`: a job with its head's live state overlaid. */
@@ -204,7 +333,7 @@ interface JobRow {
   readonly updated_at: number
 }
 
-/** A row of `queue_heads`, as the lease operations read it. */
+/** A row of `queue_heads`, as the lease operations read it (and, with the optional fields, the operator actions). */
 interface HeadRow {
   readonly project: string
   readonly episode: number
@@ -212,6 +341,13 @@ interface HeadRow {
   readonly deliveries: number
   readonly token: number
   readonly reason: string | null
+}
+
+/** All of a `queue_heads` row the operator actions need. */
+interface HeadDetail extends HeadRow {
+  readonly token_base: number
+  readonly expires_at: number | null
+  readonly last_episode: number
 }
 
 const NO_FINDINGS = "[]"
@@ -266,7 +402,7 @@ const isLeased = (state: JobState) => state === "writing" || state === "guarding
  * builds an object per row), so those bodies build their results from the rows they read.
  * A job's non-final row never carries findings: they are written only when it ends.
  */
-const HELD = "project = ? AND episode = ? AND token = ? AND state <> 'queued'"
+const HELD = "project = ? AND episode = ? AND token = ? AND state <> 'queued' AND state <> 'dead'"
 const LIVE_BY_EPISODE = "SELECT * FROM queue_jobs_live WHERE project = ? AND episode = ?"
 const SELECT_HIGHEST = "SELECT MAX(episode) AS highest FROM queue_jobs WHERE project = ?"
 const SELECT_LAST_QUEUED = "SELECT last_episode FROM queue_heads WHERE project = ?"
@@ -274,8 +410,9 @@ const SET_LAST_QUEUED = "UPDATE queue_heads SET last_episode = ? WHERE project =
 /** Episodes ?2..?3 of project ?1, in one statement (node binds numbers as REAL, hence the CAST). */
 const INSERT_RANGE = `WITH RECURSIVE n(episode) AS (SELECT CAST(?2 AS INTEGER) UNION ALL SELECT episode + 1 FROM n WHERE episode < ?3)
   INSERT INTO queue_jobs (project, episode, state, enqueued_at, updated_at) SELECT ?1, episode, 'queued', ?4, ?4 FROM n`
-const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, available_at, ticket, last_episode)
-  VALUES (?, ?, 'queued', 0, 0, ?, ?, ?)`
+const INSERT_HEAD = `INSERT INTO queue_heads (project, episode, state, deliveries, token, token_base, available_at, ticket, last_episode)
+  SELECT ?1, ?2, 'queued', 0, f.base, f.base, ?3 + EXISTS (SELECT 1 FROM queue_holds WHERE project = ?1) * ${PARKED}, ?4, ?5
+  FROM (SELECT COALESCE((SELECT base FROM queue_fences WHERE project = ?1), 0) AS base) AS f`
 /** The oldest head whose lease is absent or ran out, with its job's enqueue time (for the lease). */
 const SELECT_READY = `SELECT h.project, h.episode, h.state, h.deliveries, h.token, h.reason, j.enqueued_at
   FROM queue_heads AS h JOIN queue_jobs AS j ON j.project = h.project AND j.episode = h.episode
@@ -285,8 +422,8 @@ const CLAIM = `UPDATE queue_heads SET state = 'writing', deliveries = deliveries
   worker = ?, expires_at = ?, updated_at = ? WHERE project = ?`
 const HEARTBEAT = `UPDATE queue_heads SET expires_at = ?, updated_at = ? WHERE ${HELD}`
 const SET_STAGE = `UPDATE queue_heads SET state = ?, updated_at = ? WHERE ${HELD}`
-const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?, deliveries = MAX(0, deliveries - ?), worker = NULL,
-  expires_at = NULL, available_at = ?, updated_at = ?, ticket = ? WHERE project = ?`
+const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?1, deliveries = MAX(0, deliveries - ?2), worker = NULL,
+  expires_at = NULL, available_at = ?3 + (available_at >= ${PARKED}) * ${PARKED}, updated_at = ?4, ticket = ?5 WHERE project = ?6`
 /*
  * A head ends in two writes: `queue_ended` records how (deliveries and reason come from the
  * head row), then the head row passes to the next episode, if it was enqueued, or goes. The
@@ -299,13 +436,44 @@ const REQUEUE = `UPDATE queue_heads SET state = 'queued', reason = ?, deliveries
 const END = `INSERT INTO queue_ended (project, episode, state, deliveries, reason, findings, updated_at)
   SELECT project, episode, ?3, deliveries, COALESCE(?4, reason), ?5, ?6 FROM queue_heads WHERE project = ?1 AND episode = ?2`
 /** `END`, only while the lease (token ?7) holds: no row means the lease is lost, and nothing was written. */
-const END_HELD = `${END} AND token = ?7 AND state <> 'queued'`
-const PROMOTE = `UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = 0, worker = NULL, expires_at = NULL,
-  available_at = ?3, ticket = ?4, reason = NULL, updated_at = NULL WHERE project = ?1 AND episode = ?2 AND episode < last_episode`
-const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ?"
+const END_HELD = `${END} AND token = ?7 AND state <> 'queued' AND state <> 'dead'`
+/** (A parked head's successor stays parked: the project is on hold.) */
+const PROMOTE = `UPDATE queue_heads SET episode = episode + 1, state = 'queued', deliveries = 0, token = token_base, worker = NULL, expires_at = NULL,
+  available_at = ?3 + (available_at >= ${PARKED}) * ${PARKED}, ticket = ?4, reason = NULL, updated_at = NULL
+  WHERE project = ?1 AND episode = ?2 AND episode < last_episode AND resettle = 0`
+const DROP_HEAD = "DELETE FROM queue_heads WHERE project = ? AND episode = ? AND resettle = 0"
+/** A head that died stays head, parked, with its token (a retry goes on from it): it holds its project. */
+const PARK_DEAD = `UPDATE queue_heads SET state = 'dead', reason = ?3, worker = NULL, expires_at = NULL, available_at = ${PARKED},
+  updated_at = ?4 WHERE project = ?1 AND episode = ?2`
 const FOLD = `UPDATE queue_jobs SET state = e.state, deliveries = e.deliveries, reason = e.reason, findings = e.findings,
   updated_at = e.updated_at FROM queue_ended AS e WHERE queue_jobs.project = e.project AND queue_jobs.episode = e.episode`
 const FOLDED = "DELETE FROM queue_ended"
+const fold = (c: Connection) => {
+  c.run(FOLD)
+  c.run(FOLDED)
+}
+/* The statements below run only in operator actions and \`placeHead\`, after a fold: \`queue_jobs\` then holds every ended job's state. */
+const SELECT_NEXT_UNDONE = `SELECT episode, state, deliveries, reason FROM queue_jobs
+  WHERE project = ?1 AND episode > ?2 AND state <> 'committed' AND state <> 'skipped' ORDER BY episode LIMIT 1`
+/** A job after ?2 that is not merely queued: PROMOTE's "next head = episode + 1" would be wrong past it. */
+const SELECT_WORKED_AFTER = "SELECT 1 FROM queue_jobs WHERE project = ?1 AND episode > ?2 AND state <> 'queued' LIMIT 1"
+const HOLD_PARK = `(EXISTS (SELECT 1 FROM queue_holds WHERE project = ?1) * ${PARKED})`
+/* (A dead job found here ended before v4, when its token went with its head row: its deliveries bound the claims it had.) */
+const PLACE_DEAD_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'dead', deliveries = ?3, token = token_base + ?3, worker = NULL, expires_at = NULL,
+  available_at = ?4, ticket = ?5, reason = ?6, updated_at = NULL, resettle = ?7 WHERE project = ?1`
+/* (Its row's deliveries and reason are 0 and NULL, but for a head that a v4 migration demoted, whose live state they kept.) */
+const PLACE_QUEUED_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'queued', deliveries = ?6, token = token_base + ?6, worker = NULL, expires_at = NULL,
+  available_at = ?3 + ${HOLD_PARK}, ticket = ?4, reason = ?7, updated_at = NULL, resettle = ?5 WHERE project = ?1`
+const SELECT_HEAD = "SELECT project, episode, state, deliveries, token, token_base, reason, expires_at, last_episode FROM queue_heads WHERE project = ?"
+/** The head is queued again from now (after the operator's retry), keeping its token: no earlier lease can work again. */
+const REQUEUE_FRESH = `UPDATE queue_heads SET state = 'queued', deliveries = 0, reason = NULL, worker = NULL, expires_at = NULL,
+  available_at = ?2 + ${HOLD_PARK}, ticket = ?3, updated_at = ?2 WHERE project = ?1`
+const RESET_JOB = `UPDATE queue_jobs SET state = 'queued', deliveries = 0, reason = NULL, findings = '[]', updated_at = ?3
+  WHERE project = ?1 AND episode = ?2`
+const SKIP_JOB = `UPDATE queue_jobs SET state = 'skipped', deliveries = ?3, reason = ?4, findings = '[]', updated_at = ?5
+  WHERE project = ?1 AND episode = ?2`
+const SELECT_LAST_WORKED = "SELECT MAX(episode) AS episode FROM queue_jobs WHERE project = ? AND state <> 'queued'"
+const PROJECT_EXISTS = "SELECT 1 FROM queue_jobs WHERE project = ?1 UNION ALL SELECT 1 FROM queue_holds WHERE project = ?1 LIMIT 1"
 
 export interface SqliteJobQueueOptions {
   /** Deliveries without completion after which a job is dead-lettered. */
@@ -347,17 +515,43 @@ export const make = (options: SqliteJobQueueOptions) =>
     const lost = (lease: Lease) => Result.fail(new LeaseLost({ job: lease.job.id, token: lease.token }))
     const held = (c: Connection, lease: Lease) => c.get<HeadRow>(SELECT_HELD, lease.job.project, lease.job.episode, lease.token)
 
-    /** After a head ended: the next episode takes its place, and every `foldEvery` ended jobs (the rowid of the last one counts them) are folded into their rows. */
+    const foldIfDue = (c: Connection, endedRowid: number) => {
+      if (endedRowid >= foldEvery) fold(c)
+    }
+    /** After a head was committed: the next episode takes its place, and every \`foldEvery\` ended jobs (the rowid of the last one counts them) are folded into their rows. */
     const ended = (c: Connection, project: string, episode: number, endedRowid: number, now: number) => {
-      if (c.run(PROMOTE, project, episode, now, ticket()).changes === 0) c.run(DROP_HEAD, project, episode)
-      if (endedRowid >= foldEvery) {
-        c.run(FOLD)
-        c.run(FOLDED)
+      if (c.run(PROMOTE, project, episode, now, ticket()).changes === 0 && c.run(DROP_HEAD, project, episode).changes === 0) {
+        placeHead(c, project, episode, now)
       }
+      foldIfDue(c, endedRowid)
     }
     /** The head's job is final (for a head read in this transaction: no lease to check). */
     const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number) => {
-      ended(c, head.project, head.episode, c.run(END, head.project, head.episode, state, reason, findings, now).lastInsertRowid, now)
+      const endedRowid = c.run(END, head.project, head.episode, state, reason, findings, now).lastInsertRowid
+      if (state === "committed") ended(c, head.project, head.episode, endedRowid, now)
+      else {
+        c.run(PARK_DEAD, head.project, head.episode, reason ?? head.reason, now)
+        foldIfDue(c, endedRowid)
+      }
+    }
+    /**
+     * The slow, general way to the next head, after \`after\` was committed or skipped: the
+     * lowest later job that is neither (a dead one holds the project again), or none. For
+     * operator actions and for heads whose successors were worked on out of order (\`resettle\`).
+     */
+    const placeHead = (c: Connection, project: string, after: number, now: number) => {
+      fold(c)
+      const next = c.get<{ episode: number; state: JobState; deliveries: number; reason: string | null }>(SELECT_NEXT_UNDONE, project, after)
+      if (next === undefined) {
+        c.run("DELETE FROM queue_heads WHERE project = ?", project)
+        return
+      }
+      const irregular = c.get(SELECT_WORKED_AFTER, project, next.episode) !== undefined ? 1 : 0
+      if (next.state === "dead") {
+        c.run(PLACE_DEAD_HEAD, project, next.episode, next.deliveries, PARKED, ticket(), next.reason, irregular)
+      } else {
+        c.run(PLACE_QUEUED_HEAD, project, next.episode, now, ticket(), irregular, next.deliveries, next.reason)
+      }
     }
     const finished = (c: Connection, head: HeadRow) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, head.project, head.episode)!)
 
@@ -506,20 +700,149 @@ export const make = (options: SqliteJobQueueOptions) =>
     const stats: JobQueueShape["stats"] = Effect.clockWith((clock) =>
       db.use((c): QueueStats => {
         // the jobs at rest from their counts; the ended ones not folded yet and the heads (small tables) by scan
-        const r = c.get<{ queued: number; ended: number; inFlight: number; committed: number; dead: number }>(
+        const r = c.get<{ queued: number; ended: number; inFlight: number; committed: number; dead: number; skipped: number; held: number }>(
           `SELECT
              (SELECT n FROM queue_counts WHERE state = 'queued') AS queued,
              (SELECT COUNT(*) FROM queue_ended) AS ended,
              (SELECT COUNT(*) FROM queue_heads WHERE state <> 'queued' AND COALESCE(expires_at, 0) > ?1) AS inFlight,
              (SELECT n FROM queue_counts WHERE state = 'committed') + (SELECT COUNT(*) FROM queue_ended WHERE state = 'committed') AS committed,
-             (SELECT n FROM queue_counts WHERE state = 'dead') + (SELECT COUNT(*) FROM queue_ended WHERE state = 'dead') AS dead`,
+             (SELECT n FROM queue_counts WHERE state = 'dead') + (SELECT COUNT(*) FROM queue_ended WHERE state = 'dead') AS dead,
+             (SELECT n FROM queue_counts WHERE state = 'skipped') AS skipped,
+             (SELECT COUNT(*) FROM queue_heads WHERE state = 'dead')
+               + (SELECT COUNT(*) FROM queue_holds AS o WHERE NOT EXISTS (SELECT 1 FROM queue_heads AS d WHERE d.project = o.project AND d.state = 'dead')) AS held`,
           clock.currentTimeMillisUnsafe(),
         )!
-        return { queued: r.queued - r.ended - r.inFlight, inFlight: r.inFlight, committed: r.committed, dead: r.dead }
+        return { queued: r.queued - r.ended - r.inFlight, inFlight: r.inFlight, committed: r.committed, dead: r.dead, skipped: r.skipped, held: r.held }
       })
     ).pipe(Effect.mapError(unavailable))
 
-    return JobQueue.of({ enqueue, claim, heartbeat, setStage, complete, retry, deadLetter, get, list, stats })
+    const projectStates: JobQueueShape["projectStates"] = (project) =>
+      Effect.clockWith((clock) =>
+        db.use((c): ReadonlyArray<ProjectState> => {
+          const now = clock.currentTimeMillisUnsafe()
+          const only = project ?? null
+          const counts = c.all<{ project: string; state: JobState; live: number; n: number }>(
+            `SELECT project, state, COALESCE(expires_at > ?2, 0) AS live, COUNT(*) AS n FROM queue_jobs_live
+             WHERE ?1 IS NULL OR project = ?1 GROUP BY project, state, live`,
+            only,
+            now,
+          )
+          const heads = c.all<{ project: string; episode: number; state: JobState; reason: string | null }>(
+            "SELECT project, episode, state, reason FROM queue_heads WHERE ?1 IS NULL OR project = ?1",
+            only,
+          )
+          const holds = c.all<{ project: string; reason: string }>("SELECT project, reason FROM queue_holds WHERE ?1 IS NULL OR project = ?1", only)
+          return projectStatesOf(counts, heads, holds)
+        })
+      ).pipe(Effect.mapError(unavailable))
+
+    const jobNow = (c: Connection, project: string, episode: number) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, episode)!)
+    
+    const retryJob: JobQueueShape["retryJob"] = (project, episode) =>
+      write((c, now): Result.Result<Job, JobNotFound | JobStateConflict> => {
+        fold(c)
+        const job = c.get<JobRow>(LIVE_BY_EPISODE, project, episode)
+        if (job === undefined) return Result.fail(new JobNotFound({ project, episode }))
+        const conflict = (detail?: string) =>
+          Result.fail(new JobStateConflict({ project, episode, action: "retry", state: job.state, allowed: ["dead", "queued"], ...(detail === undefined ? {} : { detail }) }))
+        if (job.state !== "dead" && job.state !== "queued") return conflict()
+        const head = c.get<HeadDetail>(SELECT_HEAD, project)
+        if (head === undefined || head.episode !== episode) {
+          // A queued job behind the head has nothing to reset; a dead one there ended before v4.
+          if (job.state === "queued") return Result.succeed(toJob(job))
+          return conflict(`episode ${head?.episode} holds the project first: retry or skip it first`)
+        }
+        if (job.state === "dead") c.run(RESET_JOB, project, episode, now)
+        c.run(REQUEUE_FRESH, project, now, ticket())
+        return Result.succeed(jobNow(c, project, episode))
+      })
+
+    const skipJob: JobQueueShape["skipJob"] = (project, episode, reason) =>
+      write((c, now): Result.Result<Job, JobNotFound | JobStateConflict> => {
+        fold(c)
+        const job = c.get<JobRow>(LIVE_BY_EPISODE, project, episode)
+        if (job === undefined) return Result.fail(new JobNotFound({ project, episode }))
+        const conflict = (detail?: string) =>
+          Result.fail(new JobStateConflict({ project, episode, action: "skip", state: job.state, allowed: ["dead", "queued"], ...(detail === undefined ? {} : { detail }) }))
+        if (job.state !== "dead" && job.state !== "queued") return conflict()
+        const head = c.get<HeadDetail>(SELECT_HEAD, project)
+        if (head === undefined || head.episode !== episode) return conflict(`only the episode the project waits on (${head?.episode}) can be skipped`)
+        c.run(SKIP_JOB, project, episode, head.deliveries, reason, now)
+        placeHead(c, project, episode, now)
+        return Result.succeed(jobNow(c, project, episode))
+      })
+
+    const cancel: JobQueueShape["cancel"] = (project, fromEpisode = 1) =>
+      write((c): Result.Result<Cancelled, never> => {
+        fold(c)
+        const head = c.get<HeadDetail>(SELECT_HEAD, project)
+        if (head === undefined) return Result.succeed({ project, episodes: [] })
+        // Only jobs never claimed go (a lease from before could match the tokens of the same job enqueued again), and never
+        // one below a job that stays: the head goes unless it was claimed, is in flight or dead; a job worked on out of order stays.
+        const worked = c.get<{ episode: number | null }>(SELECT_LAST_WORKED, project)?.episode ?? 0
+        const neverClaimed = head.state === "queued" && head.token === head.token_base
+        const start = Math.max(Math.floor(fromEpisode), neverClaimed ? head.episode : head.episode + 1, worked + 1)
+        if (start > head.last_episode) return Result.succeed({ project, episodes: [] })
+        c.run("DELETE FROM queue_jobs WHERE project = ? AND episode >= ?", project, start)
+        if (start === head.episode) c.run("DELETE FROM queue_heads WHERE project = ?", project)
+        else c.run(SET_LAST_QUEUED, start - 1, project)
+        return Result.succeed({ project, episodes: Array.from({ length: head.last_episode - start + 1 }, (_, i) => start + i) })
+      })
+
+    const hold: JobQueueShape["hold"] = (project, reason) =>
+      write((c, now): Result.Result<HoldChange, ProjectNotFound> => {
+        if (c.get(PROJECT_EXISTS, project) === undefined) return Result.fail(new ProjectNotFound({ project }))
+        const changed = c.run("INSERT INTO queue_holds (project, reason, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", project, reason, now).changes > 0
+        if (changed) c.run(`UPDATE queue_heads SET available_at = available_at + ${PARKED} WHERE project = ? AND available_at < ${PARKED}`, project)
+        return Result.succeed({ project, changed })
+      })
+
+    const resume: JobQueueShape["resume"] = (project) =>
+      write((c): Result.Result<HoldChange, ProjectNotFound> => {
+        if (c.get(PROJECT_EXISTS, project) === undefined) return Result.fail(new ProjectNotFound({ project }))
+        const changed = c.run("DELETE FROM queue_holds WHERE project = ?", project).changes > 0
+        if (changed) c.run(`UPDATE queue_heads SET available_at = available_at - ${PARKED} WHERE project = ? AND state <> 'dead' AND available_at >= ${PARKED}`, project)
+        return Result.succeed({ project, changed })
+      })
+
+    const deleteProject: JobQueueShape["deleteProject"] = (project, options) =>
+      write((c, now): Result.Result<DeletedProject, ProjectNotFound | ProjectBusy> => {
+        if (c.get(PROJECT_EXISTS, project) === undefined) return Result.fail(new ProjectNotFound({ project }))
+        const head = c.get<HeadDetail>(SELECT_HEAD, project)
+        if (head !== undefined && isLeased(head.state) && (head.expires_at ?? 0) > now && options?.force !== true) {
+          return Result.fail(new ProjectBusy({ project, episode: head.episode }))
+        }
+        fold(c)
+        const jobs = c.run("DELETE FROM queue_jobs WHERE project = ?", project).changes
+        c.run("DELETE FROM queue_heads WHERE project = ?", project)
+        c.run(
+          "INSERT INTO queue_fences (project, base) VALUES (?1, ?2) ON CONFLICT DO UPDATE SET base = base + ?2",
+          project,
+          TOKEN_GENERATION,
+        )
+        c.run("DELETE FROM queue_holds WHERE project = ?", project)
+        return Result.succeed({ project, jobs })
+      })
+
+    return JobQueue.of({
+      enqueue,
+      claim,
+      heartbeat,
+      setStage,
+      complete,
+      retry,
+      deadLetter,
+      get,
+      list,
+      stats,
+      projectStates,
+      retryJob,
+      skipJob,
+      cancel,
+      hold,
+      resume,
+      deleteProject,
+    })
   })
 
 const unavailable = (e: SqliteError) => new QueueUnavailable({ message: e.message, cause: e })

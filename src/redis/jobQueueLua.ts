@@ -15,6 +15,7 @@
  * callers know the rest, and whole records were most of what those scripts cost Redis).
  */
 import { jobIdOf } from "../domain/Job.ts"
+import { TOKEN_GENERATION } from "../queue/JobQueue.ts"
 
 /** `jobIdOf` as a Lua function, derived from the TypeScript one so the two can never disagree. */
 const luaJobIdOf = (): string => {
@@ -58,6 +59,9 @@ local COUNTS = P .. ':counts'
 local DEAD = P .. ':dead'
 local SEQ = P .. ':seq'
 local TICKET = P .. ':ticket'
+local HELD = P .. ':held'
+local FENCES = P .. ':fences'
+local PROJECTS = P .. ':projects'
 local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
 local NF = #FIELDS
@@ -74,7 +78,9 @@ local function entryId(episode) return episode .. '-0' end
 local function read(id) return redis.call('HMGET', jobKey(id), unpack(FIELDS)) end
 local function load(id) return redis.call('HMGET', jobKey(id), unpack(LOAD)) end
 local function reply(j) return {unpack(j, 1, NF)} end
-local function isFinal(state) return state == 'committed' or state == 'dead' end
+local function isFinal(state) return state == 'committed' or state == 'dead' or state == 'skipped' end
+-- Committed or skipped: later episodes may follow. (A dead job is final but holds its project.)
+local function isDone(state) return state == 'committed' or state == 'skipped' end
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
 
@@ -103,25 +109,41 @@ local function flushBatch(batch)
   if batch.ticket then redis.call('SET', TICKET, batch.ticket) end
 end
 
--- Makes the loaded head job j final and returns it as a reply. Its stream entry is acknowledged.
--- The stream is trimmed up to it (XTRIM MINID) every ${TRIM_EVERY}th episode and whenever the
--- project has no further episode: a stream holds its unfinished episodes plus fewer than
--- ${TRIM_EVERY} acknowledged ones before them, and nothing once its project is idle (deleting
--- each entry on its own cost Redis ~7 % of a job). The consumer that held the entry, now without
--- pending entries in this stream, is removed, so a stream's only consumer is its current holder.
--- The project's next episode (if enqueued: the job's 'next' flag; hasNext, when the caller read
--- it already) becomes head and joins the back of the line: available from now, with a new
--- ticket; the line alone holds its place (availableAt and ticket go into its hash when it is
--- claimed). A final job keeps the worker and expiresAt of its last lease. Returns the reply and
--- whether a successor joined the line.
+-- A head of a project on hold does not join the line: its place (availableAt, ticket) waits in
+-- its hash, flagged 'parked', until \`resume\`.
+local function isHeld(project) return redis.call('HEXISTS', projKey(project), 'hold') == 1 end
+local function park(id, availableAt, ticket)
+  redis.call('HSET', jobKey(id), 'availableAt', availableAt, 'ticket', ticket, 'parked', 1)
+end
+
+-- Makes the loaded head job j final and returns it as a reply.
+-- Committed: its stream entry is acknowledged. The stream is trimmed up to it (XTRIM MINID)
+-- every ${TRIM_EVERY}th episode and whenever the project has no further episode: a stream holds
+-- its unfinished episodes plus fewer than ${TRIM_EVERY} acknowledged ones before them, and nothing
+-- once its project is idle (deleting each entry on its own cost Redis ~7 % of a job). The consumer
+-- that held the entry, now without pending entries in this stream, is removed, so a stream's only
+-- consumer is its current holder. The project's next episode (if enqueued: the job's 'next' flag;
+-- hasNext, when the caller read it already) becomes head and joins the back of the line: available
+-- from now, with a new ticket (parked instead, while the project is on hold); the line alone holds
+-- its place (availableAt and ticket go into its hash when it is claimed).
+-- Dead: the job stays its project's head and holds it. Its entry stays pending with its last
+-- holder (so a retry takes it over like any pending entry, and the PEL keeps counting its
+-- deliveries), the project joins P:held, and nothing is promoted.
+-- A final job keeps the worker and expiresAt of its last lease. Returns the reply and whether a
+-- successor joined the line.
 local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
   local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
   local sk, eid = streamKey(project), entryId(j[3])
-  if hasNext == nil then hasNext = redis.call('HGET', k, 'next') == '1' end
-  redis.call('XACK', sk, G, eid)
-  if not hasNext or episode % ${TRIM_EVERY} == 0 then redis.call('XTRIM', sk, 'MINID', entryId(episode + 1)) end
-  if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
+  local dead = state == 'dead'
+  if dead then
+    hasNext = false
+  else
+    if hasNext == nil then hasNext = redis.call('HGET', k, 'next') == '1' end
+    redis.call('XACK', sk, G, eid)
+    if not hasNext or episode % ${TRIM_EVERY} == 0 then redis.call('XTRIM', sk, 'MINID', entryId(episode + 1)) end
+    if consumer then redis.call('XGROUP', 'DELCONSUMER', sk, G, consumer) end
+  end
   if j[4] == 'queued' then
     -- (A queued head that reaches here was claimed or retried before, so its ticket is stored.)
     redis.call('ZREM', READY, memberFor(j[TICKETF], id))
@@ -139,21 +161,56 @@ local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
     set[#set + 1], set[#set + 2] = 'findings', findings
     j[10] = findings
   end
+  if dead then
+    local letter = redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
+    set[#set + 1], set[#set + 2] = 'letter', letter
+    redis.call('HSET', projKey(project), 'dead', episode)
+    redis.call('SADD', HELD, project)
+  end
   redis.call('HSET', k, unpack(set))
   j[4], j[12] = state, now
   if batch then batch.counts[state] = (batch.counts[state] or 0) + 1 else redis.call('HINCRBY', COUNTS, state, 1) end
-  if state == 'dead' then
-    redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
-  end
   if hasNext then
-    local member = memberFor(nextTicket(batch), jobIdOf(project, episode + 1))
-    if batch then
-      batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = now, member
+    local nextId = jobIdOf(project, episode + 1)
+    local ticket = nextTicket(batch)
+    if isHeld(project) then
+      park(nextId, now, ticket)
+      hasNext = false
     else
-      redis.call('ZADD', READY, now, member)
+      local member = memberFor(ticket, nextId)
+      if batch then
+        batch.ready[#batch.ready + 1], batch.ready[#batch.ready + 2] = now, member
+      else
+        redis.call('ZADD', READY, now, member)
+      end
     end
   end
   return reply(j), hasNext
+end
+
+-- The project's head: its lowest job neither committed nor skipped, as {id, episode}, or nil.
+-- Only acknowledged entries (fewer than ${TRIM_EVERY}) come before it in the stream.
+local function headOf(project)
+  local entries = redis.call('XRANGE', streamKey(project), '-', '+', 'COUNT', ${TRIM_EVERY + 1})
+  for _, e in ipairs(entries) do
+    local id = e[2][2]
+    if not isDone(redis.call('HGET', jobKey(id), 'state')) then return id, tonumber(string.match(e[1], '^(%d+)')) end
+  end
+  return nil
+end
+
+-- The member of a head in the line, or nil (leased, parked or dead). The line holds one member
+-- per waiting project, so a scan of it is cheap enough for operator actions.
+local function lineMember(id)
+  -- (Job ids are a slug, ':' and a number: nothing in them is special to MATCH.)
+  local pattern = '*|' .. id
+  local cursor = '0'
+  repeat
+    local r = redis.call('ZSCAN', READY, cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = r[1]
+    if #r[2] > 0 then return r[2][1], tonumber(r[2][2]) end
+  until cursor == '0'
+  return nil
 end
 
 -- The lease (id, token) still holds the job (same fencing token, and the job is leased):
@@ -183,7 +240,8 @@ end`
  * number (`n-0`): stream ids must grow, and episodes are only ever appended without a gap, so the
  * stream is the project's unfinished episodes in order. The first enqueue of a project creates
  * the stream with its consumer group. The first new episode joins the line when the project has
- * no unfinished job (its highest episode is final, since a project's jobs finish in order).
+ * no head (its highest episode is committed or skipped, since a project's jobs finish in order;
+ * a dead one is still its head), or is parked while the project is on hold.
  */
 export const ENQUEUE = `${prelude}
 local project, now = ARGV[2], ARGV[3]
@@ -204,13 +262,15 @@ if created > 0 then
     hasHead = false
     if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
   else
-    hasHead = not isFinal(redis.call('HGET', jobKey(jobIdOf(project, last)), 'state'))
-    -- The unfinished last episode gets a successor: finishing it promotes the first new one.
+    hasHead = not isDone(redis.call('HGET', jobKey(jobIdOf(project, last)), 'state'))
+    -- The unfinished (or dead) last episode gets a successor: finishing it promotes the first new one.
     if hasHead then redis.call('HSET', jobKey(jobIdOf(project, last)), 'next', 1) end
   end
 end
 local seq = 0
 if created > 0 then seq = redis.call('INCRBY', SEQ, created) - created end
+-- Tokens start a generation higher after each delete of the project (see DELETE_PROJECT).
+local base = redis.call('HGET', FENCES, project) or 0
 local bySeq = {}
 local out = {1}
 for i = 4, #ARGV do
@@ -221,11 +281,12 @@ for i = 4, #ARGV do
     out[#out + 1] = read(id)
   else
     seq = seq + 1
-    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', 0,
+    redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', base,
       'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
     if not hasHead then
       hasHead = true
-      redis.call('ZADD', READY, now, memberFor(redis.call('INCR', TICKET), id))
+      local ticket = redis.call('INCR', TICKET)
+      if isHeld(project) then park(id, now, ticket) else redis.call('ZADD', READY, now, memberFor(ticket, id)) end
     end
     redis.call('XADD', sk, entryId(ARGV[i]), 'job', id)
     bySeq[#bySeq + 1], bySeq[#bySeq + 2] = seq, id
@@ -240,6 +301,7 @@ if #bySeq > 0 then redis.call('ZADD', JOBS, unpack(bySeq)) end
 if created > 0 then
   redis.call('HINCRBY', COUNTS, 'enqueued', created)
   redis.call('HSET', pk, 'last', nextN - 1)
+  if last == 0 then redis.call('SADD', PROJECTS, project) end
 end
 return out
 `
@@ -270,7 +332,8 @@ return out
  * expiresAt, the retry's availableAt) already decided that it may be taken; Redis's idle time
  * plays no part in it. The PEL's counter is mirrored into the hash for `get` and `list`.
  * A head whose deliveries are spent is dead-lettered on the way (its holders crashed), which
- * promotes its successor; then the search goes on.
+ * holds its project; then the search goes on. A run-out lease of a project on hold is parked on
+ * the way (out of \`P:leases\`), and the search goes on.
  *
  * Why the prefetched front of the line stays exact: heads only leave the line during the batch
  * (taken here), and a successor promoted on the way joins at now with a newer ticket, i.e.
@@ -336,6 +399,11 @@ for i = 1, n do
     end
     -- project, episode, state, token, reason, findings, enqueuedAt
     local j = redis.call('HMGET', jobKey(bestId), 'project', 'episode', 'state', 'token', 'reason', 'findings', 'enqueuedAt')
+    if bestExpired and isHeld(j[1]) then
+      -- A held project's run-out lease is not reclaimed: parked, until resume lists it again.
+      redis.call('ZREM', LEASES, bestId)
+      redis.call('HSET', jobKey(bestId), 'parked', 1)
+    else
     local sk, eid = streamKey(j[1]), entryId(j[2])
     local token = tonumber(j[4])
     local d, owner = 0, nil
@@ -385,6 +453,7 @@ for i = 1, n do
       emit({1, bestId, j[1], j[2], d, token, j[5], j[6], j[7]})
       claimed = true
       break
+    end
     end
   end
   if not claimed then out[#out + 1] = 0 end
@@ -470,7 +539,7 @@ local k = jobKey(id)
 redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now, 'availableAt', availableAt, 'ticket', ticket)
 redis.call('HDEL', k, 'worker', 'expiresAt')
 redis.call('ZREM', LEASES, id)
-redis.call('ZADD', READY, availableAt, memberFor(ticket, id))
+if isHeld(j[2]) then park(id, availableAt, ticket) else redis.call('ZADD', READY, availableAt, memberFor(ticket, id)) end
 j[4], j[5], j[7], j[8], j[9], j[12] = 'queued', tostring(d), false, false, reason, now
 return reply(j)
 `
@@ -517,13 +586,288 @@ end
 return out
 `
 
-/** ARGV: prefix, now. → {queued, inFlight, committed, dead} */
+/** ARGV: prefix, now. → {queued, inFlight, committed, dead, skipped, held} */
 export const STATS = `${prelude}
 local now = ARGV[2]
-local c = redis.call('HMGET', COUNTS, 'enqueued', 'committed', 'dead')
-local live = tonumber(c[1] or '0') - tonumber(c[2] or '0') - tonumber(c[3] or '0')
+local c = redis.call('HMGET', COUNTS, 'enqueued', 'committed', 'dead', 'skipped')
+for i = 1, 4 do c[i] = tonumber(c[i] or '0') end
+local live = c[1] - c[2] - c[3] - c[4]
 local inFlight = redis.call('ZCOUNT', LEASES, '(' .. now, '+inf')
-return {live - inFlight, inFlight, tonumber(c[2] or '0'), tonumber(c[3] or '0')}
+return {live - inFlight, inFlight, c[2], c[3], c[4], redis.call('SCARD', HELD)}
+`
+
+
+/*
+ * Operator actions. Rare, so each may scan a little: the line (one member per waiting project)
+ * to find a head's member, the first entries of a project's stream to find its head, or the
+ * project's jobs. Each answers {0, …} on success, or a code the caller turns into a tagged
+ * error: 1 (no such job), 2 (state conflict: the job's state, and a detail or '').
+ */
+
+/** A head back in line from now, or parked while its project is on hold. */
+const requeueHead = `
+local function requeueHead(id, project, now)
+  local ticket = redis.call('INCR', TICKET)
+  if isHeld(project) then
+    park(id, now, ticket)
+  else
+    redis.call('HDEL', jobKey(id), 'parked')
+    redis.call('HSET', jobKey(id), 'availableAt', now, 'ticket', ticket)
+    redis.call('ZADD', READY, now, memberFor(ticket, id))
+  end
+end
+-- A dead job is no longer dead: its letter goes, and its project is no longer held for it.
+local function undead(id, project)
+  local letter = redis.call('HGET', jobKey(id), 'letter')
+  if letter then redis.call('XDEL', DEAD, letter) end
+  redis.call('HDEL', jobKey(id), 'letter')
+  redis.call('HINCRBY', COUNTS, 'dead', -1)
+  redis.call('HDEL', projKey(project), 'dead')
+  if not isHeld(project) then redis.call('SREM', HELD, project) end
+end
+`
+
+/**
+ * ARGV: prefix, project, episode, now. → {0, job} | {1} | {2, state, detail}
+ *
+ * The job must be its project's head (a queued job behind it has nothing to reset and is
+ * answered as it is). Its pending entry, if it was ever delivered, stays pending with its last
+ * holder, its delivery count set back to 0 (\`XCLAIM … RETRYCOUNT 0\`): the next claim takes it
+ * over as it takes over any handed-back entry. The token stays, so earlier leases stay fenced off.
+ */
+export const RETRY_JOB = `${prelude}${requeueHead}
+local project, episode, now = ARGV[2], ARGV[3], ARGV[4]
+local id = jobIdOf(project, episode)
+local j = load(id)
+if not j[1] then return {1} end
+local state = j[4]
+if state ~= 'dead' and state ~= 'queued' then return {2, state, ''} end
+local headId, headEp = headOf(project)
+if headId ~= id then
+  if state == 'queued' then return {0, reply(j)} end
+  if not headEp or headEp > tonumber(episode) then
+    -- Dead under the rules before dead episodes held their projects: its entry is gone.
+    return {2, state, 'it died before dead episodes held their projects, and later episodes went on: it cannot be retried'}
+  end
+  return {2, state, 'episode ' .. tostring(headEp) .. ' holds the project first: retry or skip it first'}
+end
+local sk, eid = streamKey(project), entryId(episode)
+if tonumber(j[6]) > 0 then
+  local pending = pendingOf(sk, eid)
+  if pending then redis.call('XCLAIM', sk, G, pending[2], 0, eid, 'RETRYCOUNT', 0, 'JUSTID') end
+end
+if state == 'dead' then
+  undead(id, project)
+else
+  local member = lineMember(id)
+  if member then redis.call('ZREM', READY, member) end
+end
+redis.call('HSET', jobKey(id), 'state', 'queued', 'deliveries', 0, 'findings', '[]', 'updatedAt', now)
+redis.call('HDEL', jobKey(id), 'reason', 'worker', 'expiresAt')
+requeueHead(id, project, now)
+return {0, read(id)}
+`
+
+/**
+ * ARGV: prefix, project, episode, reason, now. → {0, job} | {1} | {2, state, detail}
+ *
+ * Only the head (dead, or queued and not in flight) can be skipped. Its entry is acknowledged
+ * and the stream trimmed up to it, so the group's next read delivers the successor, which
+ * joins the line (or is parked while the project is on hold).
+ */
+export const SKIP_JOB = `${prelude}${requeueHead}
+local project, episode, reason, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local id = jobIdOf(project, episode)
+local j = load(id)
+if not j[1] then return {1} end
+local state = j[4]
+if state ~= 'dead' and state ~= 'queued' then return {2, state, ''} end
+local headId, headEp = headOf(project)
+if headId ~= id then return {2, state, 'only the episode the project waits on (' .. tostring(headEp) .. ') can be skipped'} end
+local sk, eid = streamKey(project), entryId(episode)
+if tonumber(j[6]) > 0 then
+  local pending = pendingOf(sk, eid)
+  if pending then
+    redis.call('XACK', sk, G, eid)
+    redis.call('XGROUP', 'DELCONSUMER', sk, G, pending[2])
+  end
+end
+redis.call('XTRIM', sk, 'MINID', entryId(tonumber(episode) + 1))
+if state == 'dead' then
+  undead(id, project)
+else
+  local member = lineMember(id)
+  if member then redis.call('ZREM', READY, member) end
+end
+redis.call('HSET', jobKey(id), 'state', 'skipped', 'reason', reason, 'findings', '[]', 'updatedAt', now)
+redis.call('HDEL', jobKey(id), 'parked')
+redis.call('HINCRBY', COUNTS, 'skipped', 1)
+if redis.call('HGET', jobKey(id), 'next') == '1' then requeueHead(jobIdOf(project, tonumber(episode) + 1), project, now) end
+return {0, read(id)}
+`
+
+/**
+ * ARGV: prefix, project, fromEpisode. → the removed episodes, ascending
+ *
+ * Removes the never-claimed tail from max(fromEpisode, the head if never claimed, else the one
+ * after it): job hashes and the head's place in line. Stream ids must grow, and entries deleted
+ * from a stream's tail still bound its ids (setting its last id back breaks the order its
+ * trimming relies on), so the stream is built anew with the episodes that stay: the head's entry
+ * (pending again with its holder and its delivery count, if it was) and the queued ones after it.
+ */
+export const CANCEL = `${prelude}
+local project, from = ARGV[2], tonumber(ARGV[3])
+local pk, sk = projKey(project), streamKey(project)
+local last = tonumber(redis.call('HGET', pk, 'last') or '0')
+local headId, headEp = headOf(project)
+if not headId then return {} end
+local pending = pendingOf(sk, entryId(headEp))
+-- Only jobs never claimed go (a lease from before could match the tokens of the same job enqueued
+-- again): the head goes unless it was claimed (its entry is pending), is in flight or dead.
+local start = headEp + 1
+if redis.call('HGET', jobKey(headId), 'state') == 'queued' and not pending then start = headEp end
+if from > start then start = from end
+if start > last then return {} end
+local out = {}
+for n = start, last do
+  local id = jobIdOf(project, n)
+  if n == headEp then
+    local member = lineMember(id)
+    if member then redis.call('ZREM', READY, member) end
+  end
+  redis.call('DEL', jobKey(id))
+  redis.call('ZREM', JOBS, id)
+  out[#out + 1] = n
+end
+redis.call('DEL', sk)
+redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM')
+for n = headEp, start - 1 do redis.call('XADD', sk, entryId(n), 'job', jobIdOf(project, n)) end
+if pending then
+  redis.call('XREADGROUP', 'GROUP', G, pending[2], 'COUNT', 1, 'STREAMS', sk, '>')
+  redis.call('XCLAIM', sk, G, pending[2], 0, entryId(headEp), 'RETRYCOUNT', pending[4], 'JUSTID')
+end
+redis.call('HINCRBY', COUNTS, 'enqueued', -#out)
+redis.call('HSET', pk, 'last', start - 1)
+if start > 1 then redis.call('HSET', jobKey(jobIdOf(project, start - 1)), 'next', 0) end
+return out
+`
+
+/** A project exists while it has a job or a hold. */
+const projectExists = `
+local function projectExists(project)
+  return tonumber(redis.call('HGET', projKey(project), 'last') or '0') > 0 or isHeld(project)
+end
+`
+
+/** ARGV: prefix, project, reason. → 1 (now held) | 0 (was held) | -1 (no such project) */
+export const HOLD = `${prelude}${projectExists}
+local project, reason = ARGV[2], ARGV[3]
+if not projectExists(project) then return -1 end
+if redis.call('HSETNX', projKey(project), 'hold', reason) == 0 then return 0 end
+redis.call('SADD', HELD, project)
+local headId = headOf(project)
+if headId then
+  local member, at = lineMember(headId)
+  if member then
+    redis.call('ZREM', READY, member)
+    park(headId, at, tonumber(string.sub(member, 1, 15)))
+  end
+end
+return 1
+`
+
+/** ARGV: prefix, project. → 1 (resumed) | 0 (was not held) | -1 (no such project) */
+export const RESUME = `${prelude}${projectExists}
+local project = ARGV[2]
+if not projectExists(project) then return -1 end
+local pk = projKey(project)
+if redis.call('HDEL', pk, 'hold') == 0 then return 0 end
+if redis.call('HEXISTS', pk, 'dead') == 0 then redis.call('SREM', HELD, project) end
+local headId = headOf(project)
+if headId then
+  local h = redis.call('HMGET', jobKey(headId), 'parked', 'state', 'availableAt', 'ticket', 'expiresAt')
+  if h[1] == '1' then
+    redis.call('HDEL', jobKey(headId), 'parked')
+    if h[2] == 'queued' then
+      redis.call('ZADD', READY, h[3], memberFor(h[4], headId))
+    elseif isLeased(h[2]) then
+      redis.call('ZADD', LEASES, h[5], headId)
+    end
+  end
+end
+return 1
+`
+
+/**
+ * ARGV: prefix, project, now, force (0|1). → {0, jobs removed} | {-1} (no such project) | {-2, episode in flight}
+ *
+ * The project's fence (\`P:fences\`) moves a generation (TOKEN_GENERATION) up: if it is enqueued again, its jobs'
+ * tokens start there, so a lease from before the delete never matches a new one.
+ */
+export const DELETE_PROJECT = `${prelude}${projectExists}
+local project, now, force = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if not projectExists(project) then return {-1} end
+local pk = projKey(project)
+local last = tonumber(redis.call('HGET', pk, 'last') or '0')
+local headId, headEp = headOf(project)
+if headId then
+  local h = redis.call('HMGET', jobKey(headId), 'state', 'expiresAt')
+  if force ~= '1' and isLeased(h[1]) and tonumber(h[2]) > now then return {-2, headEp} end
+  local member = lineMember(headId)
+  if member then redis.call('ZREM', READY, member) end
+end
+local removed = 0
+for n = 1, last do
+  local id = jobIdOf(project, n)
+  local h = redis.call('HMGET', jobKey(id), 'state', 'letter')
+  if h[1] then
+    if isFinal(h[1]) then redis.call('HINCRBY', COUNTS, h[1], -1) end
+    if h[2] then redis.call('XDEL', DEAD, h[2]) end
+    redis.call('ZREM', LEASES, id)
+    redis.call('DEL', jobKey(id))
+    redis.call('ZREM', JOBS, id)
+    removed = removed + 1
+  end
+end
+redis.call('HINCRBY', COUNTS, 'enqueued', -removed)
+redis.call('DEL', streamKey(project), pk)
+redis.call('HINCRBY', FENCES, project, ${TOKEN_GENERATION})
+redis.call('SREM', HELD, project)
+redis.call('SREM', PROJECTS, project)
+return {0, removed}
+`
+
+/**
+ * ARGV: prefix, project ('' = all), now. → per project, flat: project, hold reason | false,
+ * head episode | false, head state | false, head reason | false, queued, inFlight, committed, dead, skipped.
+ */
+export const PROJECT_STATES = `${prelude}
+local only, now = ARGV[2], tonumber(ARGV[3])
+local names = {only}
+if only == '' then names = redis.call('SMEMBERS', PROJECTS) end
+local out = {}
+for _, project in ipairs(names) do
+  local p = redis.call('HMGET', projKey(project), 'last', 'hold')
+  local last = tonumber(p[1] or '0')
+  if last > 0 or p[2] then
+    local c = {queued = 0, inFlight = 0, committed = 0, dead = 0, skipped = 0}
+    local headEp, headState, headReason = false, false, false
+    for n = 1, last do
+      local h = redis.call('HMGET', jobKey(jobIdOf(project, n)), 'state', 'expiresAt', 'reason')
+      local state = h[1]
+      if state then
+        if isFinal(state) then c[state] = c[state] + 1
+        elseif isLeased(state) and tonumber(h[2]) > now then c.inFlight = c.inFlight + 1
+        else c.queued = c.queued + 1 end
+        if not headEp and not isDone(state) then headEp, headState, headReason = n, state, h[3] end
+      end
+    end
+    for _, v in ipairs({project, p[2] or false, headEp, headState, headReason, c.queued, c.inFlight, c.committed, c.dead, c.skipped}) do
+      out[#out + 1] = v
+    end
+  end
+end
+return out
 `
 
 export const scripts = {
@@ -536,4 +880,11 @@ export const scripts = {
   nfDeadLetter: DEAD_LETTER,
   nfList: LIST,
   nfStats: STATS,
+  nfRetryJob: RETRY_JOB,
+  nfSkipJob: SKIP_JOB,
+  nfCancel: CANCEL,
+  nfHold: HOLD,
+  nfResume: RESUME,
+  nfDeleteProject: DELETE_PROJECT,
+  nfProjectStates: PROJECT_STATES,
 } as const

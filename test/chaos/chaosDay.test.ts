@@ -34,7 +34,7 @@ const check = async (name: ScenarioName) => {
   expect(report.accepted, transcript).toBe(options.projects * options.episodes)
   expect(report.lost, transcript).toBe(0)
   expect(report.duplicated, transcript).toBe(0)
-  expect(report.committed + report.dead, transcript).toBe(report.accepted)
+  expect(report.committed + report.dead + report.waiting, transcript).toBe(report.accepted)
   expect(report.broke.length, transcript).toBeGreaterThan(0)
   expect(report.recoveries.length, transcript).toBeGreaterThan(0)
   for (const r of report.recoveries) expect(r.ok && r.withinMs !== null && r.withinMs <= options.boundMs, transcript).toBe(true)
@@ -89,7 +89,7 @@ describe("chaos command", () => {
     expect(parseDuration("d", "500ms")).toBe(500)
     expect(parseDuration("d", "2m")).toBe(120_000)
     const table = formatSummary(
-      [{ scenario: "kill-worker", broke: ["x"], recoveries: [{ what: "x", withinMs: 1200, ok: true }], accepted: 4, committed: 3, dead: 1, lost: 0, duplicated: 0, problems: [], unexpectedExits: 0, ok: true, elapsedMs: 1 }],
+      [{ scenario: "kill-worker", broke: ["x"], recoveries: [{ what: "x", withinMs: 1200, ok: true }], accepted: 4, committed: 3, dead: 1, waiting: 0, lost: 0, duplicated: 0, problems: [], unexpectedExits: 0, ok: true, elapsedMs: 1 }],
       300_000,
     )
     expect(table).toMatch(/kill-worker\s+4\s+3\s+1\s+0\s+0\s+1\.2 s\s+✅/)

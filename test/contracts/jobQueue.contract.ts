@@ -268,7 +268,7 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect((yield* queue.complete(lease)).state).toBe("committed")
       }).pipe(withQueue()))
 
-    it.effect("dead-letters a job after maxDeliveries crashed deliveries, with the cause, and moves on", () =>
+    it.effect("dead-letters a job after maxDeliveries crashed deliveries, with the cause; the dead episode holds its project", () =>
       Effect.gen(function* () {
         const queue = yield* JobQueue
         yield* queue.enqueue("alpha", [1, 2])
@@ -277,9 +277,8 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
           expect(lease.job).toMatchObject({ episode: 1, deliveries: i })
           yield* TestClock.adjust(1_000) // the worker "crashes": its lease runs out
         }
-        // The next claim finds episode 1 spent: dead-lettered, and episode 2 is handed out instead.
-        const next = yield* claimSome("w9", 1_000)
-        expect(next.job.episode).toBe(2)
+        // The next claim finds episode 1 spent: dead-lettered, and episode 2 waits behind it.
+        yield* claimNone("w9", 1_000)
         const dead = yield* getJob(jobIdOf("alpha", 1))
         expect(dead.state).toBe("dead")
         expect(dead.deliveries).toBe(MAX)
@@ -302,7 +301,7 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect(dead.reason).toContain("boom 3")
         expect(dead.reason).toContain(`delivered ${MAX} times`)
         yield* claimNone("w1")
-        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 1 })
+        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 1, skipped: 0, held: 1 })
       }).pipe(withQueue()))
 
     it.effect("deadLetter gives up at once, keeping the reason and the guard's findings", () =>
@@ -315,29 +314,30 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect(dead.findings).toEqual([finding])
         expect(yield* getJob(lease.job.id)).toEqual(dead)
         expect((yield* Effect.flip(queue.complete(lease)))._tag).toBe("LeaseLost")
-        expect((yield* claimSome("w1")).job.episode).toBe(2)
+        expect((yield* Effect.flip(queue.heartbeat(lease, LEASE)))._tag).toBe("LeaseLost")
+        yield* claimNone("w1")
         expect((yield* queue.list({ states: ["dead"] })).map((j) => j.id)).toEqual([lease.job.id])
       }).pipe(withQueue()))
 
     it.effect("stats count queued, in flight, committed and dead jobs", () =>
       Effect.gen(function* () {
         const queue = yield* JobQueue
-        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 0 })
+        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
         yield* queue.enqueue("alpha", [1, 2, 3])
         yield* queue.enqueue("beta", [1, 2])
-        expect(yield* queue.stats).toEqual({ queued: 5, inFlight: 0, committed: 0, dead: 0 })
+        expect(yield* queue.stats).toEqual({ queued: 5, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
         const a = yield* claimSome("w1", 1_000)
         const b = yield* claimSome("w2", 1_000)
         yield* queue.setStage(b, "editing")
-        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 2, committed: 0, dead: 0 })
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 2, committed: 0, dead: 0, skipped: 0, held: 0 })
         yield* queue.complete(a)
         yield* queue.deadLetter(b, "poison")
-        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1 })
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1, skipped: 0, held: 1 })
         yield* claimSome("w1", 1_000)
-        expect(yield* queue.stats).toEqual({ queued: 2, inFlight: 1, committed: 1, dead: 1 })
+        expect(yield* queue.stats).toEqual({ queued: 2, inFlight: 1, committed: 1, dead: 1, skipped: 0, held: 1 })
         // An expired lease no longer counts as in flight: the job is waiting to be reclaimed.
         yield* TestClock.adjust(1_000)
-        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1 })
+        expect(yield* queue.stats).toEqual({ queued: 3, inFlight: 0, committed: 1, dead: 1, skipped: 0, held: 1 })
       }).pipe(withQueue()))
 
     it.effect("list is newest first, with filters; get finds a job by id", () =>
@@ -361,6 +361,238 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect(yield* queue.list({ project: "nope" })).toEqual([])
         expect(Option.getOrThrow(yield* queue.get(jobIdOf("beta", 1)))).toMatchObject({ project: "beta", episode: 1, state: "queued", enqueuedAt: 5 })
         expect(Option.isNone(yield* queue.get(jobIdOf("beta", 2)))).toBe(true)
+      }).pipe(withQueue()))
+
+    /** Episode `episode` of `project` dead-lettered by its first holder; the others stay queued. */
+    const killEpisode = (project: string, episode: number) =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        for (let n = 1; n < episode; n++) yield* queue.complete(yield* claimSome("w-before"))
+        const lease = yield* claimSome("w-dead")
+        expect(lease.job.episode).toBe(episode)
+        yield* queue.deadLetter(lease, "guard rejected every draft", [finding])
+        return lease
+      })
+
+    it.effect("a dead episode holds its project: nothing later is claimable, other projects go on", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3, 4, 5, 6])
+        yield* killEpisode("alpha", 4)
+        yield* queue.enqueue("beta", [1])
+        const beta = yield* claimSome("w1")
+        expect(beta.job.id).toBe(jobIdOf("beta", 1))
+        yield* claimNone("w2")
+        yield* queue.complete(beta)
+        yield* TestClock.adjust(LEASE * 10)
+        yield* claimNone("w3")
+        expect(yield* getJob(jobIdOf("alpha", 5))).toMatchObject({ state: "queued", deliveries: 0 })
+        // Enqueueing more behind the dead episode is fine; it waits too.
+        expect((yield* queue.enqueue("alpha", [6, 7])).map((e) => e.created)).toEqual([false, true])
+        yield* claimNone("w3")
+        const [alpha] = yield* queue.projectStates("alpha")
+        expect(alpha).toEqual({
+          project: "alpha",
+          held: { by: "dead-episode", episode: 4, reason: "guard rejected every draft" },
+          queued: 3,
+          inFlight: 0,
+          committed: 3,
+          dead: 1,
+          skipped: 0,
+          next: 4,
+        })
+        expect((yield* queue.stats).held).toBe(1)
+      }).pipe(withQueue()))
+
+    it.effect("retryJob puts a dead episode back, fresh, and the project resumes from it in order", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3, 4, 5, 6])
+        const old = yield* killEpisode("alpha", 4)
+        yield* TestClock.adjust(5)
+        const retried = yield* queue.retryJob("alpha", 4)
+        expect(retried).toMatchObject({ id: jobIdOf("alpha", 4), state: "queued", deliveries: 0, reason: null, findings: [], updatedAt: 5 })
+        expect(yield* getJob(jobIdOf("alpha", 4))).toEqual(retried)
+        const again = yield* claimSome("w1")
+        expect(again.job).toMatchObject({ episode: 4, deliveries: 1 })
+        // The lease from before the death stays fenced off.
+        expect(again.token).toBeGreaterThan(old.token)
+        expect((yield* Effect.flip(queue.complete(old)))._tag).toBe("LeaseLost")
+        yield* claimNone("w2")
+        yield* queue.complete(again)
+        expect((yield* claimSome("w2")).job.episode).toBe(5)
+        const [alpha] = yield* queue.projectStates("alpha")
+        expect(alpha).toMatchObject({ held: null, committed: 4, dead: 0, inFlight: 1, queued: 1, next: 5 })
+        expect(yield* queue.stats).toMatchObject({ dead: 0, held: 0, committed: 4 })
+      }).pipe(withQueue()))
+
+    it.effect("retryJob refuses what is not dead or queued, and names unknown jobs", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2])
+        yield* queue.complete(yield* claimSome("w1"))
+        const busy = yield* claimSome("w1")
+        expect(yield* Effect.flip(queue.retryJob("alpha", 1))).toMatchObject({ _tag: "JobStateConflict", action: "retry", state: "committed" })
+        const inFlight = yield* Effect.flip(queue.retryJob("alpha", 2))
+        expect(inFlight).toMatchObject({ _tag: "JobStateConflict", state: "writing" })
+        expect(inFlight.message).toContain("episode 2 of 'alpha'")
+        expect(yield* Effect.flip(queue.retryJob("alpha", 3))).toMatchObject({ _tag: "JobNotFound", project: "alpha", episode: 3 })
+        expect(yield* Effect.flip(queue.skipJob("nope", 1, "x"))).toMatchObject({ _tag: "JobNotFound", project: "nope" })
+        // A queued job that was retried before starts over: no deliveries, no reason, available now.
+        yield* queue.retry(busy, { reason: "429", delayMs: 60_000, transient: false })
+        expect(yield* getJob(busy.job.id)).toMatchObject({ deliveries: 1, reason: "429" })
+        expect(yield* queue.retryJob("alpha", 2)).toMatchObject({ state: "queued", deliveries: 0, reason: null })
+        expect((yield* claimSome("w2")).job).toMatchObject({ episode: 2, deliveries: 1 })
+      }).pipe(withQueue()))
+
+    it.effect("skipJob leaves a visible gap and later episodes proceed", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3, 4, 5, 6])
+        yield* killEpisode("alpha", 4)
+        const skipped = yield* queue.skipJob("alpha", 4, "rewritten by hand later")
+        expect(skipped).toMatchObject({ state: "skipped", reason: "rewritten by hand later", findings: [] })
+        expect((yield* claimSome("w1")).job.episode).toBe(5)
+        // A queued episode the project waits on can be skipped too; not one in flight, nor a committed one.
+        expect(yield* Effect.flip(queue.skipJob("alpha", 5, "x"))).toMatchObject({ _tag: "JobStateConflict", action: "skip", state: "writing" })
+        expect(yield* Effect.flip(queue.skipJob("alpha", 2, "x"))).toMatchObject({ _tag: "JobStateConflict", state: "committed" })
+        expect(yield* Effect.flip(queue.skipJob("alpha", 6, "x"))).toMatchObject({ _tag: "JobStateConflict", state: "queued" })
+        expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 1, committed: 3, dead: 0, skipped: 1, held: 0 })
+        const [alpha] = yield* queue.projectStates("alpha")
+        expect(alpha).toMatchObject({ held: null, skipped: 1, next: 5 })
+        expect((yield* queue.list({ project: "alpha", states: ["skipped"] })).map((j) => j.episode)).toEqual([4])
+      }).pipe(withQueue()))
+
+    it.effect("skipping the last dead episode frees the project for what is enqueued next", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        yield* killEpisode("alpha", 1)
+        yield* queue.skipJob("alpha", 1, "bad premise")
+        expect((yield* queue.projectStates("alpha"))[0]).toMatchObject({ held: null, skipped: 1 })
+        expect((yield* queue.projectStates("alpha"))[0]?.next).toBeUndefined()
+        yield* queue.enqueue("alpha", [2])
+        expect((yield* claimSome("w1")).job.episode).toBe(2)
+      }).pipe(withQueue()))
+
+    it.effect("cancel removes queued episodes from a point; enqueue continues from the highest left", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3, 4, 5])
+        const busy = yield* claimSome("w1")
+        // The episode in flight stays, whatever the starting point.
+        expect(yield* queue.cancel("alpha", 4)).toEqual({ project: "alpha", episodes: [4, 5] })
+        expect(yield* Effect.flip(queue.enqueue("alpha", [5]))).toMatchObject({ _tag: "EpisodeGap", nextExpected: 4 })
+        expect((yield* queue.enqueue("alpha", [4])).map((e) => e.created)).toEqual([true])
+        expect(yield* queue.cancel("alpha")).toEqual({ project: "alpha", episodes: [2, 3, 4] })
+        expect(yield* queue.cancel("alpha")).toEqual({ project: "alpha", episodes: [] })
+        expect(yield* queue.cancel("nope")).toEqual({ project: "nope", episodes: [] })
+        yield* queue.complete(busy)
+        yield* claimNone("w1")
+        expect((yield* queue.enqueue("alpha", [2, 3])).map((e) => e.created)).toEqual([true, true])
+        expect((yield* claimSome("w1")).job.episode).toBe(2)
+        expect(yield* queue.stats).toMatchObject({ queued: 1, inFlight: 1, committed: 1 })
+        // A head that was claimed before stays (its tokens must not start over); one never claimed goes, and the project is idle.
+        yield* queue.enqueue("gamma", [1, 2])
+        yield* queue.retry(yield* claimSome("w3"), { reason: "429", delayMs: 0, transient: true })
+        expect(yield* queue.cancel("gamma")).toEqual({ project: "gamma", episodes: [2] })
+        yield* queue.enqueue("beta", [1, 2])
+        expect(yield* queue.cancel("beta")).toEqual({ project: "beta", episodes: [1, 2] })
+        expect(yield* queue.projectStates("beta")).toEqual([])
+        expect((yield* queue.enqueue("beta", [1])).map((e) => e.created)).toEqual([true])
+      }).pipe(withQueue()))
+
+    it.effect("hold and resume: claims skip a held project, the job in flight finishes", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3])
+        yield* queue.enqueue("beta", [1, 2])
+        const a1 = yield* claimSome("w1", 1_000)
+        expect(a1.job.id).toBe(jobIdOf("alpha", 1))
+        expect(yield* queue.hold("alpha", "rewriting the outline")).toEqual({ project: "alpha", changed: true })
+        expect(yield* queue.hold("alpha", "again")).toEqual({ project: "alpha", changed: false })
+        expect(yield* Effect.flip(queue.hold("nope", "x"))).toMatchObject({ _tag: "ProjectNotFound", project: "nope" })
+        yield* queue.heartbeat(a1, 1_000)
+        yield* queue.complete(a1)
+        expect((yield* claimSome("w2")).job.id).toBe(jobIdOf("beta", 1))
+        yield* claimNone("w3")
+        expect((yield* queue.projectStates()).map((p) => [p.project, p.held])).toEqual([
+          ["alpha", { by: "operator", reason: "rewriting the outline" }],
+          ["beta", null],
+        ])
+        expect((yield* queue.stats).held).toBe(1)
+        // An expired lease of a held project is not reclaimed either.
+        yield* queue.resume("alpha")
+        const a2 = yield* claimSome("w1", 1_000)
+        expect(a2.job.id).toBe(jobIdOf("alpha", 2))
+        yield* queue.hold("alpha", "pause")
+        yield* TestClock.adjust(5_000)
+        yield* claimNone("w3")
+        // A retry of a held project's job waits for the resume.
+        expect((yield* queue.retry(a2, { reason: "x", delayMs: 0, transient: true })).state).toBe("queued")
+        yield* claimNone("w3")
+        expect(yield* queue.resume("alpha")).toEqual({ project: "alpha", changed: true })
+        expect(yield* queue.resume("alpha")).toEqual({ project: "alpha", changed: false })
+        expect((yield* claimSome("w3")).job.id).toBe(jobIdOf("alpha", 2))
+        expect((yield* queue.stats).held).toBe(0)
+      }).pipe(withQueue()))
+
+    it.effect("a held project stays held through new enqueues, deaths and retries", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1])
+        yield* queue.complete(yield* claimSome("w1"))
+        yield* queue.hold("alpha", "pause")
+        yield* queue.enqueue("alpha", [2, 3])
+        yield* claimNone("w1")
+        yield* queue.resume("alpha")
+        const a2 = yield* claimSome("w1")
+        yield* queue.deadLetter(a2, "poison")
+        yield* queue.hold("alpha", "looking into it")
+        // The dead episode comes first in the project's state; stats count the project once.
+        expect((yield* queue.projectStates("alpha"))[0]?.held).toMatchObject({ by: "dead-episode", episode: 2 })
+        expect((yield* queue.stats).held).toBe(1)
+        yield* queue.retryJob("alpha", 2)
+        expect((yield* queue.projectStates("alpha"))[0]?.held).toEqual({ by: "operator", reason: "looking into it" })
+        yield* claimNone("w1")
+        yield* queue.resume("alpha")
+        expect((yield* claimSome("w1")).job.episode).toBe(2)
+      }).pipe(withQueue()))
+
+    it.effect("deleteProject removes every job, refused while one is in flight unless forced", () =>
+      Effect.gen(function* () {
+        const queue = yield* JobQueue
+        yield* queue.enqueue("alpha", [1, 2, 3])
+        yield* queue.enqueue("beta", [1])
+        const a1 = yield* claimSome("w1", 1_000)
+        expect(yield* Effect.flip(queue.deleteProject("alpha"))).toMatchObject({ _tag: "ProjectBusy", project: "alpha", episode: 1 })
+        expect(yield* Effect.flip(queue.deleteProject("nope"))).toMatchObject({ _tag: "ProjectNotFound" })
+        expect(yield* queue.deleteProject("alpha", { force: true })).toEqual({ project: "alpha", jobs: 3 })
+        expect((yield* Effect.flip(queue.complete(a1)))._tag).toBe("LeaseLost")
+        expect(yield* queue.list({ project: "alpha" })).toEqual([])
+        expect((yield* queue.projectStates()).map((p) => p.project)).toEqual(["beta"])
+        expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
+        // A lease whose time ran out does not keep a project from being deleted.
+        const b1 = yield* claimSome("w2", 1_000)
+        expect(b1.job.id).toBe(jobIdOf("beta", 1))
+        yield* TestClock.adjust(1_000)
+        expect(yield* queue.deleteProject("beta")).toEqual({ project: "beta", jobs: 1 })
+
+        // The project starts over from episode 1, and leases from before the delete stay fenced off.
+        expect((yield* queue.enqueue("alpha", [1, 2])).map((e) => e.created)).toEqual([true, true])
+        const reborn = yield* claimSome("w1", 1_000)
+        expect(reborn.job.id).toBe(a1.job.id)
+        expect(reborn.token).not.toBe(a1.token)
+        expect((yield* Effect.flip(queue.complete(a1)))._tag).toBe("LeaseLost")
+        yield* queue.complete(reborn)
+        const second = yield* claimSome("w1", 1_000)
+        expect(second.job.episode).toBe(2)
+        // A dead, held project can be deleted without force.
+        yield* queue.deadLetter(second, "poison")
+        yield* queue.hold("alpha", "x")
+        expect(yield* queue.deleteProject("alpha")).toEqual({ project: "alpha", jobs: 2 })
+        expect(yield* queue.stats).toEqual({ queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
+        expect(yield* queue.projectStates()).toEqual([])
       }).pipe(withQueue()))
 
     if (harness.makeDurable !== undefined) {
@@ -389,7 +621,7 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
           // "Process" 2 on the same storage.
           yield* Effect.gen(function* () {
             const queue = yield* JobQueue
-            expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 1, committed: 1, dead: 1 })
+            expect(yield* queue.stats).toEqual({ queued: 1, inFlight: 1, committed: 1, dead: 1, skipped: 0, held: 1 })
             expect(yield* getJob(before.job.id)).toMatchObject({ state: "guarding", deliveries: 1 })
             expect((yield* getJob(jobIdOf("beta", 1))).findings).toEqual([finding])
             // The lease taken before the restart still holds…

@@ -66,7 +66,7 @@ describe("distributed: two serve processes on one Redis", () => {
     const seconds = (performance.now() - started) / 1000
 
     // Nothing dead, nothing left over.
-    expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0 })
+    expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0, skipped: 0, held: 0 })
 
     // The shared story store, read through either process: 1..10 exactly, committed in order.
     for (const proc of procs) {
@@ -156,7 +156,7 @@ describe("distributed: two serve processes on one Redis", () => {
         return stats.committed + stats.dead === TOTAL ? stats : undefined
       }, 200)
       await survivor.stop()
-      expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0 })
+      expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0, skipped: 0, held: 0 })
       for (const { slug } of PROJECTS) {
         const episodes = (await api(b!.url, "GET", `/api/v1/projects/${slug}/episodes`)).json as Array<{ number: number; committedAt: number }>
         expect(episodes.map((e) => e.number), slug).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1))

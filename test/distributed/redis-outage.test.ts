@@ -111,7 +111,7 @@ describe("distributed: Redis outage under a running serve", () => {
       return s?.queue && s.queue.committed + s.queue.dead === TOTAL ? s.queue : undefined
     }, 200)
     await events.stop()
-    expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0 })
+    expect(final).toEqual({ queued: 0, inFlight: 0, committed: TOTAL, dead: 0, skipped: 0, held: 0 })
     for (const { slug } of PROJECTS) {
       const episodes = (await api(url, "GET", `/api/v1/projects/${slug}/episodes`)).json as Array<{ number: number; committedAt: number }>
       expect(episodes.map((e) => e.number)).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1))

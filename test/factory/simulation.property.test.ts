@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { noFaults, type FaultRates } from "../../chaos/Faults.ts"
-import { type Scenario, SETTLE_BOUND_MS, simulate, type SimulationReport } from "../../chaos/Simulation.ts"
+import { isSettled, type Scenario, SETTLE_BOUND_MS, simulate, type SimulationReport } from "../../chaos/Simulation.ts"
 
 /**
  * The factory's guarantees under random faults, as a deterministic simulation: the
@@ -32,13 +32,22 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 })
 
 const checkInvariants = (s: Scenario, report: SimulationReport) => {
-  // Every accepted job ends committed or dead, within the bound once faults stop.
-  expect(report.settledAfterMs, "some job never became final").not.toBeNull()
+  // Every accepted job ends committed or dead, or waits (queued) behind a dead episode of its
+  // project, within the bound once faults stop.
+  expect(report.settledAfterMs, "some job never settled").not.toBeNull()
   expect(report.settledAfterMs!).toBeLessThanOrEqual(SETTLE_BOUND_MS)
   expect(report.jobs.length).toBe(s.genres.length * s.episodesPerProject)
   for (const job of report.jobs) {
-    expect(["committed", "dead"]).toContain(job.state)
+    expect(isSettled(job, report.jobs), `${job.id} is ${job.state}`).toBe(true)
+    expect(["committed", "dead", "queued"]).toContain(job.state)
     if (job.state === "dead") expect(job.reason, `dead job ${job.id} has no cause`).toBeTruthy()
+  }
+  // A dead episode holds its project: nothing is committed past it (no hole in the novel), and
+  // it is the only dead one.
+  for (const dead of report.jobs.filter((j) => j.state === "dead")) {
+    const later = report.commits.filter((c) => c.project === dead.project && c.number > dead.episode).map((c) => c.number)
+    expect(later, `${dead.project} committed past its dead episode ${dead.episode}`).toEqual([])
+    expect(report.jobs.filter((j) => j.project === dead.project && j.state === "dead").length).toBe(1)
   }
   // No (project, episode) committed twice.
   const keys = report.commits.map((c) => `${c.project}:${c.number}`)
@@ -54,7 +63,7 @@ const checkInvariants = (s: Scenario, report: SimulationReport) => {
   const stored = new Set(report.stored.flatMap((p) => p.numbers.map((n) => `${p.project}:${n}`)))
   expect([...stored].sort()).toEqual([...committed].sort())
   // A draft's provisional facts never outlive its episode's commit; only a dead job's may remain
-  // (when the queue gave it up without its worker), and then only at the project's tail.
+  // (when the queue gave it up without its worker), and then only that one per project.
   for (const p of report.provisional) {
     for (const episode of p.episodes) {
       const job = report.jobs.find((j) => j.id === `${p.project}:${episode}`)

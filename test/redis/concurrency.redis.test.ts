@@ -96,7 +96,7 @@ describe("RedisJobQueue: two instances on one Redis", () => {
       const stats = await instances[1].runPromise(Effect.gen(function* () {
         return yield* (yield* JobQueue).stats
       }))
-      expect(stats).toEqual({ queued: 0, inFlight: 0, committed: PROJECTS.length * EPISODES, dead: 0 })
+      expect(stats).toEqual({ queued: 0, inFlight: 0, committed: PROJECTS.length * EPISODES, dead: 0, skipped: 0, held: 0 })
       const redelivered = await instances[1].runPromise(Effect.gen(function* () {
         const queue = yield* JobQueue
         return Option.getOrThrow(yield* queue.get(jobIdOf("p-one", 3))).deliveries

@@ -1,19 +1,19 @@
 /**
  * Differential property of the Redis JobQueue: random interleavings of enqueue, claims by
  * several workers, crashes (a worker forgets its lease), clock jumps, completions, transient and
- * non-transient retries, heartbeats, stage changes, dead-letters and operations on stale leases
- * run in lockstep against the SQLite adapter (the reference, itself checked by
+ * non-transient retries, heartbeats, stage changes, dead-letters, operations on stale leases and
+ * an operator's retries, skips, cancels, holds, resumes and deletes run in lockstep against the SQLite adapter (the reference, itself checked by
  * test/sqlite/queue.property.test.ts) and the Redis adapter, under one `TestClock`. Bursts
  * (every idle worker claims, or every holder completes, at once) reach Redis as one batched
  * script call and must still answer like the same calls made one after the other.
  *
  * After every step:
  *   - both adapters answered the same (same jobs, leases, tokens, deliveries, errors, stats);
- *   - the Redis streams are the delivery truth: each project's stream holds its unfinished
- *     episodes in order (`<n>-0`), after fewer than TRIM_EVERY finished ones (none when the
- *     project is idle); its PEL holds the head's entry iff the head was ever claimed, owned by
- *     the last worker that claimed it, with the job's delivery count; a stream's only consumer
- *     is that owner; `P:dead` holds one entry per dead job, with its reason.
+ *   - the Redis streams are the delivery truth: each project's stream holds its episodes that are
+ *     neither committed nor skipped (a dead head among them) in order (`<n>-0`), after fewer than
+ *     TRIM_EVERY done ones (none when the project is idle); its PEL holds the head's entry iff
+ *     the head was ever claimed, owned by the last worker that claimed it, with the job's delivery
+ *     count; a stream's only consumer is that owner; `P:dead` holds one entry per dead job, with its reason.
  *
  * CHAOS_RUNS scales the runs (default 30 here, each up to 60 commands). A failure prints
  * fast-check's seed and the shrunk command list; replay with `fc.assert(…, { seed, path })`.
@@ -23,14 +23,14 @@ import { Redis } from "ioredis"
 import { Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { isFinal, type Job, type Lease } from "../../src/domain/Job.ts"
+import { isDone, type Job, type Lease } from "../../src/domain/Job.ts"
 import type { JobQueueShape } from "../../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
 import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { TRIM_EVERY } from "../../src/redis/jobQueueLua.ts"
 import { Database } from "../../src/sqlite/Database.ts"
 import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
-import { type QueueCommand, queueCommands } from "../support/queueCommands.ts"
+import { pickedEpisode, type QueueCommand, queueCommands } from "../support/queueCommands.ts"
 
 const MAX_DELIVERIES = 3
 const PROJECTS = ["p0", "p1", "p2"] as const
@@ -59,6 +59,7 @@ const command: fc.Arbitrary<Command> = fc.oneof<Array<fc.WeightedArbitrary<Comma
     projects: PROJECTS.length,
     staleOps: ["complete", "heartbeat", "retry", "deadLetter"] as const,
     bigEnqueues: true,
+    operator: true,
   }),
   { weight: 2, arbitrary: fc.record({ t: fc.constant("burstClaim" as const), leaseMs: fc.constantFrom(0, 500, 1_000) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("burstComplete" as const), stale: fc.boolean() }) },
@@ -106,14 +107,14 @@ const scenario = (commands: ReadonlyArray<Command>) =>
       const redisCall = <A>(f: () => Promise<A>) => Effect.promise(f)
       for (const p of PROJECTS) {
         const mine = jobs.filter((j) => j.project === p).sort((a, b) => a.episode - b.episode)
-        const open = mine.filter((j) => !isFinal(j.state))
+        const open = mine.filter((j) => !isDone(j.state))
         const stream = keys.stream(p)
         const entries = yield* redisCall(() => admin.xrange(stream, "-", "+"))
         // A contiguous run of the project's latest episodes: every unfinished one, and fewer
         // than TRIM_EVERY finished ones before them (none once the project is idle).
         const kept = open.length === 0 ? [] : mine.slice(mine.length - entries.length)
         expect(entries.map(([id, fields]) => [id, fields]), `stream of ${p}`).toEqual(kept.map((j) => [`${j.episode}-0`, ["job", j.id]]))
-        expect(kept.slice(0, kept.length - open.length).every((j) => isFinal(j.state)), `stream of ${p} holds every unfinished episode`).toBe(true)
+        expect(kept.slice(0, kept.length - open.length).every((j) => isDone(j.state)), `stream of ${p} holds every unfinished episode`).toBe(true)
         expect(kept.length - open.length, `finished entries left in the stream of ${p}`).toBeLessThan(TRIM_EVERY)
         if (mine.length === 0) continue
         const pending = (yield* redisCall(() => admin.xpending(stream, keys.group, "-", "+", 10))) as Array<[string, string, number, number]>
@@ -217,6 +218,31 @@ const scenario = (commands: ReadonlyArray<Command>) =>
           break
         }
       }
+      if (c.t === "retryJob" || c.t === "skipJob") {
+        const p = PROJECTS[c.p]
+        const head = (yield* reference.projectStates(p))[0]?.next
+        const episode = pickedEpisode(c.pick, highest.get(p) ?? 0, head)
+        yield* both(`${c.t} ${p} ${episode}`, (q) => (c.t === "retryJob" ? q.retryJob(p, episode) : q.skipJob(p, episode, "operator skip")))
+      }
+      if (c.t === "cancel") {
+        const p = PROJECTS[c.p]
+        const r = yield* both(`cancel ${p} from ${c.from}`, (q) => q.cancel(p, c.from ?? undefined))
+        const episodes = (r.ok as { episodes: ReadonlyArray<number> }).episodes
+        if (episodes.length > 0) highest.set(p, episodes[0] - 1)
+        for (const n of episodes) claimedBy.delete(`${p}:${n}`)
+      }
+      if (c.t === "hold" || c.t === "resume") {
+        const p = PROJECTS[c.p]
+        yield* both(`${c.t} ${p}`, (q) => (c.t === "hold" ? q.hold(p, "operator hold") : q.resume(p)))
+      }
+      if (c.t === "deleteProject") {
+        const p = PROJECTS[c.p]
+        const r = yield* both(`deleteProject ${p} force=${c.force}`, (q) => q.deleteProject(p, { force: c.force }))
+        if ("ok" in r) {
+          highest.set(p, 0)
+          for (const id of [...claimedBy.keys()]) if (id.startsWith(`${p}:`)) claimedBy.delete(id)
+        }
+      }
       if (c.t === "burstClaim" || c.t === "burstComplete") {
         // The reference answers the calls one by one in worker order; Redis gets them concurrently
         // (one batch, in the order the fibers started: the same order).
@@ -247,10 +273,12 @@ const scenario = (commands: ReadonlyArray<Command>) =>
       }
       yield* both("stats", (q) => q.stats)
       yield* both("list", (q) => q.list())
+      yield* both("projectStates", (q) => q.projectStates())
       yield* checkStreams
     }
 
-    // Drain: every job ends committed or dead, on both, and the streams end empty.
+    // Drain (no project on hold): every job ends committed, skipped or dead, or waits behind a dead one, on both.
+    for (const p of PROJECTS) yield* both(`resume ${p}`, (q) => q.resume(p))
     for (let rounds = 0; ; rounds++) {
       expect(rounds, "the queue did not drain").toBeLessThan(1_000)
       yield* TestClock.adjust(10_000)
@@ -262,7 +290,8 @@ const scenario = (commands: ReadonlyArray<Command>) =>
     }
     yield* checkStreams
     const s = yield* redis.stats
-    expect(s.queued + s.inFlight).toBe(0)
+    expect(s.inFlight).toBe(0)
+    for (const state of yield* redis.projectStates()) if (state.next !== undefined) expect(state.held?.by).toBe("dead-episode")
   })
 
 describe("RedisJobQueue differential property (against the SQLite adapter)", () => {

@@ -39,7 +39,7 @@ describe("RedisJobQueue: Redis outage", () => {
       await run((q) => q.complete(first))
       const held = Option.getOrThrow(await run((q) => q.claim("w1", { leaseMs: 60_000 })))
       const before = await run((q) => q.stats)
-      expect(before).toEqual({ queued: 8, inFlight: 1, committed: 1, dead: 0 })
+      expect(before).toEqual({ queued: 8, inFlight: 1, committed: 1, dead: 0, skipped: 0, held: 0 })
 
       // Calls in flight when Redis dies settle at once too (success or QueueUnavailable, never a hang).
       const inFlight = Array.from({ length: 20 }, (_, i) => runExit((q): Effect.Effect<unknown, unknown> => (i % 2 === 0 ? q.stats : q.get(jobIdOf("beta", 1)))))
@@ -93,7 +93,7 @@ describe("RedisJobQueue: Redis outage", () => {
         if (Option.isNone(lease)) break
         await run((q) => q.complete(lease.value))
       }
-      expect(await run((q) => q.stats)).toEqual({ queued: 0, inFlight: 0, committed: 10, dead: 0 })
+      expect(await run((q) => q.stats)).toEqual({ queued: 0, inFlight: 0, committed: 10, dead: 0, skipped: 0, held: 0 })
       const alpha = await run((q) => q.list({ project: "alpha" }))
       expect(alpha.map((j) => [j.episode, j.state, j.deliveries])).toEqual([5, 4, 3, 2, 1].map((n) => [n, "committed", 1]))
     } finally {

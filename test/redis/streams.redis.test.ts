@@ -140,22 +140,22 @@ describe("RedisJobQueue on Redis Streams", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("spent deliveries dead-letter the job into the dead-letter stream with its cause", () => {
+  it.effect("spent deliveries dead-letter the job into the dead-letter stream with its cause; the entry stays pending until a retry or skip", () => {
     const { keys, layer } = fresh()
     const stream = keys.stream("alpha")
     return Effect.gen(function* () {
       const queue = yield* JobQueue
-      yield* queue.enqueue("alpha", [1, 2])
+      yield* queue.enqueue("alpha", [1, 2, 3])
       for (let i = 1; i <= MAX; i++) {
         yield* claimSome(`w${i}`, 1_000)
         yield* TestClock.adjust(1_000)
       }
       expect(yield* pel(stream, keys.group)).toEqual([["1-0", `w${MAX}`, MAX]])
-      const next = yield* claimSome("w9")
-      expect(next.job.episode).toBe(2)
-      expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w9", 1]])
-      expect(yield* ids(stream)).toEqual(["1-0", "2-0"])
-      expect(yield* consumers(stream, keys.group)).toEqual(["w9"])
+      // The claim finds episode 1 spent and dead-letters it; the dead episode holds its project.
+      expect(Option.isNone(yield* queue.claim("w9", { leaseMs: 1_000 }))).toBe(true)
+      expect(yield* pel(stream, keys.group)).toEqual([["1-0", `w${MAX}`, MAX]])
+      expect(yield* ids(stream)).toEqual(["1-0", "2-0", "3-0"])
+      expect(yield* consumers(stream, keys.group)).toEqual([`w${MAX}`])
 
       const letters = yield* call((r) => r.xrange(keys.dead, "-", "+"))
       expect(letters.length).toBe(1)
@@ -164,9 +164,30 @@ describe("RedisJobQueue on Redis Streams", () => {
       expect(letter.reason).toContain(`delivered ${MAX} times without finishing`)
       expect(letter.reason).toContain("lease expired")
 
+      // Skipped: acknowledged and trimmed, no longer a dead letter; episode 2 goes next.
+      yield* queue.skipJob("alpha", 1, "written by hand")
+      expect(yield* call((r) => r.xlen(keys.dead))).toBe(0)
+      expect(yield* ids(stream)).toEqual(["2-0", "3-0"])
+      const next = yield* claimSome("w9")
+      expect(next.job.episode).toBe(2)
+      expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w9", 1]])
+      expect(yield* consumers(stream, keys.group)).toEqual(["w9"])
+
       yield* queue.deadLetter(next, "guard rejected 5 drafts")
       const all = yield* call((r) => r.xrange(keys.dead, "-", "+"))
-      expect(all.map(([, f]) => fieldsOf(f).reason)).toEqual([letter.reason, "guard rejected 5 drafts"])
+      expect(all.map(([, f]) => fieldsOf(f).reason)).toEqual(["guard rejected 5 drafts"])
+      expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w9", 1]])
+
+      // Retried: its delivery count starts over, and the next claim takes the entry over.
+      yield* queue.retryJob("alpha", 2)
+      expect(yield* call((r) => r.xlen(keys.dead))).toBe(0)
+      expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w9", 0]])
+      const again = yield* claimSome("w10")
+      expect(again.job).toMatchObject({ episode: 2, deliveries: 1 })
+      expect(yield* pel(stream, keys.group)).toEqual([["2-0", "w10", 1]])
+      expect(yield* consumers(stream, keys.group)).toEqual(["w10"])
+      yield* queue.complete(again)
+      yield* queue.complete(yield* claimSome("w10"))
       expect(yield* pel(stream, keys.group)).toEqual([])
       expect(yield* call((r) => r.xlen(stream))).toBe(0)
     }).pipe(Effect.provide(layer))

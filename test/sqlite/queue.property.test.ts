@@ -5,9 +5,14 @@
  * leases. After every step:
  *   - at most one live lease per project, and every claim's token moves past all earlier ones;
  *   - no operation succeeds with a fenced-off token;
- *   - a project's final (committed/dead) jobs are always a prefix 1..k: jobs finish in episode order;
+ *   - a project's done (committed/skipped) jobs are always a prefix 1..k: jobs finish in episode
+ *     order, and committed episodes are contiguous but for skipped ones; after the prefix comes
+ *     the head (dead or not), and only queued jobs after it;
+ *   - nothing is claimed above a dead episode or in a project the operator holds;
  *   - no job is completed twice; deliveries never exceed maxDeliveries; stats add up.
- * Then well-behaved workers drain the queue: every job ends committed or dead, every dead job with a reason.
+ * An operator retries, skips, cancels, holds, resumes and deletes now and then.
+ * Then well-behaved workers drain the queue (the operator resumes every project): every job ends
+ * committed, skipped or dead, but for those waiting behind a dead episode; every dead job has a reason.
  * Each run folds ended jobs into their rows at a random pace (every 1, 3 or 128), so the checks
  * see jobs whose end is still in `queue_ended` and jobs already folded.
  *
@@ -18,11 +23,11 @@ import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { isFinal, jobIdOf, type Lease } from "../../src/domain/Job.ts"
+import { isDone, jobIdOf, type Lease } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { Database } from "../../src/sqlite/Database.ts"
-import { type QueueCommand, queueCommands } from "../support/queueCommands.ts"
+import { pickedEpisode, type QueueCommand, queueCommands } from "../support/queueCommands.ts"
 
 const MAX_DELIVERIES = 3
 const PROJECTS = ["p0", "p1", "p2"] as const
@@ -32,7 +37,7 @@ const RUNS = Number(process.env.CHAOS_RUNS ?? 120)
 type Command = QueueCommand<"complete" | "heartbeat" | "retry">
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  ...queueCommands({ workers: WORKERS.length, projects: PROJECTS.length, staleOps: ["complete", "heartbeat", "retry"] as const }),
+  ...queueCommands({ workers: WORKERS.length, projects: PROJECTS.length, staleOps: ["complete", "heartbeat", "retry"] as const, operator: true }),
 )
 
 /** Outcome counts over all runs, printed with CHAOS_STATS=1 to see what the runs exercised. */
@@ -55,6 +60,7 @@ const scenario = (commands: ReadonlyArray<Command>) =>
     const completed = new Set<string>()
     const released = new Set<string>() // `${job}@${token}` of leases ended by complete / retry / deadLetter
     const commitOrder = new Map<string, Array<number>>()
+    const onHold = new Set<string>() // projects the operator holds
     let total = 0
 
     const onSuccess = (lease: Lease) => {
@@ -103,6 +109,10 @@ const scenario = (commands: ReadonlyArray<Command>) =>
             expect.fail(`claimed ${lease.job.id} while ${job} (token ${l.token}) holds a live lease on ${l.project} until ${l.expiresAt} (now ${t})`)
           }
         }
+        // Only a project's head is handed out: everything below it is done, and the project is not on hold.
+        const below = (yield* queue.list({ project: lease.job.project })).filter((j) => j.episode < lease.job.episode)
+        for (const j of below) expect(isDone(j.state), `claimed ${lease.job.id} above ${j.id} (${j.state})`).toBe(true)
+        expect(onHold.has(lease.job.project), `claimed ${lease.job.id} of a project on hold`).toBe(false)
         count(lease.job.deliveries > 1 ? "redelivery" : "claim")
         latestToken.set(lease.job.id, lease.token)
         open.set(lease.job.id, { project: lease.job.project, token: lease.token, expiresAt: lease.expiresAt })
@@ -115,9 +125,9 @@ const scenario = (commands: ReadonlyArray<Command>) =>
       for (const p of PROJECTS) {
         const mine = jobs.filter((j) => j.project === p).sort((a, b) => a.episode - b.episode)
         mine.forEach((j, i) => expect(j.episode).toBe(i + 1))
-        const firstOpen = mine.findIndex((j) => !isFinal(j.state))
-        if (firstOpen >= 0) {
-          for (const j of mine.slice(firstOpen)) expect(isFinal(j.state), `${j.id} finished before an earlier episode of ${p}`).toBe(false)
+        const head = mine.findIndex((j) => !isDone(j.state))
+        if (head >= 0) {
+          for (const j of mine.slice(head + 1)) expect(j.state, `${j.id} worked on past the head ${mine[head]?.id} of ${p}`).toBe("queued")
         }
       }
       for (const j of jobs) {
@@ -127,8 +137,17 @@ const scenario = (commands: ReadonlyArray<Command>) =>
         if (j.state === "dead") expect(j.reason ?? "").not.toBe("")
       }
       const s = yield* queue.stats
-      expect(s.queued + s.inFlight + s.committed + s.dead).toBe(total)
+      expect(s.queued + s.inFlight + s.committed + s.dead + s.skipped).toBe(total)
       expect(s.committed).toBe(completed.size)
+      const states = yield* queue.projectStates()
+      expect(s.held).toBe(states.filter((x) => x.held !== null).length)
+      for (const x of states) {
+        const mine = jobs.filter((j) => j.project === x.project)
+        expect(x.queued + x.inFlight + x.committed + x.dead + x.skipped).toBe(mine.length)
+        expect(x.next).toBe(mine.filter((j) => !isDone(j.state)).map((j) => j.episode).sort((a, b) => a - b)[0])
+        const dead = mine.find((j) => j.state === "dead")
+        expect(x.held?.by).toBe(dead !== undefined ? "dead-episode" : onHold.has(x.project) ? "operator" : undefined)
+      }
       expect(s.inFlight).toBeLessThanOrEqual(PROJECTS.length)
     })
 
@@ -241,11 +260,88 @@ const scenario = (commands: ReadonlyArray<Command>) =>
           }
           break
         }
+        case "retryJob":
+        case "skipJob": {
+          const p = PROJECTS[c.p]
+          const head = (yield* queue.projectStates(p))[0]?.next
+          const episode = pickedEpisode(c.pick, highest.get(p) ?? 0, head)
+          const before = yield* queue.get(jobIdOf(p, episode))
+          const r = yield* Effect.result(c.t === "retryJob" ? queue.retryJob(p, episode) : queue.skipJob(p, episode, "operator skip"))
+          if (r._tag === "Failure") {
+            count(`${c.t}:${r.failure._tag}`)
+            if (Option.isNone(before)) expect(r.failure._tag).toBe("JobNotFound")
+            else expect(r.failure).toMatchObject({ _tag: "JobStateConflict", state: before.value.state })
+          } else {
+            count(`${c.t}:${before.pipe(Option.map((j) => j.state), Option.getOrElse(() => "?"))}`)
+            expect(Option.map(before, (j) => j.state === "dead" || j.state === "queued")).toEqual(Option.some(true))
+            expect(r.success.state).toBe(c.t === "retryJob" ? "queued" : "skipped")
+          }
+          break
+        }
+        case "cancel": {
+          const p = PROJECTS[c.p]
+          const { episodes } = yield* queue.cancel(p, c.from ?? undefined)
+          if (episodes.length > 0) {
+            count("cancel")
+            expect(episodes).toEqual(Array.from({ length: episodes.length }, (_, i) => episodes[0] + i))
+            expect(episodes[episodes.length - 1]).toBe(highest.get(p))
+            if (c.from !== null) expect(episodes[0]).toBeGreaterThanOrEqual(c.from)
+            highest.set(p, episodes[0] - 1)
+            total -= episodes.length
+          }
+          break
+        }
+        case "hold":
+        case "resume": {
+          const p = PROJECTS[c.p]
+          const r = yield* Effect.result(c.t === "hold" ? queue.hold(p, "operator hold") : queue.resume(p))
+          if (r._tag === "Failure") {
+            expect(r.failure._tag).toBe("ProjectNotFound")
+            expect((highest.get(p) ?? 0) === 0 && !onHold.has(p)).toBe(true)
+          } else {
+            expect(r.success.changed).toBe(c.t === "hold" ? !onHold.has(p) : onHold.has(p))
+            if (c.t === "hold") onHold.add(p)
+            else onHold.delete(p)
+            count(c.t)
+          }
+          break
+        }
+        case "deleteProject": {
+          const p = PROJECTS[c.p]
+          const t = yield* now()
+          const r = yield* Effect.result(queue.deleteProject(p, { force: c.force }))
+          const live = [...open.values()].find((l) => l.project === p && l.expiresAt > t)
+          if (r._tag === "Failure") {
+            if (r.failure._tag === "ProjectBusy") expect(live !== undefined && !c.force).toBe(true)
+            else expect((highest.get(p) ?? 0) === 0 && !onHold.has(p)).toBe(true)
+            break
+          }
+          count("deleteProject")
+          expect(live === undefined || c.force).toBe(true)
+          expect(r.success.jobs).toBe(highest.get(p) ?? 0)
+          total -= r.success.jobs
+          // The project starts over: its leases go (their workers are told), and episode numbers and tokens begin again.
+          highest.set(p, 0)
+          onHold.delete(p)
+          commitOrder.delete(p)
+          const gone = (id: string) => id.startsWith(`${p}:`)
+          for (const id of [...completed]) if (gone(id)) completed.delete(id)
+          for (const id of [...latestToken.keys()]) if (gone(id)) latestToken.delete(id)
+          for (const id of [...open.keys()]) if (gone(id)) open.delete(id)
+          for (const key of [...released]) if (gone(key)) released.delete(key)
+          held.forEach((l, w) => {
+            if (l !== undefined && l.job.project === p) held[w] = undefined
+          })
+          ghosts.splice(0, ghosts.length, ...ghosts.filter((l) => l.job.project !== p))
+          break
+        }
       }
       yield* checkInvariants
     }
 
-    // Well-behaved workers from here on: every job must end committed or dead.
+    // Well-behaved workers from here on, and no project on hold: every job must end committed, skipped or dead, or wait behind a dead one.
+    for (const p of [...onHold]) yield* queue.resume(p)
+    onHold.clear()
     for (const lease of held) if (lease !== undefined) ghosts.push(lease)
     let rounds = 0
     for (;;) {
@@ -261,12 +357,15 @@ const scenario = (commands: ReadonlyArray<Command>) =>
     }
     yield* checkInvariants
     const jobs = yield* queue.list()
-    for (const j of jobs) {
-      expect(["committed", "dead"]).toContain(j.state)
-      if (j.state === "dead") expect(j.reason).toMatch(/\S/)
+    for (const p of PROJECTS) {
+      const mine = jobs.filter((j) => j.project === p).sort((a, b) => a.episode - b.episode)
+      const head = mine.find((j) => !isDone(j.state))
+      if (head !== undefined) expect(head.state, `${head.id} left undone`).toBe("dead")
     }
+    for (const j of jobs) if (j.state === "dead") expect(j.reason).toMatch(/\S/)
     const s = yield* queue.stats
-    expect(s.queued + s.inFlight).toBe(0)
+    expect(s.inFlight).toBe(0)
+    expect(s.held).toBe(new Set(jobs.filter((j) => j.state === "dead").map((j) => j.project)).size)
     count("runs")
     for (const j of jobs) if (j.state === "dead") count(j.reason === "poison" ? "deadLetter" : j.reason?.includes("lease expired") ? "deadByExpiry" : "deadByRetry")
   })

@@ -28,7 +28,7 @@ interface Harness {
 const start = (settings: Partial<AlertSettings> = {}, post?: WebhookPost) =>
   Effect.gen(function* () {
     const bus = yield* EventBus.make()
-    const stats = yield* Ref.make<QueueStats>({ queued: 0, inFlight: 0, committed: 0, dead: 0 })
+    const stats = yield* Ref.make<QueueStats>({ queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
     const latestBackup = yield* Ref.make<number | null>(null)
     const posts: Harness["posts"] = []
     const queue = { stats: Ref.get(stats) } as unknown as JobQueueShape
@@ -67,10 +67,10 @@ describe("alerts actor (TestClock)", () => {
   it.effect("queue depth and dead-letter growth fire on the poll and resolve", () =>
     Effect.gen(function* () {
       const { harness: h, fiber } = yield* start()
-      yield* Ref.set(h.stats, { queued: 25, inFlight: 1, committed: 0, dead: 0 })
+      yield* Ref.set(h.stats, { queued: 25, inFlight: 1, committed: 0, dead: 0, skipped: 0, held: 0 })
       yield* TestClock.adjust("30 seconds")
       expect(yield* h.alerts).toEqual(["queue.depth-critical:firing"])
-      yield* Ref.set(h.stats, { queued: 3, inFlight: 1, committed: 0, dead: 6 })
+      yield* Ref.set(h.stats, { queued: 3, inFlight: 1, committed: 0, dead: 6, skipped: 0, held: 0 })
       yield* TestClock.adjust("30 seconds")
       expect(yield* h.alerts).toEqual(["queue.depth-critical:firing", "queue.depth-critical:resolved", "queue.dead-letter-growth:firing"])
       // an hour without new dead letters: the growth leaves the window
@@ -156,9 +156,9 @@ describe("alerts actor (TestClock)", () => {
       let calls = 0
       const { harness: h, fiber } = yield* start({}, () => Effect.andThen(Effect.sync(() => calls++), Effect.never))
       for (let round = 0; round < 3; round++) {
-        yield* Ref.set(h.stats, { queued: 50, inFlight: 0, committed: 0, dead: 0 })
+        yield* Ref.set(h.stats, { queued: 50, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
         yield* TestClock.adjust("30 seconds")
-        yield* Ref.set(h.stats, { queued: 0, inFlight: 0, committed: 0, dead: 0 })
+        yield* Ref.set(h.stats, { queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 })
         yield* TestClock.adjust("30 seconds")
       }
       expect((yield* h.alerts).length).toBe(6)

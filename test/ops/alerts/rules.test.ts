@@ -27,7 +27,7 @@ const ev = (event: FactoryEvent): AlertInput => ({ _tag: "Event", event })
 const committed = (at: number): AlertInput => ev({ _tag: "JobCommitted", at, job: `j${at}`, project: "p", episode: 1, durationMs: 10, reward: 0.9 })
 const dead = (at: number): AlertInput => ev({ _tag: "JobDead", at, job: `j${at}`, project: "p", episode: 1, reason: "poison" })
 const tick = (at: number): AlertInput => ({ _tag: "Tick", at })
-const queue = (at: number, queued: number, deadCount = 0): AlertInput => ({ _tag: "QueueSample", at, stats: { queued, inFlight: 0, committed: 0, dead: deadCount } })
+const queue = (at: number, queued: number, deadCount = 0): AlertInput => ({ _tag: "QueueSample", at, stats: { queued, inFlight: 0, committed: 0, dead: deadCount, skipped: 0, held: 0 } })
 const restart = (at: number): AlertInput => ev({ _tag: "ChildRestarting", at, supervisor: "factory", child: "writer-1", attempt: 1, delayMs: 5000 })
 
 describe("alert rules (pure)", () => {

@@ -14,6 +14,7 @@ import { Episode } from "../domain/Episode.ts"
 import { Job } from "../domain/Job.ts"
 import { EpisodeNumber, Project, ProjectTitle, Slug } from "../domain/Project.ts"
 import { BreakerState, FactoryEvent } from "../events/FactoryEvent.ts"
+import { packageVersion } from "../factory/FactoryStatus.ts"
 import {
   BadRequestProblem,
   ConflictProblem,
@@ -230,7 +231,7 @@ export class FactoryApi extends HttpApi.make("novel-factory")
   .add(JobsGroup)
   .add(FactoryGroup)
   .add(OperationsGroup)
-  .annotateMerge(OpenApi.annotations({ title: "novel-factory", description: "The HTTP API of `novel-factory serve`" }))
+  .annotateMerge(OpenApi.annotations({ title: "novel-factory", version: packageVersion, description: "The HTTP API of `novel-factory serve`" }))
 {}
 
 export const OPENAPI_PATH = "/api/v1/openapi.json"

@@ -1,0 +1,82 @@
+/**
+ * The one client of the factory's HTTP API, derived from `FactoryApi`: the dashboard, the CLI,
+ * `load`, `chaos` and the tests call the server through it, so a request or an answer that does
+ * not fit the definition fails to compile rather than on the wire. Every call fails with one of
+ * the endpoint's problems (`ApiProblems.ts`, decoded into its class), an `HttpClientError` (no
+ * answer, or one the definition does not describe) or a `SchemaError` (an answer of the wrong shape).
+ */
+import { Context, Effect, Layer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { HttpApiClient } from "effect/http-api"
+import { FactoryApi } from "./FactoryApi.ts"
+
+export type FactoryApiClient = HttpApiClient.ForApi<typeof FactoryApi>
+
+export interface FactoryClientOptions {
+  /** Base URL of a `serve`, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  /** `FACTORY_API_TOKEN` of that server, sent as `Authorization: Bearer …`. */
+  readonly token?: string | undefined
+}
+
+const withToken = (token: string | undefined) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  token ? HttpClient.mapRequest(client, HttpClientRequest.bearerToken(token)) : client
+
+/** A client for one server, over the platform's fetch. */
+export const makeFactoryClient = (options: FactoryClientOptions): Effect.Effect<FactoryApiClient> =>
+  HttpApiClient.make(FactoryApi, { baseUrl: options.url.replace(/\/+$/, ""), transformClient: withToken(options.token) }).pipe(
+    Effect.provide(FetchHttpClient.layer),
+  )
+
+export class FactoryClient extends Context.Service<FactoryClient, FactoryApiClient>()("novel-factory/FactoryClient") {
+  static readonly layer = (options: FactoryClientOptions) => Layer.effect(FactoryClient, makeFactoryClient(options))
+}
+
+const FRIENDLY: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  UND_ERR_SOCKET: "connection closed by the server",
+  UND_ERR_CONNECT_TIMEOUT: "connect timed out",
+  ENOTFOUND: "host not found",
+  EHOSTUNREACH: "host unreachable",
+}
+
+/** The network-level code of a failed fetch (`ECONNREFUSED` …), looked for down the cause chain. */
+const networkCode = (error: unknown): string | undefined => {
+  for (let current = error, depth = 0; typeof current === "object" && current !== null && depth < 6; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
+ * One line an operator can act on, for whatever a call failed with: a problem's status and
+ * detail (with a hint for 401), a network failure by name, or the error's own message.
+ */
+export const describeClientError = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const { status, detail } = error as { status?: unknown; detail?: unknown }
+    if (typeof status === "number" && typeof detail === "string") return `${status} ${detail}${status === 401 ? " (pass --token)" : ""}`
+    const tag = (error as { _tag?: unknown })._tag
+    if (tag === "HttpClientError") {
+      const reason = (error as { reason: { _tag: string; response?: { status: number } } }).reason
+      if (reason.response) return `answered HTTP ${reason.response.status}`
+      const code = networkCode(reason)
+      if (code) return FRIENDLY[code] ?? code
+    }
+    if (tag === "TimeoutError") return "timed out"
+    if (tag === "SchemaError") return `an answer of an unexpected shape: ${(error as { message: string }).message}`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The HTTP status a call ended with: the problem's, or 0 when no answer came. */
+export const statusOfFailure = (error: unknown): number => {
+  if (typeof error !== "object" || error === null) return 0
+  const status = (error as { status?: unknown }).status
+  if (typeof status === "number") return status
+  const response = (error as { reason?: { response?: { status?: unknown } } }).reason?.response
+  return typeof response?.status === "number" ? response.status : 0
+}

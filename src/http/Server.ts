@@ -3,7 +3,7 @@ import { networkInterfaces } from "node:os"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Data, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import { HttpApiBuilder, type HttpApiGroup } from "effect/http-api"
 import { ApiHandlersLayer } from "./ApiHandlers.ts"
 import { FactoryApi, OPENAPI_PATH } from "./FactoryApi.ts"
 import { guardRequests } from "./RequestGuard.ts"
@@ -52,20 +52,16 @@ const ownAddresses = (host: string): (() => ReadonlyArray<string>) => {
   return () => Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address))
 }
 
-/** `FactoryApi` with its handlers and its OpenAPI document, as router routes. */
-const ApiRoutes = HttpApiBuilder.layer(FactoryApi, { openapiPath: OPENAPI_PATH }).pipe(
-  Layer.provide(ApiHandlersLayer),
-  Layer.provide(HttpServer.layerServices),
-)
+/** What implements `FactoryApi`: a handlers layer for every group (`ApiHandlers.ts`, or a test's fake). */
+export type FactoryApiHandlers<R> = Layer.Layer<HttpApiGroup.ToService<"novel-factory", (typeof FactoryApi)["groups"][keyof (typeof FactoryApi)["groups"]]>, never, R>
 
 const ROUTES = routeTable(FactoryApi, [{ method: "GET", path: OPENAPI_PATH }])
 
 /**
- * `FactoryApi` on `@effect/platform-node`, for the life of the scope. Each request runs as its own
- * fiber with the factory's services, behind `guardRequests`; a failing request is answered,
- * never thrown.
+ * `FactoryApi` on `@effect/platform-node` with these handlers, for the life of the scope. Each
+ * request runs as its own fiber behind `guardRequests`; a failing request is answered, never thrown.
  */
-export const serveHttp = (options: HttpServerOptions) =>
+export const serveApi = <R>(options: HttpServerOptions, handlers: FactoryApiHandlers<R>) =>
   Effect.gen(function* () {
     const refused = checkBinding(options.host, options.token)
     if (refused) return yield* refused
@@ -86,7 +82,11 @@ export const serveHttp = (options: HttpServerOptions) =>
       token: options.token,
       metricsWithoutToken: options.metricsWithoutToken ?? false,
     })
-    const app = yield* HttpRouter.toHttpEffect(ApiRoutes)
+    const routes = HttpApiBuilder.layer(FactoryApi, { openapiPath: OPENAPI_PATH }).pipe(
+      Layer.provide(handlers),
+      Layer.provide(HttpServer.layerServices),
+    )
+    const app = yield* HttpRouter.toHttpEffect(routes)
     yield* server.serve(guardRequests(settings, ROUTES, app))
     // Event streams never end on their own: without this, closing would wait for every client to leave.
     yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
@@ -94,4 +94,5 @@ export const serveHttp = (options: HttpServerOptions) =>
     return { url: `http://${host}:${port}`, port } satisfies RunningServer
   })
 
-
+/** The factory's API with the factory's handlers, reading the services of the process. */
+export const serveHttp = (options: HttpServerOptions) => serveApi(options, ApiHandlersLayer)

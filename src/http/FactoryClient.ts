@@ -19,12 +19,26 @@ export interface FactoryClientOptions {
   readonly token?: string | undefined
 }
 
-const withToken = (token: string | undefined) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
-  token ? HttpClient.mapRequest(client, HttpClientRequest.bearerToken(token)) : client
+const MUTATING_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
+
+/**
+ * The request policy refuses a mutating request that does not say `application/json` (a web page
+ * can send anything else without a preflight), bodyless ones too: an operator action such as
+ * `POST …/hold` or `DELETE /api/v1/projects/:slug` has no payload, so it says so here.
+ */
+export const declareJson = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+  MUTATING_METHODS.has(request.method) && request.body._tag === "Empty" && request.headers["content-type"] === undefined
+    ? HttpClientRequest.setHeader(request, "content-type", "application/json")
+    : request
+
+const configure = (token: string | undefined) => (client: HttpClient.HttpClient): HttpClient.HttpClient => {
+  const json = HttpClient.mapRequest(client, declareJson)
+  return token ? HttpClient.mapRequest(json, HttpClientRequest.bearerToken(token)) : json
+}
 
 /** A client for one server, over the platform's fetch. */
 export const makeFactoryClient = (options: FactoryClientOptions): Effect.Effect<FactoryApiClient> =>
-  HttpApiClient.make(FactoryApi, { baseUrl: options.url.replace(/\/+$/, ""), transformClient: withToken(options.token) }).pipe(
+  HttpApiClient.make(FactoryApi, { baseUrl: options.url.replace(/\/+$/, ""), transformClient: configure(options.token) }).pipe(
     Effect.provide(FetchHttpClient.layer),
   )
 

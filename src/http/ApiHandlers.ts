@@ -3,12 +3,12 @@
  * when the server starts, and answers a request with the endpoint's success value or one of its
  * declared problems; anything else (a defect) is answered 500 by the server (`Server.ts`).
  */
-import { Clock, Effect, Layer, Option, PubSub, Stream } from "effect"
+import { Clock, Effect, Layer, Option, Schema, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { HttpServerResponse } from "effect/http"
 import { FactoryConfig } from "../config/FactoryConfig.ts"
 import { EventBus } from "../events/EventBus.ts"
-import type { FactoryEvent } from "../events/FactoryEvent.ts"
+import { FactoryEvent } from "../events/FactoryEvent.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
 import { Projects } from "../factory/Projects.ts"
@@ -119,7 +119,13 @@ const JobsHandlers = HttpApiBuilder.group(
   }),
 )
 
-/** The stream of events as SSE messages: the recent ones first, then live, until the client leaves. */
+const isFactoryEvent = Schema.is(FactoryEvent)
+
+/**
+ * The stream of events as SSE messages: the recent ones first, then live, until the client leaves.
+ * An event that does not fit its Schema is left out: encoding it would end the stream, and a
+ * reconnecting client would be replayed the same event and cut off again.
+ */
 const eventStream = (bus: typeof EventBus.Service) =>
   Stream.unwrap(
     Effect.gen(function* () {
@@ -127,7 +133,10 @@ const eventStream = (bus: typeof EventBus.Service) =>
       const recent = yield* bus.recent(REPLAYED_EVENTS)
       return Stream.concat(Stream.fromIterable(recent), Stream.fromSubscription(subscription))
     }),
-  ).pipe(Stream.map((event: FactoryEvent) => ({ event: event._tag, data: event })))
+  ).pipe(
+    Stream.filter(isFactoryEvent),
+    Stream.map((event) => ({ event: event._tag, data: event })),
+  )
 
 const FactoryHandlers = HttpApiBuilder.group(
   FactoryApi,

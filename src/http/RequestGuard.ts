@@ -6,8 +6,7 @@
  * running), and the security headers on whatever is answered.
  */
 import { ByteSize, Cause, Effect, SchemaIssue, Stream } from "effect"
-import { type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { HttpIncomingMessage } from "effect/http"
+import { HttpIncomingMessage, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { type ApiResponse, type Problem, problem, problemResponse } from "./Problem.ts"
 import { decideRequest, type PolicySettings } from "./RequestPolicy.ts"

@@ -1,5 +1,6 @@
-import { Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { EventBus } from "../../src/events/EventBus.ts"
+import type { FactoryEvent } from "../../src/events/FactoryEvent.ts"
 import { FactoryStatus } from "../../src/factory/FactoryStatus.ts"
 import { Intake } from "../../src/factory/Intake.ts"
 import { Projects } from "../../src/factory/Projects.ts"
@@ -18,6 +19,8 @@ export const apiServices = Layer.mergeAll(Projects.layer, Intake.layer, FactoryS
 export interface StartedApi {
   readonly url: string
   readonly port: number
+  /** Publishes on the server's event bus whatever it is given, well-formed or not. */
+  readonly publish: (event: unknown) => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -28,6 +31,12 @@ export const startApi = (options: Partial<HttpServerOptions> = {}): Promise<Star
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(apiServices, scope)
       const server = yield* serveHttp({ host: "127.0.0.1", port: 0, ...options }).pipe(Effect.provideContext(context), Scope.provide(scope))
-      return { url: server.url, port: server.port, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+      const bus = Context.get(context, EventBus)
+      return {
+        url: server.url,
+        port: server.port,
+        publish: (event: unknown) => Effect.runPromise(bus.publish(event as FactoryEvent)),
+        close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
+      }
     }),
   )

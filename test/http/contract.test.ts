@@ -131,6 +131,21 @@ describe("FactoryApi contract", () => {
     ])
   })
 
+  it("leaves out an event that does not fit its Schema instead of ending the stream", async () => {
+    const bus = await startApi()
+    try {
+      await bus.publish({ _tag: "JobCommitted", at: "yesterday", job: "x:1" })
+      await bus.publish({ _tag: "IntakeChanged", at: 1, paused: true })
+      const client = await run(makeFactoryClient({ url: bus.url }))
+      const received = await run(
+        Effect.scoped(Effect.flatMap(client.factory.events(), (stream) => stream.pipe(Stream.take(1), Stream.runCollect))).pipe(Effect.timeout("5 seconds")),
+      )
+      expect(received.map((message) => message.data)).toEqual([{ _tag: "IntakeChanged", at: 1, paused: true }])
+    } finally {
+      await bus.close()
+    }
+  })
+
   it("sends the event stream's head at once, before any event", async () => {
     const quiet = await startApi()
     const controller = new AbortController()

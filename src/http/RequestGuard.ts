@@ -5,19 +5,17 @@
  * Schema (400 naming the field from the issue's path), a defect (500, logged, the server keeps
  * running), and the security headers on whatever is answered.
  */
-import { ByteSize, Cause, Effect, SchemaIssue, Stream } from "effect"
+import { ByteSize, Cause, Effect, SchemaIssue } from "effect"
 import { HttpIncomingMessage, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { type ApiResponse, type Problem, problem, problemResponse } from "./Problem.ts"
 import { decideRequest, type PolicySettings } from "./RequestPolicy.ts"
 import type { RouteTable } from "./RouteTable.ts"
 import { SECURITY_HEADERS } from "./SecurityHeaders.ts"
+import { withSseHeartbeat } from "./SseHeartbeat.ts"
 
 /** Bodies above this are refused with 413 before they are read into memory. */
 export const MAX_BODY_BYTES = 1024 * 1024
-
-/** A comment line on an idle event stream, so proxies and clients see the connection alive. */
-const SSE_KEEP_ALIVE = "15 seconds"
 
 const respond = (answer: ApiResponse) =>
   HttpServerResponse.text(answer.body, { status: answer.status, headers: answer.headers, contentType: answer.headers["content-type"] })
@@ -72,19 +70,6 @@ const classify = (cause: Cause.Cause<unknown>): Reported => {
 }
 
 const tooLarge = () => answerProblem(problem(413, `the body is larger than ${MAX_BODY_BYTES} bytes`), { connection: "close" })
-
-/**
- * An event stream's head is sent at once (a client waits for it, and there may be no event for a
- * while), and a keep-alive comment every 15 s after; both are SSE comments, outside any event.
- */
-const withSseHeartbeat = (response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
-  if (response.body._tag !== "Stream" || !response.body.contentType.startsWith("text/event-stream")) return response
-  const encoder = new TextEncoder()
-  const opening = Stream.succeed(encoder.encode(": connected\n\n"))
-  const keepAlive = Stream.tick(SSE_KEEP_ALIVE).pipe(Stream.drop(1), Stream.map(() => encoder.encode(": keep-alive\n\n")))
-  const body = Stream.concat(opening, Stream.merge(response.body.stream, keepAlive, { haltStrategy: "left" }))
-  return HttpServerResponse.stream(body, { status: response.status, headers: response.headers, contentType: response.body.contentType })
-}
 
 export const guardRequests = <E, R>(
   settings: (request: HttpServerRequest.HttpServerRequest) => PolicySettings,

@@ -5,7 +5,7 @@
  * the endpoint's problems (`ApiProblems.ts`, decoded into its class), an `HttpClientError` (no
  * answer, or one the definition does not describe) or a `SchemaError` (an answer of the wrong shape).
  */
-import { Context, Effect, Layer } from "effect"
+import { Cause, Context, Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { FactoryApi } from "./FactoryApi.ts"
@@ -55,14 +55,15 @@ const FRIENDLY: Record<string, string> = {
   EHOSTUNREACH: "host unreachable",
 }
 
-/** The network-level code of a failed fetch (`ECONNREFUSED` …), looked for down the cause chain. */
-const networkCode = (error: unknown): string | undefined => {
-  for (let current = error, depth = 0; typeof current === "object" && current !== null && depth < 6; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
+/** The innermost cause of a failed fetch: undici hides the network's `code` two causes down. */
+const rootCause = (error: unknown): { readonly code?: unknown; readonly message?: unknown } | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 6; depth++) {
+    const next = typeof current === "object" && current !== null ? (current as { cause?: unknown }).cause : undefined
+    if (next === undefined || (typeof (current as { code?: unknown }).code === "string")) break
+    current = next
   }
-  return undefined
+  return typeof current === "object" && current !== null ? (current as { code?: unknown; message?: unknown }) : undefined
 }
 
 /**
@@ -77,10 +78,11 @@ export const describeClientError = (error: unknown): string => {
     if (tag === "HttpClientError") {
       const reason = (error as { reason: { _tag: string; response?: { status: number } } }).reason
       if (reason.response) return `answered HTTP ${reason.response.status}`
-      const code = networkCode(reason)
-      if (code) return FRIENDLY[code] ?? code
+      const root = rootCause(reason)
+      if (typeof root?.code === "string") return FRIENDLY[root.code] ?? root.code
+      if (typeof root?.message === "string" && root !== reason) return root.message
     }
-    if (tag === "TimeoutError") return "timed out"
+    if (Cause.isTimeoutError(error)) return "timed out"
     if (tag === "SchemaError") return `an answer of an unexpected shape: ${(error as { message: string }).message}`
   }
   return error instanceof Error ? error.message : String(error)

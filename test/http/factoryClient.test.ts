@@ -1,6 +1,9 @@
 import { HttpClientRequest } from "effect/http"
 import { describe, expect, it } from "vitest"
-import { declareJson, describeClientError, statusOfFailure } from "../../src/http/FactoryClient.ts"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Cause, Effect } from "effect"
+import { declareJson, describeClientError, makeFactoryClient, statusOfFailure } from "../../src/http/FactoryClient.ts"
 import { badRequest } from "../../src/http/ApiProblems.ts"
 import { decideRequest } from "../../src/http/RequestPolicy.ts"
 
@@ -14,6 +17,24 @@ const verdictOf = (request: HttpClientRequest.HttpClientRequest) => {
     POLICY,
   )._tag
 }
+
+describe("the typed client's failures", () => {
+  it("names a server that is not there by what the network said", async () => {
+    const vacant = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    const client = await Effect.runPromise(makeFactoryClient({ url: `http://127.0.0.1:${vacant}` }))
+    const error = await Effect.runPromise(Effect.flip(client.healthz()))
+    expect(statusOfFailure(error)).toBe(0)
+    expect(describeClientError(error)).toBe("connection refused")
+    // A port fetch will not dial is named by fetch's own reason.
+    const blocked = await Effect.runPromise(makeFactoryClient({ url: "http://127.0.0.1:9" }))
+    expect(describeClientError(await Effect.runPromise(Effect.flip(blocked.healthz())))).toBe("bad port")
+  })
+})
 
 describe("the typed client's requests", () => {
   it("declares JSON on a bodyless mutating request, so the policy lets an operator action through", () => {
@@ -37,5 +58,6 @@ describe("the typed client's requests", () => {
     expect(statusOfFailure(problem)).toBe(400)
     expect(statusOfFailure(new Error("boom"))).toBe(0)
     expect(describeClientError(new Error("boom"))).toBe("boom")
+    expect(describeClientError(new Cause.TimeoutError())).toBe("timed out")
   })
 })

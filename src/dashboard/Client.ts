@@ -1,5 +1,5 @@
 /**
- * The dashboard's link to a running `serve`, through the typed `FactoryClient`: the event
+ * The dashboard's link to a running `serve`, through the typed client (`src/http/FactoryClient.ts`): the event
  * stream (`GET /api/v1/events`, decoded by Effect's SSE codec) plus periodic snapshots
  * (`/api/v1/status` every second, projects and finance less often). Every answer becomes a
  * `ModelInput`. Losing the server is a state, not an error: `Disconnected` is reported and the

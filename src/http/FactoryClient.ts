@@ -5,7 +5,7 @@
  * the endpoint's problems (`ApiProblems.ts`, decoded into its class), an `HttpClientError` (no
  * answer, or one the definition does not describe) or a `SchemaError` (an answer of the wrong shape).
  */
-import { Cause, Context, Effect, Layer } from "effect"
+import { Cause, Effect } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { FactoryApi } from "./FactoryApi.ts"
@@ -41,10 +41,6 @@ export const makeFactoryClient = (options: FactoryClientOptions): Effect.Effect<
   HttpApiClient.make(FactoryApi, { baseUrl: options.url.replace(/\/+$/, ""), transformClient: configure(options.token) }).pipe(
     Effect.provide(FetchHttpClient.layer),
   )
-
-export class FactoryClient extends Context.Service<FactoryClient, FactoryApiClient>()("novel-factory/FactoryClient") {
-  static readonly layer = (options: FactoryClientOptions) => Layer.effect(FactoryClient, makeFactoryClient(options))
-}
 
 const FRIENDLY: Record<string, string> = {
   ECONNREFUSED: "connection refused",

@@ -7,11 +7,11 @@ import { Effect, Fiber, Stream } from "effect"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { packageVersion } from "../../src/factory/FactoryStatus.ts"
-import { Conflict, NotFound, Unauthorized, BadRequest } from "../../src/http/ApiProblems.ts"
+import { BadRequest, Conflict, NotFound, ServiceUnavailable, Unauthorized } from "../../src/http/ApiProblems.ts"
 import { OPENAPI_PATH } from "../../src/http/FactoryApi.ts"
 import { describeClientError, makeFactoryClient } from "../../src/http/FactoryClient.ts"
 import { api } from "../support/factoryProcess.ts"
-import { type StartedApi, startApi } from "./apiServer.ts"
+import { llmDownStatus, type StartedApi, startApi } from "./apiServer.ts"
 
 /** Every route the README's "HTTP API" table documents, in OpenAPI's path syntax. */
 const DOCUMENTED_PATHS = [
@@ -157,6 +157,22 @@ describe("FactoryApi contract", () => {
     } finally {
       controller.abort()
       await quiet.close()
+    }
+  })
+
+  it("answers not ready with 503, Retry-After and the dependency named, decoded as a problem", async () => {
+    const degraded = await startApi({}, llmDownStatus)
+    try {
+      const raw = await api(degraded.url, "GET", "/readyz")
+      expect(raw.status).toBe(503)
+      expect(raw.headers.get("retry-after")).toBe("5")
+      expect(raw.headers.get("content-type")).toMatch(/^application\/problem\+json/)
+      const client = await run(makeFactoryClient({ url: degraded.url }))
+      const refused = await failure(client.readyz())
+      expect(refused).toBeInstanceOf(ServiceUnavailable)
+      expect(refused).toMatchObject({ status: 503, detail: "not ready: llm down" })
+    } finally {
+      await degraded.close()
     }
   })
 

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { describeClientError, type FactoryApiClient, makeFactoryClient, statusOfFailure } from "../src/http/FactoryClient.ts"
 import { killOnExit } from "./RedisServer.ts"
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url))
@@ -91,31 +93,39 @@ export const stopServe = async (proc: ServeProcess, signal: NodeJS.Signals = "SI
   clearTimeout(timer)
 }
 
-export interface ApiAnswer {
-  readonly status: number
-  readonly json: any
-  readonly text: string
+/**
+ * What one call of the typed client came to: the decoded answer, a problem the server answered
+ * (its status and detail), or no answer at all (the process is down or restarting).
+ */
+export type ApiAnswer<A> =
+  | { readonly _tag: "Answered"; readonly value: A }
+  | { readonly _tag: "Problem"; readonly status: number; readonly detail: string }
+  | { readonly _tag: "NoAnswer"; readonly reason: string }
+
+const clients = new Map<string, FactoryApiClient>()
+
+/** One API call through the typed client, never rejected: every outcome is an `ApiAnswer`. */
+export const api = <A, E>(base: string, call: (client: FactoryApiClient) => Effect.Effect<A, E>, timeoutMs = 10_000): Promise<ApiAnswer<A>> => {
+  let client = clients.get(base)
+  if (client === undefined) {
+    client = Effect.runSync(makeFactoryClient({ url: base }))
+    clients.set(base, client)
+  }
+  return Effect.runPromise(
+    call(client).pipe(
+      Effect.timeout(timeoutMs),
+      Effect.match({
+        onSuccess: (value): ApiAnswer<A> => ({ _tag: "Answered", value }),
+        onFailure: (error): ApiAnswer<A> => {
+          const status = statusOfFailure(error)
+          return status > 0 ? { _tag: "Problem", status, detail: describeClientError(error) } : { _tag: "NoAnswer", reason: describeClientError(error) }
+        },
+      }),
+    ),
+  )
 }
 
-/** One API call; a network failure is status 0 (the process is down or restarting). */
-export const api = async (base: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<ApiAnswer> => {
-  try {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    const text = await response.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: response.status, json, text }
-  } catch (error) {
-    return { status: 0, json: undefined, text: String(error) }
-  }
-}
+/** An answer as a log line shows it. */
+export const describeAnswer = (answer: ApiAnswer<unknown>): string =>
+  answer._tag === "Answered" ? "answered" : answer._tag === "Problem" ? `${answer.status} ${answer.detail}` : `no answer: ${answer.reason}`
 

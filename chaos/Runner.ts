@@ -14,6 +14,7 @@
  * Time is the real clock here; randomness (when to strike) comes from `--seed`.
  */
 import { mulberry32 } from "../src/util/Prng.ts"
+import type { FactoryEvent } from "../src/events/FactoryEvent.ts"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { type Simulator, startSimulator } from "../src/llm/Simulator.ts"
@@ -21,6 +22,7 @@ import {
   api,
   type ApiAnswer,
   CHAOS_ENTRY,
+  describeAnswer,
   MAIN_ENTRY,
   makeHome,
   type ServeProcess,
@@ -159,10 +161,10 @@ const waitsBehindDead = (id: string, states: ReadonlyMap<string, string>): boole
   return false
 }
 
-/** Retries an API call through restarts and outages (status 0 / 5xx) until `deadline`. */
-const persist = async (call: () => Promise<ApiAnswer>, ok: (a: ApiAnswer) => boolean, deadline: number): Promise<ApiAnswer> => {
+/** Retries an API call through restarts and outages (no answer / 5xx) until `deadline`. */
+const persist = async <A>(call: () => Promise<ApiAnswer<A>>, ok: (a: ApiAnswer<A>) => boolean, deadline: number): Promise<ApiAnswer<A>> => {
   let last = await call()
-  while (!ok(last) && Date.now() < deadline && (last.status === 0 || last.status >= 500)) {
+  while (!ok(last) && Date.now() < deadline && (last._tag === "NoAnswer" || (last._tag === "Problem" && last.status >= 500))) {
     await sleep(200)
     last = await call()
   }
@@ -178,14 +180,14 @@ interface Status {
 }
 
 const status = async (url: string): Promise<Status | undefined> => {
-  const s = await api(url, "GET", "/api/v1/status", undefined, 3_000)
-  if (s.status !== 200 || s.json?.queue === undefined) return undefined
-  const deps = (s.json.dependencies ?? []) as ReadonlyArray<{ state: string }>
+  const s = await api(url, (client) => client.factory.status(), 3_000)
+  if (s._tag !== "Answered") return undefined
+  const { queue, dependencies } = s.value
   return {
-    committed: s.json.queue.committed as number,
-    pending: (s.json.queue.queued as number) + (s.json.queue.inFlight as number),
-    held: (s.json.queue.held as number | undefined) ?? 0,
-    breakersClosed: deps.every((d) => d.state === "closed"),
+    committed: queue.committed,
+    pending: queue.queued + queue.inFlight,
+    held: queue.held,
+    breakersClosed: dependencies.every((d) => d.state === "closed"),
   }
 }
 
@@ -221,16 +223,22 @@ class Run {
     const jobs: Array<string> = []
     for (let i = 0; i < projects; i++) {
       const slug = `chaos-${name}-${i + 1}`
-      const created = await persist(() => api(this.service.url(), "POST", "/api/v1/projects", { slug, genre: GENRES[i % GENRES.length] }), (a) => a.status === 201 || a.status === 409, deadline)
-      if (created.status !== 201 && created.status !== 409) throw new Error(`cannot create project ${slug}: ${created.status} ${created.text}`)
-      const enqueued = await persist(
-        () => api(this.service.url(), "POST", `/api/v1/projects/${slug}/episodes`, { from: 1, to: episodes }),
-        (a) => a.status === 202,
+      // A 409 is a creation that an earlier, unanswered attempt already made.
+      const createdOrExists = (a: ApiAnswer<unknown>) => a._tag === "Answered" || (a._tag === "Problem" && a.status === 409)
+      const created = await persist(
+        () => api(this.service.url(), (client) => client.projects.create({ payload: { slug, genre: GENRES[i % GENRES.length]! } })),
+        createdOrExists,
         deadline,
       )
-      if (enqueued.status !== 202) throw new Error(`cannot enqueue ${slug}: ${enqueued.status} ${enqueued.text}`)
+      if (!createdOrExists(created)) throw new Error(`cannot create project ${slug}: ${describeAnswer(created)}`)
+      const enqueued = await persist(
+        () => api(this.service.url(), (client) => client.projects.enqueue({ params: { slug }, payload: { from: 1, to: episodes } })),
+        (a) => a._tag === "Answered",
+        deadline,
+      )
+      if (enqueued._tag !== "Answered") throw new Error(`cannot enqueue ${slug}: ${describeAnswer(enqueued)}`)
       slugs.push(slug)
-      jobs.push(...(enqueued.json.jobs as Array<string>))
+      jobs.push(...enqueued.value.jobs)
     }
     this.workload = { slugs, jobs }
     this.log(`  workload: ${projects} projects × ${episodes} episodes accepted (${jobs.length} jobs)`)
@@ -238,10 +246,10 @@ class Run {
 
   /** Every accepted job is final or waits behind a dead episode of its project: nothing is left to do without an operator. */
   async onlyHeldWorkLeft(): Promise<boolean> {
-    const results = await api(this.service.url(), "GET", "/api/v1/results?count=1000")
-    if (results.status !== 200) return false
+    const results = await api(this.service.url(), (client) => client.jobs.results({ query: { count: 1000 } }))
+    if (results._tag !== "Answered") return false
     const states = new Map<string, string>()
-    for (const job of results.json as Array<{ id: string; state: string }>) states.set(job.id, job.state)
+    for (const job of results.value) states.set(job.id, job.state)
     return this.workload.jobs.every((id) => states.has(id) || waitsBehindDead(id, states))
   }
 
@@ -293,21 +301,21 @@ class Run {
     const ids = new Set(this.workload.jobs)
     while (Date.now() < deadline) {
       await this.service.settle()
-      const results = await api(url(), "GET", "/api/v1/results?count=1000")
-      if (results.status === 200) {
-        for (const job of results.json as Array<{ id: string; state: string }>) if (ids.has(job.id)) states.set(job.id, job.state)
+      const results = await api(url(), (client) => client.jobs.results({ query: { count: 1000 } }))
+      if (results._tag === "Answered") {
+        for (const job of results.value) if (ids.has(job.id)) states.set(job.id, job.state)
       }
       if ([...ids].every((id) => states.has(id) || waitsBehindDead(id, states))) break
-      if (process.env["CHAOS_DEBUG"]) this.log(`  … ${states.size}/${ids.size} final (results ${results.status})`)
+      if (process.env["CHAOS_DEBUG"]) this.log(`  … ${states.size}/${ids.size} final (results ${describeAnswer(results)})`)
       await sleep(250)
     }
     const read = Date.now() + 60_000
     // The final word comes from each job itself.
     for (const id of ids) {
-      const job = await persist(() => api(url(), "GET", `/api/v1/jobs/${encodeURIComponent(id)}`), (a) => a.status === 200, read)
-      if (job.status === 200) states.set(id, job.json.state as string)
-      else if (job.status === 404) states.set(id, "missing")
-      else this.problems.push(`cannot read job ${id}: ${job.status} ${job.text.slice(0, 200)}`)
+      const job = await persist(() => api(url(), (client) => client.jobs.get({ params: { id } })), (a) => a._tag === "Answered", read)
+      if (job._tag === "Answered") states.set(id, job.value.state)
+      else if (job._tag === "Problem" && job.status === 404) states.set(id, "missing")
+      else this.problems.push(`cannot read job ${id}: ${describeAnswer(job).slice(0, 200)}`)
     }
     const committedJobs = [...ids].filter((id) => states.get(id) === "committed")
     const deadJobs = [...ids].filter((id) => states.get(id) === "dead")
@@ -317,12 +325,12 @@ class Run {
     let duplicated = 0
     let missing = 0
     for (const slug of this.workload.slugs) {
-      const list = await persist(() => api(url(), "GET", `/api/v1/projects/${slug}/episodes`), (a) => a.status === 200, read)
-      if (list.status !== 200) {
-        this.problems.push(`cannot list the episodes of ${slug}: ${list.status}`)
+      const list = await persist(() => api(url(), (client) => client.projects.episodes({ params: { slug } })), (a) => a._tag === "Answered", read)
+      if (list._tag !== "Answered") {
+        this.problems.push(`cannot list the episodes of ${slug}: ${describeAnswer(list)}`)
         continue
       }
-      const numbers = (list.json as Array<{ number: number }>).map((e) => e.number)
+      const numbers = list.value.map((e) => e.number)
       const seen = new Set<number>()
       for (const n of numbers) {
         if (seen.has(n)) {
@@ -386,10 +394,9 @@ const faultSwitch = (home: string) => {
 }
 
 /** Events of the running process matching `predicate` (its in-memory recent events). */
-const countEvents = async (url: string, predicate: (e: { _tag: string; outcome?: string; reason?: string }) => boolean): Promise<number> => {
-  const recent = await api(url, "GET", "/api/v1/events/recent?limit=1000")
-  if (recent.status !== 200 || !Array.isArray(recent.json)) return 0
-  return (recent.json as Array<{ _tag: string; outcome?: string; reason?: string }>).filter(predicate).length
+const countEvents = async (url: string, predicate: (e: FactoryEvent) => boolean): Promise<number> => {
+  const recent = await api(url, (client) => client.factory.recentEvents({ query: { limit: "1000" } }))
+  return recent._tag === "Answered" ? recent.value.filter(predicate).length : 0
 }
 
 const crashedWorkers = (url: string) => countEvents(url, (e) => e._tag === "ChildExited" && e.outcome === "failure")

@@ -14,7 +14,7 @@ import { type LaunchFactory, LaunchError, type RunningFactory } from "../src/fac
 import type { Intake } from "../src/factory/Intake.ts"
 import type { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import type { Projects } from "../src/factory/Projects.ts"
-import type { ApiServices } from "../src/http/Api.ts"
+import type { ApiServices } from "../src/http/ApiHandlers.ts"
 import type { LanguageModel } from "../src/llm/LanguageModel.ts"
 import type { JobQueue } from "../src/queue/JobQueue.ts"
 import { describeBackends, infrastructureLayer } from "../src/runtime/Infrastructure.ts"

@@ -1,11 +1,14 @@
 /**
- * The dashboard's link to a running `serve`: the server-sent event stream
- * (`GET /api/v1/events`) plus periodic snapshots (`/api/v1/status` every second,
- * projects and finance less often). Every answer becomes a `ModelInput`. Losing the
- * server is a state, not an error: `Disconnected` is reported and the client
- * reconnects with exponential back-off, forever, until `close()`.
+ * The dashboard's link to a running `serve`, through the typed client (`src/http/FactoryClient.ts`): the event
+ * stream (`GET /api/v1/events`, decoded by Effect's SSE codec) plus periodic snapshots
+ * (`/api/v1/status` every second, projects and finance less often). Every answer becomes a
+ * `ModelInput`. Losing the server is a state, not an error: `Disconnected` is reported and the
+ * client reconnects with exponential back-off, forever, until `close()`.
  */
-import { decodeEvent, decodeFinance, decodeProjects, decodeStatus, type ModelInput } from "./Model.ts"
+import { Duration, Effect, Fiber, Ref, Stream } from "effect"
+import type { FactoryStatusAnswer } from "../http/FactoryApi.ts"
+import { describeClientError, makeFactoryClient, statusOfFailure } from "../http/FactoryClient.ts"
+import { decodeSupervisor, type ModelInput, type StatusSnapshot } from "./Model.ts"
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */
@@ -34,221 +37,108 @@ export interface DashboardClient {
 export const backoffMs = (attempt: number, initial = 500, max = 5_000): number =>
   Math.min(max, initial * 2 ** Math.max(0, Math.min(attempt - 1, 20)))
 
-/** Incremental parser of a `text/event-stream`: feed chunks, get complete messages. */
-export const sseParser = (onMessage: (message: { event: string; data: string }) => void) => {
-  let buffer = ""
-  return (chunk: string): void => {
-    buffer += chunk
-    let boundary: number
-    while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const block = buffer.slice(0, boundary)
-      const sep = /\r?\n\r?\n/.exec(buffer.slice(boundary))!
-      buffer = buffer.slice(boundary + sep[0].length)
-      let event = "message"
-      const data: Array<string> = []
-      for (const line of block.split(/\r?\n/)) {
-        if (line === "" || line.startsWith(":")) continue
-        const colon = line.indexOf(":")
-        const field = colon < 0 ? line : line.slice(0, colon)
-        let value = colon < 0 ? "" : line.slice(colon + 1)
-        if (value.startsWith(" ")) value = value.slice(1)
-        if (field === "event") event = value
-        else if (field === "data") data.push(value)
-      }
-      if (data.length > 0) onMessage({ event, data: data.join("\n") })
-    }
+/** The server declares the supervision tree as opaque data; the dashboard reads it defensively. */
+const snapshotOf = (status: FactoryStatusAnswer): StatusSnapshot => ({ ...status, supervision: decodeSupervisor(status.supervision) })
+
+/** A session ends with why it ended, as the operator should read it. */
+class SessionLost {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
   }
 }
 
-const FRIENDLY: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  UND_ERR_SOCKET: "connection closed by the server",
-  UND_ERR_CONNECT_TIMEOUT: "connect timed out",
-  ENOTFOUND: "host not found",
-  EHOSTUNREACH: "host unreachable",
-}
-
-const describeError = (error: unknown): string => {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause
-    const code = typeof cause === "object" && cause !== null ? (cause as { code?: string }).code : undefined
-    if (code) return FRIENDLY[code] ?? code
-    if (error.name === "TimeoutError" || error.name === "AbortError") return "timed out"
-    return error.message
-  }
-  return String(error)
-}
+const lost = (error: unknown) => new SessionLost(error instanceof SessionLost ? error.reason : describeClientError(error))
 
 export const connect = (options: ClientOptions): DashboardClient => {
-  const base = options.url.replace(/\/+$/, "")
   const now = options.now ?? Date.now
-  const statusEvery = options.statusEveryMs ?? 1_000
-  const slowEvery = options.slowEveryMs ?? 10_000
-  const timeoutMs = options.timeoutMs ?? 3_000
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {}
-  let closed = false
-  let session: AbortController | null = null
-  let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | null = null
-  const timers = new Set<NodeJS.Timeout>()
+  const timeout = Duration.millis(options.timeoutMs ?? 3_000)
+  const statusEvery = Duration.millis(options.statusEveryMs ?? 1_000)
+  const slowEvery = Duration.millis(options.slowEveryMs ?? 10_000)
+  const client = Effect.runSync(makeFactoryClient({ url: options.url, token: options.token }))
+  const emit = (input: ModelInput) => Effect.sync(() => options.onInput(input))
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        sleeping = null
-        resolve()
-      }, ms)
-      sleeping = { timer, resolve }
-    })
+  const pollStatus = client.factory.status().pipe(
+    Effect.timeout(timeout),
+    Effect.flatMap((status) => emit({ _tag: "Status", at: now(), status: snapshotOf(status) })),
+  )
 
-  const getJson = async (path: string, signal?: AbortSignal): Promise<{ status: number; body: unknown }> => {
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const response = await fetch(`${base}${path}`, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout })
-    const text = await response.text()
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      body = undefined
-    }
-    return { status: response.status, body }
-  }
+  const pollProjects = client.projects.list().pipe(
+    Effect.timeout(timeout),
+    Effect.flatMap((projects) => emit({ _tag: "Projects", projects: projects.map(({ slug, title, episodes }) => ({ slug, title, episodes })) })),
+    Effect.ignore,
+  )
 
-  const pollStatus = async (signal?: AbortSignal): Promise<void> => {
-    const { status, body } = await getJson("/api/v1/status", signal)
-    if (status !== 200) throw new Error(`status answered ${status}`)
-    const snapshot = decodeStatus(body)
-    if (!snapshot) throw new Error("status answered an unexpected shape")
-    options.onInput({ _tag: "Status", at: now(), status: snapshot })
-  }
+  // A server that answers without a ledger (404) has no finance; one that does not answer says nothing.
+  const pollFinance = client.factory.financeSummary({ query: {} }).pipe(
+    Effect.timeout(timeout),
+    Effect.matchEffect({
+      onSuccess: (summary) => emit({ _tag: "Finance", summary }),
+      onFailure: (error) => (statusOfFailure(error) > 0 ? emit({ _tag: "Finance", summary: null }) : Effect.void),
+    }),
+  )
 
-  const pollSlow = async (signal?: AbortSignal): Promise<void> => {
-    const [projects, finance] = await Promise.allSettled([getJson("/api/v1/projects", signal), getJson("/api/v1/finance/summary", signal)])
-    if (projects.status === "fulfilled" && projects.value.status === 200) {
-      options.onInput({ _tag: "Projects", projects: decodeProjects(projects.value.body) })
-    }
-    if (finance.status === "fulfilled") {
-      const summary = finance.value.status === 200 ? decodeFinance(finance.value.body) : undefined
-      options.onInput({ _tag: "Finance", summary: summary ?? null })
-    }
-  }
+  const pollSlow = Effect.all([pollProjects, pollFinance], { concurrency: 2, discard: true })
 
-  /** One connected session: resolves or rejects when the link is lost. */
-  const runSession = async (controller: AbortController): Promise<void> => {
-    const signal = controller.signal
-    await pollStatus(signal)
-    await pollSlow(signal).catch(() => undefined)
-    // A timeout for the answer's head only: the stream itself lives as long as the server.
-    const connectTimer = setTimeout(() => controller.abort(new Error("timed out")), timeoutMs)
-    const response = await fetch(`${base}/api/v1/events`, { headers: { ...headers, accept: "text/event-stream" }, signal }).finally(() =>
-      clearTimeout(connectTimer),
+  /** Polls the status until two polls in a row fail, then fails with the last reason. */
+  const watchStatus = Effect.gen(function* () {
+    const failedInARow = yield* Ref.make(0)
+    return yield* Effect.sleep(statusEvery).pipe(
+      Effect.andThen(pollStatus),
+      Effect.matchEffect({
+        onSuccess: () => Ref.set(failedInARow, 0),
+        onFailure: (error) =>
+          Ref.updateAndGet(failedInARow, (n) => n + 1).pipe(Effect.flatMap((n) => (n >= 2 ? Effect.fail(lost(error)) : Effect.void))),
+      }),
+      Effect.forever,
     )
-    if (response.status !== 200 || !response.body) throw new Error(`event stream answered ${response.status}`)
-    options.onInput({ _tag: "Connected", at: now() })
+  })
 
-    let failedPolls = 0
-    let pollError: Error | null = null
-    const fail = (error: unknown) => {
-      pollError = new Error(describeError(error))
-      controller.abort()
-    }
-    const statusTimer = setInterval(() => {
-      pollStatus(signal).then(
-        () => (failedPolls = 0),
-        (error) => {
-          if (signal.aborted) return
-          if (++failedPolls >= 2) fail(error)
-        },
-      )
-    }, statusEvery)
-    const slowTimer = setInterval(() => void pollSlow(signal).catch(() => undefined), slowEvery)
-    timers.add(statusTimer)
-    timers.add(slowTimer)
-    const parse = sseParser(({ data }) => {
-      let value: unknown
-      try {
-        value = JSON.parse(data)
-      } catch {
-        return
-      }
-      const event = decodeEvent(value)
-      if (event) options.onInput({ _tag: "Event", event, key: data })
-    })
-    const decoder = new TextDecoder()
-    try {
-      const reader = response.body.getReader()
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        parse(decoder.decode(value, { stream: true }))
-      }
-      throw new Error("the event stream ended")
-    } catch (error) {
-      throw pollError ?? error
-    } finally {
-      clearInterval(statusTimer)
-      clearInterval(slowTimer)
-      timers.delete(statusTimer)
-      timers.delete(slowTimer)
-    }
-  }
+  /** One connected session: fails when the link is lost. */
+  const session = Effect.gen(function* () {
+    yield* pollStatus
+    yield* pollSlow
+    // A timeout for the answer's head only: the stream itself lives as long as the server.
+    const events = yield* client.factory.events().pipe(Effect.timeout(timeout))
+    yield* emit({ _tag: "Connected", at: now() })
+    const follow = events.pipe(
+      Stream.runForEach((message) => emit({ _tag: "Event", event: message.data, key: JSON.stringify(message.data) })),
+      Effect.andThen(Effect.fail(new SessionLost("the event stream ended"))),
+    )
+    const refreshSlowly = Effect.sleep(slowEvery).pipe(Effect.andThen(pollSlow), Effect.forever)
+    return yield* Effect.raceFirst(Effect.raceFirst(follow, watchStatus), refreshSlowly)
+  }).pipe(Effect.scoped, Effect.mapError(lost))
 
-  const loop = async () => {
+  const reconnectForever = Effect.gen(function* () {
     let attempt = 0
-    while (!closed) {
-      const controller = new AbortController()
-      session = controller
-      try {
-        await runSession(controller)
-      } catch (error) {
-        if (closed) break
-        attempt++
-        const delay = backoffMs(attempt, options.retryInitialMs, options.retryMaxMs)
-        options.onInput({ _tag: "Disconnected", at: now(), reason: describeError(error), retryInMs: delay })
-        controller.abort()
-        await sleep(delay)
+    for (;;) {
+      const outcome = yield* Effect.result(session)
+      if (outcome._tag === "Success") {
+        attempt = 0
         continue
       }
-      attempt = 0
+      attempt++
+      const delay = backoffMs(attempt, options.retryInitialMs, options.retryMaxMs)
+      yield* emit({ _tag: "Disconnected", at: now(), reason: outcome.failure.reason, retryInMs: delay })
+      yield* Effect.sleep(Duration.millis(delay))
     }
-  }
-  void loop()
+  })
+  const running = Effect.runFork(reconnectForever)
 
   return {
-    setIntake: async (paused) => {
-      try {
-        const response = await fetch(`${base}/api/v1/intake`, {
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json" },
-          body: JSON.stringify({ paused }),
-          signal: AbortSignal.timeout(timeoutMs),
-        })
-        const text = await response.text()
-        if (response.ok) {
-          void pollStatus().catch(() => undefined)
-          return { ok: true, message: paused ? "intake paused" : "intake resumed" }
-        }
-        let detail = text.slice(0, 200)
-        try {
-          const problem = JSON.parse(text) as { detail?: string; title?: string }
-          detail = problem.detail ?? problem.title ?? detail
-        } catch {
-          // keep the raw text
-        }
-        return { ok: false, message: `intake: ${response.status} ${detail}${response.status === 401 ? " (pass --token)" : ""}` }
-      } catch (error) {
-        return { ok: false, message: `intake: ${describeError(error)}` }
-      }
-    },
+    setIntake: (paused) =>
+      Effect.runPromise(
+        client.factory.setIntake({ payload: { paused } }).pipe(
+          Effect.timeout(timeout),
+          Effect.tap(() => Effect.forkDetach(Effect.ignore(pollStatus))),
+          Effect.match({
+            onSuccess: () => ({ ok: true, message: paused ? "intake paused" : "intake resumed" }),
+            onFailure: (error) => ({ ok: false, message: `intake: ${describeClientError(error)}` }),
+          }),
+        ),
+      ),
     close: () => {
-      closed = true
-      session?.abort()
-      for (const timer of timers) clearInterval(timer)
-      timers.clear()
-      if (sleeping) {
-        clearTimeout(sleeping.timer)
-        sleeping.resolve()
-      }
+      Effect.runFork(Fiber.interrupt(running))
     },
   }
 }

@@ -7,10 +7,15 @@
  * the selectors below (`throughputSeries`, `latencyTable`, `activeAlerts` …) are pure.
  */
 
-// ---------------------------------------------------------------------------------------
-// Wire shapes (what the HTTP API answers), read defensively: a field the server does not
-// send yet must not crash the dashboard.
+import type { FactoryStatusAnswer, FinanceSummary, ProjectSummary, QueueStats } from "../http/FactoryApi.ts"
 
+// ---------------------------------------------------------------------------------------
+// What the HTTP API answers: the shapes are `FactoryApi`'s (the typed client decodes them);
+// only the supervision tree, which the API declares as opaque data, is read here, defensively.
+
+export type { FinanceSummary, QueueStats }
+
+/** A factory event as the model folds it: any `FactoryEvent`, read by its `_tag`. */
 export interface DashEvent {
   readonly _tag: string
   readonly at: number
@@ -34,41 +39,9 @@ export interface SupervisorNode {
   readonly children: ReadonlyArray<ChildNode>
 }
 
-export interface QueueStats {
-  readonly queued: number
-  readonly inFlight: number
-  readonly committed: number
-  readonly dead: number
-}
+export type StatusSnapshot = Omit<FactoryStatusAnswer, "version" | "supervision"> & { readonly supervision: SupervisorNode | null }
 
-export interface StatusSnapshot {
-  readonly mode: string
-  readonly uptimeMs: number
-  readonly paused: boolean
-  readonly queue: QueueStats
-  readonly dependencies: ReadonlyArray<{ readonly name: string; readonly state: string }>
-  readonly supervision: SupervisorNode | null
-}
-
-export interface ProjectInfo {
-  readonly slug: string
-  readonly title: string
-  readonly episodes?: number
-}
-
-/** `GET /api/v1/finance/summary` (404 while finance is not served: "no finance data"). */
-export interface FinanceSummary {
-  readonly days: ReadonlyArray<{ readonly date: string; readonly cost: number; readonly sales: number; readonly profit: number }>
-  readonly today: {
-    readonly spend: number
-    readonly cap: number | null
-    /** Writers paused by the budget gate: why, and when it lifts by itself (epoch ms). */
-    readonly pause?: { readonly reason: string; readonly resumesAt: number | null }
-  }
-  readonly currency: string
-  /** Share of each project's prompt tokens served from the provider's cache. */
-  readonly promptCache?: ReadonlyArray<{ readonly project: string; readonly share: number; readonly promptTokens: number }>
-}
+export type ProjectInfo = Pick<ProjectSummary, "slug" | "title"> & { readonly episodes?: number }
 
 export type FinanceView =
   | { readonly _tag: "Unknown" }
@@ -80,13 +53,8 @@ const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : 
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
 const arr = (v: unknown): ReadonlyArray<unknown> => (Array.isArray(v) ? v : [])
 
-/** An event from the wire, or undefined when it has no `_tag`/`at`. */
-export const decodeEvent = (value: unknown): DashEvent | undefined => {
-  const o = obj(value)
-  return typeof o["_tag"] === "string" && typeof o["at"] === "number" ? (o as DashEvent) : undefined
-}
-
-const decodeSupervisor = (value: unknown, depth = 0): SupervisorNode | null => {
+/** The supervision tree of a status answer, or null when it is not one. */
+export const decodeSupervisor = (value: unknown, depth = 0): SupervisorNode | null => {
   if (depth > 32) return null
   const o = obj(value)
   if (typeof o["supervisor"] !== "string") return null
@@ -106,55 +74,6 @@ const decodeSupervisor = (value: unknown, depth = 0): SupervisorNode | null => {
         subtree: decodeSupervisor(child["subtree"], depth + 1),
       }
     }),
-  }
-}
-
-export const decodeStatus = (value: unknown): StatusSnapshot | undefined => {
-  const o = obj(value)
-  if (typeof o["uptimeMs"] !== "number") return undefined
-  const q = obj(o["queue"])
-  return {
-    mode: str(o["mode"], "?"),
-    uptimeMs: o["uptimeMs"],
-    paused: o["paused"] === true,
-    queue: { queued: num(q["queued"]), inFlight: num(q["inFlight"]), committed: num(q["committed"]), dead: num(q["dead"]) },
-    dependencies: arr(o["dependencies"]).map((d) => ({ name: str(obj(d)["name"], "?"), state: str(obj(d)["state"], "?") })),
-    supervision: decodeSupervisor(o["supervision"]),
-  }
-}
-
-export const decodeProjects = (value: unknown): ReadonlyArray<ProjectInfo> =>
-  arr(value).flatMap((p) => {
-    const o = obj(p)
-    if (typeof o["slug"] !== "string") return []
-    return [{ slug: o["slug"], title: str(o["title"], o["slug"]), ...(typeof o["episodes"] === "number" ? { episodes: o["episodes"] } : {}) }]
-  })
-
-export const decodeFinance = (value: unknown): FinanceSummary | undefined => {
-  const o = obj(value)
-  if (!Array.isArray(o["days"])) return undefined
-  const today = obj(o["today"])
-  return {
-    days: arr(o["days"]).map((d) => {
-      const day = obj(d)
-      return { date: str(day["date"], "?"), cost: num(day["cost"]), sales: num(day["sales"]), profit: num(day["profit"]) }
-    }),
-    today: {
-      spend: num(today["spend"]),
-      cap: typeof today["cap"] === "number" ? today["cap"] : null,
-      ...(today["paused"] === true
-        ? { pause: { reason: str(today["reason"], "paused"), resumesAt: typeof today["resumesAt"] === "number" ? today["resumesAt"] : null } }
-        : {}),
-    },
-    currency: str(o["currency"], "USD"),
-    ...(Array.isArray(o["promptCache"])
-      ? {
-        promptCache: arr(o["promptCache"]).map((p) => {
-          const c = obj(p)
-          return { project: str(c["project"], "?"), share: num(c["share"]), promptTokens: num(c["promptTokens"]) }
-        }),
-      }
-      : {}),
   }
 }
 

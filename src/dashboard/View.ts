@@ -598,12 +598,11 @@ export const createView = (options: ViewOptions): View => {
         return tableLine(columns, cells, width)
       })
     // A budget pause and the prompt cache's hit share per project, when there is something to say.
-    const pause = today.pause
     const extra = [
-      ...(pause === undefined ? [] : [renderSegs([
+      ...(!today.paused ? [] : [renderSegs([
         { text: "⏸ writers paused", bold: true, color: "red" },
-        { text: pause.resumesAt === null ? "" : ` until ${new Date(pause.resumesAt).toISOString().slice(0, 16).replace("T", " ")} UTC` },
-        { text: `: ${pause.reason}`, color: "gray" },
+        { text: today.resumesAt === null ? "" : ` until ${new Date(today.resumesAt).toISOString().slice(0, 16).replace("T", " ")} UTC` },
+        { text: `: ${today.reason ?? "daily budget"}`, color: "gray" },
       ], width)]),
       ...((f.summary.promptCache ?? []).length === 0 ? [] : [renderSegs([
         { text: "cache ", color: "gray" },

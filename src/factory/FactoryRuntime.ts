@@ -1,6 +1,6 @@
 import { type Context, Data, type Effect, type Scope } from "effect"
 import type { FactoryConfigData } from "../config/FactoryConfig.ts"
-import type { ApiServices } from "../http/Api.ts"
+import type { ApiServices } from "../http/ApiHandlers.ts"
 
 /** A factory running in this process: its services (for the API and the dashboard) and its fate. */
 export interface RunningFactory {

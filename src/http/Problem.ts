@@ -7,6 +7,7 @@ export interface Problem {
   readonly field?: string
 }
 
+/** An answer the guard writes itself, before or instead of an endpoint's (refusals, 404/405, 413). */
 export interface ApiResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
@@ -38,16 +39,4 @@ export const problemResponse = (p: Problem, extraHeaders: Record<string, string>
   status: p.status,
   headers: { "content-type": "application/problem+json; charset=utf-8", ...extraHeaders },
   body: JSON.stringify({ type: "about:blank", ...p }),
-})
-
-export const json = (status: number, value: unknown): ApiResponse => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8" },
-  body: JSON.stringify(value),
-})
-
-export const text = (status: number, value: string, contentType = "text/plain; charset=utf-8"): ApiResponse => ({
-  status,
-  headers: { "content-type": contentType },
-  body: value,
 })

@@ -1,15 +1,16 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { createServer } from "node:http"
 import { networkInterfaces } from "node:os"
-import { Context, Data, Effect, Exit, Fiber, PubSub, Scope } from "effect"
-import { EventBus } from "../events/EventBus.ts"
-import { type ApiServices, handleApi } from "./Api.ts"
-import { type ApiResponse, problem, problemResponse } from "./Problem.ts"
-import { decideRequest, isLoopbackAddress, isWildcardAddress, type PolicySettings } from "./RequestPolicy.ts"
-import { SECURITY_HEADERS } from "./SecurityHeaders.ts"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Data, Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder, type HttpApiGroup } from "effect/http-api"
+import { ApiHandlersLayer } from "./ApiHandlers.ts"
+import { FactoryApi, OPENAPI_PATH } from "./FactoryApi.ts"
+import { guardRequests } from "./RequestGuard.ts"
+import { isLoopbackAddress, isWildcardAddress, type PolicySettings } from "./RequestPolicy.ts"
+import { routeTable } from "./RouteTable.ts"
 
-/** Bodies above this are refused with 413 before they are read into memory. */
-export const MAX_BODY_BYTES = 1024 * 1024
+export { MAX_BODY_BYTES } from "./RequestGuard.ts"
 
 export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
 
@@ -39,17 +40,6 @@ export const checkBinding = (host: string, token: string | undefined): ServerErr
     ? undefined
     : new ServerError({ message: `refusing to bind ${host} without FACTORY_API_TOKEN: the API would be open to the network` })
 
-const send = (res: ServerResponse, response: ApiResponse, head: boolean) => {
-  res.writeHead(response.status, { ...SECURITY_HEADERS, ...response.headers, "content-length": Buffer.byteLength(response.body) })
-  res.end(head ? undefined : response.body)
-}
-
-const flattenHeaders = (raw: IncomingHttpHeaders): Record<string, string | undefined> => {
-  const headers: Record<string, string | undefined> = {}
-  for (const [key, value] of Object.entries(raw)) headers[key] = Array.isArray(value) ? value.join(", ") : value
-  return headers
-}
-
 /**
  * The addresses a server bound to `host` answers on. A wildcard bind answers on every interface,
  * and interfaces come and go (DHCP, VPN), so they are read when asked.
@@ -62,109 +52,47 @@ const ownAddresses = (host: string): (() => ReadonlyArray<string>) => {
   return () => Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address))
 }
 
-const readBody = (req: IncomingMessage): Promise<string | "too-large"> =>
-  new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0")
-    if (declared > MAX_BODY_BYTES) return resolve("too-large")
-    const chunks: Array<Buffer> = []
-    let size = 0
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data")
-        req.resume()
-        resolve("too-large")
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
+/** What implements `FactoryApi`: a handlers layer for every group (`ApiHandlers.ts`, or a test's fake). */
+export type FactoryApiHandlers<R> = Layer.Layer<HttpApiGroup.ToService<"novel-factory", (typeof FactoryApi)["groups"][keyof (typeof FactoryApi)["groups"]]>, never, R>
 
-/** Server-sent events: the recent events first, then the live stream, with a keep-alive comment. */
-const streamEvents = (req: IncomingMessage, res: ServerResponse, context: Context.Context<EventBus>) => {
-  res.writeHead(200, {
-    ...SECURITY_HEADERS,
-    "content-type": "text/event-stream; charset=utf-8",
-    connection: "keep-alive",
-  })
-  // Without events to send, the head would wait for the first keep-alive (15 s) and a client's connect timeout.
-  res.flushHeaders()
-  const program = Effect.gen(function* () {
-    const bus = yield* EventBus
-    const subscription = yield* bus.subscribe
-    for (const event of yield* bus.recent(500)) res.write(`event: ${event._tag}\ndata: ${JSON.stringify(event)}\n\n`)
-    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000)
-    yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(keepAlive)))
-    return yield* Effect.forever(
-      Effect.map(PubSub.take(subscription), (event) => res.write(`event: ${event._tag}\ndata: ${JSON.stringify(event)}\n\n`)),
-    )
-  }).pipe(Effect.scoped)
-  const fiber = Effect.runForkWith(context)(program)
-  req.on("close", () => Effect.runFork(Fiber.interrupt(fiber)))
-}
+const ROUTES = routeTable(FactoryApi, [{ method: "GET", path: OPENAPI_PATH }])
 
 /**
- * The API on node:http, for the life of the scope. Each request runs as its own fiber with
- * the factory's services; a failing request is answered, never thrown.
+ * `FactoryApi` on `@effect/platform-node` with these handlers, for the life of the scope. Each
+ * request runs as its own fiber behind `guardRequests`; a failing request is answered, never thrown.
  */
-export const serveHttp = (options: HttpServerOptions) =>
+export const serveApi = <R>(options: HttpServerOptions, handlers: FactoryApiHandlers<R>) =>
   Effect.gen(function* () {
     const refused = checkBinding(options.host, options.token)
     if (refused) return yield* refused
-    const context = yield* Effect.context<ApiServices>()
-    const run = Effect.runPromiseExitWith(context)
     const addresses = ownAddresses(options.host)
-    const settings = (port: number): PolicySettings => ({
+    const node = createServer({ keepAliveTimeout: 5_000 })
+    node.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    const server = yield* NodeHttpServer.make(() => node, { host: options.host, port: options.port }).pipe(
+      Effect.mapError((error) => {
+        const cause = error.cause
+        return new ServerError({ message: `cannot listen on ${options.host}:${options.port}: ${cause instanceof Error ? cause.message : String(cause)}` })
+      }),
+    )
+    const port = "port" in server.address ? server.address.port : options.port
+    const settings = (): PolicySettings => ({
       port,
       ownAddresses: addresses(),
       allowedHosts: options.allowedHosts ?? [],
       token: options.token,
       metricsWithoutToken: options.metricsWithoutToken ?? false,
     })
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      const url = req.url ?? "/"
-      const method = req.method ?? "GET"
-      const headers = flattenHeaders(req.headers)
-      const verdict = decideRequest({ method, target: url, headers }, settings(req.socket.localPort ?? options.port))
-      if (verdict._tag === "Refused") {
-        // The body is never read: closing the connection spares draining what a refused client sent.
-        send(res, problemResponse(verdict.problem, { ...verdict.headers, connection: "close" }), method === "HEAD")
-        return
-      }
-      if (method === "GET" && /^\/api\/v1\/events\/?(\?.*)?$/.test(url)) return streamEvents(req, res, context)
-      readBody(req)
-        .then(async (body) => {
-          if (body === "too-large") {
-            send(res, problemResponse(problem(413, `the body is larger than ${MAX_BODY_BYTES} bytes`), { connection: "close" }), false)
-            return
-          }
-          const exit = await run(handleApi({ method, url, headers, body }))
-          send(res, Exit.isSuccess(exit) ? exit.value : problemResponse(problem(500, "internal error")), method === "HEAD")
-        })
-        .catch(() => {
-          if (!res.headersSent) send(res, problemResponse(problem(400, "the request could not be read")), false)
-          else res.destroy()
-        })
-    }
-    const server: Server = yield* Effect.acquireRelease(
-      Effect.callback<Server, ServerError>((resume) => {
-        const server = createServer(handler)
-        server.keepAliveTimeout = 5_000
-        server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-        server.once("error", (error) => resume(Effect.fail(new ServerError({ message: `cannot listen on ${options.host}:${options.port}: ${error.message}` }))))
-        server.listen(options.port, options.host, () => resume(Effect.succeed(server)))
-      }),
-      (server) =>
-        Effect.callback<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        }),
+    const routes = HttpApiBuilder.layer(FactoryApi, { openapiPath: OPENAPI_PATH }).pipe(
+      Layer.provide(handlers),
+      Layer.provide(HttpServer.layerServices),
     )
-    const port = (server.address() as AddressInfo).port
+    const app = yield* HttpRouter.toHttpEffect(routes)
+    yield* server.serve(guardRequests(settings, ROUTES, app))
+    // Event streams never end on their own: without this, closing would wait for every client to leave.
+    yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
     const host = options.host.includes(":") ? `[${options.host}]` : options.host
     return { url: `http://${host}:${port}`, port } satisfies RunningServer
   })
 
-export type { Scope }
+/** The factory's API with the factory's handlers, reading the services of the process. */
+export const serveHttp = (options: HttpServerOptions) => serveApi(options, ApiHandlersLayer)

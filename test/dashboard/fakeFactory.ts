@@ -1,23 +1,37 @@
 /**
- * A stand-in for `serve`'s HTTP API, speaking the same shapes (status, projects,
- * finance summary, recent events, the SSE stream, intake): for the bench (10 000
- * events of backlog, a steady trickle of live ones) and for scenarios a real factory
+ * A stand-in for `serve`'s HTTP API, built from the same `FactoryApi` definition and served by the
+ * same server code with fake handlers (so it cannot drift from the real answers): for the bench
+ * (10 000 events of backlog, a steady trickle of live ones) and for scenarios a real factory
  * cannot stage on demand (a breaker outage, alerts, finance data).
  */
-import { createServer, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { Effect, Exit, Layer, PubSub, Schema, Scope, Stream } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { FactoryEvent } from "../../src/events/FactoryEvent.ts"
+import { notFound, serviceUnavailable } from "../../src/http/ApiProblems.ts"
+import { FactoryApi, type FinanceSummary, type ProjectSummary } from "../../src/http/FactoryApi.ts"
+import { serveApi } from "../../src/http/Server.ts"
 
+/** An event as a scenario writes it; it must be a `FactoryEvent` (decoded on publish, so a wrong one fails loudly). */
 export interface FakeEvent {
   readonly _tag: string
   readonly at: number
   readonly [key: string]: unknown
 }
 
+const toFactoryEvent = Schema.decodeUnknownSync(FactoryEvent)
+
+/** A finance summary as a scenario writes it; what it leaves out is filled with zeros. */
+export interface FakeFinance {
+  readonly days: ReadonlyArray<{ readonly date: string; readonly cost: number; readonly sales: number; readonly profit: number; readonly calls?: number }>
+  readonly today: { readonly spend: number; readonly cap: number | null; readonly paused?: boolean }
+  readonly currency: string
+}
+
 export interface FakeFactoryOptions {
   /** Events already in the journal, replayed to each new SSE subscriber. */
   readonly backlog?: ReadonlyArray<FakeEvent>
-  /** Finance summary, or undefined for a 404 like today's `serve`. */
-  readonly finance?: unknown
+  /** Finance summary, or undefined for a 404 like a `serve` without a ledger. */
+  readonly finance?: FakeFinance
   readonly projects?: ReadonlyArray<{ slug: string; title: string; episodes?: number }>
 }
 
@@ -40,24 +54,61 @@ const child = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
+const project = (p: { slug: string; title: string; episodes?: number }, createdAt: number): ProjectSummary => ({
+  slug: p.slug,
+  title: p.title,
+  genre: "fantasy_kr",
+  language: "ko",
+  seed: 1,
+  premise: "",
+  tone: "",
+  styleRules: [],
+  bannedWords: [],
+  lengthBand: { min: 5_000, max: 5_500 },
+  beats: [],
+  createdAt,
+  episodes: p.episodes ?? 0,
+  lastEpisode: p.episodes ?? 0,
+  characters: 0,
+})
+
+const financeOf = (finance: FakeFinance): FinanceSummary => ({
+  currency: finance.currency,
+  days: finance.days.map((d) => ({ date: d.date, cost: d.cost, sales: d.sales, profit: d.profit, calls: d.calls ?? 0 })),
+  today: { spend: finance.today.spend, cap: finance.today.cap, paused: finance.today.paused ?? false, reason: null, resumesAt: null, unpricedModels: [] },
+  promptCache: [],
+  missingRates: [],
+})
+
+const notStaged = (what: string) => Effect.fail(serviceUnavailable(`the fake factory does not stage ${what}`))
+
 export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<FakeFactory> => {
   const startedAt = Date.now()
   let paused = false
   let queue = { queued: 3, inFlight: 1, committed: 120, dead: 2 }
-  const backlog: Array<FakeEvent> = [...(options.backlog ?? [])]
-  const subscribers = new Set<ServerResponse>()
+  const backlog: Array<FactoryEvent> = (options.backlog ?? []).map((event) => toFactoryEvent(event))
+  const live = Effect.runSync(PubSub.unbounded<FactoryEvent>())
+  const publish = (raw: FakeEvent) => {
+    const event = toFactoryEvent(raw)
+    backlog.push(event)
+    if (backlog.length > 20_000) backlog.splice(0, backlog.length - 10_000)
+    Effect.runSync(PubSub.publish(live, event))
+  }
   const writers = Array.from({ length: 4 }, (_, i) => child(`writer-${i + 1}`, i === 2 ? { restarts: 2, lastError: "Error: LLM timeout\n    at write" } : {}))
+  const projects = (options.projects ?? [{ slug: "sword", title: "검의 계승자", episodes: 12 }]).map((p) => project(p, startedAt))
 
   const status = () => ({
+    version: "fake",
     mode: "embedded",
     uptimeMs: Date.now() - startedAt,
     paused,
-    queue,
+    queue: { skipped: 0, held: 0, ...queue },
     dependencies: [
-      { name: "llm", state: "closed" },
-      { name: "queue", state: "closed" },
-      { name: "story-store", state: "closed" },
+      { name: "llm", state: "closed" as const },
+      { name: "queue", state: "closed" as const },
+      { name: "story-store", state: "closed" as const },
     ],
+    writer: null,
     supervision: {
       supervisor: "factory",
       strategy: "one-for-one",
@@ -73,67 +124,63 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
     },
   })
 
-  const json = (res: ServerResponse, code: number, body: unknown) => {
-    const text = JSON.stringify(body)
-    res.writeHead(code, { "content-type": code >= 400 ? "application/problem+json" : "application/json", "content-length": Buffer.byteLength(text) })
-    res.end(text)
-  }
-
-  const frame = (event: FakeEvent) => `event: ${event._tag}\ndata: ${JSON.stringify(event)}\n\n`
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost")
-    const path = url.pathname
-    if (req.method === "GET" && path === "/api/v1/events") {
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" })
-      res.write(backlog.map(frame).join(""))
-      subscribers.add(res)
-      req.on("close", () => subscribers.delete(res))
-      return
-    }
-    if (req.method === "GET" && path === "/api/v1/status") return json(res, 200, status())
-    if (req.method === "GET" && path === "/api/v1/projects") return json(res, 200, options.projects ?? [{ slug: "sword", title: "검의 계승자", episodes: 12 }])
-    if (req.method === "GET" && path === "/api/v1/finance/summary") {
-      return options.finance === undefined ? json(res, 404, { status: 404, detail: "no such endpoint" }) : json(res, 200, options.finance)
-    }
-    if (req.method === "GET" && path === "/api/v1/events/recent") return json(res, 200, backlog.slice(-Number(url.searchParams.get("limit") ?? "200")))
-    if (req.method === "POST" && path === "/api/v1/intake") {
-      let body = ""
-      req.on("data", (d) => (body += d))
-      req.on("end", () => {
-        paused = (JSON.parse(body) as { paused: boolean }).paused
-        const event = { _tag: "IntakeChanged", at: Date.now(), paused }
-        backlog.push(event)
-        for (const s of subscribers) s.write(frame(event))
-        json(res, 200, { paused })
-      })
-      return
-    }
-    json(res, 404, { status: 404, detail: `no such endpoint: ${path}` })
-  })
-
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        publish: (event) => {
-          backlog.push(event)
-          if (backlog.length > 20_000) backlog.splice(0, backlog.length - 10_000)
-          const text = frame(event)
-          for (const s of subscribers) s.write(text)
-        },
-        paused: () => paused,
-        setQueue: (q) => (queue = q),
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of subscribers) s.destroy()
-            server.close(() => done())
-            server.closeAllConnections()
+  const handlers = Layer.mergeAll(
+    HttpApiBuilder.group(FactoryApi, "projects", (h) =>
+      h.handleAll({
+        create: () => notStaged("creating projects"),
+        list: () => Effect.succeed(projects),
+        get: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
+        enqueue: () => notStaged("enqueueing"),
+        episodes: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
+        episode: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
+      })),
+    HttpApiBuilder.group(FactoryApi, "jobs", (h) =>
+      h.handleAll({
+        get: ({ params }) => Effect.fail(notFound(`no job '${params.id}'`)),
+        results: () => Effect.succeed([]),
+      })),
+    HttpApiBuilder.group(FactoryApi, "factory", (h) =>
+      h.handleAll({
+        status: () => Effect.sync(status),
+        setIntake: ({ payload }) =>
+          Effect.sync(() => {
+            paused = payload.paused
+            publish({ _tag: "IntakeChanged", at: Date.now(), paused })
+            return { paused }
           }),
-      })
-    })
-  })
+        events: () =>
+          Effect.succeed(
+            Stream.unwrap(Effect.map(PubSub.subscribe(live), (subscription) => Stream.concat(Stream.fromIterable([...backlog]), Stream.fromSubscription(subscription)))).pipe(
+              Stream.map((event) => ({ event: event._tag, data: event })),
+            ),
+          ),
+        recentEvents: ({ query }) => Effect.succeed(backlog.slice(-Number(query.limit ?? "200"))),
+        financeSummary: () =>
+          options.finance === undefined ? Effect.fail(notFound("this process keeps no finance ledger")) : Effect.succeed(financeOf(options.finance)),
+      })),
+    HttpApiBuilder.group(FactoryApi, "operations", (h) =>
+      h.handleAll({
+        healthz: () => Effect.succeed("ok\n"),
+        readyz: () => Effect.succeed({ ready: true as const }),
+        metrics: () => Effect.succeed(""),
+      })),
+  )
+
+  return Effect.runPromise(
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const server = yield* serveApi({ host: "127.0.0.1", port: 0 }, handlers).pipe(Scope.provide(scope))
+      return {
+        url: server.url,
+        publish,
+        paused: () => paused,
+        setQueue: (q: typeof queue) => {
+          queue = q
+        },
+        close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
+      } satisfies FakeFactory
+    }),
+  )
 }
 
 /** A realistic mix of events: jobs flowing through the stages, now and then a crash or an outage. */

@@ -6,8 +6,7 @@ import {
   append,
   boundedLog,
   type DashEvent,
-  decodeFinance,
-  decodeStatus,
+  decodeSupervisor,
   filterLog,
   fold,
   formatDuration,
@@ -31,9 +30,10 @@ const status = (overrides: Partial<StatusSnapshot> = {}): StatusSnapshot => ({
   mode: "embedded",
   uptimeMs: 10_000,
   paused: false,
-  queue: { queued: 0, inFlight: 0, committed: 0, dead: 0 },
+  queue: { queued: 0, inFlight: 0, committed: 0, dead: 0, skipped: 0, held: 0 },
   dependencies: [{ name: "llm", state: "closed" }],
   supervision: null,
+  writer: null,
   ...overrides,
 })
 
@@ -225,13 +225,7 @@ describe("alerts", () => {
 
 describe("snapshots and the rest", () => {
   it("flattens the supervision tree into actor rows", () => {
-    const snapshot = decodeStatus({
-      mode: "embedded",
-      uptimeMs: 5,
-      paused: false,
-      queue: { queued: 7, inFlight: 1, committed: 3, dead: 2 },
-      dependencies: [{ name: "llm", state: "open" }],
-      supervision: {
+    const supervision = decodeSupervisor({
         supervisor: "factory",
         status: "running",
         children: [
@@ -249,15 +243,13 @@ describe("snapshots and the rest", () => {
             },
           },
         ],
-      },
-    })!
-    expect(actorRows(snapshot.supervision).map((r) => [r.path, r.state, r.restarts, r.backoffRemainingMs, r.depth])).toEqual([
+    })
+    expect(actorRows(supervision).map((r) => [r.path, r.state, r.restarts, r.backoffRemainingMs, r.depth])).toEqual([
       ["factory/metrics", "running", 0, null, 0],
       ["factory/writers", "running", 1, null, 0],
       ["factory/writers/writer/writer-1", "backing-off", 3, 4_000, 1],
     ])
-    expect(snapshot.queue.queued).toBe(7)
-    expect(decodeStatus({ nonsense: true })).toBeUndefined()
+    expect(decodeSupervisor({ nonsense: true })).toBeNull()
   })
 
   it("colours the queue depth by thresholds", () => {
@@ -265,9 +257,7 @@ describe("snapshots and the rest", () => {
     expect(queueLevel(3, { warning: 2, critical: 4 })).toBe("warning")
   })
 
-  it("decodes the finance summary contract, and reads 404 as no data", () => {
-    const summary = decodeFinance({ days: [{ date: "2026-01-01", cost: 1.5, sales: 3, profit: 1.5 }], today: { spend: 0.4, cap: null }, currency: "USD" })
-    expect(summary).toEqual({ days: [{ date: "2026-01-01", cost: 1.5, sales: 3, profit: 1.5 }], today: { spend: 0.4, cap: null }, currency: "USD" })
+  it("reads a finance 404 as no data", () => {
     expect(step(initialState(), { _tag: "Finance", summary: null }).finance).toEqual({ _tag: "None" })
   })
 

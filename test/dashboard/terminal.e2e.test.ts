@@ -5,7 +5,7 @@
  * relayout on resize, and q exiting 0 with the terminal restored.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { api, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
+import { callApi, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
 import { columnsOf, dashboardArgv, hasTmux, openTerminal, type Terminal } from "./tmux.ts"
 
 const TITLE = "검의 계승자"
@@ -27,8 +27,8 @@ describe.skipIf(!hasTmux())("dashboard in a pseudo-terminal", () => {
     serve = await startServe(data.dir, env)
     const url = serve.url
     const port = new URL(url).port
-    expect((await api(url, "POST", "/api/v1/projects", { slug: "sword", genre: "fantasy_kr", title: TITLE })).status).toBe(201)
-    expect((await api(url, "POST", "/api/v1/projects/sword/episodes", { from: 1, to: 2 })).status).toBe(202)
+    expect((await callApi(url, (c) => c.projects.create({ payload: { slug: "sword", genre: "fantasy_kr", title: TITLE } }))).title).toBe(TITLE)
+    expect((await callApi(url, (c) => c.projects.enqueue({ params: { slug: "sword" }, payload: { from: 1, to: 2 } }))).created).toBe(2)
 
     terminal = openTerminal([process.execPath, ...dashboardArgv(), "--url", url], {
       cols: 120,
@@ -70,8 +70,7 @@ describe.skipIf(!hasTmux())("dashboard in a pseudo-terminal", () => {
     await t.waitFor((s) => s.includes("Pause intake on the server? (y/n)"), "the confirm prompt")
     t.send("y")
     await t.waitFor((s) => s.includes("intake ‖ paused"), "intake paused in the header")
-    const status = await api(url, "GET", "/api/v1/status")
-    expect(status.json.paused).toBe(true)
+    expect((await callApi(url, (c) => c.factory.status())).paused).toBe(true)
 
     // Filter the events log by Hangul.
     t.send("/")

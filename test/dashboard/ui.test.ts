@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { dashboardUrl } from "../../src/cli/commands/dashboard.ts"
-import { backoffMs, sseParser } from "../../src/dashboard/Client.ts"
+import { backoffMs } from "../../src/dashboard/Client.ts"
 import { layout } from "../../src/dashboard/Layout.ts"
 import { handleKey, initialUi, type Key, type UiState, visibleWindow } from "../../src/dashboard/Ui.ts"
 
@@ -102,18 +102,6 @@ describe("layout", () => {
 describe("client helpers", () => {
   it("backs off exponentially up to a cap", () => {
     expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n))).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000])
-  })
-
-  it("parses server-sent events across chunk boundaries", () => {
-    const messages: Array<{ event: string; data: string }> = []
-    const feed = sseParser((m) => messages.push(m))
-    feed('event: JobEnqueued\ndata: {"_tag":"JobEnqueued"')
-    feed(',"at":1}\n\n: keep-alive\n\nevent: Alert\r\ndata: {"a":')
-    feed("1}\r\n\r\n")
-    expect(messages).toEqual([
-      { event: "JobEnqueued", data: '{"_tag":"JobEnqueued","at":1}' },
-      { event: "Alert", data: '{"a":1}' },
-    ])
   })
 })
 

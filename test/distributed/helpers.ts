@@ -1,7 +1,7 @@
 /**
  * Helpers of the distributed-mode tests: they drive real `serve` processes over HTTP.
  */
-import { api, sleep } from "../support/factoryProcess.ts"
+import { callApi, sleep } from "../support/factoryProcess.ts"
 
 export interface SeenEvent {
   readonly _tag: string
@@ -20,10 +20,8 @@ export const collectEvents = (url: string, everyMs = 200) => {
   const key = (e: SeenEvent) => JSON.stringify(e)
   const pollOnce = async () => {
     try {
-      const response = await api(url, "GET", "/api/v1/events/recent?limit=1000")
-      if (response.status === 200 && Array.isArray(response.json)) {
-        for (const event of response.json as Array<SeenEvent>) seen.set(key(event), event)
-      }
+      const recent = await callApi(url, (client) => client.factory.recentEvents({ query: { limit: "1000" } }))
+      for (const event of recent) seen.set(key(event), event)
     } catch {
       // the process is busy or gone: try again on the next tick
     }

@@ -1,7 +1,8 @@
 import { DatabaseSync } from "node:sqlite"
 import { afterAll, describe, expect, it } from "vitest"
 import { databaseFile } from "../../src/sqlite/Database.ts"
-import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
+import type { QueueStats } from "../../src/http/FactoryApi.ts"
+import { callApi, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
 
 /**
  * The real thing: `serve` as a child process, SIGKILLed twice mid-run and started again
@@ -34,14 +35,12 @@ describe("serve survives SIGKILL", () => {
     const genres = ["fantasy_kr", "modern_noir", "romance_comedy"]
     for (const genre of genres) {
       const slug = `kill-${genre.replace(/_/g, "-")}`
-      expect((await api(proc.url, "POST", "/api/v1/projects", { slug, genre })).status).toBe(201)
-      const enqueued = await api(proc.url, "POST", `/api/v1/projects/${slug}/episodes`, { from: 1, to: 10 })
-      expect(enqueued.status).toBe(202)
-      expect(enqueued.json.jobs).toHaveLength(10)
+      expect((await callApi(proc.url, (c) => c.projects.create({ payload: { slug, genre } }))).slug).toBe(slug)
+      const enqueued = await callApi(proc.url, (c) => c.projects.enqueue({ params: { slug }, payload: { from: 1, to: 10 } }))
+      expect(enqueued.jobs).toHaveLength(10)
     }
     const committed = async (url: string) => {
-      const results = await api(url, "GET", "/api/v1/status")
-      return results.json.queue.committed as number
+      return (await callApi(url, (c) => c.factory.status())).queue.committed
     }
     const atKill: Array<number> = []
     for (let kill = 0; kill < 2; kill++) {
@@ -58,17 +57,17 @@ describe("serve survives SIGKILL", () => {
     // Both kills really happened mid-run.
     for (const n of atKill) expect(n).toBeLessThan(30)
     const deadline = Date.now() + 180_000
-    let stats: any
+    let stats: QueueStats | undefined
     while (Date.now() < deadline) {
-      stats = (await api(proc.url, "GET", "/api/v1/status")).json.queue
+      stats = (await callApi(proc.url, (c) => c.factory.status())).queue
       if (stats.committed + stats.dead === 30) break
       await sleep(250)
     }
     expect(stats).toMatchObject({ committed: 30, dead: 0, queued: 0, inFlight: 0 })
     for (const genre of genres) {
       const slug = `kill-${genre.replace(/_/g, "-")}`
-      const project = (await api(proc.url, "GET", `/api/v1/projects/${slug}`)).json
-      const episodes = (await api(proc.url, "GET", `/api/v1/projects/${slug}/episodes`)).json as Array<{ number: number; charCount: number }>
+      const project = await callApi(proc.url, (c) => c.projects.get({ params: { slug } }))
+      const episodes = await callApi(proc.url, (c) => c.projects.episodes({ params: { slug } }))
       expect(episodes.map((e) => e.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       for (const e of episodes) {
         expect(e.charCount).toBeGreaterThanOrEqual(project.lengthBand.min)

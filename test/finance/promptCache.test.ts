@@ -1,9 +1,9 @@
 /** The prompt cache's hit share per project: in the ledger (for the dashboard) and in /metrics. */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import { TestClock } from "effect/testing"
-import { decodeFinance } from "../../src/dashboard/Model.ts"
+import { FinanceSummary } from "../../src/http/FactoryApi.ts"
 import { Ledger, withCallContext, withLedger } from "../../src/finance/Ledger.ts"
 import { SqliteLedger } from "../../src/finance/SqliteLedger.ts"
 import type { LanguageModelShape, TokenUsage } from "../../src/llm/LanguageModel.ts"
@@ -48,15 +48,19 @@ describe("prompt cache share per project", () => {
       expect(text).toMatch(/novel_factory_llm_cached_prompt_tokens_total\{[^}]*project="metrics-proj"[^}]*\} 3072/)
     }).pipe(Effect.provide(Live)))
 
-  it("the dashboard reads the share per project and a budget pause with its reason and end", () => {
-    const summary = decodeFinance({
+  it("the finance summary on the wire carries the share per project and a budget pause with its reason and end", () => {
+    const decode = Schema.decodeUnknownSync(FinanceSummary)
+    const summary = decode({
       days: [],
-      today: { spend: 5, cap: 5, paused: true, reason: "today's LLM spend $5.00 reached the daily budget $5.00", resumesAt: 1_740_873_600_000 },
+      today: {
+        spend: 5, cap: 5, paused: true, reason: "today's LLM spend $5.00 reached the daily budget $5.00", resumesAt: 1_740_873_600_000, unpricedModels: [],
+      },
       currency: "USD",
       promptCache: [{ project: "warm", promptTokens: 4_000, cachedTokens: 3_072, share: 0.768 }],
+      missingRates: [],
     })
-    expect(summary?.today.pause).toEqual({ reason: "today's LLM spend $5.00 reached the daily budget $5.00", resumesAt: 1_740_873_600_000 })
-    expect(summary?.promptCache).toEqual([{ project: "warm", share: 0.768, promptTokens: 4_000 }])
-    expect(decodeFinance({ days: [], today: { spend: 1, cap: null, paused: false }, currency: "USD" })?.today.pause).toBeUndefined()
+    expect(summary.today).toMatchObject({ reason: "today's LLM spend $5.00 reached the daily budget $5.00", resumesAt: 1_740_873_600_000 })
+    expect(summary.promptCache).toEqual([{ project: "warm", promptTokens: 4_000, cachedTokens: 3_072, share: 0.768 }])
+    expect(() => decode({ days: [], today: { spend: 1, cap: null, paused: false }, currency: "USD", missingRates: [] })).toThrow()
   })
 })

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { type FactoryApiClient, makeFactoryClient } from "../../src/http/FactoryClient.ts"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -65,6 +67,16 @@ export const stopProcess = (proc: FactoryProcess, signal: NodeJS.Signals = "SIGT
     proc.child.kill(signal)
   })
 
+/** The typed client of a running `serve` (`src/http/FactoryClient.ts`), for tests that drive the factory. */
+export const apiClient = (base: string, token?: string): FactoryApiClient => Effect.runSync(makeFactoryClient({ url: base, token }))
+
+/** One call of the typed client as a promise: the decoded answer, or a rejection with the problem. */
+export const callApi = <A, E>(base: string, call: (client: FactoryApiClient) => Effect.Effect<A, E>): Promise<A> => Effect.runPromise(call(apiClient(base)))
+
+/**
+ * The wire itself, for contract tests: any method, path, headers and body (malformed ones too,
+ * which the typed client cannot build), answered with the raw status, headers, text and JSON.
+ */
 export const api = async (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(`${base}${path}`, {
     method,

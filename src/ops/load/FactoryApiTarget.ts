@@ -1,4 +1,5 @@
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
+import { describeClientError, type FactoryApiClient, makeFactoryClient, statusOfFailure } from "../../http/FactoryClient.ts"
 import { type LoadTarget, type PlannedRequest, type TargetResponse, TransportError } from "./LoadRunner.ts"
 
 /** The request kinds of a factory load test and their relative weights. */
@@ -59,29 +60,54 @@ export interface FactoryTargetOptions {
 export const ENQUEUE_WINDOW = 10
 const KEEP_JOB_IDS = 1_000
 
-const base = (url: string) => url.replace(/\/+$/, "")
+/** One call of the typed client, with what the report shows of it (method and path). */
+type FactoryCall =
+  | { readonly _tag: "Status" }
+  | { readonly _tag: "Job"; readonly id: string }
+  | { readonly _tag: "Enqueue"; readonly slug: string; readonly from: number; readonly to: number }
+  | { readonly _tag: "CreateProject"; readonly slug: string; readonly genre: string; readonly title: string }
 
-/** Performs one HTTP request with fetch; interruption (the timeout) aborts it. */
-export const fetchSend = (url: string, token: string | undefined) => (request: PlannedRequest): Effect.Effect<TargetResponse, TransportError> =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      const headers: Record<string, string> = {}
-      if (request.body !== undefined) headers["content-type"] = "application/json"
-      if (token) headers["authorization"] = `Bearer ${token}`
-      const response = await fetch(`${base(url)}${request.path}`, {
-        method: request.method,
-        headers,
-        signal,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      })
-      return { status: response.status, body: await response.text() }
-    },
-    catch: (error) => {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      const message = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))
-      return new TransportError({ message: `no response: ${message}` })
-    },
-  })
+interface FactoryRequest extends PlannedRequest {
+  readonly call: FactoryCall
+}
+
+const isFactoryRequest = (request: PlannedRequest): request is FactoryRequest => "call" in request
+
+/** An answer as the load runner records it: the status, and the JSON body (a problem's detail is read from it). */
+const answered = (status: number, value: unknown): TargetResponse => ({ status, body: JSON.stringify(value) })
+
+/**
+ * Performs one planned request through the typed client; interruption (the timeout) aborts it.
+ * A problem answer is a response (its status and detail are recorded); no answer is a TransportError.
+ */
+export const clientSend = (client: FactoryApiClient) => (request: PlannedRequest): Effect.Effect<TargetResponse, TransportError> => {
+  if (!isFactoryRequest(request)) return Effect.fail(new TransportError({ message: `not a factory API request: ${request.kind}` }))
+  const call = request.call
+  const performed: Effect.Effect<TargetResponse, unknown> =
+    call._tag === "Status"
+      ? Effect.map(client.factory.status(), (value) => answered(200, value))
+      : call._tag === "Job"
+        ? Effect.map(client.jobs.get({ params: { id: call.id } }), (value) => answered(200, value))
+        : call._tag === "Enqueue"
+          ? Effect.map(client.projects.enqueue({ params: { slug: call.slug }, payload: { from: call.from, to: call.to } }), (value) => answered(202, value))
+          : Effect.map(client.projects.create({ payload: { slug: call.slug, genre: call.genre, title: call.title } }), (value) => answered(201, value))
+  return performed.pipe(
+    Effect.catch((error) => {
+      const status = statusOfFailure(error)
+      return status > 0
+        ? Effect.succeed(answered(status, { status, detail: detailOf(error) }))
+        : Effect.fail(new TransportError({ message: `no response: ${describeClientError(error)}` }))
+    }),
+  )
+}
+
+/** A problem's own detail; for an answer the API does not describe, what the client saw. */
+const detailOf = (error: unknown): string => {
+  const detail = typeof error === "object" && error !== null ? (error as { detail?: unknown }).detail : undefined
+  return typeof detail === "string" ? detail : describeClientError(error)
+}
+
+const plan = (kind: string, method: "GET" | "POST", path: string, call: FactoryCall): FactoryRequest => ({ kind, method, path, call })
 
 /**
  * The factory API as a load target: enqueues to one project, reads `/api/v1/status`, and reads
@@ -90,28 +116,25 @@ export const fetchSend = (url: string, token: string | undefined) => (request: P
  */
 export const factoryTarget = (options: FactoryTargetOptions): LoadTarget => {
   const cycle = mixCycle(options.mix)
-  const slug = encodeURIComponent(options.slug)
+  const client = Effect.runSync(makeFactoryClient(options))
   const jobs: Array<string> = []
   let episode = 0
-  const status: PlannedRequest = { kind: "status", method: "GET", path: "/api/v1/status" }
+  const status = plan("status", "GET", "/api/v1/status", { _tag: "Status" })
   return {
     next: (seq) => {
       const kind = cycle[seq % cycle.length]!
       if (kind === "enqueue") {
         episode++
-        return {
-          kind,
-          method: "POST",
-          path: `/api/v1/projects/${slug}/episodes`,
-          body: { from: Math.max(1, episode - ENQUEUE_WINDOW + 1), to: episode },
-        }
+        const from = Math.max(1, episode - ENQUEUE_WINDOW + 1)
+        return plan(kind, "POST", `/api/v1/projects/${encodeURIComponent(options.slug)}/episodes`, { _tag: "Enqueue", slug: options.slug, from, to: episode })
       }
       if (kind === "job" && jobs.length > 0) {
-        return { kind, method: "GET", path: `/api/v1/jobs/${encodeURIComponent(jobs[seq % jobs.length]!)}` }
+        const id = jobs[seq % jobs.length]!
+        return plan(kind, "GET", `/api/v1/jobs/${encodeURIComponent(id)}`, { _tag: "Job", id })
       }
       return status
     },
-    send: fetchSend(options.url, options.token),
+    send: clientSend(client),
     observe: (request, response) => {
       if (request.kind !== "enqueue" || response.status !== 202) return
       try {

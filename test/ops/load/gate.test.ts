@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadCommand } from "../../../src/cli/commands/load.ts"
 import { CSV_HEADER } from "../../../src/ops/load/Summary.ts"
 import { runCommand } from "../../support/cliHarness.ts"
-import { api, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../../support/factoryProcess.ts"
+import { callApi, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../../support/factoryProcess.ts"
 
 const data = makeDataDir("nf-load-")
 let serve: FactoryProcess
@@ -37,11 +37,10 @@ describe("novel-factory load (against a real serve)", () => {
     expect(md).toContain("# Load test: PASS ✅")
     expect(md).toMatch(/\| p95 latency \| `--slo-p95` \| ≤ 5\.00 s \| .* \| ✅ pass \|/)
     // the enqueues really reached the factory: the load-test project has jobs
-    const projects = await api(serve.url, "GET", "/api/v1/projects")
-    const project = (projects.json as Array<{ slug: string }>).find((p) => p.slug.startsWith("nf-load-"))
+    const projects = await callApi(serve.url, (c) => c.projects.list())
+    const project = projects.find((p) => p.slug.startsWith("nf-load-"))
     expect(project).toBeDefined()
-    const status = await api(serve.url, "GET", "/api/v1/status")
-    const q = status.json.queue
+    const q = (await callApi(serve.url, (c) => c.factory.status())).queue
     expect(q.queued + q.inFlight + q.committed + q.dead).toBeGreaterThanOrEqual(10)
   })
 

@@ -1,0 +1,236 @@
+/**
+ * The handlers of `FactoryApi`, one layer per group. Each reads the factory's services once,
+ * when the server starts, and answers a request with the endpoint's success value or one of its
+ * declared problems; anything else (a defect) is answered 500 by the server (`Server.ts`).
+ */
+import { Clock, Effect, Layer, Option, Schema, Stream } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { HttpServerResponse } from "effect/http"
+import { FactoryConfig } from "../config/FactoryConfig.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { FactoryEvent } from "../events/FactoryEvent.ts"
+import { FactoryStatus } from "../factory/FactoryStatus.ts"
+import { Intake } from "../factory/Intake.ts"
+import { Projects } from "../factory/Projects.ts"
+import { BudgetGate } from "../finance/BudgetGate.ts"
+import { defaultFinanceConfig } from "../finance/FinanceConfig.ts"
+import { DAY_MS, Ledger, utcDate } from "../finance/Ledger.ts"
+import { buildReport } from "../finance/Report.ts"
+import { renderMetrics } from "../metrics/FactoryMetrics.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+import { StoryStore } from "../story/StoryStore.ts"
+import { badRequest, conflict, internalError, notFound, serviceUnavailable } from "./ApiProblems.ts"
+import { FactoryApi, MAX_EPISODES_PER_REQUEST } from "./FactoryApi.ts"
+import { problem, problemResponse } from "./Problem.ts"
+
+/** The services the handlers read; a process that serves the API provides them. */
+export type ApiServices = StoryStore | JobQueue | Projects | Intake | EventBus | FactoryStatus
+
+const storeDown = (error: { readonly message: string }) => serviceUnavailable(error.message)
+
+/** How many past events a new subscriber of the stream gets before the live ones. */
+const REPLAYED_EVENTS = 500
+
+const ProjectsHandlers = HttpApiBuilder.group(
+  FactoryApi,
+  "projects",
+  Effect.fn(function* (handlers) {
+    const store = yield* StoryStore
+    const queue = yield* JobQueue
+    const projects = yield* Projects
+    const bus = yield* EventBus
+
+    const requireProject = (slug: string) =>
+      Effect.flatMap(store.getProject(slug).pipe(Effect.mapError(storeDown)), (project) =>
+        Option.match(project, { onNone: () => Effect.fail(notFound(`no project '${slug}'`)), onSome: Effect.succeed }))
+
+    return handlers.handleAll({
+      create: ({ payload }) =>
+        projects.create(payload).pipe(
+          Effect.catchTags({
+            ReservedSlug: (e) => Effect.fail(badRequest(e.message, "slug")),
+            UnknownGenre: (e) => Effect.fail(badRequest(e.message, "genre")),
+            ProjectExists: (e) => Effect.fail(conflict(e.message, "slug")),
+            TemplateError: (e) => Effect.fail(internalError(e.message)),
+            StoreUnavailable: (e) => Effect.fail(storeDown(e)),
+          }),
+        ),
+      list: () =>
+        store.listProjects.pipe(
+          Effect.mapError(storeDown),
+          Effect.map((all) => all.map((s) => ({ ...s.project, episodes: s.episodes, lastEpisode: s.lastEpisode, characters: s.characters }))),
+        ),
+      get: ({ params }) =>
+        Effect.gen(function* () {
+          const project = yield* requireProject(params.slug)
+          const bible = yield* store.getBible(project.slug).pipe(
+            Effect.mapError((e) => (e._tag === "ProjectNotFound" ? notFound(e.message) : storeDown(e))),
+          )
+          const provisional = yield* store.provisionalFacts(project.slug).pipe(Effect.mapError(storeDown))
+          return { ...project, bible, provisional }
+        }),
+      enqueue: ({ params, payload }) =>
+        Effect.gen(function* () {
+          if (payload.to < payload.from) return yield* badRequest(`to (${payload.to}) is before from (${payload.from})`, "to")
+          if (payload.to - payload.from + 1 > MAX_EPISODES_PER_REQUEST) {
+            return yield* badRequest(`at most ${MAX_EPISODES_PER_REQUEST} episodes per request`, "to")
+          }
+          yield* requireProject(params.slug)
+          const episodes = Array.from({ length: payload.to - payload.from + 1 }, (_, i) => payload.from + i)
+          const enqueued = yield* queue.enqueue(params.slug, episodes).pipe(
+            Effect.catchTags({
+              EpisodeGap: (e) => Effect.fail(conflict(e.message, "from")),
+              QueueUnavailable: (e) => Effect.fail(storeDown(e)),
+            }),
+          )
+          const at = yield* Clock.currentTimeMillis
+          for (const { job, created } of enqueued) {
+            if (created) yield* bus.publish({ _tag: "JobEnqueued", at, job: job.id, project: job.project, episode: job.episode })
+          }
+          return {
+            jobs: enqueued.map(({ job }) => job.id),
+            created: enqueued.filter((e) => e.created).length,
+            existing: enqueued.filter((e) => !e.created).length,
+          }
+        }),
+      episodes: ({ params }) =>
+        Effect.flatMap(requireProject(params.slug), (project) => store.listEpisodes(project.slug).pipe(Effect.mapError(storeDown))),
+      episode: ({ params }) =>
+        Effect.gen(function* () {
+          yield* requireProject(params.slug)
+          const episode = yield* store.getEpisode(params.slug, params.n).pipe(Effect.mapError(storeDown))
+          if (Option.isNone(episode)) return yield* notFound(`episode ${params.n} of '${params.slug}' is not committed`)
+          return episode.value
+        }),
+    })
+  }),
+)
+
+const JobsHandlers = HttpApiBuilder.group(
+  FactoryApi,
+  "jobs",
+  Effect.fn(function* (handlers) {
+    const queue = yield* JobQueue
+    return handlers.handleAll({
+      get: ({ params }) =>
+        Effect.flatMap(queue.get(params.id).pipe(Effect.mapError(storeDown)), (job) =>
+          Option.match(job, { onNone: () => Effect.fail(notFound(`no job '${params.id}'`)), onSome: Effect.succeed })),
+      results: ({ query }) => queue.list({ states: ["committed", "dead"], limit: query.count ?? 20 }).pipe(Effect.mapError(storeDown)),
+    })
+  }),
+)
+
+const isFactoryEvent = Schema.is(FactoryEvent)
+
+/**
+ * The stream of events as SSE messages: the recent ones first, then live, until the client leaves.
+ * An event that does not fit its Schema is left out: encoding it would end the stream, and a
+ * reconnecting client would be replayed the same event and cut off again.
+ */
+const eventStream = (bus: typeof EventBus.Service) =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const subscription = yield* bus.subscribe
+      const recent = yield* bus.recent(REPLAYED_EVENTS)
+      return Stream.concat(Stream.fromIterable(recent), Stream.fromSubscription(subscription))
+    }),
+  ).pipe(
+    Stream.filter(isFactoryEvent),
+    Stream.map((event) => ({ event: event._tag, data: event })),
+  )
+
+const FactoryHandlers = HttpApiBuilder.group(
+  FactoryApi,
+  "factory",
+  Effect.fn(function* (handlers) {
+    const queue = yield* JobQueue
+    const intake = yield* Intake
+    const factory = yield* FactoryStatus
+    const bus = yield* EventBus
+    const ledger = yield* Effect.serviceOption(Ledger)
+    const gate = yield* Effect.serviceOption(BudgetGate)
+    const config = yield* Effect.serviceOption(FactoryConfig)
+
+    return handlers.handleAll({
+      status: () =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          return {
+            version: factory.version,
+            mode: factory.mode,
+            uptimeMs: now - factory.startedAt,
+            paused: yield* intake.paused,
+            queue: yield* queue.stats.pipe(Effect.mapError(storeDown)),
+            dependencies: yield* factory.dependencies,
+            supervision: yield* factory.supervision,
+            writer: factory.writer,
+          }
+        }),
+      setIntake: ({ payload }) => Effect.as(intake.setPaused(payload.paused), { paused: payload.paused }),
+      events: () => Effect.succeed(eventStream(bus)),
+      recentEvents: ({ query }) => bus.recent(Math.min(Math.max(Number(query.limit ?? "200") || 200, 1), 10_000)),
+      financeSummary: ({ query }) =>
+        Effect.gen(function* () {
+          if (Option.isNone(ledger) || Option.isNone(gate)) return yield* notFound("this process keeps no finance ledger")
+          const days = query.days ?? 30
+          const finance = Option.match(config, { onNone: () => defaultFinanceConfig, onSome: (c) => c.finance })
+          const now = yield* Clock.currentTimeMillis
+          const range = { from: utcDate(now - (days - 1) * DAY_MS), to: utcDate(now) }
+          const costs = yield* ledger.value.dailyCosts(range).pipe(Effect.mapError(storeDown))
+          const sales = yield* ledger.value.dailySales(range).pipe(Effect.mapError(storeDown))
+          let report = buildReport(costs, sales, finance, range)
+          // Sales in a currency without a configured rate are left out, never converted by guess.
+          const missingRates = report._tag === "MissingRates" ? report.currencies : []
+          if (report._tag === "MissingRates") report = buildReport(costs, sales.filter((s) => !missingRates.includes(s.currency)), finance, range)
+          const status = yield* gate.value.status.pipe(Effect.mapError(storeDown))
+          const promptCache = yield* ledger.value.promptCache(range).pipe(Effect.mapError(storeDown))
+          const rows = report._tag === "Report" ? report.rows : []
+          return {
+            currency: "USD",
+            days: rows.map((r) => ({ date: r.date, cost: r.costUsd, sales: r.salesUsd, profit: r.profitUsd, calls: r.calls })),
+            today: {
+              spend: status.spentTodayUsd,
+              cap: status.capUsd,
+              paused: status.paused,
+              reason: status.reason,
+              resumesAt: status.resumesAt,
+              unpricedModels: status.unpricedModels,
+            },
+            promptCache: promptCache.map((p) => ({ ...p, share: p.promptTokens === 0 ? 0 : p.cachedTokens / p.promptTokens })),
+            missingRates,
+          }
+        }),
+    })
+  }),
+)
+
+const OperationsHandlers = HttpApiBuilder.group(
+  FactoryApi,
+  "operations",
+  Effect.fn(function* (handlers) {
+    const store = yield* StoryStore
+    const queue = yield* JobQueue
+    const factory = yield* FactoryStatus
+    return handlers.handleAll({
+      healthz: () => Effect.succeed("ok\n"),
+      /** Ready when the store and the queue answer and no dependency's breaker is open; otherwise names what is down. */
+      readyz: () =>
+        Effect.gen(function* () {
+          const down: Array<string> = []
+          if ((yield* Effect.result(store.listProjects))._tag === "Failure") down.push("story store")
+          if ((yield* Effect.result(queue.stats))._tag === "Failure") down.push("queue")
+          for (const dependency of yield* factory.dependencies) {
+            if (dependency.state === "open" && !down.includes(dependency.name)) down.push(dependency.name)
+          }
+          if (down.length === 0) return { ready: true as const }
+          // The problem with a Retry-After, which a typed failure cannot carry.
+          const answer = problemResponse(problem(503, `not ready: ${down.join(", ")} down`), { "retry-after": "5" })
+          return HttpServerResponse.text(answer.body, { status: answer.status, headers: answer.headers, contentType: answer.headers["content-type"] })
+        }),
+      metrics: () => renderMetrics,
+    })
+  }),
+)
+
+/** Every group's handlers, needing the factory's services. */
+export const ApiHandlersLayer = Layer.mergeAll(ProjectsHandlers, JobsHandlers, FactoryHandlers, OperationsHandlers)

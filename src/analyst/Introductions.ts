@@ -32,7 +32,7 @@ export interface IntroducedPlace {
 
 export interface KnownNames {
   /** Characters, factions and items: a name of theirs is never a new person or place. */
-  readonly entities: NameIndex
+  readonly entities: () => NameIndex
   /** The Bible's place names, spaces removed. */
   readonly places: ReadonlySet<string>
 }
@@ -42,12 +42,12 @@ const squeeze = (s: string): string => s.replace(/\s+/g, "")
 /** Whether `name` may be a new person's name: Hangul, 2–5 syllables, no common noun, nobody's name already. */
 export const isNewName = (name: string, known: KnownNames): boolean =>
   isAllHangulSyllables(name) && name.length >= 2 && name.length <= 5 && !NOT_NAMES.has(name) && !ABSTRACT_NOUNS.has(name) &&
-  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && nameInWord(known.entities, name) === undefined &&
+  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && nameInWord(known.entities(), name) === undefined &&
   !known.places.has(name)
 
 const isNewPlace = (name: string, known: KnownNames): boolean => {
   const bare = squeeze(name)
-  return !known.places.has(bare) && nameInWord(known.entities, bare) === undefined && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
+  return !known.places.has(bare) && nameInWord(known.entities(), bare) === undefined && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
 }
 
 /** A one-word place name (`청풍객잔`, `흑수항`): its ending, or undefined. */
@@ -74,6 +74,47 @@ export const roleInText = (text: string, name: string): string => {
   return ""
 }
 
+const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
+
+/**
+ * The matches of `re` in `text` that lie around an occurrence of one of `needs` (`reach` code units
+ * before and after it, widened to whole words), in order, with their offsets in `text`.
+ */
+const matchesAround = (
+  text: string,
+  re: RegExp,
+  needs: ReadonlyArray<string>,
+  reach: readonly [number, number],
+): Array<RegExpExecArray> => {
+  const windows: Array<[number, number]> = []
+  for (const word of needs) {
+    for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+      let start = Math.max(0, at - reach[0])
+      while (start > 0 && isSyllable(text.charCodeAt(start - 1))) start--
+      let end = Math.min(text.length, at + word.length + reach[1])
+      while (end < text.length && isSyllable(text.charCodeAt(end))) end++
+      windows.push([start, end])
+    }
+  }
+  if (windows.length === 0) return []
+  windows.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = [windows[0]!]
+  for (const w of windows.slice(1)) {
+    const last = merged[merged.length - 1]!
+    if (w[0] <= last[1]) last[1] = Math.max(last[1], w[1])
+    else merged.push(w)
+  }
+  const out: Array<RegExpExecArray> = []
+  for (const [start, end] of merged) {
+    // a window starts at the start of a line or after a space: a match at its start starts a word in the text too
+    for (const m of text.slice(start, end).matchAll(re)) {
+      m.index += start
+      out.push(m as RegExpExecArray)
+    }
+  }
+  return out
+}
+
 export interface Introductions {
   readonly people: ReadonlyArray<IntroducedPerson>
   readonly places: ReadonlyArray<IntroducedPlace>
@@ -94,9 +135,8 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
     places.push({ name, description, start, end })
   }
 
-  for (const { re, name: where, nounAfter, needs } of INTRODUCTIONS) {
-    if (!needs.some((w) => text.includes(w))) continue
-    for (const m of text.matchAll(re)) {
+  for (const { re, name: where, nounAfter, needs, reach } of INTRODUCTIONS) {
+    for (const m of matchesAround(text, re, needs, reach)) {
       let name: string
       let start = m.index
       if (where === "group") name = m[1]!

@@ -247,8 +247,12 @@ export const INTRODUCTIONS: ReadonlyArray<{
   readonly re: RegExp
   readonly name: "group" | "before"
   readonly nounAfter: boolean
-  /** Words one of which the text must contain for the pattern to match (`includes` is much faster than a scan). */
+  /**
+   * Words the pattern's match holds, and how far before and after such a word the match may
+   * reach: the pattern runs only around them (`indexOf` is much faster than a scan of the text).
+   */
   readonly needs: ReadonlyArray<string>
+  readonly reach: readonly [before: number, after: number]
 }> = [
   // 이름은 무진이었다 / 제 이름은 하린입니다 / 진짜 이름이 곽도삼이라는 것
   {
@@ -256,6 +260,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["이름"],
+    reach: [0, 40],
   },
   // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: `rest` is the next words
   {
@@ -263,6 +268,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "before",
     nounAfter: true,
     needs: ["라는", "라고 하는", "불리는"],
+    reach: [2, 40],
   },
   // 자신을 (해성개발의 법률 고문) 백도진이라고 소개했다
   {
@@ -270,15 +276,17 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["자신을", "스스로를"],
+    reach: [0, 60],
   },
   // 백도진이라고 자신을 소개했다
-  { re: /['’”"」』]?라고\s+(?:자신을|스스로를)\s+소개/g, name: "before", nounAfter: false, needs: ["소개"] },
+  { re: /['’”"」』]?라고\s+(?:자신을|스스로를)\s+소개/g, name: "before", nounAfter: false, needs: ["소개"], reach: [30, 2] },
   // “마석두라고 하오. …”: a line of dialogue that opens with the speaker's name
   {
     re: new RegExp(String.raw`[\n“"‘「『]\s*${NAME}(?:이)?라(?:고)?\s*(?:합니다|하오|해요|하옵니다|하네|하지요|하지|한다|하는데요|하는데)(?=[\s.,!?…”’"']|$)`, "g"),
     name: "group",
     nounAfter: false,
     needs: ["라고", "라 하", "라하"],
+    reach: [12, 16],
   },
   // 처음 뵙겠습니다, 김하늘입니다 / 오늘부터 팀을 맡게 된 차서준입니다
   {
@@ -286,6 +294,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["입니다", "예요", "이올시다"],
+    reach: [30, 6],
   },
   // 저는 하린이라고 합니다 / 소인은 마석두라 하옵니다
   {
@@ -293,6 +302,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["라고", "라 하", "라하", "라 불", "라 부"],
+    reach: [30, 16],
   },
 ]
 

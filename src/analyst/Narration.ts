@@ -69,8 +69,15 @@ export const readNarration = (text: string): Narration => {
     while (a < b && isSpace(masked.charCodeAt(a))) a++
     while (b > a && isSpace(masked.charCodeAt(b - 1))) b--
     if (a === b) continue
-    const gap = text.slice(previousEnd, a)
-    if (gap.includes("\n")) paragraph++
+    // what stands between this sentence and the previous one: a line break, dialogue?
+    let lineBreak = false
+    let onlySpace = true
+    for (let i = previousEnd; i < a; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 0x0a) lineBreak = true
+      else if (!isSpace(c)) onlySpace = false
+    }
+    if (lineBreak) paragraph++
     const firstWord = words.length
     for (let i = a; i < b;) {
       while (i < b && WORD_BREAKS[masked.charCodeAt(i)] === 1) i++
@@ -83,7 +90,7 @@ export const readNarration = (text: string): Narration => {
       end: b,
       text: masked.slice(a, b),
       paragraph,
-      followsDirectly: sentences.length > 0 && gap.trim() === "",
+      followsDirectly: sentences.length > 0 && onlySpace,
       firstWord,
       endWord: words.length,
     })

@@ -32,6 +32,12 @@ const evidenceOf = (text: string, start: number, end: number): FactEvidence => (
 
 const compact = (s: string): string => s.replace(/\s+/g, " ").trim()
 
+/** `make()`, computed the first time it is asked for (most episodes need no index of factions or items). */
+const once = <A>(make: () => A): () => A => {
+  let value: A | undefined
+  return () => (value ??= make())
+}
+
 export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => {
   const { text, bible, episode } = input
   const bibleIds = new Set([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => x.id))
@@ -40,7 +46,7 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   const narration = readNarration(text)
   const phrases = findPhrases(narration.words)
   const found = findIntroductions(narration, {
-    entities: buildNameIndex([...bible.characters, ...bible.factions, ...bible.items, ...bible.places]),
+    entities: once(() => buildNameIndex([...bible.characters, ...bible.factions, ...bible.items, ...bible.places])),
     places: new Set(bible.places.map((p) => p.name.replace(/\s+/g, ""))),
   }, phrases)
   const people = found.people.filter((p) => !bibleIds.has(characterIdOf(p.name)))
@@ -86,8 +92,8 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
 
   const relationChanges = findRelationChanges(n, {
     cast,
-    factions: buildNameIndex(bible.factions),
-    items: buildNameIndex(bible.items),
+    factions: once(() => buildNameIndex(bible.factions)),
+    items: once(() => buildNameIndex(bible.items)),
     holding: bible.relations.filter((r) => r.until === undefined),
   }, phrases)
   const relationDeltas: Array<RelationChanged> = relationChanges.map((r) => ({

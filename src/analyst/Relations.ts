@@ -22,8 +22,8 @@ export interface RelationFound {
 
 export interface RelationContext {
   readonly cast: NameIndex
-  readonly factions: NameIndex
-  readonly items: NameIndex
+  readonly factions: () => NameIndex
+  readonly items: () => NameIndex
   /** The relations that hold before the episode. */
   readonly holding: ReadonlyArray<Relation>
 }
@@ -43,7 +43,7 @@ export const findRelationChanges = (n: CastReading, ctx: RelationContext, phrase
     const i = sentenceAt(n.sentences, start)
     if (i < 0) return
     const words = wordsBefore(n, i, start)
-    const index = rule.kind === "faction" ? ctx.factions : rule.kind === "item" ? ctx.items : ctx.cast
+    const index = rule.kind === "faction" ? ctx.factions() : rule.kind === "item" ? ctx.items() : ctx.cast
     // the other side, then the subject before it (the cast only: factions and items do not act)
     const other = rule.target === "owner" ? ownerBefore(index, words, words.length) : markedBefore(index, words, words.length, TARGET_PARTICLES[rule.target])
     if (other._tag !== "Named") return

@@ -101,6 +101,10 @@ describe("hand-labelled corpus", () => {
 
     const deaths = scores.deaths
     expect(deaths.alarms, "false deaths").toEqual([])
+    // on a trap passage, no status change of any kind
+    const traps = new Set(CORPUS.filter((p) => p.trap !== undefined).map((p) => p.name))
+    const trapped = (["injuries", "missing", "captured"] as const).flatMap((k) => scores[k].alarms).filter((a) => traps.has(a.slice(0, a.indexOf(": "))))
+    expect(trapped, "status changes read into traps").toEqual([])
     expect(ratio(deaths.tp, deaths.tp + deaths.fp)).toBeGreaterThanOrEqual(0.95)
     expect(ratio(deaths.tp, deaths.tp + deaths.fn)).toBeGreaterThanOrEqual(0.9)
     const intros = scores.intros

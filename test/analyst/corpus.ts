@@ -178,6 +178,14 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     trap: "a negated death",
   },
   {
+    name: "the recurring dream",
+    genre: "fantasy_kr",
+    text: `윤하는 또 그 꿈을 꾸었다. 꿈속에서 태주는 숨을 거두었다. 윤하는 매번 같은 장면에서 비명을 지르곤 했다.
+
+아침 수련장에서 태주는 여느 때처럼 목검을 휘두르고 있었다.`,
+    trap: "a death in a dream, told as such",
+  },
+  {
     name: "an old boatman dies",
     genre: "fantasy_kr",
     text: `윤하의 눈앞에서 늙은 뱃사공이 숨을 거두었다. 태주는 그 곁에 무릎을 꿇고 노인의 눈을 감겨 주었다.`,

@@ -83,6 +83,12 @@ const relationLine = (r: RelationChanged, a: string, b: string, mutual: boolean)
 
 const compact = (s: string): string => s.replace(/\s+/g, " ").trim()
 
+/** `s` within {@link SUMMARY_MAX} code points, an ellipsis saying it was cut. */
+const clip = (s: string): string => {
+  const points = [...s]
+  return points.length <= SUMMARY_MAX ? s : `${points.slice(0, SUMMARY_MAX - 1).join("")}…`
+}
+
 export const summarizeOffline = (input: OfflineSummaryInput): string => {
   const { analysis, bible } = input
   const names = new Map<string, string>()
@@ -146,20 +152,20 @@ export const summarizeOffline = (input: OfflineSummaryInput): string => {
 
   if (items.length === 0) {
     const extract = summarizeEpisode(input.body, { names: [...names.values()], maxChars: SUMMARY_MAX })
-    return extract !== "" ? extract : (input.title ?? "").trim()
+    return extract !== "" ? extract : clip((input.title ?? "").trim())
   }
 
   const ranked = items.map((item, order) => ({ item, order })).sort((x, y) => x.item.rank - y.item.rank || x.item.at - y.item.at || x.order - y.order)
   const chosen: Array<{ item: Item; order: number }> = []
   let used = 0
   for (const c of ranked) {
-    const cost = c.item.text.length + (chosen.length > 0 ? 1 : 0)
+    const cost = [...c.item.text].length + (chosen.length > 0 ? 1 : 0)
     if (used + cost > SUMMARY_MAX) continue
     chosen.push(c)
     used += cost
   }
   // a single item longer than the whole budget still says something
-  if (chosen.length === 0) return `${ranked[0]!.item.text.slice(0, SUMMARY_MAX - 1)}…`
+  if (chosen.length === 0) return clip(ranked[0]!.item.text)
   chosen.sort((x, y) => x.item.at - y.item.at || x.item.rank - y.item.rank || x.order - y.order)
   return chosen.map((c) => c.item.text).join(" ")
 }

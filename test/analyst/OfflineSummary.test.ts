@@ -45,12 +45,13 @@ describe("summarizeOffline", () => {
 
   it("keeps the changes and drops plot sentences when the episode holds more than fits", () => {
     const fights = Array.from({ length: 30 }, (_, i) =>
-      `윤하는 흑월회의 ${i + 1}번째 자객이 휘두른 검을 월광검으로 받아 넘긴 뒤 몸을 낮추어 그 옆구리를 단칼에 베었고, 태주는 그 뒤를 막아서며 달려드는 자객들을 하나씩 쓰러뜨렸다.`
+      `윤하는 흑월회의 ${i + 1}번째 자객이 휘두른 검을 월광검으로 받아 넘긴 뒤 몸을 낮추어 그 옆구리를 단칼에 베었고, 태주는 그 뒤를 막아서며 담장을 넘어 달려드는 흑월회의 자객들을 한 사람씩 차례로 쓰러뜨렸다.`
     ).join(" ")
     const summary = summarize(`${fights} 백린은 끝내 목숨을 잃었다. ${fights}`)
     expect([...summary].length).toBeLessThanOrEqual(SUMMARY_MAX)
     expect(summary).toContain("백린은 끝내 목숨을 잃었다.")
-    expect(summary.split("쓰러뜨렸다.").length - 1).toBeLessThan(5)
+    // four plot sentences of this length are more than the limit holds
+    expect(summary.split("쓰러뜨렸다.").length - 1).toBeLessThan(4)
   })
 
   it("names who died when the text said it of a body (태주의 시신)", () => {

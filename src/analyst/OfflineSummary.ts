@@ -7,7 +7,7 @@
  */
 import type { EpisodeAnalysis, RelationChanged, StatusChanged } from "../domain/Analysis.ts"
 import type { Bible } from "../domain/Bible.ts"
-import { hasBatchim, isHangulSyllable } from "../text/Hangul.ts"
+import { josa } from "../llm/OfflineWriter.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
 
 export const SUMMARY_MAX = 400
@@ -22,16 +22,10 @@ export interface OfflineSummaryInput {
   readonly title?: string
 }
 
-/** `name` and the particle that fits it: `consonant` after a final consonant, `vowel` otherwise. */
-const withParticle = (name: string, consonant: string, vowel: string): string => {
-  const last = name[name.length - 1] ?? ""
-  if (!isHangulSyllable(last)) return `${name}${consonant}(${vowel})`
-  return name + (hasBatchim(last) ? consonant : vowel)
-}
-const subject = (name: string) => withParticle(name, "이", "가")
-const topic = (name: string) => withParticle(name, "은", "는")
-const object = (name: string) => withParticle(name, "을", "를")
-const withWhom = (name: string) => withParticle(name, "과", "와")
+const subject = (name: string) => josa(name, "이")
+const topic = (name: string) => josa(name, "은")
+const object = (name: string) => josa(name, "을")
+const withWhom = (name: string) => josa(name, "과")
 
 /** Connectives a clause opens with that mean nothing out of their paragraph. */
 const LEADING_CONNECTIVE = /^(?:그리고|그러나|하지만|그런데|그러자|그렇게|그때|그러다)\s+/

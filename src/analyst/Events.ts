@@ -8,6 +8,8 @@ import { type CastReading, mentionedIn } from "./Narration.ts"
 
 export const MAX_EVENTS = 5
 const MIN_LENGTH = 15
+/** How often a sentence's last two words may recur in the narration before the sentence counts as filler. */
+const FILLER_REPEATS = 3
 
 export interface ChosenEvent {
   readonly sentence: number
@@ -27,9 +29,17 @@ export const chooseEvents = (n: CastReading, carried: ReadonlyMap<number, Readon
     chosen.set(i, [...new Set([...ids, ...mentioned])])
   }
   if (chosen.size < MAX_EVENTS) {
+    // a predicate the text keeps repeating (`입을 열었다가 다시 닫았다`) is the prose's filler, not its plot
+    const predicates = new Map<string, number>()
+    const predicateOf = (i: number): string => {
+      const s = n.sentences[i]!
+      return n.words.slice(Math.max(s.firstWord, s.endWord - 2), s.endWord).map((w) => w.text).join(" ")
+    }
+    n.sentences.forEach((_, i) => predicates.set(predicateOf(i), (predicates.get(predicateOf(i)) ?? 0) + 1))
     const scored: Array<{ i: number; score: number; ids: ReadonlyArray<string> }> = []
     n.sentences.forEach((s, i) => {
       if (chosen.has(i) || s.text.length < MIN_LENGTH || SPEECH_TAG.test(s.text)) return
+      if (predicates.get(predicateOf(i))! >= FILLER_REPEATS) return
       const ids = mentionedIn(n, i)
       if (ids.length === 0 || !PLOT_VERBS.test(s.text)) return
       scored.push({ i, score: ids.length + (s.text.length >= 30 ? 1 : 0), ids })

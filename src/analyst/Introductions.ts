@@ -115,6 +115,9 @@ const matchesAround = (
   return out
 }
 
+/** An adnominal word (`작은`, `조용한`, `커다란`, `낡은`): it ends in a syllable with the final ㄴ. */
+const isAdnominal = (word: string): boolean => word.length >= 2 && batchimIndex(word[word.length - 1]!) === 4
+
 export interface Introductions {
   readonly people: ReadonlyArray<IntroducedPerson>
   readonly places: ReadonlyArray<IntroducedPlace>
@@ -146,17 +149,20 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
         if (before === null) continue
         name = before[1]!
         start = m.index - window.length + before.index
+        // 윤세라는 …: a known name and its topic particle, not `윤세` + `라는`
+        const wordEnd = text.indexOf(" ", start)
+        if (nameInWord(known.entities(), text.slice(start, wordEnd < 0 ? text.length : wordEnd).replace(/^['‘“"「『]/, "")) !== undefined) continue
       }
       const end = m.index + m[0].length
       if (!nounAfter) {
         person(name, "", start, end)
         continue
       }
-      // the words after `X라는`: the first person or place noun among them says what X is
+      // the words after `X라는`: a person or place noun, after adnominals only (작은, 낡은, 이름의), says what X is
       const words = (m.groups?.["rest"] ?? "").split(/\s+/)
       for (let k = 0; k < words.length; k++) {
         const w = words[k]!
-        if (w === "이름의" || w === "이름을" || w === "이름이") continue
+        if (w === "이름의") continue
         const nouns = nounCandidates(w, 1)
         const personNoun = nouns.find((x) => PERSON_NOUNS.has(x))
         if (personNoun !== undefined) {
@@ -168,6 +174,7 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
           place(name, [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" "), start, end)
           break
         }
+        if (!isAdnominal(w)) break
       }
     }
   }

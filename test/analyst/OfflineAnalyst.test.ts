@@ -111,14 +111,21 @@ describe("analyzeOffline", () => {
     ])
   })
 
-  it("chooses at most five events, the sentences with a change first, never a speech tag", () => {
-    const filler = Array.from({ length: 12 }, (_, i) => `백린이 말했다. 윤하는 ${i + 1}번째 자객을 베었다.`).join(" ")
-    const text = `${filler} 한태주는 결국 숨을 거두었다.`
+  it("chooses at most five events, the sentences with a change first, never a speech tag or a repeated filler", () => {
+    const plot = [
+      "윤하는 담장 위의 자객을 단칼에 베었다.", "태주는 흑월회의 추격대를 골목 끝에서 막아섰다.", "백린은 봉인된 서고의 문을 부쉈다.",
+      "연화 공주는 근위대를 이끌고 궁을 떠났다.", "도진명은 흑월산 기슭에서 옛 제단을 발견했다.", "소월은 윤하와 새 계약을 맺고 힘을 되찾았다.",
+      "무결은 왕실 서고의 인장을 빼앗아 달아났다.",
+    ]
+    const text = `${plot.map((p) => `백린이 말했다. ${p}`).join(" ")} 한태주는 결국 숨을 거두었다.`
     const events = ofTag(analyze(text), "EventHappened")
     expect(events.length).toBe(5)
     expect(events.some((e) => e.description === "한태주는 결국 숨을 거두었다.")).toBe(true)
     expect(events.every((e) => !e.description.endsWith("말했다."))).toBe(true)
     for (const e of events) expect(text.slice(e.evidence!.start, e.evidence!.end)).toBe(e.evidence!.text)
+    const filler = Array.from({ length: 6 }, (_, i) => `윤하는 ${i + 1}번째 자객을 베었다.`).join(" ")
+    expect(ofTag(analyze(`${filler} 태주는 흑월회의 추격대를 골목 끝에서 막아섰다.`), "EventHappened").map((e) => e.description))
+      .toEqual(["태주는 흑월회의 추격대를 골목 끝에서 막아섰다."])
   })
 
   it("gives nothing but appearances for plain prose", () => {

@@ -726,4 +726,140 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     text: `강말순 회장이 쓰러졌다는 소식에 이준은 회의 도중 뛰쳐나갔다. 병실의 말순 여사는 산소마스크를 쓴 채 잠들어 있었다. 의사는 고비는 넘겼다고 했다.`,
     trap: "a collapse, not a death",
   },
+  // ------------------------------------------------ a third batch, written after the second tuning, run as found
+  {
+    name: "a long night at the ferry (mixed)",
+    genre: "fantasy_kr",
+    text: `# 제14화 안개 나루의 밤
+
+안개가 강 위로 낮게 깔렸다. 나룻배 세 척이 말뚝에 묶인 채 삐걱거렸다.
+
+“여기서 하룻밤 묵어 가지.” 백린이 짐을 내려놓으며 말했다.
+
+윤하는 고개를 끄덕였다. 태주는 말없이 주변을 살폈다. 그의 손은 여전히 검자루 위에 있었다.
+
+자정이 가까울 무렵, 나루터 주막의 문이 거칠게 열렸다. 검은 가면을 쓴 자들이 쏟아져 들어왔다. 흑월회였다.
+
+“서가의 막내를 내놓아라.”
+
+태주가 먼저 움직였다. 그의 검이 첫 번째 자객의 팔을 베었다. 두 번째, 세 번째. 그러나 수가 너무 많았다. 백린의 술식이 주막 안을 환하게 밝혔고, 그 틈에 윤하는 뒷문으로 빠져나갔다.
+
+싸움이 끝났을 때, 백 술사는 오른쪽 어깨에 화살을 맞았다. 태주는 이마에서 흐르는 피를 소매로 훔쳤다.
+
+“괜찮습니까?”
+
+“죽지는 않아.” 백린이 이를 악물었다.`,
+    injuries: ["baek-rin"],
+    trap: "a fight in which nobody of the cast dies",
+  },
+  {
+    name: "first person: the day my partner died",
+    genre: "modern_noir",
+    text: `나는 그날을 잊지 못한다. 아니, 잊을 수가 없다.
+
+창고의 철문이 닫히는 소리. 그리고 총성. 내가 돌아봤을 때 권하람은 이미 바닥에 쓰러져 있었다. 피가 콘크리트 바닥을 타고 번졌다.
+
+나는 그녀를 끌어안았다. 권하람은 내 품에서 마지막 숨을 몰아쉬었다. 그리고 더 이상 움직이지 않았다.`,
+    deaths: ["kwon-haram"],
+  },
+  {
+    name: "the sorcerer's heart stops",
+    genre: "fantasy_kr",
+    text: `소월의 빛이 잦아들었다. 술식의 반동이 백린의 몸을 덮쳤다.
+
+백린의 숨이 끊어졌다. 윤하가 그의 이름을 몇 번이고 불렀지만, 대답은 없었다.`,
+    deaths: ["baek-rin"],
+  },
+  {
+    name: "she would have died",
+    genre: "romance_comedy",
+    text: `트럭이 경적을 울리며 지나갔다. 이준이 소율의 팔을 낚아채지 않았다면, 한소율은 그 자리에서 죽었을지도 몰랐다. 소율은 이준의 품에 안긴 채 한참 동안 숨만 몰아쉬었다.`,
+    trap: "a death that did not happen",
+  },
+  {
+    name: "the informant is taken",
+    genre: "modern_noir",
+    text: `검은 승합차가 골목 입구를 막았다. 사내 넷이 내리더니 노상철의 양팔을 붙들었다. 노 영감은 발버둥 쳤지만 소용없었다. 노상철은 그대로 승합차에 실려 끌려갔다. 도윤이 뛰어왔을 때 골목에는 떨어진 담배꽁초 하나만 남아 있었다.`,
+    captured: ["no-sangcheol"],
+  },
+  {
+    name: "the tale of the first master",
+    genre: "fantasy_kr",
+    text: `백린은 모닥불을 뒤적이며 옛이야기를 꺼냈다. 서가 검문을 세운 첫 검주는 흑월산 제단에서 홀로 싸우다 전사했다고 했다. 그의 검이 바로 월광검이었다. 윤하는 말없이 검집을 쓰다듬었다.`,
+    trap: "a legend of someone outside the cast",
+  },
+  {
+    name: "the heiress named",
+    genre: "romance_comedy",
+    text: `회장실 문이 열리고 하늘식품 창업주의 손녀가 들어섰다. 그녀의 이름은 강세린이었다. 강세린은 소율을 아래위로 훑어보더니 코웃음을 쳤다. “당신이 그 계약 연애 상대?”`,
+    intros: ["강세린"],
+  },
+  {
+    name: "a fake name",
+    genre: "modern_noir",
+    text: `“김 씨라고 불러요. 이름은 중요하지 않으니까.” 여자는 담배에 불을 붙였다. 도윤은 그녀의 손목에 새겨진 문신을 눈여겨보았다.`,
+    trap: "no name is given",
+  },
+  {
+    name: "the princess marries the cause",
+    genre: "fantasy_kr",
+    text: `연화 공주는 근위대 앞에서 검을 들어 올렸다. 그날 밤, 이연화는 윤하에게 충성을 맹세했다. 공주가 무릎을 꿇는 모습을 본 근위병들이 하나둘 그 뒤를 따랐다.`,
+    relations: ["lee-yeonhwa SERVES formed seo-yunha"],
+  },
+  {
+    name: "a fall from the roof (negated)",
+    genre: "romance_comedy",
+    text: `민재호는 옥상 난간에 기대 있다가 미끄러졌다. 다행히 아래층 천막 위로 떨어졌다. 재호는 다치지 않았다. 다만 그날 이후 옥상 근처에는 얼씬도 하지 않았다.`,
+    trap: "a fall without an injury",
+  },
+  {
+    name: "the sword saint taken by the palace",
+    genre: "fantasy_kr",
+    text: `왕명을 받든 근위대가 산속 암자를 덮쳤다. 도진명은 저항하지 않았다. 은둔 검성은 순순히 포박되어 왕도로 압송되었다. 그리고 월하성의 지하 뇌옥에 갇혔다.`,
+    captured: ["do-jinmyeong"],
+  },
+  {
+    name: "gossip at the water cooler",
+    genre: "romance_comedy",
+    text: `“들었어? 박 상무님 회사 잘렸대.” 다은이 속삭였다. 소율은 커피를 내려놓았다. “진짜? 언제?” “어제. 짐 싸서 나가셨대.”`,
+    trap: "rumours in dialogue",
+  },
+  {
+    name: "the boss falls from the pier",
+    genre: "modern_noir",
+    text: `마진혁은 부두 끝까지 밀려났다. 도윤의 총구가 그의 가슴을 겨누고 있었다. 마진혁은 웃었다. 그리고 스스로 검은 바다로 몸을 던졌다.
+
+사흘 뒤, 해경은 서항 앞바다에서 마진혁의 시신을 인양했다.`,
+    deaths: ["ma-jinhyeok"],
+  },
+  {
+    name: "a memory of the fire",
+    genre: "fantasy_kr",
+    text: `태주는 불길 속을 뛰던 그 밤을 떠올렸다. 그때 그는 왼팔에 깊은 화상을 입었다. 흉터는 지금도 소매 아래 남아 있었다.`,
+    trap: "an old wound, remembered",
+  },
+  {
+    name: "a rival declared",
+    genre: "romance_comedy",
+    text: `윤채린은 회의실 유리벽 너머로 소율을 바라보았다. 그날부터 채린은 소율을 라이벌로 여겼다. 소율은 그 사실을 까맣게 몰랐다.`,
+    relations: ["yoon-chaerin RIVAL_OF formed han-soyul"],
+  },
+  {
+    name: "the ledger is stolen",
+    genre: "modern_noir",
+    text: `서지안은 장부를 품에 안고 달렸다. 하지만 골목 끝에서 기다리던 사내들에게 검은 장부를 빼앗겼다. 지안은 무릎이 까진 채 주저앉았다.`,
+    relations: ["seo-jian OWNS broken hidden-ledger"],
+  },
+  {
+    name: "the child's question",
+    genre: "fantasy_kr",
+    text: `“언니, 태주 아저씨는 죽었어요?” 아린이 물었다. 윤하는 대답 대신 아이의 머리를 쓰다듬었다. 창밖으로 태주가 장작을 패는 소리가 들려왔다.`,
+    trap: "a question in dialogue, and the man alive outside",
+  },
+  {
+    name: "the old informant's last breath",
+    genre: "modern_noir",
+    text: `응급실의 형광등이 깜빡였다. 노상철은 산소마스크 너머로 도윤을 올려다보았다. 무언가 말하려는 듯 입술이 움직였다. 하지만 끝내 말을 잇지 못하고, 노상철은 그대로 눈을 감았다. 심전도 모니터의 선이 평평해졌다.`,
+    deaths: ["no-sangcheol"],
+  },
 ]

@@ -33,6 +33,8 @@ export interface StatusRule {
   readonly status: Exclude<CharacterStatus, "alive">
   readonly target: Target
   readonly phrases: ReadonlyArray<string>
+  /** For a phrase that says it only with what follows (`눈을 감았다`): what one of the next two sentences must say. */
+  readonly confirmedBy?: RegExp
 }
 
 export const STATUS_RULES: ReadonlyArray<StatusRule> = [
@@ -41,13 +43,21 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
     target: "subject",
     phrases: [
       "숨을 {거두었다|거뒀다|거두고 말았다|거두었습니다|거둔다}", "숨이 {끊어졌다|끊겼다|끊어지고 말았다|끊어져 있었다}", "숨졌다",
-      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "다시는 일어나지 {못했다|못한다}",
+      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "마지막 숨을 {내쉬었다|몰아쉬었다|거두었다|토해 냈다}", "다시는 일어나지 {못했다|못한다}",
       "{죽었다|죽고 말았다|죽어 버렸다|죽어 있었다|죽임을 당했다}", "목숨을 {잃었다|잃고 말았다}", "생을 마감했다", "세상을 떠났다",
       "{최후를|죽음을} {맞았다|맞이했다|맞이하였다|맞고 말았다}", "{영원히|영영} 눈을 감았다", "다시는 눈을 뜨지 못했다",
       "{절명했다|전사했다|즉사했다|사망했다|순직했다|자결했다|산화했다}", "{살해당했다|살해되었다|살해됐다|독살당했다|암살당했다}",
       "{처형당했다|처형되었다|처형됐다|참수당했다|참수되었다}", "{싸늘한|차가운} {시신이|주검이} 되었다",
       "{시신으로|주검으로|시체로} {발견되었다|발견됐다|돌아왔다}", "돌아가셨다",
     ],
+  },
+  {
+    status: "dead",
+    target: "subject",
+    phrases: [
+      "{그대로|조용히|천천히|스르르|마침내|끝내} 눈을 감았다", "더 이상 움직이지 않았다", "고개가 힘없이 {떨구어졌다|떨어졌다|꺾였다}",
+    ],
+    confirmedBy: /(?:다시는\s*(?:눈을\s*)?뜨지|심전도|맥박이\s*(?:멎|멈|사라|잡히지)|숨이\s*(?:멎|끊)|숨을\s*쉬지\s*않|숨결이\s*(?:멎|사라|끊)|싸늘하게\s*식|체온이\s*(?:식|사라)|몸이\s*식어|평평해졌|영영\s*(?:잠들|떠나)|영원히\s*잠들)/,
   },
   {
     status: "dead",

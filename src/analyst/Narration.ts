@@ -157,13 +157,16 @@ export const isNotNow = (n: Narration, i: number, until: number): boolean => {
   return NOT_NOW_CUES.test(n.masked.slice(from, Math.max(until, s.end)))
 }
 
-/** Whether the rest of the sentence after `from`, or the two sentences after it (dialogue included), take it back. */
-export const isTakenBack = (n: Narration, from: number): boolean => {
+/** The rest of the sentence after `from` and the two sentences after it (dialogue included). */
+export const followingText = (n: Narration, from: number): string => {
   const k = sentenceAt(n.all, from)
   let end = k < 0 ? from : n.all[k]!.end
   for (let j = k + 1; j <= k + 2 && j < n.all.length; j++) end = n.all[j]!.end
-  return RETRACTION_CUES.test(n.text.slice(from, end))
+  return n.text.slice(from, end)
 }
+
+/** Whether the rest of the sentence after `from`, or the two sentences after it, take it back. */
+export const isTakenBack = (n: Narration, from: number): boolean => RETRACTION_CUES.test(followingText(n, from))
 
 /**
  * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the narration sentence

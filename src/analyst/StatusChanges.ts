@@ -8,7 +8,7 @@
 import type { CharacterStatus } from "../domain/Bible.ts"
 import { FIGURATIVE_BEFORE, FIGURATIVE_WOUND, type StatusRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
 import type { NameIndex } from "./NameIndex.ts"
-import { type CastReading, impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt, wordsBefore } from "./Narration.ts"
+import { type CastReading, followingText, impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt, wordsBefore } from "./Narration.ts"
 import type { PhraseHit } from "./PhraseMatcher.ts"
 import { type AnalystRule, isStatusRule } from "./Phrases.ts"
 import { type Found, markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
@@ -85,6 +85,7 @@ export const findStatusChanges = (
     if (ids.length === 0) continue
     if (isFigurative(n, phrase, start, from)) continue
     if (isNotNow(n, i, end) || isTakenBack(n, end)) continue
+    if (rule.confirmedBy !== undefined && !rule.confirmedBy.test(followingText(n, end))) continue
     const note = rule.target === "owner" || rule.target === "object"
       ? clause(n, from, Math.max(end, n.sentences[i]!.end), phrase)
       : clause(n, from, end, phrase)

@@ -43,6 +43,13 @@ describe("analyzeOffline", () => {
     expect(deaths.map((d) => d.character)).toEqual(["han-taeju"])
   })
 
+  it("reads closing eyes as a death only when what follows confirms it", () => {
+    const dies = "태주는 윤하를 올려다보았다. 그리고 조용히 눈을 감았다. 다시는 눈을 뜨지 않았다."
+    const sleeps = "태주는 윤하를 올려다보았다. 그리고 조용히 눈을 감았다. 바람 소리가 자장가처럼 들려왔다."
+    expect(ofTag(analyze(dies), "StatusChanged")).toMatchObject([{ character: "han-taeju", status: "dead" }])
+    expect(ofTag(analyze(sleeps), "StatusChanged")).toEqual([])
+  })
+
   it("names no one when the one who dies is someone else", () => {
     for (const text of [
       "윤하의 눈앞에서 늙은 뱃사공이 숨을 거두었다.",

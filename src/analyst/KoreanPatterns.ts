@@ -30,7 +30,9 @@ export type Target =
   | "owner"
 
 export interface StatusRule {
-  readonly status: Exclude<CharacterStatus, "alive">
+  readonly status: CharacterStatus
+  /** The statuses the phrase ends (`풀려났다` ends a capture); absent: any but `dead`. */
+  readonly ends?: ReadonlyArray<CharacterStatus>
   readonly target: Target
   readonly phrases: ReadonlyArray<string>
   /** For a phrase that says it only with what follows (`눈을 감았다`): what one of the next two sentences must say. */
@@ -119,6 +121,26 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
       "{납치했다|체포했다|사로잡았다|생포했다|포박했다|연행했다}", "포로로 {잡았다|삼았다}", "인질로 잡았다",
       "{감옥에|옥에|뇌옥에|감방에} {가두었다|가뒀다}", "끌고 갔다",
     ],
+  },
+  {
+    status: "alive",
+    ends: ["captured"],
+    target: "subject",
+    phrases: [
+      "{풀려났다|석방되었다|석방됐다|구출되었다|구출됐다|구조되었다|구조됐다|탈출했다|탈옥했다}", "{감옥을|뇌옥을|감옥에서|뇌옥에서} 빠져나왔다",
+    ],
+  },
+  {
+    status: "alive",
+    ends: ["captured"],
+    target: "object",
+    phrases: ["{구해 냈다|구해냈다|구출했다|풀어 주었다|풀어 줬다|풀어주었다|석방했다}"],
+  },
+  {
+    status: "alive",
+    ends: ["missing"],
+    target: "subject",
+    phrases: ["{무사히|살아서|멀쩡히} {돌아왔다|나타났다|발견되었다|발견됐다}", "살아 있는 채로 {발견되었다|발견됐다}", "살아 돌아왔다"],
   },
 ]
 

@@ -35,7 +35,7 @@ const STATUS_VERB: Record<StatusChanged["status"], string> = {
   injured: "다쳤다",
   missing: "행방불명되었다",
   captured: "붙잡혔다",
-  alive: "무사했다",
+  alive: "무사히 돌아왔다",
 }
 
 interface Item {

@@ -16,7 +16,7 @@ import { type Found, markedBefore, ownerBefore, subjectBefore } from "./Roles.ts
 
 export interface StatusFound {
   readonly character: string
-  readonly status: Exclude<CharacterStatus, "alive">
+  readonly status: CharacterStatus
   /** The clause, in the text's words. */
   readonly note: string
   /** The narration sentence that tells it (index into `narration.sentences`). */
@@ -95,6 +95,8 @@ export const findStatusChanges = (
       const now = statusOf(id)
       if (now === undefined || now === "dead") continue
       if (now === rule.status && rule.status !== "injured") continue
+      // a release ends a capture, a return ends a disappearance: only for one who was captured or missing
+      if (rule.ends !== undefined && !rule.ends.includes(now)) continue
       if (out.some((o) => o.character === id && o.status === rule.status && (o.status !== "injured" || o.note === note))) continue
       // once dead in this text, nothing else happens to a character
       if (out.some((o) => o.character === id && o.status === "dead")) continue

@@ -50,6 +50,16 @@ describe("analyzeOffline", () => {
     expect(ofTag(analyze(sleeps), "StatusChanged")).toEqual([])
   })
 
+  it("ends a capture with a release, but leaves an injury alone", () => {
+    const withStatus = (status: "captured" | "injured"): Bible => ({
+      ...bible,
+      characters: bible.characters.map((c) => (c.id === "baek-rin" ? { ...c, status } : c)),
+    })
+    const text = "근위대가 뇌옥을 덮쳤다. 백린은 마침내 구출되었다."
+    expect(ofTag(analyze(text, withStatus("captured")), "StatusChanged")).toMatchObject([{ character: "baek-rin", status: "alive" }])
+    expect(ofTag(analyze(text, withStatus("injured")), "StatusChanged")).toEqual([])
+  })
+
   it("names no one when the one who dies is someone else", () => {
     for (const text of [
       "윤하의 눈앞에서 늙은 뱃사공이 숨을 거두었다.",

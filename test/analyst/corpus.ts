@@ -17,6 +17,10 @@ export interface LabelledPassage {
   readonly injuries?: ReadonlyArray<string>
   readonly missing?: ReadonlyArray<string>
   readonly captured?: ReadonlyArray<string>
+  /** Characters a capture or a disappearance ends for (alive again). */
+  readonly released?: ReadonlyArray<string>
+  /** Statuses the Bible gives characters before the passage (the template's otherwise: all alive). */
+  readonly before?: Readonly<Record<string, "dead" | "injured" | "missing" | "captured">>
   /** Names of the people the passage introduces. */
   readonly intros?: ReadonlyArray<string>
   /** Names of the places the passage introduces. */
@@ -861,5 +865,27 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     genre: "modern_noir",
     text: `응급실의 형광등이 깜빡였다. 노상철은 산소마스크 너머로 도윤을 올려다보았다. 무언가 말하려는 듯 입술이 움직였다. 하지만 끝내 말을 잇지 못하고, 노상철은 그대로 눈을 감았다. 심전도 모니터의 선이 평평해졌다.`,
     deaths: ["no-sangcheol"],
+  },
+  // ------------------------------------------------ releases (written with the rule that reads them)
+  {
+    name: "out of the dungeon",
+    genre: "fantasy_kr",
+    before: { "baek-rin": "captured" },
+    text: `사흘 밤낮을 버틴 끝에, 백린은 뇌옥에서 풀려났다. 수척해진 얼굴로 그는 햇빛을 향해 눈을 가늘게 떴다. 윤하가 말없이 그의 어깨에 외투를 걸쳐 주었다.`,
+    released: ["baek-rin"],
+  },
+  {
+    name: "the princess comes home",
+    genre: "fantasy_kr",
+    before: { "lee-yeonhwa": "missing" },
+    text: `보름 만이었다. 사라졌던 연화 공주가 무사히 돌아왔다. 궁의 종이 아홉 번 울렸고, 근위병들은 창을 높이 들어 공주를 맞았다.`,
+    released: ["lee-yeonhwa"],
+  },
+  {
+    name: "a failed escape",
+    genre: "fantasy_kr",
+    before: { "baek-rin": "captured" },
+    text: `백린은 간수의 열쇠를 훔쳐 탈출하려 했다. 그러나 복도 끝에서 다시 붙잡혔다. 그는 더 깊은 뇌옥으로 옮겨졌다.`,
+    trap: "an attempt that fails, and a capture that already holds",
   },
 ]

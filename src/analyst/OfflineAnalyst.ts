@@ -7,6 +7,7 @@
  * Every delta quotes the text (`text.slice(start, end) === evidence.text`) and names only
  * characters of the Bible or ones this same analysis introduces (`characterIdOf(name)`).
  */
+import { Data } from "effect"
 import type { Bible, CharacterStatus, FactEvidence } from "../domain/Bible.ts"
 import {
   type Appeared, type BibleDelta, type CharacterIntroduced, characterIdOf, type EpisodeAnalysis, type EventHappened, type PlaceIntroduced,
@@ -19,6 +20,9 @@ import { readCast, readNarration, sentenceAt } from "./Narration.ts"
 import { findPhrases } from "./Phrases.ts"
 import { findRelationChanges } from "./Relations.ts"
 import { findStatusChanges } from "./StatusChanges.ts"
+
+/** The analyst was handed something it cannot analyse; `message` says what. */
+export class InvalidAnalysisInput extends Data.TaggedError("InvalidAnalysisInput")<{ readonly message: string }> {}
 
 export interface OfflineAnalysisInput {
   /** The episode's final text (Markdown). */
@@ -38,8 +42,13 @@ const once = <A>(make: () => A): () => A => {
   return () => (value ??= make())
 }
 
+/** @throws InvalidAnalysisInput when `episode` is not a whole number ≥ 0 or `text` is not a string. */
 export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => {
   const { text, bible, episode } = input
+  if (!Number.isInteger(episode) || episode < 0) {
+    throw new InvalidAnalysisInput({ message: `episode must be a whole number ≥ 0, got ${String(episode)}` })
+  }
+  if (typeof text !== "string") throw new InvalidAnalysisInput({ message: `text must be a string, got ${typeof text}` })
   const bibleIds = new Set([...bible.characters, ...bible.places, ...bible.factions, ...bible.items].map((x) => x.id))
 
   // introductions first: the rest of the analysis may then name the newcomers

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import { analyzeOffline } from "../../src/analyst/OfflineAnalyst.ts"
 import { SUMMARY_MAX, summarizeOffline } from "../../src/analyst/OfflineSummary.ts"
-import { characterIdOf, type EpisodeAnalysis, placeIdOf } from "../../src/domain/Analysis.ts"
+import { Schema } from "effect"
+import { characterIdOf, EpisodeAnalysis, placeIdOf } from "../../src/domain/Analysis.ts"
 import type { Bible, CharacterStatus } from "../../src/domain/Bible.ts"
 import { templateBible } from "./bibles.ts"
 
@@ -39,7 +40,7 @@ const withStatuses = (bible: Bible) =>
   fc.array(fc.constantFrom(...STATUSES), { minLength: bible.characters.length, maxLength: bible.characters.length })
     .map((statuses): Bible => ({ ...bible, characters: bible.characters.map((c, i) => ({ ...c, status: statuses[i]! })) }))
 
-const evidences = (a: EpisodeAnalysis) =>
+const evidences = (a: typeof EpisodeAnalysis.Type) =>
   a.deltas.flatMap((d) => (d._tag === "EventHappened" ? (d.evidence === undefined ? [] : [d.evidence]) : [d.evidence]))
 
 describe("offline analyst properties", () => {
@@ -62,6 +63,8 @@ describe("offline analyst properties", () => {
       }
       expect(a.episode).toBe(episode)
       expect(a.analyst).toBe("offline")
+      // what the lead's stores decode: the analysis is a valid EpisodeAnalysis
+      expect(Schema.is(EpisodeAnalysis)(a)).toBe(true)
     }), { numRuns: 400 })
   })
 

@@ -3,7 +3,7 @@
  * pattern introduces, when a relation changes, what an appearance quotes, which sentences are events.
  */
 import { beforeAll, describe, expect, it } from "@effect/vitest"
-import { analyzeOffline } from "../../src/analyst/OfflineAnalyst.ts"
+import { analyzeOffline, InvalidAnalysisInput } from "../../src/analyst/OfflineAnalyst.ts"
 import { type BibleDelta, characterIdOf, type EpisodeAnalysis } from "../../src/domain/Analysis.ts"
 import type { Bible } from "../../src/domain/Bible.ts"
 import { templateBible } from "./bibles.ts"
@@ -143,6 +143,11 @@ describe("analyzeOffline", () => {
     const filler = Array.from({ length: 6 }, (_, i) => `윤하는 ${i + 1}번째 자객을 베었다.`).join(" ")
     expect(ofTag(analyze(`${filler} 태주는 흑월회의 추격대를 골목 끝에서 막아섰다.`), "EventHappened").map((e) => e.description))
       .toEqual(["태주는 흑월회의 추격대를 골목 끝에서 막아섰다."])
+  })
+
+  it("refuses an episode number that is not a whole number, naming it", () => {
+    expect(() => analyzeOffline({ text: "윤하", bible, episode: 1.5 })).toThrow(/episode must be a whole number ≥ 0, got 1.5/)
+    expect(() => analyzeOffline({ text: "윤하", bible, episode: -1 })).toThrow(InvalidAnalysisInput)
   })
 
   it("gives nothing but appearances for plain prose", () => {

@@ -888,4 +888,80 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     text: `백린은 간수의 열쇠를 훔쳐 탈출하려 했다. 그러나 복도 끝에서 다시 붙잡혔다. 그는 더 깊은 뇌옥으로 옮겨졌다.`,
     trap: "an attempt that fails, and a capture that already holds",
   },
+  // ------------------------------------------------ a fourth batch: hard cases for deaths, run as found
+  {
+    name: "the play within the story",
+    genre: "romance_comedy",
+    text: `회사 창립 기념 연극에서 소율은 비운의 공주 역을 맡았다. 마지막 장면, 독이 든 사과를 베어 문 공주는 무대 위에서 쓰러져 숨을 거두었다. 객석에서 박수가 터졌다. 소율은 눈을 뜨고 일어나 관객들에게 고개를 숙였다.`,
+    trap: "a death on stage, acted",
+  },
+  {
+    name: "the novel she was reading",
+    genre: "romance_comedy",
+    text: `다은은 소설책을 덮으며 한숨을 쉬었다. “주인공이 죽었어. 어떻게 작가가 이럴 수 있어?” 소율은 웃으며 다은의 등을 두드렸다.`,
+    trap: "a death in a book, in dialogue",
+  },
+  {
+    name: "he lived",
+    genre: "fantasy_kr",
+    text: `화살은 태주의 심장을 비껴갔다. 의원은 한 뼘만 옆이었어도 즉사했을 거라고 했다. 태주는 사흘 만에 깨어났다.`,
+    injuries: ["han-taeju"],
+    trap: "a near death: an injury, not a death",
+  },
+  {
+    name: "the enemy's report",
+    genre: "fantasy_kr",
+    text: `흑월회의 전령이 무결 앞에 무릎을 꿇었다. “서가의 계집이 숨을 거두었습니다.” 무결은 웃지 않았다. 그는 시신을 직접 보기 전에는 믿지 않는 사내였다.`,
+    trap: "a false report in dialogue",
+  },
+  {
+    name: "she died in his arms (pronoun, one mention)",
+    genre: "modern_noir",
+    text: `서지안의 몸이 점점 차가워졌다. 그녀는 마지막으로 희미하게 웃었다. 그리고 숨을 거두었다.`,
+    deaths: ["seo-jian"],
+  },
+  {
+    name: "dead to me",
+    genre: "modern_noir",
+    text: `“나한테 서예담은 죽었어.” 지안은 차갑게 말했다. 도윤은 두 자매 사이에 무슨 일이 있었는지 묻지 않았다.`,
+    trap: "dead to someone, in dialogue",
+  },
+  {
+    name: "the funeral of a stranger",
+    genre: "modern_noir",
+    text: `비 오는 공동묘지. 도윤은 이름 모를 부두 노동자의 장례식에 서 있었다. 그 사내는 지난주 크레인 사고로 죽었다. 차도윤은 관 위에 흰 국화를 올려놓았다.`,
+    trap: "a stranger's death",
+  },
+  {
+    name: "killed in the prologue (recap)",
+    genre: "fantasy_kr",
+    text: `지난 이야기. 삼 년 전 서가 검문은 하룻밤 사이에 무너졌고, 윤하의 오라버니는 그날 밤 흑월회의 칼에 목숨을 잃었다. 살아남은 것은 윤하 하나뿐이었다.`,
+    trap: "a recap of an old death",
+  },
+  {
+    name: "the duel to the death",
+    genre: "fantasy_kr",
+    text: `둘 중 하나는 죽어야 끝나는 싸움이었다. 윤하의 검이 무결의 검을 밀어냈다. 월광검이 흑월 대주의 가슴을 꿰뚫었다. 강무결은 피를 토하며 무릎을 꿇었고, 그대로 숨을 거두었다.`,
+    deaths: ["gang-mugyeol"],
+  },
+  {
+    name: "someone must die",
+    genre: "fantasy_kr",
+    text: `예언은 분명했다. 보름달이 뜨는 밤, 서가의 피를 이은 자가 죽는다. 윤하는 그 구절을 몇 번이고 다시 읽었다.`,
+    trap: "a prophecy",
+  },
+  {
+    name: "a coma",
+    genre: "modern_noir",
+    text: `윤세라는 혼수상태에 빠졌다. 의사는 언제 깨어날지 알 수 없다고 했다. 도윤은 병실 밖 복도에서 밤을 새웠다.`,
+    trap: "a coma is no death",
+  },
+  {
+    name: "buried alive (in a dream)",
+    genre: "fantasy_kr",
+    text: `땅속은 캄캄하고 차가웠다. 윤하는 흙을 긁으며 비명을 질렀다. 숨이 막혀 왔다. 윤하는 그렇게 죽었다.
+
+“아가씨! 아가씨!” 태주의 목소리에 윤하는 벌떡 일어났다. 식은땀이 등을 적시고 있었다. 악몽이었다.`,
+    trap: "a dream revealed only afterwards",
+  },
 ]

@@ -220,6 +220,9 @@ export const NOT_NOW_CUES =
 export const RETRACTION_CUES =
   /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도)/
 
+/** In the six sentences after it: a dream revealed (`악몽이었다`), which takes back all that came before it. */
+export const DREAM_REVEALED = /(?:꿈이었|악몽이었|꿈이다|악몽이다|꿈이었던|꿈에서 깨|잠에서 깨|악몽에서 깨)/
+
 // ---------------------------------------------------------------------------
 // Introductions
 

@@ -7,7 +7,7 @@
  */
 import { maskQuotes } from "../guard/Names.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { NOT_NOW_CUES, RETRACTION_CUES } from "./KoreanPatterns.ts"
+import { DREAM_REVEALED, NOT_NOW_CUES, RETRACTION_CUES } from "./KoreanPatterns.ts"
 import type { Mention, NameIndex, Word } from "./NameIndex.ts"
 import { subjectBefore } from "./Roles.ts"
 
@@ -157,16 +157,17 @@ export const isNotNow = (n: Narration, i: number, until: number): boolean => {
   return NOT_NOW_CUES.test(n.masked.slice(from, Math.max(until, s.end)))
 }
 
-/** The rest of the sentence after `from` and the two sentences after it (dialogue included). */
-export const followingText = (n: Narration, from: number): string => {
+/** The rest of the sentence after `from` and the `count` sentences after it (dialogue included). */
+export const followingText = (n: Narration, from: number, count = 2): string => {
   const k = sentenceAt(n.all, from)
   let end = k < 0 ? from : n.all[k]!.end
-  for (let j = k + 1; j <= k + 2 && j < n.all.length; j++) end = n.all[j]!.end
+  for (let j = k + 1; j <= k + count && j < n.all.length; j++) end = n.all[j]!.end
   return n.text.slice(from, end)
 }
 
-/** Whether the rest of the sentence after `from`, or the two sentences after it, take it back. */
-export const isTakenBack = (n: Narration, from: number): boolean => RETRACTION_CUES.test(followingText(n, from))
+/** Whether the rest of the sentence after `from` or the two sentences after it take it back, or the six after it reveal a dream. */
+export const isTakenBack = (n: Narration, from: number): boolean =>
+  RETRACTION_CUES.test(followingText(n, from)) || DREAM_REVEALED.test(followingText(n, from, 6))
 
 /**
  * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the narration sentence
@@ -182,5 +183,7 @@ export const impliedSubject = (n: CastReading, cast: NameIndex, i: number, by: "
   const previous = n.sentences[i - 1]!
   const words = n.words.slice(previous.firstWord, previous.endWord)
   const subject = subjectBefore(cast, words, words.length)
-  return subject._tag === "Named" && subject.ids.length === 1 ? subject.ids[0] : undefined
+  if (subject._tag === "Named") return subject.ids.length === 1 ? subject.ids[0] : undefined
+  // 서지안의 몸이 식어 갔다. 그녀는 웃었다. 그리고 숨을 거두었다: the subject carried is the one `그녀` is
+  return subject._tag === "Pronoun" ? impliedSubject(n, cast, i - 1, "pronoun") : undefined
 }

@@ -11,6 +11,7 @@ import { SUMMARY_MAX, summarizeOffline } from "../../src/analyst/OfflineSummary.
 import { Schema } from "effect"
 import { characterIdOf, EpisodeAnalysis, placeIdOf } from "../../src/domain/Analysis.ts"
 import type { Bible, CharacterStatus } from "../../src/domain/Bible.ts"
+import { josa } from "../../src/llm/OfflineWriter.ts"
 import { templateBible } from "./bibles.ts"
 
 const PROSE = [
@@ -135,6 +136,60 @@ describe("offline analyst properties", () => {
         }
       }
       expect(a.deltas.filter((d) => d._tag === "EventHappened").length).toBeLessThanOrEqual(5)
+    }), { numRuns: 300 })
+  })
+})
+
+describe("deaths over generated sentences", () => {
+  let fantasy: Bible
+  beforeAll(async () => {
+    fantasy = await templateBible("fantasy_kr")
+  })
+  const alive = () => fantasy.characters.filter((c) => c.status !== "dead")
+  const forms = () => alive().flatMap((c) => [c.name, ...c.aliases].map((form) => ({ id: c.id, form })))
+
+  const NOT_A_DEATH: ReadonlyArray<(topic: string, name: string) => string> = [
+    (t) => `${t} 죽지 않았다.`,
+    (t) => `${t} 죽을 뻔했다.`,
+    (t) => `${t} 하마터면 목숨을 잃을 뻔했다.`,
+    (_, n) => `“${n}, 오늘 밤 죽여 버리겠어.”`,
+    (_, n) => `모두가 ${josa(n, "이")} 죽었다고 생각했다.`,
+    (t) => `꿈속에서 ${t} 숨을 거두었다.`,
+    (_, n) => `죽은 줄 알았던 ${josa(n, "이")} 문을 열고 들어왔다.`,
+    (t) => `${t} 죽은 척했다.`,
+    (t) => `${t} 죽었을지도 모른다.`,
+    (t) => `${t} 숨을 거두기 직전이었다.`,
+    (t) => `삼 년 전, ${t} 그 전투에서 전사했다.`,
+    (_, n) => `“${josa(n, "이")} 숨을 거두었습니다.” 전령이 외쳤다.`,
+    (t) => `만약 그때 화살이 빗나가지 않았다면 ${t} 죽었다.`,
+    (t) => `${t} 죽음을 각오했다.`,
+    (t) => `${t} 죽은 듯이 잠들었다.`,
+  ]
+  const A_DEATH: ReadonlyArray<(topic: string) => string> = [
+    (t) => `${t} 끝내 숨을 거두었다.`,
+    (t) => `${t} 그 자리에서 목숨을 잃었다.`,
+    (t) => `${t} 싸늘한 시신으로 발견되었다.`,
+    (t) => `${t} 적의 칼에 찔려 전사했다.`,
+    (t) => `${t} 조용히 숨졌다.`,
+  ]
+  const FILLER = ["달빛이 고요했다.", "바람이 불었다.", "먼 곳에서 종소리가 울렸다.", "“가자.” 누군가 말했다.", "윤하는 검을 쥐었다."]
+
+  it("reads no death of anyone in sentences that only speak of death", () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...forms()), fc.constantFrom(...NOT_A_DEATH), fc.constantFrom(...FILLER)), { minLength: 1, maxLength: 6 }),
+      (parts) => {
+        const text = parts.map(([{ form }, sentence, filler]) => `${sentence(josa(form, "은"), form)} ${filler}`).join("\n\n")
+        const deaths = analyzeOffline({ text, bible: fantasy, episode: 3 }).deltas.filter((d) => d._tag === "StatusChanged" && d.status === "dead")
+        expect(deaths).toEqual([])
+      },
+    ), { numRuns: 400 })
+  })
+
+  it("reads the death of the one a plain death sentence names", () => {
+    fc.assert(fc.property(fc.constantFrom(...forms()), fc.constantFrom(...A_DEATH), fc.constantFrom(...FILLER), ({ id, form }, sentence, filler) => {
+      const text = `${filler} ${sentence(josa(form, "은"))}`
+      const deaths = analyzeOffline({ text, bible: fantasy, episode: 3 }).deltas.filter((d) => d._tag === "StatusChanged" && d.status === "dead")
+      expect(deaths.map((d) => (d._tag === "StatusChanged" ? d.character : ""))).toEqual([id])
     }), { numRuns: 300 })
   })
 })

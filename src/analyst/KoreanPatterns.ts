@@ -220,6 +220,30 @@ export const NOT_NOW_CUES =
 export const RETRACTION_CUES =
   /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도)/
 
+// ---------------------------------------------------------------------------
+// Facts
+
+/** What befalls a thing: it breaks, burns, is lost. The thing is the subject before the phrase. */
+export interface FactRule {
+  readonly fact: true
+  readonly phrases: ReadonlyArray<string>
+}
+
+export const FACT_RULES: ReadonlyArray<FactRule> = [
+  {
+    fact: true,
+    phrases: [
+      "{부러졌다|부서졌다|깨졌다|쪼개졌다|산산조각 났다|산산조각이 났다|두 동강 났다|두 동강이 났다|불타 버렸다|불탔다|녹아내렸다|빛을 잃었다|금이 갔다|박살 났다}",
+    ],
+  },
+]
+
+/** Things a character owns that a fact may befall (`백린의 검이 부러졌다`). */
+export const OWNED_THINGS: ReadonlySet<string> = new Set(
+  `검 칼 도 활 창 단검 지팡이 부채 반지 목걸이 가면 방패 갑옷 투구 인장 옥패 피리 거문고 지도 서책 책 일기장 편지 휴대폰 총 권총 배지 장부 수첩 시계 안경 노트북 차 자동차 집`
+    .trim().split(/\s+/),
+)
+
 /** In the six sentences after it: a dream revealed (`악몽이었다`), which takes back all that came before it. */
 export const DREAM_REVEALED = /(?:꿈이었|악몽이었|꿈이다|악몽이다|꿈이었던|꿈에서 깨|잠에서 깨|악몽에서 깨)/
 

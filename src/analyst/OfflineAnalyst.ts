@@ -1,7 +1,7 @@
 /**
  * The $0 analyst: what an episode's final text changes in the Bible, read by rules — new people and
- * places, deaths, injuries, disappearances and captures, relations formed or broken, the
- * appearances of the cast, and the few sentences that carry the plot. Pure and deterministic; it
+ * places, deaths, injuries, disappearances and captures, relations formed or broken, what befalls
+ * the things of the story, the appearances of the cast, and the few sentences that carry the plot. Pure and deterministic; it
  * also runs as the pre-pass of the LLM analyst.
  *
  * Every delta quotes the text (`text.slice(start, end) === evidence.text`) and names only
@@ -10,10 +10,12 @@
 import { Data } from "effect"
 import type { Bible, CharacterStatus, FactEvidence } from "../domain/Bible.ts"
 import {
-  type Appeared, type BibleDelta, type CharacterIntroduced, characterIdOf, type EpisodeAnalysis, type EventHappened, type PlaceIntroduced,
+  type Appeared, type BibleDelta, type CharacterIntroduced, characterIdOf, type EpisodeAnalysis, type EventHappened, type FactNoted,
+  type PlaceIntroduced,
   placeIdOf, type RelationChanged, type StatusChanged,
 } from "../domain/Analysis.ts"
 import { chooseEvents } from "./Events.ts"
+import { findFacts } from "./Facts.ts"
 import { findIntroductions } from "./Introductions.ts"
 import { buildNameIndex, mentionsIn, type Named } from "./NameIndex.ts"
 import { readCast, readNarration, sentenceAt } from "./Narration.ts"
@@ -99,10 +101,11 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
     evidence: sentenceEvidence(s.sentence),
   }))
 
+  const items = once(() => buildNameIndex(bible.items))
   const relationChanges = findRelationChanges(n, {
     cast,
     factions: once(() => buildNameIndex(bible.factions)),
-    items: once(() => buildNameIndex(bible.items)),
+    items,
     holding: bible.relations.filter((r) => r.until === undefined),
   }, phrases)
   const relationDeltas: Array<RelationChanged> = relationChanges.map((r) => ({
@@ -114,6 +117,14 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
     evidence: sentenceEvidence(r.sentence),
   }))
 
+  const facts = findFacts(n, cast, items, phrases)
+  const factDeltas: Array<FactNoted> = facts.map((f) => ({
+    _tag: "FactNoted",
+    text: f.text,
+    subjects: f.subjects,
+    evidence: sentenceEvidence(f.sentence),
+  }))
+
   // the sentences that carry a delta come first among the events
   const carried = new Map<number, ReadonlyArray<string>>()
   const carry = (i: number, ids: ReadonlyArray<string>) => {
@@ -123,6 +134,7 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   for (const p of people) carry(sentenceAt(n.sentences, p.start), [characterIdOf(p.name)])
   for (const p of places) carry(sentenceAt(n.sentences, p.start), [])
   for (const r of relationChanges) carry(r.sentence, [r.from, r.to].filter((id) => status.has(id)))
+  for (const f of facts) carry(f.sentence, f.subjects.filter((id) => status.has(id)))
 
   const placeIndex = buildNameIndex([...bible.places, ...places.map((p) => ({ id: placeIdOf(p.name), name: p.name }))])
   const events: Array<EventHappened> = chooseEvents(n, carried).map((e) => {
@@ -147,6 +159,6 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
     appeared.push({ _tag: "Appeared", character: m.id, evidence: evidenceOf(text, m.start, m.end) })
   }
 
-  const deltas: Array<BibleDelta> = [...introduced, ...newPlaces, ...statusDeltas, ...relationDeltas, ...events, ...appeared]
+  const deltas: Array<BibleDelta> = [...introduced, ...newPlaces, ...statusDeltas, ...relationDeltas, ...factDeltas, ...events, ...appeared]
   return { episode, deltas, findings: [], analyst: "offline" }
 }

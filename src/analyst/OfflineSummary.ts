@@ -1,6 +1,6 @@
 /**
  * The $0 summary of an episode handed to the writer of the next one: what changed, said plainly
- * (who died, who was hurt, taken or lost, who came in, who swore or broke with whom), then the
+ * (who died, who was hurt, taken or lost, who came in, who swore or broke with whom, what broke), then the
  * sentences that carry the plot, in story order, within {@link SUMMARY_MAX} characters. Built
  * from the episode's analysis; the extractive summary of the text only when the analysis found
  * nothing to tell. Deterministic.
@@ -133,10 +133,17 @@ export const summarizeOffline = (input: OfflineSummaryInput): string => {
   }
 
   for (const d of analysis.deltas) {
+    if (d._tag !== "FactNoted") continue
+    items.push({ at: d.evidence.start, rank: 3, text: `${d.text.replace(/[.!…]+$/, "")}.` })
+    told.add(d.evidence.start)
+  }
+
+  for (const d of analysis.deltas) {
     if (d._tag !== "PlaceIntroduced") continue
-    // where the story went: the event that names the place says it best, else the place itself
-    const event = analysis.deltas.find((e) => e._tag === "EventHappened" && e.place === d.id)
-    if (event === undefined) items.push({ at: d.evidence.start, rank: 4, text: `새로운 장소 ${subject(d.name)} 등장했다.` })
+    // where the story went: the sentence that brought the place in says it (일행은 청운객잔에 도착했다)
+    const inDialogue = /^["“‘'「『]/.test(d.evidence.text)
+    items.push({ at: d.evidence.start, rank: 4, text: inDialogue ? `새로운 장소 ${subject(d.name)} 등장했다.` : compact(d.evidence.text) })
+    told.add(d.evidence.start)
   }
 
   for (const d of analysis.deltas) {

@@ -119,6 +119,15 @@ describe("analyzeOffline", () => {
     ])
   })
 
+  it("notes what befalls a Bible item or a character's own thing, nothing else", () => {
+    const facts = (text: string) => ofTag(analyze(text), "FactNoted").map((f) => [f.text, f.subjects])
+    expect(facts("무결의 일격에 월광검이 두 동강 났다.")).toEqual([["월광검이 두 동강 났다", ["wolgwang-geom"]]])
+    expect(facts("백린의 검이 부러졌다.")).toEqual([["백린의 검이 부러졌다", ["baek-rin"]]])
+    for (const text of ["윤하의 마음이 부서졌다.", "꿈속에서 월광검이 부러졌다.", "백린은 다리가 부러졌다.", "사내의 검이 부러졌다."]) {
+      expect(facts(text), text).toEqual([])
+    }
+  })
+
   it("quotes each living character's first mention as its appearance", () => {
     const text = "“윤하야!” 멀리서 태주가 불렀다. 서윤하는 돌아보았다."
     const appeared = ofTag(analyze(text), "Appeared")

@@ -23,7 +23,7 @@ describe("summarizeOffline", () => {
       "",
       "백린이 말했다. “서둘러야 해.” 백린이 말했다.",
       "",
-      "흑월회의 화살이 쏟아졌다. 백린은 왼팔을 잃었다.",
+      "흑월회의 화살이 쏟아졌다. 백린은 왼팔을 잃었다. 월광검이 두 동강 났다.",
       "",
       "“태주!” 윤하가 외쳤다. 태주는 윤하의 품에서 희미하게 웃었다. 그리고 끝내 숨을 거두었다.",
       "",
@@ -37,6 +37,7 @@ describe("summarizeOffline", () => {
     expect(summary).toContain("대장장이 마석두가 처음 등장했다.")
     expect(summary).toContain("마석두가 서윤하에게 충성을 맹세했다.")
     expect(summary).toContain("청운객잔에 도착했다")
+    expect(summary).toContain("월광검이 두 동강 났다.")
     expect(summary).not.toContain("말했다")
     expect(summary.indexOf("왼팔")).toBeLessThan(summary.indexOf("숨을 거두었다"))
     expect(summary.indexOf("숨을 거두었다")).toBeLessThan(summary.indexOf("청운객잔"))

@@ -31,23 +31,29 @@ export interface IntroducedPlace {
 }
 
 export interface KnownNames {
-  /** Characters, factions and items: a name of theirs is never a new person or place. */
-  readonly entities: () => NameIndex
+  /** The Bible's characters: a name of theirs is never a new person or place. */
+  readonly characters: NameIndex
+  /** Its factions, items and places (made when first asked for). */
+  readonly others: () => NameIndex
   /** The Bible's place names, spaces removed. */
   readonly places: ReadonlySet<string>
 }
 
 const squeeze = (s: string): string => s.replace(/\s+/g, "")
 
+/** Whether `word` is a Bible name (with particles, if any). */
+const isKnownName = (known: KnownNames, word: string): boolean =>
+  nameInWord(known.characters, word) !== undefined || nameInWord(known.others(), word) !== undefined
+
 /** Whether `name` may be a new person's name: Hangul, 2–5 syllables, no common noun, nobody's name already. */
 export const isNewName = (name: string, known: KnownNames): boolean =>
   isAllHangulSyllables(name) && name.length >= 2 && name.length <= 5 && !NOT_NAMES.has(name) && !ABSTRACT_NOUNS.has(name) &&
-  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && nameInWord(known.entities(), name) === undefined &&
+  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && !isKnownName(known, name) &&
   !known.places.has(name)
 
 const isNewPlace = (name: string, known: KnownNames): boolean => {
   const bare = squeeze(name)
-  return !known.places.has(bare) && nameInWord(known.entities(), bare) === undefined && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
+  return !known.places.has(bare) && !isKnownName(known, bare) && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
 }
 
 /** A one-word place name (`청풍객잔`, `흑수항`): its ending, or undefined. */
@@ -151,7 +157,7 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
         start = m.index - window.length + before.index
         // 윤세라는 …: a known name and its topic particle, not `윤세` + `라는`
         const wordEnd = text.indexOf(" ", start)
-        if (nameInWord(known.entities(), text.slice(start, wordEnd < 0 ? text.length : wordEnd).replace(/^['‘“"「『]/, "")) !== undefined) continue
+        if (isKnownName(known, text.slice(start, wordEnd < 0 ? text.length : wordEnd).replace(/^['‘“"「『]/, ""))) continue
       }
       const end = m.index + m[0].length
       if (!nounAfter) {

@@ -56,15 +56,17 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   // introductions first: the rest of the analysis may then name the newcomers
   const narration = readNarration(text)
   const phrases = findPhrases(narration.words)
+  const bibleCast = buildNameIndex(bible.characters)
   const found = findIntroductions(narration, {
-    entities: once(() => buildNameIndex([...bible.characters, ...bible.factions, ...bible.items, ...bible.places])),
+    characters: bibleCast,
+    others: once(() => buildNameIndex([...bible.factions, ...bible.items, ...bible.places])),
     places: new Set(bible.places.map((p) => p.name.replace(/\s+/g, ""))),
   }, phrases)
   const people = found.people.filter((p) => !bibleIds.has(characterIdOf(p.name)))
   const places = found.places.filter((p) => !bibleIds.has(placeIdOf(p.name)) && !people.some((x) => x.name === p.name))
   const newcomers: Array<Named> = people.map((p) => ({ id: characterIdOf(p.name), name: p.name, aliases: p.aliases }))
 
-  const cast = buildNameIndex([...bible.characters, ...newcomers])
+  const cast = newcomers.length === 0 ? bibleCast : buildNameIndex([...bible.characters, ...newcomers])
   const status = new Map<string, CharacterStatus>(bible.characters.map((c) => [c.id, c.status]))
   for (const p of newcomers) status.set(p.id, "alive")
   const mentions = mentionsIn(text, cast)
@@ -136,10 +138,10 @@ export const analyzeOffline = (input: OfflineAnalysisInput): EpisodeAnalysis => 
   for (const r of relationChanges) carry(r.sentence, [r.from, r.to].filter((id) => status.has(id)))
   for (const f of facts) carry(f.sentence, f.subjects.filter((id) => status.has(id)))
 
-  const placeIndex = buildNameIndex([...bible.places, ...places.map((p) => ({ id: placeIdOf(p.name), name: p.name }))])
+  const placeIndex = once(() => buildNameIndex([...bible.places, ...places.map((p) => ({ id: placeIdOf(p.name), name: p.name }))]))
   const events: Array<EventHappened> = chooseEvents(n, carried).map((e) => {
     const s = n.sentences[e.sentence]!
-    const place = mentionsIn(text.slice(s.start, s.end), placeIndex)[0]?.id
+    const place = mentionsIn(text.slice(s.start, s.end), placeIndex())[0]?.id
     const event: EventHappened = {
       _tag: "EventHappened",
       description: compact(text.slice(s.start, s.end)),

@@ -13,7 +13,6 @@ import type { PhraseHit } from "./PhraseMatcher.ts"
 import { type AnalystRule, isStatusRule } from "./Phrases.ts"
 import { type Found, markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
 
-
 export interface StatusFound {
   readonly character: string
   readonly status: CharacterStatus

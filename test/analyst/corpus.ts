@@ -964,4 +964,65 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
 “아가씨! 아가씨!” 태주의 목소리에 윤하는 벌떡 일어났다. 식은땀이 등을 적시고 있었다. 악몽이었다.`,
     trap: "a dream revealed only afterwards",
   },
+  // ------------------------------------------------ a fifth batch: introductions, run as found
+  {
+    name: "her name, at the end",
+    genre: "fantasy_kr",
+    text: `검은 머리를 하나로 묶은 소녀는 활을 내려놓았다. 설가연. 그것이 그녀의 이름이었다. 설가연은 윤하를 빤히 바라보았다.`,
+    intros: ["설가연"],
+  },
+  {
+    name: "the village chief",
+    genre: "fantasy_kr",
+    text: `“내 이름은 조만석이오. 이 마을의 촌장이지.” 노인은 지팡이를 짚고 일어섰다. 조만석 촌장은 일행을 마을 회관으로 안내했다.`,
+    intros: ["조만석"],
+  },
+  {
+    name: "a boy named",
+    genre: "fantasy_kr",
+    text: `나루터에는 하준이라는 이름을 가진 소년이 있었다. 하준은 매일 아침 강물에 그물을 던졌다.`,
+    intros: ["하준"],
+  },
+  {
+    name: "a name tag",
+    genre: "romance_comedy",
+    text: `새로 온 인턴의 가슴팍에는 ‘임다현’이라고 적힌 명찰이 달려 있었다. 임다현은 소율에게 꾸벅 인사했다.`,
+    intros: ["임다현"],
+  },
+  {
+    name: "they called him the butcher",
+    genre: "modern_noir",
+    text: `부두 사람들은 그 사내를 백정이라고 불렀다. 본명은 아무도 몰랐다. 백정은 마진혁의 오른팔이었다.`,
+    trap: "a nickname, not a name pattern the analyst reads (and 백정 is a common noun)",
+  },
+  {
+    name: "the detective's card",
+    genre: "modern_noir",
+    text: `남자는 명함을 내밀었다. 서항경찰서 강력팀 경사 문태오. 도윤은 명함을 뒤집어 보았다. “문태오 경사님이라.”`,
+    intros: ["문태오"],
+  },
+  {
+    name: "introduced by a friend",
+    genre: "romance_comedy",
+    text: `“인사해, 여기는 내 대학 동기 배수진이야.” 다은이 옆자리의 여자를 가리켰다. 배수진은 소율에게 손을 흔들었다.`,
+    intros: ["배수진"],
+  },
+  {
+    name: "a common noun in a name's place",
+    genre: "fantasy_kr",
+    text: `“제 이름은 비밀이에요.” 소녀가 장난스럽게 웃었다. 윤하는 어깨를 으쓱했다. 이름 따위는 아무래도 좋았다.`,
+    trap: "비밀 is no name",
+  },
+  {
+    name: "a known alias named again",
+    genre: "modern_noir",
+    text: `“차 탐정이라는 사람을 찾고 있어요.” 여자가 말했다. 도윤은 담배를 비벼 끄며 고개를 들었다.`,
+    trap: "a known alias in an introduction pattern",
+  },
+  {
+    name: "a shop named after a man",
+    genre: "modern_noir",
+    text: `골목 끝에는 김씨네라는 작은 식당이 있었다. 도윤은 그곳에서 늦은 저녁을 먹었다.`,
+    places: ["김씨네"],
+  },
 ]

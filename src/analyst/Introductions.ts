@@ -1,14 +1,17 @@
 /**
  * New people and places the text introduces by name, by the patterns Korean prose uses for it:
  * `이름은 무진이었다`, `무진이라는 사내`, `'흑랑'이라 불리는 자객`, `자신을 하린이라고 소개했다`,
- * `저는 하린이라고 합니다`, `하람이라는 작은 마을`, `청풍객잔에 도착했다`. A name the Bible has
+ * `저는 하린이라고 합니다`, `경사 문태오` (a full name after an occupation, met again),
+ * `하람이라는 작은 마을`, `청풍객잔에 도착했다`. A name the Bible has
  * already (name, alias or given name) or a common noun is never introduced.
  */
-import { ABSTRACT_NOUNS, NOT_NAMES } from "../guard/Lexicon.ts"
+import { ABSTRACT_NOUNS, NOT_NAMES, SURNAMES } from "../guard/Lexicon.ts"
 import { givenNames } from "../guard/Names.ts"
 import { batchimIndex, isAllHangulSyllables } from "../text/Hangul.ts"
-import { nounCandidates } from "../text/Particles.ts"
-import { INTRODUCTIONS, isPlaceNoun, NAME_BEFORE, NEVER_NAMES, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER } from "./KoreanPatterns.ts"
+import { isParticleSuffix, nounCandidates } from "../text/Particles.ts"
+import {
+  INTRODUCTIONS, isPlaceNoun, NAME_BEFORE, NAME_TAGS, NEVER_NAMES, OCCUPATIONS, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER,
+} from "./KoreanPatterns.ts"
 import { type NameIndex, nameInWord } from "./NameIndex.ts"
 import type { Narration } from "./Narration.ts"
 import type { PhraseHit } from "./PhraseMatcher.ts"
@@ -81,6 +84,9 @@ export const roleInText = (text: string, name: string): string => {
 }
 
 const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
+
+/** Syllables that end a word as a particle: a three-syllable word ending in one is a noun and its particle. */
+const PARTICLE_ENDINGS: ReadonlySet<string> = new Set(["을", "를", "이", "가", "은", "는", "의", "에", "도", "와", "과", "로", "께", "만", "랑"])
 
 /**
  * The matches of `re` in `text` that lie around an occurrence of one of `needs` (`reach` code units
@@ -168,8 +174,13 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
       const words = (m.groups?.["rest"] ?? "").split(/\s+/)
       for (let k = 0; k < words.length; k++) {
         const w = words[k]!
-        if (w === "이름의") continue
+        // 이름의 소년 / 이름을 가진 소년
+        if (w === "이름의" || w === "이름을" || (w === "가진" && words[k - 1] === "이름을")) continue
         const nouns = nounCandidates(w, 1)
+        if (nouns.some((x) => NAME_TAGS.has(x))) {
+          person(name, "", start, end)
+          break
+        }
         const personNoun = nouns.find((x) => PERSON_NOUNS.has(x))
         if (personNoun !== undefined) {
           person(name, PERSON_NOUNS.get(personNoun) === true ? personNoun : "", start, end)
@@ -183,6 +194,21 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
         if (!isAdnominal(w)) break
       }
     }
+  }
+
+  // 경사 문태오 … 문태오 경사님: a full Korean name after an occupation, met again in the text
+  for (let k = 0; k + 1 < n.words.length; k++) {
+    const role = n.words[k]!.text
+    if (!OCCUPATIONS.has(role)) continue
+    const next = n.words[k + 1]!
+    if (text.slice(n.words[k]!.end, next.start) !== " ") continue
+    const name = next.text.slice(0, 3)
+    const rest = next.text.slice(3)
+    // 배지를, 사이에, 하나가: a word of two syllables and a particle, not a name
+    const bare = rest === "" && PARTICLE_ENDINGS.has(name[2] ?? "")
+    if (name.length !== 3 || !SURNAMES.has(name[0]!) || !isAllHangulSyllables(name) || bare || !isParticleSuffix(rest, name[2]!)) continue
+    if (text.indexOf(name, next.end) < 0) continue
+    person(name, role, n.words[k]!.start, next.end)
   }
 
   // 청운객잔에 도착했다 / 청풍 객잔에 닿았다

@@ -261,6 +261,15 @@ export const PERSON_NOUNS: ReadonlyMap<string, boolean> = new Map([
     .split(/\s+/).map((w): [string, boolean] => [w, true]),
 ])
 
+/** Occupations and ranks a full name may follow to introduce someone (`경사 문태오`, `대장장이 마석두`). */
+export const OCCUPATIONS: ReadonlySet<string> = new Set(
+  `형사 경사 경위 경감 순경 기자 검사 변호사 의사 간호사 교수 박사 기사 무사 검객 자객 상인 대장장이 의원 마법사 술사 용병 장군 부관 집사 하녀 시녀 비서 인턴 회계사 대표 사장 회장 팀장 과장 부장 실장 주임`
+    .trim().split(/\s+/),
+)
+
+/** What `X라고 적힌` names a person on (`‘임다현’이라고 적힌 명찰`). */
+export const NAME_TAGS: ReadonlySet<string> = new Set(["명찰", "이름표", "명패", "명함"])
+
 /** Titles after a name (`마석두 단장`, `레온 경`): the role of an introduced character. */
 export const TITLES_AFTER: ReadonlySet<string> = new Set(
   `단장 대장 장로 공주 왕자 선생 선생님 공작 백작 후작 자작 남작 경 대인 대주 사부 회장 사장 팀장 과장 부장 실장 대리 형사 경위 경감 기자 교수 박사 장군 부관 도령 낭자 소저 대협 의원 노인 영감 대감 나리 마님 회주 교주 문주 방주 당주 부인`
@@ -323,11 +332,27 @@ export const INTRODUCTIONS: ReadonlyArray<{
   },
   // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: `rest` is the next words
   {
-    re: /['’”"」』]?라(?:는|고 하는|고 불리는| 불리는)\s+(?<rest>(?:[가-힣]+\s+){0,2}[가-힣]+)/g,
+    re: /['’”"」』]?라(?:는|고 하는|고 불리는| 불리는|고 적힌)\s+(?<rest>(?:[가-힣]+\s+){0,2}[가-힣]+)/g,
     name: "before",
     nounAfter: true,
-    needs: ["라는", "라고 하는", "불리는"],
+    needs: ["라는", "라고 하는", "불리는", "라고 적힌"],
     reach: [2, 40],
+  },
+  // 설가연. 그것이 그녀의 이름이었다.
+  {
+    re: new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}[.,]\s*(?:그것이|그게|그것은|이것이)\s+(?:바로\s+)?(?:그의|그녀의|그\s+아이의|소녀의|소년의|사내의|여자의|남자의|노인의|제|내)\s+이름이(?:었다|다|었지|였다)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["이름이"],
+    reach: [30, 4],
+  },
+  // 인사해, 여기는 내 대학 동기 배수진이야
+  {
+    re: new RegExp(String.raw`(?:여기는|이쪽은|이 사람은|이분은|얘는|이 친구는)\s+(?:\S+\s+){0,3}?${NAME}(?:이야|야|이에요|예요|입니다|이고|이랑|씨)(?=[\s.,!?…”’"']|$)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["여기는", "이쪽은", "이 사람은", "이분은", "얘는", "이 친구는"],
+    reach: [0, 40],
   },
   // 자신을 (해성개발의 법률 고문) 백도진이라고 소개했다
   {

@@ -95,6 +95,13 @@ describe("analyzeOffline", () => {
     expect(introduced[0]!.id).toBe(characterIdOf("마석두"))
   })
 
+  it("introduces a full name after an occupation only when the text names it again", () => {
+    const intro = (text: string) => ofTag(analyze(text), "CharacterIntroduced").map((d) => [d.name, d.role])
+    expect(intro("경사 문태오가 명함을 내밀었다. 윤하는 문태오를 올려다보았다.")).toEqual([["문태오", "경사"]])
+    expect(intro("경사 문태오가 명함을 내밀었다.")).toEqual([])
+    expect(intro("태주는 낡은 기사 배지를 꺼냈다. 기사 배지를 닦았다. 자객 하나가 쓰러지고 또 자객 하나가 쓰러졌다.")).toEqual([])
+  })
+
   it("takes a role from a title after the name", () => {
     const [d] = ofTag(analyze("흑월회의 부대주, 사혁이라는 사내가 나섰다. 사혁 장로는 말이 없었다."), "CharacterIntroduced")
     expect(d).toMatchObject({ name: "사혁", role: "장로" })

@@ -135,6 +135,12 @@ describe("analyzeOffline", () => {
     }
   })
 
+  it("reads a relation of two subjects, and of two who act together", () => {
+    const relations = (text: string) => ofTag(analyze(text), "RelationChanged").map((r) => `${r.from} ${r.type} ${r.change} ${r.to}`)
+    expect(relations("태주와 백린은 처음 인사를 나누었다.")).toEqual(["han-taeju KNOWS formed baek-rin", "baek-rin KNOWS formed han-taeju"])
+    expect(relations("백린과 소월은 연화 공주에게 충성을 맹세했다.")).toEqual(["baek-rin SERVES formed lee-yeonhwa", "sowol SERVES formed lee-yeonhwa"])
+  })
+
   it("quotes each living character's first mention as its appearance", () => {
     const text = "“윤하야!” 멀리서 태주가 불렀다. 서윤하는 돌아보았다."
     const appeared = ofTag(analyze(text), "Appeared")

@@ -8,7 +8,9 @@
 import type { EpisodeAnalysis, RelationChanged, StatusChanged } from "../domain/Analysis.ts"
 import type { Bible } from "../domain/Bible.ts"
 import { josa } from "../llm/OfflineWriter.ts"
+import { splitSentences } from "../text/Sentences.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
+import { SPEECH_TAG } from "./KoreanPatterns.ts"
 
 export const SUMMARY_MAX = 400
 
@@ -152,7 +154,9 @@ export const summarizeOffline = (input: OfflineSummaryInput): string => {
   }
 
   if (items.length === 0) {
-    const extract = summarizeEpisode(input.body, { names: [...names.values()], maxChars: SUMMARY_MAX })
+    // nothing changed: the extract of the text, without the lines that only tag dialogue (백린이 말했다.)
+    const told = splitSentences(input.body).filter((s) => !SPEECH_TAG.test(s.text)).map((s) => s.text).join("\n")
+    const extract = summarizeEpisode(told, { names: [...names.values()], maxChars: SUMMARY_MAX })
     return extract !== "" ? extract : clip((input.title ?? "").trim())
   }
 

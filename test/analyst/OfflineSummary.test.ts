@@ -64,6 +64,10 @@ describe("summarizeOffline", () => {
     const plain = "달빛이 회랑을 적셨다. 바람이 불어와 등불이 흔들렸다. 먼 곳에서 종소리가 울렸다."
     const analysis: EpisodeAnalysis = { episode: 4, deltas: [], findings: [], analyst: "offline" }
     expect(summarizeOffline({ body: plain, analysis, bible })).toContain("달빛이 회랑을 적셨다.")
+    const tagged = "백린이 말했다. “가자.” 백린이 말했다. 윤하가 물었다. 달빛이 회랑을 적셨다. 백린이 말했다."
+    const fallback = summarizeOffline({ body: tagged, analysis, bible })
+    expect(fallback).toContain("달빛이 회랑을 적셨다.")
+    expect(fallback).not.toMatch(/말했다|물었다/)
     expect(summarizeOffline({ body: "", analysis, bible, title: "제4화 빈 밤" })).toBe("제4화 빈 밤")
     expect(summarizeOffline({ body: "", analysis, bible, title: "밤".repeat(500) }).length).toBeLessThanOrEqual(SUMMARY_MAX)
   })

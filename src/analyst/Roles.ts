@@ -40,8 +40,11 @@ const subjectSplit = (word: string): { noun: string; particle: string } | undefi
 
 const isPerson = (noun: string): boolean => PERSON_NOUNS.has(noun) || (NOT_NAMES.has(noun) && !INANIMATE_SUBJECTS.has(noun) && !ABSTRACT_NOUNS.has(noun))
 
-/** Nouns an adnominal (`붙잡은 채`, `없다는 듯`) stands before: the word before them is no subject. */
-const MODIFIED = /^(?:채|듯|뒤|후|것|순간|적|줄|때|동안|사이|만큼|대로|무렵|참|김|데|바|수|중|척|모습|얼굴|눈|목소리|표정|손|몸)/
+/**
+ * Bound nouns an adnominal stands before (`붙잡은 채`, `없다는 듯`, `들은 뒤`): the word before them
+ * is no subject. Whole words only (with a particle): a name's topic may stand before any other noun.
+ */
+const MODIFIED = /^(?:채|듯|뒤|후|것|순간|적|줄|때|동안|사이|만큼|대로|무렵|척)(?:로|이|에|을|를|은|는|도|의|에서|이다|이었다|였다)?$/
 
 /** What an unknown word with a subject particle means for the search: skip it, or stop. */
 const unknownSubject = (noun: string, particle: string, next: string | undefined): "skip" | "stop" => {

@@ -78,7 +78,10 @@ export const findStatusChanges = (
     let ids: ReadonlyArray<string>
     if (found._tag === "Named") ids = found.ids
     else if ((found._tag === "Pronoun" || found._tag === "None") && rule.target === "subject" && !phrase.startsWith("사라졌")) {
-      const implied = impliedSubject(n, cast, i, found._tag === "Pronoun" ? "pronoun" : "unstated")
+      // a state found (윤하는 태주에게 달려갔다. 이미 숨이 끊어져 있었다) is the other one's: the sentence
+      // before must then name one character only, as for a pronoun
+      const foundInState = /있었|이미|벌써/.test(n.masked.slice(n.sentences[i]!.start, end))
+      const implied = impliedSubject(n, cast, i, found._tag === "Pronoun" || foundInState ? "pronoun" : "unstated")
       ids = implied === undefined ? [] : [implied]
     } else ids = []
     if (ids.length === 0) continue

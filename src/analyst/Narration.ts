@@ -7,8 +7,8 @@
  */
 import { maskQuotes } from "../guard/Names.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { DREAM_REVEALED, NOT_NOW_CUES, RETRACTION_CUES } from "./KoreanPatterns.ts"
-import type { Mention, NameIndex, Word } from "./NameIndex.ts"
+import { DREAM_REVEALED, NOT_NOW_CUES, RETRACTION_CUES, TARGET_PARTICLES } from "./KoreanPatterns.ts"
+import { type Mention, type NameIndex, nameAt, type Word } from "./NameIndex.ts"
 import { subjectBefore } from "./Roles.ts"
 
 export interface Sentence extends Span {
@@ -183,7 +183,16 @@ export const impliedSubject = (n: CastReading, cast: NameIndex, i: number, by: "
   const previous = n.sentences[i - 1]!
   const words = n.words.slice(previous.firstWord, previous.endWord)
   const subject = subjectBefore(cast, words, words.length)
-  if (subject._tag === "Named") return subject.ids.length === 1 ? subject.ids[0] : undefined
+  if (subject._tag === "Named") {
+    if (subject.ids.length !== 1) return undefined
+    // 윤하는 태주를 끌어안았다. 끝내 숨을 거두었다: who died is not sure when another is the object or the dative
+    for (let k = 0; k < words.length; k++) {
+      const other = nameAt(cast, words, k)
+      if (other === undefined) continue
+      if (other.id !== subject.ids[0] && (TARGET_PARTICLES.object.has(other.particle) || TARGET_PARTICLES.dative.has(other.particle))) return undefined
+    }
+    return subject.ids[0]
+  }
   // 서지안의 몸이 식어 갔다. 그녀는 웃었다. 그리고 숨을 거두었다: the subject carried is the one `그녀` is
   return subject._tag === "Pronoun" ? impliedSubject(n, cast, i - 1, "pronoun") : undefined
 }

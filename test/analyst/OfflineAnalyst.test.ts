@@ -44,8 +44,8 @@ describe("analyzeOffline", () => {
   })
 
   it("reads closing eyes as a death only when what follows confirms it", () => {
-    const dies = "태주는 윤하를 올려다보았다. 그리고 조용히 눈을 감았다. 다시는 눈을 뜨지 않았다."
-    const sleeps = "태주는 윤하를 올려다보았다. 그리고 조용히 눈을 감았다. 바람 소리가 자장가처럼 들려왔다."
+    const dies = "태주는 윤하의 얼굴을 올려다보았다. 그리고 조용히 눈을 감았다. 다시는 눈을 뜨지 않았다."
+    const sleeps = "태주는 윤하의 얼굴을 올려다보았다. 그리고 조용히 눈을 감았다. 바람 소리가 자장가처럼 들려왔다."
     expect(ofTag(analyze(dies), "StatusChanged")).toMatchObject([{ character: "han-taeju", status: "dead" }])
     expect(ofTag(analyze(sleeps), "StatusChanged")).toEqual([])
   })
@@ -69,6 +69,7 @@ describe("analyzeOffline", () => {
       "태주가 지켜보는 앞에서 무진은 눈을 감았다. 다시는 눈을 뜨지 않았다.",
       "태주가 지켜보는 앞에서 이서아는 숨을 거두었다.",
       "윤하는 쓰러진 태주에게 달려갔다. 이미 숨이 끊어져 있었다.",
+      "윤하는 태주를 끌어안았다. 그리고 끝내 숨을 거두었다.",
       "태주가 숨을 거두었다는 소식이 돌았다. 태주는 죽었다. 하지만 그것은 사실이 아니었다.",
       "태주가 지켜보는 앞에서 무진은 바람을 가르며 쓰러졌고, 끝내 숨을 거두었다.",
       "윤하는 태주를 끌어안았다. 그는 끝내 숨을 거두었다.",

@@ -8,6 +8,8 @@ import { type CastReading, mentionedIn } from "./Narration.ts"
 
 export const MAX_EVENTS = 5
 const MIN_LENGTH = 15
+/** How often a sentence's last two words may recur in the narration before the sentence counts as filler. */
+const FILLER_REPEATS = 3
 
 export interface ChosenEvent {
   readonly sentence: number
@@ -27,11 +29,17 @@ export const chooseEvents = (n: CastReading, carried: ReadonlyMap<number, Readon
     chosen.set(i, [...new Set([...ids, ...mentioned])])
   }
   if (chosen.size < MAX_EVENTS) {
+    // a predicate the text keeps repeating (`입을 열었다가 다시 닫았다`) is the prose's filler, not its plot
+    const predicates = n.sentences.map((s) =>
+      s.endWord - s.firstWord >= 2 ? `${n.words[s.endWord - 2]!.text} ${n.words[s.endWord - 1]!.text}` : (n.words[s.firstWord]?.text ?? "")
+    )
+    const repeats = new Map<string, number>()
+    for (const p of predicates) repeats.set(p, (repeats.get(p) ?? 0) + 1)
     const scored: Array<{ i: number; score: number; ids: ReadonlyArray<string> }> = []
     n.sentences.forEach((s, i) => {
-      if (chosen.has(i) || s.text.length < MIN_LENGTH || SPEECH_TAG.test(s.text)) return
+      if (chosen.has(i) || s.text.length < MIN_LENGTH || repeats.get(predicates[i]!)! >= FILLER_REPEATS) return
       const ids = mentionedIn(n, i)
-      if (ids.length === 0 || !PLOT_VERBS.test(s.text)) return
+      if (ids.length === 0 || SPEECH_TAG.test(s.text) || !PLOT_VERBS.test(s.text)) return
       scored.push({ i, score: ids.length + (s.text.length >= 30 ? 1 : 0), ids })
     })
     scored.sort((a, b) => b.score - a.score || a.i - b.i)

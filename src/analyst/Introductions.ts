@@ -1,14 +1,17 @@
 /**
  * New people and places the text introduces by name, by the patterns Korean prose uses for it:
  * `이름은 무진이었다`, `무진이라는 사내`, `'흑랑'이라 불리는 자객`, `자신을 하린이라고 소개했다`,
- * `저는 하린이라고 합니다`, `하람이라는 작은 마을`, `청풍객잔에 도착했다`. A name the Bible has
+ * `저는 하린이라고 합니다`, `경사 문태오` (a full name after an occupation, met again),
+ * `하람이라는 작은 마을`, `청풍객잔에 도착했다`. A name the Bible has
  * already (name, alias or given name) or a common noun is never introduced.
  */
-import { ABSTRACT_NOUNS, NOT_NAMES } from "../guard/Lexicon.ts"
+import { ABSTRACT_NOUNS, NOT_NAMES, SURNAMES } from "../guard/Lexicon.ts"
 import { givenNames } from "../guard/Names.ts"
 import { batchimIndex, isAllHangulSyllables } from "../text/Hangul.ts"
-import { nounCandidates } from "../text/Particles.ts"
-import { INTRODUCTIONS, isPlaceNoun, NAME_BEFORE, NEVER_NAMES, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER } from "./KoreanPatterns.ts"
+import { isParticleSuffix, nounCandidates } from "../text/Particles.ts"
+import {
+  INTRODUCTIONS, isPlaceNoun, NAME_BEFORE, NAME_TAGS, NEVER_NAMES, OCCUPATIONS, PERSON_NOUNS, PLACE_ENDINGS, TITLES_AFTER,
+} from "./KoreanPatterns.ts"
 import { type NameIndex, nameInWord } from "./NameIndex.ts"
 import type { Narration } from "./Narration.ts"
 import type { PhraseHit } from "./PhraseMatcher.ts"
@@ -31,23 +34,29 @@ export interface IntroducedPlace {
 }
 
 export interface KnownNames {
-  /** Characters, factions and items: a name of theirs is never a new person or place. */
-  readonly entities: NameIndex
+  /** The Bible's characters: a name of theirs is never a new person or place. */
+  readonly characters: NameIndex
+  /** Its factions, items and places (made when first asked for). */
+  readonly others: () => NameIndex
   /** The Bible's place names, spaces removed. */
   readonly places: ReadonlySet<string>
 }
 
 const squeeze = (s: string): string => s.replace(/\s+/g, "")
 
+/** Whether `word` is a Bible name (with particles, if any). */
+const isKnownName = (known: KnownNames, word: string): boolean =>
+  nameInWord(known.characters, word) !== undefined || nameInWord(known.others(), word) !== undefined
+
 /** Whether `name` may be a new person's name: Hangul, 2–5 syllables, no common noun, nobody's name already. */
 export const isNewName = (name: string, known: KnownNames): boolean =>
   isAllHangulSyllables(name) && name.length >= 2 && name.length <= 5 && !NOT_NAMES.has(name) && !ABSTRACT_NOUNS.has(name) &&
-  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && nameInWord(known.entities, name) === undefined &&
+  !NEVER_NAMES.has(name) && !PERSON_NOUNS.has(name) && !isPlaceNoun(name) && !isKnownName(known, name) &&
   !known.places.has(name)
 
 const isNewPlace = (name: string, known: KnownNames): boolean => {
   const bare = squeeze(name)
-  return !known.places.has(bare) && nameInWord(known.entities, bare) === undefined && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
+  return !known.places.has(bare) && !isKnownName(known, bare) && !NOT_NAMES.has(bare) && !NEVER_NAMES.has(bare)
 }
 
 /** A one-word place name (`청풍객잔`, `흑수항`): its ending, or undefined. */
@@ -74,6 +83,53 @@ export const roleInText = (text: string, name: string): string => {
   return ""
 }
 
+const isSyllable = (c: number): boolean => c >= 0xac00 && c <= 0xd7a3
+
+/** Syllables that end a word as a particle: a three-syllable word ending in one is a noun and its particle. */
+const PARTICLE_ENDINGS: ReadonlySet<string> = new Set(["을", "를", "이", "가", "은", "는", "의", "에", "도", "와", "과", "로", "께", "만", "랑"])
+
+/**
+ * The matches of `re` in `text` that lie around an occurrence of one of `needs` (`reach` code units
+ * before and after it, widened to whole words), in order, with their offsets in `text`.
+ */
+const matchesAround = (
+  text: string,
+  re: RegExp,
+  needs: ReadonlyArray<string>,
+  reach: readonly [number, number],
+): Array<RegExpExecArray> => {
+  const windows: Array<[number, number]> = []
+  for (const word of needs) {
+    for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+      let start = Math.max(0, at - reach[0])
+      while (start > 0 && isSyllable(text.charCodeAt(start - 1))) start--
+      let end = Math.min(text.length, at + word.length + reach[1])
+      while (end < text.length && isSyllable(text.charCodeAt(end))) end++
+      windows.push([start, end])
+    }
+  }
+  if (windows.length === 0) return []
+  windows.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = [windows[0]!]
+  for (const w of windows.slice(1)) {
+    const last = merged[merged.length - 1]!
+    if (w[0] <= last[1]) last[1] = Math.max(last[1], w[1])
+    else merged.push(w)
+  }
+  const out: Array<RegExpExecArray> = []
+  for (const [start, end] of merged) {
+    // a window starts at the start of a line or after a space: a match at its start starts a word in the text too
+    for (const m of text.slice(start, end).matchAll(re)) {
+      m.index += start
+      out.push(m as RegExpExecArray)
+    }
+  }
+  return out
+}
+
+/** An adnominal word (`작은`, `조용한`, `커다란`, `낡은`): it ends in a syllable with the final ㄴ. */
+const isAdnominal = (word: string): boolean => word.length >= 2 && batchimIndex(word[word.length - 1]!) === 4
+
 export interface Introductions {
   readonly people: ReadonlyArray<IntroducedPerson>
   readonly places: ReadonlyArray<IntroducedPlace>
@@ -94,9 +150,8 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
     places.push({ name, description, start, end })
   }
 
-  for (const { re, name: where, nounAfter, needs } of INTRODUCTIONS) {
-    if (!needs.some((w) => text.includes(w))) continue
-    for (const m of text.matchAll(re)) {
+  for (const { re, name: where, nounAfter, needs, reach } of INTRODUCTIONS) {
+    for (const m of matchesAround(text, re, needs, reach)) {
       let name: string
       let start = m.index
       if (where === "group") name = m[1]!
@@ -106,18 +161,26 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
         if (before === null) continue
         name = before[1]!
         start = m.index - window.length + before.index
+        // 윤세라는 …: a known name and its topic particle, not `윤세` + `라는`
+        const wordEnd = text.indexOf(" ", start)
+        if (isKnownName(known, text.slice(start, wordEnd < 0 ? text.length : wordEnd).replace(/^['‘“"「『]/, ""))) continue
       }
       const end = m.index + m[0].length
       if (!nounAfter) {
         person(name, "", start, end)
         continue
       }
-      // the words after `X라는`: the first person or place noun among them says what X is
+      // the words after `X라는`: a person or place noun, after adnominals only (작은, 낡은, 이름의), says what X is
       const words = (m.groups?.["rest"] ?? "").split(/\s+/)
       for (let k = 0; k < words.length; k++) {
         const w = words[k]!
-        if (w === "이름의" || w === "이름을" || w === "이름이") continue
+        // 이름의 소년 / 이름을 가진 소년
+        if (w === "이름의" || w === "이름을" || (w === "가진" && words[k - 1] === "이름을")) continue
         const nouns = nounCandidates(w, 1)
+        if (nouns.some((x) => NAME_TAGS.has(x))) {
+          person(name, "", start, end)
+          break
+        }
         const personNoun = nouns.find((x) => PERSON_NOUNS.has(x))
         if (personNoun !== undefined) {
           person(name, PERSON_NOUNS.get(personNoun) === true ? personNoun : "", start, end)
@@ -128,8 +191,24 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
           place(name, [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" "), start, end)
           break
         }
+        if (!isAdnominal(w)) break
       }
     }
+  }
+
+  // 경사 문태오 … 문태오 경사님: a full Korean name after an occupation, met again in the text
+  for (let k = 0; k + 1 < n.words.length; k++) {
+    const role = n.words[k]!.text
+    if (!OCCUPATIONS.has(role)) continue
+    const next = n.words[k + 1]!
+    if (text.slice(n.words[k]!.end, next.start) !== " ") continue
+    const name = next.text.slice(0, 3)
+    const rest = next.text.slice(3)
+    // 배지를, 사이에, 하나가: a word of two syllables and a particle, not a name
+    const bare = rest === "" && PARTICLE_ENDINGS.has(name[2] ?? "")
+    if (name.length !== 3 || !SURNAMES.has(name[0]!) || !isAllHangulSyllables(name) || bare || !isParticleSuffix(rest, name[2]!)) continue
+    if (text.indexOf(name, next.end) < 0) continue
+    person(name, role, n.words[k]!.start, next.end)
   }
 
   // 청운객잔에 도착했다 / 청풍 객잔에 닿았다

@@ -30,9 +30,13 @@ export type Target =
   | "owner"
 
 export interface StatusRule {
-  readonly status: Exclude<CharacterStatus, "alive">
+  readonly status: CharacterStatus
+  /** The statuses the phrase ends (`풀려났다` ends a capture); absent: any but `dead`. */
+  readonly ends?: ReadonlyArray<CharacterStatus>
   readonly target: Target
   readonly phrases: ReadonlyArray<string>
+  /** For a phrase that says it only with what follows (`눈을 감았다`): what one of the next two sentences must say. */
+  readonly confirmedBy?: RegExp
 }
 
 export const STATUS_RULES: ReadonlyArray<StatusRule> = [
@@ -41,13 +45,21 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
     target: "subject",
     phrases: [
       "숨을 {거두었다|거뒀다|거두고 말았다|거두었습니다|거둔다}", "숨이 {끊어졌다|끊겼다|끊어지고 말았다|끊어져 있었다}", "숨졌다",
-      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "다시는 일어나지 {못했다|못한다}",
+      "숨은 이미 {끊어져 있었다|멎어 있었다}", "숨이 {멎어 있었다|완전히 멎었다}", "더 이상 숨을 쉬지 않았다", "마지막 숨을 {내쉬었다|몰아쉬었다|거두었다|토해 냈다}", "다시는 일어나지 {못했다|못한다}",
       "{죽었다|죽고 말았다|죽어 버렸다|죽어 있었다|죽임을 당했다}", "목숨을 {잃었다|잃고 말았다}", "생을 마감했다", "세상을 떠났다",
       "{최후를|죽음을} {맞았다|맞이했다|맞이하였다|맞고 말았다}", "{영원히|영영} 눈을 감았다", "다시는 눈을 뜨지 못했다",
       "{절명했다|전사했다|즉사했다|사망했다|순직했다|자결했다|산화했다}", "{살해당했다|살해되었다|살해됐다|독살당했다|암살당했다}",
       "{처형당했다|처형되었다|처형됐다|참수당했다|참수되었다}", "{싸늘한|차가운} {시신이|주검이} 되었다",
       "{시신으로|주검으로|시체로} {발견되었다|발견됐다|돌아왔다}", "돌아가셨다",
     ],
+  },
+  {
+    status: "dead",
+    target: "subject",
+    phrases: [
+      "{그대로|조용히|천천히|스르르|마침내|끝내} 눈을 감았다", "더 이상 움직이지 않았다", "고개가 힘없이 {떨구어졌다|떨어졌다|꺾였다}",
+    ],
+    confirmedBy: /(?:다시는\s*(?:눈을\s*)?뜨지|심전도|맥박이\s*(?:멎|멈|사라|잡히지)|숨이\s*(?:멎|끊)|숨을\s*쉬지\s*않|숨결이\s*(?:멎|사라|끊)|싸늘하게\s*식|체온이\s*(?:식|사라)|몸이\s*식어|평평해졌|영영\s*(?:잠들|떠나)|영원히\s*잠들)/,
   },
   {
     status: "dead",
@@ -109,6 +121,26 @@ export const STATUS_RULES: ReadonlyArray<StatusRule> = [
       "{납치했다|체포했다|사로잡았다|생포했다|포박했다|연행했다}", "포로로 {잡았다|삼았다}", "인질로 잡았다",
       "{감옥에|옥에|뇌옥에|감방에} {가두었다|가뒀다}", "끌고 갔다",
     ],
+  },
+  {
+    status: "alive",
+    ends: ["captured"],
+    target: "subject",
+    phrases: [
+      "{풀려났다|석방되었다|석방됐다|구출되었다|구출됐다|구조되었다|구조됐다|탈출했다|탈옥했다}", "{감옥을|뇌옥을|감옥에서|뇌옥에서} 빠져나왔다",
+    ],
+  },
+  {
+    status: "alive",
+    ends: ["captured"],
+    target: "object",
+    phrases: ["{구해 냈다|구해냈다|구출했다|풀어 주었다|풀어 줬다|풀어주었다|석방했다}"],
+  },
+  {
+    status: "alive",
+    ends: ["missing"],
+    target: "subject",
+    phrases: ["{무사히|살아서|멀쩡히} {돌아왔다|나타났다|발견되었다|발견됐다}", "살아 있는 채로 {발견되었다|발견됐다}", "살아 돌아왔다"],
   },
 ]
 
@@ -186,7 +218,34 @@ export const NOT_NOW_CUES =
 
 /** In one of the two sentences after it: what takes a death back (`아니, 아직 숨이 붙어 있었다`, `꿈이었다`). */
 export const RETRACTION_CUES =
-  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도)/
+  /(?:아직 숨이|숨이 붙어|숨을 쉬고|숨을 몰아쉬|살아 있|살아있|살아 숨|맥이 뛰|맥박이|기절|정신을 잃|꿈이었|꿈이다|악몽이었|잠에서 깨|깨어났|착각|죽은 척|연기였|가짜|믿고 싶|그렇게 믿|그렇게 여겼|그렇게 생각|처럼 보였|것처럼|눈을 떴|되살아|살아났|살아 돌아|깨어나도|깨어나더라도|사실이 아니|거짓이었|오보였|헛소문)/
+
+// ---------------------------------------------------------------------------
+// Facts
+
+/** What befalls a thing: it breaks, burns, is lost. The thing is the subject before the phrase. */
+export interface FactRule {
+  readonly fact: true
+  readonly phrases: ReadonlyArray<string>
+}
+
+export const FACT_RULES: ReadonlyArray<FactRule> = [
+  {
+    fact: true,
+    phrases: [
+      "{부러졌다|부서졌다|깨졌다|쪼개졌다|산산조각 났다|산산조각이 났다|두 동강 났다|두 동강이 났다|불타 버렸다|불탔다|녹아내렸다|빛을 잃었다|금이 갔다|박살 났다}",
+    ],
+  },
+]
+
+/** Things a character owns that a fact may befall (`백린의 검이 부러졌다`). */
+export const OWNED_THINGS: ReadonlySet<string> = new Set(
+  `검 칼 도 활 창 단검 지팡이 부채 반지 목걸이 가면 방패 갑옷 투구 인장 옥패 피리 거문고 지도 서책 책 일기장 편지 휴대폰 총 권총 배지 장부 수첩 시계 안경 노트북 차 자동차 집`
+    .trim().split(/\s+/),
+)
+
+/** In the six sentences after it: a dream revealed (`악몽이었다`), which takes back all that came before it. */
+export const DREAM_REVEALED = /(?:꿈이었|악몽이었|꿈이다|악몽이다|꿈이었던|꿈에서 깨|잠에서 깨|악몽에서 깨)/
 
 // ---------------------------------------------------------------------------
 // Introductions
@@ -201,6 +260,15 @@ export const PERSON_NOUNS: ReadonlyMap<string, boolean> = new Map([
   ...`기사 무사 검객 검사 상인 대장장이 의원 의사 마법사 술사 자객 용병 장수 병사 하녀 시녀 학생 형사 경찰 직원 청부업자 사냥꾼 도적 산적 해적 행상 승려 스님 도사 점원 바텐더 사제 신관 궁수 마부 뱃사공 약초꾼 주모 집사 호위무사 호위 기자 변호사 검사 비서 사장 회장 팀장 과장 대리 부장 교수 선생 선생님 간호사 요리사 정보원 브로커 해커 탐정 경위 경감 장로 단장 대장 부관 전령 마도사 연금술사 음유시인 광대 점쟁이 무당 농부 어부 광부 목수 화가 악사 기녀 환관 내관 궁녀 상궁 공주 왕자 영주 귀족 백작 공작 남작 후작 자작 대신 재상 장군`
     .split(/\s+/).map((w): [string, boolean] => [w, true]),
 ])
+
+/** Occupations and ranks a full name may follow to introduce someone (`경사 문태오`, `대장장이 마석두`). */
+export const OCCUPATIONS: ReadonlySet<string> = new Set(
+  `형사 경사 경위 경감 순경 기자 검사 변호사 의사 간호사 교수 박사 기사 무사 검객 자객 상인 대장장이 의원 마법사 술사 용병 장군 부관 집사 하녀 시녀 비서 인턴 회계사 대표 사장 회장 팀장 과장 부장 실장 주임`
+    .trim().split(/\s+/),
+)
+
+/** What `X라고 적힌` names a person on (`‘임다현’이라고 적힌 명찰`). */
+export const NAME_TAGS: ReadonlySet<string> = new Set(["명찰", "이름표", "명패", "명함"])
 
 /** Titles after a name (`마석두 단장`, `레온 경`): the role of an introduced character. */
 export const TITLES_AFTER: ReadonlySet<string> = new Set(
@@ -247,8 +315,12 @@ export const INTRODUCTIONS: ReadonlyArray<{
   readonly re: RegExp
   readonly name: "group" | "before"
   readonly nounAfter: boolean
-  /** Words one of which the text must contain for the pattern to match (`includes` is much faster than a scan). */
+  /**
+   * Words the pattern's match holds, and how far before and after such a word the match may
+   * reach: the pattern runs only around them (`indexOf` is much faster than a scan of the text).
+   */
   readonly needs: ReadonlyArray<string>
+  readonly reach: readonly [before: number, after: number]
 }> = [
   // 이름은 무진이었다 / 제 이름은 하린입니다 / 진짜 이름이 곽도삼이라는 것
   {
@@ -256,13 +328,31 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["이름"],
+    reach: [0, 40],
   },
   // 무진이라는 사내 / 무진이라는 이름의 노인 / '흑랑'이라 불리는 자객 / 하람이라는 작은 마을: `rest` is the next words
   {
-    re: /['’”"」』]?라(?:는|고 하는|고 불리는| 불리는)\s+(?<rest>(?:[가-힣]+\s+){0,2}[가-힣]+)/g,
+    re: /['’”"」』]?라(?:는|고 하는|고 불리는| 불리는|고 적힌)\s+(?<rest>(?:[가-힣]+\s+){0,2}[가-힣]+)/g,
     name: "before",
     nounAfter: true,
-    needs: ["라는", "라고 하는", "불리는"],
+    needs: ["라는", "라고 하는", "불리는", "라고 적힌"],
+    reach: [2, 40],
+  },
+  // 설가연. 그것이 그녀의 이름이었다.
+  {
+    re: new RegExp(String.raw`${NAME_START}${QUOTE_OPEN}${NAME}${QUOTE_CLOSE}[.,]\s*(?:그것이|그게|그것은|이것이)\s+(?:바로\s+)?(?:그의|그녀의|그\s+아이의|소녀의|소년의|사내의|여자의|남자의|노인의|제|내)\s+이름이(?:었다|다|었지|였다)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["이름이"],
+    reach: [30, 4],
+  },
+  // 인사해, 여기는 내 대학 동기 배수진이야
+  {
+    re: new RegExp(String.raw`(?:여기는|이쪽은|이 사람은|이분은|얘는|이 친구는)\s+(?:\S+\s+){0,3}?${NAME}(?:이야|야|이에요|예요|입니다|이고|이랑|씨)(?=[\s.,!?…”’"']|$)`, "g"),
+    name: "group",
+    nounAfter: false,
+    needs: ["여기는", "이쪽은", "이 사람은", "이분은", "얘는", "이 친구는"],
+    reach: [0, 40],
   },
   // 자신을 (해성개발의 법률 고문) 백도진이라고 소개했다
   {
@@ -270,15 +360,17 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["자신을", "스스로를"],
+    reach: [0, 60],
   },
   // 백도진이라고 자신을 소개했다
-  { re: /['’”"」』]?라고\s+(?:자신을|스스로를)\s+소개/g, name: "before", nounAfter: false, needs: ["소개"] },
+  { re: /['’”"」』]?라고\s+(?:자신을|스스로를)\s+소개/g, name: "before", nounAfter: false, needs: ["소개"], reach: [30, 2] },
   // “마석두라고 하오. …”: a line of dialogue that opens with the speaker's name
   {
     re: new RegExp(String.raw`[\n“"‘「『]\s*${NAME}(?:이)?라(?:고)?\s*(?:합니다|하오|해요|하옵니다|하네|하지요|하지|한다|하는데요|하는데)(?=[\s.,!?…”’"']|$)`, "g"),
     name: "group",
     nounAfter: false,
     needs: ["라고", "라 하", "라하"],
+    reach: [12, 16],
   },
   // 처음 뵙겠습니다, 김하늘입니다 / 오늘부터 팀을 맡게 된 차서준입니다
   {
@@ -286,6 +378,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["입니다", "예요", "이올시다"],
+    reach: [30, 6],
   },
   // 저는 하린이라고 합니다 / 소인은 마석두라 하옵니다
   {
@@ -293,6 +386,7 @@ export const INTRODUCTIONS: ReadonlyArray<{
     name: "group",
     nounAfter: false,
     needs: ["라고", "라 하", "라하", "라 불", "라 부"],
+    reach: [30, 16],
   },
 ]
 
@@ -307,7 +401,7 @@ export const NEVER_NAMES: ReadonlySet<string> = new Set(
 
 /** Verbs that move a plot (an attack, an escape, a discovery, a vow …), as opposed to looking and saying. */
 export const PLOT_VERBS =
-  /(?:공격했|습격했|습격해|베었|찔렀|쓰러뜨렸|쓰러졌|무너졌|무너뜨렸|떠났|도착했|당도했|들어섰|발견했|찾아냈|찾아냈|알아냈|깨달았|밝혀졌|드러났|드러냈|빼앗|되찾|구해 냈|구해냈|구했|탈출했|도망쳤|달아났|싸웠|맞섰|막아섰|맹세했|고백했|결심했|선언했|약속했|거절했|받아들였|손에 넣었|폭발했|불타|쳐들어|포위했|함락|배신|죽였|살렸|봉인|풀려났|체포|계약을 맺|계약했|건넸|훔쳤|숨겼|잠입했|쫓았|추격|부러졌|꺾였|꺾었|무릎을 꿇|항복했|명령했|뽑았|뽑아 들|열었|부쉈|깨뜨렸|불태웠)/
+  /(?:공격했|습격했|습격해|베었|찔렀|쓰러뜨렸|쓰러졌|무너졌|무너뜨렸|떠났|도착했|당도했|들어섰|발견했|찾아냈|찾아냈|알아냈|깨달았|정체가 드러났|비밀이 드러났|진실이 드러났|사실이 밝혀졌|정체를 드러냈|빼앗|되찾|구해 냈|구해냈|구했|탈출했|도망쳤|달아났|싸웠|맞섰|막아섰|맹세했|고백했|결심했|선언했|약속했|거절했|받아들였|손에 넣었|폭발했|불타|쳐들어|포위했|함락|배신|(?<!숨을\s)죽였|살렸|봉인|풀려났|체포|계약을 맺|계약했|건넸|훔쳤|숨겼|잠입했|쫓았|추격|부러졌|꺾였|꺾었|무릎을 꿇|항복했|명령했|검을 뽑았|검을 뽑아 들|문을 부수|부쉈|깨뜨렸|불태웠)/
 
 /** Sentences that only tag a line of dialogue (`윤하가 말했다.`): no event. */
 export const SPEECH_TAG = /(?:말했|물었|대답했|답했|중얼거렸|외쳤|속삭였|덧붙였|되물었|말을 이었|입을 열었)다[.!…]*$/

@@ -7,8 +7,8 @@
  */
 import { maskQuotes } from "../guard/Names.ts"
 import { splitSentences, type Span } from "../text/Sentences.ts"
-import { NOT_NOW_CUES, RETRACTION_CUES } from "./KoreanPatterns.ts"
-import type { Mention, NameIndex, Word } from "./NameIndex.ts"
+import { DREAM_REVEALED, NOT_NOW_CUES, RETRACTION_CUES, TARGET_PARTICLES } from "./KoreanPatterns.ts"
+import { type Mention, type NameIndex, nameAt, type Word } from "./NameIndex.ts"
 import { subjectBefore } from "./Roles.ts"
 
 export interface Sentence extends Span {
@@ -69,8 +69,15 @@ export const readNarration = (text: string): Narration => {
     while (a < b && isSpace(masked.charCodeAt(a))) a++
     while (b > a && isSpace(masked.charCodeAt(b - 1))) b--
     if (a === b) continue
-    const gap = text.slice(previousEnd, a)
-    if (gap.includes("\n")) paragraph++
+    // what stands between this sentence and the previous one: a line break, dialogue?
+    let lineBreak = false
+    let onlySpace = true
+    for (let i = previousEnd; i < a; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 0x0a) lineBreak = true
+      else if (!isSpace(c)) onlySpace = false
+    }
+    if (lineBreak) paragraph++
     const firstWord = words.length
     for (let i = a; i < b;) {
       while (i < b && WORD_BREAKS[masked.charCodeAt(i)] === 1) i++
@@ -83,7 +90,7 @@ export const readNarration = (text: string): Narration => {
       end: b,
       text: masked.slice(a, b),
       paragraph,
-      followsDirectly: sentences.length > 0 && gap.trim() === "",
+      followsDirectly: sentences.length > 0 && onlySpace,
       firstWord,
       endWord: words.length,
     })
@@ -150,13 +157,17 @@ export const isNotNow = (n: Narration, i: number, until: number): boolean => {
   return NOT_NOW_CUES.test(n.masked.slice(from, Math.max(until, s.end)))
 }
 
-/** Whether the rest of the sentence after `from`, or the two sentences after it (dialogue included), take it back. */
-export const isTakenBack = (n: Narration, from: number): boolean => {
+/** The rest of the sentence after `from` and the `count` sentences after it (dialogue included). */
+export const followingText = (n: Narration, from: number, count = 2): string => {
   const k = sentenceAt(n.all, from)
   let end = k < 0 ? from : n.all[k]!.end
-  for (let j = k + 1; j <= k + 2 && j < n.all.length; j++) end = n.all[j]!.end
-  return RETRACTION_CUES.test(n.text.slice(from, end))
+  for (let j = k + 1; j <= k + count && j < n.all.length; j++) end = n.all[j]!.end
+  return n.text.slice(from, end)
 }
+
+/** Whether the rest of the sentence after `from` or the two sentences after it take it back, or the six after it reveal a dream. */
+export const isTakenBack = (n: Narration, from: number): boolean =>
+  RETRACTION_CUES.test(followingText(n, from)) || DREAM_REVEALED.test(followingText(n, from, 6))
 
 /**
  * Who `그`/`그녀` (a pronoun) or an unstated subject in sentence `i` is, from the narration sentence
@@ -172,5 +183,16 @@ export const impliedSubject = (n: CastReading, cast: NameIndex, i: number, by: "
   const previous = n.sentences[i - 1]!
   const words = n.words.slice(previous.firstWord, previous.endWord)
   const subject = subjectBefore(cast, words, words.length)
-  return subject._tag === "Named" && subject.ids.length === 1 ? subject.ids[0] : undefined
+  if (subject._tag === "Named") {
+    if (subject.ids.length !== 1) return undefined
+    // 윤하는 태주를 끌어안았다. 끝내 숨을 거두었다: who died is not sure when another is the object or the dative
+    for (let k = 0; k < words.length; k++) {
+      const other = nameAt(cast, words, k)
+      if (other === undefined) continue
+      if (other.id !== subject.ids[0] && (TARGET_PARTICLES.object.has(other.particle) || TARGET_PARTICLES.dative.has(other.particle))) return undefined
+    }
+    return subject.ids[0]
+  }
+  // 서지안의 몸이 식어 갔다. 그녀는 웃었다. 그리고 숨을 거두었다: the subject carried is the one `그녀` is
+  return subject._tag === "Pronoun" ? impliedSubject(n, cast, i - 1, "pronoun") : undefined
 }

@@ -1,14 +1,16 @@
 /**
  * The $0 summary of an episode handed to the writer of the next one: what changed, said plainly
- * (who died, who was hurt, taken or lost, who came in, who swore or broke with whom), then the
+ * (who died, who was hurt, taken or lost, who came in, who swore or broke with whom, what broke), then the
  * sentences that carry the plot, in story order, within {@link SUMMARY_MAX} characters. Built
  * from the episode's analysis; the extractive summary of the text only when the analysis found
  * nothing to tell. Deterministic.
  */
 import type { EpisodeAnalysis, RelationChanged, StatusChanged } from "../domain/Analysis.ts"
 import type { Bible } from "../domain/Bible.ts"
-import { hasBatchim, isHangulSyllable } from "../text/Hangul.ts"
+import { josa } from "../llm/OfflineWriter.ts"
+import { splitSentences } from "../text/Sentences.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
+import { SPEECH_TAG } from "./KoreanPatterns.ts"
 
 export const SUMMARY_MAX = 400
 
@@ -22,16 +24,10 @@ export interface OfflineSummaryInput {
   readonly title?: string
 }
 
-/** `name` and the particle that fits it: `consonant` after a final consonant, `vowel` otherwise. */
-const withParticle = (name: string, consonant: string, vowel: string): string => {
-  const last = name[name.length - 1] ?? ""
-  if (!isHangulSyllable(last)) return `${name}${consonant}(${vowel})`
-  return name + (hasBatchim(last) ? consonant : vowel)
-}
-const subject = (name: string) => withParticle(name, "이", "가")
-const topic = (name: string) => withParticle(name, "은", "는")
-const object = (name: string) => withParticle(name, "을", "를")
-const withWhom = (name: string) => withParticle(name, "과", "와")
+const subject = (name: string) => josa(name, "이")
+const topic = (name: string) => josa(name, "은")
+const object = (name: string) => josa(name, "을")
+const withWhom = (name: string) => josa(name, "과")
 
 /** Connectives a clause opens with that mean nothing out of their paragraph. */
 const LEADING_CONNECTIVE = /^(?:그리고|그러나|하지만|그런데|그러자|그렇게|그때|그러다)\s+/
@@ -41,7 +37,7 @@ const STATUS_VERB: Record<StatusChanged["status"], string> = {
   injured: "다쳤다",
   missing: "행방불명되었다",
   captured: "붙잡혔다",
-  alive: "무사했다",
+  alive: "무사히 돌아왔다",
 }
 
 interface Item {
@@ -82,6 +78,12 @@ const relationLine = (r: RelationChanged, a: string, b: string, mutual: boolean)
 }
 
 const compact = (s: string): string => s.replace(/\s+/g, " ").trim()
+
+/** `s` within {@link SUMMARY_MAX} code points, an ellipsis saying it was cut. */
+const clip = (s: string): string => {
+  const points = [...s]
+  return points.length <= SUMMARY_MAX ? s : `${points.slice(0, SUMMARY_MAX - 1).join("")}…`
+}
 
 export const summarizeOffline = (input: OfflineSummaryInput): string => {
   const { analysis, bible } = input
@@ -133,10 +135,17 @@ export const summarizeOffline = (input: OfflineSummaryInput): string => {
   }
 
   for (const d of analysis.deltas) {
+    if (d._tag !== "FactNoted") continue
+    items.push({ at: d.evidence.start, rank: 3, text: `${d.text.replace(/[.!…]+$/, "")}.` })
+    told.add(d.evidence.start)
+  }
+
+  for (const d of analysis.deltas) {
     if (d._tag !== "PlaceIntroduced") continue
-    // where the story went: the event that names the place says it best, else the place itself
-    const event = analysis.deltas.find((e) => e._tag === "EventHappened" && e.place === d.id)
-    if (event === undefined) items.push({ at: d.evidence.start, rank: 4, text: `새로운 장소 ${subject(d.name)} 등장했다.` })
+    // where the story went: the sentence that brought the place in says it (일행은 청운객잔에 도착했다)
+    const inDialogue = /^["“‘'「『]/.test(d.evidence.text)
+    items.push({ at: d.evidence.start, rank: 4, text: inDialogue ? `새로운 장소 ${subject(d.name)} 등장했다.` : compact(d.evidence.text) })
+    told.add(d.evidence.start)
   }
 
   for (const d of analysis.deltas) {
@@ -145,21 +154,23 @@ export const summarizeOffline = (input: OfflineSummaryInput): string => {
   }
 
   if (items.length === 0) {
-    const extract = summarizeEpisode(input.body, { names: [...names.values()], maxChars: SUMMARY_MAX })
-    return extract !== "" ? extract : (input.title ?? "").trim()
+    // nothing changed: the extract of the text, without the lines that only tag dialogue (백린이 말했다.)
+    const told = splitSentences(input.body).filter((s) => !SPEECH_TAG.test(s.text)).map((s) => s.text).join("\n")
+    const extract = summarizeEpisode(told, { names: [...names.values()], maxChars: SUMMARY_MAX })
+    return extract !== "" ? extract : clip((input.title ?? "").trim())
   }
 
   const ranked = items.map((item, order) => ({ item, order })).sort((x, y) => x.item.rank - y.item.rank || x.item.at - y.item.at || x.order - y.order)
   const chosen: Array<{ item: Item; order: number }> = []
   let used = 0
   for (const c of ranked) {
-    const cost = c.item.text.length + (chosen.length > 0 ? 1 : 0)
+    const cost = [...c.item.text].length + (chosen.length > 0 ? 1 : 0)
     if (used + cost > SUMMARY_MAX) continue
     chosen.push(c)
     used += cost
   }
   // a single item longer than the whole budget still says something
-  if (chosen.length === 0) return `${ranked[0]!.item.text.slice(0, SUMMARY_MAX - 1)}…`
+  if (chosen.length === 0) return clip(ranked[0]!.item.text)
   chosen.sort((x, y) => x.item.at - y.item.at || x.item.rank - y.item.rank || x.order - y.order)
   return chosen.map((c) => c.item.text).join(" ")
 }

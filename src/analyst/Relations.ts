@@ -22,8 +22,8 @@ export interface RelationFound {
 
 export interface RelationContext {
   readonly cast: NameIndex
-  readonly factions: NameIndex
-  readonly items: NameIndex
+  readonly factions: () => NameIndex
+  readonly items: () => NameIndex
   /** The relations that hold before the episode. */
   readonly holding: ReadonlyArray<Relation>
 }
@@ -43,18 +43,30 @@ export const findRelationChanges = (n: CastReading, ctx: RelationContext, phrase
     const i = sentenceAt(n.sentences, start)
     if (i < 0) return
     const words = wordsBefore(n, i, start)
-    const index = rule.kind === "faction" ? ctx.factions : rule.kind === "item" ? ctx.items : ctx.cast
-    // the other side, then the subject before it (the cast only: factions and items do not act)
-    const other = rule.target === "owner" ? ownerBefore(index, words, words.length) : markedBefore(index, words, words.length, TARGET_PARTICLES[rule.target])
-    if (other._tag !== "Named") return
-    const to = other.ids[0]!
-    const subject = subjectBefore(ctx.cast, words, other.word)
-    let from: string | undefined
-    if (subject._tag === "Named") from = subject.ids[subject.ids.length - 1]
-    else if (subject._tag !== "Blocked") from = impliedSubject(n, ctx.cast, i, subject._tag === "Pronoun" ? "pronoun" : "unstated")
-    if (from === undefined || from === to) return
+    const index = rule.kind === "faction" ? ctx.factions() : rule.kind === "item" ? ctx.items() : ctx.cast
+    let froms: ReadonlyArray<string>
+    let to: string
+    const together = rule.target === "with" ? subjectBefore(ctx.cast, words, words.length) : undefined
+    if (together?._tag === "Named" && together.ids.length === 2) {
+      // 태주와 윤하는 헤어졌다: both sides are the subject
+      froms = [together.ids[0]!]
+      to = together.ids[1]!
+    } else {
+      // the other side, then the subject before it (the cast only: factions and items do not act)
+      const other = rule.target === "owner" ? ownerBefore(index, words, words.length) : markedBefore(index, words, words.length, TARGET_PARTICLES[rule.target])
+      if (other._tag !== "Named") return
+      to = other.ids[0]!
+      const subject = subjectBefore(ctx.cast, words, other.word)
+      if (subject._tag === "Named") froms = subject.ids
+      else if (subject._tag === "Blocked") return
+      else {
+        const implied = impliedSubject(n, ctx.cast, i, subject._tag === "Pronoun" ? "pronoun" : "unstated")
+        froms = implied === undefined ? [] : [implied]
+      }
+    }
     if (isNotNow(n, i, end) || isTakenBack(n, end)) return
-    const pairs: Array<readonly [string, string]> = rule.mutual === true ? [[from, to], [to, from]] : [[from, to]]
+    const pairs: Array<readonly [string, string]> = froms.filter((from) => from !== to)
+      .flatMap((from): Array<readonly [string, string]> => (rule.mutual === true ? [[from, to], [to, from]] : [[from, to]]))
     for (const [a, b] of pairs) {
       if (rule.change === "formed") {
         if (holds(ctx.holding, a, b, rule.type) || holds(formed, a, b, rule.type)) continue

@@ -5,7 +5,7 @@
  * 죽었다`, `마음이`) ends it with no answer, because naming the wrong character is worse than
  * naming none.
  */
-import { ABSTRACT_NOUNS, NOT_NAMES } from "../guard/Lexicon.ts"
+import { ABSTRACT_NOUNS, DOUBLE_SURNAMES, NOT_NAMES, SURNAMES } from "../guard/Lexicon.ts"
 import { isAllHangulSyllables } from "../text/Hangul.ts"
 import { INANIMATE_SUBJECTS, PERSON_NOUNS, TARGET_PARTICLES } from "./KoreanPatterns.ts"
 import { type NameIndex, nameAt, type Word } from "./NameIndex.ts"
@@ -40,8 +40,11 @@ const subjectSplit = (word: string): { noun: string; particle: string } | undefi
 
 const isPerson = (noun: string): boolean => PERSON_NOUNS.has(noun) || (NOT_NAMES.has(noun) && !INANIMATE_SUBJECTS.has(noun) && !ABSTRACT_NOUNS.has(noun))
 
-/** Nouns an adnominal (`붙잡은 채`, `없다는 듯`) stands before: the word before them is no subject. */
-const MODIFIED = /^(?:채|듯|뒤|후|것|순간|적|줄|때|동안|사이|만큼|대로|무렵|참|김|데|바|수|중|척|모습|얼굴|눈|목소리|표정|손|몸)/
+/**
+ * Bound nouns an adnominal stands before (`붙잡은 채`, `없다는 듯`, `들은 뒤`): the word before them
+ * is no subject. Whole words only (with a particle): a name's topic may stand before any other noun.
+ */
+const MODIFIED = /^(?:채|듯|뒤|후|것|순간|적|줄|때|동안|사이|만큼|대로|무렵|척)(?:로|이|에|을|를|은|는|도|의|에서|이다|이었다|였다)?$/
 
 /** What an unknown word with a subject particle means for the search: skip it, or stop. */
 const unknownSubject = (noun: string, particle: string, next: string | undefined): "skip" | "stop" => {
@@ -53,7 +56,12 @@ const unknownSubject = (noun: string, particle: string, next: string | undefined
     if (particle === "는" && noun.endsWith("다")) return "skip"
     // one-syllable stems are adnominals (작은, 붉은, 있는, 보는); longer ones may be a name (무진은)
     if (noun.length === 1) return "skip"
-    if (particle === "는" && (noun.length >= 3 || ADNOMINAL_STEMS.has(noun))) return "skip"
+    if (particle === "는") {
+      // 이서아는, 남궁민서는: a full name (a surname and a given name) may be someone the Bible does not know
+      if ((noun.length === 3 && SURNAMES.has(noun[0]!)) || (noun.length === 4 && DOUBLE_SURNAMES.has(noun.slice(0, 2)))) return "stop"
+      // 지켜보는, 쓰러지는, 흐르는 (피): adnominals of verbs
+      if (noun.length >= 3 || ADNOMINAL_STEMS.has(noun)) return "skip"
+    }
     return "stop"
   }
   if (particle === "이" || particle === "가") {

@@ -8,15 +8,14 @@
 import type { CharacterStatus } from "../domain/Bible.ts"
 import { FIGURATIVE_BEFORE, FIGURATIVE_WOUND, type StatusRule, TARGET_PARTICLES } from "./KoreanPatterns.ts"
 import type { NameIndex } from "./NameIndex.ts"
-import { type CastReading, impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt, wordsBefore } from "./Narration.ts"
+import { type CastReading, followingText, impliedSubject, isNotNow, isTakenBack, type Narration, sentenceAt, wordsBefore } from "./Narration.ts"
 import type { PhraseHit } from "./PhraseMatcher.ts"
 import { type AnalystRule, isStatusRule } from "./Phrases.ts"
 import { type Found, markedBefore, ownerBefore, subjectBefore } from "./Roles.ts"
 
-
 export interface StatusFound {
   readonly character: string
-  readonly status: Exclude<CharacterStatus, "alive">
+  readonly status: CharacterStatus
   /** The clause, in the text's words. */
   readonly note: string
   /** The narration sentence that tells it (index into `narration.sentences`). */
@@ -79,12 +78,16 @@ export const findStatusChanges = (
     let ids: ReadonlyArray<string>
     if (found._tag === "Named") ids = found.ids
     else if ((found._tag === "Pronoun" || found._tag === "None") && rule.target === "subject" && !phrase.startsWith("사라졌")) {
-      const implied = impliedSubject(n, cast, i, found._tag === "Pronoun" ? "pronoun" : "unstated")
+      // a state found (윤하는 태주에게 달려갔다. 이미 숨이 끊어져 있었다) is the other one's: the sentence
+      // before must then name one character only, as for a pronoun
+      const foundInState = /있었|이미|벌써/.test(n.masked.slice(n.sentences[i]!.start, end))
+      const implied = impliedSubject(n, cast, i, found._tag === "Pronoun" || foundInState ? "pronoun" : "unstated")
       ids = implied === undefined ? [] : [implied]
     } else ids = []
     if (ids.length === 0) continue
     if (isFigurative(n, phrase, start, from)) continue
     if (isNotNow(n, i, end) || isTakenBack(n, end)) continue
+    if (rule.confirmedBy !== undefined && !rule.confirmedBy.test(followingText(n, end))) continue
     const note = rule.target === "owner" || rule.target === "object"
       ? clause(n, from, Math.max(end, n.sentences[i]!.end), phrase)
       : clause(n, from, end, phrase)
@@ -94,6 +97,8 @@ export const findStatusChanges = (
       const now = statusOf(id)
       if (now === undefined || now === "dead") continue
       if (now === rule.status && rule.status !== "injured") continue
+      // a release ends a capture, a return ends a disappearance: only for one who was captured or missing
+      if (rule.ends !== undefined && !rule.ends.includes(now)) continue
       if (out.some((o) => o.character === id && o.status === rule.status && (o.status !== "injured" || o.note === note))) continue
       // once dead in this text, nothing else happens to a character
       if (out.some((o) => o.character === id && o.status === "dead")) continue

@@ -10,7 +10,7 @@ import { analyzeOffline } from "../../src/analyst/OfflineAnalyst.ts"
 import { templateBibles } from "./bibles.ts"
 import { CORPUS, type Genre, type LabelledPassage } from "./corpus.ts"
 
-const KINDS = ["deaths", "injuries", "missing", "captured", "intros", "places", "relations"] as const
+const KINDS = ["deaths", "injuries", "missing", "captured", "released", "intros", "places", "relations"] as const
 type Kind = (typeof KINDS)[number]
 
 const idOf = (label: string): string => (label.startsWith("@") ? characterIdOf(label.slice(1)) : label)
@@ -21,7 +21,7 @@ const relationKey = (label: string): string => {
 
 const expectedOf = (p: LabelledPassage, kind: Kind): ReadonlySet<string> => {
   switch (kind) {
-    case "deaths": case "injuries": case "missing": case "captured":
+    case "deaths": case "injuries": case "missing": case "captured": case "released":
       return new Set((p[kind] ?? []).map(idOf))
     case "intros": case "places":
       return new Set(p[kind] ?? [])
@@ -30,8 +30,8 @@ const expectedOf = (p: LabelledPassage, kind: Kind): ReadonlySet<string> => {
   }
 }
 
-const STATUS: Record<"deaths" | "injuries" | "missing" | "captured", string> = {
-  deaths: "dead", injuries: "injured", missing: "missing", captured: "captured",
+const STATUS: Record<"deaths" | "injuries" | "missing" | "captured" | "released", string> = {
+  deaths: "dead", injuries: "injured", missing: "missing", captured: "captured", released: "alive",
 }
 
 const foundOf = (a: EpisodeAnalysis, kind: Kind): ReadonlySet<string> => {
@@ -69,7 +69,10 @@ describe("hand-labelled corpus", () => {
     const scores = {} as Record<Kind, Score>
     for (const k of KINDS) scores[k] = { tp: 0, fp: 0, fn: 0, misses: [], alarms: [] }
     for (const p of CORPUS) {
-      const analysis = analyzeOffline({ text: p.text, bible: bibles[p.genre], episode: 7 })
+      const template = bibles[p.genre]
+      const before = p.before ?? {}
+      const bible: Bible = { ...template, characters: template.characters.map((c) => ({ ...c, status: before[c.id] ?? c.status })) }
+      const analysis = analyzeOffline({ text: p.text, bible, episode: 7 })
       for (const kind of KINDS) {
         const expected = expectedOf(p, kind)
         const found = foundOf(analysis, kind)
@@ -101,6 +104,10 @@ describe("hand-labelled corpus", () => {
 
     const deaths = scores.deaths
     expect(deaths.alarms, "false deaths").toEqual([])
+    // on a trap passage, no status change of any kind
+    const traps = new Set(CORPUS.filter((p) => p.trap !== undefined).map((p) => p.name))
+    const trapped = (["injuries", "missing", "captured", "released"] as const).flatMap((k) => scores[k].alarms).filter((a) => traps.has(a.slice(0, a.indexOf(": "))))
+    expect(trapped, "status changes read into traps").toEqual([])
     expect(ratio(deaths.tp, deaths.tp + deaths.fp)).toBeGreaterThanOrEqual(0.95)
     expect(ratio(deaths.tp, deaths.tp + deaths.fn)).toBeGreaterThanOrEqual(0.9)
     const intros = scores.intros

@@ -17,6 +17,10 @@ export interface LabelledPassage {
   readonly injuries?: ReadonlyArray<string>
   readonly missing?: ReadonlyArray<string>
   readonly captured?: ReadonlyArray<string>
+  /** Characters a capture or a disappearance ends for (alive again). */
+  readonly released?: ReadonlyArray<string>
+  /** Statuses the Bible gives characters before the passage (the template's otherwise: all alive). */
+  readonly before?: Readonly<Record<string, "dead" | "injured" | "missing" | "captured">>
   /** Names of the people the passage introduces. */
   readonly intros?: ReadonlyArray<string>
   /** Names of the places the passage introduces. */
@@ -176,6 +180,14 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
 
 하지만 소월은 죽지 않았다. 정령은 희미한 목소리로 속삭였다. ‘조금… 쉬면 괜찮아져.’`,
     trap: "a negated death",
+  },
+  {
+    name: "the recurring dream",
+    genre: "fantasy_kr",
+    text: `윤하는 또 그 꿈을 꾸었다. 꿈속에서 태주는 숨을 거두었다. 윤하는 매번 같은 장면에서 비명을 지르곤 했다.
+
+아침 수련장에서 태주는 여느 때처럼 목검을 휘두르고 있었다.`,
+    trap: "a death in a dream, told as such",
   },
   {
     name: "an old boatman dies",
@@ -717,5 +729,300 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     genre: "romance_comedy",
     text: `강말순 회장이 쓰러졌다는 소식에 이준은 회의 도중 뛰쳐나갔다. 병실의 말순 여사는 산소마스크를 쓴 채 잠들어 있었다. 의사는 고비는 넘겼다고 했다.`,
     trap: "a collapse, not a death",
+  },
+  // ------------------------------------------------ a third batch, written after the second tuning, run as found
+  {
+    name: "a long night at the ferry (mixed)",
+    genre: "fantasy_kr",
+    text: `# 제14화 안개 나루의 밤
+
+안개가 강 위로 낮게 깔렸다. 나룻배 세 척이 말뚝에 묶인 채 삐걱거렸다.
+
+“여기서 하룻밤 묵어 가지.” 백린이 짐을 내려놓으며 말했다.
+
+윤하는 고개를 끄덕였다. 태주는 말없이 주변을 살폈다. 그의 손은 여전히 검자루 위에 있었다.
+
+자정이 가까울 무렵, 나루터 주막의 문이 거칠게 열렸다. 검은 가면을 쓴 자들이 쏟아져 들어왔다. 흑월회였다.
+
+“서가의 막내를 내놓아라.”
+
+태주가 먼저 움직였다. 그의 검이 첫 번째 자객의 팔을 베었다. 두 번째, 세 번째. 그러나 수가 너무 많았다. 백린의 술식이 주막 안을 환하게 밝혔고, 그 틈에 윤하는 뒷문으로 빠져나갔다.
+
+싸움이 끝났을 때, 백 술사는 오른쪽 어깨에 화살을 맞았다. 태주는 이마에서 흐르는 피를 소매로 훔쳤다.
+
+“괜찮습니까?”
+
+“죽지는 않아.” 백린이 이를 악물었다.`,
+    injuries: ["baek-rin"],
+    trap: "a fight in which nobody of the cast dies",
+  },
+  {
+    name: "first person: the day my partner died",
+    genre: "modern_noir",
+    text: `나는 그날을 잊지 못한다. 아니, 잊을 수가 없다.
+
+창고의 철문이 닫히는 소리. 그리고 총성. 내가 돌아봤을 때 권하람은 이미 바닥에 쓰러져 있었다. 피가 콘크리트 바닥을 타고 번졌다.
+
+나는 그녀를 끌어안았다. 권하람은 내 품에서 마지막 숨을 몰아쉬었다. 그리고 더 이상 움직이지 않았다.`,
+    deaths: ["kwon-haram"],
+  },
+  {
+    name: "the sorcerer's heart stops",
+    genre: "fantasy_kr",
+    text: `소월의 빛이 잦아들었다. 술식의 반동이 백린의 몸을 덮쳤다.
+
+백린의 숨이 끊어졌다. 윤하가 그의 이름을 몇 번이고 불렀지만, 대답은 없었다.`,
+    deaths: ["baek-rin"],
+  },
+  {
+    name: "she would have died",
+    genre: "romance_comedy",
+    text: `트럭이 경적을 울리며 지나갔다. 이준이 소율의 팔을 낚아채지 않았다면, 한소율은 그 자리에서 죽었을지도 몰랐다. 소율은 이준의 품에 안긴 채 한참 동안 숨만 몰아쉬었다.`,
+    trap: "a death that did not happen",
+  },
+  {
+    name: "the informant is taken",
+    genre: "modern_noir",
+    text: `검은 승합차가 골목 입구를 막았다. 사내 넷이 내리더니 노상철의 양팔을 붙들었다. 노 영감은 발버둥 쳤지만 소용없었다. 노상철은 그대로 승합차에 실려 끌려갔다. 도윤이 뛰어왔을 때 골목에는 떨어진 담배꽁초 하나만 남아 있었다.`,
+    captured: ["no-sangcheol"],
+  },
+  {
+    name: "the tale of the first master",
+    genre: "fantasy_kr",
+    text: `백린은 모닥불을 뒤적이며 옛이야기를 꺼냈다. 서가 검문을 세운 첫 검주는 흑월산 제단에서 홀로 싸우다 전사했다고 했다. 그의 검이 바로 월광검이었다. 윤하는 말없이 검집을 쓰다듬었다.`,
+    trap: "a legend of someone outside the cast",
+  },
+  {
+    name: "the heiress named",
+    genre: "romance_comedy",
+    text: `회장실 문이 열리고 하늘식품 창업주의 손녀가 들어섰다. 그녀의 이름은 강세린이었다. 강세린은 소율을 아래위로 훑어보더니 코웃음을 쳤다. “당신이 그 계약 연애 상대?”`,
+    intros: ["강세린"],
+  },
+  {
+    name: "a fake name",
+    genre: "modern_noir",
+    text: `“김 씨라고 불러요. 이름은 중요하지 않으니까.” 여자는 담배에 불을 붙였다. 도윤은 그녀의 손목에 새겨진 문신을 눈여겨보았다.`,
+    trap: "no name is given",
+  },
+  {
+    name: "the princess marries the cause",
+    genre: "fantasy_kr",
+    text: `연화 공주는 근위대 앞에서 검을 들어 올렸다. 그날 밤, 이연화는 윤하에게 충성을 맹세했다. 공주가 무릎을 꿇는 모습을 본 근위병들이 하나둘 그 뒤를 따랐다.`,
+    relations: ["lee-yeonhwa SERVES formed seo-yunha"],
+  },
+  {
+    name: "a fall from the roof (negated)",
+    genre: "romance_comedy",
+    text: `민재호는 옥상 난간에 기대 있다가 미끄러졌다. 다행히 아래층 천막 위로 떨어졌다. 재호는 다치지 않았다. 다만 그날 이후 옥상 근처에는 얼씬도 하지 않았다.`,
+    trap: "a fall without an injury",
+  },
+  {
+    name: "the sword saint taken by the palace",
+    genre: "fantasy_kr",
+    text: `왕명을 받든 근위대가 산속 암자를 덮쳤다. 도진명은 저항하지 않았다. 은둔 검성은 순순히 포박되어 왕도로 압송되었다. 그리고 월하성의 지하 뇌옥에 갇혔다.`,
+    captured: ["do-jinmyeong"],
+  },
+  {
+    name: "gossip at the water cooler",
+    genre: "romance_comedy",
+    text: `“들었어? 박 상무님 회사 잘렸대.” 다은이 속삭였다. 소율은 커피를 내려놓았다. “진짜? 언제?” “어제. 짐 싸서 나가셨대.”`,
+    trap: "rumours in dialogue",
+  },
+  {
+    name: "the boss falls from the pier",
+    genre: "modern_noir",
+    text: `마진혁은 부두 끝까지 밀려났다. 도윤의 총구가 그의 가슴을 겨누고 있었다. 마진혁은 웃었다. 그리고 스스로 검은 바다로 몸을 던졌다.
+
+사흘 뒤, 해경은 서항 앞바다에서 마진혁의 시신을 인양했다.`,
+    deaths: ["ma-jinhyeok"],
+  },
+  {
+    name: "a memory of the fire",
+    genre: "fantasy_kr",
+    text: `태주는 불길 속을 뛰던 그 밤을 떠올렸다. 그때 그는 왼팔에 깊은 화상을 입었다. 흉터는 지금도 소매 아래 남아 있었다.`,
+    trap: "an old wound, remembered",
+  },
+  {
+    name: "a rival declared",
+    genre: "romance_comedy",
+    text: `윤채린은 회의실 유리벽 너머로 소율을 바라보았다. 그날부터 채린은 소율을 라이벌로 여겼다. 소율은 그 사실을 까맣게 몰랐다.`,
+    relations: ["yoon-chaerin RIVAL_OF formed han-soyul"],
+  },
+  {
+    name: "the ledger is stolen",
+    genre: "modern_noir",
+    text: `서지안은 장부를 품에 안고 달렸다. 하지만 골목 끝에서 기다리던 사내들에게 검은 장부를 빼앗겼다. 지안은 무릎이 까진 채 주저앉았다.`,
+    relations: ["seo-jian OWNS broken hidden-ledger"],
+  },
+  {
+    name: "the child's question",
+    genre: "fantasy_kr",
+    text: `“언니, 태주 아저씨는 죽었어요?” 아린이 물었다. 윤하는 대답 대신 아이의 머리를 쓰다듬었다. 창밖으로 태주가 장작을 패는 소리가 들려왔다.`,
+    trap: "a question in dialogue, and the man alive outside",
+  },
+  {
+    name: "the old informant's last breath",
+    genre: "modern_noir",
+    text: `응급실의 형광등이 깜빡였다. 노상철은 산소마스크 너머로 도윤을 올려다보았다. 무언가 말하려는 듯 입술이 움직였다. 하지만 끝내 말을 잇지 못하고, 노상철은 그대로 눈을 감았다. 심전도 모니터의 선이 평평해졌다.`,
+    deaths: ["no-sangcheol"],
+  },
+  // ------------------------------------------------ releases (written with the rule that reads them)
+  {
+    name: "out of the dungeon",
+    genre: "fantasy_kr",
+    before: { "baek-rin": "captured" },
+    text: `사흘 밤낮을 버틴 끝에, 백린은 뇌옥에서 풀려났다. 수척해진 얼굴로 그는 햇빛을 향해 눈을 가늘게 떴다. 윤하가 말없이 그의 어깨에 외투를 걸쳐 주었다.`,
+    released: ["baek-rin"],
+  },
+  {
+    name: "the princess comes home",
+    genre: "fantasy_kr",
+    before: { "lee-yeonhwa": "missing" },
+    text: `보름 만이었다. 사라졌던 연화 공주가 무사히 돌아왔다. 궁의 종이 아홉 번 울렸고, 근위병들은 창을 높이 들어 공주를 맞았다.`,
+    released: ["lee-yeonhwa"],
+  },
+  {
+    name: "a failed escape",
+    genre: "fantasy_kr",
+    before: { "baek-rin": "captured" },
+    text: `백린은 간수의 열쇠를 훔쳐 탈출하려 했다. 그러나 복도 끝에서 다시 붙잡혔다. 그는 더 깊은 뇌옥으로 옮겨졌다.`,
+    trap: "an attempt that fails, and a capture that already holds",
+  },
+  // ------------------------------------------------ a fourth batch: hard cases for deaths, run as found
+  {
+    name: "the play within the story",
+    genre: "romance_comedy",
+    text: `회사 창립 기념 연극에서 소율은 비운의 공주 역을 맡았다. 마지막 장면, 독이 든 사과를 베어 문 공주는 무대 위에서 쓰러져 숨을 거두었다. 객석에서 박수가 터졌다. 소율은 눈을 뜨고 일어나 관객들에게 고개를 숙였다.`,
+    trap: "a death on stage, acted",
+  },
+  {
+    name: "the novel she was reading",
+    genre: "romance_comedy",
+    text: `다은은 소설책을 덮으며 한숨을 쉬었다. “주인공이 죽었어. 어떻게 작가가 이럴 수 있어?” 소율은 웃으며 다은의 등을 두드렸다.`,
+    trap: "a death in a book, in dialogue",
+  },
+  {
+    name: "he lived",
+    genre: "fantasy_kr",
+    text: `화살은 태주의 심장을 비껴갔다. 의원은 한 뼘만 옆이었어도 즉사했을 거라고 했다. 태주는 사흘 만에 깨어났다.`,
+    injuries: ["han-taeju"],
+    trap: "a near death: an injury, not a death",
+  },
+  {
+    name: "the enemy's report",
+    genre: "fantasy_kr",
+    text: `흑월회의 전령이 무결 앞에 무릎을 꿇었다. “서가의 계집이 숨을 거두었습니다.” 무결은 웃지 않았다. 그는 시신을 직접 보기 전에는 믿지 않는 사내였다.`,
+    trap: "a false report in dialogue",
+  },
+  {
+    name: "she died in his arms (pronoun, one mention)",
+    genre: "modern_noir",
+    text: `서지안의 몸이 점점 차가워졌다. 그녀는 마지막으로 희미하게 웃었다. 그리고 숨을 거두었다.`,
+    deaths: ["seo-jian"],
+  },
+  {
+    name: "dead to me",
+    genre: "modern_noir",
+    text: `“나한테 서예담은 죽었어.” 지안은 차갑게 말했다. 도윤은 두 자매 사이에 무슨 일이 있었는지 묻지 않았다.`,
+    trap: "dead to someone, in dialogue",
+  },
+  {
+    name: "the funeral of a stranger",
+    genre: "modern_noir",
+    text: `비 오는 공동묘지. 도윤은 이름 모를 부두 노동자의 장례식에 서 있었다. 그 사내는 지난주 크레인 사고로 죽었다. 차도윤은 관 위에 흰 국화를 올려놓았다.`,
+    trap: "a stranger's death",
+  },
+  {
+    name: "killed in the prologue (recap)",
+    genre: "fantasy_kr",
+    text: `지난 이야기. 삼 년 전 서가 검문은 하룻밤 사이에 무너졌고, 윤하의 오라버니는 그날 밤 흑월회의 칼에 목숨을 잃었다. 살아남은 것은 윤하 하나뿐이었다.`,
+    trap: "a recap of an old death",
+  },
+  {
+    name: "the duel to the death",
+    genre: "fantasy_kr",
+    text: `둘 중 하나는 죽어야 끝나는 싸움이었다. 윤하의 검이 무결의 검을 밀어냈다. 월광검이 흑월 대주의 가슴을 꿰뚫었다. 강무결은 피를 토하며 무릎을 꿇었고, 그대로 숨을 거두었다.`,
+    deaths: ["gang-mugyeol"],
+  },
+  {
+    name: "someone must die",
+    genre: "fantasy_kr",
+    text: `예언은 분명했다. 보름달이 뜨는 밤, 서가의 피를 이은 자가 죽는다. 윤하는 그 구절을 몇 번이고 다시 읽었다.`,
+    trap: "a prophecy",
+  },
+  {
+    name: "a coma",
+    genre: "modern_noir",
+    text: `윤세라는 혼수상태에 빠졌다. 의사는 언제 깨어날지 알 수 없다고 했다. 도윤은 병실 밖 복도에서 밤을 새웠다.`,
+    trap: "a coma is no death",
+  },
+  {
+    name: "buried alive (in a dream)",
+    genre: "fantasy_kr",
+    text: `땅속은 캄캄하고 차가웠다. 윤하는 흙을 긁으며 비명을 질렀다. 숨이 막혀 왔다. 윤하는 그렇게 죽었다.
+
+“아가씨! 아가씨!” 태주의 목소리에 윤하는 벌떡 일어났다. 식은땀이 등을 적시고 있었다. 악몽이었다.`,
+    trap: "a dream revealed only afterwards",
+  },
+  // ------------------------------------------------ a fifth batch: introductions, run as found
+  {
+    name: "her name, at the end",
+    genre: "fantasy_kr",
+    text: `검은 머리를 하나로 묶은 소녀는 활을 내려놓았다. 설가연. 그것이 그녀의 이름이었다. 설가연은 윤하를 빤히 바라보았다.`,
+    intros: ["설가연"],
+  },
+  {
+    name: "the village chief",
+    genre: "fantasy_kr",
+    text: `“내 이름은 조만석이오. 이 마을의 촌장이지.” 노인은 지팡이를 짚고 일어섰다. 조만석 촌장은 일행을 마을 회관으로 안내했다.`,
+    intros: ["조만석"],
+  },
+  {
+    name: "a boy named",
+    genre: "fantasy_kr",
+    text: `나루터에는 하준이라는 이름을 가진 소년이 있었다. 하준은 매일 아침 강물에 그물을 던졌다.`,
+    intros: ["하준"],
+  },
+  {
+    name: "a name tag",
+    genre: "romance_comedy",
+    text: `새로 온 인턴의 가슴팍에는 ‘임다현’이라고 적힌 명찰이 달려 있었다. 임다현은 소율에게 꾸벅 인사했다.`,
+    intros: ["임다현"],
+  },
+  {
+    name: "they called him the butcher",
+    genre: "modern_noir",
+    text: `부두 사람들은 그 사내를 백정이라고 불렀다. 본명은 아무도 몰랐다. 백정은 마진혁의 오른팔이었다.`,
+    trap: "a nickname, not a name pattern the analyst reads (and 백정 is a common noun)",
+  },
+  {
+    name: "the detective's card",
+    genre: "modern_noir",
+    text: `남자는 명함을 내밀었다. 서항경찰서 강력팀 경사 문태오. 도윤은 명함을 뒤집어 보았다. “문태오 경사님이라.”`,
+    intros: ["문태오"],
+  },
+  {
+    name: "introduced by a friend",
+    genre: "romance_comedy",
+    text: `“인사해, 여기는 내 대학 동기 배수진이야.” 다은이 옆자리의 여자를 가리켰다. 배수진은 소율에게 손을 흔들었다.`,
+    intros: ["배수진"],
+  },
+  {
+    name: "a common noun in a name's place",
+    genre: "fantasy_kr",
+    text: `“제 이름은 비밀이에요.” 소녀가 장난스럽게 웃었다. 윤하는 어깨를 으쓱했다. 이름 따위는 아무래도 좋았다.`,
+    trap: "비밀 is no name",
+  },
+  {
+    name: "a known alias named again",
+    genre: "modern_noir",
+    text: `“차 탐정이라는 사람을 찾고 있어요.” 여자가 말했다. 도윤은 담배를 비벼 끄며 고개를 들었다.`,
+    trap: "a known alias in an introduction pattern",
+  },
+  {
+    name: "a shop named after a man",
+    genre: "modern_noir",
+    text: `골목 끝에는 김씨네라는 작은 식당이 있었다. 도윤은 그곳에서 늦은 저녁을 먹었다.`,
+    places: ["김씨네"],
   },
 ]

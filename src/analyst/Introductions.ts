@@ -166,6 +166,15 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
         if (isKnownName(known, text.slice(start, wordEnd < 0 ? text.length : wordEnd).replace(/^['‘“"「『]/, ""))) continue
       }
       const end = m.index + m[0].length
+      if (where !== "group" && nounAfter && isPlaceNoun(name)) {
+        // 붉은바위 마을이라는 곳 / 흑조 클럽이라는 술집: the place's name is the word before and its noun
+        const prev = /(?<![가-힣])([가-힣]{2,6}) $/.exec(text.slice(Math.max(0, start - 8), start))
+        const word = prev?.[1]
+        if (word !== undefined && !isAdnominal(word) && !PARTICLE_ENDINGS.has(word[word.length - 1]!) && !NOT_NAMES.has(word)) {
+          place(`${word} ${name}`, name, start - prev![0].length, end)
+        }
+        continue
+      }
       if (!nounAfter) {
         person(name, "", start, end)
         continue
@@ -186,7 +195,8 @@ export const findIntroductions = (n: Narration, known: KnownNames, phrases: Read
           person(name, PERSON_NOUNS.get(personNoun) === true ? personNoun : "", start, end)
           break
         }
-        const placeNoun = nouns.find((x) => isPlaceNoun(x))
+        // 청풍이라는 곳: a place, called by no noun of its kind
+        const placeNoun = nouns.find((x) => isPlaceNoun(x)) ?? (nouns.includes("곳") ? "곳" : undefined)
         if (placeNoun !== undefined) {
           place(name, [...words.slice(0, k).filter((x) => x !== "이름의"), placeNoun].join(" "), start, end)
           break

@@ -1025,4 +1025,22 @@ export const CORPUS: ReadonlyArray<LabelledPassage> = [
     text: `골목 끝에는 김씨네라는 작은 식당이 있었다. 도윤은 그곳에서 늦은 저녁을 먹었다.`,
     places: ["김씨네"],
   },
+  {
+    name: "a two-word village named with its noun, then '곳'",
+    genre: "fantasy_kr",
+    text: `해가 산등성이에 걸릴 무렵, 윤하와 태주는 붉은바위 마을이라는 곳에 닿았다. 바위산 아래 낮은 집들 사이로 검은 연기가 가늘게 피어올랐다.`,
+    places: ["붉은바위 마을"],
+  },
+  {
+    name: "a club named with its noun, then what it is",
+    genre: "modern_noir",
+    text: `민서가 건넨 주소는 흑조 클럽이라는 술집이었다. 간판의 네온은 절반이 나가 있었고, 도윤은 문 앞에서 잠시 망설였다.`,
+    places: ["흑조 클럽"],
+  },
+  {
+    name: "a small village is no name",
+    genre: "fantasy_kr",
+    text: `윤하는 작은 마을이라는 말에 고개를 저었다. 그곳은 이제 사람이 살지 않는 폐허였다.`,
+    places: [],
+  },
 ]

@@ -88,6 +88,17 @@ export const ProjectHeld = Schema.TaggedStruct("ProjectHeld", {
   episode: Schema.Int,
   reason: Schema.String,
 })
+export const OperatorAction = Schema.Literals(["retry", "skip", "cancel", "hold", "resume", "delete"])
+export type OperatorAction = typeof OperatorAction.Type
+
+/** An operator acted on a project (CLI, API or dashboard). */
+export const OperatorActed = Schema.TaggedStruct("OperatorActed", {
+  at: Schema.Number,
+  action: OperatorAction,
+  project: Schema.String,
+  episode: Schema.optionalKey(Schema.Int),
+  detail: Schema.String,
+})
 export const JobDead = Schema.TaggedStruct("JobDead", {
   at: Schema.Number,
   job: Schema.String,
@@ -122,6 +133,7 @@ export const FactoryEvent = Schema.Union([
   JobRetrying,
   JobDead,
   ProjectHeld,
+  OperatorActed,
   IntakeChanged,
   Alert,
 ])

@@ -11,6 +11,7 @@ import { EventBus } from "../events/EventBus.ts"
 import { FactoryEvent } from "../events/FactoryEvent.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
+import { makeOperator } from "../factory/Operator.ts"
 import { Projects } from "../factory/Projects.ts"
 import { BudgetGate } from "../finance/BudgetGate.ts"
 import { defaultFinanceConfig } from "../finance/FinanceConfig.ts"
@@ -39,6 +40,16 @@ const ProjectsHandlers = HttpApiBuilder.group(
     const queue = yield* JobQueue
     const projects = yield* Projects
     const bus = yield* EventBus
+    const operator = yield* makeOperator
+    /** The queue's answer to an operator's action, as the API's problems. */
+    const acted = <A>(action: Effect.Effect<A, { readonly _tag: string; readonly message: string }>) =>
+      action.pipe(
+        Effect.mapError((e) =>
+          e._tag === "JobNotFound" || e._tag === "ProjectNotFound" ? notFound(e.message)
+            : e._tag === "JobStateConflict" ? conflict(e.message)
+            : storeDown(e)
+        ),
+      )
 
     const requireProject = (slug: string) =>
       Effect.flatMap(store.getProject(slug).pipe(Effect.mapError(storeDown)), (project) =>
@@ -102,6 +113,12 @@ const ProjectsHandlers = HttpApiBuilder.group(
           if (Option.isNone(episode)) return yield* notFound(`episode ${params.n} of '${params.slug}' is not committed`)
           return episode.value
         }),
+      retry: ({ params }) => Effect.andThen(requireProject(params.slug), acted(operator.retry(params.slug, params.n))),
+      skip: ({ params, payload }) => Effect.andThen(requireProject(params.slug), acted(operator.skip(params.slug, params.n, payload.reason))),
+      cancel: ({ params, payload }) => Effect.andThen(requireProject(params.slug), acted(operator.cancel(params.slug, payload.from))),
+      hold: ({ params, payload }) =>
+        Effect.andThen(requireProject(params.slug), acted(operator.hold(params.slug, payload.reason ?? "held by the operator"))),
+      resume: ({ params }) => Effect.andThen(requireProject(params.slug), acted(operator.resume(params.slug))),
     })
   }),
 )

@@ -40,6 +40,14 @@ export const EnqueueBody = Schema.Struct({ from: EpisodeNumber, to: EpisodeNumbe
 
 export const IntakeBody = Schema.Struct({ paused: Schema.Boolean })
 
+const Reason = Schema.String.check(Schema.isNonEmpty({ message: "Expected a reason (a non-empty string)" }))
+export const SkipBody = Schema.Struct({ reason: Reason })
+export const HoldBody = Schema.Struct({ reason: Schema.optional(Reason) })
+export const CancelBody = Schema.Struct({ from: Schema.optional(EpisodeNumber) })
+export const CancelResult = Schema.Struct({ project: Schema.String, episodes: Schema.Array(Schema.Int) })
+export const HoldResult = Schema.Struct({ project: Schema.String, changed: Schema.Boolean })
+const EpisodeParams = { slug: Schema.String, n: EpisodeNumber }
+
 const SlugParam = { slug: Schema.String }
 
 const wholeNumberFrom = (min: number, max: number) =>
@@ -188,9 +196,38 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
       error: [NotFoundProblem, ...TransportProblems],
     }),
     HttpApiEndpoint.get("episode", "/projects/:slug/episodes/:n", {
-      params: { slug: Schema.String, n: EpisodeNumber },
+      params: EpisodeParams,
       success: Episode,
       error: [BadRequestProblem, NotFoundProblem, ...TransportProblems],
+    }),
+    // The operator's actions (see `src/factory/Operator.ts`).
+    HttpApiEndpoint.post("retry", "/projects/:slug/episodes/:n/retry", {
+      params: EpisodeParams,
+      success: Job,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("skip", "/projects/:slug/episodes/:n/skip", {
+      params: EpisodeParams,
+      payload: SkipBody,
+      success: Job,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("cancel", "/projects/:slug/cancel", {
+      params: SlugParam,
+      payload: CancelBody,
+      success: CancelResult,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("hold", "/projects/:slug/hold", {
+      params: SlugParam,
+      payload: HoldBody,
+      success: HoldResult,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("resume", "/projects/:slug/resume", {
+      params: SlugParam,
+      success: HoldResult,
+      error: [NotFoundProblem, ConflictProblem, ...TransportProblems],
     }),
   )
   .prefix("/api/v1")

@@ -133,6 +133,11 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
         enqueue: () => notStaged("enqueueing"),
         episodes: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
         episode: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
+        retry: () => notStaged("retrying"),
+        skip: () => notStaged("skipping"),
+        cancel: () => notStaged("cancelling"),
+        hold: () => notStaged("holding"),
+        resume: () => notStaged("resuming"),
       })),
     HttpApiBuilder.group(FactoryApi, "jobs", (h) =>
       h.handleAll({

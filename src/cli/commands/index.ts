@@ -9,6 +9,7 @@ import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
 import { importCommand } from "./import.ts"
 import { loadCommand } from "./load.ts"
+import { cancelCommand, holdCommand, resumeCommand, retryCommand, skipCommand } from "./operator.ts"
 import { outlineCommand, threadsCommand } from "./outline.ts"
 import { pluginsCommand } from "./plugins.ts"
 import { reportCommand } from "./report.ts"
@@ -23,6 +24,11 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   serveCommand(launch),
   dashboardCommand,
   enqueueCommand,
+  retryCommand,
+  skipCommand,
+  cancelCommand,
+  holdCommand,
+  resumeCommand,
   statusCommand,
   episodesCommand,
   showCommand,

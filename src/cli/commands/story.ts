@@ -281,12 +281,16 @@ export const statusCommand: Command = {
           ? Option.flatten(yield* Effect.option(readInstanceLock(config.home)))
           : Option.none()
         const budget = yield* readBudgetStatus(config.finance)
+        const held = (yield* queue.projectStates().pipe(Effect.mapError(storeFailure))).filter((p) => p.held !== null)
         if (booleanFlag(args, "json")) {
-          io.out(JSON.stringify({ queue: stats, instance: Option.getOrNull(instance), projects, active, dead, budget: Option.getOrNull(budget) }, null, 2))
+          io.out(JSON.stringify({ queue: stats, instance: Option.getOrNull(instance), projects, held, active, dead, budget: Option.getOrNull(budget) }, null, 2))
           return 0
         }
         if (config.queue.kind === "sqlite") io.out(describeInstanceLock(instance, yield* Clock.currentTimeMillis))
-        io.out(`queue: ${stats.queued} queued · ${stats.inFlight} in flight · ${stats.committed} committed · ${stats.dead} dead`)
+        io.out(
+          `queue: ${stats.queued} queued · ${stats.inFlight} in flight · ${stats.committed} committed · ${stats.dead} dead` +
+            (stats.skipped > 0 ? ` · ${stats.skipped} skipped` : "") + (stats.held > 0 ? ` · ${stats.held} projects held` : ""),
+        )
         if (Option.isSome(budget)) io.out(describeBudget(budget.value))
         if (projects.length === 0) io.out("no projects yet: novel-factory new <slug> --genre fantasy_kr")
         else {
@@ -297,6 +301,14 @@ export const statusCommand: Command = {
         }
         for (const job of active) io.out(`in flight: ${job.id} (${job.state}, delivery ${job.deliveries})`)
         for (const job of dead) io.out(`dead: ${job.id} — ${job.reason ?? "no reason recorded"}`)
+        for (const p of held) {
+          const hold = p.held!
+          io.out(
+            hold.by === "dead-episode"
+              ? `held: ${p.project} behind dead episode ${hold.episode} — retry or skip it (novel-factory retry ${p.project} ${hold.episode})`
+              : `held: ${p.project} by the operator — ${hold.reason} (novel-factory resume ${p.project})`,
+          )
+        }
         return 0
       }),
       factoryOptions(args),

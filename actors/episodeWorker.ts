@@ -60,6 +60,16 @@ const stage = <A, E, R>(job: string, name: PipelineStage, body: Effect.Effect<A,
     )
   })
 
+/** The finding a refused answer becomes: the writer sees it with the next draft's brief. */
+const refusal = (message: string): { readonly refused: GuardFinding } => ({
+  refused: {
+    code: "writer.refused",
+    category: "language",
+    severity: "error",
+    message: `${message}: the draft was refused; write this episode so that it passes the provider's content policy`,
+  },
+})
+
 /** A writer's answer within the stage time-out; none in time is a transient fault (the job is handed back). */
 const writerAnswer = <A, E, R>(call: Effect.Effect<A, E, R>, timeoutMs: number) =>
   call.pipe(
@@ -128,8 +138,13 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         findingsToFix: findings,
         promptAdditions: plugins?.promptAdditions ?? [],
       })
-      const completion = yield* stage(job.id, "writer", writerAnswer(writeDraft(brief), settings.stageTimeoutMs))
-      const sanitized = sanitizeDraft(completion.text, { language: project.language })
+      // A refused answer (the provider's content filter) is a rejected draft: the writer gets the finding.
+      const completion = yield* stage(job.id, "writer", writerAnswer(writeDraft(brief), settings.stageTimeoutMs)).pipe(
+        Effect.catchTag("LlmFatalError", (e) => (e.refused === true ? Effect.succeed(refusal(e.message)) : Effect.fail(e))),
+      )
+      const sanitized = "refused" in completion
+        ? { text: "", rejected: true, findings: [completion.refused] }
+        : sanitizeDraft(completion.text, { language: project.language })
       yield* queue.setStage(lease, "guarding")
       /** The guard's (and the critic's) verdict on a text, and the facts it introduces. */
       const judge = (text: string) =>
@@ -159,7 +174,9 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         : yield* judge(sanitized.text)
       // A draft whose only fault is its length is mended (trimmed, or continued by the writer), not rewritten.
       if (!judged.verdict.accepted) {
-        const mended = yield* mendLength(brief, judged.text, judged.verdict, completion.provider, settings.stageTimeoutMs, job.id)
+        const mended = "refused" in completion
+          ? undefined
+          : yield* mendLength(brief, judged.text, judged.verdict, completion.provider, settings.stageTimeoutMs, job.id)
         if (mended !== undefined) {
           const again = yield* judge(mended)
           if (again.verdict.accepted) judged = again

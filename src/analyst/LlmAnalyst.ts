@@ -144,6 +144,14 @@ export const groundAnswer = (answer: AnalystAnswer, input: AnalystInput): { delt
 export const llmAnalyst = (model: typeof LanguageModel.Service): AnalystShape => ({
   analyze: (input) => {
     const offline = analyzeOffline({ text: input.text, bible: input.bible, episode: input.episode })
+    /** The offline deltas, with why the model's are not there. */
+    const fallback = (why: string): EpisodeAnalysis => ({
+      ...offline,
+      findings: [
+        ...offline.findings,
+        { code: "analyst.fallback", category: "factual-detail", severity: "warning", message: `${why}; the offline analyst's deltas were used` },
+      ],
+    })
     return completeStructured({ stage: "analyst", name: "episode_analysis", schema: AnalystAnswer, messages: renderAnalystPrompt(input) }).pipe(
       Effect.map(({ value }): EpisodeAnalysis => {
         const grounded = groundAnswer(value, input)
@@ -163,19 +171,9 @@ export const llmAnalyst = (model: typeof LanguageModel.Service): AnalystShape =>
         }
       }),
       Effect.catchTag("StructuredOutputInvalid", (invalid) =>
-        Effect.succeed<EpisodeAnalysis>({
-          ...offline,
-          findings: [
-            ...offline.findings,
-            {
-              code: "analyst.fallback",
-              category: "factual-detail",
-              severity: "warning",
-              message: `the LLM analyst gave no usable answer in ${invalid.attempts} attempts (${invalid.message}); the offline analyst's deltas were used`,
-            },
-          ],
-        })
+        Effect.succeed(fallback(`the LLM analyst gave no usable answer in ${invalid.attempts} attempts (${invalid.message})`))
       ),
+      Effect.catchTag("LlmFatalError", (e) => (e.refused === true ? Effect.succeed(fallback(e.message)) : Effect.fail(e))),
       Effect.provideService(LanguageModel, model),
     )
   },

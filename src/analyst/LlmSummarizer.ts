@@ -43,5 +43,7 @@ export const llmSummarizer = (model: typeof LanguageModel.Service): SummarizerSh
           ? offlineSummarizer.summarize(input)
           : Effect.succeed(text)
       }),
+      // a refused summary is no reason to hold the episode: the offline one carries its events
+      Effect.catchTag("LlmFatalError", (e) => (e.refused === true ? offlineSummarizer.summarize(input) : Effect.fail(e))),
     ),
 })

@@ -85,6 +85,11 @@ export class LlmFatalError extends Data.TaggedError("LlmFatalError")<{
   readonly message: string
   readonly status?: number
   readonly spent?: SpentTokens
+  /**
+   * The provider refused this answer (its content filter, a refusal): not the job's end — the writer
+   * gets it back as a finding and drafts again; a data stage falls back to its offline implementation.
+   */
+  readonly refused?: boolean
 }> {}
 
 export interface LanguageModelShape {

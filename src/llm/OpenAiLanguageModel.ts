@@ -129,13 +129,18 @@ export const classifyError = (error: unknown, ctx: ErrorContext): LlmTransientEr
       const retryAfterMs = parseRetryAfter(error.headers, ctx.now)
       return new LlmTransientError({ message: `${where}: server error ${status}: ${message}`, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
     }
-    const hint = status === 401
-      ? `authentication failed — check the key in $${ctx.apiKeyEnv}`
-      : status === 403
-      ? `permission denied — the key in $${ctx.apiKeyEnv} may not have access to ${ctx.model}`
-      : status === 404
-      ? `not found — check the model name '${ctx.model}' and the base URL '${ctx.baseUrl}'`
-      : status === 400 || status === 422
+    // A wrong key, a key without access, a wrong model or URL: the operator's to fix, and no job's
+    // fault. Transient, so jobs wait (the llm breaker opens and parks the workers, an alert says why)
+    // instead of every queued job dying in a second; they go on once it is fixed.
+    if (status === 401 || status === 403 || status === 404) {
+      const hint = status === 401
+        ? `authentication failed — check the key in $${ctx.apiKeyEnv}`
+        : status === 403
+        ? `permission denied — the key in $${ctx.apiKeyEnv} may not have access to ${ctx.model}`
+        : `not found — check the model name '${ctx.model}' and the base URL '${ctx.baseUrl}'`
+      return new LlmTransientError({ message: `${where}: ${hint} (jobs wait until it is fixed): ${message}`, status })
+    }
+    const hint = status === 400 || status === 422
       ? "bad request — the provider refused the request as malformed (prompt too long? unsupported parameter?)"
       : `request refused (${status})`
     return new LlmFatalError({ message: `${where}: ${hint}: ${message}`, status })
@@ -261,7 +266,11 @@ export const makeOpenAiLanguageModel = (
             { promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: estimatePromptTokens([{ role: "assistant", content: text }]) }
         if (choice.finish_reason === "content_filter") {
           billedWithoutAnswer(usage)
-          return yield* new LlmFatalError({ message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`, status: 200 })
+          return yield* new LlmFatalError({
+            message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`,
+            status: 200,
+            refused: true,
+          })
         }
         const answer: OneAnswer = {
           text,

@@ -44,8 +44,14 @@ export const retryDelay = (policy: RetryConfig, attempt: number, error: LlmTrans
   )
 
 /**
+ * A wrong key, a key without access, an unknown model or URL (401, 403, 404): it does not heal in
+ * seconds, so it is not retried here — the job waits behind the llm breaker until it is fixed.
+ */
+export const isAccessError = (error: LlmTransientError): boolean => error.status === 401 || error.status === 403 || error.status === 404
+
+/**
  * Retries `LlmTransientError`s up to `maxRetries` times, sleeping through Effect's Clock (so
- * TestClock drives it). Fatal errors, and a `Retry-After` beyond `maxRetryAfterMs`, go up at once.
+ * TestClock drives it). Fatal errors, access errors and a `Retry-After` beyond `maxRetryAfterMs` go up at once.
  */
 export const retryTransient = <A, R>(
   attempt: Effect.Effect<A, LlmTransientError | LlmFatalError, R>,
@@ -55,7 +61,7 @@ export const retryTransient = <A, R>(
   const loop = (n: number): Effect.Effect<A, LlmTransientError | LlmFatalError, R> =>
     attempt.pipe(
       Effect.catchTag("LlmTransientError", (error) => {
-        if (n >= policy.maxRetries) return Effect.fail(error)
+        if (n >= policy.maxRetries || isAccessError(error)) return Effect.fail(error)
         if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs) return Effect.fail(error)
         return retryDelay(policy, n, error).pipe(
           Effect.tap((delay) => (onRetry ? onRetry(error, n + 1, delay) : Effect.void)),

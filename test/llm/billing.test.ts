@@ -84,13 +84,14 @@ describe("provider usage", () => {
 })
 
 describe("attempts the provider billed without a usable answer", () => {
-  it.effect("an answer cut by the content filter fails the job and is booked at what the provider reported", () =>
+  it.effect("an answer cut by the content filter is a refusal (the writer drafts again) and is booked at what the provider reported", () =>
     Effect.gen(function* () {
       const provider = fakeProvider(answer("content_filter", { prompt_tokens: 900, completion_tokens: 40, prompt_tokens_details: { cached_tokens: 0 } }))
       const model = yield* makeOpenAiLanguageModel(config("https://llm.example/v1"), { env: { K: KEY }, fetch: provider.fetch })
       const { ledger, booked } = recordingLedger()
       const error = yield* Effect.flip(withLedger(model, ledger, makePriceTable()).complete(request))
       expect(error._tag).toBe("LlmFatalError")
+      expect(error._tag === "LlmFatalError" && error.refused).toBe(true)
       expect(error.message).toMatch(/content filter/)
       expect(booked.map((b) => [b.usage.promptTokens, b.usage.completionTokens, b.model])).toEqual([[900, 40, "gpt-4.1-mini"]])
       expect(booked[0]!.costUsd).toBeGreaterThan(0)

@@ -138,23 +138,25 @@ describe("OpenAiLanguageModel against the simulator", () => {
       expect(error.message).toMatch(/no answer within 100 ms/)
     }))
 
-  it.live("401 fails fast, names the variable and never shows the key", () =>
+  it.live("401 fails fast (not retried), names the variable and never shows the key; the job waits, it does not die", () =>
     Effect.gen(function* () {
       const { server, model } = yield* setup({}, {}, { SIM_KEY: "sk-wrong-key-abcdef123456" })
       const { result: error, ms } = yield* elapsed(Effect.flip(model.complete(request)))
-      expect(error._tag).toBe("LlmFatalError")
+      // transient: the llm breaker counts it and parks the workers; no queued job dies of a wrong key
+      expect(error._tag).toBe("LlmTransientError")
       expect(error.message).toMatch(/SIM_KEY/)
+      expect(error.message).toMatch(/jobs wait until it is fixed/)
       expect(error.message).not.toMatch(/sk-wrong-key-abcdef123456/)
       expect(server.stats().requests).toBe(1)
       expect(ms).toBeLessThan(1_000)
     }))
 
-  it.live("404 on an unknown model is fatal and names the model", () =>
+  it.live("404 on an unknown model is not retried, names the model, and leaves the job waiting", () =>
     Effect.gen(function* () {
       const { server, model } = yield* setup({}, { model: "no-such-model" })
       const error = yield* Effect.flip(model.complete(request))
-      expect(error._tag).toBe("LlmFatalError")
-      if (error._tag === "LlmFatalError") expect(error.status).toBe(404)
+      expect(error._tag).toBe("LlmTransientError")
+      expect(error.status).toBe(404)
       expect(error.message).toMatch(/no-such-model/)
       expect(server.stats().requests).toBe(1)
     }))

@@ -23,7 +23,7 @@ describe("Retry-After", () => {
 
 describe("error classification", () => {
   const ctx = { stage: "writer" as const, baseUrl: "http://x/v1", model: "m", apiKeyEnv: "MY_KEY", now: 0, secrets: ["sk-secret-123456"] }
-  it("429, 5xx, 408 and connection errors are transient; 400/401/403/404 fatal", () => {
+  it("429, 5xx, 408, connection errors and access errors (401/403/404: jobs wait) are transient; 400 fatal", () => {
     const err = (status: number, headers: Record<string, string> = {}) => APIError.generate(status, { error: { message: `boom sk-secret-123456` } }, undefined, new Headers(headers))
     const r429 = classifyError(err(429, { "retry-after": "2" }), ctx)
     expect(r429).toBeInstanceOf(LlmTransientError)
@@ -33,7 +33,7 @@ describe("error classification", () => {
     expect(classifyError(new APIConnectionError({ message: "reset", cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }) }), ctx).message).toMatch(/ECONNRESET/)
     for (const status of [400, 401, 403, 404]) {
       const e = classifyError(err(status), ctx)
-      expect(e).toBeInstanceOf(LlmFatalError)
+      expect(e).toBeInstanceOf(status === 400 ? LlmFatalError : LlmTransientError)
       expect(e.message).not.toContain("sk-secret-123456")
     }
     expect(classifyError(err(401), ctx).message).toMatch(/MY_KEY/)

@@ -18,6 +18,7 @@ const Fraction = Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }
  *   deadLetterGrowth: 5          # this many new dead-lettered jobs within the window fires
  *   deadLetterWindowMinutes: 60
  *   backupOverdueFactor: 1.5     # latest backup older than the schedule's period × this fires
+ *   breakerOpenSeconds: 30       # a dependency's breaker (llm, queue, story store) open longer than this fires
  *   pollSeconds: 30              # queue stats and backups are read this often
  *   webhookAttempts: 8           # deliveries per alert before it is dropped (back-off 1 s doubling, ≤ 60 s)
  *   webhookTimeoutSeconds: 10
@@ -33,6 +34,7 @@ export const AlertsConfigSchema = Schema.Struct({
   deadLetterGrowth: Schema.optional(PositiveInt),
   deadLetterWindowMinutes: Schema.optional(PositiveInt),
   backupOverdueFactor: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1))),
+  breakerOpenSeconds: Schema.optional(PositiveInt),
   pollSeconds: Schema.optional(PositiveInt),
   webhookAttempts: Schema.optional(PositiveInt),
   webhookTimeoutSeconds: Schema.optional(PositiveInt),
@@ -55,6 +57,7 @@ export interface AlertSettings {
   readonly deadLetterGrowth: number
   readonly deadLetterWindowMs: number
   readonly backupOverdueFactor: number
+  readonly breakerOpenMs: number
   readonly pollMs: number
   readonly webhookAttempts: number
   readonly webhookTimeoutMs: number
@@ -70,6 +73,7 @@ export const DEFAULT_ALERTS: AlertSettings = {
   deadLetterGrowth: 5,
   deadLetterWindowMs: 60 * 60_000,
   backupOverdueFactor: 1.5,
+  breakerOpenMs: 30_000,
   pollMs: 30_000,
   webhookAttempts: 8,
   webhookTimeoutMs: 10_000,
@@ -108,6 +112,7 @@ export const resolveAlertSettings = (raw: unknown): Result.Result<AlertSettings,
     deadLetterGrowth: input.deadLetterGrowth ?? d.deadLetterGrowth,
     deadLetterWindowMs: input.deadLetterWindowMinutes === undefined ? d.deadLetterWindowMs : input.deadLetterWindowMinutes * 60_000,
     backupOverdueFactor: input.backupOverdueFactor ?? d.backupOverdueFactor,
+    breakerOpenMs: input.breakerOpenSeconds === undefined ? d.breakerOpenMs : input.breakerOpenSeconds * 1000,
     pollMs: input.pollSeconds === undefined ? d.pollMs : input.pollSeconds * 1000,
     webhookAttempts: input.webhookAttempts ?? d.webhookAttempts,
     webhookTimeoutMs: input.webhookTimeoutSeconds === undefined ? d.webhookTimeoutMs : input.webhookTimeoutSeconds * 1000,

@@ -20,6 +20,8 @@ export const RULES = {
   deadLetterGrowth: "queue.dead-letter-growth",
   backupOverdue: "backup.overdue",
   backupVerification: "backup.verification-failed",
+  breakerOpen: "dependency.breaker-open",
+  projectsHeld: "projects.held",
 } as const
 
 export type AlertInput =
@@ -55,6 +57,8 @@ export interface AlertState {
   /** When a backup last failed its verification (from the backup actor's crash), or null. */
   readonly verificationFailedAt: number | null
   readonly verificationFailure: string | null
+  /** Breakers open now: since when (the first `open` of this outage, half-open probes included) and why. */
+  readonly breakersOpen: ReadonlyMap<string, { readonly since: number; readonly reason: string | null }>
   /** This engine's rules that are firing. */
   readonly firing: ReadonlyMap<string, Firing>
   /** Alerts raised elsewhere (e.g. the budget gate's `finance.daily-budget`) that are firing. */
@@ -84,6 +88,7 @@ export const initialAlertState = (startedAt: number): AlertState => ({
   latestBackupAt: undefined,
   verificationFailedAt: null,
   verificationFailure: null,
+  breakersOpen: new Map(),
   firing: new Map(),
   external: new Map(),
 })
@@ -99,6 +104,8 @@ export const ownRules = (settings: AlertSettings): ReadonlySet<string> =>
     RULES.deadLetterGrowth,
     RULES.backupOverdue,
     RULES.backupVerification,
+    RULES.breakerOpen,
+    RULES.projectsHeld,
   ])
 
 const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`
@@ -167,6 +174,12 @@ const observe = (ctx: RuleContext, state: AlertState, input: AlertInput, now: nu
         }
         case "ChildRestarting":
           return { ...state, restarts: [...state.restarts.filter((t) => t > event.at - MINUTE), event.at] }
+        case "BreakerChanged": {
+          const open = new Map(state.breakersOpen)
+          if (event.to === "closed") open.delete(event.breaker)
+          else if (!open.has(event.breaker)) open.set(event.breaker, { since: event.at, reason: event.reason })
+          return { ...state, breakersOpen: open }
+        }
         case "ChildExited": {
           if (event.outcome !== "failure" || event.cause === null || !/failed verification/.test(event.cause)) return state
           const line = event.cause.split("\n").find((l) => /failed verification/.test(l)) ?? event.cause
@@ -248,6 +261,28 @@ const evaluate = (ctx: RuleContext, state: AlertState, now: number): ReadonlyArr
     ])
   }
 
+  // A dependency out longer than the threshold: the workers that need it are parked, and say so.
+  const longOpen = [...state.breakersOpen].filter(([, b]) => now - b.since >= s.breakerOpenMs)
+  verdicts.push([
+    RULES.breakerOpen,
+    longOpen.length > 0
+      ? {
+        active: true,
+        message: longOpen.map(([name, b]) => `the ${name} breaker has been open for ${formatAge(now - b.since)}${b.reason ? ` (${b.reason})` : ""}`).join("; ") +
+          ": the work that needs it waits",
+      }
+      : { active: false, message: "every dependency's breaker is closed again" },
+  ])
+
+  verdicts.push([
+    RULES.projectsHeld,
+    state.queue === null
+      ? undefined
+      : state.queue.held > 0
+      ? { active: true, message: `${state.queue.held} project(s) held — behind a dead episode (retry or skip it) or by the operator: see novel-factory status` }
+      : { active: false, message: "no project is held" },
+  ])
+
   if (state.verificationFailedAt === null) {
     verdicts.push([RULES.backupVerification, { active: false, message: "" }])
   } else {
@@ -279,6 +314,7 @@ const relevant = (input: AlertInput): boolean => {
       return !isSynthetic(input.event)
     case "ChildRestarting":
     case "ChildExited":
+    case "BreakerChanged":
     case "Alert":
       return true
     default:

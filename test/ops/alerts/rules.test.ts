@@ -52,6 +52,35 @@ describe("alert rules (pure)", () => {
     expect(run([tick(T0 + 25 * HOUR)], much.state).transitions).toEqual(["jobs.success-rate-24h:resolved@1500"])
   })
 
+  it("a breaker open longer than breakerOpenSeconds fires (a 56-second LLM outage is seen), and resolves when it closes", () => {
+    const breaker = (at: number, from: string, to: string, reason: string | null): AlertInput =>
+      ev({ _tag: "BreakerChanged", at, breaker: "llm", from, to, reason } as FactoryEvent)
+    const r = run([
+      breaker(T0, "closed", "open", "5 failures: authentication failed"),
+      tick(T0 + 20_000),
+      breaker(T0 + 25_000, "open", "half-open", null),
+      breaker(T0 + 26_000, "half-open", "open", "probe failed"),
+      tick(T0 + 30_000),
+      tick(T0 + 45_000),
+      breaker(T0 + 56_000, "open", "half-open", null),
+      breaker(T0 + 56_500, "half-open", "closed", null),
+    ])
+    expect(r.transitions).toEqual(["dependency.breaker-open:firing@0.5", "dependency.breaker-open:resolved@0.9416666666666667"])
+    expect(run([breaker(T0, "closed", "open", "x"), tick(T0 + 31_000)]).state.firing.get(RULES.breakerOpen)!.message).toBe(
+      "the llm breaker has been open for 31 s (x): the work that needs it waits",
+    )
+    // a short blip is no alert
+    expect(run([breaker(T0, "closed", "open", "x"), tick(T0 + 10_000), breaker(T0 + 12_000, "open", "closed", null), tick(T0 + 40_000)]).transitions).toEqual([])
+  })
+
+  it("a held project (behind a dead episode, or by the operator) fires until nothing is held", () => {
+    const held = (at: number, n: number): AlertInput => ({ _tag: "QueueSample", at, stats: { queued: 2, inFlight: 0, committed: 3, dead: 1, skipped: 0, held: n } })
+    expect(run([held(T0, 0), held(T0 + MIN, 1), held(T0 + 2 * MIN, 1), held(T0 + 3 * MIN, 0)]).transitions).toEqual([
+      "projects.held:firing@1",
+      "projects.held:resolved@3",
+    ])
+  })
+
   it("a window with fewer than successMinJobs finished jobs is not judged", () => {
     expect(run([dead(T0), dead(T0 + MIN), dead(T0 + 2 * MIN), dead(T0 + 3 * MIN)]).transitions).toEqual([])
   })

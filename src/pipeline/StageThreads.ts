@@ -24,6 +24,7 @@ import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 import { Deferred, Effect, Layer } from "effect"
 import type { GuardVerdict } from "../domain/Episode.ts"
+import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
 import { splitEpisode } from "../factory/EpisodeText.ts"
 import type { Bible } from "../domain/Bible.ts"
 import {
@@ -69,6 +70,10 @@ interface Slot {
   readonly texts: Map<number, true>
   /** Ids it is to drop with the next call. */
   readonly forget: Array<number>
+  /** The committed episodes' fingerprints this thread holds, by id, least recently used first … */
+  readonly fingerprints: Map<number, true>
+  /** … and the ones it is to drop with the next guard call. */
+  readonly forgetFingerprints: Array<number>
   /** Whether a thread of this slot has reported ready (a replacement of one that died warming up counts). */
   ready: boolean
 }
@@ -82,11 +87,16 @@ interface RecentRef {
 /** Texts of recent episodes a thread keeps (each episode is the recent one of three jobs). */
 const TEXTS_PER_THREAD = 192
 
+/** Fingerprints a thread keeps (~1 kB each): every episode of a few dozen long stories. */
+const FINGERPRINTS_PER_THREAD = 8192
+
 export interface StageThreadsOptions {
   /** Synthetic episodes each thread runs first (see `warmUpStages`). */
   readonly warmUp?: number
   /** Recent episodes' texts each thread keeps (default 192; small in tests, to exercise forgetting). */
   readonly keptTexts?: number
+  /** Committed episodes' fingerprints each thread keeps (default 8192; small in tests, to exercise forgetting). */
+  readonly keptFingerprints?: number
   /** Told of every call sent to a thread as a message (tests count the calls a speculation spared). */
   readonly onMessage?: (op: StageCall["op"]) => void
 }
@@ -144,7 +154,7 @@ export const autoStageThreads = (): number => {
 }
 
 /** Owns the threads; `ready` resolves when every first thread has warmed up; `close` terminates them. */
-const makePool = (size: number, warmUp: number, keptTexts: number, onMessage: (op: StageCall["op"]) => void, allReady: () => void) => {
+const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerprints: number, onMessage: (op: StageCall["op"]) => void, allReady: () => void) => {
   let nextId = 0
   let readyCount = 0
   let closed = false
@@ -152,10 +162,22 @@ const makePool = (size: number, warmUp: number, keptTexts: number, onMessage: (o
 
   const spawn = (slot: Slot | undefined): Slot => {
     const worker = new Worker(THREAD_URL, { workerData: { warmUp } })
-    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set(), texts: new Map(), forget: [], ready: false }
+    const s: Slot = slot ?? {
+      worker,
+      pending: new Map(),
+      speculating: new Set(),
+      texts: new Map(),
+      forget: [],
+      fingerprints: new Map(),
+      forgetFingerprints: [],
+      ready: false,
+    }
     s.worker = worker
-    s.texts.clear() // a new thread holds nothing
+    // a new thread holds nothing
+    s.texts.clear()
     s.forget.length = 0
+    s.fingerprints.clear()
+    s.forgetFingerprints.length = 0
     worker.on("message", (answer: Answer) => {
       if (answer.ready === true) {
         if (!s.ready) {
@@ -280,29 +302,67 @@ const makePool = (size: number, warmUp: number, keptTexts: number, onMessage: (o
     return id
   }
 
-  /** The guard call as it goes to `slot`: recent episodes by id, texts only where the thread lacks them. */
+  /*
+   * … and the fingerprints of every committed episode of the project (the guard's `history`), ~1 kB
+   * each and growing with the story, likewise: by id, each sent to a thread once. An id is the
+   * object's (the store hands out the same objects every time, see `SqliteStoryStore.fingerprints`);
+   * a store that does not just costs the messages it did before.
+   */
+  const fingerprintIds = new WeakMap<EpisodeFingerprint, number>()
+  let nextFingerprintId = 0
+  const fingerprintIdOf = (fingerprint: EpisodeFingerprint): number => {
+    let id = fingerprintIds.get(fingerprint)
+    if (id === undefined) fingerprintIds.set(fingerprint, id = nextFingerprintId++)
+    return id
+  }
+
+  /** Marks `id` as just used by a thread that holds `held`; whether it held it already (if not, it is sent now). */
+  const hold = (held: Map<number, true>, id: number): boolean => {
+    const had = held.delete(id)
+    held.set(id, true)
+    return had
+  }
+
+  /** The least recently used beyond `limit` go, never one this call refers to (a call may refer to more than are kept). */
+  const trim = (held: Map<number, true>, limit: number, referred: ReadonlySet<number>, forget: Array<number>) => {
+    for (const old of held.keys()) {
+      if (held.size <= limit) break
+      if (referred.has(old)) continue
+      held.delete(old)
+      forget.push(old)
+    }
+  }
+
+  /** The guard call as it goes to `slot`: recent episodes and fingerprints by id, sent only where the thread lacks them. */
   const guardMessage = (slot: Slot, input: Extract<StageCall, { op: "guard" }>["input"]) => {
     const refs: Array<RecentRef> = []
     const texts: Array<{ readonly id: number; readonly body: string; readonly summary: string | undefined }> = []
     for (const e of input.recent) {
       const id = textIdOf(e.body, e.summary)
       refs.push({ number: e.number, id })
-      if (slot.texts.delete(id)) slot.texts.set(id, true)
-      else {
-        texts.push({ id, body: e.body, summary: e.summary })
-        slot.texts.set(id, true)
-      }
+      if (!hold(slot.texts, id)) texts.push({ id, body: e.body, summary: e.summary })
     }
-    // the least recently used go, never one this call refers to (a call may refer to more than are kept)
-    const referred = new Set(refs.map((r) => r.id))
-    for (const old of slot.texts.keys()) {
-      if (slot.texts.size <= keptTexts) break
-      if (referred.has(old)) continue
-      slot.texts.delete(old)
-      slot.forget.push(old)
+    trim(slot.texts, keptTexts, new Set(refs.map((r) => r.id)), slot.forget)
+    const { recent: _, history, ...rest } = input
+    if (history === undefined) return { op: "guard" as const, input: rest, recentRefs: refs, texts, forget: slot.forget.splice(0) }
+    const historyRefs: Array<number> = []
+    const fingerprints: Array<{ readonly id: number; readonly fingerprint: EpisodeFingerprint }> = []
+    for (const fingerprint of history) {
+      const id = fingerprintIdOf(fingerprint)
+      historyRefs.push(id)
+      if (!hold(slot.fingerprints, id)) fingerprints.push({ id, fingerprint })
     }
-    const { recent: _, ...rest } = input
-    return { op: "guard" as const, input: rest, recentRefs: refs, texts, forget: slot.forget.splice(0) }
+    trim(slot.fingerprints, keptFingerprints, new Set(historyRefs), slot.forgetFingerprints)
+    return {
+      op: "guard" as const,
+      input: rest,
+      recentRefs: refs,
+      texts,
+      forget: slot.forget.splice(0),
+      historyRefs,
+      fingerprints,
+      forgetFingerprints: slot.forgetFingerprints.splice(0),
+    }
   }
 
   /** Drafts' `analyze` calls by text, oldest first, for the guard calls of those drafts. */
@@ -417,7 +477,12 @@ export const stageThreadsLayer = (threads: number | "auto", options: StageThread
       const ready = yield* Deferred.make<void>()
       const pool = yield* Effect.acquireRelease(
         Effect.sync(() =>
-          makePool(size, warmUp, Math.max(3, options.keptTexts ?? TEXTS_PER_THREAD), options.onMessage ?? (() => {}), () => Deferred.doneUnsafe(ready, Effect.void))
+          makePool(
+            size,
+            warmUp,
+            Math.max(3, options.keptTexts ?? TEXTS_PER_THREAD),
+            Math.max(1, options.keptFingerprints ?? FINGERPRINTS_PER_THREAD),
+            options.onMessage ?? (() => {}), () => Deferred.doneUnsafe(ready, Effect.void))
         ),
         (pool) => pool.close,
       )

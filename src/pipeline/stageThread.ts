@@ -5,6 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import { Effect } from "effect"
 import type { GuardVerdict } from "../domain/Episode.ts"
+import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
 import { splitEpisode } from "../factory/EpisodeText.ts"
 import type { Bible } from "../domain/Bible.ts"
 import { type AnalyzeRequest, runStageCall, type StageCall, warmUpStages } from "./Stages.ts"
@@ -16,6 +17,10 @@ interface GuardByRef {
   readonly recentRefs: ReadonlyArray<{ readonly number: number; readonly id: number }>
   readonly texts: ReadonlyArray<{ readonly id: number; readonly body: string; readonly summary: string | undefined }>
   readonly forget: ReadonlyArray<number>
+  /** The guard's `history` (absent: none) by id, with the fingerprints this thread does not hold yet. */
+  readonly historyRefs?: ReadonlyArray<number>
+  readonly fingerprints?: ReadonlyArray<{ readonly id: number; readonly fingerprint: EpisodeFingerprint }>
+  readonly forgetFingerprints?: ReadonlyArray<number>
   /** The id of this draft's `analyze` call here: its Bible is the one to analyse the edited body against. */
   readonly analysisOf?: number
 }
@@ -29,6 +34,8 @@ interface Request {
 
 /** Recent episodes' texts by id, kept until the main thread says to forget them. */
 const texts = new Map<number, { readonly body: string; readonly summary: string | undefined }>()
+/** Committed episodes' fingerprints by id, likewise. */
+const fingerprints = new Map<number, EpisodeFingerprint>()
 
 /**
  * The Bibles of recent `analyze` calls, by call id, oldest first: a draft's guard call names the
@@ -51,7 +58,15 @@ const resolve = (id: number, call: Request["call"]): StageCall => {
     if (t === undefined) throw new Error(`stage thread: no texts for recent episode ${r.number} (id ${r.id})`)
     return { number: r.number, body: t.body, summary: t.summary }
   })
-  return { op: "guard", input: { ...call.input, recent } }
+  if (call.historyRefs === undefined) return { op: "guard", input: { ...call.input, recent } }
+  for (const id of call.forgetFingerprints ?? []) fingerprints.delete(id)
+  for (const f of call.fingerprints ?? []) fingerprints.set(f.id, f.fingerprint)
+  const history = call.historyRefs.map((id) => {
+    const f = fingerprints.get(id)
+    if (f === undefined) throw new Error(`stage thread: no fingerprint ${id} of the guard's history`)
+    return f
+  })
+  return { op: "guard", input: { ...call.input, recent, history } }
 }
 
 const port = parentPort

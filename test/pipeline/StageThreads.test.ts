@@ -8,6 +8,7 @@ import { Cause, Effect, Exit } from "effect"
 import { defaultConfig, FactoryConfigSchema } from "../../src/config/FactoryConfig.ts"
 import type { Bible } from "../../src/domain/Bible.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
+import type { EpisodeFingerprint } from "../../src/guard/Fingerprint.ts"
 import { splitEpisode } from "../../src/factory/EpisodeText.ts"
 import { buildBrief } from "../../src/pipeline/Brief.ts"
 import { analyzeText, inProcessStages, type StageCall, Stages, type StagesShape } from "../../src/pipeline/Stages.ts"
@@ -50,6 +51,7 @@ const pipeline = (stages: StagesShape, episodes = 3) =>
     const project = created.project
     const bible = withHistory(created.bible)
     const recent: Array<Episode> = []
+    const history: Array<EpisodeFingerprint> = []
     const out: Array<unknown> = []
     for (let n = 1; n <= episodes; n++) {
       const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
@@ -62,8 +64,8 @@ const pipeline = (stages: StagesShape, episodes = 3) =>
         concurrency: "unbounded",
       })
       const verdicts = yield* Effect.all([
-        stages.guard({ text: draft, episode: n, project, bible: withNewcomers(bible, draft, n), recent }),
-        stages.guard({ text: flawed, episode: n, project, bible, recent }),
+        stages.guard({ text: draft, episode: n, project, bible: withNewcomers(bible, draft, n), recent, history }),
+        stages.guard({ text: flawed, episode: n, project, bible, recent, history }),
       ], { concurrency: "unbounded" })
       const edited = yield* stages.edit(draft, project.language)
       const { title, body } = splitEpisode(edited, n)
@@ -72,6 +74,7 @@ const pipeline = (stages: StagesShape, episodes = 3) =>
       out.push(draft, drafts, verdicts, edited, analyzed, again)
       const summary = analyzed.analysis.deltas.filter((d) => d._tag === "EventHappened").map((d) => d.description).join(" ")
       recent.push({ project: project.slug, number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
+      history.push({ number: n, sentences: analyzed.fingerprint })
     }
     return out
   })
@@ -87,11 +90,12 @@ describe("stages on worker threads", () => {
       expect(JSON.stringify(there)).toContain("\"CharacterIntroduced\",\"id\":\"c-")
     }).pipe(Effect.scoped), 30_000)
 
-  it.effect("send a recent episode's texts to a thread once, and again after it was told to forget them", () =>
+  it.effect("send a recent episode's texts and a fingerprint to a thread once, and again after it was told to forget them", () =>
     Effect.gen(function* () {
       const here = yield* pipeline(inProcessStages, 6)
-      // three recent episodes a call and room for three texts: every call makes the thread forget some
-      const there = yield* Stages.use((stages) => pipeline(stages, 6)).pipe(Effect.provide(stageThreadsLayer(1, { keptTexts: 3 })))
+      // three recent episodes a call and room for three texts, up to five fingerprints and room for two:
+      // every call makes the thread forget some
+      const there = yield* Stages.use((stages) => pipeline(stages, 6)).pipe(Effect.provide(stageThreadsLayer(1, { keptTexts: 3, keptFingerprints: 2 })))
       expect(there).toEqual(here)
     }).pipe(Effect.scoped), 30_000)
 

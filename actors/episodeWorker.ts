@@ -130,7 +130,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         Effect.gen(function* () {
           // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
           // introduces (a new name is not an unknown one), and they are staged as provisional below.
-          const { analysis } = yield* (yield* Stages).analyze({ text, bible, episode: job.episode })
+          const analysis = yield* (yield* Stages).analyzeDraft({ text, bible, episode: job.episode })
           const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: brief.beat, project, analysis }).changes
           let verdict: GuardVerdict = yield* stage(
             job.id,

@@ -22,7 +22,7 @@ import { Intake } from "../src/factory/Intake.ts"
 import { Projects } from "../src/factory/Projects.ts"
 import { loadTemplate, projectFromTemplate } from "../src/templates/TemplateLoader.ts"
 import { summarizeOffline } from "../src/analyst/OfflineSummary.ts"
-import { analyzeText } from "../src/pipeline/Stages.ts"
+import { analyzeDraftText, analyzeText } from "../src/pipeline/Stages.ts"
 import { launchWith } from "../supervisors/Launch.ts"
 import type { BenchResult } from "./BenchResult.ts"
 
@@ -43,7 +43,7 @@ const bareStages = async (count: number): Promise<number> => {
   for (let n = 1; n <= count; n++) {
     const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
     const draft = composeEpisode(brief)
-    analyzeText({ text: draft, bible, episode: n })
+    analyzeDraftText({ text: draft, bible, episode: n })
     guardDraft({ text: draft, episode: n, project, bible, recent: recent.slice(-3) })
     const { title, body } = splitEpisode(editEpisode(draft, { language: "ko" }), n)
     const { analysis } = analyzeText({ text: body, bible, episode: n })

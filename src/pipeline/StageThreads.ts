@@ -14,7 +14,7 @@
  * draft goes on, unasked, to edit it and to analyse and fingerprint the edited body, and sends
  * those with the verdict (one message back): the job's `edit` and `analyze` calls that follow then
  * find their answer instead of sending a message. The body is analysed against the Bible the
- * draft's own `analyze` call sent to that thread (the guard's copy of the Bible has the draft's
+ * draft's own `analyzeDraft` call sent to that thread (the guard's copy of the Bible has the draft's
  * newcomers in it, and no relations), so a guard call goes to the thread that analysed its draft.
  * They are the same pure functions of the same inputs — an answer is used only for exactly the
  * text (and language, or Bible object and episode) it was computed from — so nothing changes but
@@ -115,13 +115,13 @@ interface Speculation {
   readonly slot: Slot
   readonly edit: Part
   readonly analyzed: Part
-  /** What the body is analysed against (the draft's `analyze` call's), if anything. */
+  /** What the body is analysed against (the draft's `analyzeDraft` call's), if anything. */
   readonly analysis: DraftAnalysis | undefined
   /** The edited body, once the edit is known: what an `analyze` call for it sends. */
   body?: string
 }
 
-/** A draft's `analyze` call: the thread that has its Bible (kept there under the call's id), and for which job. */
+/** A draft's `analyzeDraft` call: the thread that has its Bible (kept there under the call's id), and for which job. */
 interface DraftAnalysis {
   readonly slot: Slot
   /** The thread the slot had then: a replacement holds nothing. */
@@ -131,7 +131,7 @@ interface DraftAnalysis {
   readonly episode: number
 }
 
-/** Drafts' `analyze` calls remembered for the guard calls that follow them. */
+/** Drafts' `analyzeDraft` calls remembered for the guard calls that follow them. */
 const MAX_DRAFT_ANALYSES = 256
 
 const rebuild = (e: NonNullable<Answer["error"]>) => new StageThreadError(e.name ?? "Error", e.message, e.stack)
@@ -365,7 +365,7 @@ const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerpri
     }
   }
 
-  /** Drafts' `analyze` calls by text, oldest first, for the guard calls of those drafts. */
+  /** Drafts' `analyzeDraft` calls by text, oldest first, for the guard calls of those drafts. */
   const draftAnalyses = new Map<string, DraftAnalysis>()
 
   const speculate = (id: number, slot: Slot, text: string, language: string, analysis: DraftAnalysis | undefined) => {
@@ -398,12 +398,13 @@ const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerpri
       const id = nextId++
       slot.pending.set(id, resume as (exit: Effect.Effect<unknown>) => void)
       onMessage(call.op)
-      if (call.op === "analyze") {
-        const { request } = call
-        draftAnalyses.delete(request.text)
-        draftAnalyses.set(request.text, { slot, worker: slot.worker, id, bible: request.bible, episode: request.episode })
+      if (call.op === "analyzeDraft") {
+        draftAnalyses.delete(call.request.text)
+        draftAnalyses.set(call.request.text, { slot, worker: slot.worker, id, bible: call.request.bible, episode: call.request.episode })
         if (draftAnalyses.size > MAX_DRAFT_ANALYSES) draftAnalyses.delete(draftAnalyses.keys().next().value!)
-        slot.worker.postMessage({ id, call: { op: "analyze", request: { ...request, bible: analysisBibleOf(request.bible) } } })
+      }
+      if (call.op === "analyze" || call.op === "analyzeDraft") {
+        slot.worker.postMessage({ id, call: { op: call.op, request: { ...call.request, bible: analysisBibleOf(call.request.bible) } } })
       } else slot.worker.postMessage({ id, call })
       return Effect.sync(() => {
         slot.pending.delete(id)
@@ -458,6 +459,7 @@ const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerpri
     guard,
     edit,
     analyze: rememberingAnalyses(analyze),
+    analyzeDraft: (request) => send({ op: "analyzeDraft", request }, undefined),
   }
   return { stages, close }
 }

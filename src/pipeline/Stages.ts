@@ -56,6 +56,12 @@ export interface StagesShape {
    * analysis of its final body and once more for its fingerprint.
    */
   readonly analyze: (request: AnalyzeRequest) => Effect.Effect<AnalyzedText>
+  /**
+   * `analyzeOffline` of a draft, whose introductions the guard then reads: no fingerprint (only a
+   * committed body's is kept). A thread remembers the Bible, to analyse the body of the draft
+   * against it if the guard accepts (see `StageThreads.ts`).
+   */
+  readonly analyzeDraft: (request: AnalyzeRequest) => Effect.Effect<EpisodeAnalysis>
 }
 
 /**
@@ -74,8 +80,11 @@ export const analysisBibleOf = (bible: Bible): Bible => ({
   events: [],
 })
 
+export const analyzeDraftText = (request: AnalyzeRequest): EpisodeAnalysis =>
+  analyzeOffline({ text: request.text, bible: request.bible, episode: request.episode })
+
 export const analyzeText = (request: AnalyzeRequest): AnalyzedText => ({
-  analysis: analyzeOffline({ text: request.text, bible: request.bible, episode: request.episode }),
+  analysis: analyzeDraftText(request),
   fingerprint: fingerprintEpisode(request.text),
 })
 
@@ -104,6 +113,7 @@ export const inProcessStages: StagesShape = {
   guard: (input) => Effect.sync(() => guardDraft(input)),
   edit: (markdown, language) => Effect.sync(() => editEpisode(markdown, { language })),
   analyze: rememberingAnalyses((request) => Effect.sync(() => analyzeText(request))),
+  analyzeDraft: (request) => Effect.sync(() => analyzeDraftText(request)),
 }
 
 /** Where the stages run: in-process unless a layer (the factory's thread pool) says otherwise. */
@@ -115,6 +125,7 @@ export type StageCall =
   | { readonly op: "guard"; readonly input: GuardRequest }
   | { readonly op: "edit"; readonly markdown: string; readonly language: string }
   | { readonly op: "analyze"; readonly request: AnalyzeRequest }
+  | { readonly op: "analyzeDraft"; readonly request: AnalyzeRequest }
 
 /** Runs one call here (a stage thread runs them with this). */
 export const runStageCall = (call: StageCall): unknown => {
@@ -127,6 +138,8 @@ export const runStageCall = (call: StageCall): unknown => {
       return editEpisode(call.markdown, { language: call.language })
     case "analyze":
       return analyzeText(call.request)
+    case "analyzeDraft":
+      return analyzeDraftText(call.request)
   }
 }
 
@@ -149,7 +162,7 @@ export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
       for (let n = 1; n <= perGenre && left > 0; n++, left--) {
         const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
         const text = composeEpisode(brief)
-        analyzeText({ text, bible, episode: n })
+        analyzeDraftText({ text, bible, episode: n })
         guardDraft({ text, episode: n, project, bible, recent: recent.slice(-3) })
         const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
         analyzeText({ text: body, bible, episode: n })

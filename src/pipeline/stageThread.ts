@@ -21,7 +21,7 @@ interface GuardByRef {
   readonly historyRefs?: ReadonlyArray<number>
   readonly fingerprints?: ReadonlyArray<{ readonly id: number; readonly fingerprint: EpisodeFingerprint }>
   readonly forgetFingerprints?: ReadonlyArray<number>
-  /** The id of this draft's `analyze` call here: its Bible is the one to analyse the edited body against. */
+  /** The id of this draft's `analyzeDraft` call here: its Bible is the one to analyse the edited body against. */
   readonly analysisOf?: number
 }
 
@@ -38,7 +38,7 @@ const texts = new Map<number, { readonly body: string; readonly summary: string 
 const fingerprints = new Map<number, EpisodeFingerprint>()
 
 /**
- * The Bibles of recent `analyze` calls, by call id, oldest first: a draft's guard call names the
+ * The Bibles of recent `analyzeDraft` calls, by call id, oldest first: a draft's guard call names the
  * one its edited body is to be analysed against. A few jobs' worth; one forgotten only costs that
  * job an `analyze` message.
  */
@@ -46,7 +46,7 @@ const analysisBibles = new Map<number, { readonly bible: Bible; readonly episode
 const KEPT_ANALYSIS_BIBLES = 64
 
 const resolve = (id: number, call: Request["call"]): StageCall => {
-  if (call.op === "analyze") {
+  if (call.op === "analyzeDraft") {
     analysisBibles.set(id, { bible: call.request.bible, episode: call.request.episode })
     if (analysisBibles.size > KEPT_ANALYSIS_BIBLES) analysisBibles.delete(analysisBibles.keys().next().value!)
   }

@@ -51,7 +51,7 @@ const resolve = (id: number, call: Request["call"]): StageCall => {
     if (analysisBibles.size > KEPT_ANALYSIS_BIBLES) analysisBibles.delete(analysisBibles.keys().next().value!)
   }
   if (call.op !== "guard") return call
-  for (const id of call.forget) texts.delete(id)
+  for (const gone of call.forget) texts.delete(gone)
   for (const t of call.texts) texts.set(t.id, { body: t.body, summary: t.summary })
   const recent = call.recentRefs.map((r) => {
     const t = texts.get(r.id)
@@ -59,7 +59,7 @@ const resolve = (id: number, call: Request["call"]): StageCall => {
     return { number: r.number, body: t.body, summary: t.summary }
   })
   if (call.historyRefs === undefined) return { op: "guard", input: { ...call.input, recent } }
-  for (const id of call.forgetFingerprints ?? []) fingerprints.delete(id)
+  for (const gone of call.forgetFingerprints ?? []) fingerprints.delete(gone)
   for (const f of call.fingerprints ?? []) fingerprints.set(f.id, f.fingerprint)
   const history = call.historyRefs.map((id) => {
     const f = fingerprints.get(id)

@@ -7,8 +7,3 @@ export const editDraft = Effect.fn("editor.edit")(function* (markdown: string, l
   return yield* stages.edit(markdown, language)
 })
 
-/** The summary of a committed episode's body (the next episode's brief recaps it). */
-export const summarizeBody = Effect.fn("editor.summarize")(function* (body: string) {
-  const stages = yield* Stages
-  return yield* stages.summarize(body)
-})

@@ -12,13 +12,12 @@ import { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import { changesFromAnalysis } from "../src/pipeline/BibleChanges.ts"
+import { Stages } from "../src/pipeline/Stages.ts"
 import { sanitizeDraft } from "../src/pipeline/Sanitize.ts"
 import { Analyst } from "../src/analyst/Analyst.ts"
 import { Critic, joinVerdicts } from "../src/analyst/Critic.ts"
-import { analyzeOffline } from "../src/analyst/OfflineAnalyst.ts"
 import { Summarizer } from "../src/analyst/Summarizer.ts"
 import type { WriterBrief } from "../src/domain/Brief.ts"
-import { fingerprintEpisode } from "../src/guard/Fingerprint.ts"
 import { bibleAsOf } from "../src/story/BibleTime.ts"
 import { BeatSource, isHold } from "../src/planner/BeatSource.ts"
 import { OutlineStore } from "../src/planner/OutlineStore.ts"
@@ -151,7 +150,7 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
         Effect.gen(function* () {
           // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
           // introduces (a new name is not an unknown one), and they are staged as provisional below.
-          const analysis = analyzeOffline({ text, bible, episode: job.episode })
+          const analysis = yield* (yield* Stages).analyzeDraft({ text, bible, episode: job.episode })
           const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: story.beat?.raw ?? brief.beat, project, analysis }).changes
           let verdict: GuardVerdict = yield* stage(
             job.id,
@@ -338,7 +337,7 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   yield* stage(
     job.id,
     "commit",
-    store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: fingerprintEpisode(body) }),
+    store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: (yield* (yield* Stages).analyze({ text: body, bible, episode: job.episode })).fingerprint }),
   )
   yield* faults.reach("committed", job.id)
   yield* markBeatWritten(job)

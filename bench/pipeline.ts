@@ -1,7 +1,7 @@
 /**
  * The whole factory with the offline writer: 1,000 episodes over 20 projects through the
- * supervision tree, the SQLite queue and store (a file database, WAL), writer → guard →
- * editor → commit. Baseline in the same run: the same stages as bare function calls, with
+ * supervision tree, the SQLite queue and store (a file database, WAL), writer → analyst + guard →
+ * editor → analyst → summary → commit. Baseline in the same run: the same stages as bare function calls, with
  * no queue, store, supervision or events — the ratio is what the runtime costs.
  */
 import { mkdtempSync, rmSync } from "node:fs"
@@ -21,7 +21,8 @@ import { infrastructureLayer } from "../src/runtime/Infrastructure.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { Projects } from "../src/factory/Projects.ts"
 import { loadTemplate, projectFromTemplate } from "../src/templates/TemplateLoader.ts"
-import { summarizeEpisode } from "../src/text/Summary.ts"
+import { summarizeOffline } from "../src/analyst/OfflineSummary.ts"
+import { analyzeDraftText, analyzeText } from "../src/pipeline/Stages.ts"
 import { launchWith } from "../supervisors/Launch.ts"
 import type { BenchResult } from "./BenchResult.ts"
 
@@ -42,9 +43,12 @@ const bareStages = async (count: number): Promise<number> => {
   for (let n = 1; n <= count; n++) {
     const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
     const draft = composeEpisode(brief)
+    analyzeDraftText({ text: draft, bible, episode: n })
     guardDraft({ text: draft, episode: n, project, bible, recent: recent.slice(-3) })
     const { title, body } = splitEpisode(editEpisode(draft, { language: "ko" }), n)
-    recent.push({ project: "bare", number: n, title, body, summary: summarizeEpisode(body), charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
+    const { analysis } = analyzeText({ text: body, bible, episode: n })
+    const summary = summarizeOffline({ body, analysis, bible, title })
+    recent.push({ project: "bare", number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
   }
   return count / ((performance.now() - started) / 1000)
 }

@@ -10,7 +10,7 @@ import { Context, Effect } from "effect"
 import type { EpisodeAnalysis } from "../domain/Analysis.ts"
 import type { Bible } from "../domain/Bible.ts"
 import type { LlmFatalError, LlmTransientError } from "../llm/LanguageModel.ts"
-import { analyzeOffline } from "./OfflineAnalyst.ts"
+import { Stages } from "../pipeline/Stages.ts"
 
 export interface AnalystInput {
   /** The episode's final body (Markdown, title line excluded). */
@@ -26,8 +26,13 @@ export interface AnalystShape {
   readonly analyze: (input: AnalystInput) => Effect.Effect<EpisodeAnalysis, LlmTransientError | LlmFatalError>
 }
 
+/**
+ * `analyzeOffline`, where the stages run: on a stage thread in the factory, which has usually worked
+ * it out already, unasked, after the guard accepted the draft (see `StageThreads.ts`).
+ */
 export const offlineAnalyst: AnalystShape = {
-  analyze: (input) => Effect.sync(() => analyzeOffline({ text: input.text, bible: input.bible, episode: input.episode })),
+  analyze: (input) =>
+    Stages.use((stages) => Effect.map(stages.analyze({ text: input.text, bible: input.bible, episode: input.episode }), (a) => a.analysis)),
 }
 
 /** The offline analyst unless a layer (the factory's, from `llm.stages.analyst`) provides the LLM one. */

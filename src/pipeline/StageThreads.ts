@@ -1,7 +1,7 @@
 /**
  * The stages on a pool of worker threads: one thread per core, so that a multi-core machine works
  * on several jobs' drafts at once while the main thread runs the queue, the store, the events and
- * the supervision tree (all of which are cheap next to the guard and the writer).
+ * the supervision tree (all of which are cheap next to the guard, the analyst and the writer).
  *
  * A call is a message with its inputs (structured clone: strings and plain data) and an id; the
  * answer comes back with the id. Calls for one project go to the same thread when it is no busier
@@ -11,17 +11,25 @@
  *
  * Waking a sleeping thread is the dearest part of a call on a virtual machine (~70-180 µs of the
  * sender's CPU measured here, against ~15 µs for the message itself). So a thread that accepts a
- * draft goes on, unasked, to edit it and to summarise the edited body, and sends those with the
- * verdict (one message back): the job's `edit` and `summarize` calls that follow then find their
- * answer instead of sending a message. They are the same pure functions of the same inputs — an answer
- * is used only for exactly the text (and language) it was computed from — so nothing changes but
- * the messages; a plugin that rewrites the edited text simply makes the summary a call again.
+ * draft goes on, unasked, to edit it and to analyse and fingerprint the edited body, and sends
+ * those with the verdict (one message back): the job's `edit` and `analyze` calls that follow then
+ * find their answer instead of sending a message. The body is analysed against the Bible the
+ * draft's own `analyzeDraft` call sent to that thread (the guard's copy of the Bible has the draft's
+ * newcomers in it, and no relations), so a guard call goes to the thread that analysed its draft.
+ * They are the same pure functions of the same inputs — an answer is used only for exactly the
+ * text (and language, or Bible object and episode) it was computed from — so nothing changes but
+ * the messages; a plugin that rewrites the edited text simply makes the analysis a call again.
  */
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 import { Deferred, Effect, Layer } from "effect"
+import type { GuardVerdict } from "../domain/Episode.ts"
+import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
 import { splitEpisode } from "../factory/EpisodeText.ts"
-import { inProcessStages, type StageCall, Stages, type StagesShape } from "./Stages.ts"
+import type { Bible } from "../domain/Bible.ts"
+import {
+  analysisBibleOf, type AnalyzeRequest, type AnalyzedText, inProcessStages, rememberingAnalyses, type StageCall, Stages, type StagesShape,
+} from "./Stages.ts"
 
 /** A stage thread failed: it threw (the error is rebuilt from its name, message and stack) or died. */
 export class StageThreadError extends Error {
@@ -45,9 +53,12 @@ interface Answer extends Outcome {
   readonly id: number
   /** With a guard call's verdict: the thread worked out nothing more (see the module comment) … */
   readonly skipped?: boolean
-  /** … or the edit of the accepted draft and the summary of the edited body (none if the edit threw). */
+  /**
+   * … or the edit of the accepted draft, and the analysis of the edited body (none if the edit threw,
+   * or if the thread no longer held the Bible of the draft's analysis).
+   */
   readonly edit?: Outcome
-  readonly summary?: Outcome
+  readonly analyzed?: Outcome
 }
 
 interface Slot {
@@ -59,6 +70,10 @@ interface Slot {
   readonly texts: Map<number, true>
   /** Ids it is to drop with the next call. */
   readonly forget: Array<number>
+  /** The committed episodes' fingerprints this thread holds, by id, least recently used first … */
+  readonly fingerprints: Map<number, true>
+  /** … and the ones it is to drop with the next guard call. */
+  readonly forgetFingerprints: Array<number>
   /** Whether a thread of this slot has reported ready (a replacement of one that died warming up counts). */
   ready: boolean
 }
@@ -72,11 +87,18 @@ interface RecentRef {
 /** Texts of recent episodes a thread keeps (each episode is the recent one of three jobs). */
 const TEXTS_PER_THREAD = 192
 
+/** Fingerprints a thread keeps (~1 kB each): every episode of a few dozen long stories. */
+const FINGERPRINTS_PER_THREAD = 8192
+
 export interface StageThreadsOptions {
   /** Synthetic episodes each thread runs first (see `warmUpStages`). */
   readonly warmUp?: number
   /** Recent episodes' texts each thread keeps (default 192; small in tests, to exercise forgetting). */
   readonly keptTexts?: number
+  /** Committed episodes' fingerprints each thread keeps (default 8192; small in tests, to exercise forgetting). */
+  readonly keptFingerprints?: number
+  /** Told of every call sent to a thread as a message (tests count the calls a speculation spared). */
+  readonly onMessage?: (op: StageCall["op"]) => void
 }
 
 /** An answer the thread volunteers: absent, known (a success or a defect), or known not to come. */
@@ -85,17 +107,32 @@ interface Part {
   readonly waiters: Array<(exit: Effect.Effect<unknown> | "skipped") => void>
 }
 
-/** The edit and the summary a thread works out after accepting the draft `text`. */
+/** The edit and the analysis a thread works out after accepting the draft `text`. */
 interface Speculation {
   readonly id: number
   readonly text: string
   readonly language: string
   readonly slot: Slot
   readonly edit: Part
-  readonly summary: Part
-  /** The edited body, once the edit is known: what a summary call for it sends. */
+  readonly analyzed: Part
+  /** What the body is analysed against (the draft's `analyzeDraft` call's), if anything. */
+  readonly analysis: DraftAnalysis | undefined
+  /** The edited body, once the edit is known: what an `analyze` call for it sends. */
   body?: string
 }
+
+/** A draft's `analyzeDraft` call: the thread that has its Bible (kept there under the call's id), and for which job. */
+interface DraftAnalysis {
+  readonly slot: Slot
+  /** The thread the slot had then: a replacement holds nothing. */
+  readonly worker: Worker
+  readonly id: number
+  readonly bible: Bible
+  readonly episode: number
+}
+
+/** Drafts' `analyzeDraft` calls remembered for the guard calls that follow them. */
+const MAX_DRAFT_ANALYSES = 256
 
 const rebuild = (e: NonNullable<Answer["error"]>) => new StageThreadError(e.name ?? "Error", e.message, e.stack)
 
@@ -117,7 +154,7 @@ export const autoStageThreads = (): number => {
 }
 
 /** Owns the threads; `ready` resolves when every first thread has warmed up; `close` terminates them. */
-const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () => void) => {
+const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerprints: number, onMessage: (op: StageCall["op"]) => void, allReady: () => void) => {
   let nextId = 0
   let readyCount = 0
   let closed = false
@@ -125,10 +162,22 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
 
   const spawn = (slot: Slot | undefined): Slot => {
     const worker = new Worker(THREAD_URL, { workerData: { warmUp } })
-    const s: Slot = slot ?? { worker, pending: new Map(), speculating: new Set(), texts: new Map(), forget: [], ready: false }
+    const s: Slot = slot ?? {
+      worker,
+      pending: new Map(),
+      speculating: new Set(),
+      texts: new Map(),
+      forget: [],
+      fingerprints: new Map(),
+      forgetFingerprints: [],
+      ready: false,
+    }
     s.worker = worker
-    s.texts.clear() // a new thread holds nothing
+    // a new thread holds nothing
+    s.texts.clear()
     s.forget.length = 0
+    s.fingerprints.clear()
+    s.forgetFingerprints.length = 0
     worker.on("message", (answer: Answer) => {
       if (answer.ready === true) {
         if (!s.ready) {
@@ -151,7 +200,7 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
       // what it was still working out will not come: those calls go to a live thread
       for (const spec of s.speculating) {
         settle(spec.edit, "skipped")
-        settle(spec.summary, "skipped")
+        settle(spec.analyzed, "skipped")
       }
       s.speculating.clear()
       if (!closed) spawn(s)
@@ -169,9 +218,9 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
     return (h >>> 0) % slots.length
   }
 
-  /** The key's home thread unless another one has less to do. */
-  const pick = (key: string | undefined): Slot => {
-    const preferred = key === undefined ? -1 : home(key)
+  /** The key's home thread (or the `preferred` one) unless another one has less to do. */
+  const pick = (key: string | undefined, preferredSlot?: Slot): Slot => {
+    const preferred = preferredSlot !== undefined ? slots.indexOf(preferredSlot) : key === undefined ? -1 : home(key)
     let best = 0
     let bestLoad = Infinity
     for (let i = 0; i < slots.length; i++) {
@@ -198,23 +247,23 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
 
   const exitOf = (o: Outcome): Effect.Effect<unknown> => (o.ok ? Effect.succeed(o.value) : Effect.die(rebuild(o.error!)))
 
-  /** What the thread worked out with a guard call's verdict, for the edit and summary calls to come. */
+  /** What the thread worked out with a guard call's verdict, for the edit and analyze calls to come. */
   const volunteered = (answer: Answer) => {
     const spec = specs.get(answer.id)
     if (spec === undefined) return
     spec.slot.speculating.delete(spec)
     if (answer.edit === undefined) {
       settle(spec.edit, "skipped")
-      settle(spec.summary, "skipped")
+      settle(spec.analyzed, "skipped")
       forget(spec)
       return
     }
-    if (answer.edit.ok) {
-      spec.body = splitEpisode(answer.edit.value as string, 1).body
+    if (answer.edit.ok && answer.analyzed !== undefined) {
+      spec.body = splitEpisode(answer.edit.value as string, spec.analysis?.episode ?? 1).body
       byBody.set(spec.body, spec)
     }
     settle(spec.edit, exitOf(answer.edit))
-    settle(spec.summary, answer.summary === undefined ? "skipped" : exitOf(answer.summary))
+    settle(spec.analyzed, answer.analyzed === undefined ? "skipped" : exitOf(answer.analyzed))
   }
 
   /** The volunteered answer, or (when it is not coming) the same call as a message. */
@@ -253,59 +302,130 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
     return id
   }
 
-  /** The guard call as it goes to `slot`: recent episodes by id, texts only where the thread lacks them. */
+  /*
+   * … and the fingerprints of every committed episode of the project (the guard's `history`), ~1 kB
+   * each and growing with the story, likewise: by id, each sent to a thread once. An id is the
+   * object's (the store hands out the same objects every time, see `SqliteStoryStore.fingerprints`);
+   * a store that does not just costs the messages it did before.
+   */
+  const fingerprintIds = new WeakMap<EpisodeFingerprint, number>()
+  let nextFingerprintId = 0
+  const fingerprintIdOf = (fingerprint: EpisodeFingerprint): number => {
+    let id = fingerprintIds.get(fingerprint)
+    if (id === undefined) fingerprintIds.set(fingerprint, id = nextFingerprintId++)
+    return id
+  }
+
+  /** Marks `id` as just used by a thread that holds `held`; whether it held it already (if not, it is sent now). */
+  const hold = (held: Map<number, true>, id: number): boolean => {
+    const had = held.delete(id)
+    held.set(id, true)
+    return had
+  }
+
+  /** The least recently used beyond `limit` go, never one this call refers to (a call may refer to more than are kept). */
+  const trim = (held: Map<number, true>, limit: number, referred: ReadonlySet<number>, forget: Array<number>) => {
+    for (const old of held.keys()) {
+      if (held.size <= limit) break
+      if (referred.has(old)) continue
+      held.delete(old)
+      forget.push(old)
+    }
+  }
+
+  /** The guard call as it goes to `slot`: recent episodes and fingerprints by id, sent only where the thread lacks them. */
   const guardMessage = (slot: Slot, input: Extract<StageCall, { op: "guard" }>["input"]) => {
     const refs: Array<RecentRef> = []
     const texts: Array<{ readonly id: number; readonly body: string; readonly summary: string | undefined }> = []
     for (const e of input.recent) {
       const id = textIdOf(e.body, e.summary)
       refs.push({ number: e.number, id })
-      if (slot.texts.delete(id)) slot.texts.set(id, true)
-      else {
-        texts.push({ id, body: e.body, summary: e.summary })
-        slot.texts.set(id, true)
-      }
+      if (!hold(slot.texts, id)) texts.push({ id, body: e.body, summary: e.summary })
     }
-    // the least recently used go, never one this call refers to (a call may refer to more than are kept)
-    const referred = new Set(refs.map((r) => r.id))
-    for (const old of slot.texts.keys()) {
-      if (slot.texts.size <= keptTexts) break
-      if (referred.has(old)) continue
-      slot.texts.delete(old)
-      slot.forget.push(old)
+    trim(slot.texts, keptTexts, new Set(refs.map((r) => r.id)), slot.forget)
+    const { recent: _, history, ...rest } = input
+    if (history === undefined) return { op: "guard" as const, input: rest, recentRefs: refs, texts, forget: slot.forget.splice(0) }
+    const historyRefs: Array<number> = []
+    const fingerprints: Array<{ readonly id: number; readonly fingerprint: EpisodeFingerprint }> = []
+    for (const fingerprint of history) {
+      const id = fingerprintIdOf(fingerprint)
+      historyRefs.push(id)
+      if (!hold(slot.fingerprints, id)) fingerprints.push({ id, fingerprint })
     }
-    const { recent: _, ...rest } = input
-    return { op: "guard" as const, input: rest, recentRefs: refs, texts, forget: slot.forget.splice(0) }
+    trim(slot.fingerprints, keptFingerprints, new Set(historyRefs), slot.forgetFingerprints)
+    return {
+      op: "guard" as const,
+      input: rest,
+      recentRefs: refs,
+      texts,
+      forget: slot.forget.splice(0),
+      historyRefs,
+      fingerprints,
+      forgetFingerprints: slot.forgetFingerprints.splice(0),
+    }
   }
 
-  const send = <A>(call: StageCall, key: string | undefined, speculate = false): Effect.Effect<A> =>
+  /** Drafts' `analyzeDraft` calls by text, oldest first, for the guard calls of those drafts. */
+  const draftAnalyses = new Map<string, DraftAnalysis>()
+
+  const speculate = (id: number, slot: Slot, text: string, language: string, analysis: DraftAnalysis | undefined) => {
+    const spec: Speculation = {
+      id,
+      text,
+      language,
+      slot,
+      edit: { exit: undefined, waiters: [] },
+      analyzed: { exit: undefined, waiters: [] },
+      analysis,
+    }
+    specs.set(id, spec)
+    byText.set(spec.text, spec)
+    slot.speculating.add(spec)
+    if (specs.size > MAX_SPECULATIONS) {
+      for (const old of specs.values()) {
+        if (specs.size <= MAX_SPECULATIONS) break
+        if (old.edit.waiters.length > 0 || old.analyzed.waiters.length > 0) continue
+        settle(old.edit, "skipped")
+        settle(old.analyzed, "skipped")
+        forget(old)
+      }
+    }
+  }
+
+  const send = <A>(call: StageCall, key: string | undefined): Effect.Effect<A> =>
     Effect.callback<A>((resume) => {
       const slot = pick(key)
       const id = nextId++
       slot.pending.set(id, resume as (exit: Effect.Effect<unknown>) => void)
-      if (speculate && call.op === "guard") {
-        const spec: Speculation = {
-          id,
-          text: call.input.text,
-          language: call.input.project.language,
-          slot,
-          edit: { exit: undefined, waiters: [] },
-          summary: { exit: undefined, waiters: [] },
-        }
-        specs.set(id, spec)
-        byText.set(spec.text, spec)
-        slot.speculating.add(spec)
-        if (specs.size > MAX_SPECULATIONS) {
-          for (const old of specs.values()) {
-            if (specs.size <= MAX_SPECULATIONS) break
-            if (old.edit.waiters.length > 0 || old.summary.waiters.length > 0) continue
-            settle(old.edit, "skipped")
-            settle(old.summary, "skipped")
-            forget(old)
-          }
-        }
+      onMessage(call.op)
+      if (call.op === "analyzeDraft") {
+        draftAnalyses.delete(call.request.text)
+        draftAnalyses.set(call.request.text, { slot, worker: slot.worker, id, bible: call.request.bible, episode: call.request.episode })
+        if (draftAnalyses.size > MAX_DRAFT_ANALYSES) draftAnalyses.delete(draftAnalyses.keys().next().value!)
       }
-      slot.worker.postMessage({ id, call: call.op === "guard" ? guardMessage(slot, call.input) : call, speculate })
+      if (call.op === "analyze" || call.op === "analyzeDraft") {
+        slot.worker.postMessage({ id, call: { op: call.op, request: { ...call.request, bible: analysisBibleOf(call.request.bible) } } })
+      } else slot.worker.postMessage({ id, call })
+      return Effect.sync(() => {
+        slot.pending.delete(id)
+      })
+    })
+
+  /** A guard call, which goes on (if it accepts) to edit the draft and analyse the edited body: see the module comment. */
+  const guard = (input: Extract<StageCall, { op: "guard" }>["input"]): Effect.Effect<GuardVerdict> =>
+    Effect.callback<GuardVerdict>((resume) => {
+      const analysis = draftAnalyses.get(input.text)
+      if (analysis !== undefined) draftAnalyses.delete(input.text)
+      // the thread that holds the draft's Bible, if it is still the same thread
+      const holder = analysis !== undefined && analysis.slot.worker === analysis.worker ? analysis.slot : undefined
+      const slot = pick((input.project as { readonly slug?: string } | undefined)?.slug, holder)
+      const id = nextId++
+      slot.pending.set(id, resume as (exit: Effect.Effect<unknown>) => void)
+      const analyzeWith = slot === holder ? analysis : undefined
+      speculate(id, slot, input.text, input.project.language, analyzeWith)
+      const message = guardMessage(slot, input)
+      onMessage("guard")
+      slot.worker.postMessage({ id, call: analyzeWith === undefined ? message : { ...message, analysisOf: analyzeWith.id }, speculate: true })
       return Effect.sync(() => {
         slot.pending.delete(id)
       })
@@ -316,14 +436,17 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
     const spec = byText.get(markdown)
     if (spec === undefined || spec.language !== language) return call
     byText.delete(markdown) // one answer, for one call
-    return awaitPart(spec.edit, call)
+    // nothing more to come of it without an analysis
+    return spec.analysis === undefined ? Effect.ensuring(awaitPart(spec.edit, call), Effect.sync(() => forget(spec))) : awaitPart(spec.edit, call)
   }
 
-  const summarize = (markdown: string): Effect.Effect<string> => {
-    const call = send<string>({ op: "summarize", markdown }, undefined)
-    const spec = byBody.get(markdown)
-    if (spec === undefined) return call
-    return Effect.ensuring(awaitPart(spec.summary, call), Effect.sync(() => forget(spec)))
+  const analyze = (request: AnalyzeRequest): Effect.Effect<AnalyzedText> => {
+    const call = send<AnalyzedText>({ op: "analyze", request }, undefined)
+    const spec = byBody.get(request.text)
+    if (spec === undefined || spec.analysis === undefined || spec.analysis.bible !== request.bible || spec.analysis.episode !== request.episode) {
+      return call
+    }
+    return Effect.ensuring(awaitPart(spec.analyzed, call), Effect.sync(() => forget(spec)))
   }
 
   const close = Effect.promise(async () => {
@@ -333,9 +456,10 @@ const makePool = (size: number, warmUp: number, keptTexts: number, allReady: () 
 
   const stages: StagesShape = {
     compose: (brief) => send({ op: "compose", brief }, brief.project),
-    guard: (input) => send({ op: "guard", input }, (input.project as { readonly slug?: string } | undefined)?.slug, true),
+    guard,
     edit,
-    summarize,
+    analyze: rememberingAnalyses(analyze),
+    analyzeDraft: (request) => send({ op: "analyzeDraft", request }, undefined),
   }
   return { stages, close }
 }
@@ -354,7 +478,14 @@ export const stageThreadsLayer = (threads: number | "auto", options: StageThread
     Effect.gen(function* () {
       const ready = yield* Deferred.make<void>()
       const pool = yield* Effect.acquireRelease(
-        Effect.sync(() => makePool(size, warmUp, Math.max(3, options.keptTexts ?? TEXTS_PER_THREAD), () => Deferred.doneUnsafe(ready, Effect.void))),
+        Effect.sync(() =>
+          makePool(
+            size,
+            warmUp,
+            Math.max(3, options.keptTexts ?? TEXTS_PER_THREAD),
+            Math.max(1, options.keptFingerprints ?? FINGERPRINTS_PER_THREAD),
+            options.onMessage ?? (() => {}), () => Deferred.doneUnsafe(ready, Effect.void))
+        ),
         (pool) => pool.close,
       )
       if (warmUp > 0) yield* Deferred.await(ready)

@@ -1,6 +1,7 @@
 /**
  * The CPU-bound stages of the pipeline — the offline writer's composer, the guard's checks, the
- * editor and the summary — behind one service, so that they can run on other threads.
+ * editor, and the offline analyst with the sentence fingerprint — behind one service, so that
+ * they can run on other threads.
  *
  * They are pure functions of their inputs (no clock, no randomness, no I/O): where they run
  * changes nothing but which core does the work. The default is in-process, which is what the
@@ -9,10 +10,14 @@
  * the main thread runs the queue, the store and the supervision tree.
  */
 import { Context, Effect } from "effect"
+import { analyzeOffline } from "../analyst/OfflineAnalyst.ts"
+import type { EpisodeAnalysis } from "../domain/Analysis.ts"
+import type { Bible } from "../domain/Bible.ts"
 import type { WriterBrief } from "../domain/Brief.ts"
 import type { Episode, GuardVerdict } from "../domain/Episode.ts"
 import { editEpisode } from "../editor/Editor.ts"
 import { splitEpisode } from "../factory/EpisodeText.ts"
+import { fingerprintEpisode } from "../guard/Fingerprint.ts"
 import { guardDraft, type GuardInput } from "../guard/Guard.ts"
 import { composeEpisode } from "../llm/OfflineWriter.ts"
 import { loadTemplate, projectFromTemplate } from "../templates/TemplateLoader.ts"
@@ -25,14 +30,81 @@ import { buildBrief } from "./Brief.ts"
  */
 export type GuardRequest = Omit<GuardInput, "extraChecks">
 
+/** An episode's text to analyse, against the Bible as the previous episode left it. */
+export interface AnalyzeRequest {
+  /** The text (a draft, or the final body with no title line). */
+  readonly text: string
+  readonly bible: Bible
+  readonly episode: number
+}
+
+/** The offline analyst's reading of a text (`analyzeOffline`) and its sentence fingerprint (`fingerprintEpisode`). */
+export interface AnalyzedText {
+  readonly analysis: EpisodeAnalysis
+  readonly fingerprint: ReadonlyArray<number>
+}
+
 export interface StagesShape {
   /** The offline writer's draft of a brief (`composeEpisode`). */
   readonly compose: (brief: WriterBrief) => Effect.Effect<string>
   readonly guard: (input: GuardRequest) => Effect.Effect<GuardVerdict>
   /** `editEpisode` (Korean web-novel formatting). */
   readonly edit: (markdown: string, language: string) => Effect.Effect<string>
-  /** `summarizeEpisode` of an episode's body. */
-  readonly summarize: (markdown: string) => Effect.Effect<string>
+  /**
+   * `analyzeOffline` and `fingerprintEpisode` of a text. The same request again (the same text, the
+   * same Bible object, the same episode) is answered from memory: a job asks once for the
+   * analysis of its final body and once more for its fingerprint.
+   */
+  readonly analyze: (request: AnalyzeRequest) => Effect.Effect<AnalyzedText>
+  /**
+   * `analyzeOffline` of a draft, whose introductions the guard then reads: no fingerprint (only a
+   * committed body's is kept). A thread remembers the Bible, to analyse the body of the draft
+   * against it if the guard accepts (see `StageThreads.ts`).
+   */
+  readonly analyzeDraft: (request: AnalyzeRequest) => Effect.Effect<EpisodeAnalysis>
+}
+
+/**
+ * What `analyzeOffline` reads of a Bible: not its events, world rules or histories, and of its
+ * relations only those still holding — the parts that grow with every episode stay on this side
+ * of a thread boundary. Must cover everything the analyst reads: the stage-thread tests compare
+ * the threads' answers with the in-process ones, which analyse the whole Bible.
+ */
+export const analysisBibleOf = (bible: Bible): Bible => ({
+  characters: bible.characters,
+  places: bible.places,
+  factions: bible.factions,
+  items: bible.items,
+  worldRules: [],
+  relations: bible.relations.filter((r) => r.until === undefined),
+  events: [],
+})
+
+export const analyzeDraftText = (request: AnalyzeRequest): EpisodeAnalysis =>
+  analyzeOffline({ text: request.text, bible: request.bible, episode: request.episode })
+
+export const analyzeText = (request: AnalyzeRequest): AnalyzedText => ({
+  analysis: analyzeDraftText(request),
+  fingerprint: fingerprintEpisode(request.text),
+})
+
+/** Answers kept for a repeated request: a few jobs' worth (each asks twice in a row). */
+const REMEMBERED_ANALYSES = 64
+
+/** `analyze` that answers a repeated request (same text, same Bible object, same episode) from memory. */
+export const rememberingAnalyses = (analyze: StagesShape["analyze"]): StagesShape["analyze"] => {
+  // by text: a Map keyed by the string hashes it once, and a job hands over the same string object each time
+  const answers = new Map<string, { readonly bible: Bible; readonly episode: number; readonly answer: AnalyzedText }>()
+  return (request) => {
+    const known = answers.get(request.text)
+    if (known !== undefined && known.bible === request.bible && known.episode === request.episode) return Effect.succeed(known.answer)
+    return Effect.tap(analyze(request), (answer) =>
+      Effect.sync(() => {
+        answers.delete(request.text)
+        answers.set(request.text, { bible: request.bible, episode: request.episode, answer })
+        if (answers.size > REMEMBERED_ANALYSES) answers.delete(answers.keys().next().value!)
+      }))
+  }
 }
 
 /** The stages as plain calls on the calling fiber's thread. */
@@ -40,7 +112,8 @@ export const inProcessStages: StagesShape = {
   compose: (brief) => Effect.sync(() => composeEpisode(brief)),
   guard: (input) => Effect.sync(() => guardDraft(input)),
   edit: (markdown, language) => Effect.sync(() => editEpisode(markdown, { language })),
-  summarize: (markdown) => Effect.sync(() => summarizeEpisode(markdown)),
+  analyze: rememberingAnalyses((request) => Effect.sync(() => analyzeText(request))),
+  analyzeDraft: (request) => Effect.sync(() => analyzeDraftText(request)),
 }
 
 /** Where the stages run: in-process unless a layer (the factory's thread pool) says otherwise. */
@@ -51,7 +124,8 @@ export type StageCall =
   | { readonly op: "compose"; readonly brief: WriterBrief }
   | { readonly op: "guard"; readonly input: GuardRequest }
   | { readonly op: "edit"; readonly markdown: string; readonly language: string }
-  | { readonly op: "summarize"; readonly markdown: string }
+  | { readonly op: "analyze"; readonly request: AnalyzeRequest }
+  | { readonly op: "analyzeDraft"; readonly request: AnalyzeRequest }
 
 /** Runs one call here (a stage thread runs them with this). */
 export const runStageCall = (call: StageCall): unknown => {
@@ -62,8 +136,10 @@ export const runStageCall = (call: StageCall): unknown => {
       return guardDraft(call.input)
     case "edit":
       return editEpisode(call.markdown, { language: call.language })
-    case "summarize":
-      return summarizeEpisode(call.markdown)
+    case "analyze":
+      return analyzeText(call.request)
+    case "analyzeDraft":
+      return analyzeDraftText(call.request)
   }
 }
 
@@ -86,8 +162,11 @@ export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
       for (let n = 1; n <= perGenre && left > 0; n++, left--) {
         const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
         const text = composeEpisode(brief)
+        analyzeDraftText({ text, bible, episode: n })
         guardDraft({ text, episode: n, project, bible, recent: recent.slice(-3) })
         const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
+        analyzeText({ text: body, bible, episode: n })
+        // the recent episodes' summaries only feed the guard's checks: any summary does here
         const summary = summarizeEpisode(body)
         recent.push({ project: project.slug, number: n, title, body, summary, charCount: body.length, findings: [], reward: 1, drafts: 1, committedAt: 0 })
       }

@@ -609,13 +609,35 @@ export const make = Effect.gen(function* () {
       })
       .pipe(mapErr)
 
+  /*
+   * Every job reads its project's fingerprints, one per committed episode, and parsing them all
+   * (a JSON column each) grew with the story. A row is inserted once and never changed, so they are
+   * kept per project as read (LRU, like the recent episodes below): a job reads the numbers from the
+   * primary-key index and parses only the rows it has not seen, its previous episode's. The same
+   * objects every time, which lets a stage thread that holds them already be sent their ids only.
+   */
+  const fingerprintsByProject = new Map<string, Map<number, EpisodeFingerprint>>()
+  const FINGERPRINT_PROJECTS = 64
+
   const fingerprints: StoryStoreShape["fingerprints"] = (slug) =>
     db
-      .use((c) =>
-        c
-          .all<{ number: number; sentences: string }>("SELECT number, sentences FROM story_fingerprints WHERE project = ? ORDER BY number", slug)
-          .map((r): EpisodeFingerprint => ({ number: r.number, sentences: JSON.parse(r.sentences) }))
-      )
+      .use((c) => {
+        const numbers = c.all<{ number: number }>("SELECT number FROM story_fingerprints WHERE project = ? ORDER BY number", slug)
+        const known = fingerprintsByProject.get(slug) ?? new Map<number, EpisodeFingerprint>()
+        const out: Array<EpisodeFingerprint> = []
+        for (const { number } of numbers) {
+          let fingerprint = known.get(number)
+          if (fingerprint === undefined) {
+            const row = c.get<{ sentences: string }>("SELECT sentences FROM story_fingerprints WHERE project = ? AND number = ?", slug, number)
+            if (row === undefined) continue
+            fingerprint = { number, sentences: JSON.parse(row.sentences) }
+            known.set(number, fingerprint)
+          }
+          out.push(fingerprint)
+        }
+        keepRecent(fingerprintsByProject, slug, known, FINGERPRINT_PROJECTS)
+        return out
+      })
       .pipe(mapErr)
 
   const stageProvisional: StoryStoreShape["stageProvisional"] = (slug, facts) =>

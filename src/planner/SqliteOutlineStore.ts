@@ -6,6 +6,7 @@
  */
 import { Effect, Layer, Result, Schema } from "effect"
 import { Outline } from "../domain/Outline.ts"
+import { keepRecent } from "../util/Lru.ts"
 import { type Connection, Database, type Migration, SqliteError } from "../sqlite/Database.ts"
 import { OutlineUnavailable } from "./OutlineErrors.ts"
 import { makeOutlineStore, type OutlineBackend, OutlineStore } from "./OutlineStore.ts"
@@ -111,18 +112,35 @@ const load = (conn: Connection, project: string): Outline | undefined => {
   }
 }
 
-const save = (conn: Connection, outline: Outline): void => {
+/** Whether two lists hold the very same elements: the pure edits keep what they do not change. */
+const unchanged = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A> | undefined): boolean =>
+  b !== undefined && a.length === b.length && a.every((x, i) => x === b[i])
+
+/**
+ * Writes `outline` over `previous` (what the rows held): only the parts an edit replaced, since the
+ * commit path marks one beat written per episode and rewriting a 300-beat outline each time showed
+ * as the factory's dearest write.
+ */
+const save = (conn: Connection, outline: Outline, previous: Outline | undefined): void => {
   const p = outline.project
-  conn.run("INSERT INTO outline_series (project, premise) VALUES (?, ?) ON CONFLICT (project) DO UPDATE SET premise = excluded.premise", p, outline.premise)
-  conn.run("DELETE FROM outline_arcs WHERE project = ?", p)
-  for (const a of outline.arcs) {
-    conn.run("INSERT INTO outline_arcs (project, id, title, goal, from_episode, to_episode, author) VALUES (?, ?, ?, ?, ?, ?, ?)", p, a.id, a.title, a.goal, a.from, a.to, a.by)
+  if (previous === undefined || previous.premise !== outline.premise) {
+    conn.run("INSERT INTO outline_series (project, premise) VALUES (?, ?) ON CONFLICT (project) DO UPDATE SET premise = excluded.premise", p, outline.premise)
+  }
+  if (!unchanged(outline.arcs, previous?.arcs)) {
+    conn.run("DELETE FROM outline_arcs WHERE project = ?", p)
+    for (const a of outline.arcs) {
+      conn.run("INSERT INTO outline_arcs (project, id, title, goal, from_episode, to_episode, author) VALUES (?, ?, ?, ?, ?, ?, ?)", p, a.id, a.title, a.goal, a.from, a.to, a.by)
+    }
   }
   const kept = new Set(outline.beats.map((b) => b.episode))
-  for (const { episode } of conn.all<{ episode: number }>("SELECT episode FROM outline_beats WHERE project = ?", p)) {
-    if (!kept.has(episode)) conn.run("DELETE FROM outline_beats WHERE project = ? AND episode = ?", p, episode)
+  if (previous === undefined || previous.beats.some((b) => !kept.has(b.episode))) {
+    for (const { episode } of conn.all<{ episode: number }>("SELECT episode FROM outline_beats WHERE project = ?", p)) {
+      if (!kept.has(episode)) conn.run("DELETE FROM outline_beats WHERE project = ? AND episode = ?", p, episode)
+    }
   }
+  const before = new Map(previous?.beats.map((b) => [b.episode, b]))
   for (const b of outline.beats) {
+    if (before.get(b.episode) === b) continue
     conn.run(
       `INSERT INTO outline_beats (project, episode, arc, text, title, characters, threads, state, history) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (project, episode) DO UPDATE SET arc = excluded.arc, text = excluded.text, title = excluded.title,
@@ -130,6 +148,7 @@ const save = (conn: Connection, outline: Outline): void => {
       p, b.episode, b.arc, b.text, b.title ?? null, JSON.stringify(b.characters), JSON.stringify(b.threads), b.state, JSON.stringify(b.history),
     )
   }
+  if (unchanged(outline.threads, previous?.threads)) return
   conn.run("DELETE FROM outline_threads WHERE project = ?", p)
   outline.threads.forEach((t, i) => {
     conn.run(
@@ -141,11 +160,34 @@ const save = (conn: Connection, outline: Outline): void => {
 
 const unavailable = (error: SqliteError | CorruptOutline) => new OutlineUnavailable({ message: error.message, cause: error })
 
-export const makeSqliteOutlineBackend = (db: Database["Service"]): OutlineBackend => ({
+/**
+ * Every job asks for its project's outline and every commit changes one beat of it: the outline as
+ * last read or written is kept per project (LRU) with SQLite's `data_version` at the read, which
+ * moves only when another connection (another process) commits; this connection's own writes put
+ * their result in its place. An unchanged number means the rows are what they were.
+ */
+interface OutlineRead {
+  readonly dataVersion: number
+  readonly outline: Outline | undefined
+}
+
+const OUTLINES_KEPT = 64
+
+export const makeSqliteOutlineBackend = (db: Database["Service"]): OutlineBackend => {
+  const kept = new Map<string, OutlineRead>()
+  /** The outline as the rows hold it now (read inside a transaction or snapshot). */
+  const current = (conn: Connection, project: string): OutlineRead => {
+    const dataVersion = conn.get<{ data_version: number }>("PRAGMA data_version")!.data_version
+    const known = kept.get(project)
+    const read = known !== undefined && known.dataVersion === dataVersion ? known : { dataVersion, outline: load(conn, project) }
+    keepRecent(kept, project, read, OUTLINES_KEPT)
+    return read
+  }
+  return {
   read: (project) =>
     db.snapshot((conn) => {
       try {
-        return Result.succeed(load(conn, project))
+        return Result.succeed(current(conn, project).outline)
       } catch (error) {
         if (error instanceof CorruptOutline) return Result.fail(error)
         throw error
@@ -155,20 +197,32 @@ export const makeSqliteOutlineBackend = (db: Database["Service"]): OutlineBacken
       Effect.mapError((e) => (e instanceof SqliteError ? unavailable(e) : e)),
     ),
   modify: <A, E>(project: string, f: (current: Outline | undefined) => Result.Result<{ readonly outline: Outline; readonly value: A }, E>) =>
-    db.transactionResult((conn): Result.Result<A, E | CorruptOutline> => {
-      let current: Outline | undefined
-      try {
-        current = load(conn, project)
-      } catch (error) {
-        if (error instanceof CorruptOutline) return Result.fail(error)
-        throw error
-      }
-      const result = f(current)
-      if (Result.isFailure(result)) return Result.fail(result.failure)
-      if (result.success.outline !== current) save(conn, result.success.outline)
-      return Result.succeed(result.success.value)
-    }).pipe(Effect.mapError((e) => (e instanceof SqliteError || e instanceof CorruptOutline ? unavailable(e) : e as E))),
-})
+    Effect.suspend(() => {
+      let written: OutlineRead | undefined
+      return db.transactionResult((conn): Result.Result<A, E | CorruptOutline> => {
+        let before: OutlineRead
+        try {
+          before = current(conn, project)
+        } catch (error) {
+          if (error instanceof CorruptOutline) return Result.fail(error)
+          throw error
+        }
+        const result = f(before.outline)
+        if (Result.isFailure(result)) return Result.fail(result.failure)
+        if (result.success.outline !== before.outline) {
+          // forgotten until the transaction is in: one that rolls back leaves the rows as they were
+          kept.delete(project)
+          save(conn, result.success.outline, before.outline)
+          written = { dataVersion: before.dataVersion, outline: result.success.outline }
+        }
+        return Result.succeed(result.success.value)
+      }).pipe(
+        Effect.tap(() => Effect.sync(() => (written === undefined ? undefined : keepRecent(kept, project, written, OUTLINES_KEPT)))),
+        Effect.mapError((e) => (e instanceof SqliteError || e instanceof CorruptOutline ? unavailable(e) : e as E)),
+      )
+    }),
+  }
+}
 
 export const SqliteOutlineStore = {
   /** On the shared `Database`; brings the `outline` component's schema up to date first. */

@@ -11,7 +11,7 @@ import { splitEpisode } from "../src/factory/EpisodeText.ts"
 import { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
-import { changesFromAnalysis } from "../src/pipeline/BibleChanges.ts"
+import { changesFromAnalysis, extractBibleChanges } from "../src/pipeline/BibleChanges.ts"
 import { Stages } from "../src/pipeline/Stages.ts"
 import { sanitizeDraft } from "../src/pipeline/Sanitize.ts"
 import { Analyst } from "../src/analyst/Analyst.ts"
@@ -89,6 +89,9 @@ interface Drafted {
   readonly brief: WriterBrief
 }
 
+/** The guard's findings a name or place the draft itself introduces would answer. */
+const INTRODUCIBLE: ReadonlySet<string> = new Set(["name.unknown", "place.unknown"])
+
 /** The Bible with the characters and places a draft introduces (provisional), and nothing else of the draft's. */
 const withIntroductions = (bible: Bible, changes: BibleChanges): Bible =>
   (changes.newCharacters ?? []).length === 0 && (changes.newPlaces ?? []).length === 0 ? bible : {
@@ -141,26 +144,38 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
       const completion = yield* stage(job.id, "writer", writerAnswer(writeDraft(brief), settings.stageTimeoutMs)).pipe(
         Effect.catchTag("LlmFatalError", (e) => (e.refused === true ? Effect.succeed(refusal(e.message)) : Effect.fail(e))),
       )
+      // What a chat model wraps around an episode goes before the guard; the offline writer composes
+      // the episode itself, with nothing around it to strip.
       const sanitized = "refused" in completion
         ? { text: "", rejected: true, findings: [completion.refused] }
+        : completion.provider === OFFLINE_PROVIDER
+        ? { text: completion.text, rejected: false, findings: [] }
         : sanitizeDraft(completion.text, { language: project.language })
       yield* queue.setStage(lease, "guarding")
       /** The guard's (and the critic's) verdict on a text, and the facts it introduces. */
       const judge = (text: string) =>
         Effect.gen(function* () {
-          // The draft's facts, read by the $0 analyst: the guard knows whom and where the draft itself
-          // introduces (a new name is not an unknown one), and they are staged as provisional below.
-          const analysis = yield* (yield* Stages).analyzeDraft({ text, bible, episode: job.episode })
-          const changes = changesFromAnalysis({ text, bible, episode: job.episode, beat: story.beat?.raw ?? brief.beat, project, analysis }).changes
-          let verdict: GuardVerdict = yield* stage(
-            job.id,
-            "guard",
-            guardEpisode({
-              text, project, bible: withIntroductions(bible, changes), recent, history, episode: job.episode,
-              acceptReward: settings.acceptReward,
-              extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
-            }),
-          )
+          const beat = story.beat?.raw ?? brief.beat
+          const guard = (known: Bible) =>
+            stage(
+              job.id,
+              "guard",
+              guardEpisode({
+                text, project, bible: known, recent, history, episode: job.episode,
+                acceptReward: settings.acceptReward,
+                extraBannedWords: plugins?.bannedWords ?? [], extraChecks: plugins?.checks ?? [],
+              }),
+            )
+          // The draft's facts staged as provisional: what its beat declares — and, when the guard took
+          // a name or a place for an unknown one, what the $0 analyst reads in the draft: a name the
+          // draft itself introduces is a newcomer, not an error, and the draft is judged again with it.
+          let changes: BibleChanges = extractBibleChanges({ text, bible, episode: job.episode, beat, project })
+          let verdict: GuardVerdict = yield* guard(bible)
+          if (verdict.findings.some((f) => f.severity === "error" && INTRODUCIBLE.has(f.code))) {
+            const analysis = yield* (yield* Stages).analyzeDraft({ text, bible, episode: job.episode })
+            changes = changesFromAnalysis({ text, bible, episode: job.episode, beat, project, analysis }).changes
+            if ((changes.newCharacters ?? []).length > 0 || (changes.newPlaces ?? []).length > 0) verdict = yield* guard(withIntroductions(bible, changes))
+          }
           if (verdict.accepted) verdict = joinVerdicts(verdict, yield* stage(job.id, "critic", critic.judge(brief, text)), settings.acceptReward)
           return { text, verdict, changes }
         })

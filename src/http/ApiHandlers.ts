@@ -12,6 +12,8 @@ import { FactoryEvent } from "../events/FactoryEvent.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
 import { makeOperator } from "../factory/Operator.ts"
+import type { Outline } from "../domain/Outline.ts"
+import { OutlineStore, type OutlineFailure } from "../planner/OutlineStore.ts"
 import { Projects } from "../factory/Projects.ts"
 import { BudgetGate } from "../finance/BudgetGate.ts"
 import { defaultFinanceConfig } from "../finance/FinanceConfig.ts"
@@ -41,6 +43,21 @@ const ProjectsHandlers = HttpApiBuilder.group(
     const projects = yield* Projects
     const bus = yield* EventBus
     const operator = yield* makeOperator
+    const outlines = yield* Effect.serviceOption(OutlineStore)
+    /** An outline edit, as the API's problems: a written beat is frozen (409), a bad edit 400, no beat 404. */
+    const edited = (slug: string, edit: (store: typeof OutlineStore.Service) => Effect.Effect<Outline, OutlineFailure>) =>
+      Effect.gen(function* () {
+        yield* requireProject(slug)
+        if (Option.isNone(outlines)) return yield* notFound("this process keeps no outline")
+        return yield* edit(outlines.value).pipe(
+          Effect.mapError((e) =>
+            e._tag === "BeatFrozen" || e._tag === "BeatExists" ? conflict(e.message)
+              : e._tag === "InvalidOutlineEdit" ? badRequest(e.message)
+              : e._tag === "OutlineUnavailable" ? storeDown(e)
+              : notFound(e.message)
+          ),
+        )
+      })
     /** The queue's answer to an operator's action, as the API's problems. */
     const acted = <A>(action: Effect.Effect<A, { readonly _tag: string; readonly message: string }>) =>
       action.pipe(
@@ -119,6 +136,20 @@ const ProjectsHandlers = HttpApiBuilder.group(
       hold: ({ params, payload }) =>
         Effect.andThen(requireProject(params.slug), acted(operator.hold(params.slug, payload.reason ?? "held by the operator"))),
       resume: ({ params }) => Effect.andThen(requireProject(params.slug), acted(operator.resume(params.slug))),
+      outline: ({ params }) =>
+        Effect.gen(function* () {
+          const project = yield* requireProject(params.slug)
+          if (Option.isNone(outlines)) return yield* notFound("this process keeps no outline")
+          // a project's outline starts from its template's beats the first time it is asked for
+          return yield* outlines.value.seed(project).pipe(Effect.mapError(storeDown))
+        }),
+      addBeat: ({ params, payload }) =>
+        payload.text === undefined || payload.text.trim() === ""
+          ? Effect.fail(badRequest("a new beat needs its text", "text"))
+          : edited(params.slug, (o) => o.addBeat(params.slug, params.n, { ...payload, text: payload.text! }, "operator")),
+      editBeat: ({ params, payload }) => edited(params.slug, (o) => o.editBeat(params.slug, params.n, payload, "operator")),
+      removeBeat: ({ params }) => edited(params.slug, (o) => o.removeBeat(params.slug, params.n)),
+      approve: ({ params, payload }) => edited(params.slug, (o) => o.approve(params.slug, payload.from, payload.to ?? payload.from, "operator")),
     })
   }),
 )

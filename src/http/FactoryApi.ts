@@ -12,6 +12,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { Bible, ProvisionalFacts } from "../domain/Bible.ts"
 import { Episode } from "../domain/Episode.ts"
 import { Job } from "../domain/Job.ts"
+import { Outline } from "../domain/Outline.ts"
 import { EpisodeNumber, Project, ProjectTitle, Slug } from "../domain/Project.ts"
 import { BreakerState, FactoryEvent } from "../events/FactoryEvent.ts"
 import { packageVersion } from "../factory/FactoryStatus.ts"
@@ -47,6 +48,15 @@ export const CancelBody = Schema.Struct({ from: Schema.optional(EpisodeNumber) }
 export const CancelResult = Schema.Struct({ project: Schema.String, episodes: Schema.Array(Schema.Int) })
 export const HoldResult = Schema.Struct({ project: Schema.String, changed: Schema.Boolean })
 const EpisodeParams = { slug: Schema.String, n: EpisodeNumber }
+
+/** A beat as the operator writes it (`text` required when adding; any field when editing). */
+export const BeatBody = Schema.Struct({
+  text: Schema.optional(Schema.String),
+  title: Schema.optional(Schema.String),
+  characters: Schema.optional(Schema.Array(Schema.String)),
+  threads: Schema.optional(Schema.Array(Schema.String)),
+})
+export const ApproveBody = Schema.Struct({ from: EpisodeNumber, to: Schema.optional(EpisodeNumber) })
 
 const SlugParam = { slug: Schema.String }
 
@@ -222,6 +232,35 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
       params: SlugParam,
       payload: HoldBody,
       success: HoldResult,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    // The outline: arcs and beats, planned / approved / written (see `src/planner/`).
+    HttpApiEndpoint.get("outline", "/projects/:slug/outline", {
+      params: SlugParam,
+      success: Outline,
+      error: [NotFoundProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("addBeat", "/projects/:slug/outline/beats/:n", {
+      params: EpisodeParams,
+      payload: BeatBody,
+      success: Outline.pipe(HttpApiSchema.status(201)),
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.patch("editBeat", "/projects/:slug/outline/beats/:n", {
+      params: EpisodeParams,
+      payload: BeatBody,
+      success: Outline,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.delete("removeBeat", "/projects/:slug/outline/beats/:n", {
+      params: EpisodeParams,
+      success: Outline,
+      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.post("approve", "/projects/:slug/outline/approve", {
+      params: SlugParam,
+      payload: ApproveBody,
+      success: Outline,
       error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
     }),
     HttpApiEndpoint.post("resume", "/projects/:slug/resume", {

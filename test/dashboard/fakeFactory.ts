@@ -138,6 +138,11 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
         cancel: () => notStaged("cancelling"),
         hold: () => notStaged("holding"),
         resume: () => notStaged("resuming"),
+        outline: () => notStaged("outlines"),
+        addBeat: () => notStaged("outlines"),
+        editBeat: () => notStaged("outlines"),
+        removeBeat: () => notStaged("outlines"),
+        approve: () => notStaged("outlines"),
       })),
     HttpApiBuilder.group(FactoryApi, "jobs", (h) =>
       h.handleAll({

@@ -8,10 +8,11 @@ import { type HttpServerOptions, serveHttp } from "../../src/http/Server.ts"
 import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { Database } from "../../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../../src/story/SqliteStoryStore.ts"
+import { SqliteOutlineStore } from "../../src/planner/SqliteOutlineStore.ts"
 
 const servicesWith = (status: Layer.Layer<FactoryStatus>) =>
   Layer.mergeAll(Projects.layer, Intake.layer, status).pipe(
-    Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 3 }))),
+    Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 3 }), SqliteOutlineStore.layer)),
     Layer.provideMerge(Database.layer({ path: ":memory:" })),
     Layer.provideMerge(EventBus.layer()),
   )

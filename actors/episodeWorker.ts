@@ -21,6 +21,8 @@ import type { WriterBrief } from "../src/domain/Brief.ts"
 import { bibleAsOf } from "../src/story/BibleTime.ts"
 import { BeatSource, isHold } from "../src/planner/BeatSource.ts"
 import { OutlineStore } from "../src/planner/OutlineStore.ts"
+import { defaultPlanning, PlanningSettings } from "../src/planner/PlanningConfig.ts"
+import { overdueThreads } from "../src/planner/Threads.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { OFFLINE_PROVIDER } from "../src/llm/OfflineWriter.ts"
@@ -360,15 +362,39 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
 })
 
-/** The outline's beat of a committed episode is frozen (idempotent; nothing to do without an outline). */
+/**
+ * The outline's beat of a committed episode is frozen (idempotent; nothing to do without an outline),
+ * and a thread that this very episode made overdue — its payoff `planning.threadOverdueEpisodes`
+ * episodes past — raises an alert (`outline.thread-overdue`, with the thread); it resolves when the
+ * thread is paid off.
+ */
 const markBeatWritten = (job: Job) =>
   Effect.gen(function* () {
     const outlines = yield* Effect.serviceOption(OutlineStore)
     if (Option.isNone(outlines)) return
-    yield* outlines.value.markWritten(job.project, job.episode).pipe(
-      Effect.catchTags({ BeatNotFound: () => Effect.void, OutlineNotFound: () => Effect.void }),
-      Effect.asVoid,
+    const outline = yield* outlines.value.markWritten(job.project, job.episode).pipe(
+      Effect.map(Option.some),
+      Effect.catchTags({ BeatNotFound: () => Effect.succeedNone, OutlineNotFound: () => Effect.succeedNone }),
     )
+    if (Option.isNone(outline)) return
+    const threshold = Option.match(yield* Effect.serviceOption(PlanningSettings), {
+      onNone: () => defaultPlanning.threadOverdueEpisodes,
+      onSome: (p) => p.threadOverdueEpisodes,
+    })
+    const bus = yield* EventBus
+    const at = yield* Clock.currentTimeMillis
+    const rule = (id: string) => `outline.thread-overdue:${job.project}:${id}`
+    for (const { thread, overdueBy } of overdueThreads(outline.value, job.episode, threshold)) {
+      if (overdueBy !== threshold) continue
+      yield* bus.publish({
+        _tag: "Alert", at, rule: rule(thread.id), state: "firing",
+        message: `${job.project}: thread '${thread.id}' (${thread.description}) was to be paid off in episode ${thread.plannedPayoff}, ${overdueBy} episodes ago`,
+      })
+    }
+    for (const thread of outline.value.threads) {
+      if (thread.paidOffIn !== job.episode || thread.plannedPayoff === undefined || job.episode - thread.plannedPayoff < threshold) continue
+      yield* bus.publish({ _tag: "Alert", at, rule: rule(thread.id), state: "resolved", message: `${job.project}: thread '${thread.id}' paid off in episode ${job.episode}` })
+    }
   })
 
 /** How long a job without a beat waits before it asks again (an approval or an operator's beat ends the wait). */

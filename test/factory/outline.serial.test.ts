@@ -28,10 +28,10 @@ import { StoryStore } from "../../src/story/StoryStore.ts"
 const SLUG = "long-road"
 const EPISODES = 40
 
-const factory = (review: "auto" | "approve") =>
+const factory = (review: "auto" | "approve", threadOverdueEpisodes?: number) =>
   Layer.mergeAll(Projects.layer, FaultPoints.none, OfflineWriter.layer, Layer.succeed(PipelineSettings, defaultConfig("/nonexistent").pipeline)).pipe(
     Layer.provideMerge(BeatSource.layer),
-    Layer.provideMerge(Layer.mergeAll(outlineStoreLayer({ kind: "sqlite" }), Planner.offline, PlanningSettings.layer({ review }))),
+    Layer.provideMerge(Layer.mergeAll(outlineStoreLayer({ kind: "sqlite" }), Planner.offline, PlanningSettings.layer({ review, ...(threadOverdueEpisodes === undefined ? {} : { threadOverdueEpisodes }) }))),
     Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 3 }))),
     Layer.provideMerge(Database.layer({ path: ":memory:" })),
     Layer.provideMerge(EventBus.layer({ keep: 10_000 })),
@@ -95,4 +95,17 @@ describe("the outline grows past the template", () => {
       yield* drain
       expect((yield* store.listEpisodes(SLUG)).map((e) => e.number)).toEqual(Array.from({ length: template + 3 }, (_, i) => i + 1))
     }).pipe(Effect.provide(factory("approve"))), 120_000)
+
+  it.effect("a thread left unpaid past its payoff raises an alert once, as the episode that makes it overdue commits", () =>
+    Effect.gen(function* () {
+      const project = yield* Projects.use((p) => p.create({ slug: SLUG, genre: "romance_comedy" }))
+      const outlines = yield* OutlineStore
+      yield* outlines.seed(project)
+      yield* outlines.upsertThread(SLUG, { id: "lost-ring", description: "잃어버린 반지의 행방", plantedIn: 1, hints: [], plannedPayoff: 2, state: "open" })
+      yield* JobQueue.use((q) => q.enqueue(SLUG, [1, 2, 3, 4, 5]))
+      yield* drain
+      const alerts = (yield* EventBus.use((b) => b.recent())).filter((e) => e._tag === "Alert")
+      expect(alerts.map((a) => [(a as { rule: string }).rule, (a as { state: string }).state])).toEqual([[`outline.thread-overdue:${SLUG}:lost-ring`, "firing"]])
+      expect((alerts[0] as { message: string }).message).toMatch(/lost-ring.*episode 2, 2 episodes ago/)
+    }).pipe(Effect.provide(factory("auto", 2))), 120_000)
 })

@@ -65,7 +65,7 @@ export const connect = (options: ClientOptions): DashboardClient => {
 
   const pollProjects = client.projects.list().pipe(
     Effect.timeout(timeout),
-    Effect.flatMap((projects) => emit({ _tag: "Projects", projects: projects.map(({ slug, title, episodes }) => ({ slug, title, episodes })) })),
+    Effect.flatMap((projects) => emit({ _tag: "Projects", projects: projects.map(({ slug, title, episodes, held, beatsLeft, beatsAwaitingApproval }) => ({ slug, title, episodes, held, beatsLeft, beatsAwaitingApproval })) })),
     Effect.ignore,
   )
 

@@ -41,7 +41,13 @@ export interface SupervisorNode {
 
 export type StatusSnapshot = Omit<FactoryStatusAnswer, "version" | "supervision"> & { readonly supervision: SupervisorNode | null }
 
-export type ProjectInfo = Pick<ProjectSummary, "slug" | "title"> & { readonly episodes?: number }
+export type ProjectInfo = Pick<ProjectSummary, "slug" | "title"> & {
+  readonly episodes?: number
+  /** Why the project is held, when it is. */
+  readonly held?: string | null
+  readonly beatsLeft?: number | null
+  readonly beatsAwaitingApproval?: number | null
+}
 
 export type FinanceView =
   | { readonly _tag: "Unknown" }

@@ -438,7 +438,12 @@ export const createView = (options: ViewOptions): View => {
     if (state.projects.length === 0) line2.push({ text: "none", color: "gray" })
     state.projects.forEach((p, i) => {
       if (i > 0) line2.push({ text: " · ", color: "gray" })
-      line2.push({ text: p.title, bold: true }, { text: ` (${p.slug}${p.episodes !== undefined ? `, ${p.episodes} ep` : ""})`, color: "gray" })
+      // what needs the operator first (a narrow screen cuts the tail of the line)
+      const beats = p.beatsLeft === undefined || p.beatsLeft === null ? "" : `, ${p.beatsLeft} beats left`
+      line2.push({ text: p.title, bold: true })
+      if (p.held) line2.push({ text: ` ⏸ held: ${p.held}`, color: "yellow" })
+      else if (p.beatsAwaitingApproval) line2.push({ text: ` ⏸ ${p.beatsAwaitingApproval} beats await approval`, color: "yellow" })
+      line2.push({ text: ` (${p.slug}${p.episodes !== undefined ? `, ${p.episodes} ep` : ""}${beats})`, color: "gray" })
     })
     setLines("header", [renderSegs(line1, width), renderSegs(line2, width)])
   }

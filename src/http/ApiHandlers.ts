@@ -84,10 +84,28 @@ const ProjectsHandlers = HttpApiBuilder.group(
           }),
         ),
       list: () =>
-        store.listProjects.pipe(
-          Effect.mapError(storeDown),
-          Effect.map((all) => all.map((s) => ({ ...s.project, episodes: s.episodes, lastEpisode: s.lastEpisode, characters: s.characters }))),
-        ),
+        Effect.gen(function* () {
+          const all = yield* store.listProjects.pipe(Effect.mapError(storeDown))
+          const states = new Map((yield* queue.projectStates().pipe(Effect.mapError(storeDown))).map((p) => [p.project, p]))
+          const rows = []
+          for (const s of all) {
+            const hold = states.get(s.project.slug)?.held ?? null
+            const outline = Option.isNone(outlines)
+              ? Option.none()
+              : yield* outlines.value.get(s.project.slug).pipe(Effect.mapError(storeDown))
+            const ahead = Option.map(outline, (o) => o.beats.filter((b) => b.episode > s.lastEpisode && b.state !== "written"))
+            rows.push({
+              ...s.project,
+              episodes: s.episodes,
+              lastEpisode: s.lastEpisode,
+              characters: s.characters,
+              held: hold === null ? null : hold.by === "dead-episode" ? `episode ${hold.episode} is dead: ${hold.reason}` : hold.reason,
+              beatsLeft: Option.match(ahead, { onNone: () => null, onSome: (beats) => beats.length }),
+              beatsAwaitingApproval: Option.match(ahead, { onNone: () => null, onSome: (beats) => beats.filter((b) => b.state === "planned").length }),
+            })
+          }
+          return rows
+        }),
       get: ({ params }) =>
         Effect.gen(function* () {
           const project = yield* requireProject(params.slug)

@@ -71,6 +71,12 @@ export const ProjectSummary = Schema.Struct({
   episodes: Schema.Int,
   lastEpisode: Schema.Int,
   characters: Schema.Int,
+  /** Why the project hands out nothing (a dead episode, the operator), or null. */
+  held: Schema.NullOr(Schema.String),
+  /** Beats the outline holds past the last committed episode (null: no outline yet). */
+  beatsLeft: Schema.NullOr(Schema.Int),
+  /** Of those, the ones waiting for the operator's approval (`planning.review: approve`). */
+  beatsAwaitingApproval: Schema.NullOr(Schema.Int),
 })
 export type ProjectSummary = typeof ProjectSummary.Type
 

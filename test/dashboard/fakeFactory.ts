@@ -32,7 +32,7 @@ export interface FakeFactoryOptions {
   readonly backlog?: ReadonlyArray<FakeEvent>
   /** Finance summary, or undefined for a 404 like a `serve` without a ledger. */
   readonly finance?: FakeFinance
-  readonly projects?: ReadonlyArray<{ slug: string; title: string; episodes?: number }>
+  readonly projects?: ReadonlyArray<{ slug: string; title: string; episodes?: number; held?: string; beatsLeft?: number }>
 }
 
 export interface FakeFactory {
@@ -54,7 +54,7 @@ const child = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-const project = (p: { slug: string; title: string; episodes?: number }, createdAt: number): ProjectSummary => ({
+const project = (p: { slug: string; title: string; episodes?: number; held?: string; beatsLeft?: number }, createdAt: number): ProjectSummary => ({
   slug: p.slug,
   title: p.title,
   genre: "fantasy_kr",
@@ -70,6 +70,9 @@ const project = (p: { slug: string; title: string; episodes?: number }, createdA
   episodes: p.episodes ?? 0,
   lastEpisode: p.episodes ?? 0,
   characters: 0,
+  held: p.held ?? null,
+  beatsLeft: p.beatsLeft ?? null,
+  beatsAwaitingApproval: null,
 })
 
 const financeOf = (finance: FakeFinance): FinanceSummary => ({

@@ -20,6 +20,7 @@ describe.skipIf(!hasTmux())("dashboard scenarios (fake API, 80×24, unknown TERM
   it("shows outages recovering, alerts, finance and restarts", async () => {
     const now = Date.now()
     fake = await startFakeFactory({
+      projects: [{ slug: "sword", title: "검", episodes: 12, beatsLeft: 8, held: "ep 13 dead" }],
       finance: {
         days: [
           { date: "2026-01-01", cost: 1.25, sales: 4, profit: 2.75 },
@@ -46,6 +47,8 @@ describe.skipIf(!hasTmux())("dashboard scenarios (fake API, 80×24, unknown TERM
     expect(first).toMatch(/3\.50\/5\.00 70%/) // the narrow form of "today 3.50 / 5.00 USD (70%)"
     expect(first).toMatch(/01-02 +3\.50 +-2\.50/)
     expect(first).toMatch(/llm breaker closed → open/)
+    // per project: why it is held first (80 columns cut the beats the outline holds ahead, shown wider)
+    expect(first).toMatch(/projects: 검 ⏸ held: ep 13 dead \(sword, 12/)
 
     // The outage ends: the breaker closes 42 s after it opened, the alert resolves.
     fake.publish({ _tag: "BreakerChanged", at: now - 18_000, breaker: "llm", from: "open", to: "closed", reason: null })

@@ -13,7 +13,12 @@ import { EventBus } from "../../src/events/EventBus.ts"
 import { FaultPoints } from "../../src/factory/FaultPoints.ts"
 import { PipelineSettings } from "../../src/factory/PipelineSettings.ts"
 import { Projects } from "../../src/factory/Projects.ts"
+import { LanguageModel } from "../../src/llm/LanguageModel.ts"
+import type { LlmConfig } from "../../src/llm/LlmConfig.ts"
 import { OfflineWriter } from "../../src/llm/OfflineWriter.ts"
+import { makeOpenAiLanguageModel } from "../../src/llm/OpenAiLanguageModel.ts"
+import { routedLanguageModel } from "../../src/llm/RoutedLanguageModel.ts"
+import { simulatorScoped } from "../../src/llm/Simulator.ts"
 import { BeatSource } from "../../src/planner/BeatSource.ts"
 import { OutlineStore } from "../../src/planner/OutlineStore.ts"
 import { outlineStoreLayer } from "../../src/planner/OutlineStoreLayer.ts"
@@ -108,4 +113,61 @@ describe("the outline grows past the template", () => {
       expect(alerts.map((a) => [(a as { rule: string }).rule, (a as { state: string }).state])).toEqual([[`outline.thread-overdue:${SLUG}:lost-ring`, "firing"]])
       expect((alerts[0] as { message: string }).message).toMatch(/lost-ring.*episode 2, 2 episodes ago/)
     }).pipe(Effect.provide(factory("auto", 2))), 120_000)
+
+  it.live(`with the LLM planner (the test provider answers arcs as structured output) the same ${EPISODES} episodes: distinct beats and titles, planned by the model`, () =>
+    Effect.gen(function* () {
+      let arcs = 0
+      const sim = yield* simulatorScoped({
+        apiKey: "sk-planner",
+        models: ["sim-korean"],
+        respond: () => {
+          arcs++
+          return JSON.stringify({
+            title: `${arcs}부`,
+            goal: `윤하는 ${arcs}번째 고비에서 월광검의 비밀에 한 걸음 다가선다.`,
+            beats: Array.from({ length: 12 }, (_, i) => ({
+              title: `${arcs}부 ${i + 1}장`,
+              text: `윤하는 ${arcs}부의 ${i + 1}번째 갈림길에서 백린과 함께 새로운 단서를 좇는다.`,
+              characters: ["seo-yunha", "baek-rin"],
+              threads: [],
+            })),
+            payoffs: [],
+          })
+        },
+      })
+      const llm: LlmConfig = {
+        kind: "openai", baseUrl: sim.url, model: "sim-korean", apiKeyEnv: "SIM_KEY", timeoutMs: 10_000,
+        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 },
+        stages: { writer: { kind: "offline" }, analyst: { kind: "offline" }, summary: { kind: "offline" } },
+      }
+      const openai = yield* makeOpenAiLanguageModel(llm, { env: { SIM_KEY: "sk-planner" } })
+      const model = Layer.succeed(LanguageModel, routedLanguageModel(llm, { offline: OfflineWriter.make, openai }))
+      const layer = Layer.mergeAll(Projects.layer, FaultPoints.none, Layer.succeed(PipelineSettings, defaultConfig("/nonexistent").pipeline)).pipe(
+        Layer.provideMerge(BeatSource.layer),
+        Layer.provideMerge(Layer.mergeAll(outlineStoreLayer({ kind: "sqlite" }), Planner.llm(), PlanningSettings.layer({ review: "auto" }))),
+        Layer.provideMerge(model),
+        Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 3 }))),
+        Layer.provideMerge(Database.layer({ path: ":memory:" })),
+        Layer.provideMerge(EventBus.layer({ keep: 10_000 })),
+      )
+      return yield* Effect.gen(function* () {
+        yield* Projects.use((p) => p.create({ slug: SLUG, genre: "fantasy_kr" }))
+        yield* JobQueue.use((q) => q.enqueue(SLUG, Array.from({ length: EPISODES }, (_, i) => i + 1)))
+        const queue = yield* JobQueue
+        for (;;) {
+          const lease = yield* queue.claim("writer-1", { leaseMs: 600_000 })
+          if (Option.isNone(lease)) break
+          yield* processLease(lease.value)
+        }
+        const episodes = yield* StoryStore.use((st) => st.listEpisodes(SLUG))
+        expect(episodes.map((e) => e.number)).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1))
+        const outline = Option.getOrThrow(yield* OutlineStore.use((o) => o.get(SLUG)))
+        const beats = outline.beats.filter((b) => b.episode <= EPISODES)
+        expect(new Set(beats.map((b) => b.text)).size).toBe(EPISODES)
+        expect(beats.filter((b) => b.history[0]!.by === "planner:llm").length).toBe(EPISODES - 15)
+        const titles = episodes.map((e) => e.title)
+        expect(new Set(titles).size, `repeated titles: ${titles.filter((t, i) => titles.indexOf(t) !== i).join(", ")}`).toBe(EPISODES)
+        expect(arcs).toBeGreaterThanOrEqual(3)
+      }).pipe(Effect.provide(layer))
+    }).pipe(Effect.scoped), 120_000)
 })

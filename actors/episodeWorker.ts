@@ -311,6 +311,10 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
     const answer = yield* beats.value.beatFor(job.project, job.episode, bible)
     if (isHold(answer)) return yield* waitForBeat(lease, answer.hold)
     planned = { raw: answer.beat, next: answer.nextBeat, title: answer.title }
+    if (job.reason?.startsWith(NO_BEAT) === true) {
+      const at = yield* Clock.currentTimeMillis
+      yield* (yield* EventBus).publish({ _tag: "Alert", at, rule: noBeatRule(job.project), state: "resolved", message: `${job.project}: episode ${job.episode} has its beat` })
+    }
   }
 
   // plugins: one snapshot per job, so an edit takes effect for the next job and never mid-job
@@ -410,9 +414,18 @@ const waitForBeat = (lease: Lease, reason: string) =>
     const queue = yield* JobQueue
     const bus = yield* EventBus
     const settings = yield* PipelineSettings
-    yield* queue.retry(lease, { reason, delayMs: Math.max(BEAT_WAIT_MS, settings.retryDelayMs), transient: true })
-    yield* bus.publish({ _tag: "ProjectHeld", at: yield* Clock.currentTimeMillis, project: lease.job.project, episode: lease.job.episode, reason })
+    const job = lease.job
+    const held = `${NO_BEAT}${reason}`
+    yield* queue.retry(lease, { reason: held, delayMs: Math.max(BEAT_WAIT_MS, settings.retryDelayMs), transient: true })
+    const at = yield* Clock.currentTimeMillis
+    yield* bus.publish({ _tag: "ProjectHeld", at, project: job.project, episode: job.episode, reason })
+    // an alert when the wait starts (or its reason changes), not at every look
+    if (job.reason !== held) yield* bus.publish({ _tag: "Alert", at, rule: noBeatRule(job.project), state: "firing", message: reason })
   })
+
+/** The reason a job waiting for its beat is handed back with (and how the next delivery knows it waited). */
+const NO_BEAT = "no beat: "
+const noBeatRule = (project: string) => `outline.no-beat:${project}`
 
 /** Renews the lease every third of its length; fails with `LeaseLost` when another worker took the job over. */
 const keepLeaseAlive = (lease: Lease) =>

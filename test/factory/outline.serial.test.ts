@@ -92,6 +92,9 @@ describe("the outline grows past the template", () => {
       expect(waiting.reason).toMatch(/awaits approval/)
       const held = (yield* EventBus.use((b) => b.recent())).filter((e) => e._tag === "ProjectHeld")
       expect(held.length).toBeGreaterThan(0)
+      // one alert when the wait starts, however often the job looks again
+      const firing = (yield* EventBus.use((b) => b.recent())).filter((e) => e._tag === "Alert" && e.state === "firing")
+      expect(firing.map((a) => (a as { rule: string }).rule)).toEqual([`outline.no-beat:${SLUG}`])
       const outlines = yield* OutlineStore
       const before = Option.getOrThrow(yield* outlines.get(SLUG))
       expect(before.beats.find((b) => b.episode === template + 1)?.state).toBe("planned")
@@ -99,6 +102,8 @@ describe("the outline grows past the template", () => {
       yield* TestClock.adjust(61_000)
       yield* drain
       expect((yield* store.listEpisodes(SLUG)).map((e) => e.number)).toEqual(Array.from({ length: template + 3 }, (_, i) => i + 1))
+      const resolved = (yield* EventBus.use((b) => b.recent())).filter((e) => e._tag === "Alert" && e.state === "resolved")
+      expect(resolved.map((a) => (a as { rule: string }).rule)).toEqual([`outline.no-beat:${SLUG}`])
     }).pipe(Effect.provide(factory("approve"))), 120_000)
 
   it.effect("a thread left unpaid past its payoff raises an alert once, as the episode that makes it overdue commits", () =>

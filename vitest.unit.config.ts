@@ -26,4 +26,4 @@ export const END_TO_END: ReadonlyArray<string> = [
   "test/neo4j/neo4jUnavailable.test.ts",
 ]
 
-export default mergeConfig(base, defineConfig({ test: { exclude: [...END_TO_END, "**/node_modules/**"] } }))
+export default mergeConfig(base, defineConfig({ test: { exclude: [...END_TO_END, "**/node_modules/**"], isolate: false } }))

@@ -1,7 +1,8 @@
-import { Data, Schema } from "effect"
+import { Data, Result, Schema } from "effect"
 import type { Character, Relation } from "../domain/Bible.ts"
 import type { WriterBrief } from "../domain/Brief.ts"
 import { type Evidence, FindingCategory, type GuardFinding, type GuardVerdict } from "../domain/Episode.ts"
+import { parseJsonAnswer } from "./JsonAnswer.ts"
 import type { ChatMessage } from "./LanguageModel.ts"
 
 /**
@@ -122,6 +123,7 @@ export const renderWriterSystem = (brief: WriterBrief): string => {
     "- First line: `# ` followed by the episode title.",
     "- Then the episode body in Markdown paragraphs; dialogue in quotation marks.",
     "- No notes, no summaries, no commentary outside the story.",
+    "- End on a hook that makes the reader pay for the next episode (a question, a reveal, danger, an unanswered line), not on a scene that closes.",
     "",
     "## Length",
     `Between ${brief.lengthBand.min} and ${brief.lengthBand.max} characters including spaces (the title line excluded).`,
@@ -264,24 +266,6 @@ export class JudgeParseError extends Data.TaggedError("JudgeParseError")<{
   readonly raw: string
 }> {}
 
-/** The first balanced `{ … }` of a text (the model may wrap its JSON in a code fence or prose). */
-const extractJsonObject = (text: string): string | undefined => {
-  const start = text.indexOf("{")
-  if (start < 0) return undefined
-  let depth = 0
-  let inString = false
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i]
-    if (inString) {
-      if (ch === "\\") i++
-      else if (ch === '"') inString = false
-    } else if (ch === '"') inString = true
-    else if (ch === "{") depth++
-    else if (ch === "}" && --depth === 0) return text.slice(start, i + 1)
-  }
-  return undefined
-}
-
 /** Where a quote sits in the draft: exact match first, then ignoring runs of whitespace. */
 export const locateQuote = (draft: string, quote: string): Evidence | undefined => {
   const q = quote.trim()
@@ -299,14 +283,9 @@ export const locateQuote = (draft: string, quote: string): Evidence | undefined 
  * can check must not reject a draft.
  */
 export const parseJudgeVerdict = (raw: string, draft: string): GuardVerdict | JudgeParseError => {
-  const json = extractJsonObject(raw)
-  if (json === undefined) return new JudgeParseError({ message: "the judge's answer holds no JSON object", raw })
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch (error) {
-    return new JudgeParseError({ message: `the judge's JSON does not parse: ${(error as Error).message}`, raw })
-  }
+  const parsed = parseJsonAnswer(raw)
+  if (Result.isFailure(parsed)) return new JudgeParseError({ message: `the judge's answer: ${parsed.failure}`, raw })
+  const value: unknown = parsed.success
   let decoded: typeof JudgeVerdictJson.Type
   try {
     decoded = Schema.decodeUnknownSync(JudgeVerdictJson)(value)

@@ -24,6 +24,7 @@ import { FaultPoints } from "../../src/factory/FaultPoints.ts"
 import { Intake } from "../../src/factory/Intake.ts"
 import { PipelineSettings } from "../../src/factory/PipelineSettings.ts"
 import { Projects } from "../../src/factory/Projects.ts"
+import { LanguageModel } from "../../src/llm/LanguageModel.ts"
 import { OfflineWriter } from "../../src/llm/OfflineWriter.ts"
 import { shippedPluginsDir } from "../../src/plugins/Loader.ts"
 import { Plugins } from "../../src/plugins/Plugins.ts"
@@ -44,7 +45,7 @@ const EPISODES = 5
 const slugOf = (genre: string, plugin: string) => `${genre.replace(/_/g, "-")}-${plugin.replace(/_/g, "-")}`
 
 /** The factory on an in-memory SQLite database, with the Plugins service of `home`. */
-const factory = (home: string, dirs: ReadonlyArray<string>) =>
+const factory = (home: string, dirs: ReadonlyArray<string>, writer: Layer.Layer<LanguageModel> = OfflineWriter.layer) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
     const database = yield* Layer.buildWithScope(Database.layer({ path: ":memory:" }), scope)
@@ -54,7 +55,7 @@ const factory = (home: string, dirs: ReadonlyArray<string>) =>
         Layer.mergeAll(
           SqliteJobQueue.layer({ maxDeliveries: settings.maxDeliveries }),
           SqliteStoryStore.layer,
-          OfflineWriter.layer,
+          writer,
           Layer.succeed(PipelineSettings, settings),
           FaultPoints.none,
         ),
@@ -86,8 +87,46 @@ const fullEpisodes = (slug: string) =>
 
 const tempHome = () => mkdtempSync(join(tmpdir(), "nf-e2e-"))
 
+/**
+ * A writer that answers the way chat models deliver an episode: the offline composer's episode inside
+ * a preamble and a code fence with a sign-off, as a JSON object, cut short (the rest comes when the
+ * worker asks for a continuation), or bare — chosen per draft by a hash, so every run is the same.
+ */
+const chatModelWriter = () => {
+  const rest = new Map<string, string>()
+  const offline = OfflineWriter.make
+  return Layer.succeed(LanguageModel, LanguageModel.of({
+    name: "chat-model",
+    complete: (request) => {
+      const last = request.messages.at(-1)
+      if (request.brief === undefined && last !== undefined && last.content.includes("Continue the story exactly where it stops")) {
+        const sofar = request.messages.at(-2)?.content.trim() ?? ""
+        return Effect.succeed({ text: rest.get(sofar) ?? "", finishReason: "stop" as const, usage: { promptTokens: 10, cachedTokens: 0, completionTokens: 10 }, model: "chat", provider: "chat-model" })
+      }
+      return Effect.map(offline.complete(request), (c) => {
+        const brief = request.brief!
+        const form = (brief.episode * 7 + brief.draft * 3 + brief.project.length) % 4
+        const [title, ...lines] = c.text.split("\n")
+        const body = lines.join("\n").trim()
+        let text = c.text
+        if (form === 0) text = `물론입니다! 요청하신 ${brief.episode}화를 작성했습니다.\n\n\`\`\`markdown\n${c.text}\n\`\`\`\n\n수정이 필요하시면 말씀해 주세요!`
+        if (form === 1) text = JSON.stringify({ title: title!.replace(/^#\s*/, ""), content: body })
+        if (form === 2) {
+          // the answer stops a fifth of the way short of the band, at a paragraph
+          const paragraphs = c.text.split("\n\n")
+          const keep = Math.max(2, Math.floor(paragraphs.length * 0.8))
+          text = paragraphs.slice(0, keep).join("\n\n")
+          rest.set(text.trim(), paragraphs.slice(keep).join("\n\n"))
+        }
+        return { ...c, text, model: "chat", provider: "chat-model" }
+      })
+    },
+  }))
+}
+
 describe("plugins end to end (whole factory, TestClock)", () => {
-  it.effect("3 genres × 2 plugins × 5 episodes: guard failure ≤ 5 %, mean reward ≥ 0.8, plugins in effect", () =>
+  for (const writer of ["offline writer", "chat model"] as const) {
+  it.effect(`3 genres × 2 plugins × 5 episodes (${writer}): guard failure ≤ 5 %, mean reward ≥ 0.8, plugins in effect`, () =>
     Effect.gen(function* () {
       const home = tempHome()
       const projects = GENRES.flatMap((g) => PLUGINS.map((p) => ({ genre: g, plugin: p, slug: slugOf(g, p) })))
@@ -95,7 +134,7 @@ describe("plugins end to end (whole factory, TestClock)", () => {
         join(home, "plugins.yaml"),
         ["projects:", ...projects.flatMap((p) => [`  ${p.slug}:`, `    enabled: [${p.plugin}]`])].join("\n") + "\n",
       )
-      const f = yield* factory(home, [shippedPluginsDir])
+      const f = yield* factory(home, [shippedPluginsDir], writer === "chat model" ? chatModelWriter() : OfflineWriter.layer)
       for (const p of projects) {
         yield* f.use(Projects.use((ps) => ps.create({ slug: p.slug, genre: p.genre })))
         yield* f.use(JobQueue.use((q) => q.enqueue(p.slug, Array.from({ length: EPISODES }, (_, i) => i + 1))))
@@ -119,7 +158,7 @@ describe("plugins end to end (whole factory, TestClock)", () => {
         return `${p.slug.padEnd(32)} committed ${mine.length}/${EPISODES}  drafts ${mine.reduce((n, e) => n + e.drafts, 0)}  mean reward ${reward.toFixed(3)}`
       })
       console.log(
-        `plugins e2e: ${GENRES.length} genres × ${PLUGINS.length} plugins × ${EPISODES} episodes = ${jobs.length} jobs; ` +
+        `plugins e2e (${writer}): ${GENRES.length} genres × ${PLUGINS.length} plugins × ${EPISODES} episodes = ${jobs.length} jobs; ` +
           `committed ${episodes.length}, dead ${dead.length}; drafts ${drafts}; guard failure ${(guardFailure * 100).toFixed(1)}%; mean reward ${meanReward.toFixed(3)}\n` +
           rows.join("\n"),
       )
@@ -141,8 +180,15 @@ describe("plugins end to end (whole factory, TestClock)", () => {
       expect(listed.filter((p) => PLUGINS.includes(p.name as never)).map((p) => [p.name, p.refused, p.disabled])).toEqual(
         [...PLUGINS].sort().map((p) => [p, null, false]),
       )
+      if (writer === "chat model") {
+        // what the chat model wrapped around its answers was stripped and recorded, never committed
+        const stripped = episodes.flatMap((e) => e.findings).filter((x) => x.code.startsWith("sanitize."))
+        expect(stripped.length).toBeGreaterThan(0)
+        for (const e of episodes) expect(e.body, `${e.project}/${e.number}`).not.toMatch(/물론입니다|```|"content"|말씀해 주세요/)
+      }
       rmSync(home, { recursive: true, force: true })
     }), { timeout: 300_000 })
+  }
 
   it.effect("hot swap while the factory runs; a plugin that always throws is disabled and the factory keeps committing", () =>
     Effect.gen(function* () {

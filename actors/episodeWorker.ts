@@ -21,6 +21,8 @@ import type { WriterBrief } from "../src/domain/Brief.ts"
 import { bibleAsOf } from "../src/story/BibleTime.ts"
 import { BeatSource, isHold } from "../src/planner/BeatSource.ts"
 import { OutlineStore } from "../src/planner/OutlineStore.ts"
+import type { ThreadMarked } from "../src/domain/Analysis.ts"
+import type { Outline, Thread } from "../src/domain/Outline.ts"
 import { defaultPlanning, PlanningSettings } from "../src/planner/PlanningConfig.ts"
 import { overdueThreads } from "../src/planner/Threads.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
@@ -333,7 +335,12 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   const { title, body } = splitEpisode(edited, job.episode)
 
   // What the final text changed in the story: provisional until the commit below merges it.
-  const analysis = yield* stage(job.id, "analyst", analyst.analyze({ text: body, bible, episode: job.episode, language: project.value.language }))
+  const threads = yield* openThreadsOf(job.project)
+  const analysis = yield* stage(
+    job.id,
+    "analyst",
+    analyst.analyze({ text: body, bible, episode: job.episode, language: project.value.language, ...(threads.length > 0 ? { threads } : {}) }),
+  )
   const analysed = changesFromAnalysis({ text: body, bible, episode: job.episode, beat, project: project.value, analysis })
   yield* store.stageProvisional(job.project, { episode: job.episode, draft: drafts, stagedAt: yield* Clock.currentTimeMillis, changes: analysed.changes })
   const summary = yield* stage(
@@ -361,7 +368,7 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
     store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: (yield* (yield* Stages).analyze({ text: body, bible, episode: job.episode })).fingerprint }),
   )
   yield* faults.reach("committed", job.id)
-  yield* markBeatWritten(job)
+  yield* markBeatWritten(job, analysis.deltas.flatMap((d) => (d._tag === "ThreadMarked" ? [d] : [])))
   yield* queue.complete(lease)
   yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
 })
@@ -372,15 +379,27 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
  * episodes past — raises an alert (`outline.thread-overdue`, with the thread); it resolves when the
  * thread is paid off.
  */
-const markBeatWritten = (job: Job) =>
+const markBeatWritten = (job: Job, marks: ReadonlyArray<ThreadMarked> = []) =>
   Effect.gen(function* () {
     const outlines = yield* Effect.serviceOption(OutlineStore)
     if (Option.isNone(outlines)) return
-    const outline = yield* outlines.value.markWritten(job.project, job.episode).pipe(
+    const written = yield* outlines.value.markWritten(job.project, job.episode).pipe(
       Effect.map(Option.some),
       Effect.catchTags({ BeatNotFound: () => Effect.succeedNone, OutlineNotFound: () => Effect.succeedNone }),
     )
-    if (Option.isNone(outline)) return
+    if (Option.isNone(written)) return
+    let current: Outline = written.value
+    // what the analyst found the text doing to the threads: a hint, or the payoff (whenever it comes)
+    for (const mark of marks) {
+      const thread: Thread | undefined = current.threads.find((t) => t.id === mark.thread)
+      if (thread === undefined || thread.state === "paid") continue
+      const next: Thread | undefined = mark.mark === "paid"
+        ? { ...thread, state: "paid", paidOffIn: job.episode }
+        : mark.mark === "hinted" && job.episode > thread.plantedIn && !thread.hints.includes(job.episode)
+        ? { ...thread, hints: [...thread.hints, job.episode] }
+        : undefined
+      if (next !== undefined) current = yield* outlines.value.upsertThread(job.project, next)
+    }
     const threshold = Option.match(yield* Effect.serviceOption(PlanningSettings), {
       onNone: () => defaultPlanning.threadOverdueEpisodes,
       onSome: (p) => p.threadOverdueEpisodes,
@@ -388,17 +407,29 @@ const markBeatWritten = (job: Job) =>
     const bus = yield* EventBus
     const at = yield* Clock.currentTimeMillis
     const rule = (id: string) => `outline.thread-overdue:${job.project}:${id}`
-    for (const { thread, overdueBy } of overdueThreads(outline.value, job.episode, threshold)) {
+    for (const { thread, overdueBy } of overdueThreads(current, job.episode, threshold)) {
       if (overdueBy !== threshold) continue
       yield* bus.publish({
         _tag: "Alert", at, rule: rule(thread.id), state: "firing",
         message: `${job.project}: thread '${thread.id}' (${thread.description}) was to be paid off in episode ${thread.plannedPayoff}, ${overdueBy} episodes ago`,
       })
     }
-    for (const thread of outline.value.threads) {
+    for (const thread of current.threads) {
       if (thread.paidOffIn !== job.episode || thread.plannedPayoff === undefined || job.episode - thread.plannedPayoff < threshold) continue
       yield* bus.publish({ _tag: "Alert", at, rule: rule(thread.id), state: "resolved", message: `${job.project}: thread '${thread.id}' paid off in episode ${job.episode}` })
     }
+  })
+
+/** The outline's open threads of a project (none without an outline), for the analyst to mark. */
+const openThreadsOf = (project: string) =>
+  Effect.gen(function* () {
+    const outlines = yield* Effect.serviceOption(OutlineStore)
+    if (Option.isNone(outlines)) return []
+    const outline = yield* outlines.value.get(project)
+    return Option.match(outline, {
+      onNone: () => [],
+      onSome: (o) => o.threads.filter((t) => t.state === "open").map((t) => ({ id: t.id, description: t.description })),
+    })
   })
 
 /** How long a job without a beat waits before it asks again (an approval or an operator's beat ends the wait). */

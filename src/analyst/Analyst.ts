@@ -19,6 +19,8 @@ export interface AnalystInput {
   readonly bible: Bible
   readonly episode: number
   readonly language: string
+  /** The outline's open foreshadowing threads, for the analyst to mark the ones the text plants, hints at or pays off. */
+  readonly threads?: ReadonlyArray<{ readonly id: string; readonly description: string }>
 }
 
 export interface AnalystShape {

@@ -35,6 +35,12 @@ export const AnalystAnswer = Schema.Struct({
   })),
   facts: Schema.Array(Schema.Struct({ text: Schema.String, subjects: Schema.Array(Schema.String), quote: Quote })),
   events: Schema.Array(Schema.Struct({ description: Schema.String, characters: Schema.Array(Schema.String) })),
+  /** Only when the prompt lists open threads. */
+  threads: Schema.optionalKey(Schema.Array(Schema.Struct({
+    thread: Schema.String,
+    mark: Schema.Literals(["planted", "hinted", "paid"]),
+    quote: Quote,
+  }))),
 })
 export type AnalystAnswer = typeof AnalystAnswer.Type
 
@@ -48,6 +54,7 @@ const SYSTEM = [
   `- relations: formed or broken, type one of ${RelationType.literals.join(", ")}.`,
   "- facts: things worth remembering later (an item lost or gained, a secret revealed, a promise made).",
   "- events: at most five plot events of the episode, each one sentence.",
+  "- threads: for the open foreshadowing threads listed (by id), those this episode plants, hints at or pays off (resolves).",
   "Refer to characters by their roster id, or by the exact name of a character you list as introduced.",
   "Every quote must be copied verbatim from the episode (10–80 characters) as evidence.",
 ].join("\n")
@@ -62,9 +69,14 @@ const rosterLines = (bible: Bible): string =>
     ...bible.places.map((p) => `- ${p.id} — ${p.name}`),
   ].join("\n")
 
+const threadLines = (input: AnalystInput): string =>
+  (input.threads ?? []).length === 0
+    ? ""
+    : ["", "## Open threads (id — description)", ...(input.threads ?? []).map((t) => `- ${t.id} — ${t.description}`)].join("\n")
+
 export const renderAnalystPrompt = (input: AnalystInput) => [
   { role: "system" as const, content: `${SYSTEM}\nThe episode is written in ${languageName(input.language)}; write notes and descriptions in that language.` },
-  { role: "user" as const, content: `${rosterLines(input.bible)}\n\n## Episode ${input.episode}\n${input.text}` },
+  { role: "user" as const, content: `${rosterLines(input.bible)}${threadLines(input)}\n\n## Episode ${input.episode}\n${input.text}` },
 ]
 
 /**
@@ -130,6 +142,15 @@ export const groundAnswer = (answer: AnalystAnswer, input: AnalystInput): { delt
       return id === undefined ? [] : [id]
     })
     deltas.push({ _tag: "FactNoted", text: f.text, subjects, evidence })
+  }
+  const threads = new Set((input.threads ?? []).map((t) => t.id))
+  for (const t of answer.threads ?? []) {
+    if (!threads.has(t.thread)) {
+      dropped(`thread mark (${t.mark})`, `'${t.thread}' is no open thread of the outline`)
+      continue
+    }
+    const evidence = evidenceOf(t.quote, `thread ${t.thread} ${t.mark}`)
+    if (evidence !== undefined) deltas.push({ _tag: "ThreadMarked", thread: t.thread, mark: t.mark, evidence })
   }
   for (const e of answer.events.slice(0, 5)) {
     const characters = e.characters.flatMap((c) => {

@@ -68,6 +68,14 @@ export const Appeared = Schema.TaggedStruct("Appeared", {
 })
 export type Appeared = typeof Appeared.Type
 
+/** The text plants, hints at or pays off one of the outline's foreshadowing threads (by its id). */
+export const ThreadMarked = Schema.TaggedStruct("ThreadMarked", {
+  thread: Schema.String,
+  mark: Schema.Literals(["planted", "hinted", "paid"]),
+  evidence: FactEvidence,
+})
+export type ThreadMarked = typeof ThreadMarked.Type
+
 export const BibleDelta = Schema.Union([
   CharacterIntroduced,
   PlaceIntroduced,
@@ -76,6 +84,7 @@ export const BibleDelta = Schema.Union([
   FactNoted,
   EventHappened,
   Appeared,
+  ThreadMarked,
 ])
 export type BibleDelta = typeof BibleDelta.Type
 

@@ -4,23 +4,15 @@
  * pure edit, write it back (`outlineCypher.ts` holds every statement). No server is available to the
  * test suite: the statements and mappers are unit-tested (`test/planner/outlineCypher.test.ts`).
  */
-import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
+import type { ManagedTransaction } from "neo4j-driver"
 import { Effect, Layer, Result, type Scope } from "effect"
 import type { Outline } from "../domain/Outline.ts"
+import { type Neo4jConnectionOptions, neo4jSession, openNeo4jDriver } from "../story/Neo4jDriver.ts"
 import * as Q from "./outlineCypher.ts"
 import { OutlineUnavailable } from "./OutlineErrors.ts"
 import { makeOutlineStore, type OutlineBackend, OutlineStore, type OutlineStoreShape } from "./OutlineStore.ts"
 
-export interface Neo4jOutlineStoreOptions {
-  readonly url: string
-  /** Default `neo4j`. */
-  readonly user?: string
-  /** Default: the `NEO4J_PASSWORD` environment variable. */
-  readonly password?: string
-  readonly database?: string
-  /** Connect / acquire timeout, so an outage fails fast. Default 5 s. */
-  readonly connectionTimeoutMs?: number
-}
+export type Neo4jOutlineStoreOptions = Neo4jConnectionOptions
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 const unavailable = (what: string) => (error: unknown) => new OutlineUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
@@ -42,31 +34,15 @@ const load = async (tx: ManagedTransaction, project: string): Promise<Outline | 
 
 export const make = (options: Neo4jOutlineStoreOptions): Effect.Effect<OutlineStoreShape, OutlineUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
-    const timeout = options.connectionTimeoutMs ?? 5_000
-    const driver: Driver = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: async () => {
-          const d = neo4j.driver(options.url, neo4j.auth.basic(options.user ?? "neo4j", options.password ?? process.env.NEO4J_PASSWORD ?? ""), {
-            disableLosslessIntegers: true,
-            connectionTimeout: timeout,
-            connectionAcquisitionTimeout: timeout,
-            maxTransactionRetryTime: timeout,
-          })
-          try {
-            await d.verifyConnectivity(options.database === undefined ? {} : { database: options.database })
-            for (const c of Q.CONSTRAINTS) await d.executeQuery(c, {}, options.database === undefined ? {} : { database: options.database })
-          } catch (error) {
-            await d.close()
-            throw error
-          }
-          return d
-        },
-        catch: unavailable(`connect to ${options.url}`),
-      }),
-      (d) => Effect.promise(() => d.close().catch(() => undefined)),
-    )
-    const session = (mode: "READ" | "WRITE") =>
-      driver.session({ defaultAccessMode: mode === "READ" ? neo4j.session.READ : neo4j.session.WRITE, ...(options.database === undefined ? {} : { database: options.database }) })
+    const driver = yield* openNeo4jDriver(options, unavailable(`connect to ${options.url}`))
+    // its own constraints, once connected (`IF NOT EXISTS`)
+    yield* Effect.tryPromise({
+      try: async () => {
+        for (const c of Q.CONSTRAINTS) await driver.executeQuery(c, {}, options.database === undefined ? {} : { database: options.database })
+      },
+      catch: unavailable(`create the outline's constraints at ${options.url}`),
+    })
+    const session = (mode: "READ" | "WRITE") => neo4jSession(driver, options, mode)
 
     const backend: OutlineBackend = {
       read: (project) =>

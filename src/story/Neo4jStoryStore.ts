@@ -22,11 +22,12 @@
  * The password defaults to the `NEO4J_PASSWORD` environment variable (user `neo4j`).
  */
 import { randomUUID } from "node:crypto"
-import neo4j, { type Driver, type ManagedTransaction } from "neo4j-driver"
+import type { ManagedTransaction } from "neo4j-driver"
 import { Effect, Layer, Option, type Scope } from "effect"
 import type { Bible, BibleChanges } from "../domain/Bible.ts"
 import type { Episode } from "../domain/Episode.ts"
 import * as Q from "./cypher.ts"
+import { type Neo4jConnectionOptions, neo4jSession, openNeo4jDriver } from "./Neo4jDriver.ts"
 import {
   type CommitOptions,
   type CommitResult,
@@ -39,18 +40,7 @@ import {
   type StoryStoreShape,
 } from "./StoryStore.ts"
 
-export interface Neo4jStoryStoreOptions {
-  /** `neo4j://host:7687` or `bolt://host:7687` (`+s` for TLS). */
-  readonly url: string
-  /** Default `neo4j`. */
-  readonly user?: string
-  /** Default: the `NEO4J_PASSWORD` environment variable. */
-  readonly password?: string
-  /** Default: the server's default database. */
-  readonly database?: string
-  /** Connect / acquire timeout, so an outage fails fast. Default 5 s. */
-  readonly connectionTimeoutMs?: number
-}
+export type Neo4jStoryStoreOptions = Neo4jConnectionOptions
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
@@ -118,31 +108,9 @@ export const commitWork = async (
 
 export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreShape, StoreUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
-    const timeout = options.connectionTimeoutMs ?? 5_000
-    const driver: Driver = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: async () => {
-          const d = neo4j.driver(options.url, neo4j.auth.basic(options.user ?? "neo4j", options.password ?? process.env.NEO4J_PASSWORD ?? ""), {
-            disableLosslessIntegers: true,
-            connectionTimeout: timeout,
-            connectionAcquisitionTimeout: timeout,
-            maxTransactionRetryTime: timeout,
-          })
-          try {
-            await d.verifyConnectivity(options.database === undefined ? {} : { database: options.database })
-          } catch (error) {
-            await d.close()
-            throw error
-          }
-          return d
-        },
-        catch: unavailable(`connect to ${options.url}`),
-      }),
-      (d) => Effect.promise(() => d.close().catch(() => undefined)),
-    )
+    const driver = yield* openNeo4jDriver(options, unavailable(`connect to ${options.url}`))
 
-    const session = (mode: "READ" | "WRITE") =>
-      driver.session({ defaultAccessMode: mode === "READ" ? neo4j.session.READ : neo4j.session.WRITE, ...(options.database === undefined ? {} : { database: options.database }) })
+    const session = (mode: "READ" | "WRITE") => neo4jSession(driver, options, mode)
 
     const write = <A>(what: string, work: (tx: ManagedTransaction) => Promise<A>): Effect.Effect<A, StoreUnavailable> =>
       Effect.tryPromise({

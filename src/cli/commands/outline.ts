@@ -65,6 +65,27 @@ const withOutline = <A, E>(io: CommandIo, args: ParsedArgs, effect: Effect.Effec
     { configFile: stringFlag(args, "config") },
   )
 
+/**
+ * `<command> <action> <slug> …` runs the action; `<command> <slug>` shows the slug's outline view;
+ * anything else names the actions.
+ */
+const actionOrShow = <Name extends string, E>(
+  command: string,
+  actions: ReadonlyArray<Name>,
+  shown: string,
+  args: ParsedArgs,
+  io: CommandIo,
+  runAction: (action: Name) => Effect.Effect<number, E, FactoryServices | OutlineStore>,
+  show: (slug: string) => Effect.Effect<number, E, FactoryServices | OutlineStore>,
+) => {
+  const action = actions.find((a) => a === args.positionals[0])
+  if (action !== undefined) return withOutline(io, args, runAction(action))
+  if (args.positionals.length > 1) {
+    return Effect.fail(new UsageError({ message: `unknown ${command} action '${args.positionals[0]}' (${actions.join(", ")}), or a slug alone to ${shown}` }))
+  }
+  return withOutline(io, args, Effect.gen(function* () { return yield* show(yield* checkSlug(args.positionals[0])) }))
+}
+
 const STATE_MARK: Record<Beat["state"], string> = { planned: "planned", approved: "approved", written: "written" }
 
 const printOutline = (io: CommandIo, outline: Outline) => {
@@ -79,8 +100,6 @@ const printOutline = (io: CommandIo, outline: Outline) => {
     ))
   }
 }
-
-const actionOf = (args: ParsedArgs): Action | undefined => ACTIONS.find((a) => a === args.positionals[0])
 
 const runAction = (action: Action, args: ParsedArgs, io: CommandIo) =>
   Effect.gen(function* () {
@@ -203,24 +222,14 @@ export const outlineCommand: Command = {
     ...configOption,
   },
   positionals: { min: 1, max: 4, names: ["slug", "episode", "beat", "extra"] },
-  run: (args, io) => {
-    const action = actionOf(args)
-    if (action !== undefined) return withOutline(io, args, runAction(action, args, io))
-    if (args.positionals.length > 1) {
-      return Effect.fail(new UsageError({ message: `unknown outline action '${args.positionals[0]}' (${ACTIONS.join(", ")}), or a slug alone to show the outline` }))
-    }
-    return withOutline(
-      io,
-      args,
+  run: (args, io) =>
+    actionOrShow("outline", ACTIONS, "show the outline", args, io, (action) => runAction(action, args, io), (slug) =>
       Effect.gen(function* () {
-        const slug = yield* checkSlug(args.positionals[0])
         const outline = yield* outlineOf(slug)
         if (booleanFlag(args, "json")) io.out(JSON.stringify(outline, null, 2))
         else printOutline(io, outline)
         return 0
-      }),
-    )
-  },
+      })),
 }
 
 const THREAD_ACTIONS = ["add", "pay", "remove"] as const
@@ -269,17 +278,9 @@ export const threadsCommand: Command = {
     ...configOption,
   },
   positionals: { min: 1, max: 4, names: ["slug", "id", "description", "extra"] },
-  run: (args, io) => {
-    const action = THREAD_ACTIONS.find((a) => a === args.positionals[0])
-    if (action !== undefined) return withOutline(io, args, runThreadAction(action, args, io))
-    if (args.positionals.length > 1) {
-      return Effect.fail(new UsageError({ message: `unknown threads action '${args.positionals[0]}' (${THREAD_ACTIONS.join(", ")}), or a slug alone to list the threads` }))
-    }
-    return withOutline(
-      io,
-      args,
+  run: (args, io) =>
+    actionOrShow("threads", THREAD_ACTIONS, "list the threads", args, io, (action) => runThreadAction(action, args, io), (slug) =>
       Effect.gen(function* () {
-        const slug = yield* checkSlug(args.positionals[0])
         const outline = yield* outlineOf(slug)
         const last = lastWrittenEpisode(outline)
         const overdue = new Map(overdueThreads(outline, last, defaultPlanning.threadOverdueEpisodes).map((o) => [o.thread.id, o.overdueBy]))
@@ -302,7 +303,5 @@ export const threadsCommand: Command = {
           ))
         }
         return 0
-      }),
-    )
-  },
+      })),
 }

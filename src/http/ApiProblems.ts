@@ -61,6 +61,9 @@ export const TransportProblems = [
   ServiceUnavailableProblem,
 ] as const
 
+/** What an endpoint that changes a project may answer besides the transport's: bad input, no such project or episode, a state that refuses the change. */
+export const ChangeProblems = [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems] as const
+
 export type ApiProblem =
   | BadRequest
   | Unauthorized

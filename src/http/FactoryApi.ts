@@ -18,6 +18,7 @@ import { BreakerState, FactoryEvent } from "../events/FactoryEvent.ts"
 import { packageVersion } from "../factory/FactoryStatus.ts"
 import {
   BadRequestProblem,
+  ChangeProblems,
   ConflictProblem,
   NotFoundProblem,
   TransportProblems,
@@ -204,7 +205,7 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
       params: SlugParam,
       payload: EnqueueBody,
       success: EnqueueResult.pipe(HttpApiSchema.status(202)),
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.get("episodes", "/projects/:slug/episodes", {
       params: SlugParam,
@@ -220,25 +221,25 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
     HttpApiEndpoint.post("retry", "/projects/:slug/episodes/:n/retry", {
       params: EpisodeParams,
       success: Job,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.post("skip", "/projects/:slug/episodes/:n/skip", {
       params: EpisodeParams,
       payload: SkipBody,
       success: Job,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.post("cancel", "/projects/:slug/cancel", {
       params: SlugParam,
       payload: CancelBody,
       success: CancelResult,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.post("hold", "/projects/:slug/hold", {
       params: SlugParam,
       payload: HoldBody,
       success: HoldResult,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     // The outline: arcs and beats, planned / approved / written (see `src/planner/`).
     HttpApiEndpoint.get("outline", "/projects/:slug/outline", {
@@ -250,24 +251,24 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
       params: EpisodeParams,
       payload: BeatBody,
       success: Outline.pipe(HttpApiSchema.status(201)),
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.patch("editBeat", "/projects/:slug/outline/beats/:n", {
       params: EpisodeParams,
       payload: BeatBody,
       success: Outline,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.delete("removeBeat", "/projects/:slug/outline/beats/:n", {
       params: EpisodeParams,
       success: Outline,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.post("approve", "/projects/:slug/outline/approve", {
       params: SlugParam,
       payload: ApproveBody,
       success: Outline,
-      error: [BadRequestProblem, NotFoundProblem, ConflictProblem, ...TransportProblems],
+      error: ChangeProblems,
     }),
     HttpApiEndpoint.post("resume", "/projects/:slug/resume", {
       params: SlugParam,

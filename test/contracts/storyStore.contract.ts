@@ -71,6 +71,29 @@ export const sampleEpisode = (number: number, project = "moon-gate", overrides?:
   ...overrides,
 })
 
+const quote = (text: string) => ({ start: 0, end: text.length, text })
+
+/** What the text of episodes 2 and 3 changes: a newcomer and a place, an injury then a death, a relation ended and formed again, a fact. */
+export const sampleChangesOfEpisode2: BibleChanges = {
+  ...emptyBibleChanges,
+  appearances: ["seoyun", "c-haeun"],
+  newCharacters: [{ id: "c-haeun", name: "하은", aliases: ["대장장이"], role: "대장장이", status: "alive", traits: [], firstEpisode: 2 }],
+  newPlaces: [{ id: "p-forge", name: "붉은 대장간", description: "강가의 대장간", firstEpisode: 2 }],
+  statusChanges: [
+    { character: "doha", status: "injured", note: "왼팔을 잃었다", evidence: quote("도하는 왼팔을 잃었다.") },
+    { character: "c-haeun", status: "captured", note: "끌려갔다" },
+  ],
+  newRelations: [{ from: "c-haeun", to: "seoyun", type: "KNOWS", since: 2 }],
+  endedRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 }],
+  events: [{ episode: 2, description: "하은이 끌려갔다", characters: ["c-haeun"], place: "p-forge" }],
+  facts: [{ text: "은열쇠가 부러졌다", subjects: ["key"], validFrom: 2, evidence: quote("은열쇠가 부러졌다.") }],
+}
+export const sampleChangesOfEpisode3: BibleChanges = {
+  ...emptyBibleChanges,
+  statusChanges: [{ character: "doha", status: "dead", note: "숨을 거두었다" }],
+  newRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 3 }],
+}
+
 export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E>): void => {
   const withStore = <A, E2>(self: Effect.Effect<A, E2, StoryStore>) => Effect.provide(self, harness.makeLayer())
 
@@ -249,41 +272,20 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
         expect(yield* store.listEpisodes("nope")).toEqual([])
       }).pipe(withStore))
 
-    const quote = (text: string) => ({ start: 0, end: text.length, text })
-
     it.effect("merges what the text introduced and changed, each fact with its episode, exactly as mergeBibleChanges does", () =>
       Effect.gen(function* () {
         const store = yield* created
         const initial = yield* store.getBible("moon-gate")
-        const ep2: BibleChanges = {
-          ...emptyBibleChanges,
-          appearances: ["seoyun", "c-haeun"],
-          newCharacters: [{ id: "c-haeun", name: "하은", aliases: ["대장장이"], role: "대장장이", status: "alive", traits: [], firstEpisode: 2 }],
-          newPlaces: [{ id: "p-forge", name: "붉은 대장간", description: "강가의 대장간", firstEpisode: 2 }],
-          statusChanges: [
-            { character: "doha", status: "injured", note: "왼팔을 잃었다", evidence: quote("도하는 왼팔을 잃었다.") },
-            { character: "c-haeun", status: "captured", note: "끌려갔다" },
-          ],
-          newRelations: [{ from: "c-haeun", to: "seoyun", type: "KNOWS", since: 2 }],
-          endedRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 }],
-          events: [{ episode: 2, description: "하은이 끌려갔다", characters: ["c-haeun"], place: "p-forge" }],
-          facts: [{ text: "은열쇠가 부러졌다", subjects: ["key"], validFrom: 2, evidence: quote("은열쇠가 부러졌다.") }],
-        }
-        const ep3: BibleChanges = {
-          ...emptyBibleChanges,
-          statusChanges: [{ character: "doha", status: "dead", note: "숨을 거두었다" }],
-          newRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 3 }],
-        }
         yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges)
-        yield* store.commitEpisode(sampleEpisode(2), ep2)
+        yield* store.commitEpisode(sampleEpisode(2), sampleChangesOfEpisode2)
         const after2 = yield* store.getBible("moon-gate")
-        expect(after2).toEqual(mergeBibleChanges(mergeBibleChanges(initial, emptyBibleChanges, 1), ep2, 2))
+        expect(after2).toEqual(mergeBibleChanges(mergeBibleChanges(initial, emptyBibleChanges, 1), sampleChangesOfEpisode2, 2))
         expect(after2.characters.find((c) => c.id === "c-haeun")).toMatchObject({ name: "하은", firstEpisode: 2, status: "captured", statusNote: "끌려갔다" })
         expect(after2.places.find((p) => p.id === "p-forge")?.firstEpisode).toBe(2)
         expect(after2.relations.find((r) => r.type === "RIVAL_OF")?.until).toBe(2)
-        yield* store.commitEpisode(sampleEpisode(3), ep3)
+        yield* store.commitEpisode(sampleEpisode(3), sampleChangesOfEpisode3)
         const after3 = yield* store.getBible("moon-gate")
-        expect(after3).toEqual(mergeBibleChanges(after2, ep3, 3))
+        expect(after3).toEqual(mergeBibleChanges(after2, sampleChangesOfEpisode3, 3))
         expect(after3.characters.find((c) => c.id === "doha")).toMatchObject({ status: "dead", statusNote: "숨을 거두었다" })
         expect(after3.statusHistory?.filter((r) => r.character === "doha").map((r) => [r.episode, r.status])).toEqual([
           [0, "alive"],

@@ -18,10 +18,8 @@ import {
 } from "../../src/domain/Bible.ts"
 import { mergeBibleChanges } from "../../src/story/BibleTime.ts"
 import * as Q from "../../src/story/cypher.ts"
-import { sampleBible, sampleEpisode, sampleProject } from "../contracts/storyStore.contract.ts"
+import { sampleBible, sampleChangesOfEpisode2, sampleChangesOfEpisode3, sampleEpisode, sampleProject } from "../contracts/storyStore.contract.ts"
 import { FakeGraph } from "./fakeGraph.ts"
-
-const quote = (text: string) => ({ start: 0, end: text.length, text })
 
 describe("Neo4j writes read back as mergeBibleChanges merges", () => {
   it("a created project reads back as given", () => {
@@ -29,28 +27,9 @@ describe("Neo4j writes read back as mergeBibleChanges merges", () => {
   })
 
   it("the contract's episodes: introduced nodes, status changes with their history, an ended relation formed again, facts", () => {
-    const ep2: BibleChanges = {
-      ...emptyBibleChanges,
-      appearances: ["seoyun", "c-haeun"],
-      newCharacters: [{ id: "c-haeun", name: "하은", aliases: ["대장장이"], role: "대장장이", status: "alive", traits: [], firstEpisode: 2 }],
-      newPlaces: [{ id: "p-forge", name: "붉은 대장간", description: "강가의 대장간", firstEpisode: 2 }],
-      statusChanges: [
-        { character: "doha", status: "injured", note: "왼팔을 잃었다", evidence: quote("도하는 왼팔을 잃었다.") },
-        { character: "c-haeun", status: "captured", note: "끌려갔다" },
-      ],
-      newRelations: [{ from: "c-haeun", to: "seoyun", type: "KNOWS", since: 2 }],
-      endedRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 0 }],
-      events: [{ episode: 2, description: "하은이 끌려갔다", characters: ["c-haeun"], place: "p-forge" }],
-      facts: [{ text: "은열쇠가 부러졌다", subjects: ["key"], validFrom: 2, evidence: quote("은열쇠가 부러졌다.") }],
-    }
-    const ep3: BibleChanges = {
-      ...emptyBibleChanges,
-      statusChanges: [{ character: "doha", status: "dead", note: "숨을 거두었다" }],
-      newRelations: [{ from: "seoyun", to: "doha", type: "RIVAL_OF", since: 3 }],
-    }
     const graph = FakeGraph.created(sampleProject(), sampleBible())
     let expected: Bible = sampleBible()
-    for (const [n, changes] of [[1, emptyBibleChanges], [2, ep2], [3, ep3]] as const) {
+    for (const [n, changes] of [[1, emptyBibleChanges], [2, sampleChangesOfEpisode2], [3, sampleChangesOfEpisode3]] as const) {
       graph.commit(sampleEpisode(n), changes)
       expected = mergeBibleChanges(expected, changes, n)
       expect(graph.bible(), `after episode ${n}`).toEqual(expected)

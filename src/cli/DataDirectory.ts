@@ -5,7 +5,6 @@
  * FACTORY_HOME never fills someone's directory with a database, backups and plugin state.
  */
 import { existsSync, readdirSync, statSync } from "node:fs"
-import { join } from "node:path"
 
 /** Files only a factory writes in its data directory. */
 export const DATA_DIRECTORY_MARKERS: ReadonlyArray<string> = ["factory.db", "factory.yaml", "plugins.yaml"]
@@ -20,6 +19,3 @@ export const dataDirectoryRefusal = (home: string, init: boolean): string | unde
   return `FACTORY_HOME ${home} is not a factory's data directory (it holds other files and no ${DATA_DIRECTORY_MARKERS.join(", ")}); ` +
     `point FACTORY_HOME at an empty or new directory, or pass --init to use this one`
 }
-
-/** `dataDirectoryRefusal` of a path that may not exist yet, its parent's files left alone. */
-export const isDataDirectory = (home: string): boolean => DATA_DIRECTORY_MARKERS.some((m) => existsSync(join(home, m)))

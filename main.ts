@@ -1,7 +1,8 @@
 /**
  * The composition root: the only module that sees both the CLI (`src/`) and the
- * supervision tree with its actors (`supervisors/`, `actors/`), and joins them.
+ * supervision tree with its actors (`supervisors/`, `actors/`) and the chaos runner (`chaos/`), and joins them.
  */
+import { runChaos } from "./chaos/Runner.ts"
 import { runCli } from "./src/cli/Cli.ts"
 import { makeCommands } from "./src/cli/commands/index.ts"
 import { packageVersion } from "./src/factory/FactoryStatus.ts"
@@ -15,7 +16,7 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-const code = await runCli(makeCommands(launchFactory), packageVersion, process.argv.slice(2), {
+const code = await runCli(makeCommands(launchFactory, runChaos), packageVersion, process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,

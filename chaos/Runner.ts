@@ -31,44 +31,10 @@ import {
   stopServe,
 } from "./Processes.ts"
 import { type RedisServer, startRedisServer } from "./RedisServer.ts"
+import { type ChaosOptions, defaultChaosOptions, SCENARIOS, type ScenarioName } from "../src/ops/chaos/ChaosPlan.ts"
+import { errorMessage } from "../src/util/ErrorMessage.ts"
 
-export const SCENARIOS = ["kill-worker", "kill-process", "redis-down", "llm-faults", "store-errors"] as const
-export type ScenarioName = (typeof SCENARIOS)[number]
-
-export interface ChaosOptions {
-  readonly seed: number
-  /** How long each fault lasts (a crash window, an outage). */
-  readonly durationMs: number
-  /** Every recovery must happen within this (default 300 s). */
-  readonly boundMs: number
-  readonly projects: number
-  readonly episodes: number
-  readonly concurrency: number
-  /** Offline writer pace per LLM call (FACTORY_OFFLINE_LATENCY_MS), so faults land mid-run. */
-  readonly paceMs: number
-  /** Short leases and back-offs (CI smoke runs); otherwise the product's defaults. */
-  readonly fast: boolean
-  /** SIGKILLs in `kill-process`. */
-  readonly kills: number
-  /** Fault probability of `kill-worker` (per fault point) and `store-errors` (per commit). */
-  readonly faultRate: number
-  readonly keepData: boolean
-  readonly out: (line: string) => void
-}
-
-export const defaultChaosOptions: Omit<ChaosOptions, "out"> = {
-  seed: 1,
-  durationMs: 20_000,
-  boundMs: 300_000,
-  projects: 3,
-  episodes: 8,
-  concurrency: 3,
-  paceMs: 300,
-  fast: false,
-  kills: 2,
-  faultRate: 0.15,
-  keepData: false,
-}
+export { type ChaosOptions, defaultChaosOptions, SCENARIOS, type ScenarioName }
 
 export interface Recovery {
   readonly what: string
@@ -549,7 +515,7 @@ export const runScenario = async (name: ScenarioName, options: ChaosOptions): Pr
     await scenario.body()
     audit = await run.audit()
   } catch (error) {
-    problems.push(`the scenario could not run: ${error instanceof Error ? error.message : String(error)}`)
+    problems.push(`the scenario could not run: ${errorMessage(error)}`)
     options.out(`  ✘ ${problems[problems.length - 1]}`)
   } finally {
     if (service) {

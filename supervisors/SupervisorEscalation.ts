@@ -1,4 +1,5 @@
 import { Cause, Data, Option } from "effect"
+import { errorMessage } from "../src/util/ErrorMessage.ts"
 
 /**
  * A supervisor gave up: a child exceeded the restart intensity (or its back-off
@@ -19,7 +20,7 @@ export class SupervisorEscalation extends Data.TaggedError("SupervisorEscalation
     const why = this.reason === "intensity" ? "exceeded the restart intensity" : "exhausted its back-off schedule"
     const root = rootCause(this.cause)
     const first = Cause.squash(root)
-    const original = first instanceof Error ? first.message : String(first)
+    const original = errorMessage(first)
     return `supervisor ${this.supervisor}: child ${this.child} ${why}; original cause: ${original}`
   }
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path"
 import { Cron, Result, Schema } from "effect"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 /** S3 requires parts of at least 5 MiB (all but the last). */
@@ -78,7 +79,7 @@ export const resolveBackupSettings = (raw: unknown, home: string): Result.Result
   try {
     input = raw === undefined || raw === null ? {} : Schema.decodeUnknownSync(BackupConfigSchema, { onExcessProperty: "error" })(raw)
   } catch (error) {
-    return Result.fail(`backup: ${error instanceof Error ? error.message : String(error)}`)
+    return Result.fail(`backup: ${errorMessage(error)}`)
   }
   const schedule = input.schedule ?? DEFAULT_SCHEDULE
   const timeZone = input.timeZone ?? "UTC"

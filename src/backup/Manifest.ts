@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export const MANIFEST_NAME = "manifest.json"
 export const DATABASE_OBJECT = "factory.db.gz"
@@ -56,7 +57,7 @@ export const decodeManifest = (bytes: Uint8Array): BackupManifest | string => {
   try {
     return Schema.decodeUnknownSync(BackupManifest)(JSON.parse(new TextDecoder().decode(bytes)))
   } catch (error) {
-    return error instanceof Error ? error.message : String(error)
+    return errorMessage(error)
   }
 }
 

@@ -18,8 +18,8 @@ import {
   validatePrefix,
 } from "./BlobStore.ts"
 import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from "../util/PrivateFiles.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
-const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 const isNotFound = (error: unknown): boolean =>
   typeof error === "object" && error !== null && ((error as { code?: unknown }).code === "ENOENT" || (error as { code?: unknown }).code === "ENOTDIR")
 
@@ -37,7 +37,7 @@ export const makeDirectoryBlobStore = (root: string): BlobStoreShape => {
   const describe = `dir:${base}`
   const pathOf = (key: string) => join(base, ...key.split("/"))
   const fail = (op: string, key: string) => (error: unknown) =>
-    new BlobError({ message: `${describe}: ${op} '${key}' failed: ${describeError(error)}`, key, cause: error })
+    new BlobError({ message: `${describe}: ${op} '${key}' failed: ${errorMessage(error)}`, key, cause: error })
 
   const checked = <A, E>(key: string, body: (path: string) => Effect.Effect<A, E>): Effect.Effect<A, E | InvalidBlobKey> =>
     Effect.suspend((): Effect.Effect<A, E | InvalidBlobKey> => {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util"
 import { type Command, type ParsedArgs, UsageError } from "./Command.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 const closest = (word: string, candidates: ReadonlyArray<string>): string | undefined => {
   const distance = (a: string, b: string): number => {
@@ -37,7 +38,7 @@ export const parseCommandArgs = (command: Command, argv: ReadonlyArray<string>):
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     const unknown = /Unknown option '([^']+)'/.exec(message)
     if (unknown) {
       const flag = unknown[1]!.replace(/^-+/, "")

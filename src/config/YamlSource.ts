@@ -9,6 +9,7 @@
 import { isAbsolute, relative, resolve } from "node:path"
 import { Cause, Data, Exit, Schema, SchemaIssue } from "effect"
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export interface YamlIssue {
   readonly line: number
@@ -158,7 +159,7 @@ export const readYaml = (file: string, text: string): YamlSource | YamlError => 
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION })
   } catch (e) {
     // the alias check above should have caught it; never let the parser's throw escape
-    return yamlError(file, [{ line: 0, key: "", message: `YAML: ${e instanceof Error ? e.message : String(e)}` }])
+    return yamlError(file, [{ line: 0, key: "", message: `YAML: ${errorMessage(e)}` }])
   }
   const locate = (path: ReadonlyArray<PropertyKey>) => locateIn(doc, lc, path)
   return {

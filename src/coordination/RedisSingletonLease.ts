@@ -7,7 +7,8 @@
  */
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"
-import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
+import { acquireRedis, callScript, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 import { LeaseHeld, LeaseUnavailable, SingletonLease, type SingletonLeaseShape, SingletonLost, type SingletonGrant } from "./SingletonLease.ts"
 
 export interface RedisSingletonLeaseOptions extends RedisConnectionOptions {
@@ -58,7 +59,7 @@ export const make = (options: RedisSingletonLeaseOptions): Effect.Effect<Singlet
     const redis: Redis = yield* acquireRedis(options, unavailable)
     for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 1, lua })
     const run = <A>(what: string, f: () => Promise<A>) =>
-      Effect.tryPromise({ try: f, catch: (error) => unavailable(`redis ${what}: ${describeError(error)}`, error) })
+      Effect.tryPromise({ try: f, catch: (error) => unavailable(`redis ${what}: ${errorMessage(error)}`, error) })
 
     const acquire: SingletonLeaseShape["acquire"] = (name, holder, ttlMs) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>

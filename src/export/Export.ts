@@ -7,6 +7,7 @@ import { type Book, type ExportProjectNotFound, loadBook, type NoEpisodes } from
 import { buildEpub } from "./Epub.ts"
 import { blocksToMarkdown } from "./MarkdownExport.ts"
 import { buildPdf, KoreanFontMissing, type PdfFonts, resolveKoreanFont } from "./Pdf.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export const EXPORT_FORMATS = ["epub", "pdf", "md"] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -56,7 +57,7 @@ const writeAtomic = (path: string, bytes: Uint8Array | string): number => {
 }
 
 const attempt = <A>(what: string, thunk: () => A): Effect.Effect<A, ExportFailed> =>
-  Effect.try({ try: thunk, catch: (error) => new ExportFailed({ message: `${what}: ${error instanceof Error ? error.message : String(error)}`, cause: error }) })
+  Effect.try({ try: thunk, catch: (error) => new ExportFailed({ message: `${what}: ${errorMessage(error)}`, cause: error }) })
 
 const defaultOut = (slug: string, format: ExportFormat) => (format === "md" ? `${slug}-md` : `${slug}.${format}`)
 
@@ -81,7 +82,7 @@ export const writeBook = (book: Book, request: Omit<ExportRequest, "slug" | "fro
         if (fonts instanceof KoreanFontMissing) return yield* fonts
         const pdf = yield* Effect.tryPromise({
           try: () => buildPdf(book, fonts),
-          catch: (error) => new ExportFailed({ message: `rendering the PDF: ${error instanceof Error ? error.message : String(error)}`, cause: error }),
+          catch: (error) => new ExportFailed({ message: `rendering the PDF: ${errorMessage(error)}`, cause: error }),
         })
         const bytes = yield* attempt(`writing ${out}`, () => writeAtomic(out, pdf))
         return { ...summary, path: out, files: [out], bytes }

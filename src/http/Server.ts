@@ -9,6 +9,7 @@ import { FactoryApi, OPENAPI_PATH } from "./FactoryApi.ts"
 import { guardRequests } from "./RequestGuard.ts"
 import { isLoopbackAddress, isWildcardAddress, type PolicySettings } from "./RequestPolicy.ts"
 import { routeTable } from "./RouteTable.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export { MAX_BODY_BYTES } from "./RequestGuard.ts"
 
@@ -71,7 +72,7 @@ export const serveApi = <R>(options: HttpServerOptions, handlers: FactoryApiHand
     const server = yield* NodeHttpServer.make(() => node, { host: options.host, port: options.port }).pipe(
       Effect.mapError((error) => {
         const cause = error.cause
-        return new ServerError({ message: `cannot listen on ${options.host}:${options.port}: ${cause instanceof Error ? cause.message : String(cause)}` })
+        return new ServerError({ message: `cannot listen on ${options.host}:${options.port}: ${errorMessage(cause)}` })
       }),
     )
     const port = "port" in server.address ? server.address.port : options.port

@@ -8,6 +8,7 @@ import { type OpenAiLlmConfig, providerKey, type ResolvedStage, stageRoute } fro
 import { chatCompletionBody, providerName, redact } from "./OpenAiLanguageModel.ts"
 import { readUsage, type WireUsage } from "./ProviderUsage.ts"
 import { type BatchJournal, type BatchLine, type BatchOutcome, makeBatchJournal } from "./SqliteBatchJournal.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 /**
  * The batch lane: LLM work off the publishing path (re-summarising a back catalogue, a second
@@ -76,7 +77,7 @@ export const makeBatchLane = (config: OpenAiLlmConfig, options: BatchLaneOptions
     const attached = new Map<string, Deferred.Deferred<Readonly<Record<string, BatchOutcome>>, BatchLaneError>>()
 
     const fail = (what: string) => (cause: unknown) =>
-      new BatchLaneError({ message: `batch lane: ${what}: ${redact(cause instanceof Error ? cause.message : String(cause), [...providers.values()].map((p) => p.secret))}`, cause })
+      new BatchLaneError({ message: `batch lane: ${what}: ${redact(errorMessage(cause), [...providers.values()].map((p) => p.secret))}`, cause })
 
     const providerFor = (settings: ResolvedStage): Effect.Effect<Provider, BatchLaneError> =>
       Effect.suspend(() => {

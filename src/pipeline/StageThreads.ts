@@ -30,6 +30,7 @@ import type { Bible } from "../domain/Bible.ts"
 import {
   analysisBibleOf, type AnalyzeRequest, type AnalyzedText, inProcessStages, rememberingAnalyses, type StageCall, Stages, type StagesShape,
 } from "./Stages.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 /** A stage thread failed: it threw (the error is rebuilt from its name, message and stack) or died. */
 export class StageThreadError extends Error {
@@ -205,7 +206,7 @@ const makePool = (size: number, warmUp: number, keptTexts: number, keptFingerpri
       s.speculating.clear()
       if (!closed) spawn(s)
     }
-    worker.on("error", (error) => fail(`a stage thread failed: ${error instanceof Error ? error.message : String(error)}`))
+    worker.on("error", (error) => fail(`a stage thread failed: ${errorMessage(error)}`))
     worker.on("exit", (code) => fail(`a stage thread exited (code ${code})`))
     return s
   }

@@ -25,6 +25,7 @@
 import { Data, Schema } from "effect"
 import { GuardFinding } from "../domain/Episode.ts"
 import type { GuardCheck } from "../guard/Checks.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export type { GuardCheck, GuardContext } from "../guard/Checks.ts"
 
@@ -117,7 +118,7 @@ export const registerPlugin = (
     const out = (register as (p: PluginPipeline) => unknown)(pipeline)
     if (out instanceof Promise) return refuse("`register` returned a promise; it must add its hooks synchronously")
   } catch (e) {
-    return refuse(`\`register\` threw: ${e instanceof Error ? e.message : String(e)}`)
+    return refuse(`\`register\` threw: ${errorMessage(e)}`)
   }
   if (problems.length > 0) return refuse(problems.join("; "))
   const count = hooks.promptAdditions.length + hooks.transformText.length + hooks.bannedWords.length + hooks.checks.length
@@ -138,6 +139,6 @@ export const decodeReturn = <S extends Schema.Top>(schema: S, value: unknown): {
   try {
     return { ok: true, value: Schema.decodeUnknownSync(schema as any)(value) as S["Type"] }
   } catch (e) {
-    return { ok: false, message: `returned garbage: ${firstLine(e instanceof Error ? e.message : String(e))}` }
+    return { ok: false, message: `returned garbage: ${firstLine(errorMessage(e))}` }
   }
 }

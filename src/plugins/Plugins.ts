@@ -34,6 +34,7 @@ import type { GuardCheck, NamedGuardCheck } from "../guard/Guard.ts"
 import { discoverPlugins, importPlugin, pluginVersion, type PluginSource, shippedPluginsDir } from "./Loader.ts"
 import { decodeReturn, Findings, type PluginContext, type PluginHooks, registerPlugin, StringList } from "./PluginApi.ts"
 import { enabledFor, enabledWhere, emptyPluginsConfig, optionsFor, parsePluginsConfig, type PluginsConfig, PluginsConfigError } from "./PluginsConfig.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export const DEFAULT_TIMEOUT_MS = 2_000
 export const DEFAULT_MAX_FAULTS = 3
@@ -159,7 +160,7 @@ const withWallClockLimit = <A>(promise: Promise<A>, ms: number): Promise<A> =>
     })
   })
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!
+const message = (e: unknown): string => errorMessage(e).split("\n")[0]!
 
 const makePlugins = (options: PluginsOptions) =>
   Effect.gen(function* () {

@@ -102,7 +102,8 @@ import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, type Scope } from "effect"
 import type { GuardFinding } from "../domain/Episode.ts"
 import { type Job, jobIdOf, type JobState, type Lease } from "../domain/Job.ts"
-import { acquireRedis, callScript, describeError, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
+import { acquireRedis, callScript, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 import { GROUP, JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
 import { turnBatcher } from "../redis/TurnBatcher.ts"
 import {
@@ -242,7 +243,7 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
     for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 1, lua })
 
     const run = <A>(what: string, f: () => Promise<A>): Effect.Effect<A, QueueUnavailable> =>
-      Effect.tryPromise({ try: f, catch: (error) => unavailable(`redis ${what}: ${describeError(error)}`, error) })
+      Effect.tryPromise({ try: f, catch: (error) => unavailable(`redis ${what}: ${errorMessage(error)}`, error) })
 
     const script = (what: string, name: keyof typeof scripts, args: ReadonlyArray<string | number>) =>
       run(what, () => callScript(redis, name, 1, [keys.ready, keys.prefix, ...args]))

@@ -17,6 +17,7 @@
  */
 import { Redis, type RedisOptions } from "ioredis"
 import { Effect, type Scope } from "effect"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export interface RedisConnectionOptions {
   /** `redis://[user:password@]host:port[/db]` */
@@ -47,7 +48,6 @@ export const redisOptions = (options: RedisConnectionOptions): RedisOptions => (
   ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
 })
 
-export const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /** Opens a connection (waits until it is ready) and closes it with the scope (`QUIT`, else disconnect). */
 export const acquireRedis = <E>(
@@ -66,12 +66,12 @@ export const acquireRedis = <E>(
           return { redis, down: undefined }
         } catch (error) {
           // ioredis goes on reconnecting after a failed first connect, by the retry strategy.
-          if (options.startWhileDown === true) return { redis, down: describeError(error) }
+          if (options.startWhileDown === true) return { redis, down: errorMessage(error) }
           redis.disconnect()
           throw error
         }
       },
-      catch: (error) => mapError(`cannot connect to Redis at ${redactUrl(options.url)}: ${describeError(error)}`, error),
+      catch: (error) => mapError(`cannot connect to Redis at ${redactUrl(options.url)}: ${errorMessage(error)}`, error),
     }).pipe(
       Effect.tap(({ down }) =>
         down === undefined

@@ -1,29 +1,24 @@
 import { Effect } from "effect"
-import { type ChaosOptions, defaultChaosOptions, runChaos, SCENARIOS, type ScenarioName } from "../../../chaos/Runner.ts"
+import { type ChaosOptions, defaultChaosOptions, type RunChaos, SCENARIOS, type ScenarioName } from "../../ops/chaos/ChaosPlan.ts"
+import { errorMessage } from "../../util/ErrorMessage.ts"
+import { parseDurationMs } from "../../util/Units.ts"
 import { booleanFlag, type Command, CommandFailed, intFlag, stringFlag, UsageError } from "../Command.ts"
-
-/** `20`, `20s`, `500ms`, `2m` → ms (a bare number is seconds). */
-export const parseDuration = (flag: string, raw: string): number | UsageError => {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(raw.trim())
-  if (!m) return new UsageError({ message: `--${flag} expects a duration in seconds (e.g. 20, 20s, 500ms, 2m), got '${raw}'` })
-  const value = Number(m[1])
-  const unit = m[2] ?? "s"
-  return Math.round(unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1000)
-}
 
 const durationFlag = (args: Parameters<Command["run"]>[0], name: string, fallback: number): number | UsageError => {
   const raw = stringFlag(args, name)
-  return raw === undefined ? fallback : parseDuration(name, raw)
+  if (raw === undefined) return fallback
+  const ms = parseDurationMs(raw)
+  return typeof ms === "number" ? ms : new UsageError({ message: `--${name}: ${ms}` })
 }
 
 /**
  * `novel-factory chaos <scenario>`: breaks a real factory (child `serve` processes on a
  * temporary data directory) and checks it heals without losing or duplicating a job.
  */
-export const chaosCommand: Command = {
+export const chaosCommand = (runChaos: RunChaos): Command => ({
   name: "chaos",
   summary: "chaos day: break a real factory and check it heals without losing a job",
-  usage: `chaos <${[...SCENARIOS, "all"].join("|")}> [--seed n] [--duration s] [--bound s] [--fast]`,
+  usage: `chaos <${[...SCENARIOS, "all"].join("|")}> [--seed n] [--duration 20s] [--bound 300s] [--fast]`,
   details:
     "Each scenario starts `serve` as a child process on a temporary data directory, enqueues work through the API, " +
     "breaks something, heals it and times the recovery, then audits every accepted job: lost (not final) and duplicated " +
@@ -31,8 +26,8 @@ export const chaosCommand: Command = {
     "duplicated and every recovery met --bound. redis-down needs `redis-server` on PATH (or REDIS_SERVER).",
   options: {
     seed: { type: "string", placeholder: "n", description: "seed of the runner's random choices (default 1)" },
-    duration: { type: "string", placeholder: "s", description: "how long each fault lasts (default 20 s)" },
-    bound: { type: "string", placeholder: "s", description: "every recovery must happen within this (default 300 s)" },
+    duration: { type: "string", placeholder: "time", description: "how long each fault lasts, e.g. 500ms, 20s, 2m (default 20s)" },
+    bound: { type: "string", placeholder: "time", description: "every recovery must happen within this (default 300s)" },
     projects: { type: "string", placeholder: "n", description: "projects per scenario (default 3)" },
     episodes: { type: "string", placeholder: "n", description: "episodes per project (default 8)" },
     concurrency: { type: "string", placeholder: "n", description: "episode workers of the factory under test (default 3)" },
@@ -80,8 +75,8 @@ export const chaosCommand: Command = {
       const names: ReadonlyArray<ScenarioName> = scenario === "all" ? SCENARIOS : [scenario as ScenarioName]
       const report = yield* Effect.tryPromise({
         try: () => runChaos(names, options),
-        catch: (error) => new CommandFailed({ message: `chaos runner failed: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 }),
+        catch: (error) => new CommandFailed({ message: `chaos runner failed: ${errorMessage(error)}`, exitCode: 1 }),
       })
       return report.ok ? 0 : 1
     }),
-}
+})

@@ -1,4 +1,5 @@
 import type { LaunchFactory } from "../../factory/FactoryRuntime.ts"
+import type { RunChaos } from "../../ops/chaos/ChaosPlan.ts"
 import type { Command } from "../Command.ts"
 import { backupCommand } from "./backup.ts"
 import { chaosCommand } from "./chaos.ts"
@@ -16,8 +17,8 @@ import { reportCommand } from "./report.ts"
 import { restoreCommand } from "./restore.ts"
 import { bibleCommand, enqueueCommand, episodesCommand, newCommand, showCommand, statusCommand } from "./story.ts"
 
-/** Every command of the CLI; the running factory is handed in by the entry point. */
-export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
+/** Every command of the CLI; the running factory and the chaos runner are handed in by the entry point. */
+export const makeCommands = (launch: LaunchFactory, runChaos: RunChaos): ReadonlyArray<Command> => [
   newCommand,
   importCommand,
   runCommand(launch),
@@ -43,5 +44,5 @@ export const makeCommands = (launch: LaunchFactory): ReadonlyArray<Command> => [
   reportCommand,
   loadCommand,
   pluginsCommand,
-  chaosCommand,
+  chaosCommand(runChaos),
 ]

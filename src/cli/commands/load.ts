@@ -7,7 +7,7 @@ import { askWriter, judgeSpend } from "../../ops/load/SpendGuard.ts"
 import { LOAD_DEFAULTS, parseLoadFlags } from "../../ops/load/LoadFlags.ts"
 import { plannedRequests, runLoad } from "../../ops/load/LoadRunner.ts"
 import { checkSlos, samplesCsv, summarize, summaryMarkdown } from "../../ops/load/Summary.ts"
-import { formatMs, formatPercent } from "../../ops/load/Units.ts"
+import { formatMs, formatPercent } from "../../util/Units.ts"
 import { type Command, CommandFailed, UsageError } from "../Command.ts"
 import { table } from "./shared.ts"
 

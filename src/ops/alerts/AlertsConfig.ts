@@ -1,4 +1,5 @@
 import { Result, Schema } from "effect"
+import { errorMessage } from "../../util/ErrorMessage.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -79,7 +80,7 @@ export const DEFAULT_ALERTS: AlertSettings = {
   webhookTimeoutMs: 10_000,
 }
 
-const decodeError = (key: string, error: unknown) => `${key}: ${error instanceof Error ? error.message : String(error)}`
+const decodeError = (key: string, error: unknown) => `${key}: ${errorMessage(error)}`
 
 /** Decodes the `alerts` section (or its absence) into settings with every default filled in. */
 export const resolveAlertSettings = (raw: unknown): Result.Result<AlertSettings, string> => {

@@ -1,6 +1,7 @@
 import { hostname } from "node:os"
 import { Data, Duration, Effect, Queue, Schedule, type Scope } from "effect"
 import type { AlertEvent } from "./Rules.ts"
+import { errorMessage } from "../../util/ErrorMessage.ts"
 
 /** A webhook delivery failed (no answer, or an answer other than 2xx); it is retried. */
 export class WebhookFailed extends Data.TaggedError("WebhookFailed")<{ readonly message: string }> {}
@@ -32,7 +33,7 @@ export const fetchPost = (timeoutMs: number): WebhookPost => (url, body) =>
       await response.arrayBuffer().catch(() => undefined)
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
     },
-    catch: (error) => new WebhookFailed({ message: error instanceof Error ? error.message : String(error) }),
+    catch: (error) => new WebhookFailed({ message: errorMessage(error) }),
   }).pipe(
     Effect.timeout(Duration.millis(timeoutMs)),
     Effect.mapError((e) => (e._tag === "WebhookFailed" ? e : new WebhookFailed({ message: `no answer within ${timeoutMs} ms` }))),

@@ -18,6 +18,7 @@ import { hostname } from "node:os"
 import type { DatabaseSync } from "node:sqlite"
 import { Clock, Data, Effect, Option, type Scope } from "effect"
 import { databaseFile, openDatabase } from "../../sqlite/Database.ts"
+import { errorMessage } from "../../util/ErrorMessage.ts"
 
 export interface InstanceHolder {
   readonly pid: number
@@ -120,7 +121,6 @@ export const livenessOf = (
   return "alive"
 }
 
-const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 const openLockDb = (home: string) =>
   Effect.try({
@@ -129,7 +129,7 @@ const openLockDb = (home: string) =>
       db.exec(CREATE)
       return db
     },
-    catch: (error) => new InstanceLockError({ message: `cannot open the instance lock in ${databaseFile(home)}: ${describeError(error)}`, cause: error }),
+    catch: (error) => new InstanceLockError({ message: `cannot open the instance lock in ${databaseFile(home)}: ${errorMessage(error)}`, cause: error }),
   })
 
 const immediate = <A>(db: DatabaseSync, body: () => A): A => {
@@ -189,7 +189,7 @@ export const acquireInstanceLock = (
           ).run(pid, host, now, now, token)
           return { holder: { pid, host, since: now, heartbeatAt: now, token }, tookOver }
         }),
-      catch: (error) => new InstanceLockError({ message: `instance lock in ${databaseFile(home)}: ${describeError(error)}`, cause: error }),
+      catch: (error) => new InstanceLockError({ message: `instance lock in ${databaseFile(home)}: ${errorMessage(error)}`, cause: error }),
     })
     if (outcome instanceof InstanceLocked) return yield* outcome
     const token = outcome.holder.token
@@ -246,7 +246,7 @@ export const readInstanceLock = (
           db.close()
         }
       },
-      catch: (error) => new InstanceLockError({ message: `cannot read the instance lock in ${file}: ${describeError(error)}`, cause: error }),
+      catch: (error) => new InstanceLockError({ message: `cannot read the instance lock in ${file}: ${errorMessage(error)}`, cause: error }),
     })
     if (row === undefined) return Option.none()
     const holder = holderOf(row)

@@ -1,4 +1,5 @@
 import { Data, Effect } from "effect"
+import { errorMessage } from "../../util/ErrorMessage.ts"
 
 /** The factory answered nothing (refused, reset, timed out …) to a set-up or clean-up call of `load`. */
 export class FactoryUnreachable extends Data.TaggedError("FactoryUnreachable")<{ readonly message: string }> {}
@@ -36,7 +37,7 @@ export const callFactory = (
     },
     catch: (error) => {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      const message = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))
+      const message = cause?.code ?? cause?.message ?? errorMessage(error)
       return new FactoryUnreachable({ message: `cannot reach ${options.url}: ${message}` })
     },
   }).pipe(

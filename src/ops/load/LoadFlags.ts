@@ -2,7 +2,7 @@ import { booleanFlag, type ParsedArgs, stringFlag, UsageError } from "../../cli/
 import { DEFAULT_MIX, type Mix, parseMix } from "./FactoryApiTarget.ts"
 import { MAX_DURATION_MS, MAX_REQUESTS, MAX_RPS } from "./LoadRunner.ts"
 import type { Slos } from "./Summary.ts"
-import { parseDurationMs, parsePercent, parsePositiveNumber } from "./Units.ts"
+import { parseDurationMs, parsePercent, parsePositiveNumber } from "../../util/Units.ts"
 
 export interface LoadSettings {
   readonly url: string

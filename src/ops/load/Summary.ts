@@ -1,4 +1,4 @@
-import { formatMs, formatPercent } from "./Units.ts"
+import { formatMs, formatPercent } from "../../util/Units.ts"
 
 /** What one request of a load test did. Times are ms from the start of the run. */
 export interface LoadSample {

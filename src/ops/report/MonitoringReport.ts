@@ -2,7 +2,7 @@ import { type FactoryEvent, PipelineStage } from "../../events/FactoryEvent.ts"
 import type { FinanceReport } from "../../finance/Report.ts"
 import { formatAge } from "../alerts/Rules.ts"
 import { type LatencySummary, summarizeLatencies } from "../load/Summary.ts"
-import { formatMs, formatPercent } from "../load/Units.ts"
+import { formatMs, formatPercent } from "../../util/Units.ts"
 import { type Band, band, outside } from "./Baseline.ts"
 
 /**

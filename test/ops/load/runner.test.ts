@@ -5,7 +5,7 @@ import fc from "fast-check"
 import { mixCycle, parseMix } from "../../../src/ops/load/FactoryApiTarget.ts"
 import { type LoadTarget, runLoad } from "../../../src/ops/load/LoadRunner.ts"
 import { checkSlos, percentile, samplesCsv, summarize } from "../../../src/ops/load/Summary.ts"
-import { parseDurationMs, parsePercent } from "../../../src/ops/load/Units.ts"
+import { parseDurationMs, parsePercent } from "../../../src/util/Units.ts"
 
 describe("units", () => {
   it("parses durations and percentages, refusing bare numbers", () => {

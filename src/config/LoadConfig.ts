@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
-import { Data, Effect } from "effect"
+import { Data, Effect, Schema } from "effect"
 import { checkConfig } from "./ConfigChecks.ts"
 import { defaultConfig, type FactoryConfigData, FactoryConfigSchema } from "./FactoryConfig.ts"
 import { decodeYaml, displayPath, formatKey, readYaml, YamlError, type YamlIssue, type YamlSource } from "./YamlSource.ts"
@@ -8,16 +8,21 @@ import { decodeYaml, displayPath, formatKey, readYaml, YamlError, type YamlIssue
 /** A config that cannot be used: the message names the file (or variable), the key and what was expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
 
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+/** A settings tree as YAML, the environment and the encoded defaults give it (an optional key may be absent or undefined). */
+type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json | undefined }
 
-const isObject = (value: unknown): value is Record<string, Json> =>
+const isObject = (value: unknown): value is Record<string, Json | undefined> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** Deep merge where the override wins; arrays and scalars are replaced whole. */
 const merge = (base: Json, override: Json): Json => {
   if (!isObject(base) || !isObject(override)) return override
-  const out: Record<string, Json> = { ...base }
-  for (const [key, value] of Object.entries(override)) out[key] = key in out ? merge(out[key]!, value) : value
+  const out: Record<string, Json | undefined> = { ...base }
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue
+    const current = out[key]
+    out[key] = current === undefined ? value : merge(current, value)
+  }
   return out
 }
 
@@ -82,7 +87,8 @@ export const loadConfig = (options: {
   Effect.gen(function* () {
     const homeRaw = options.env["FACTORY_HOME"] ?? "factory-data"
     const home = isAbsolute(homeRaw) ? homeRaw : resolve(options.cwd, homeRaw)
-    let merged: Json = defaultConfig(home) as unknown as Json
+    // the defaults in their encoded form: the same shape as what the file and the environment add
+    let merged: Json = Schema.encodeSync(FactoryConfigSchema)(defaultConfig(home))
     const file = options.configFile ? resolve(options.cwd, options.configFile) : join(home, "factory.yaml")
     const exists = existsSync(file)
     if (!exists && options.configFile) return yield* new ConfigError({ message: `${file}: no such config file` })

@@ -1,4 +1,5 @@
 import { Clock, Duration, Effect, Option, Pull, Schedule } from "effect"
+import { cappedExponential } from "../src/util/Backoff.ts"
 
 /**
  * Back-off between restarts. Any `Schedule` works (its delays are used, its
@@ -15,18 +16,14 @@ export interface ExponentialOptions {
   readonly jitter?: boolean | undefined
 }
 
-/**
- * Exponential back-off, capped. The cap applies before the jitter, so restarts
- * that all reached the cap still spread out (48–72 s by default) instead of
- * hammering a recovering dependency in lock-step.
- */
-export const exponential = (options?: ExponentialOptions): BackoffSchedule => {
-  const capped = Schedule.min([
-    Schedule.exponential(options?.base ?? "5 seconds", options?.factor ?? 2),
-    Schedule.spaced(options?.max ?? "60 seconds"),
-  ])
-  return (options?.jitter ?? true) ? Schedule.jittered(capped) : capped
-}
+/** Exponential back-off, capped and (by default) jittered: the factory's one back-off (`src/util/Backoff.ts`). */
+export const exponential = (options?: ExponentialOptions): BackoffSchedule =>
+  cappedExponential({
+    base: options?.base ?? "5 seconds",
+    factor: options?.factor,
+    max: options?.max ?? "60 seconds",
+    jitter: options?.jitter ?? true,
+  })
 
 /** The factory default: from 5 s, ×2, capped at 60 s, jittered. */
 export const defaultBackoff: BackoffSchedule = exponential()

@@ -2,6 +2,7 @@ import { hostname } from "node:os"
 import { Data, Duration, Effect, Queue, Schedule, type Scope } from "effect"
 import type { AlertEvent } from "./Rules.ts"
 import { errorMessage } from "../../util/ErrorMessage.ts"
+import { cappedExponential } from "../../util/Backoff.ts"
 
 /** A webhook delivery failed (no answer, or an answer other than 2xx); it is retried. */
 export class WebhookFailed extends Data.TaggedError("WebhookFailed")<{ readonly message: string }> {}
@@ -59,13 +60,8 @@ export interface Webhook {
 }
 
 /** Exponential back-off from `base`, doubling, capped at `max`, for `attempts − 1` retries. */
-export const retrySchedule = (attempts: number, base: Duration.Input = "1 second", max: Duration.Input = "60 seconds") => {
-  const cap = Duration.fromInputUnsafe(max)
-  return Schedule.max([
-    Schedule.exponential(base).pipe(Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, cap)))),
-    Schedule.recurs(Math.max(0, attempts - 1)),
-  ])
-}
+export const retrySchedule = (attempts: number, base: Duration.Input = "1 second", max: Duration.Input = "60 seconds") =>
+  Schedule.max([cappedExponential({ base, max }), Schedule.recurs(Math.max(0, attempts - 1))])
 
 /**
  * A webhook sender that can never slow the factory down: `notify` offers to a bounded sliding

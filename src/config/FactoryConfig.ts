@@ -1,6 +1,6 @@
 import { Context, Schema } from "effect"
 import { BackupConfigSchema } from "../backup/BackupConfig.ts"
-import { CanaryConfigSchema } from "../ops/canary/Canary.ts"
+import { CanaryConfigSchema } from "../ops/canary/CanaryConfig.ts"
 import { AlertsConfigSchema, JournalConfigSchema } from "../ops/alerts/AlertsConfig.ts"
 import { FinanceConfig } from "../finance/FinanceConfig.ts"
 import { LlmConfig } from "../llm/LlmConfig.ts"

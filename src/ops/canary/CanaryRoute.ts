@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import { CANARY_SLUG } from "../../domain/Project.ts"
 import { LlmCallContext } from "../../finance/Ledger.ts"
 import type { CompletionRequest, LanguageModelShape } from "../../llm/LanguageModel.ts"
-import type { CanaryConfig } from "./Canary.ts"
+import type { CanaryConfig } from "./CanaryConfig.ts"
 
 /** Which projects run every stage offline, whatever the stage's route. */
 export type OfflineProjects = (project: string) => boolean

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from "node:path"
 import { Data, Effect, Schema } from "effect"
 import { checkConfig } from "./ConfigChecks.ts"
 import { defaultConfig, type FactoryConfigData, FactoryConfigSchema } from "./FactoryConfig.ts"
-import { decodeYaml, displayPath, formatKey, readYaml, YamlError, type YamlIssue, type YamlSource } from "./YamlSource.ts"
+import { decodeYaml, displayPath, formatKey, readYaml, YamlError, type YamlIssue, type YamlSource } from "../yaml/YamlSource.ts"
 
 /** A config that cannot be used: the message names the file (or variable), the key and what was expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}

@@ -18,7 +18,7 @@
  * Decoded with Schema; every error names the file, the line and the key.
  */
 import { Data, Schema } from "effect"
-import { decodeYaml, readYaml, YamlError } from "../config/YamlSource.ts"
+import { decodeYaml, readYaml, YamlError } from "../yaml/YamlSource.ts"
 
 export class PluginsConfigError extends Data.TaggedError("PluginsConfigError")<{ readonly message: string }> {}
 

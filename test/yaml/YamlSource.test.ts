@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { decodeYaml, formatKey, loadYaml, readYaml, YamlError } from "../../src/config/YamlSource.ts"
+import { decodeYaml, formatKey, loadYaml, readYaml, YamlError } from "../../src/yaml/YamlSource.ts"
 
 const Settings = Schema.Struct({
   timeoutMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),

@@ -25,7 +25,7 @@ import { Worker } from "node:worker_threads"
 import { Deferred, Effect, Layer } from "effect"
 import type { GuardVerdict } from "../domain/Episode.ts"
 import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
-import { splitEpisode } from "../factory/EpisodeText.ts"
+import { splitEpisode } from "../domain/EpisodeText.ts"
 import type { Bible } from "../domain/Bible.ts"
 import {
   analysisBibleOf, type AnalyzeRequest, type AnalyzedText, inProcessStages, rememberingAnalyses, type StageCall, Stages, type StagesShape,

@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { Effect } from "effect"
 import type { GuardVerdict } from "../domain/Episode.ts"
 import type { EpisodeFingerprint } from "../guard/Fingerprint.ts"
-import { splitEpisode } from "../factory/EpisodeText.ts"
+import { splitEpisode } from "../domain/EpisodeText.ts"
 import type { Bible } from "../domain/Bible.ts"
 import { type AnalyzeRequest, runStageCall, type StageCall, warmUpStages } from "./Stages.ts"
 

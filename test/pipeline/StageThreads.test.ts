@@ -9,7 +9,7 @@ import { defaultConfig, FactoryConfigSchema } from "../../src/config/FactoryConf
 import type { Bible } from "../../src/domain/Bible.ts"
 import type { Episode } from "../../src/domain/Episode.ts"
 import type { EpisodeFingerprint } from "../../src/guard/Fingerprint.ts"
-import { splitEpisode } from "../../src/factory/EpisodeText.ts"
+import { splitEpisode } from "../../src/domain/EpisodeText.ts"
 import { buildBrief } from "../../src/pipeline/Brief.ts"
 import { analyzeText, inProcessStages, type StageCall, Stages, type StagesShape } from "../../src/pipeline/Stages.ts"
 import { stageThreadsLayer } from "../../src/pipeline/StageThreads.ts"

@@ -1,7 +1,7 @@
-import { booleanFlag, type ParsedArgs, stringFlag, UsageError } from "../../cli/Command.ts"
-import { DEFAULT_MIX, type Mix, parseMix } from "./FactoryApiTarget.ts"
-import { MAX_DURATION_MS, MAX_REQUESTS, MAX_RPS } from "./LoadRunner.ts"
-import type { Slos } from "./Summary.ts"
+import { booleanFlag, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
+import { DEFAULT_MIX, type Mix, parseMix } from "../../ops/load/FactoryApiTarget.ts"
+import { MAX_DURATION_MS, MAX_REQUESTS, MAX_RPS } from "../../ops/load/LoadRunner.ts"
+import type { Slos } from "../../ops/load/Summary.ts"
 import { parseDurationMs, parsePercent, parsePositiveNumber } from "../../util/Units.ts"
 
 export interface LoadSettings {

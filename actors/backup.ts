@@ -93,7 +93,8 @@ export const runBackupCycle = (
       verification = yield* backups.verify(manifest.id)
       if (!verification.ok) return yield* new BackupVerifyFailed({ report: verification })
     }
-    const prune = yield* backups.prune(options.retention ?? DEFAULT_RETENTION, options.timeZone ?? "UTC")
+    // The snapshot just verified is kept, and ordered by creation, not by a clock that may have been stepped.
+    const prune = yield* backups.prune(options.retention ?? DEFAULT_RETENTION, options.timeZone ?? "UTC", verification?.ok === true ? manifest.id : undefined)
     const graceMs = options.incompleteGraceMs ?? 3_600_000
     const cleanedIncomplete = yield* backups.cleanupIncomplete(graceMs)
     const swept = yield* Effect.result(backups.sweepInterrupted(graceMs))

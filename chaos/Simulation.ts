@@ -24,6 +24,7 @@ import {
   fencedQueue,
   fencedStore,
 } from "./Faults.ts"
+import { withWallClockStepper } from "./SteppedClock.ts"
 
 /** One simulated run: what to build, what to break, and when. */
 export interface Scenario {
@@ -37,6 +38,8 @@ export interface Scenario {
   readonly faultWindowMs: number
   /** Simulated times at which the whole process is killed (`SIGKILL`) and started again. */
   readonly killsAtMs: ReadonlyArray<number>
+  /** Wall-clock steps: at simulated time \`atMs\` the wall clock jumps by \`stepMs\` (negative: back); timers do not. */
+  readonly clockSteps?: ReadonlyArray<{ readonly atMs: number; readonly stepMs: number }>
 }
 
 export interface SimulationReport {
@@ -50,6 +53,8 @@ export interface SimulationReport {
   readonly settledAfterMs: number | null
   readonly generations: number
   readonly escalations: number
+  /** The longest simulated time without a commit while some job was not settled (a stall). */
+  readonly longestStallMs: number
 }
 
 /**
@@ -62,11 +67,13 @@ export const isSettled = (job: Job, jobs: ReadonlyArray<Job>): boolean =>
 /** After the faults stop, every job must be settled within this much simulated time. */
 export const SETTLE_BOUND_MS = 30 * 60_000
 const STEP_MS = 1_000
+/** The workers' lease in the simulation: a dead holder's job waits this long. */
+export const SIMULATION_LEASE_MS = 15_000
 
 const simulationPipeline = (concurrency: number): PipelineConfig => ({
   ...defaultConfig("/nonexistent").pipeline,
   concurrency,
-  leaseMs: 15_000,
+  leaseMs: SIMULATION_LEASE_MS,
   pollMs: 500,
   retryDelayMs: 1_000,
   stageTimeoutMs: 60_000,
@@ -78,7 +85,7 @@ const simulationPipeline = (concurrency: number): PipelineConfig => ({
  * Deterministic for a scenario: time is the TestClock's, randomness Effect's seeded `Random`.
  */
 export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, unknown> =>
-  Effect.gen(function* () {
+  withWallClockStepper((wallClock) => Effect.gen(function* () {
     const outer = yield* Scope.make()
     const database = yield* Layer.buildWithScope(Database.layer({ path: ":memory:" }), outer)
     const active = yield* Ref.make(true)
@@ -135,10 +142,20 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
 
     let current = yield* startGeneration
     const kills = [...scenario.killsAtMs].sort((a, b) => a - b)
+    const steps = [...(scenario.clockSteps ?? [])].sort((a, b) => a.atMs - b.atMs)
     const start = yield* Clock.currentTimeMillis
     let settledAfterMs: number | null = null
+    let lastCommits = 0
+    let lastProgressAt = 0
+    let longestStallMs = 0
     for (let elapsed = 0; elapsed <= scenario.faultWindowMs + SETTLE_BOUND_MS; elapsed += STEP_MS) {
       if (elapsed >= scenario.faultWindowMs && (yield* Ref.get(active))) yield* Ref.set(active, false)
+      while (steps.length > 0 && steps[0]!.atMs <= elapsed) yield* wallClock.step(steps.shift()!.stepMs)
+      if (commits.length !== lastCommits) {
+        lastCommits = commits.length
+        lastProgressAt = elapsed
+      }
+      longestStallMs = Math.max(longestStallMs, elapsed - lastProgressAt)
       const watched = current.watcher.pollUnsafe()
       const escalated = watched !== undefined && Exit.isSuccess(watched) && Exit.isFailure(watched.value) && !Cause.hasInterruptsOnly(watched.value.cause)
       if (escalated) escalations++
@@ -173,6 +190,6 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
         episodes: facts.map((f) => f.episode),
       })))
     yield* Scope.close(outer, Exit.void)
-    return { jobs, commits, stored, provisional, settledAfterMs, generations, escalations }
-  }).pipe(Random.withSeed(scenario.seed), Effect.provide(TestClock.layer()))
+    return { jobs, commits, stored, provisional, settledAfterMs, generations, escalations, longestStallMs }
+  })).pipe(Random.withSeed(scenario.seed), Effect.provide(TestClock.layer()))
 

@@ -6,6 +6,7 @@ import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { recordMetrics } from "../src/metrics/FactoryMetrics.ts"
 import { JobQueue, QueueUnavailable } from "../src/queue/JobQueue.ts"
+import { watchClockSteps } from "../src/runtime/ClockStep.ts"
 import { StoreUnavailable, StoryStore } from "../src/story/StoryStore.ts"
 import * as Backoff from "./Backoff.ts"
 import { Breakers } from "./Breakers.ts"
@@ -95,6 +96,7 @@ export interface FactoryTreeOptions<R = never> {
  *
  *     factory (one-for-one)
  *     ├── metrics            events → Prometheus metrics
+ *     ├── clock              wall-clock steps → a warning, \`ClockStepped\`, the \`clock.stepped\` alert
  *     ├── writers            worker pool: `concurrency` episode workers (writer → guard → editor → commit)
  *     └── backup …           extra children: singletons such as the backup scheduler
  *
@@ -114,6 +116,7 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
     resetAfter: supervision.resetAfterMs,
     children: [
       ChildSpec.permanent("metrics", recordMetrics),
+      ChildSpec.permanent("clock", watchClockSteps()),
       ChildSpec.permanent(
         "writers",
         Effect.gen(function* () {

@@ -19,7 +19,7 @@ import {
   MANIFEST_NAME,
   makeBackupId,
 } from "./Manifest.ts"
-import { applyRetention, type RetentionDecision } from "./Retention.ts"
+import { applyRetention, newerFirst, type RetentionDecision } from "./Retention.ts"
 import { makeScratch, scratchRootNextTo, type SweptScratch, describeSweptScratch, sweepScratch } from "./Scratch.ts"
 import { decodeFile, gzipFile, inspectDatabase, saveStream, snapshotDatabase } from "./Snapshot.ts"
 import { PRIVATE_DIRECTORY_MODE, restrictToOwner } from "../util/PrivateFiles.ts"
@@ -79,7 +79,7 @@ export interface BackupsShape {
   readonly location: string
   /** Takes a snapshot of the database; returns its manifest once the manifest is stored. */
   readonly create: Effect.Effect<BackupManifest, BackupError>
-  /** Complete snapshots only, oldest first. */
+  /** Complete snapshots only, oldest first (in creation order). */
   readonly list: Effect.Effect<ReadonlyArray<BackupManifest>, BackupError>
   /** Snapshots whose upload never finished (or whose manifest is unreadable). */
   readonly listIncomplete: Effect.Effect<ReadonlyArray<IncompleteSnapshot>, BackupError>
@@ -87,8 +87,12 @@ export interface BackupsShape {
   readonly latest: Effect.Effect<BackupManifest | undefined, BackupError>
   /** Downloads the snapshot, checks every SHA-256 and size, opens the database copy read-only and compares its counts. */
   readonly verify: (id: string) => Effect.Effect<VerifyReport, BackupError | BackupNotFound>
-  /** Deletes the snapshots the retention policy does not keep (manifest first, so a half-deleted snapshot is never complete-looking). */
-  readonly prune: (policy: RetentionPolicy, timeZone?: string) => Effect.Effect<PruneResult, BackupError>
+  /**
+   * Deletes the snapshots the retention policy does not keep (manifest first, so a half-deleted
+   * snapshot is never complete-looking); never \`verified\` (the newest verified snapshot) nor one
+   * created after it.
+   */
+  readonly prune: (policy: RetentionPolicy, timeZone?: string, verified?: string) => Effect.Effect<PruneResult, BackupError>
   /** Deletes incomplete snapshots started more than `graceMs` ago (a younger one may still be uploading). */
   readonly cleanupIncomplete: (graceMs: number) => Effect.Effect<ReadonlyArray<string>, BackupError>
   /**
@@ -147,6 +151,8 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
   const sweep = (root: string) =>
     Effect.tap(sweepScratch(root), (swept) => (swept.length > 0 ? Effect.logInfo(`backup: removed ${describeSweptScratch(swept)}`) : Effect.void))
 
+  const timeOf = (m: BackupManifest) => ({ id: m.id, time: m.createdAt, ...(m.sequence === undefined ? {} : { sequence: m.sequence }) })
+
   const scan = Effect.gen(function* () {
     const objects = yield* blob(`listing ${location}`, store.list(""))
     const byId = new Map<string, Array<string>>()
@@ -170,6 +176,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       else if (manifest.id !== id) incomplete.push({ id, keys, reason: `manifest names another id '${manifest.id}'` })
       else complete.push(manifest)
     }
+    complete.sort((a, b) => newerFirst(timeOf(b), timeOf(a)))
     return { complete, incomplete }
   })
 
@@ -186,6 +193,8 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
     if (!databasePath) return yield* new BackupError({ message: "no database to back up (databasePath not set)" })
     const started = yield* Clock.currentTimeMillis
     const id = makeBackupId(started, yield* Random.nextIntBetween(0, 0xffffff))
+    const { complete } = yield* scan
+    const sequence = Math.max(0, ...complete.map((m) => m.sequence ?? 0)) + 1
     yield* sweep(scratchRoot)
     const work = yield* scratch()
     const raw = join(work, "factory.db")
@@ -204,6 +213,7 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       id,
       createdAt: started,
       createdAtIso: new Date(started).toISOString(),
+      sequence,
       objects: [
         {
           name: DATABASE_OBJECT,
@@ -326,10 +336,10 @@ export const makeBackups = (options: BackupsOptions): BackupsShape => {
       return { id, databasePath: target, counts: r.counts, bytes: r.bytes }
     }).pipe(Effect.scoped)
 
-  const prune: BackupsShape["prune"] = (policy, timeZone = "UTC") =>
+  const prune: BackupsShape["prune"] = (policy, timeZone = "UTC", verified) =>
     Effect.gen(function* () {
       const { complete } = yield* scan
-      const decision = applyRetention(complete.map((m) => ({ id: m.id, time: m.createdAt })), policy, timeZone)
+      const decision = applyRetention(complete.map(timeOf), policy, timeZone, verified)
       const removed: Array<string> = []
       for (const id of decision.remove) {
         yield* deleteSnapshot(id)

@@ -44,6 +44,13 @@ export const BackupManifest = Schema.Struct({
   /** Epoch ms from the Effect Clock. */
   createdAt: Schema.Number,
   createdAtIso: Schema.String,
+  /**
+   * Creation order in this store: one more than the highest before it. Retention and "latest"
+   * go by it, not by \`createdAt\`, which a wall-clock step moves (stepped back an hour, a fresh
+   * snapshot looked an hour older than the one before and was pruned at once). Absent on
+   * snapshots taken before it existed.
+   */
+  sequence: Schema.optionalKey(Schema.Number),
   objects: Schema.Array(ManifestObject),
   counts: BackupCounts,
   /** How long taking the snapshot took (ms). */

@@ -4,9 +4,19 @@ export interface SnapshotTime {
   readonly id: string
   /** Epoch ms. */
   readonly time: number
+  /**
+   * Creation order (the manifest's \`sequence\`): decides which snapshot is newer, because a
+   * wall-clock step can make a fresh snapshot's \`time\` older than its predecessors'. Absent on
+   * snapshots from before it existed, which count as older than every snapshot that has one.
+   */
+  readonly sequence?: number
 }
 
-export type RetentionReason = "last" | "daily" | "weekly"
+export type RetentionReason = "last" | "daily" | "weekly" | "verified"
+
+/** Newer first: by creation order, then (snapshots of one order, or none) by time, then id. */
+export const newerFirst = (a: SnapshotTime, b: SnapshotTime): number =>
+  (b.sequence ?? 0) - (a.sequence ?? 0) || b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
 
 export interface RetentionDecision {
   /** Newest first, each with the rules that keep it. */
@@ -49,17 +59,24 @@ export const isoWeekOf = (time: number, timeZone: string): string => {
  * - keepDaily n: for each of the last n days that have a snapshot, its newest one;
  * - keepWeekly n: for each of the last n ISO weeks that have a snapshot, its newest one.
  * A snapshot kept by any rule is kept; the others are removed. A policy of all zeros keeps
- * everything (never "delete all"). Days and weeks are counted in `timeZone`.
+ * everything (never "delete all"). Days and weeks are counted in `timeZone`. "Newest" is
+ * creation order (`newerFirst`), not the clock.
+ *
+ * `verified`: the id of the newest verified snapshot. It, and every snapshot created after it
+ * (another process's, still being verified), are kept whatever the rules say: the backup that
+ * was just proven good is never the one pruned.
  */
 export const applyRetention = (
   snapshots: ReadonlyArray<SnapshotTime>,
   policy: RetentionPolicy,
   timeZone = "UTC",
+  verified?: string,
 ): RetentionDecision => {
-  const newestFirst = [...snapshots].sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+  const newestFirst = [...snapshots].sort(newerFirst)
   if (policy.keepLast <= 0 && policy.keepDaily <= 0 && policy.keepWeekly <= 0) {
     return { keep: newestFirst.map((s) => ({ id: s.id, reasons: [] })), remove: [] }
   }
+  let protecting = verified !== undefined && newestFirst.some((s) => s.id === verified)
   const rules: Array<{ reason: RetentionReason; left: number; bucket: (s: SnapshotTime) => string; last: string | undefined }> = [
     { reason: "last", left: policy.keepLast, bucket: (s) => s.id, last: undefined },
     { reason: "daily", left: policy.keepDaily, bucket: (s) => dayOf(s.time, timeZone), last: undefined },
@@ -69,6 +86,8 @@ export const applyRetention = (
   const remove: Array<string> = []
   for (const snapshot of newestFirst) {
     const reasons: Array<RetentionReason> = []
+    if (protecting) reasons.push("verified")
+    if (snapshot.id === verified) protecting = false
     for (const rule of rules) {
       if (rule.left <= 0) continue
       const bucket = rule.bucket(snapshot)

@@ -110,6 +110,11 @@ export const IntakeChanged = Schema.TaggedStruct("IntakeChanged", {
   at: Schema.Number,
   paused: Schema.Boolean,
 })
+/** The wall clock jumped by \`stepMs\` (negative: back) against the monotonic clock (\`runtime/ClockStep.ts\`); \`at\` is after the step. */
+export const ClockStepped = Schema.TaggedStruct("ClockStepped", {
+  at: Schema.Number,
+  stepMs: Schema.Number,
+})
 export const Alert = Schema.TaggedStruct("Alert", {
   at: Schema.Number,
   rule: Schema.String,
@@ -135,6 +140,7 @@ export const FactoryEvent = Schema.Union([
   ProjectHeld,
   OperatorActed,
   IntakeChanged,
+  ClockStepped,
   Alert,
 ])
 export type FactoryEvent = typeof FactoryEvent.Type

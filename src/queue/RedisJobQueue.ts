@@ -99,7 +99,7 @@
  * `retryJob` refuses them with a reason that says so; re-enqueueing needs a new project.
  */
 import type { Redis } from "ioredis"
-import { Clock, Effect, Layer, Option, type Scope } from "effect"
+import { Clock, Effect, Layer, Option, Random, type Scope } from "effect"
 import type { GuardFinding } from "../domain/Episode.ts"
 import { type Job, jobIdOf, type JobState, type Lease } from "../domain/Job.ts"
 import { acquireRedis, callScript, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
@@ -123,6 +123,7 @@ import {
   type QueueStats,
 } from "./JobQueue.ts"
 import { type HeadOf, type OperatorHold, projectStatesOf, type StateCount } from "./ProjectStates.ts"
+import { monotonicMillis } from "./QueueTime.ts"
 
 export interface RedisJobQueueOptions extends Omit<RedisConnectionOptions, "url"> {
   readonly url: string
@@ -250,10 +251,16 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
 
     const lost = (lease: Lease) => new LeaseLost({ job: lease.job.id, token: lease.token })
 
-    const leaseScript = (what: string, name: keyof typeof scripts, lease: Lease, extra: (now: number) => ReadonlyArray<string | number>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        script(what, name, [lease.job.id, String(lease.token), now, ...extra(now)])
-      )
+    /** This process in \`P:clock:<pid>\`, where the scripts keep its queue-time anchor (QueueTime.ts). */
+    const pid = [yield* Random.nextIntBetween(0, 2 ** 31), yield* Random.nextIntBetween(0, 2 ** 31)].map((n) => n.toString(36)).join("")
+    /** The wall reading (for stamps and the lease its holder sees) and the clock spec the scripts turn into queue time. */
+    const reading = Clock.clockWith((clock) => {
+      const wall = clock.currentTimeMillisUnsafe()
+      return Effect.succeed({ wall, spec: `${wall},${monotonicMillis(clock)},${pid}` })
+    })
+
+    const leaseScript = (what: string, name: keyof typeof scripts, lease: Lease, extra: ReadonlyArray<string | number>) =>
+      Effect.flatMap(reading, ({ spec }) => script(what, name, [lease.job.id, String(lease.token), spec, ...extra]))
 
     const jobOrLost = (lease: Lease) => (reply: unknown): Effect.Effect<Job, LeaseLost> =>
       reply === null ? Effect.fail(lost(lease)) : Effect.succeed(decodeJob(reply as Raw))
@@ -263,8 +270,8 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
       const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
       if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
       if (wanted.length === 0) return Effect.succeed([])
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(script("enqueue", "nfEnqueue", [project, now, ...wanted]), (reply) => {
+      return Effect.flatMap(reading, ({ wall: now, spec }) =>
+        Effect.flatMap(script("enqueue", "nfEnqueue", [project, spec, ...wanted]), (reply) => {
           const r = reply as ReadonlyArray<unknown>
           if (r[0] === -1) return Effect.fail(new EpisodeGap({ project, requested: Number(r[1]), nextExpected: Number(r[2]) }))
           const out: Array<Enqueued> = []
@@ -278,48 +285,51 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
       )
     }
 
-    const claimBatch = turnBatcher<readonly [number, number, string], Raw | null>(
+    const claimBatch = turnBatcher<readonly [string, number, string], Raw | null>(
       async (items) => splitClaims(await callScript(redis, "nfClaim", 1, [keys.ready, keys.prefix, maxDeliveries, ...items.flat()]) as Raw, items.length),
       MAX_BATCH,
     )
     const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const expiresAt = now + Math.max(0, leaseMs)
-        return Effect.map(run("claim", () => claimBatch([now, expiresAt, worker])), (claimed) =>
-          claimed === null ? Option.none<Lease>() : Option.some(claimedLease(claimed, worker, now, expiresAt))
+      Effect.flatMap(reading, ({ wall, spec }) => {
+        const lease = Math.max(0, leaseMs)
+        return Effect.map(run("claim", () => claimBatch([spec, lease, worker])), (claimed) =>
+          claimed === null ? Option.none<Lease>() : Option.some(claimedLease(claimed, worker, wall, wall + lease))
         )
       })
 
     const heartbeat: JobQueueShape["heartbeat"] = (lease, leaseMs) =>
-      Effect.flatMap(leaseScript("heartbeat", "nfHeartbeat", lease, (now) => [now + Math.max(0, leaseMs)]), (reply) =>
-        reply === null ? Effect.fail(lost(lease)) : Effect.succeed(decodeLease(reply as Raw))
+      Effect.flatMap(reading, ({ wall, spec }) =>
+        Effect.flatMap(script("heartbeat", "nfHeartbeat", [lease.job.id, String(lease.token), spec, Math.max(0, leaseMs)]), (reply) =>
+          // The record's expiresAt is queue time; its holder measures the lease on its own clock.
+          reply === null ? Effect.fail(lost(lease)) : Effect.succeed({ ...decodeLease(reply as Raw), expiresAt: wall + Math.max(0, leaseMs) })
+        )
       )
 
     const setStage: JobQueueShape["setStage"] = (lease, state) =>
-      Effect.flatMap(leaseScript("setStage", "nfSetStage", lease, () => [state]), (reply) =>
+      Effect.flatMap(leaseScript("setStage", "nfSetStage", lease, [state]), (reply) =>
         reply === 1 ? Effect.void : Effect.fail(lost(lease))
       )
 
-    const completeBatch = turnBatcher<readonly [string, string, number], 1 | null>(
+    const completeBatch = turnBatcher<readonly [string, string, string], 1 | null>(
       (items) => callScript(redis, "nfComplete", 1, [keys.ready, keys.prefix, ...items.flat()]) as Promise<Array<1 | null>>,
       MAX_BATCH,
     )
     const complete: JobQueueShape["complete"] = (lease) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(run("complete", () => completeBatch([lease.job.id, String(lease.token), now])), (done) =>
+      Effect.flatMap(reading, ({ wall: now, spec }) =>
+        Effect.flatMap(run("complete", () => completeBatch([lease.job.id, String(lease.token), spec])), (done) =>
           done === null ? Effect.fail(lost(lease)) : Effect.succeed<Job>({ ...lease.job, state: "committed", updatedAt: now })
         )
       )
 
     const retry: JobQueueShape["retry"] = (lease, { reason, delayMs, transient }) =>
       Effect.flatMap(
-        leaseScript("retry", "nfRetry", lease, (now) => [reason, now + Math.max(0, delayMs), transient ? 1 : 0, maxDeliveries]),
+        leaseScript("retry", "nfRetry", lease, [reason, Math.max(0, delayMs), transient ? 1 : 0, maxDeliveries]),
         jobOrLost(lease),
       )
 
     const deadLetter: JobQueueShape["deadLetter"] = (lease, reason, findings) =>
       Effect.flatMap(
-        leaseScript("deadLetter", "nfDeadLetter", lease, () => [reason, findings === undefined ? "" : JSON.stringify(findings)]),
+        leaseScript("deadLetter", "nfDeadLetter", lease, [reason, findings === undefined ? "" : JSON.stringify(findings)]),
         jobOrLost(lease),
       )
 
@@ -338,16 +348,16 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
       )
     }
 
-    const stats: JobQueueShape["stats"] = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.map(script("stats", "nfStats", [now]), (reply): QueueStats => {
+    const stats: JobQueueShape["stats"] = Effect.flatMap(reading, ({ spec }) =>
+      Effect.map(script("stats", "nfStats", [spec]), (reply): QueueStats => {
         const [queued, inFlight, committed, dead, skipped, held] = reply as ReadonlyArray<number>
         return { queued, inFlight, committed, dead, skipped, held }
       })
     )
 
     const projectStates: JobQueueShape["projectStates"] = (project) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(script("projectStates", "nfProjectStates", [project ?? "", now]), (reply) => {
+      Effect.flatMap(reading, ({ spec }) =>
+        Effect.map(script("projectStates", "nfProjectStates", [project ?? "", spec]), (reply) => {
           const flat = reply as Raw
           const counts: Array<StateCount> = []
           const heads: Array<HeadOf> = []
@@ -385,13 +395,13 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
     }
 
     const retryJob: JobQueueShape["retryJob"] = (project, episode) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(script("retryJob", "nfRetryJob", [project, episode, now]), operatorJob("retry", project, episode))
+      Effect.flatMap(reading, ({ spec }) =>
+        Effect.flatMap(script("retryJob", "nfRetryJob", [project, episode, spec]), operatorJob("retry", project, episode))
       )
 
     const skipJob: JobQueueShape["skipJob"] = (project, episode, reason) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(script("skipJob", "nfSkipJob", [project, episode, reason, now]), operatorJob("skip", project, episode))
+      Effect.flatMap(reading, ({ spec }) =>
+        Effect.flatMap(script("skipJob", "nfSkipJob", [project, episode, reason, spec]), operatorJob("skip", project, episode))
       )
 
     const cancel: JobQueueShape["cancel"] = (project, fromEpisode = 1) =>
@@ -408,8 +418,8 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
     const resume: JobQueueShape["resume"] = (project) => Effect.flatMap(script("resume", "nfResume", [project]), holdChange(project))
 
     const deleteProject: JobQueueShape["deleteProject"] = (project, options) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(script("deleteProject", "nfDeleteProject", [project, now, options?.force === true ? 1 : 0]), (reply): Effect.Effect<DeletedProject, ProjectNotFound | ProjectBusy> => {
+      Effect.flatMap(reading, ({ spec }) =>
+        Effect.flatMap(script("deleteProject", "nfDeleteProject", [project, spec, options?.force === true ? 1 : 0]), (reply): Effect.Effect<DeletedProject, ProjectNotFound | ProjectBusy> => {
           const [code, n] = reply as ReadonlyArray<number>
           if (code === -1) return Effect.fail(new ProjectNotFound({ project }))
           if (code === -2) return Effect.fail(new ProjectBusy({ project, episode: Number(n) }))

@@ -23,6 +23,7 @@ import {
   TOKEN_GENERATION,
 } from "./JobQueue.ts"
 import { projectStatesOf } from "./ProjectStates.ts"
+import { monotonicMillis, type QueueTimeAnchor, type QueueTimeRecord, readQueueTime } from "./QueueTime.ts"
 
 /*
  * Schema notes
@@ -314,6 +315,19 @@ const migrations: ReadonlyArray<Migration> = [
         LEFT JOIN queue_ended e ON e.project = j.project AND e.episode = j.episode;
     `,
   },
+  {
+    version: 5,
+    description: "queue_clock: the queue's own time, continuous across wall-clock steps (QueueTime.ts)",
+    // \`seen\` starts at the newest stamp already stored, so a file opened after its clock was
+    // stepped back resumes from where it was instead of waiting for the wall clock to catch up.
+    up: `
+      CREATE TABLE queue_clock (id INTEGER PRIMARY KEY CHECK (id = 1), wall_offset INTEGER NOT NULL, seen INTEGER NOT NULL);
+      INSERT INTO queue_clock (id, wall_offset, seen) VALUES (1, 0, MAX(
+        COALESCE((SELECT MAX(updated_at) FROM queue_heads), 0),
+        COALESCE((SELECT MAX(updated_at) FROM queue_ended), 0),
+        COALESCE((SELECT MAX(since) FROM queue_holds), 0)));
+    `,
+  },
 ]
 
 /** A row of `queue_jobs_live`: a job with its head's live state overlaid. */
@@ -467,12 +481,14 @@ const PLACE_QUEUED_HEAD = `UPDATE queue_heads SET episode = ?2, state = 'queued'
 const SELECT_HEAD = "SELECT project, episode, state, deliveries, token, token_base, reason, expires_at, last_episode FROM queue_heads WHERE project = ?"
 /** The head is queued again from now (after the operator's retry), keeping its token: no earlier lease can work again. */
 const REQUEUE_FRESH = `UPDATE queue_heads SET state = 'queued', deliveries = 0, reason = NULL, worker = NULL, expires_at = NULL,
-  available_at = ?2 + ${HOLD_PARK}, ticket = ?3, updated_at = ?2 WHERE project = ?1`
+  available_at = ?2 + ${HOLD_PARK}, ticket = ?3, updated_at = ?4 WHERE project = ?1`
 const RESET_JOB = `UPDATE queue_jobs SET state = 'queued', deliveries = 0, reason = NULL, findings = '[]', updated_at = ?3
   WHERE project = ?1 AND episode = ?2`
 const SKIP_JOB = `UPDATE queue_jobs SET state = 'skipped', deliveries = ?3, reason = ?4, findings = '[]', updated_at = ?5
   WHERE project = ?1 AND episode = ?2`
 const SELECT_LAST_WORKED = "SELECT MAX(episode) AS episode FROM queue_jobs WHERE project = ? AND state <> 'queued'"
+const SELECT_CLOCK = "SELECT wall_offset AS offset, seen FROM queue_clock WHERE id = 1"
+const SET_CLOCK = "UPDATE queue_clock SET wall_offset = ?, seen = ? WHERE id = 1"
 const PROJECT_EXISTS = "SELECT 1 FROM queue_jobs WHERE project = ?1 UNION ALL SELECT 1 FROM queue_holds WHERE project = ?1 LIMIT 1"
 
 export interface SqliteJobQueueOptions {
@@ -505,11 +521,26 @@ export const make = (options: SqliteJobQueueOptions) =>
     const ticket = () => ++tickets
     const writer = makeGroupCommit(db, unavailable)
 
-    /** A write at the current time of Effect's Clock (TestClock in tests), through the group-commit writer. */
-    const write = <A, E>(body: (c: Connection, now: number) => Result.Result<A, E>) =>
+    /** This process's last queue-time reading (QueueTime.ts). */
+    let anchor: QueueTimeAnchor | undefined
+    /** Queue time now, read in the caller's transaction; \`record\` false for reads, which leave the stored record to the writes. */
+    const queueNow = (c: Connection, wall: number, mono: number, record: boolean): number => {
+      const reading = readQueueTime(c.get<QueueTimeRecord>(SELECT_CLOCK)!, anchor, wall, mono)
+      anchor = reading.anchor
+      if (record && reading.record !== undefined) c.run(SET_CLOCK, reading.record.offset, reading.record.seen)
+      return reading.now
+    }
+
+    /**
+     * A write through the group-commit writer. \`now\` is queue time, for every deadline and
+     * place in line; \`wall\` is Effect's Clock (TestClock in tests), for the stamps people read
+     * (enqueuedAt, updatedAt, a lease's expiresAt as its holder sees it).
+     */
+    const write = <A, E>(body: (c: Connection, now: number, wall: number) => Result.Result<A, E>) =>
       Effect.clockWith((clock) => {
-        const now = clock.currentTimeMillisUnsafe()
-        return writer.write((c) => body(c, now))
+        const wall = clock.currentTimeMillisUnsafe()
+        const mono = monotonicMillis(clock)
+        return writer.write((c) => body(c, queueNow(c, wall, mono, true), wall))
       })
 
     const lost = (lease: Lease) => Result.fail(new LeaseLost({ job: lease.job.id, token: lease.token }))
@@ -526,11 +557,11 @@ export const make = (options: SqliteJobQueueOptions) =>
       foldIfDue(c, endedRowid)
     }
     /** The head's job is final (for a head read in this transaction: no lease to check). */
-    const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number) => {
-      const endedRowid = c.run(END, head.project, head.episode, state, reason, findings, now).lastInsertRowid
+    const finish = (c: Connection, head: HeadRow, state: "committed" | "dead", reason: string | null, findings: string, now: number, wall: number) => {
+      const endedRowid = c.run(END, head.project, head.episode, state, reason, findings, wall).lastInsertRowid
       if (state === "committed") ended(c, head.project, head.episode, endedRowid, now)
       else {
-        c.run(PARK_DEAD, head.project, head.episode, reason ?? head.reason, now)
+        c.run(PARK_DEAD, head.project, head.episode, reason ?? head.reason, wall)
         foldIfDue(c, endedRowid)
       }
     }
@@ -560,7 +591,7 @@ export const make = (options: SqliteJobQueueOptions) =>
       const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
       if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
       if (wanted.length === 0) return Effect.succeed([])
-      return write((c, now): Result.Result<ReadonlyArray<Enqueued>, EpisodeGap> => {
+      return write((c, now, wall): Result.Result<ReadonlyArray<Enqueued>, EpisodeGap> => {
         // A project has a head iff it has a job that is not final; the head knows the project's last episode.
         const head = c.get<{ last_episode: number }>(SELECT_LAST_QUEUED, project)
         const highest = head?.last_episode ?? c.get<{ highest: number | null }>(SELECT_HIGHEST, project)?.highest ?? 0
@@ -577,12 +608,12 @@ export const make = (options: SqliteJobQueueOptions) =>
         for (const n of wanted) {
           if (n <= highest) out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
           else {
-            const job: Job = { id: jobIdOf(project, n), project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: now, updatedAt: now }
+            const job: Job = { id: jobIdOf(project, n), project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: wall, updatedAt: wall }
             out.push({ job, created: true })
           }
         }
         if (next > nextExpected) {
-          c.run(INSERT_RANGE, project, nextExpected, next - 1, now)
+          c.run(INSERT_RANGE, project, nextExpected, next - 1, wall)
           if (head === undefined) c.run(INSERT_HEAD, project, nextExpected, now, ticket(), next - 1)
           else c.run(SET_LAST_QUEUED, next - 1, project)
         }
@@ -595,17 +626,16 @@ export const make = (options: SqliteJobQueueOptions) =>
      * dead-lettered on the way, and the next one is tried.
      */
     const claim: JobQueueShape["claim"] = (worker, { leaseMs }) =>
-      write((c, now): Result.Result<Option.Option<Lease>, never> => {
+      write((c, now, wall): Result.Result<Option.Option<Lease>, never> => {
         for (;;) {
           const head = c.get<HeadRow & { readonly enqueued_at: number }>(SELECT_READY, now)
           if (head === undefined) return Result.succeed(Option.none())
           if (head.deliveries >= maxDeliveries) {
             const last = isLeased(head.state) ? "lease expired" + (head.reason === null ? "" : `; before that: ${head.reason}`) : (head.reason ?? "lease expired")
-            finish(c, head, "dead", spentReason(head.deliveries, last), NO_FINDINGS, now)
+            finish(c, head, "dead", spentReason(head.deliveries, last), NO_FINDINGS, now, wall)
             continue
           }
-          const expiresAt = now + leaseMs
-          c.run(CLAIM, worker, expiresAt, now, head.project)
+          c.run(CLAIM, worker, now + leaseMs, wall, head.project)
           const job: Job = {
             id: jobIdOf(head.project, head.episode),
             project: head.project,
@@ -615,21 +645,21 @@ export const make = (options: SqliteJobQueueOptions) =>
             reason: head.reason,
             findings: EMPTY,
             enqueuedAt: head.enqueued_at,
-            updatedAt: now,
+            updatedAt: wall,
           }
-          return Result.succeed(Option.some({ job, worker, token: head.token + 1, expiresAt }))
+          return Result.succeed(Option.some({ job, worker, token: head.token + 1, expiresAt: wall + leaseMs }))
         }
       })
 
     const heartbeat: JobQueueShape["heartbeat"] = (lease, leaseMs) =>
-      write((c, now) => {
-        if (c.run(HEARTBEAT, now + leaseMs, now, lease.job.project, lease.job.episode, lease.token).changes === 0) return lost(lease)
-        return Result.succeed(toLease(c.get<JobRow>(LIVE_BY_EPISODE, lease.job.project, lease.job.episode)!))
+      write((c, now, wall) => {
+        if (c.run(HEARTBEAT, now + leaseMs, wall, lease.job.project, lease.job.episode, lease.token).changes === 0) return lost(lease)
+        return Result.succeed({ ...toLease(c.get<JobRow>(LIVE_BY_EPISODE, lease.job.project, lease.job.episode)!), expiresAt: wall + leaseMs })
       })
 
     const setStage: JobQueueShape["setStage"] = (lease, state) =>
-      write((c, now) =>
-        c.run(SET_STAGE, state, now, lease.job.project, lease.job.episode, lease.token).changes === 0 ? lost(lease) : Result.void
+      write((c, _now, wall) =>
+        c.run(SET_STAGE, state, wall, lease.job.project, lease.job.episode, lease.token).changes === 0 ? lost(lease) : Result.void
       )
 
     /*
@@ -638,30 +668,30 @@ export const make = (options: SqliteJobQueueOptions) =>
      * on; reason and findings only when a lease ends; id, project, episode and enqueue time never).
      */
     const complete: JobQueueShape["complete"] = (lease) =>
-      write((c, now): Result.Result<Job, LeaseLost> => {
+      write((c, now, wall): Result.Result<Job, LeaseLost> => {
         const { project, episode } = lease.job
-        const row = c.run(END_HELD, project, episode, "committed", null, NO_FINDINGS, now, lease.token)
+        const row = c.run(END_HELD, project, episode, "committed", null, NO_FINDINGS, wall, lease.token)
         if (row.changes === 0) return lost(lease)
         ended(c, project, episode, row.lastInsertRowid, now)
-        return Result.succeed({ ...lease.job, state: "committed", findings: EMPTY, updatedAt: now })
+        return Result.succeed({ ...lease.job, state: "committed", findings: EMPTY, updatedAt: wall })
       })
 
     const deadLetter: JobQueueShape["deadLetter"] = (lease, reason, findings) =>
-      write((c, now) => {
+      write((c, now, wall) => {
         const head = held(c, lease)
         if (head === undefined) return lost(lease)
-        finish(c, head, "dead", reason, findings === undefined ? NO_FINDINGS : JSON.stringify(findings), now)
+        finish(c, head, "dead", reason, findings === undefined ? NO_FINDINGS : JSON.stringify(findings), now, wall)
         return Result.succeed(finished(c, head))
       })
 
     const retry: JobQueueShape["retry"] = (lease, { reason, delayMs, transient }) =>
-      write((c, now): Result.Result<Job, LeaseLost> => {
+      write((c, now, wall): Result.Result<Job, LeaseLost> => {
         const head = held(c, lease)
         if (head === undefined) return lost(lease)
         if (!transient && head.deliveries >= maxDeliveries) {
-          finish(c, head, "dead", spentReason(head.deliveries, reason), NO_FINDINGS, now)
+          finish(c, head, "dead", spentReason(head.deliveries, reason), NO_FINDINGS, now, wall)
         } else {
-          c.run(REQUEUE, reason, transient ? 1 : 0, now + Math.max(0, delayMs), now, ticket(), head.project)
+          c.run(REQUEUE, reason, transient ? 1 : 0, now + Math.max(0, delayMs), wall, ticket(), head.project)
         }
         return Result.succeed(finished(c, head))
       })
@@ -699,6 +729,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     // A job's row is `queued` until the fold after it ended: the open jobs are those rows but the ended ones.
     const stats: JobQueueShape["stats"] = Effect.clockWith((clock) =>
       db.use((c): QueueStats => {
+        const now = queueNow(c, clock.currentTimeMillisUnsafe(), monotonicMillis(clock), false)
         // the jobs at rest from their counts; the ended ones not folded yet and the heads (small tables) by scan
         const r = c.get<{ queued: number; ended: number; inFlight: number; committed: number; dead: number; skipped: number; held: number }>(
           `SELECT
@@ -710,7 +741,7 @@ export const make = (options: SqliteJobQueueOptions) =>
              (SELECT n FROM queue_counts WHERE state = 'skipped') AS skipped,
              (SELECT COUNT(*) FROM queue_heads WHERE state = 'dead')
                + (SELECT COUNT(*) FROM queue_holds AS o WHERE NOT EXISTS (SELECT 1 FROM queue_heads AS d WHERE d.project = o.project AND d.state = 'dead')) AS held`,
-          clock.currentTimeMillisUnsafe(),
+          now,
         )!
         return { queued: r.queued - r.ended - r.inFlight, inFlight: r.inFlight, committed: r.committed, dead: r.dead, skipped: r.skipped, held: r.held }
       })
@@ -719,7 +750,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     const projectStates: JobQueueShape["projectStates"] = (project) =>
       Effect.clockWith((clock) =>
         db.use((c): ReadonlyArray<ProjectState> => {
-          const now = clock.currentTimeMillisUnsafe()
+          const now = queueNow(c, clock.currentTimeMillisUnsafe(), monotonicMillis(clock), false)
           const only = project ?? null
           const counts = c.all<{ project: string; state: JobState; live: number; n: number }>(
             `SELECT project, state, COALESCE(expires_at > ?2, 0) AS live, COUNT(*) AS n FROM queue_jobs_live
@@ -739,7 +770,7 @@ export const make = (options: SqliteJobQueueOptions) =>
     const jobNow = (c: Connection, project: string, episode: number) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, episode)!)
     
     const retryJob: JobQueueShape["retryJob"] = (project, episode) =>
-      write((c, now): Result.Result<Job, JobNotFound | JobStateConflict> => {
+      write((c, now, wall): Result.Result<Job, JobNotFound | JobStateConflict> => {
         fold(c)
         const job = c.get<JobRow>(LIVE_BY_EPISODE, project, episode)
         if (job === undefined) return Result.fail(new JobNotFound({ project, episode }))
@@ -752,13 +783,13 @@ export const make = (options: SqliteJobQueueOptions) =>
           if (job.state === "queued") return Result.succeed(toJob(job))
           return conflict(`episode ${head?.episode} holds the project first: retry or skip it first`)
         }
-        if (job.state === "dead") c.run(RESET_JOB, project, episode, now)
-        c.run(REQUEUE_FRESH, project, now, ticket())
+        if (job.state === "dead") c.run(RESET_JOB, project, episode, wall)
+        c.run(REQUEUE_FRESH, project, now, ticket(), wall)
         return Result.succeed(jobNow(c, project, episode))
       })
 
     const skipJob: JobQueueShape["skipJob"] = (project, episode, reason) =>
-      write((c, now): Result.Result<Job, JobNotFound | JobStateConflict> => {
+      write((c, now, wall): Result.Result<Job, JobNotFound | JobStateConflict> => {
         fold(c)
         const job = c.get<JobRow>(LIVE_BY_EPISODE, project, episode)
         if (job === undefined) return Result.fail(new JobNotFound({ project, episode }))
@@ -767,7 +798,7 @@ export const make = (options: SqliteJobQueueOptions) =>
         if (job.state !== "dead" && job.state !== "queued") return conflict()
         const head = c.get<HeadDetail>(SELECT_HEAD, project)
         if (head === undefined || head.episode !== episode) return conflict(`only the episode the project waits on (${head?.episode}) can be skipped`)
-        c.run(SKIP_JOB, project, episode, head.deliveries, reason, now)
+        c.run(SKIP_JOB, project, episode, head.deliveries, reason, wall)
         placeHead(c, project, episode, now)
         return Result.succeed(jobNow(c, project, episode))
       })
@@ -790,9 +821,9 @@ export const make = (options: SqliteJobQueueOptions) =>
       })
 
     const hold: JobQueueShape["hold"] = (project, reason) =>
-      write((c, now): Result.Result<HoldChange, ProjectNotFound> => {
+      write((c, _now, wall): Result.Result<HoldChange, ProjectNotFound> => {
         if (c.get(PROJECT_EXISTS, project) === undefined) return Result.fail(new ProjectNotFound({ project }))
-        const changed = c.run("INSERT INTO queue_holds (project, reason, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", project, reason, now).changes > 0
+        const changed = c.run("INSERT INTO queue_holds (project, reason, since) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", project, reason, wall).changes > 0
         if (changed) c.run(`UPDATE queue_heads SET available_at = available_at + ${PARKED} WHERE project = ? AND available_at < ${PARKED}`, project)
         return Result.succeed({ project, changed })
       })

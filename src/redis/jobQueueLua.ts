@@ -5,8 +5,10 @@
  *
  * Conventions: KEYS[1] is the ready index (it carries the factory's hash tag, and every other
  * key the script touches shares that tag, so all keys live in one cluster slot); ARGV[1] is the
- * hash-tagged prefix. Time never comes from Redis: callers pass Effect `Clock` time (`now`) and
- * precomputed deadlines as arguments, so `TestClock` drives leases and delays. The stream
+ * hash-tagged prefix. Time never comes from Redis: callers pass Effect `Clock` readings (a clock
+ * spec: wall and monotonic milliseconds and the process's id) and durations as arguments, so
+ * `TestClock` drives leases and delays; `queueNow` turns a spec into the stamp people read
+ * (wall) and the queue time every deadline is kept in (see `QueueTime.ts`). The stream
  * commands used here (XREADGROUP without BLOCK, XAUTOCLAIM, XCLAIM, XPENDING, XACK, XDEL,
  * XGROUP) never block, so they are legal inside a script.
  *
@@ -16,6 +18,7 @@
  */
 import { jobIdOf } from "../domain/Job.ts"
 import { TOKEN_GENERATION } from "../queue/JobQueue.ts"
+import { GRANULE_MS } from "../queue/QueueTime.ts"
 
 /** `jobIdOf` as a Lua function, derived from the TypeScript one so the two can never disagree. */
 const luaJobIdOf = (): string => {
@@ -62,6 +65,7 @@ local TICKET = P .. ':ticket'
 local HELD = P .. ':held'
 local FENCES = P .. ':fences'
 local PROJECTS = P .. ':projects'
+local CLOCK = P .. ':clock'
 local G = '${GROUP}'
 local FIELDS = {${JOB_FIELDS.map((f) => `'${f}'`).join(",")}}
 local NF = #FIELDS
@@ -83,6 +87,44 @@ local function isFinal(state) return state == 'committed' or state == 'dead' or 
 local function isDone(state) return state == 'committed' or state == 'skipped' end
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
+
+-- Queue time: readQueueTime of QueueTime.ts, the same rule. P:clock holds offset and seen; a
+-- process's anchor ("at:mono") lives in P:clock:<pid>, rewritten only when the process lagged
+-- behind seen by more than the granule (or had none), and expires a day after, so the anchors of
+-- processes long gone do not pile up (a process idle that long starts again from the offset).
+-- spec: "wall,mono,pid". Returns wall (for stamps) and queue time now. record: reads pass false.
+local clockRecord, anchors = nil, {}
+local function queueNow(spec, record)
+  local w, m, pid = string.match(spec, '^([^,]+),([^,]+),(.+)$')
+  local wall, mono = tonumber(w), tonumber(m)
+  if not clockRecord then
+    local c = redis.call('HMGET', CLOCK, 'offset', 'seen')
+    clockRecord = {offset = tonumber(c[1] or '0'), seen = tonumber(c[2] or '0')}
+  end
+  local a = anchors[pid]
+  if a == nil then
+    local stored = redis.call('GET', CLOCK .. ':' .. pid)
+    a = false
+    if stored then
+      local at, am = string.match(stored, '^([^:]+):(.+)$')
+      a = {at = tonumber(at), mono = tonumber(am)}
+    end
+  end
+  local expected
+  if a then expected = a.at + math.max(0, mono - a.mono) else expected = wall + clockRecord.offset end
+  local now = math.max(expected, clockRecord.seen)
+  if not a or now > expected + ${GRANULE_MS} then
+    a = {at = now, mono = mono}
+    redis.call('SET', CLOCK .. ':' .. pid, string.format('%.0f:%.0f', now, mono), 'PX', 86400000)
+  end
+  anchors[pid] = a
+  local offset = now - wall
+  if record and (now >= clockRecord.seen + ${GRANULE_MS} or math.abs(offset - clockRecord.offset) > ${GRANULE_MS}) then
+    clockRecord = {offset = offset, seen = now}
+    redis.call('HSET', CLOCK, 'offset', string.format('%.0f', offset), 'seen', string.format('%.0f', now))
+  end
+  return wall, now
+end
 
 -- A head's member in the ready index: its ticket (the tie-break between equal availableAt:
 -- who joined the line first), then its id. The ticket is stored on the job.
@@ -129,9 +171,9 @@ end
 -- Dead: the job stays its project's head and holds it. Its entry stays pending with its last
 -- holder (so a retry takes it over like any pending entry, and the PEL keeps counting its
 -- deliveries), the project joins P:held, and nothing is promoted.
--- A final job keeps the worker and expiresAt of its last lease. Returns the reply and whether a
+-- wall stamps the job, now (queue time) places its successor. A final job keeps the worker and expiresAt of its last lease. Returns the reply and whether a
 -- successor joined the line.
-local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
+local function finish(j, state, reason, findings, wall, now, consumer, batch, hasNext)
   local id, project, episode = j[1], j[2], tonumber(j[3])
   local k = jobKey(id)
   local sk, eid = streamKey(project), entryId(j[3])
@@ -152,7 +194,7 @@ local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
   else
     redis.call('ZREM', LEASES, id)
   end
-  local set = {'state', state, 'deliveries', j[5], 'updatedAt', now}
+  local set = {'state', state, 'deliveries', j[5], 'updatedAt', wall}
   if reason then
     set[#set + 1], set[#set + 2] = 'reason', reason
     j[9] = reason
@@ -162,13 +204,13 @@ local function finish(j, state, reason, findings, now, consumer, batch, hasNext)
     j[10] = findings
   end
   if dead then
-    local letter = redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', now)
+    local letter = redis.call('XADD', DEAD, '*', 'job', id, 'project', project, 'episode', j[3], 'deliveries', j[5], 'reason', reason or '', 'at', wall)
     set[#set + 1], set[#set + 2] = 'letter', letter
     redis.call('HSET', projKey(project), 'dead', episode)
     redis.call('SADD', HELD, project)
   end
   redis.call('HSET', k, unpack(set))
-  j[4], j[12] = state, now
+  j[4], j[12] = state, wall
   if batch then batch.counts[state] = (batch.counts[state] or 0) + 1 else redis.call('HINCRBY', COUNTS, state, 1) end
   if hasNext then
     local nextId = jobIdOf(project, episode + 1)
@@ -232,7 +274,7 @@ local function holds(id, token)
 end`
 
 /**
- * ARGV: prefix, project, now, episode… (sorted, distinct). → {1, then per episode: 1 (created) | 0, job (existing)} | {-1, requested, nextExpected}
+ * ARGV: prefix, project, clock spec, episode… (sorted, distinct). → {1, then per episode: 1 (created) | 0, job (existing)} | {-1, requested, nextExpected}
  *
  * A created job is not sent back: the caller knows all of it (queued, no delivery, enqueued now).
  *
@@ -244,7 +286,8 @@ end`
  * a dead one is still its head), or is parked while the project is on hold.
  */
 export const ENQUEUE = `${prelude}
-local project, now = ARGV[2], ARGV[3]
+local project = ARGV[2]
+local wall, now = queueNow(ARGV[3], true)
 local pk, sk = projKey(project), streamKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
 local nextN = last + 1
@@ -282,7 +325,7 @@ for i = 4, #ARGV do
   else
     seq = seq + 1
     redis.call('HSET', jobKey(id), 'id', id, 'project', project, 'episode', ARGV[i], 'state', 'queued', 'deliveries', 0, 'token', base,
-      'findings', '[]', 'enqueuedAt', now, 'updatedAt', now, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
+      'findings', '[]', 'enqueuedAt', wall, 'updatedAt', wall, 'seq', seq, 'next', n < nextN - 1 and 1 or 0)
     if not hasHead then
       hasHead = true
       local ticket = redis.call('INCR', TICKET)
@@ -307,7 +350,7 @@ return out
 `
 
 /**
- * ARGV: prefix, maxDeliveries, then per claim: now, expiresAt, worker. → one flat array with, per
+ * ARGV: prefix, maxDeliveries, then per claim: clock spec, leaseMs, worker. → one flat array with, per
  * claim in order: 0 (nothing to claim) | 1, id, project, episode, deliveries, token, reason,
  * findings, enqueuedAt (the rest of the lease the caller knows) | 2, error message.
  * Flat and short: building and sending a nested reply of whole records cost Redis more than
@@ -343,7 +386,12 @@ export const CLAIM = `${prelude}
 local maxDel = tonumber(ARGV[2])
 local n = (#ARGV - 2) / 3
 local maxNow = -math.huge
-for i = 1, n do maxNow = math.max(maxNow, tonumber(ARGV[i * 3])) end
+local times = {}
+for i = 1, n do
+  local wall, now = queueNow(ARGV[i * 3], true)
+  times[i] = {wall, now}
+  maxNow = math.max(maxNow, now)
+end
 
 local line, li, lineFull, promoted, taken = {}, 1, true, false, {}
 local function refill(want)
@@ -371,8 +419,8 @@ local function emit(values)
   for k = 1, #values do out[#out + 1] = values[k] end
 end
 for i = 1, n do
-  local now, expiresAt, worker = ARGV[i * 3], ARGV[i * 3 + 1], ARGV[i * 3 + 2]
-  local nowN = tonumber(now)
+  local wall, nowN, worker = times[i][1], times[i][2], ARGV[i * 3 + 2]
+  local now, expiresAt = nowN, string.format('%.0f', nowN + tonumber(ARGV[i * 3 + 1]))
   local claimed = false
   for _ = 1, 100000 do
     if li > #line and (lineFull or promoted) then refill(n - i + 1) end
@@ -421,7 +469,7 @@ for i = 1, n do
       end
       local full = load(bestId)
       full[5] = d
-      local _, joined = finish(full, 'dead', spent(d, last), false, now, owner, nil)
+      local _, joined = finish(full, 'dead', spent(d, last), false, wall, now, owner, nil)
       promoted = promoted or joined
     else
       local entry
@@ -439,9 +487,9 @@ for i = 1, n do
       end
       token, d = token + 1, d + 1
       if bestPlace then
-        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now, unpack(bestPlace))
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', wall, unpack(bestPlace))
       else
-        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', now)
+        redis.call('HSET', jobKey(bestId), 'state', 'writing', 'deliveries', d, 'token', token, 'worker', worker, 'expiresAt', expiresAt, 'updatedAt', wall)
       end
       if tonumber(expiresAt) <= maxNow then
         -- Already run out for a later claim of this batch (a zero lease): visible to it at once.
@@ -464,33 +512,36 @@ return out
 `
 
 /**
- * ARGV: prefix, id, token, now, expiresAt. → job | nil (lease lost)
+ * ARGV: prefix, id, token, clock spec, leaseMs. → job (its expiresAt in queue time) | nil (lease lost)
  *
  * Also resets the entry's idle time in the PEL (`XCLAIM … JUSTID` to its own holder, which does
  * not count a delivery), so `XPENDING` shows how long ago the holder last showed life.
  */
 export const HEARTBEAT = `${prelude}
-local id, token, now, expiresAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local id, token = ARGV[2], ARGV[3]
+local wall, now = queueNow(ARGV[4], true)
+local expiresAt = string.format('%.0f', now + tonumber(ARGV[5]))
 local j = held(id, token)
 if not j then return false end
 redis.call('XCLAIM', streamKey(j[2]), G, j[7], 0, entryId(j[3]), 'JUSTID')
-redis.call('HSET', jobKey(id), 'expiresAt', expiresAt, 'updatedAt', now)
+redis.call('HSET', jobKey(id), 'expiresAt', expiresAt, 'updatedAt', wall)
 redis.call('ZADD', LEASES, expiresAt, id)
-j[8], j[12] = expiresAt, now
+j[8], j[12] = expiresAt, wall
 return reply(j)
 `
 
-/** ARGV: prefix, id, token, now, state. → 1 | 0 (lease lost) */
+/** ARGV: prefix, id, token, clock spec, state. → 1 | 0 (lease lost) */
 export const SET_STAGE = `${prelude}
-local id, token, now, state = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local id, token, state = ARGV[2], ARGV[3], ARGV[5]
+local wall = queueNow(ARGV[4], true)
 local j = redis.call('HMGET', jobKey(id), 'token', 'state')
 if j[1] ~= token or not isLeased(j[2]) then return 0 end
-redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', now)
+redis.call('HSET', jobKey(id), 'state', state, 'updatedAt', wall)
 return 1
 `
 
 /**
- * ARGV: prefix, then per completion: id, token, now. → {1 | nil (lease lost), …}
+ * ARGV: prefix, then per completion: id, token, clock spec. → {1 | nil (lease lost), …}
  *
  * Acknowledges each entry: the episode is committed. Several completions in one call are
  * handled one after the other, as if each were its own call; their writes to the shared keys
@@ -501,11 +552,12 @@ export const COMPLETE = `${prelude}
 local batch = newBatch()
 local out = {}
 for i = 1, (#ARGV - 1) / 3 do
-  local id, token, now = ARGV[i * 3 - 1], ARGV[i * 3], ARGV[i * 3 + 1]
+  local id, token = ARGV[i * 3 - 1], ARGV[i * 3]
+  local wall, now = queueNow(ARGV[i * 3 + 1], true)
   local j, hasNext = holds(id, token)
   out[i] = false
   if j then
-    finish(j, 'committed', false, false, now, j[7], batch, hasNext)
+    finish(j, 'committed', false, false, wall, now, j[7], batch, hasNext)
     out[i] = 1
   end
 end
@@ -514,21 +566,23 @@ return out
 `
 
 /**
- * ARGV: prefix, id, token, now, reason, availableAt, transient (0|1), maxDeliveries. → job | nil
+ * ARGV: prefix, id, token, clock spec, reason, delayMs, transient (0|1), maxDeliveries. → job | nil
  *
  * The entry stays pending (the next claim takes it over with XAUTOCLAIM); the job re-joins the
  * back of the line at availableAt. A transient fault gives its delivery back:
  * `XCLAIM … RETRYCOUNT d-1` sets the PEL's counter one lower.
  */
 export const RETRY = `${prelude}
-local id, token, now, reason, availableAt, transient, maxDel = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
+local id, token, reason, transient, maxDel = ARGV[2], ARGV[3], ARGV[5], ARGV[7], tonumber(ARGV[8])
+local wall, now = queueNow(ARGV[4], true)
+local availableAt = string.format('%.0f', now + tonumber(ARGV[6]))
 local j = held(id, token)
 if not j then return false end
 local sk, eid = streamKey(j[2]), entryId(j[3])
 local d = tonumber(pendingOf(sk, eid)[4])
 if transient == '0' and d >= maxDel then
   j[5] = d
-  return (finish(j, 'dead', spent(d, reason), false, now, j[7]))
+  return (finish(j, 'dead', spent(d, reason), false, wall, now, j[7]))
 end
 if transient == '1' and d > 0 then
   d = d - 1
@@ -536,21 +590,22 @@ if transient == '1' and d > 0 then
 end
 local ticket = redis.call('INCR', TICKET)
 local k = jobKey(id)
-redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', now, 'availableAt', availableAt, 'ticket', ticket)
+redis.call('HSET', k, 'state', 'queued', 'reason', reason, 'deliveries', d, 'updatedAt', wall, 'availableAt', availableAt, 'ticket', ticket)
 redis.call('HDEL', k, 'worker', 'expiresAt')
 redis.call('ZREM', LEASES, id)
 if isHeld(j[2]) then park(id, availableAt, ticket) else redis.call('ZADD', READY, availableAt, memberFor(ticket, id)) end
-j[4], j[5], j[7], j[8], j[9], j[12] = 'queued', tostring(d), false, false, reason, now
+j[4], j[5], j[7], j[8], j[9], j[12] = 'queued', tostring(d), false, false, reason, wall
 return reply(j)
 `
 
-/** ARGV: prefix, id, token, now, reason, findings JSON ('' to keep). → job | nil */
+/** ARGV: prefix, id, token, clock spec, reason, findings JSON ('' to keep). → job | nil */
 export const DEAD_LETTER = `${prelude}
-local id, token, now, reason, findings = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local id, token, reason, findings = ARGV[2], ARGV[3], ARGV[5], ARGV[6]
+local wall, now = queueNow(ARGV[4], true)
 local j = held(id, token)
 if not j then return false end
 if findings == '' then findings = false end
-return (finish(j, 'dead', reason, findings, now, j[7]))
+return (finish(j, 'dead', reason, findings, wall, now, j[7]))
 `
 
 /** ARGV: prefix, project ('' = all), states (comma-separated, '*' = all), limit (-1 = none). → job… newest first */
@@ -586,13 +641,13 @@ end
 return out
 `
 
-/** ARGV: prefix, now. → {queued, inFlight, committed, dead, skipped, held} */
+/** ARGV: prefix, clock spec. → {queued, inFlight, committed, dead, skipped, held} */
 export const STATS = `${prelude}
-local now = ARGV[2]
+local _, now = queueNow(ARGV[2], false)
 local c = redis.call('HMGET', COUNTS, 'enqueued', 'committed', 'dead', 'skipped')
 for i = 1, 4 do c[i] = tonumber(c[i] or '0') end
 local live = c[1] - c[2] - c[3] - c[4]
-local inFlight = redis.call('ZCOUNT', LEASES, '(' .. now, '+inf')
+local inFlight = redis.call('ZCOUNT', LEASES, '(' .. string.format('%.0f', now), '+inf')
 return {live - inFlight, inFlight, c[2], c[3], c[4], redis.call('SCARD', HELD)}
 `
 
@@ -628,7 +683,7 @@ end
 `
 
 /**
- * ARGV: prefix, project, episode, now. → {0, job} | {1} | {2, state, detail}
+ * ARGV: prefix, project, episode, clock spec. → {0, job} | {1} | {2, state, detail}
  *
  * The job must be its project's head (a queued job behind it has nothing to reset and is
  * answered as it is). Its pending entry, if it was ever delivered, stays pending with its last
@@ -636,7 +691,8 @@ end
  * over as it takes over any handed-back entry. The token stays, so earlier leases stay fenced off.
  */
 export const RETRY_JOB = `${prelude}${requeueHead}
-local project, episode, now = ARGV[2], ARGV[3], ARGV[4]
+local project, episode = ARGV[2], ARGV[3]
+local wall, now = queueNow(ARGV[4], true)
 local id = jobIdOf(project, episode)
 local j = load(id)
 if not j[1] then return {1} end
@@ -662,21 +718,22 @@ else
   local member = lineMember(id)
   if member then redis.call('ZREM', READY, member) end
 end
-redis.call('HSET', jobKey(id), 'state', 'queued', 'deliveries', 0, 'findings', '[]', 'updatedAt', now)
+redis.call('HSET', jobKey(id), 'state', 'queued', 'deliveries', 0, 'findings', '[]', 'updatedAt', wall)
 redis.call('HDEL', jobKey(id), 'reason', 'worker', 'expiresAt')
 requeueHead(id, project, now)
 return {0, read(id)}
 `
 
 /**
- * ARGV: prefix, project, episode, reason, now. → {0, job} | {1} | {2, state, detail}
+ * ARGV: prefix, project, episode, reason, clock spec. → {0, job} | {1} | {2, state, detail}
  *
  * Only the head (dead, or queued and not in flight) can be skipped. Its entry is acknowledged
  * and the stream trimmed up to it, so the group's next read delivers the successor, which
  * joins the line (or is parked while the project is on hold).
  */
 export const SKIP_JOB = `${prelude}${requeueHead}
-local project, episode, reason, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local project, episode, reason = ARGV[2], ARGV[3], ARGV[4]
+local wall, now = queueNow(ARGV[5], true)
 local id = jobIdOf(project, episode)
 local j = load(id)
 if not j[1] then return {1} end
@@ -699,7 +756,7 @@ else
   local member = lineMember(id)
   if member then redis.call('ZREM', READY, member) end
 end
-redis.call('HSET', jobKey(id), 'state', 'skipped', 'reason', reason, 'findings', '[]', 'updatedAt', now)
+redis.call('HSET', jobKey(id), 'state', 'skipped', 'reason', reason, 'findings', '[]', 'updatedAt', wall)
 redis.call('HDEL', jobKey(id), 'parked')
 redis.call('HINCRBY', COUNTS, 'skipped', 1)
 if redis.call('HGET', jobKey(id), 'next') == '1' then requeueHead(jobIdOf(project, tonumber(episode) + 1), project, now) end
@@ -799,13 +856,14 @@ return 1
 `
 
 /**
- * ARGV: prefix, project, now, force (0|1). → {0, jobs removed} | {-1} (no such project) | {-2, episode in flight}
+ * ARGV: prefix, project, clock spec, force (0|1). → {0, jobs removed} | {-1} (no such project) | {-2, episode in flight}
  *
  * The project's fence (\`P:fences\`) moves a generation (TOKEN_GENERATION) up: if it is enqueued again, its jobs'
  * tokens start there, so a lease from before the delete never matches a new one.
  */
 export const DELETE_PROJECT = `${prelude}${projectExists}
-local project, now, force = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local project, force = ARGV[2], ARGV[4]
+local _, now = queueNow(ARGV[3], false)
 if not projectExists(project) then return {-1} end
 local pk = projKey(project)
 local last = tonumber(redis.call('HGET', pk, 'last') or '0')
@@ -838,11 +896,12 @@ return {0, removed}
 `
 
 /**
- * ARGV: prefix, project ('' = all), now. → per project, flat: project, hold reason | false,
+ * ARGV: prefix, project ('' = all), clock spec. → per project, flat: project, hold reason | false,
  * head episode | false, head state | false, head reason | false, queued, inFlight, committed, dead, skipped.
  */
 export const PROJECT_STATES = `${prelude}
-local only, now = ARGV[2], tonumber(ARGV[3])
+local only = ARGV[2]
+local _, now = queueNow(ARGV[3], false)
 local names = {only}
 if only == '' then names = redis.call('SMEMBERS', PROJECTS) end
 local out = {}

@@ -14,6 +14,7 @@ import { backupIdTime } from "../../src/backup/Manifest.ts"
 import { databaseFile } from "../../src/sqlite/Database.ts"
 import { seedFactory } from "../support/factoryFixture.ts"
 import { startS3Server } from "../support/s3server.ts"
+import { withWallClockStepper } from "../../chaos/SteppedClock.ts"
 
 const root = mkdtempSync(join(tmpdir(), "nf-backup-actor-"))
 const data = join(root, "data")
@@ -94,6 +95,32 @@ describe("backup actor", () => {
       expect(yield* Queue.size(cycles)).toBe(0)
       yield* Fiber.interrupt(f2)
     }))
+
+  it.effect("after the wall clock steps back an hour, every fresh backup survives retention", () =>
+    withWallClockStepper((wall) =>
+      Effect.gen(function* () {
+        const { backups } = setup()
+        yield* TestClock.setTime(Date.UTC(2030, 0, 1, 4))
+        const actor = yield* makeBackupActor({ retention: { keepLast: 2, keepDaily: 0, keepWeekly: 0 }, catchUp: false }).pipe(
+          Effect.provideService(Backups, backups),
+        )
+        const before = yield* actor.trigger
+        yield* TestClock.adjust("10 minutes")
+        yield* wall.step(-3_600_000)
+        // Each of these is stamped about an hour before the first: by time it looks older.
+        const fresh: Array<string> = []
+        for (let i = 0; i < 3; i++) {
+          const r = yield* actor.trigger
+          expect(r.prune.removed).not.toContain(r.manifest.id)
+          fresh.push(r.manifest.id)
+          yield* TestClock.adjust("10 minutes")
+        }
+        expect(backupIdTime(fresh[0]!)).toBeLessThan(backupIdTime(before.manifest.id)!)
+        // keepLast 2 in creation order: the two newest, whatever their stamps.
+        expect((yield* backups.list).map((m) => m.id)).toEqual(fresh.slice(1))
+        expect((yield* backups.latest)?.id).toBe(fresh[2])
+      })
+    ))
 
   it.effect("a backup that fails verification fails the cycle and prunes nothing", () =>
     Effect.gen(function* () {

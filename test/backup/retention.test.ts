@@ -10,6 +10,38 @@ const at = (iso: string): SnapshotTime => {
 const ids = (xs: ReadonlyArray<SnapshotTime>) => xs.map((x) => x.id)
 
 describe("retention (restic rules)", () => {
+  it("newest is creation order: a snapshot stamped before its predecessors (clock stepped back) is the newest", () => {
+    const hour = 3_600_000
+    const base = Date.parse("2030-01-01T04:00:00Z")
+    const snaps: Array<SnapshotTime> = [0, 1, 2].map((i) => ({ id: makeBackupId(base + i * hour, i), time: base + i * hour, sequence: i + 1 }))
+    const stepped: SnapshotTime = { id: makeBackupId(base + hour + 60_000, 9), time: base + hour + 60_000, sequence: 4 }
+    const d = applyRetention([...snaps, stepped], { keepLast: 2, keepDaily: 0, keepWeekly: 0 })
+    expect(d.keep.map((k) => k.id)).toEqual([stepped.id, snaps[2]!.id])
+    // Snapshots from before the sequence existed are older than every one that has it.
+    const legacy = at("2031-01-01T00:00:00Z")
+    expect(applyRetention([legacy, ...snaps], { keepLast: 1, keepDaily: 0, keepWeekly: 0 }).keep.map((k) => k.id)).toEqual([snaps[2]!.id])
+  })
+
+  it("never removes the newest verified snapshot nor one created after it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 60 * 86_400_000 }), { minLength: 1, maxLength: 30 }),
+        fc.nat(),
+        fc.record({ keepLast: fc.nat(3), keepDaily: fc.nat(3), keepWeekly: fc.nat(3) }),
+        (times, pick, policy) => {
+          const base = Date.parse("2030-01-01T00:00:00Z")
+          const snaps = times.map((t, i): SnapshotTime => ({ id: makeBackupId(base + t, i), time: base + t, sequence: i + 1 }))
+          const verified = snaps[pick % snaps.length]!
+          const d = applyRetention(snaps, policy, "UTC", verified.id)
+          const protectedIds = snaps.filter((s) => s.sequence! >= verified.sequence!).map((s) => s.id)
+          for (const id of protectedIds) expect(d.remove).not.toContain(id)
+          expect(d.keep.length + d.remove.length).toBe(snaps.length)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
   it("keepLast keeps the n newest", () => {
     const snaps = Array.from({ length: 10 }, (_, i) => at(`2030-01-${String(i + 1).padStart(2, "0")}T04:00:00Z`))
     const d = applyRetention(snaps, { keepLast: 3, keepDaily: 0, keepWeekly: 0 })

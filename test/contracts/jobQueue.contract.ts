@@ -10,11 +10,12 @@
  * A lease is live while `now < expiresAt`; a job is claimable again from `now >= expiresAt`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import type { GuardFinding } from "../../src/domain/Episode.ts"
 import { jobIdOf, type Lease } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
+import { makeSteppedClock, withWallClockStepper } from "../../chaos/SteppedClock.ts"
 
 export interface QueueConfig {
   readonly maxDeliveries: number
@@ -32,6 +33,7 @@ export interface JobQueueHarness<E> {
 
 const LEASE = 30_000
 const MAX = 3
+const HOUR = 3_600_000
 
 const finding: GuardFinding = {
   code: "timeline.dead-character-speaks",
@@ -595,8 +597,150 @@ export const jobQueueContract = <E>(name: string, harness: JobQueueHarness<E>): 
         expect(yield* queue.projectStates()).toEqual([])
       }).pipe(withQueue()))
 
+    // Wall-clock steps (an operator's `date -s`, NTP, faketime): the wall reading jumps, the monotonic clock and timers do not.
+    it.effect("after the wall clock steps back an hour, queued work is claimable at once and a retry delay keeps its length", () =>
+      withWallClockStepper((wall) =>
+        Effect.gen(function* () {
+          const queue = yield* JobQueue
+          yield* queue.enqueue("alpha", [1, 2])
+          yield* queue.enqueue("beta", [1])
+          const a = yield* claimSome("w1")
+          expect(a.job.id).toBe(jobIdOf("alpha", 1))
+          yield* queue.retry(a, { reason: "guard rejected", delayMs: 5_000, transient: false })
+          yield* wall.step(-HOUR)
+          yield* queue.enqueue("gamma", [1])
+          // Work queued before the step and after it, in the order it was queued.
+          expect((yield* claimSome("w2")).job.id).toBe(jobIdOf("beta", 1))
+          expect((yield* claimSome("w3")).job.id).toBe(jobIdOf("gamma", 1))
+          // The retry's delay runs its 5 s, not 5 s plus the hour.
+          yield* TestClock.adjust(4_999)
+          yield* claimNone("w4")
+          yield* TestClock.adjust(1)
+          const again = yield* claimSome("w4")
+          expect(again.job).toMatchObject({ id: jobIdOf("alpha", 1), deliveries: 2 })
+          // A lease is measured on its holder's (stepped) wall clock.
+          expect(again.expiresAt).toBe((yield* Clock.currentTimeMillis) + LEASE)
+          expect((yield* queue.stats).inFlight).toBe(3)
+        })
+      ).pipe(withQueue()))
+
+    it.effect("a holder that dies before the wall clock steps back an hour loses its lease within one lease length", () =>
+      withWallClockStepper((wall) =>
+        Effect.gen(function* () {
+          const queue = yield* JobQueue
+          yield* queue.enqueue("alpha", [1])
+          const dead = yield* claimSome("w1")
+          yield* TestClock.adjust(1_000)
+          yield* wall.step(-HOUR)
+          yield* claimNone("w2")
+          yield* TestClock.adjust(LEASE - 1_001)
+          yield* claimNone("w2")
+          yield* TestClock.adjust(1)
+          const again = yield* claimSome("w2")
+          expect(again).toMatchObject({ token: dead.token + 1, job: { id: dead.job.id, deliveries: 2 } })
+          expect(yield* Effect.flip(queue.heartbeat(dead, LEASE))).toMatchObject({ _tag: "LeaseLost" })
+        })
+      ).pipe(withQueue()))
+
+    it.effect("after the wall clock steps forward an hour, live leases live on and claim order is kept", () =>
+      withWallClockStepper((wall) =>
+        Effect.gen(function* () {
+          const queue = yield* JobQueue
+          yield* queue.enqueue("alpha", [1, 2])
+          yield* queue.enqueue("beta", [1, 2])
+          yield* queue.enqueue("gamma", [1])
+          const a = yield* claimSome("w1")
+          const b = yield* claimSome("w2")
+          yield* TestClock.adjust(10_000)
+          yield* wall.step(HOUR)
+          // Nothing in flight is handed out again: the next claim takes the next project in line.
+          const g = yield* claimSome("w3")
+          expect(g.job.id).toBe(jobIdOf("gamma", 1))
+          yield* claimNone("w4")
+          expect((yield* queue.stats).inFlight).toBe(3)
+          const renewed = yield* queue.heartbeat(a, LEASE)
+          expect(renewed.token).toBe(a.token)
+          // A lease nobody renews runs out one lease length after its claim, not at the step.
+          yield* TestClock.adjust(LEASE - 10_001)
+          yield* claimNone("w4")
+          yield* TestClock.adjust(1)
+          const b2 = yield* claimSome("w4")
+          expect(b2).toMatchObject({ token: b.token + 1, job: { id: b.job.id } })
+          // Finished heads' successors join the back of the line in the order they finished.
+          yield* queue.complete(renewed)
+          yield* queue.complete(b2)
+          yield* queue.complete(g)
+          expect((yield* claimSome("w1")).job.id).toBe(jobIdOf("alpha", 2))
+          expect((yield* claimSome("w2")).job.id).toBe(jobIdOf("beta", 2))
+          yield* claimNone("w3")
+        })
+      ).pipe(withQueue()))
+
     if (harness.makeDurable !== undefined) {
       const makeDurable = harness.makeDurable
+      it.effect("a restart after the wall clock stepped back an hour: the dead holder's lease runs out within one lease length", () =>
+        withWallClockStepper((wall) =>
+          Effect.gen(function* () {
+            const open = makeDurable()
+            const config = { maxDeliveries: MAX }
+            const dead = yield* Effect.gen(function* () {
+              const queue = yield* JobQueue
+              yield* queue.enqueue("alpha", [1, 2])
+              yield* queue.enqueue("beta", [1])
+              return yield* claimSome("w1")
+            }).pipe(Effect.provide(open(config)))
+            // The process is killed; the clock is stepped back; a new process starts on the same storage.
+            yield* TestClock.adjust(1_000)
+            yield* wall.step(-HOUR)
+            yield* Effect.gen(function* () {
+              const queue = yield* JobQueue
+              expect((yield* claimSome("w2")).job.id).toBe(jobIdOf("beta", 1))
+              yield* claimNone("w3")
+              yield* TestClock.adjust(LEASE)
+              const again = yield* claimSome("w3")
+              expect(again).toMatchObject({ token: dead.token + 1, job: { id: dead.job.id, deliveries: 2 } })
+              expect((yield* queue.stats).inFlight).toBe(1)
+            }).pipe(Effect.provide(open(config)))
+          })
+        ))
+
+      it.effect("two processes that see a step at different moments agree on leases and order", () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const open = makeDurable()
+            const config = { maxDeliveries: MAX }
+            const serviceOf = (layer: Layer.Layer<JobQueue, E>) => Effect.map(Layer.build(layer), (context) => Context.get(context, JobQueue))
+            const inner = yield* Clock.clockWith(Effect.succeed)
+            const [clockA, clockB] = [makeSteppedClock(inner), makeSteppedClock(inner)]
+            const processA = yield* serviceOf(open(config))
+            const processB = yield* serviceOf(open(config))
+            const asA = <A2, E2>(f: (queue: typeof processA) => Effect.Effect<A2, E2>) => Effect.provideService(f(processA), Clock.Clock, clockA.clock)
+            const asB = <A2, E2>(f: (queue: typeof processB) => Effect.Effect<A2, E2>) => Effect.provideService(f(processB), Clock.Clock, clockB.clock)
+            const claimed = (lease: Option.Option<Lease>) => Option.getOrUndefined(Option.map(lease, (l) => l.job.id))
+            yield* asA((q) => Effect.forEach(["alpha", "beta", "gamma", "delta"], (p) => q.enqueue(p, [1])))
+            expect(claimed(yield* asA((q) => q.claim("a1", { leaseMs: LEASE })))).toBe(jobIdOf("alpha", 1))
+            expect(claimed(yield* asB((q) => q.claim("b1", { leaseMs: LEASE })))).toBe(jobIdOf("beta", 1))
+            // A's clock steps back an hour; B's has not yet.
+            yield* clockA.step(-HOUR)
+            expect(claimed(yield* asA((q) => q.claim("a2", { leaseMs: LEASE })))).toBe(jobIdOf("gamma", 1))
+            expect(claimed(yield* asB((q) => q.claim("b2", { leaseMs: LEASE })))).toBe(jobIdOf("delta", 1))
+            expect(claimed(yield* asB((q) => q.claim("b3", { leaseMs: LEASE })))).toBeUndefined()
+            yield* TestClock.adjust(5_000)
+            // Now B's steps too, and A's goes forward again past B's: no lease runs out early on either side.
+            yield* clockB.step(-HOUR)
+            yield* clockA.step(2 * HOUR)
+            expect(claimed(yield* asA((q) => q.claim("a3", { leaseMs: LEASE })))).toBeUndefined()
+            expect(claimed(yield* asB((q) => q.claim("b3", { leaseMs: LEASE })))).toBeUndefined()
+            expect((yield* asB((q) => q.stats)).inFlight).toBe(4)
+            yield* TestClock.adjust(LEASE - 5_001)
+            expect(claimed(yield* asA((q) => q.claim("a3", { leaseMs: LEASE })))).toBeUndefined()
+            // One lease length after the claims, the unrenewed leases run out, reclaimed in their places in line.
+            yield* TestClock.adjust(1)
+            expect(claimed(yield* asB((q) => q.claim("b4", { leaseMs: LEASE })))).toBe(jobIdOf("alpha", 1))
+            expect(claimed(yield* asA((q) => q.claim("a4", { leaseMs: LEASE })))).toBe(jobIdOf("beta", 1))
+          })
+        ))
+
       it.effect("jobs and leases survive a restart on the same storage", () =>
         Effect.gen(function* () {
           const open = makeDurable()

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { noFaults, type FaultRates } from "../../chaos/Faults.ts"
-import { isSettled, type Scenario, SETTLE_BOUND_MS, simulate, type SimulationReport } from "../../chaos/Simulation.ts"
+import { isSettled, type Scenario, SETTLE_BOUND_MS, SIMULATION_LEASE_MS, simulate, type SimulationReport } from "../../chaos/Simulation.ts"
 
 /**
  * The factory's guarantees under random faults, as a deterministic simulation: the
@@ -115,6 +115,31 @@ describe("factory simulation (fast-check × TestClock)", () => {
     }
     checkInvariants(s, await Effect.runPromise(simulate(s)))
   })
+
+  // The fault-free factory commits an episode every poll or two; a dead holder's job waits one lease.
+  // A step must not add to that: no stall beyond one lease (and a few polls) whichever way the clock jumps.
+  const STEP_RUNS = Math.max(10, Math.round(RUNS / 6))
+  it(`wall-clock steps of ±1 h, with and without a kill, stall nothing beyond one lease (${STEP_RUNS} runs)`, async () => {
+    const stepped: fc.Arbitrary<Scenario> = fc.record({
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      genres: fc.array(fc.constantFrom(...genres), { minLength: 1, maxLength: 3 }),
+      episodesPerProject: fc.integer({ min: 2, max: 4 }),
+      concurrency: fc.integer({ min: 1, max: 4 }),
+      faults: fc.constant(noFaults),
+      faultWindowMs: fc.constant(0),
+      killsAtMs: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 1 }),
+      clockSteps: fc.array(fc.record({ atMs: fc.integer({ min: 0, max: 20_000 }), stepMs: fc.constantFrom(-3_600_000, 3_600_000) }), { minLength: 1, maxLength: 2 }),
+    })
+    await fc.assert(
+      fc.asyncProperty(stepped, async (s) => {
+        const report = await Effect.runPromise(simulate(s))
+        checkInvariants(s, report)
+        expect(report.jobs.filter((j) => j.state !== "committed").map((j) => j.id)).toEqual([])
+        expect(report.longestStallMs, "a stall longer than one lease").toBeLessThanOrEqual(SIMULATION_LEASE_MS + 5_000)
+      }),
+      { numRuns: STEP_RUNS, verbose: 1 },
+    )
+  }, 600_000)
 
   it(`random fault schedules keep every guarantee (${RUNS} runs)`, async () => {
     await fc.assert(

@@ -93,7 +93,7 @@ const open = (path: string) =>
   SqliteJobQueue.layer({ maxDeliveries: 3 }).pipe(Layer.provide(Database.layer({ path })))
 
 describe("SqliteJobQueue schema migration", () => {
-  it.effect("v1 jobs, leases and places in line carry over to the current schema (v4)", () =>
+  it.effect("v1 jobs, leases and places in line carry over to the current schema (v5)", () =>
     Effect.gen(function* () {
       const path = files.next()
       writeV1(path)
@@ -174,7 +174,7 @@ describe("SqliteJobQueue schema migration", () => {
 
       const db = new DatabaseSync(path)
       try {
-        expect(db.prepare("SELECT version FROM schema_version WHERE component = 'queue'").get()).toEqual({ version: 4 })
+        expect(db.prepare("SELECT version FROM schema_version WHERE component = 'queue'").get()).toEqual({ version: 5 })
         // the counts (filled in by v4, kept by its triggers since) are what counting the rows gives
         const counted = db.prepare("SELECT state, COUNT(*) AS n FROM queue_jobs GROUP BY state ORDER BY state").all()
         expect(db.prepare("SELECT state, n FROM queue_counts WHERE n > 0 ORDER BY state").all()).toEqual(counted)

@@ -22,6 +22,7 @@ export const RULES = {
   backupVerification: "backup.verification-failed",
   breakerOpen: "dependency.breaker-open",
   projectsHeld: "projects.held",
+  clockStepped: "clock.stepped",
 } as const
 
 export type AlertInput =
@@ -63,6 +64,8 @@ export interface AlertState {
   readonly firing: ReadonlyMap<string, Firing>
   /** Alerts raised elsewhere (e.g. the budget gate's `finance.daily-budget`) that are firing. */
   readonly external: ReadonlyMap<string, Firing>
+  /** The last wall-clock step seen (\`ClockStepped\`), or null. */
+  readonly clockStep: { readonly at: number; readonly stepMs: number } | null
 }
 
 export interface RuleContext {
@@ -91,10 +94,13 @@ export const initialAlertState = (startedAt: number): AlertState => ({
   breakersOpen: new Map(),
   firing: new Map(),
   external: new Map(),
+  clockStep: null,
 })
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
+/** How long \`clock.stepped\` stays firing after a step: long enough for an operator to see it, then it resolves by itself. */
+export const CLOCK_STEP_ALERT_MS = HOUR
 
 export const ownRules = (settings: AlertSettings): ReadonlySet<string> =>
   new Set([
@@ -106,6 +112,7 @@ export const ownRules = (settings: AlertSettings): ReadonlySet<string> =>
     RULES.backupVerification,
     RULES.breakerOpen,
     RULES.projectsHeld,
+    RULES.clockStepped,
   ])
 
 const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`
@@ -172,6 +179,8 @@ const observe = (ctx: RuleContext, state: AlertState, input: AlertInput, now: nu
           const keepMs = Math.max(...ctx.settings.successWindowsHours) * HOUR
           return { ...state, outcomes: recordOutcome(state.outcomes, event.at, event._tag === "JobCommitted", keepMs) }
         }
+        case "ClockStepped":
+          return { ...state, clockStep: { at: event.at, stepMs: event.stepMs } }
         case "ChildRestarting":
           return { ...state, restarts: [...state.restarts.filter((t) => t > event.at - MINUTE), event.at] }
         case "BreakerChanged": {
@@ -283,6 +292,20 @@ const evaluate = (ctx: RuleContext, state: AlertState, now: number): ReadonlyArr
       : { active: false, message: "no project is held" },
   ])
 
+  // (The step's \`at\` is read after the step, so later inputs are later than it either way.)
+  const clockStep = state.clockStep
+  verdicts.push([
+    RULES.clockStepped,
+    clockStep === null
+      ? { active: false, message: "" }
+      : now - clockStep.at < CLOCK_STEP_ALERT_MS
+      ? {
+        active: true,
+        message: `the wall clock stepped ${clockStep.stepMs < 0 ? "back" : "forward"} ${formatAge(Math.abs(clockStep.stepMs))}: queue leases, retry delays and backup retention keep to their own time, but check the host's clock (NTP); stamps around the step are off by it`,
+      }
+      : { active: false, message: `no wall-clock step in the last ${formatAge(CLOCK_STEP_ALERT_MS)}` },
+  ])
+
   if (state.verificationFailedAt === null) {
     verdicts.push([RULES.backupVerification, { active: false, message: "" }])
   } else {
@@ -315,6 +338,7 @@ const relevant = (input: AlertInput): boolean => {
     case "ChildRestarting":
     case "ChildExited":
     case "BreakerChanged":
+    case "ClockStepped":
     case "Alert":
       return true
     default:

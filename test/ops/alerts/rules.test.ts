@@ -31,6 +31,15 @@ const queue = (at: number, queued: number, deadCount = 0): AlertInput => ({ _tag
 const restart = (at: number): AlertInput => ev({ _tag: "ChildRestarting", at, supervisor: "factory", child: "writer-1", attempt: 1, delayMs: 5000 })
 
 describe("alert rules (pure)", () => {
+  it("a wall-clock step fires clock.stepped at once, naming the step, and it resolves an hour later", () => {
+    const stepped = ev({ _tag: "ClockStepped", at: T0 + 10 * MIN, stepMs: -HOUR })
+    const r = run([tick(T0), stepped, tick(T0 + 69 * MIN), tick(T0 + 70 * MIN)])
+    expect(r.transitions).toEqual(["clock.stepped:firing@10", "clock.stepped:resolved@70"])
+    const firing = run([stepped]).state.firing.get(RULES.clockStepped)!
+    expect(firing.message).toContain("stepped back 60 min")
+    expect(run([ev({ _tag: "ClockStepped", at: T0, stepMs: 90_000 })]).state.firing.get(RULES.clockStepped)!.message).toContain("forward 90 s")
+  })
+
   it("success rate below the floor fires per window, and resolves as the bad hour slides out", () => {
     // 3 committed, 7 dead in the first 10 minutes: 30 % < 70 % in the 1 h, 6 h and 24 h windows
     const inputs = [...[0, 1, 2].map((m) => committed(T0 + m * MIN)), ...[3, 4, 5, 6, 7, 8, 9].map((m) => dead(T0 + m * MIN))]

@@ -3,6 +3,7 @@ import { episodeWorker } from "../actors/episodeWorker.ts"
 import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
 import { currentWriterStatus, FactoryStatus, packageVersion } from "../src/factory/FactoryStatus.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
+import { CommitRelay, type CommitRecorder, relayCommits } from "../src/factory/CommitRelay.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { recordMetrics } from "../src/metrics/FactoryMetrics.ts"
 import { JobQueue, QueueUnavailable } from "../src/queue/JobQueue.ts"
@@ -88,6 +89,8 @@ export interface FactoryTreeOptions<R = never> {
   readonly instance?: string | undefined
   /** More permanent children after the workers, e.g. the backup singleton. */
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, R>> | undefined
+  /** Where the commit relay records each `JobCommitted` before the outbox lets go of it (the event journal). */
+  readonly commitRecorder?: Effect.Effect<CommitRecorder, unknown, R> | undefined
 }
 
 /**
@@ -95,6 +98,7 @@ export interface FactoryTreeOptions<R = never> {
  *
  *     factory (one-for-one)
  *     ├── metrics            events → Prometheus metrics
+ *     ├── commit-relay       the story store's outbox → `JobCommitted` on the bus (nudged by each commit)
  *     ├── writers            worker pool: `concurrency` episode workers (writer → guard → editor → commit)
  *     └── backup …           extra children: singletons such as the backup scheduler
  *
@@ -106,6 +110,8 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
   const { supervision } = options
   const backoff = Backoff.exponential({ base: supervision.backoffBaseMs, max: supervision.backoffMaxMs })
   const intensity = { maxRestarts: supervision.maxRestarts, within: `${supervision.withinSeconds} seconds` as const }
+  // Outside the children, so a restarted relay still hears the workers' nudges.
+  const commitRelay = yield* CommitRelay.make
   const root = yield* Supervisor.start({
     name: "factory",
     strategy: "one-for-one",
@@ -114,6 +120,13 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
     resetAfter: supervision.resetAfterMs,
     children: [
       ChildSpec.permanent("metrics", recordMetrics),
+      ChildSpec.permanent(
+        "commit-relay",
+        relayCommits(options.commitRecorder === undefined ? {} : { recorder: options.commitRecorder }).pipe(
+          Effect.provideService(CommitRelay, commitRelay),
+        ),
+        { graceMs: 5_000 },
+      ),
       ChildSpec.permanent(
         "writers",
         Effect.gen(function* () {
@@ -129,7 +142,7 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
           // The pool escalating (its workers crashed past its intensity) fails this child, so
           // the root restarts it with a fresh pool after its back-off — never a pool left dead.
           return yield* pool.supervisor.await
-        }),
+        }).pipe(Effect.provideService(CommitRelay, commitRelay)),
         { graceMs: Number.POSITIVE_INFINITY },
       ),
       ...(options.extraChildren ?? []),

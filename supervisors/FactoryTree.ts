@@ -8,6 +8,7 @@ import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { recordMetrics } from "../src/metrics/FactoryMetrics.ts"
 import { JobQueue, QueueUnavailable } from "../src/queue/JobQueue.ts"
 import { StoreUnavailable, StoryStore } from "../src/story/StoryStore.ts"
+import { classifyCause } from "../src/ops/NotReadyCause.ts"
 import * as Backoff from "./Backoff.ts"
 import { Breakers } from "./Breakers.ts"
 import { ChildSpec } from "./ChildSpec.ts"
@@ -163,7 +164,11 @@ export const factoryStatusLayer = (mode: string, root: Supervisor.Supervisor<any
         mode,
         startedAt,
         supervision: root.snapshot,
-        dependencies: Effect.map(breakers.all, (all) => all.map((b) => ({ name: b.name, state: b.state }))),
+        dependencies: Effect.map(breakers.all, (all) =>
+          all.map((b) => {
+            const cause = b.lastFailure === undefined ? undefined : classifyCause(b.lastFailure)
+            return { name: b.name, state: b.state, ...(cause === undefined ? {} : { cause }) }
+          })),
         writer: yield* currentWriterStatus,
       })
     }),

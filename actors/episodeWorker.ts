@@ -4,6 +4,7 @@ import { countCharsWithSpaces, type Episode, type GuardFinding, type GuardVerdic
 import type { Job, Lease } from "../src/domain/Job.ts"
 import type { Project } from "../src/domain/Project.ts"
 import { EventBus } from "../src/events/EventBus.ts"
+import { CommitRelay } from "../src/factory/CommitRelay.ts"
 import { BudgetGate } from "../src/finance/BudgetGate.ts"
 import { withCallContext } from "../src/finance/Ledger.ts"
 import type { PipelineStage } from "../src/events/FactoryEvent.ts"
@@ -236,13 +237,16 @@ const mendLength = (brief: WriterBrief, text: string, verdict: GuardVerdict, pro
     return more.text.trim() === "" ? undefined : appendContinuation(text, more.text)
   })
 
-/** `JobCommitted` for a job whose `complete` just succeeded (once per job, so once per episode). */
-const publishCommitted = (job: Job, durationMs: number, reward: number) =>
-  Effect.gen(function* () {
-    const bus = yield* EventBus
-    const at = yield* Clock.currentTimeMillis
-    yield* bus.publish({ _tag: "JobCommitted", at, job: job.id, project: job.project, episode: job.episode, durationMs, reward })
-  })
+/**
+ * Wakes the commit relay (when the factory runs one): a commit's `JobCommitted` is in the store's
+ * outbox from the commit's own transaction on, and the relay publishes it. Called once the queue
+ * heard of the commit (or failed to), so the event follows the job's completion.
+ */
+const nudgeRelay = (job: Job) =>
+  Effect.flatMap(
+    Effect.serviceOption(CommitRelay),
+    Option.match({ onNone: () => Effect.void, onSome: (relay) => relay.nudge({ project: job.project, episode: job.episode }) }),
+  )
 
 /**
  * A job given up: its draft's provisional facts go (best effort — if the store is down they are
@@ -256,15 +260,6 @@ const settleDeadJob = (job: Job, reason: string) =>
     const at = yield* Clock.currentTimeMillis
     yield* bus.publish({ _tag: "JobDead", at, job: job.id, project: job.project, episode: job.episode, reason })
   })
-
-/**
- * `JobCommitted` for an episode committed by an earlier delivery whose queue acknowledgement
- * never happened (the process died, or the queue was down, between the commit and `complete`):
- * that delivery published nothing, so the one whose `complete` succeeds does.
- */
-const publishRecoveredCommit = (lease: Lease, episode: Episode) =>
-  Effect.flatMap(Clock.currentTimeMillis, (at) =>
-    publishCommitted(lease.job, Math.max(0, at - lease.job.updatedAt), episode.reward))
 
 /**
  * One delivery of one job: write → guard (→ write again …) → edit → commit → complete.
@@ -289,9 +284,8 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   yield* store.fenceEpisode(job.project, job.episode, lease.token)
   const already = yield* store.getEpisode(job.project, job.episode)
   if (Option.isSome(already)) {
-    yield* markBeatWritten(job)
-    yield* queue.complete(lease)
-    yield* publishRecoveredCommit(lease, already.value)
+    // An earlier delivery committed and its queue acknowledgement never happened: its event is in the outbox.
+    yield* Effect.ensuring(Effect.andThen(markBeatWritten(job), queue.complete(lease)), nudgeRelay(job))
     return
   }
   const project = yield* store.getProject(job.project)
@@ -365,12 +359,18 @@ const processDelivery = Effect.fn("worker.processLease")(function* (lease: Lease
   yield* stage(
     job.id,
     "commit",
-    store.commitEpisode(episode, analysed.changes, { fence: lease.token, fingerprint: (yield* (yield* Stages).analyze({ text: body, bible, episode: job.episode })).fingerprint }),
+    store.commitEpisode(episode, analysed.changes, {
+      fence: lease.token,
+      fingerprint: (yield* (yield* Stages).analyze({ text: body, bible, episode: job.episode })).fingerprint,
+      job: { id: job.id, durationMs: committedAt - started },
+    }),
   )
-  yield* faults.reach("committed", job.id)
-  yield* markBeatWritten(job, analysis.deltas.flatMap((d) => (d._tag === "ThreadMarked" ? [d] : [])))
-  yield* queue.complete(lease)
-  yield* publishCommitted(job, (yield* Clock.currentTimeMillis) - started, verdict.reward)
+  // The commit's `JobCommitted` is in the outbox now: whatever happens to the rest, the relay hears of it.
+  yield* Effect.gen(function* () {
+    yield* faults.reach("committed", job.id)
+    yield* markBeatWritten(job, analysis.deltas.flatMap((d) => (d._tag === "ThreadMarked" ? [d] : [])))
+    yield* queue.complete(lease)
+  }).pipe(Effect.ensuring(nudgeRelay(job)))
 })
 
 /**
@@ -472,7 +472,7 @@ const keepLeaseAlive = (lease: Lease) =>
           // A job that is already final was not taken over: this very delivery may have just
           // completed it (a heartbeat sent, or parked on the breaker, across its `complete`).
           // Failing here would win the race and interrupt the delivery between `complete` and
-          // its `JobCommitted`; stop heartbeating instead and let the delivery finish (a
+          // its nudge of the commit relay; stop heartbeating instead and let the delivery finish (a
           // delivery that was overtaken fails on its own next queue call, with LeaseLost).
           Effect.catchTag("LeaseLost", (lost) =>
             queue.get(lease.job.id).pipe(
@@ -514,8 +514,7 @@ const settleFailure = (lease: Lease, cause: Cause.Cause<{ readonly _tag: string 
     const store = yield* StoryStore
     const committed = yield* store.getEpisode(job.project, job.episode).pipe(Effect.option, Effect.map(Option.flatten))
     if (Option.isSome(committed)) {
-      yield* queue.complete(lease)
-      yield* publishRecoveredCommit(lease, committed.value)
+      yield* Effect.ensuring(queue.complete(lease), nudgeRelay(job))
       return
     }
     const transient = failure !== undefined && isTransient(failure)

@@ -58,10 +58,10 @@ export const faultyStoryStore = (
   stageProvisional: (slug, facts) =>
     Effect.flatMap(roll(active, rates.storeFailBefore), (fail) =>
       fail ? Effect.fail(new StoreUnavailable({ message: "chaos: disk I/O error" })) : inner.stageProvisional(slug, facts)),
-  commitEpisode: (episode, changes) =>
+  commitEpisode: (episode, changes, options) =>
     Effect.gen(function* () {
       if (yield* roll(active, rates.storeFailBefore)) return yield* new StoreUnavailable({ message: "chaos: disk I/O error" })
-      const result = yield* inner.commitEpisode(episode, changes)
+      const result = yield* inner.commitEpisode(episode, changes, options)
       if (result.committed) journal.push({ project: episode.project, number: episode.number })
       if (yield* roll(active, rates.storeFailAfter)) return yield* new StoreUnavailable({ message: "chaos: connection reset after commit" })
       return result

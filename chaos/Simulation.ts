@@ -1,4 +1,4 @@
-import { Cause, Clock, Effect, Exit, Layer, Random, Ref, Scope } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, Random, Ref, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { defaultConfig, type PipelineConfig } from "../src/config/FactoryConfig.ts"
 import { isFinal, type Job } from "../src/domain/Job.ts"
@@ -15,6 +15,9 @@ import { Database } from "../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../src/story/SqliteStoryStore.ts"
 import { StoryStore } from "../src/story/StoryStore.ts"
 import { launchWith } from "../supervisors/Launch.ts"
+import { ChildSpec } from "../supervisors/ChildSpec.ts"
+import { DEFAULT_RELAY_POLL_MS } from "../src/factory/CommitRelay.ts"
+import { journalActor, journalAppender, makeEventJournal } from "../src/ops/journal/EventJournal.ts"
 import {
   chaosFaultPoints,
   type CommitRecord,
@@ -55,6 +58,10 @@ export interface SimulationReport {
   readonly escalations: number
   /** The longest simulated time without a commit while some job was not settled (a stall). */
   readonly longestStallMs: number
+  /** `JobCommitted` rows in the event journal, per job id (the relay and the journal's subscription both write them). */
+  readonly journaledCommits: ReadonlyMap<string, number>
+  /** Commits whose event the store's outbox still holds at the end. */
+  readonly pendingCommits: number
 }
 
 /**
@@ -132,9 +139,14 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
           ),
         ),
         Layer.provideMerge(EventBus.layer()),
-        Layer.provide(Layer.succeedContext(database)),
+        Layer.provideMerge(Layer.succeedContext(database)),
       )
-      const running = yield* launchWith(infrastructure, { mode: "simulation", supervision }).pipe(Scope.provide(scope))
+      const running = yield* launchWith(infrastructure, {
+        mode: "simulation",
+        supervision,
+        extraChildren: [ChildSpec.permanent("journal", journalActor())],
+        commitRecorder: journalAppender,
+      }).pipe(Scope.provide(scope))
       // The root escalating is the process dying: the service manager starts it again.
       const watcher = yield* running.await.pipe(Effect.exit, Effect.forkIn(scope))
       return { scope, kill: () => (alive = false), watcher }
@@ -175,6 +187,8 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
       yield* TestClock.adjust(STEP_MS)
     }
     void start
+    // A commit whose nudge went with a killed generation goes out at the relay's next poll.
+    yield* TestClock.adjust(DEFAULT_RELAY_POLL_MS)
     current.kill()
     yield* Scope.close(current.scope, Exit.void)
     const jobs = yield* allJobs
@@ -189,7 +203,12 @@ export const simulate = (scenario: Scenario): Effect.Effect<SimulationReport, un
         project,
         episodes: facts.map((f) => f.episode),
       })))
+    const journaled = yield* Effect.flatMap(makeEventJournal(Context.get(database, Database)), (j) =>
+      j.read({ from: Number.MIN_SAFE_INTEGER, to: Number.MAX_SAFE_INTEGER, tags: ["JobCommitted"] }))
+    const journaledCommits = new Map<string, number>()
+    for (const e of journaled.events) if (e._tag === "JobCommitted") journaledCommits.set(e.job, (journaledCommits.get(e.job) ?? 0) + 1)
+    const pendingCommits = (yield* StoryStore.use((s) => s.pendingCommits(10_000)).pipe(Effect.provideContext(observer))).length
     yield* Scope.close(outer, Exit.void)
-    return { jobs, commits, stored, provisional, settledAfterMs, generations, escalations, longestStallMs }
+    return { jobs, commits, stored, provisional, settledAfterMs, generations, escalations, longestStallMs, journaledCommits, pendingCommits }
   })).pipe(Random.withSeed(scenario.seed), Effect.provide(TestClock.layer()))
 

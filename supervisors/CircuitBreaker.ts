@@ -54,6 +54,8 @@ export interface BreakerInfo {
   readonly retryAfterMs: number | null
   /** Callers currently parked in `call`. */
   readonly parked: number
+  /** The error of the last call that counted as a failure while the breaker is not closed: why it opened. */
+  readonly lastFailure?: unknown
 }
 
 export interface CircuitBreaker {
@@ -98,6 +100,8 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
   let probesInFlight = 0
   let probeSuccesses = 0
   let parked = 0
+  /** The last failure counted (kept while not closed, so readiness can say why the dependency is down). */
+  let lastFailure: unknown = undefined
   let wake = Deferred.makeUnsafe<void>()
 
   const log = makeBreakerLog({ name, scope, currentState: () => state, summaryEvery: options.logSummaryEvery })
@@ -152,9 +156,16 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
 
   const countsAsFailure = (exit: Exit.Exit<unknown, unknown>): boolean => {
     if (Exit.isSuccess(exit)) return false
-    if (Cause.hasDies(exit.cause)) return true
+    if (Cause.hasDies(exit.cause)) {
+      lastFailure = Cause.squash(exit.cause)
+      return true
+    }
     const error = Cause.findErrorOption(exit.cause)
-    return error._tag === "Some" && isFailure(error.value)
+    if (error._tag === "Some" && isFailure(error.value)) {
+      lastFailure = error.value
+      return true
+    }
+    return false
   }
 
   const record = (admission: Extract<Admission, { _tag: "Admitted" }>, exit: Exit.Exit<unknown, unknown>) =>
@@ -221,6 +232,7 @@ export const make = Effect.fn("CircuitBreaker.make")(function* (options: Circuit
       failures: window.failures,
       retryAfterMs: state === "open" ? Math.max(0, openedAt + cooldownMs - now) : null,
       parked,
+      ...(state !== "closed" && lastFailure !== undefined ? { lastFailure } : {}),
     }
   })
 

@@ -3,11 +3,13 @@ import { episodeWorker } from "../actors/episodeWorker.ts"
 import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
 import { currentWriterStatus, FactoryStatus, packageVersion } from "../src/factory/FactoryStatus.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
+import { CommitRelay, type CommitRecorder, relayCommits } from "../src/factory/CommitRelay.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { recordMetrics } from "../src/metrics/FactoryMetrics.ts"
 import { JobQueue, QueueUnavailable } from "../src/queue/JobQueue.ts"
 import { watchClockSteps } from "../src/runtime/ClockStep.ts"
 import { StoreUnavailable, StoryStore } from "../src/story/StoryStore.ts"
+import { classifyCause } from "../src/ops/NotReadyCause.ts"
 import * as Backoff from "./Backoff.ts"
 import { Breakers } from "./Breakers.ts"
 import { ChildSpec } from "./ChildSpec.ts"
@@ -89,6 +91,8 @@ export interface FactoryTreeOptions<R = never> {
   readonly instance?: string | undefined
   /** More permanent children after the workers, e.g. the backup singleton. */
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, R>> | undefined
+  /** Where the commit relay records each `JobCommitted` before the outbox lets go of it (the event journal). */
+  readonly commitRecorder?: Effect.Effect<CommitRecorder, unknown, R> | undefined
 }
 
 /**
@@ -96,7 +100,8 @@ export interface FactoryTreeOptions<R = never> {
  *
  *     factory (one-for-one)
  *     ├── metrics            events → Prometheus metrics
- *     ├── clock              wall-clock steps → a warning, \`ClockStepped\`, the \`clock.stepped\` alert
+ *     ├── clock              wall-clock steps → a warning, `ClockStepped`, the `clock.stepped` alert
+ *     ├── commit-relay       the story store's outbox → `JobCommitted` on the bus (nudged by each commit)
  *     ├── writers            worker pool: `concurrency` episode workers (writer → guard → editor → commit)
  *     └── backup …           extra children: singletons such as the backup scheduler
  *
@@ -108,6 +113,8 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
   const { supervision } = options
   const backoff = Backoff.exponential({ base: supervision.backoffBaseMs, max: supervision.backoffMaxMs })
   const intensity = { maxRestarts: supervision.maxRestarts, within: `${supervision.withinSeconds} seconds` as const }
+  // Outside the children, so a restarted relay still hears the workers' nudges.
+  const commitRelay = yield* CommitRelay.make
   const root = yield* Supervisor.start({
     name: "factory",
     strategy: "one-for-one",
@@ -117,6 +124,13 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
     children: [
       ChildSpec.permanent("metrics", recordMetrics),
       ChildSpec.permanent("clock", watchClockSteps()),
+      ChildSpec.permanent(
+        "commit-relay",
+        relayCommits(options.commitRecorder === undefined ? {} : { recorder: options.commitRecorder }).pipe(
+          Effect.provideService(CommitRelay, commitRelay),
+        ),
+        { graceMs: 5_000 },
+      ),
       ChildSpec.permanent(
         "writers",
         Effect.gen(function* () {
@@ -132,7 +146,7 @@ export const factoryTree = Effect.fn("FactoryTree.start")(function* <R>(options:
           // The pool escalating (its workers crashed past its intensity) fails this child, so
           // the root restarts it with a fresh pool after its back-off — never a pool left dead.
           return yield* pool.supervisor.await
-        }),
+        }).pipe(Effect.provideService(CommitRelay, commitRelay)),
         { graceMs: Number.POSITIVE_INFINITY },
       ),
       ...(options.extraChildren ?? []),
@@ -153,7 +167,11 @@ export const factoryStatusLayer = (mode: string, root: Supervisor.Supervisor<any
         mode,
         startedAt,
         supervision: root.snapshot,
-        dependencies: Effect.map(breakers.all, (all) => all.map((b) => ({ name: b.name, state: b.state }))),
+        dependencies: Effect.map(breakers.all, (all) =>
+          all.map((b) => {
+            const cause = b.lastFailure === undefined ? undefined : classifyCause(b.lastFailure)
+            return { name: b.name, state: b.state, ...(cause === undefined ? {} : { cause }) }
+          })),
         writer: yield* currentWriterStatus,
       })
     }),

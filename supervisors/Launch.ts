@@ -5,6 +5,8 @@ import { backupsLayer, backupSettingsOf } from "../src/backup/Location.ts"
 import { monitoringActors } from "../src/ops/alerts/Monitoring.ts"
 import { canarySettingsOf, makeCanaryProbe, runCanary } from "../src/ops/canary/Canary.ts"
 import { acquireInstanceLock } from "../src/ops/instance/InstanceLock.ts"
+import { journalAppender } from "../src/ops/journal/EventJournal.ts"
+import type { CommitRecorder } from "../src/factory/CommitRelay.ts"
 import { RedisSingletonLease } from "../src/coordination/RedisSingletonLease.ts"
 import { SqliteSingletonLease } from "../src/coordination/SqliteSingletonLease.ts"
 import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
@@ -42,6 +44,8 @@ export interface LaunchOptions<X = never> {
   readonly instance?: string | undefined
   /** Children beyond the pipeline's, running on the same services (plus `X`, from the same layer). */
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, FactoryInfrastructure | Breakers | X>> | undefined
+  /** See `FactoryTreeOptions.commitRecorder`. */
+  readonly commitRecorder?: Effect.Effect<CommitRecorder, unknown, FactoryInfrastructure | Breakers | X> | undefined
 }
 
 /**
@@ -61,7 +65,12 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
     // breakers, so `/readyz` and `/api/v1/status` answer 503 during an outage instead of hanging.
     const services = Context.merge(built, yield* Layer.build(guardedDependencies).pipe(Effect.provideContext(built)))
     const forRequests = Context.merge(built, yield* Layer.build(failFastDependencies).pipe(Effect.provideContext(built)))
-    const root = yield* factoryTree({ supervision: options.supervision, instance: options.instance, extraChildren: options.extraChildren }).pipe(
+    const root = yield* factoryTree({
+      supervision: options.supervision,
+      instance: options.instance,
+      extraChildren: options.extraChildren,
+      commitRecorder: options.commitRecorder,
+    }).pipe(
       Effect.provideContext(services),
     )
     const status = yield* Layer.build(factoryStatusLayer(options.mode, root)).pipe(Effect.provideContext(services))
@@ -114,6 +123,7 @@ export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
       supervision: config.supervision,
       instance: holderName(),
       extraChildren: [backupChild(config), ...monitoringChildren(config), ...canaryChildren(config)],
+      commitRecorder: journalAppender,
     }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` }))),
   )
 }

@@ -12,6 +12,8 @@ export const packageVersion: string = (
 export interface DependencyHealth {
   readonly name: string
   readonly state: "closed" | "open" | "half-open"
+  /** Why it is not closed, when its last failure says (see `classifyCause`). */
+  readonly cause?: string
 }
 
 /**

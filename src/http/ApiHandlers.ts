@@ -9,7 +9,8 @@ import { HttpServerResponse } from "effect/http"
 import { FactoryConfig } from "../config/FactoryConfig.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { FactoryEvent } from "../events/FactoryEvent.ts"
-import { FactoryStatus } from "../factory/FactoryStatus.ts"
+import { type DependencyHealth, FactoryStatus } from "../factory/FactoryStatus.ts"
+import { classifyCause, describeCause, downEntry } from "../ops/NotReadyCause.ts"
 import { Intake } from "../factory/Intake.ts"
 import { makeOperator } from "../factory/Operator.ts"
 import type { Outline } from "../domain/Outline.ts"
@@ -282,21 +283,47 @@ const OperationsHandlers = HttpApiBuilder.group(
       /** Ready when the store and the queue answer and no dependency's breaker is open; otherwise names what is down. */
       readyz: () =>
         Effect.gen(function* () {
-          const down: Array<string> = []
-          if ((yield* Effect.result(store.listProjects))._tag === "Failure") down.push("story store")
-          if ((yield* Effect.result(queue.stats))._tag === "Failure") down.push("queue")
-          for (const dependency of yield* factory.dependencies) {
-            if (dependency.state === "open" && !down.includes(dependency.name)) down.push(dependency.name)
-          }
+          const dependencies = yield* factory.dependencies
+          const down = yield* readinessProbe(dependencies, [
+            { name: "story store", breaker: "story-store", probe: store.listProjects },
+            { name: "queue", breaker: "queue", probe: queue.stats },
+          ])
           if (down.length === 0) return { ready: true as const }
           // The problem with a Retry-After, which a typed failure cannot carry.
-          const answer = problemResponse(problem(503, `not ready: ${down.join(", ")} down`), { "retry-after": "5" })
+          const answer = problemResponse(problem(503, `not ready: ${down.map((d) => downEntry(d.name, d.cause)).join(", ")}`), { "retry-after": "5" })
           return HttpServerResponse.text(answer.body, { status: answer.status, headers: answer.headers, contentType: answer.headers["content-type"] })
         }),
       metrics: () => renderMetrics,
     })
   }),
 )
+
+/**
+ * What is down and why: each probe that fails (named by its error's cause, or, when the error is
+ * only the breaker refusing, by the failure that opened it), then every other breaker not closed.
+ */
+const readinessProbe = (
+  dependencies: ReadonlyArray<DependencyHealth>,
+  probes: ReadonlyArray<{ readonly name: string; readonly breaker: string; readonly probe: Effect.Effect<unknown, unknown> }>,
+) =>
+  Effect.gen(function* () {
+    const down: Array<{ readonly name: string; readonly cause: string | undefined }> = []
+    const breakerCause = (breaker: string) => dependencies.find((d) => d.name === breaker)?.cause
+    for (const { name, breaker, probe } of probes) {
+      const result = yield* Effect.result(probe)
+      if (result._tag === "Success") continue
+      const own = classifyCause(result.failure)
+      const cause = own !== undefined && own !== "circuit breaker open" ? own : breakerCause(breaker) ?? describeCause(result.failure)
+      down.push({ name, cause })
+    }
+    for (const dependency of dependencies) {
+      if (dependency.state !== "open") continue
+      const probed = probes.find((p) => p.breaker === dependency.name)
+      if (down.some((d) => d.name === (probed?.name ?? dependency.name))) continue
+      down.push({ name: probed?.name ?? dependency.name, cause: dependency.cause })
+    }
+    return down
+  })
 
 /** Every group's handlers, needing the factory's services. */
 export const ApiHandlersLayer = Layer.mergeAll(ProjectsHandlers, JobsHandlers, FactoryHandlers, OperationsHandlers)

@@ -30,7 +30,8 @@ import { financeLayer, meteredLanguageModelLayer } from "../finance/FinanceLayer
 import { financeReloadLayer } from "../finance/FinanceReload.ts"
 import { Prices } from "../finance/PriceBook.ts"
 import { BatchLane, makeBatchLane } from "../llm/BatchLane.ts"
-import type { JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
+import { type JobQueue, QueueUnavailable } from "../queue/JobQueue.ts"
+import { checkDeployment } from "../queue/DeploymentIdentity.ts"
 import { RedisJobQueue } from "../queue/RedisJobQueue.ts"
 import { SqliteJobQueue } from "../queue/SqliteJobQueue.ts"
 import { Database } from "../sqlite/Database.ts"
@@ -80,8 +81,25 @@ export const storageLayer = (config: FactoryConfigData, options: StorageOptions 
       keyPrefix: config.queue.keyPrefix ?? "novel-factory",
       startWhileDown: options.startWhileDown ?? false,
     })
-  return Layer.mergeAll(story, queue).pipe(Layer.provideMerge(database))
+  return Layer.mergeAll(story, queue, deploymentCheckLayer(config, options)).pipe(Layer.provideMerge(database))
 }
+
+/**
+ * A Redis queue with the embedded story store: the queue must be this data directory's (see
+ * `DeploymentIdentity`). A daemon that starts while Redis is down cannot check; it says so and starts.
+ */
+const deploymentCheckLayer = (config: FactoryConfigData, options: StorageOptions): Layer.Layer<never, QueueUnavailable, Database> =>
+  config.queue.kind !== "redis" || config.story.kind !== "sqlite"
+    ? Layer.empty
+    : Layer.effectDiscard(
+      checkDeployment({ url: config.queue.url, keyPrefix: config.queue.keyPrefix ?? "novel-factory" }).pipe(
+        Effect.catchTag("DeploymentUnchecked", (unchecked) =>
+          options.startWhileDown === true
+            ? Effect.logWarning(`the queue's deployment identity is not checked: ${unchecked.message}`)
+            : Effect.fail(new QueueUnavailable({ message: unchecked.message, cause: unchecked }))),
+        Effect.catchTag("DeploymentMismatch", (mismatch) => Effect.fail(new QueueUnavailable({ message: mismatch.message, cause: mismatch }))),
+      ),
+    )
 
 /** The offline writer, composing where the stages run, paced by `latencyMs` on Effect's Clock when configured. */
 const offlineLayer = (latencyMs: number): Layer.Layer<LanguageModel> =>

@@ -15,6 +15,8 @@
  *   still never share a nonce). The changes merge as `mergeBibleChanges` defines (see
  *   `cypher.ts`). A stale commit throws inside the transaction, so the driver rolls all of it
  *   back (it retries only the server's transient errors) and nothing is written: `StaleCommit`.
+ * - Outbox: the new episode carries its `JobCommitted` (`relayPending`, see `cypher.ts`), so the
+ *   event is written in the commit's transaction as in the SQLite store.
  * - Errors: an unreachable server, an expired session or any driver failure is
  *   `StoreUnavailable`; a concurrent duplicate `createProject` that trips the slug
  *   constraint is `ProjectExists`.
@@ -98,7 +100,7 @@ export const commitWork = async (
     const reason = Q.staleCommitReason(n, options.fence, state)
     if (reason !== undefined) throw new StaleRefusal(reason)
   }
-  const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode, options?.fingerprint), commitId })
+  const merged = await rows(tx, Q.MERGE_EPISODE, { slug, uid, props: Q.episodeProps(episode, options?.fingerprint, options?.job), commitId })
   await tx.run(Q.DELETE_PROVISIONAL, { uid })
   if (merged[0]?.created !== true) return "duplicate"
   const bases = Q.toSequenceBases((await rows(tx, Q.RESERVE_SEQUENCES, Q.reserveParams(slug, changes)))[0] ?? {})
@@ -244,6 +246,17 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
     const fenceEpisode: StoryStoreShape["fenceEpisode"] = (slug, episode, token) =>
       Effect.map(write("fenceEpisode", (tx) => rows(tx, Q.FENCE_EPISODE, Q.fenceParams(slug, episode, token))), (rs) => rs[0]?.newest === true)
 
+    const pendingCommits: StoryStoreShape["pendingCommits"] = (limit) =>
+      Effect.map(
+        read("pendingCommits", (tx) => rows(tx, Q.PENDING_COMMITS, { limit: Q.neoInt(Math.max(0, Math.floor(limit))) })),
+        (rs) => rs.map((r) => Q.toPendingCommit(r.n as Rec)),
+      )
+
+    const acknowledgeCommits: StoryStoreShape["acknowledgeCommits"] = (commits) =>
+      commits.length === 0
+        ? Effect.void
+        : Effect.asVoid(write("acknowledgeCommits", (tx) => tx.run(Q.ACKNOWLEDGE_COMMITS, { uids: commits.map((c) => Q.episodeUid(c.project, c.episode)) })))
+
     const fingerprints: StoryStoreShape["fingerprints"] = (slug) =>
       Effect.map(read("fingerprints", (tx) => rows(tx, Q.GET_FINGERPRINTS, { slug })), (rs) => rs.map(Q.toFingerprint))
 
@@ -287,6 +300,8 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
       getBible,
       commitEpisode,
       fenceEpisode,
+      pendingCommits,
+      acknowledgeCommits,
       fingerprints,
       stageProvisional,
       provisionalFacts,

@@ -9,6 +9,7 @@ import {
   type CommitOptions,
   type EpisodeFingerprint,
   type EpisodeSummary,
+  type PendingCommit,
   ProjectExists,
   ProjectNotFound,
   type ProjectSummary,
@@ -195,6 +196,22 @@ const migrations: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "the commit outbox (JobCommitted written in the commit's transaction, deleted once relayed)",
+    up: `
+      CREATE TABLE story_outbox (
+        project      TEXT NOT NULL REFERENCES story_projects (slug) ON DELETE CASCADE,
+        episode      INTEGER NOT NULL,
+        job          TEXT NOT NULL,
+        reward       REAL NOT NULL,
+        duration_ms  REAL NOT NULL,
+        committed_at INTEGER NOT NULL,
+        PRIMARY KEY (project, episode)
+      );
+      CREATE INDEX story_outbox_order ON story_outbox (committed_at);
+    `,
+  },
 ]
 
 interface ProjectRow {
@@ -299,6 +316,8 @@ const INSERT_EPISODE = `INSERT INTO story_episodes (project, number, title, body
 const UPSERT_PROVISIONAL = `INSERT INTO story_provisional (project, episode, draft, staged_at, changes) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (project, episode) DO UPDATE SET draft = excluded.draft, staged_at = excluded.staged_at, changes = excluded.changes`
 const DELETE_PROVISIONAL = "DELETE FROM story_provisional WHERE project = ? AND episode = ?"
+const INSERT_OUTBOX = `INSERT INTO story_outbox (project, episode, job, reward, duration_ms, committed_at) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`
 /** A fence only rises: the newest delivery's token. */
 const UPSERT_FENCE = `INSERT INTO story_fences (project, episode, token) VALUES (?, ?, ?)
   ON CONFLICT (project, episode) DO UPDATE SET token = MAX(token, excluded.token)`
@@ -536,6 +555,9 @@ export const make = Effect.gen(function* () {
             episode.committedAt,
           )
           c.run(DELETE_PROVISIONAL, p, n)
+          if (options?.job !== undefined) {
+            c.run(INSERT_OUTBOX, p, n, options.job.id, episode.reward, options.job.durationMs, episode.committedAt)
+          }
           if (options?.fingerprint !== undefined) {
             c.run("INSERT INTO story_fingerprints (project, number, sentences) VALUES (?, ?, ?)", p, n, JSON.stringify(options.fingerprint))
           }
@@ -606,6 +628,32 @@ export const make = Effect.gen(function* () {
       .transaction((c) => {
         c.run(UPSERT_FENCE, slug, episode, token)
         return c.get<{ token: number }>("SELECT token FROM story_fences WHERE project = ? AND episode = ?", slug, episode)!.token === token
+      })
+      .pipe(mapErr)
+
+  const pendingCommits: StoryStoreShape["pendingCommits"] = (limit) =>
+    db
+      .use((c) =>
+        c
+          .all<{ project: string; episode: number; job: string; reward: number; duration_ms: number; committed_at: number }>(
+            "SELECT project, episode, job, reward, duration_ms, committed_at FROM story_outbox ORDER BY committed_at, project, episode LIMIT ?",
+            Math.max(0, Math.floor(limit)),
+          )
+          .map((r): PendingCommit => ({
+            job: r.job,
+            project: r.project,
+            episode: r.episode,
+            reward: r.reward,
+            durationMs: r.duration_ms,
+            at: r.committed_at,
+          }))
+      )
+      .pipe(mapErr)
+
+  const acknowledgeCommits: StoryStoreShape["acknowledgeCommits"] = (commits) =>
+    commits.length === 0 ? Effect.void : db
+      .transaction((c) => {
+        for (const x of commits) c.run("DELETE FROM story_outbox WHERE project = ? AND episode = ?", x.project, x.episode)
       })
       .pipe(mapErr)
 
@@ -738,6 +786,8 @@ export const make = Effect.gen(function* () {
     getBible,
     commitEpisode,
     fenceEpisode,
+    pendingCommits,
+    acknowledgeCommits,
     fingerprints,
     stageProvisional,
     provisionalFacts,

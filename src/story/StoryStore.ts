@@ -44,6 +44,22 @@ export interface CommitOptions {
   readonly fence?: number
   /** Kept with the episode for `fingerprints`. */
   readonly fingerprint?: ReadonlyArray<number>
+  /**
+   * The job that commits: its `JobCommitted` is written to the outbox in the commit's transaction
+   * (see `pendingCommits`), so a commit whose process dies, or whose queue acknowledgement is lost,
+   * still yields its event. Only a commit that stores the episode writes one.
+   */
+  readonly job?: { readonly id: string; readonly durationMs: number }
+}
+
+/** A commit's `JobCommitted`, as the outbox keeps it until relayed (`at` is the episode's `committedAt`). */
+export interface PendingCommit {
+  readonly job: string
+  readonly project: string
+  readonly episode: number
+  readonly reward: number
+  readonly durationMs: number
+  readonly at: number
 }
 
 export interface ProjectSummary {
@@ -89,6 +105,12 @@ export interface StoryStoreShape {
    * so that an earlier delivery still running can no longer commit. True when `token` is the newest.
    */
   readonly fenceEpisode: (slug: string, episode: number, token: number) => Effect.Effect<boolean, StoreUnavailable>
+  /** The outbox: commits whose `JobCommitted` is not relayed yet, oldest first, at most `limit`. */
+  readonly pendingCommits: (limit: number) => Effect.Effect<ReadonlyArray<PendingCommit>, StoreUnavailable>
+  /** Takes relayed commits out of the outbox (idempotent: an unknown or already relayed one is ignored). */
+  readonly acknowledgeCommits: (
+    commits: ReadonlyArray<{ readonly project: string; readonly episode: number }>,
+  ) => Effect.Effect<void, StoreUnavailable>
   /** The fingerprints of the project's committed episodes, by number. */
   readonly fingerprints: (slug: string) => Effect.Effect<ReadonlyArray<EpisodeFingerprint>, StoreUnavailable>
   /**

@@ -72,7 +72,7 @@ import {
 } from "../domain/Bible.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
-import type { EpisodeFingerprint, EpisodeSummary } from "./StoryStore.ts"
+import type { EpisodeFingerprint, EpisodeSummary, PendingCommit } from "./StoryStore.ts"
 
 export interface Statement {
   readonly query: string
@@ -106,6 +106,7 @@ export const CONSTRAINTS: ReadonlyArray<string> = [
   "CREATE INDEX nf_event_project IF NOT EXISTS FOR (e:Event) ON (e.project, e.seq)",
   "CREATE INDEX nf_status_character IF NOT EXISTS FOR (r:StatusRecord) ON (r.project, r.character)",
   "CREATE INDEX nf_fact_project IF NOT EXISTS FOR (f:Fact) ON (f.project, f.validFrom)",
+  "CREATE INDEX nf_episode_relay IF NOT EXISTS FOR (e:Episode) ON (e.relayPending)",
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -522,7 +523,32 @@ export const factProps = (slug: string, f: Fact, seq: number): Record<string, un
   ...evidenceProp(f.evidence),
 })
 
-export const episodeProps = (e: Episode, fingerprint?: ReadonlyArray<number>): Record<string, unknown> => ({
+/**
+ * The commit outbox is the episode node itself: a commit with a job (`CommitOptions.job`) creates
+ * its episode with `relayPending` and the event's own fields, in the commit's transaction; the
+ * relay reads them (`PENDING_COMMITS`) and removes the mark (`ACKNOWLEDGE_COMMITS`).
+ */
+export const PENDING_COMMITS = `
+MATCH (e:Episode) WHERE e.relayPending = true
+RETURN e {.project, .number, .reward, .committedAt, .commitJob, .commitDurationMs} AS n
+ORDER BY e.committedAt, e.project, e.number LIMIT $limit`
+
+export const ACKNOWLEDGE_COMMITS = "UNWIND $uids AS uid MATCH (e:Episode {uid: uid}) REMOVE e.relayPending"
+
+export const toPendingCommit = (n: Props): PendingCommit => ({
+  job: String(n.commitJob),
+  project: String(n.project),
+  episode: num(n.number),
+  reward: num(n.reward),
+  durationMs: num(n.commitDurationMs),
+  at: num(n.committedAt),
+})
+
+export const episodeProps = (
+  e: Episode,
+  fingerprint?: ReadonlyArray<number>,
+  job?: { readonly id: string; readonly durationMs: number },
+): Record<string, unknown> => ({
   uid: episodeUid(e.project, e.number),
   project: e.project,
   number: int(e.number),
@@ -536,6 +562,7 @@ export const episodeProps = (e: Episode, fingerprint?: ReadonlyArray<number>): R
   committedAt: int(e.committedAt),
   // JSON rather than a list property: sentence hashes are any JS numbers, and an empty list has no type.
   ...(fingerprint === undefined ? {} : { fingerprint: JSON.stringify(fingerprint) }),
+  ...(job === undefined ? {} : { relayPending: true, commitJob: job.id, commitDurationMs: job.durationMs }),
 })
 
 /** `neo4j.int` would truncate a fractional token (1.5 → 1) and so fence at the wrong delivery. */

@@ -322,6 +322,34 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
         expect((yield* store.listEpisodes("moon-gate")).map((e) => e.number)).toEqual([1, 3])
       }).pipe(withStore))
 
+    it.effect("the outbox: a commit with its job holds its JobCommitted until acknowledged; a repeated, stale or jobless commit adds none", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.createProject(sampleProject("second", 2_000), { ...sampleBible(), characters: [] })
+        expect(yield* store.pendingCommits(10)).toEqual([])
+        yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges, { fence: 1, job: { id: "moon-gate:1", durationMs: 1_500 } })
+        yield* store.commitEpisode(sampleEpisode(1, "second"), emptyBibleChanges, { job: { id: "second:1", durationMs: 700 } })
+        // The same episode again (a redelivery), one without a job, one refused as stale: no event of theirs.
+        yield* store.commitEpisode(sampleEpisode(1), emptyBibleChanges, { fence: 2, job: { id: "moon-gate:1", durationMs: 9 } })
+        yield* store.commitEpisode(sampleEpisode(2), emptyBibleChanges)
+        yield* store.fenceEpisode("moon-gate", 3, 8)
+        yield* Effect.flip(store.commitEpisode(sampleEpisode(3), emptyBibleChanges, { fence: 7, job: { id: "moon-gate:3", durationMs: 1 } }))
+        const pending = yield* store.pendingCommits(10)
+        expect(pending).toEqual([
+          { job: "moon-gate:1", project: "moon-gate", episode: 1, reward: 0.9, durationMs: 1_500, at: sampleEpisode(1).committedAt },
+          { job: "second:1", project: "second", episode: 1, reward: 0.9, durationMs: 700, at: sampleEpisode(1, "second").committedAt },
+        ])
+        expect(yield* store.pendingCommits(1)).toEqual(pending.slice(0, 1))
+        yield* store.acknowledgeCommits([{ project: "moon-gate", episode: 1 }])
+        // Acknowledging again, or what was never pending, changes nothing.
+        yield* store.acknowledgeCommits([{ project: "moon-gate", episode: 1 }, { project: "moon-gate", episode: 2 }, { project: "nope", episode: 1 }])
+        expect(yield* store.pendingCommits(10)).toEqual(pending.slice(1))
+        yield* store.acknowledgeCommits(pending)
+        expect(yield* store.pendingCommits(10)).toEqual([])
+        // The episodes themselves are untouched by the outbox.
+        expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1))).toEqual(sampleEpisode(1))
+      }).pipe(withStore))
+
     it.effect("keeps each committed episode's fingerprint", () =>
       Effect.gen(function* () {
         const store = yield* created
@@ -395,7 +423,7 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
           }
           const bible = yield* Effect.gen(function* () {
             const store = yield* created
-            yield* store.commitEpisode(sampleEpisode(1), changes)
+            yield* store.commitEpisode(sampleEpisode(1), changes, { job: { id: "moon-gate:1", durationMs: 40 } })
             yield* store.stageProvisional("moon-gate", draftFacts(2, 1, "mira"))
             return yield* store.getBible("moon-gate")
           }).pipe(Effect.provide(open()))
@@ -406,6 +434,8 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
             expect(yield* store.provisionalFacts("moon-gate")).toEqual([draftFacts(2, 1, "mira")])
             expect(Option.getOrThrow(yield* store.getEpisode("moon-gate", 1))).toEqual(sampleEpisode(1))
             expect(yield* store.commitEpisode(sampleEpisode(1), changes)).toEqual({ committed: false })
+            // A commit whose process died before its event went out still has it pending.
+            expect((yield* store.pendingCommits(10)).map((c) => c.job)).toEqual(["moon-gate:1"])
             expect((yield* Effect.flip(store.createProject(sampleProject(), sampleBible())))._tag).toBe("ProjectExists")
           }).pipe(Effect.provide(open()))
         }))

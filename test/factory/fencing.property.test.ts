@@ -6,7 +6,8 @@
  *
  * Each delivery writes a title of its own (its writer marks it), so the stored row tells which
  * delivery committed: it must be one whose token was the newest when it committed, the episode is
- * stored once, every commit yields exactly one `JobCommitted`, and episodes stay in order.
+ * stored once, every commit yields exactly one `JobCommitted` (through the store's outbox and the
+ * relay; the journal holds one per commit), and episodes stay in order.
  */
 import { Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -25,6 +26,8 @@ import { Database } from "../../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../../src/story/SqliteStoryStore.ts"
 import { StoryStore } from "../../src/story/StoryStore.ts"
 import { processLease } from "../../actors/episodeWorker.ts"
+import { CommitRelay, DEFAULT_RELAY_POLL_MS, relayCommits } from "../../src/factory/CommitRelay.ts"
+import { journalActor, journalAppender, makeEventJournal } from "../../src/ops/journal/EventJournal.ts"
 
 const RUNS = Math.max(50, Number(process.env["CHAOS_RUNS"] ?? "60"))
 const SLUG = "fence-city"
@@ -48,6 +51,9 @@ interface Case {
 const runCase = (c: Case) =>
   Effect.gen(function* () {
     const bus = yield* EventBus
+    // The factory's commit relay and event journal, as the supervision tree runs them.
+    yield* Effect.forkChild(relayCommits({ recorder: journalAppender }))
+    yield* Effect.forkChild(journalActor())
     yield* Projects.use((p) => p.create({ slug: SLUG, genre: "modern_noir" }))
     const queue = yield* JobQueue
     const store = yield* StoryStore
@@ -114,12 +120,23 @@ const runCase = (c: Case) =>
     const numbers = (yield* store.listEpisodes(SLUG)).map((e) => e.number)
     expect(numbers).toEqual(Array.from({ length: c.episodes }, (_, i) => i + 1))
     for (const n of numbers) expect(Option.getOrThrow(yield* queue.get(`${SLUG}:${n}`)).state).toBe("committed")
+    // Whatever was nudged is out; a commit whose nudge was lost goes out at the relay's next poll.
+    yield* TestClock.adjust(DEFAULT_RELAY_POLL_MS)
+    expect(yield* store.pendingCommits(100)).toEqual([])
     const committedEvents = (yield* bus.recent()).filter((e) => e._tag === "JobCommitted")
     expect(committedEvents.map((e) => (e as { episode: number }).episode).sort((x, y) => x - y)).toEqual(numbers)
+    // The journal holds exactly one per commit, though the relay and the journal's subscription both wrote it.
+    const journal = yield* makeEventJournal(yield* Database)
+    const journaled = (yield* journal.read({ from: 0, to: Number.MAX_SAFE_INTEGER, tags: ["JobCommitted"] })).events
+    expect(journaled.map((e) => (e as { job: string }).job).sort()).toEqual(numbers.map((n) => `${SLUG}:${n}`).sort())
   })
 
 const factory = () =>
-  Layer.mergeAll(Projects.layer, Layer.succeed(PipelineSettings, { ...defaultConfig("/nonexistent").pipeline, leaseMs: LEASE_MS })).pipe(
+  Layer.mergeAll(
+    Projects.layer,
+    Layer.succeed(PipelineSettings, { ...defaultConfig("/nonexistent").pipeline, leaseMs: LEASE_MS }),
+    Layer.effect(CommitRelay, CommitRelay.make),
+  ).pipe(
     Layer.provideMerge(Layer.mergeAll(SqliteStoryStore.layer, SqliteJobQueue.layer({ maxDeliveries: 5 }))),
     Layer.provideMerge(Database.layer({ path: ":memory:" })),
     Layer.provideMerge(EventBus.layer()),

@@ -62,6 +62,11 @@ const checkInvariants = (s: Scenario, report: SimulationReport) => {
   const committed = new Set(report.jobs.filter((j) => j.state === "committed").map((j) => j.id))
   const stored = new Set(report.stored.flatMap((p) => p.numbers.map((n) => `${p.project}:${n}`)))
   expect([...stored].sort()).toEqual([...committed].sort())
+  // Every commit yields exactly one JobCommitted in the journal (through the store's outbox, whatever
+  // was killed between the commit and the queue's acknowledgement), and nothing else yields one.
+  const journaled = [...report.journaledCommits.entries()].sort(([a], [b]) => a.localeCompare(b))
+  expect(journaled, "JobCommitted per job in the journal").toEqual([...committed].sort().map((job) => [job, 1]))
+  expect(report.pendingCommits, "commits left in the outbox").toBe(0)
   // A draft's provisional facts never outlive its episode's commit; only a dead job's may remain
   // (when the queue gave it up without its worker), and then only that one per project.
   for (const p of report.provisional) {

@@ -100,7 +100,10 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryBy
   })
 
 const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData) =>
-  launch(config).pipe(Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: 1 })))
+  launch(config).pipe(
+    // a refusal (another deployment's queue) is the operator's to fix, like bad input: exit 2
+    Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.includes("refusing to start") ? 2 : 1 })),
+  )
 
 const awaitFactory = (running: { readonly await: Effect.Effect<void, unknown> }) =>
   running.await.pipe(

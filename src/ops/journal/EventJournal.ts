@@ -28,7 +28,24 @@ export const JOURNAL_MIGRATIONS: ReadonlyArray<Migration> = [
       "CREATE INDEX IF NOT EXISTS event_journal_at ON event_journal (at)",
     ].join(";\n"),
   },
+  {
+    version: 2,
+    description: "one row per commit: JobCommitted is keyed, so a relay that publishes it again changes nothing",
+    up: [
+      "ALTER TABLE event_journal ADD COLUMN once TEXT",
+      "CREATE UNIQUE INDEX IF NOT EXISTS event_journal_once ON event_journal (once) WHERE once IS NOT NULL",
+    ].join(";\n"),
+  },
 ]
+
+/**
+ * The key of an event the journal holds at most once. A commit's `JobCommitted` may be published
+ * more than once (the outbox relays at least once, and several processes on one store may relay the
+ * same commit): its job and commit time name the commit (a job id alone would be reused by a project
+ * created again under the same slug).
+ */
+export const onceKey = (event: FactoryEvent): string | null =>
+  event._tag === "JobCommitted" ? `JobCommitted:${event.job}@${event.at}` : null
 
 export interface JournalRange {
   /** Inclusive, epoch ms. */
@@ -68,6 +85,7 @@ export class EventJournal extends Context.Service<EventJournal, EventJournalShap
 }
 
 const decodeEvent = Schema.decodeUnknownSync(FactoryEvent)
+const INSERT_EVENT = "INSERT OR IGNORE INTO event_journal (at, tag, event, once) VALUES (?, ?, ?, ?)"
 
 export const makeEventJournal = (db: DatabaseShape): Effect.Effect<EventJournalShape, SqliteError> =>
   Effect.gen(function* () {
@@ -76,7 +94,7 @@ export const makeEventJournal = (db: DatabaseShape): Effect.Effect<EventJournalS
       events.length === 0
         ? Effect.void
         : db.transaction((c) => {
-          for (const e of events) c.run("INSERT INTO event_journal (at, tag, event) VALUES (?, ?, ?)", e.at, e._tag, JSON.stringify(e))
+          for (const e of events) c.run(INSERT_EVENT, e.at, e._tag, JSON.stringify(e), onceKey(e))
         })
     const read = (range: JournalRange) =>
       db.snapshot((c) => {
@@ -110,6 +128,11 @@ export const makeEventJournal = (db: DatabaseShape): Effect.Effect<EventJournalS
       count: db.use((c) => Number(c.get<{ n: number }>("SELECT COUNT(*) AS n FROM event_journal")?.n ?? 0)),
     }
   })
+
+/** The journal's `append` on the factory's database, for a writer other than the journal actor (the commit relay). */
+export const journalAppender: Effect.Effect<EventJournalShape["append"], SqliteError, Database> = Effect.gen(function* () {
+  return (yield* makeEventJournal(yield* Database)).append
+})
 
 export interface JournalActorOptions {
   /** Events older than this many days are deleted (default 30). */

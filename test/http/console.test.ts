@@ -114,7 +114,7 @@ describe("the console's endpoints", () => {
       const ledger = yield* Ledger
       const usage = { promptTokens: 100, cachedTokens: 0, completionTokens: 100 }
       yield* ledger.book({ at: now, project: "dl-a", episode: 2, stage: "writer", provider: "p", model: "m", usage, costUsd: 0.25, priced: true })
-      yield* ledger.book({ at: now, project: "dl-a", episode: 2, stage: "guard", provider: "p", model: "m", usage, costUsd: 0.5, priced: true })
+      yield* ledger.book({ at: now, project: "dl-a", episode: 2, stage: "critic", provider: "p", model: "m", usage, costUsd: 0.5, priced: true })
       yield* ledger.book({ at: now - 2 * 86_400_000, project: "dl-a", episode: 1, stage: "writer", provider: "p", model: "m", usage, costUsd: 9, priced: true })
     }))
     // the pulse folds on its own fiber: wait for it to have seen the events

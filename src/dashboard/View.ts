@@ -310,7 +310,7 @@ const PROJECT_COLUMNS: ReadonlyArray<Column> = [
   { title: "dead", width: 4, align: "right" },
   { title: "beats", width: 5, align: "right" },
   { title: "$today", width: 7, align: "right" },
-  { title: "held", width: "flex", weight: 3 },
+  { title: "held", width: "flex", weight: 4 },
 ]
 
 const DEAD_LETTER_COLUMNS: ReadonlyArray<Column> = [

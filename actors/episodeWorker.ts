@@ -12,6 +12,7 @@ import { splitEpisode } from "../src/domain/EpisodeText.ts"
 import { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
+import { WorkerBoard } from "../src/factory/WorkerBoard.ts"
 import { changesFromAnalysis, extractBibleChanges } from "../src/pipeline/BibleChanges.ts"
 import { Stages } from "../src/pipeline/Stages.ts"
 import { sanitizeDraft } from "../src/pipeline/Sanitize.ts"
@@ -56,6 +57,8 @@ const stage = <A, E, R>(job: string, name: PipelineStage, body: Effect.Effect<A,
     const bus = yield* EventBus
     const faults = yield* FaultPoints
     const started = yield* Clock.currentTimeMillis
+    const board = yield* Effect.serviceOption(WorkerBoard)
+    if (Option.isSome(board)) yield* board.value.stage(job, name)
     const finish = (ok: boolean) =>
       Effect.flatMap(Clock.currentTimeMillis, (at) => bus.publish({ _tag: "StageFinished", at, job, stage: name, ms: at - started, ok }))
     yield* faults.reach(name, job)
@@ -541,6 +544,9 @@ export const episodeWorker = (workerId: string) =>
     const intake = yield* Intake
     const settings = yield* PipelineSettings
     const budget = yield* Effect.serviceOption(BudgetGate)
+    const board = yield* Effect.serviceOption(WorkerBoard)
+    const onBoard = (report: (board: typeof WorkerBoard.Service) => Effect.Effect<void>) =>
+      Option.isSome(board) ? report(board.value) : Effect.void
     const runOne = Effect.gen(function* () {
       yield* intake.awaitRunning
       // At the daily budget cap a writer waits here, before claiming, so it holds no job while it waits.
@@ -553,6 +559,7 @@ export const episodeWorker = (workerId: string) =>
         return
       }
       const lease = claimed.value
+      yield* onBoard((b) => b.claimed(workerId, lease.job))
       const exit = yield* Effect.exit(
         Effect.raceFirst(processLease(lease), keepLeaseAlive(lease)).pipe(
           // A worker stopped on purpose (shutdown, pool shrink) hands its job straight back.
@@ -560,7 +567,7 @@ export const episodeWorker = (workerId: string) =>
             queue.retry(lease, { reason: "worker stopped", delayMs: 0, transient: true }).pipe(Effect.ignore),
           ),
         ),
-      )
+      ).pipe(Effect.ensuring(onBoard((b) => b.idle(workerId))))
       if (exit._tag === "Success") return
       const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
       // Overtaken: another delivery holds the job (the queue said so, or the store's fence did).
@@ -568,5 +575,6 @@ export const episodeWorker = (workerId: string) =>
       yield* settleFailure(lease, exit.cause as Cause.Cause<{ readonly _tag: string }>)
       if (Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
     })
-    return yield* Effect.forever(runOne)
+    yield* onBoard((b) => b.idle(workerId))
+    return yield* Effect.forever(runOne).pipe(Effect.ensuring(onBoard((b) => b.gone(workerId))))
   })

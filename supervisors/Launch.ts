@@ -14,6 +14,8 @@ import type { EventBus } from "../src/events/EventBus.ts"
 import type { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { type LaunchFactory, LaunchError, type RunningFactory } from "../src/factory/FactoryRuntime.ts"
 import type { Intake } from "../src/factory/Intake.ts"
+import { WorkerBoard } from "../src/factory/WorkerBoard.ts"
+import { FactoryPulse } from "../src/metrics/Pulse.ts"
 import type { PipelineSettings } from "../src/factory/PipelineSettings.ts"
 import type { Projects } from "../src/factory/Projects.ts"
 import type { ApiServices } from "../src/http/ApiHandlers.ts"
@@ -57,7 +59,8 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
   options: LaunchOptions<X>,
 ): Effect.Effect<RunningFactory, LaunchError, Scope.Scope> =>
   Effect.gen(function* () {
-    const base = Breakers.layer.pipe(Layer.provideMerge(infrastructure))
+    // The workers' board and the pulse are the tree's and the API's alike: built once, below both.
+    const base = Layer.mergeAll(Breakers.layer, WorkerBoard.layer, FactoryPulse.layer).pipe(Layer.provideMerge(infrastructure))
     const built = yield* Layer.build(base).pipe(
       Effect.mapError((error) => new LaunchError({ message: `cannot start the factory: ${error.message}` })),
     )

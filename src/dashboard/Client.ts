@@ -1,7 +1,8 @@
 /**
  * The dashboard's link to a running `serve`, through the typed client (`src/http/FactoryClient.ts`): the event
  * stream (`GET /api/v1/events`, decoded by Effect's SSE codec) plus periodic snapshots
- * (`/api/v1/status` every second, projects and finance less often). Every answer becomes a
+ * (`/api/v1/status` with the server's summary, dead letters and workers every second, projects
+ * and finance less often). Every answer becomes a
  * `ModelInput`. Losing the server is a state, not an error: `Disconnected` is reported and the
  * client reconnects with exponential back-off, forever, until `close()`.
  */
@@ -27,9 +28,18 @@ export interface ClientOptions {
   readonly now?: () => number
 }
 
+export interface Outcome {
+  readonly ok: boolean
+  readonly message: string
+}
+
 export interface DashboardClient {
   /** `POST /api/v1/intake {paused}`: resolves with an operator-readable outcome, never rejects. */
-  readonly setIntake: (paused: boolean) => Promise<{ readonly ok: boolean; readonly message: string }>
+  readonly setIntake: (paused: boolean) => Promise<Outcome>
+  /** `POST …/episodes/:n/retry`: the dead letter back to the queue. Never rejects. */
+  readonly retry: (project: string, episode: number) => Promise<Outcome>
+  /** `POST …/episodes/:n/skip {reason}`: an explicit gap. Never rejects. */
+  readonly skip: (project: string, episode: number, reason: string) => Promise<Outcome>
   readonly close: () => void
 }
 
@@ -63,6 +73,16 @@ export const connect = (options: ClientOptions): DashboardClient => {
     Effect.flatMap((status) => emit({ _tag: "Status", at: now(), status: snapshotOf(status) })),
   )
 
+  // What the console shows besides the status; a server without these endpoints simply shows none.
+  const pollConsole = Effect.all(
+    [
+      client.console.summary().pipe(Effect.timeout(timeout), Effect.flatMap((summary) => emit({ _tag: "Summary", summary })), Effect.ignore),
+      client.console.deadLetters({ query: {} }).pipe(Effect.timeout(timeout), Effect.flatMap((deadLetters) => emit({ _tag: "DeadLetters", deadLetters })), Effect.ignore),
+      client.console.workers().pipe(Effect.timeout(timeout), Effect.flatMap((workers) => emit({ _tag: "Workers", at: now(), workers })), Effect.ignore),
+    ],
+    { concurrency: 3, discard: true },
+  )
+
   const pollProjects = client.projects.list().pipe(
     Effect.timeout(timeout),
     Effect.flatMap((projects) => emit({ _tag: "Projects", projects: projects.map(({ slug, title, episodes, held, beatsLeft, beatsAwaitingApproval }) => ({ slug, title, episodes, held, beatsLeft, beatsAwaitingApproval })) })),
@@ -84,7 +104,7 @@ export const connect = (options: ClientOptions): DashboardClient => {
   const watchStatus = Effect.gen(function* () {
     const failedInARow = yield* Ref.make(0)
     return yield* Effect.sleep(statusEvery).pipe(
-      Effect.andThen(pollStatus),
+      Effect.andThen(Effect.tap(pollStatus, () => Effect.forkChild(pollConsole))),
       Effect.matchEffect({
         onSuccess: () => Ref.set(failedInARow, 0),
         onFailure: (error) =>
@@ -97,6 +117,7 @@ export const connect = (options: ClientOptions): DashboardClient => {
   /** One connected session: fails when the link is lost. */
   const session = Effect.gen(function* () {
     yield* pollStatus
+    yield* pollConsole
     yield* pollSlow
     // A timeout for the answer's head only: the stream itself lives as long as the server.
     const events = yield* client.factory.events().pipe(Effect.timeout(timeout))
@@ -125,6 +146,19 @@ export const connect = (options: ClientOptions): DashboardClient => {
   })
   const running = Effect.runFork(reconnectForever)
 
+  /** An operator's action, then the views it changes refreshed at once. */
+  const act = <A, E>(call: Effect.Effect<A, E>, done: string, what: string) =>
+    Effect.runPromise(
+      call.pipe(
+        Effect.timeout(timeout),
+        Effect.tap(() => Effect.forkDetach(Effect.ignore(Effect.all([pollStatus, pollConsole, pollProjects], { discard: true })))),
+        Effect.match({
+          onSuccess: (): Outcome => ({ ok: true, message: done }),
+          onFailure: (error): Outcome => ({ ok: false, message: `${what}: ${describeClientError(error)}` }),
+        }),
+      ),
+    )
+
   return {
     setIntake: (paused) =>
       Effect.runPromise(
@@ -137,6 +171,10 @@ export const connect = (options: ClientOptions): DashboardClient => {
           }),
         ),
       ),
+    retry: (project, episode) =>
+      act(client.projects.retry({ params: { slug: project, n: episode } }), `${project} #${episode} is back in the queue`, `retry ${project} #${episode}`),
+    skip: (project, episode, reason) =>
+      act(client.projects.skip({ params: { slug: project, n: episode }, payload: { reason } }), `${project} #${episode} skipped: ${reason}`, `skip ${project} #${episode}`),
     close: () => {
       Effect.runFork(Fiber.interrupt(running))
     },

@@ -1,12 +1,12 @@
 /**
  * The dashboard as one running thing: client → model → view, keys → ui reducer →
- * commands. Redraws once per `refreshMs` (default 1 s) and right after a key, never
+ * commands (intake, retry, skip: each confirmed in the ui, its outcome shown in the footer). Redraws once per `refreshMs` (default 1 s) and right after a key, never
  * per event, so a burst of thousands of events costs one frame.
  */
 import { readFileSync } from "node:fs"
-import { connect, type DashboardClient } from "./Client.ts"
-import { DEFAULT_THRESHOLDS, initialState, type ModelInput, step, type Thresholds } from "./Model.ts"
-import { handleKey, initialUi, type UiState } from "./Ui.ts"
+import { connect, type DashboardClient, type Outcome } from "./Client.ts"
+import { activeAlerts, type DashboardState, DEFAULT_THRESHOLDS, initialState, type ModelInput, projectRows, selectedRow, step, type Thresholds } from "./Model.ts"
+import { activeList, handleKey, initialUi, type KeyContext, type UiState } from "./Ui.ts"
 import { createView, type View } from "./View.ts"
 
 export interface DashboardOptions {
@@ -42,6 +42,24 @@ const packageVersion = (): string => {
     return pkg.version ?? "?"
   } catch {
     return "?"
+  }
+}
+
+/** What the keys act on now: the rows of the list the arrows select, and the dead letter selected. */
+export const keyContextOf = (state: DashboardState, ui: UiState, now: number, page: number): KeyContext => {
+  const list = activeList(ui)
+  const rows = list === "alerts" ? activeAlerts(state).length
+    : list === "projects" ? projectRows(state).length
+    : list === "dead" ? state.deadLetters.length
+    : list === "workers" ? state.workers.length
+    : 0
+  const letter = ui.view === "dead" ? selectedRow(state.deadLetters, ui.selected.dead) : null
+  return {
+    paused: state.status?.paused ?? null,
+    now,
+    page,
+    rows,
+    deadLetter: letter === null ? null : { project: letter.project, episode: letter.episode, state: letter.state },
   }
 }
 
@@ -100,19 +118,24 @@ export const startDashboard = (options: DashboardOptions): RunningDashboard => {
 
   view.onKey((key) => {
     if (stopped) return
-    const page = ui.focus ? view.page(ui.focus) : 10
-    const result = handleKey(ui, key, { paused: state.status?.paused ?? null, now: Date.now(), page })
+    const page = ui.view === "overview" ? view.page(ui.focus) : view.tablePage()
+    const result = handleKey(ui, key, keyContextOf(state, ui, Date.now(), page))
     ui = result.ui
     const command = result.command
     if (command?._tag === "Quit") return stop(0)
+    const show = (outcome: Outcome) => {
+      if (stopped) return
+      ui = { ...ui, notice: { text: outcome.message, level: outcome.ok ? "ok" : "error", at: Date.now() } }
+      draw()
+    }
     if (command?._tag === "SetIntake") {
       void client.setIntake(command.paused).then((outcome) => {
-        if (stopped) return
         if (outcome.ok && state.status) state.status = { ...state.status, paused: command.paused }
-        ui = { ...ui, notice: { text: outcome.message, level: outcome.ok ? "ok" : "error", at: Date.now() } }
-        draw()
+        show(outcome)
       })
     }
+    if (command?._tag === "Retry") void client.retry(command.project, command.episode).then(show)
+    if (command?._tag === "Skip") void client.skip(command.project, command.episode, command.reason).then(show)
     draw()
   })
   view.onResize(draw)

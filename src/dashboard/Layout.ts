@@ -26,6 +26,8 @@ export interface DashboardLayout {
   readonly finance: Rect
   readonly recovery: Rect
   readonly events: Rect
+  /** The whole body, for the views that are one table (projects, dead letters, workers). */
+  readonly table: Rect
   readonly footer: Rect
 }
 
@@ -58,6 +60,7 @@ export const layout = (cols: number, rows: number): DashboardLayout => {
     finance: { top: top2, left: half + quarter, width: width - half - quarter, height: h2 },
     recovery: { top: top3, left: 0, width: half, height: h3 },
     events: { top: top3, left: half, width: width - half, height: h3 },
+    table: { top: header.height, left: 0, width, height: body },
     footer,
   }
 }

@@ -1,19 +1,22 @@
 /**
  * The dashboard's state and the fold that builds it from what the client receives:
- * factory events (SSE), status snapshots (polled), projects, finance and the
- * connection's own ups and downs. No I/O, no clock (every input carries its time),
- * no terminal: `step(state, input)` is deterministic and unit-tested. For speed with
- * thousands of events it updates the state's bounded buffers in place and returns it;
- * the selectors below (`throughputSeries`, `latencyTable`, `activeAlerts` …) are pure.
+ * factory events (SSE), status snapshots (polled), the server's summary (throughput,
+ * latency, per-project figures: the server's one aggregation, so every dashboard shows
+ * the same numbers), projects, dead letters, workers, finance and the connection's own
+ * ups and downs. No I/O, no clock (every input carries its time), no terminal:
+ * `step(state, input)` is deterministic and unit-tested. For speed with thousands of
+ * events it updates the state's bounded buffers in place and returns it; the selectors
+ * below (`throughputSeries`, `latencyTable`, `activeAlerts`, `projectRows` …) are pure.
  */
 
-import type { FactoryStatusAnswer, FinanceSummary, ProjectSummary, QueueStats } from "../http/FactoryApi.ts"
+import type { DeadLetter, FactoryStatusAnswer, FactorySummary, FinanceSummary, ProjectSummary, QueueStats, WorkerActivity } from "../http/FactoryApi.ts"
+import { percentile } from "../ops/load/Summary.ts"
 
 // ---------------------------------------------------------------------------------------
 // What the HTTP API answers: the shapes are `FactoryApi`'s (the typed client decodes them);
 // only the supervision tree, which the API declares as opaque data, is read here, defensively.
 
-export type { FinanceSummary, QueueStats }
+export type { DeadLetter, FactorySummary, FinanceSummary, QueueStats, WorkerActivity }
 
 /** A factory event as the model folds it: any `FactoryEvent`, read by its `_tag`. */
 export interface DashEvent {
@@ -92,6 +95,10 @@ export type ModelInput =
   | { readonly _tag: "Status"; readonly at: number; readonly status: StatusSnapshot }
   | { readonly _tag: "Projects"; readonly projects: ReadonlyArray<ProjectInfo> }
   | { readonly _tag: "Finance"; readonly summary: FinanceSummary | null }
+  /** The server's pulse (`GET /api/v1/summary`). */
+  | { readonly _tag: "Summary"; readonly summary: FactorySummary }
+  | { readonly _tag: "DeadLetters"; readonly deadLetters: ReadonlyArray<DeadLetter> }
+  | { readonly _tag: "Workers"; readonly at: number; readonly workers: ReadonlyArray<WorkerActivity> }
   | { readonly _tag: "Connected"; readonly at: number }
   | { readonly _tag: "Disconnected"; readonly at: number; readonly reason: string; readonly retryInMs: number }
 
@@ -154,9 +161,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = { warning: 6, critical: 21 }
 
 export const EVENT_LOG_CAPACITY = 10_000
 export const RECOVERY_LOG_CAPACITY = 1_000
-export const LATENCY_WINDOW = 500
 const DEDUPE_WINDOW = 5_000
-const MINUTE = 60_000
 export const THROUGHPUT_MINUTES = 60
 
 export interface DashboardState {
@@ -166,11 +171,12 @@ export interface DashboardState {
   projects: ReadonlyArray<ProjectInfo>
   titles: Map<string, string>
   finance: FinanceView
-  /** Minute index (epoch ms / 60 000) → episodes committed and failed (dead) in that minute. */
-  throughput: Map<number, { committed: number; failed: number }>
-  totals: { committed: number; failed: number; rejected: number; events: number }
-  /** Stage → last LATENCY_WINDOW durations in ms (ring). */
-  latency: Map<string, { samples: Array<number>; next: number; failures: number }>
+  /** The server's throughput, latency and per-project figures (null until it answers). */
+  summary: FactorySummary | null
+  deadLetters: ReadonlyArray<DeadLetter>
+  workers: ReadonlyArray<WorkerActivity>
+  /** Events folded (the events log's total). */
+  totals: { events: number }
   alerts: Map<string, ActiveAlert>
   breakerOpenedAt: Map<string, number>
   crashedAt: Map<string, number>
@@ -189,9 +195,10 @@ export const initialState = (): DashboardState => ({
   projects: [],
   titles: new Map(),
   finance: { _tag: "Unknown" },
-  throughput: new Map(),
-  totals: { committed: 0, failed: 0, rejected: 0, events: 0 },
-  latency: new Map(),
+  summary: null,
+  deadLetters: [],
+  workers: [],
+  totals: { events: 0 },
   alerts: new Map(),
   breakerOpenedAt: new Map(),
   crashedAt: new Map(),
@@ -298,33 +305,6 @@ export const describeEvent = (state: DashboardState, event: DashEvent): { level:
 // ---------------------------------------------------------------------------------------
 // The fold
 
-const minuteOf = (at: number): number => Math.floor(at / MINUTE)
-
-const bump = (state: DashboardState, at: number, field: "committed" | "failed"): void => {
-  const minute = minuteOf(at)
-  const bucket = state.throughput.get(minute) ?? { committed: 0, failed: 0 }
-  bucket[field]++
-  state.throughput.set(minute, bucket)
-  state.totals[field]++
-  // Keep a little more than the chart's hour; drop the rest.
-  if (state.throughput.size > THROUGHPUT_MINUTES * 2 + 10) {
-    const newest = Math.max(...state.throughput.keys())
-    for (const key of state.throughput.keys()) if (key <= newest - THROUGHPUT_MINUTES * 2) state.throughput.delete(key)
-  }
-}
-
-const recordLatency = (state: DashboardState, stage: string, ms: number, ok: boolean): void => {
-  let ring = state.latency.get(stage)
-  if (!ring) {
-    ring = { samples: [], next: 0, failures: 0 }
-    state.latency.set(stage, ring)
-  }
-  if (!ok) ring.failures++
-  if (ring.samples.length < LATENCY_WINDOW) ring.samples.push(ms)
-  else ring.samples[ring.next] = ms
-  ring.next = (ring.next + 1) % LATENCY_WINDOW
-}
-
 const recover = (state: DashboardState, at: number, level: Level, text: string): void => append(state.recovery, { at, level, text })
 
 const remember = (state: DashboardState, key: string): boolean => {
@@ -344,18 +324,6 @@ const applyEvent = (state: DashboardState, event: DashEvent): void => {
   const line = describeEvent(state, event)
   append(state.events, { at, level: line.level, text: line.text })
   switch (event._tag) {
-    case "JobCommitted":
-      bump(state, at, "committed")
-      break
-    case "JobDead":
-      bump(state, at, "failed")
-      break
-    case "JobRejected":
-      state.totals.rejected++
-      break
-    case "StageFinished":
-      recordLatency(state, str(event["stage"], "?"), num(event["ms"]), event["ok"] !== false)
-      break
     case "ChildExited":
       if (event["outcome"] === "failure") {
         const path = childPath(event)
@@ -396,7 +364,7 @@ const applyEvent = (state: DashboardState, event: DashEvent): void => {
     case "Alert": {
       const rule = str(event["rule"], "?")
       if (event["state"] === "resolved") state.alerts.delete(rule)
-      else state.alerts.set(rule, { rule, message: firstLine(str(event["message"])), since: state.alerts.get(rule)?.since ?? at })
+      else state.alerts.set(rule, { rule, message: str(event["message"]), since: state.alerts.get(rule)?.since ?? at })
       break
     }
     case "IntakeChanged":
@@ -434,6 +402,15 @@ export const step = (state: DashboardState, input: ModelInput): DashboardState =
     case "Finance":
       state.finance = input.summary === null ? { _tag: "None" } : { _tag: "Data", summary: input.summary }
       return state
+    case "Summary":
+      state.summary = input.summary
+      return state
+    case "DeadLetters":
+      state.deadLetters = input.deadLetters
+      return state
+    case "Workers":
+      state.workers = input.workers
+      return state
     case "Connected": {
       if (state.lostAt !== null) {
         recover(state, input.at, "ok", `✓ reconnected to the server after ${formatDuration(input.at - state.lostAt)}`)
@@ -469,17 +446,7 @@ export const fold = (state: DashboardState, inputs: Iterable<ModelInput>): Dashb
 // Selectors (pure)
 
 /** Nearest-rank percentile (p in 0–100) of unsorted samples; NaN when there are none. */
-export const percentile = (samples: ReadonlyArray<number>, p: number): number => {
-  if (samples.length === 0) return Number.NaN
-  const sorted = [...samples].sort((a, b) => a - b)
-  return percentileOfSorted(sorted, p)
-}
-
-export const percentileOfSorted = (sorted: ReadonlyArray<number>, p: number): number => {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!
-}
+export const percentileOf = (samples: ReadonlyArray<number>, p: number): number => percentile([...samples].sort((a, b) => a - b), p)
 
 export const STAGES: ReadonlyArray<string> = ["writer", "guard", "editor"]
 
@@ -491,18 +458,18 @@ export interface LatencyRow {
   readonly p95: number
 }
 
-/** p50/p95 per stage over the last LATENCY_WINDOW samples: writer, guard, editor, then any other stage seen. */
+/** p50/p95 per stage as the server measured them: writer, guard, editor, then any other stage it saw. */
 export const latencyTable = (state: DashboardState): ReadonlyArray<LatencyRow> => {
-  const stages = [...STAGES, ...[...state.latency.keys()].filter((s) => !STAGES.includes(s)).sort()]
+  const measured = state.summary?.latency ?? []
+  const stages = [...STAGES, ...measured.map((l) => l.stage).filter((s) => !STAGES.includes(s))]
   return stages.map((stage) => {
-    const ring = state.latency.get(stage)
-    const sorted = ring ? [...ring.samples].sort((a, b) => a - b) : []
+    const row = measured.find((l) => l.stage === stage)
     return {
       stage,
-      count: sorted.length,
-      failures: ring?.failures ?? 0,
-      p50: percentileOfSorted(sorted, 50),
-      p95: percentileOfSorted(sorted, 95),
+      count: row?.count ?? 0,
+      failures: row?.failures ?? 0,
+      p50: row?.p50 ?? Number.NaN,
+      p95: row?.p95 ?? Number.NaN,
     }
   })
 }
@@ -514,27 +481,17 @@ export interface ThroughputSeries {
   readonly failed: ReadonlyArray<number>
 }
 
-/** Episodes per minute, committed vs failed, one point per minute over the last `minutes` up to `now`. */
-export const throughputSeries = (state: DashboardState, now: number, minutes = THROUGHPUT_MINUTES): ThroughputSeries => {
-  const current = minuteOf(now)
-  const minutesAgo: Array<number> = []
-  const committed: Array<number> = []
-  const failed: Array<number> = []
-  for (let ago = minutes - 1; ago >= 0; ago--) {
-    const bucket = state.throughput.get(current - ago)
-    minutesAgo.push(ago)
-    committed.push(bucket?.committed ?? 0)
-    failed.push(bucket?.failed ?? 0)
-  }
-  return { minutesAgo, committed, failed }
+/** Episodes per minute, committed vs failed, one point per minute of the server's last hour (zeros before it answers). */
+export const throughputSeries = (state: DashboardState, minutes = THROUGHPUT_MINUTES): ThroughputSeries => {
+  const points = (state.summary?.throughput ?? []).slice(-minutes)
+  const missing = minutes - points.length
+  const minutesAgo = Array.from({ length: minutes }, (_, i) => minutes - 1 - i)
+  const pad = (xs: ReadonlyArray<number>) => [...Array.from({ length: missing }, () => 0), ...xs]
+  return { minutesAgo, committed: pad(points.map((p) => p.committed)), failed: pad(points.map((p) => p.failed)) }
 }
 
-/** Mean episodes per minute over the last `window` minutes (the current one included). */
-export const ratePerMinute = (state: DashboardState, now: number, window = 5): { committed: number; failed: number } => {
-  const series = throughputSeries(state, now, window)
-  const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
-  return { committed: sum(series.committed) / window, failed: sum(series.failed) / window }
-}
+/** Mean episodes per minute over the last five minutes, as the server counts them. */
+export const ratePerMinute = (state: DashboardState): { committed: number; failed: number } => state.summary?.rate ?? { committed: 0, failed: 0 }
 
 /** Alerts firing now (a later `resolved` for the same rule clears one), oldest first. */
 export const activeAlerts = (state: DashboardState): ReadonlyArray<ActiveAlert> =>
@@ -583,3 +540,54 @@ export const filterLog = (entries: ReadonlyArray<LogEntry>, filter: string): Rea
   if (needle === "") return entries
   return entries.filter((e) => e.text.toLowerCase().includes(needle))
 }
+
+export interface ProjectRow {
+  readonly slug: string
+  readonly title: string
+  readonly committed: number
+  readonly queued: number
+  readonly inFlight: number
+  readonly dead: number
+  readonly held: string | null
+  readonly beatsLeft: number | null
+  readonly costTodayUsd: number | null
+}
+
+/** One row per project: its title and beats (the projects list) joined with the server's counts and cost today. */
+export const projectRows = (state: DashboardState): ReadonlyArray<ProjectRow> => {
+  const pulse = new Map((state.summary?.projects ?? []).map((p) => [p.project, p]))
+  const slugs = [...new Set([...state.projects.map((p) => p.slug), ...pulse.keys()])].sort()
+  return slugs.map((slug) => {
+    const info = state.projects.find((p) => p.slug === slug)
+    const counts = pulse.get(slug)
+    return {
+      slug,
+      title: info?.title ?? slug,
+      committed: counts?.committed ?? info?.episodes ?? 0,
+      queued: counts?.queued ?? 0,
+      inFlight: counts?.inFlight ?? 0,
+      dead: counts?.dead ?? 0,
+      held: counts?.held ?? info?.held ?? null,
+      beatsLeft: info?.beatsLeft ?? null,
+      costTodayUsd: counts?.costTodayUsd ?? null,
+    }
+  })
+}
+
+/** The row a view's selection points at, the index clamped to the rows there are. */
+export const selectedRow = <A>(rows: ReadonlyArray<A>, index: number): A | null =>
+  rows.length === 0 ? null : rows[Math.min(Math.max(0, index), rows.length - 1)]!
+
+/** The full text of an alert (the alerts panel shows its first line). */
+export const alertText = (alert: ActiveAlert): string => `${alert.rule} (since ${clock(alert.since)})\n\n${alert.message}`
+
+/** A dead letter in full: its cause and the guard's findings. */
+export const deadLetterText = (letter: DeadLetter, title: string): string =>
+  [
+    `${title} #${letter.episode} (${letter.job}) — ${letter.state}, ${letter.deliveries} deliveries, since ${clock(letter.at)}`,
+    "",
+    letter.cause,
+    ...(letter.findings.length === 0 ? [] : ["", "findings:", ...letter.findings.map((f) => `  ${f.severity} ${f.code}: ${f.message}`)]),
+    "",
+    letter.state === "dead" ? "r retry · s skip (with a reason)" : "held by the operator: resume the project, or s skip",
+  ].join("\n")

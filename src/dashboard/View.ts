@@ -9,7 +9,9 @@ import { type DashboardLayout, innerHeight, innerWidth, layout, type Rect } from
 import {
   activeAlerts,
   actorRows,
+  alertText,
   clock,
+  deadLetterText,
   type DashboardState,
   filterLog,
   formatDuration,
@@ -19,12 +21,15 @@ import {
   type LogEntry,
   logEntries,
   logSize,
+  projectRows,
   queueLevel,
   ratePerMinute,
+  selectedRow,
   type Thresholds,
   throughputSeries,
 } from "./Model.ts"
-import { HELP_LINES, type Key, type PanelId, TAILING, type UiState, visibleWindow } from "./Ui.ts"
+import { colorsOf, type Palette, paletteFor, terminalFor } from "./Palette.ts"
+import { confirmQuestion, HELP_LINES, type Key, type ListViewId, type PanelId, TAILING, type UiState, VIEW_TITLES, VIEWS, visibleWindow } from "./Ui.ts"
 import { type Column, columnWidths, displayWidth, fit, oneLine, padEnd, truncate, truncateStart } from "./Width.ts"
 
 // ---------------------------------------------------------------------------------------
@@ -59,7 +64,7 @@ interface BlessedScreen {
   readonly height: number
   readonly fullUnicode: boolean
   readonly program: { readonly terminal: string; readonly tput: { error?: Error | null } }
-  readonly tput: { unicode: boolean; brokenACS: boolean }
+  readonly tput: { unicode: boolean; brokenACS: boolean; readonly colors?: number }
   render(): void
   destroy(): void
   append(element: BlessedElement): void
@@ -133,15 +138,20 @@ export const sanitize = (text: string): string => {
   return out
 }
 
-const tag = (seg: Seg, text: string): string => {
+/** The palette of a 256-colour terminal: what functions drawing for no screen in particular use. */
+const FULL_PALETTE = paletteFor(256)
+
+/** Segments are written with "gray" for secondary text; the palette says what that is on this terminal. */
+const tag = (seg: Seg, text: string, palette: Palette): string => {
   let out = blessed.escape(text)
   if (seg.bold) out = `{bold}${out}{/bold}`
-  if (seg.color) out = `{${seg.color}-fg}${out}{/${seg.color}-fg}`
+  const color = seg.color === "gray" ? palette.dim : seg.color
+  if (color) out = `{${color}-fg}${out}{/${color}-fg}`
   return out
 }
 
 /** Segments cut to `width` display columns (ellipsis at the cut), padded to exactly `width`, as blessed tags. */
-export const renderSegs = (segs: ReadonlyArray<Seg>, width: number, pad = true): string => {
+export const renderSegs = (segs: ReadonlyArray<Seg>, width: number, pad = true, palette: Palette = FULL_PALETTE): string => {
   let used = 0
   let out = ""
   const clean = segs.map((s) => ({ ...s, text: sanitize(s.text) }))
@@ -152,11 +162,11 @@ export const renderSegs = (segs: ReadonlyArray<Seg>, width: number, pad = true):
     const w = displayWidth(seg.text)
     if (total > width && used + w >= width) {
       const cut = truncate(seg.text, room)
-      out += tag(seg, cut)
+      out += tag(seg, cut, palette)
       used += displayWidth(cut)
       break
     }
-    out += tag(seg, seg.text)
+    out += tag(seg, seg.text, palette)
     used += w
   }
   return pad ? out + " ".repeat(Math.max(0, width - used)) : out
@@ -175,24 +185,24 @@ const STATE_COLOR: Record<string, string> = {
 }
 
 /** A table row: each cell fitted to its column by display width, then coloured. */
-const tableLine = (columns: ReadonlyArray<Column>, cells: ReadonlyArray<Seg>, width: number): string => {
+const tableLine = (columns: ReadonlyArray<Column>, cells: ReadonlyArray<Seg>, width: number, palette: Palette): string => {
   const widths = columnWidths(columns, width)
   const parts = columns.map((column, i) => {
     const seg = cells[i] ?? { text: "" }
     const w = widths[i]!
     const text = sanitize(seg.text)
     const fitted = column.keepEnd && displayWidth(text) > w ? padEnd(truncateStart(text, w), w) : fit(text, w, column.align ?? "left")
-    return tag(seg, fitted)
+    return tag(seg, fitted, palette)
   })
   const used = widths.reduce((a, b) => a + b, 0) + Math.max(0, columns.length - 1)
   return parts.join(" ") + " ".repeat(Math.max(0, width - used))
 }
 
-const header = (columns: ReadonlyArray<Column>, width: number): string =>
-  tableLine(columns, columns.map((c) => ({ text: c.title, bold: true })), width)
+const header = (columns: ReadonlyArray<Column>, width: number, palette: Palette): string =>
+  tableLine(columns, columns.map((c) => ({ text: c.title, bold: true })), width, palette)
 
-const logLine = (entry: LogEntry, width: number): string =>
-  renderSegs([{ text: `${clock(entry.at)} `, color: "gray" }, { text: entry.text, color: LEVEL_COLOR[entry.level] }], width)
+const logLine = (entry: LogEntry, width: number, palette: Palette): string =>
+  renderSegs([{ text: `${clock(entry.at)} `, color: "gray" }, { text: entry.text, color: LEVEL_COLOR[entry.level] }], width, true, palette)
 
 // ---------------------------------------------------------------------------------------
 // Screen
@@ -213,6 +223,8 @@ export interface View {
   readonly onResize: (handler: () => void) => void
   /** Lines of content of a panel (page size for PgUp/PgDn). */
   readonly page: (panel: PanelId) => number
+  /** Rows a table view shows at once. */
+  readonly tablePage: () => number
   readonly destroy: () => void
   /** The terminal blessed ended up using (after any fallback). */
   readonly terminal: string
@@ -225,7 +237,7 @@ export interface View {
  * with plain `xterm`.
  */
 const openScreen = (options: ViewOptions): BlessedScreen => {
-  const wanted = options.terminal ?? process.env["TERM"] ?? "xterm"
+  const wanted = terminalFor(options.terminal ?? process.env["TERM"])
   const candidates = [...new Set([wanted, "xterm-256color", "xterm"])]
   const quiet = console.error
   const quietLog = console.log
@@ -262,7 +274,8 @@ const openScreen = (options: ViewOptions): BlessedScreen => {
   throw lastError instanceof Error ? lastError : new Error(String(lastError))
 }
 
-type BoxId = "header" | "latency" | "queue" | "actors" | "alerts" | "finance" | "recovery" | "events" | "footer"
+type BoxId = "header" | "latency" | "queue" | "actors" | "alerts" | "finance" | "recovery" | "events" | "table" | "footer"
+const OVERVIEW_BOXES = ["latency", "queue", "actors", "alerts", "finance", "recovery", "events"] as const
 
 const TITLES: Record<PanelId | "queue" | "throughput", string> = {
   actors: "Actors",
@@ -288,6 +301,33 @@ const ACTOR_COLUMNS_NARROW: ReadonlyArray<Column> = [
   { title: "state", width: 10 },
   { title: "rst", width: 3, align: "right" },
   { title: "last error", width: "flex", weight: 2 },
+]
+
+const PROJECT_COLUMNS: ReadonlyArray<Column> = [
+  { title: "project", width: "flex", weight: 2 },
+  { title: "done", width: 5, align: "right" },
+  { title: "queue", width: 5, align: "right" },
+  { title: "dead", width: 4, align: "right" },
+  { title: "beats", width: 5, align: "right" },
+  { title: "$today", width: 7, align: "right" },
+  { title: "held", width: "flex", weight: 4 },
+]
+
+const DEAD_LETTER_COLUMNS: ReadonlyArray<Column> = [
+  { title: "project", width: "flex", weight: 2 },
+  { title: "ep", width: 5, align: "right" },
+  { title: "state", width: 5 },
+  { title: "dlv", width: 3, align: "right" },
+  { title: "since", width: 8 },
+  { title: "cause", width: "flex", weight: 4 },
+]
+
+const WORKER_COLUMNS: ReadonlyArray<Column> = [
+  { title: "worker", width: "flex", keepEnd: true, weight: 2 },
+  { title: "job", width: "flex", weight: 2 },
+  { title: "stage", width: 8 },
+  { title: "in stage", width: 8, align: "right" },
+  { title: "held for", width: 8, align: "right" },
 ]
 
 const LATENCY_COLUMNS: ReadonlyArray<Column> = [
@@ -317,6 +357,11 @@ const moneyShort = (n: number): string =>
 
 export const createView = (options: ViewOptions): View => {
   const screen = openScreen(options)
+  const palette = paletteFor(colorsOf(screen.tput.colors, screen.program.terminal))
+  const paint = (segs: ReadonlyArray<Seg>, width: number, pad = true) => renderSegs(segs, width, pad, palette)
+  const tableRow = (columns: ReadonlyArray<Column>, cells: ReadonlyArray<Seg>, width: number) => tableLine(columns, cells, width, palette)
+  const heading = (columns: ReadonlyArray<Column>, width: number) => header(columns, width, palette)
+  const logRow = (entry: LogEntry, width: number) => logLine(entry, width, palette)
   let current: DashboardLayout = layout(screen.width, screen.height)
   const boxes = new Map<BoxId, BlessedElement>()
 
@@ -327,15 +372,29 @@ export const createView = (options: ViewOptions): View => {
       tags: true,
       wrap: false,
       ...(bordered ? { border: { type: "line" }, label: ` ${TITLES[id as PanelId] ?? id} ` } : {}),
-      style: { border: { fg: "gray" }, label: { fg: "white" } },
+      style: { border: { fg: palette.border }, label: { fg: "white" } },
     })
     boxes.set(id, box)
     return box
   }
 
   boxFor("header", current.header, false)
-  for (const id of ["latency", "queue", "actors", "alerts", "finance", "recovery", "events"] as const) boxFor(id, current[id], true)
+  for (const id of OVERVIEW_BOXES) boxFor(id, current[id], true)
+  boxFor("table", current.table, true).hide()
   boxFor("footer", current.footer, false)
+  const detail = blessed.box({
+    parent: screen,
+    top: "center",
+    left: "center",
+    width: Math.min(76, current.cols - 4),
+    height: Math.min(16, current.rows - 4),
+    tags: true,
+    wrap: true,
+    hidden: true,
+    border: { type: "line" },
+    label: " Detail — any key closes ",
+    style: { border: { fg: palette.focus }, bg: "black" },
+  })
   const help = blessed.box({
     parent: screen,
     top: "center",
@@ -365,7 +424,7 @@ export const createView = (options: ViewOptions): View => {
       numYLabels: Math.max(2, Math.min(5, Math.floor((rect.height - 4) / 2))),
       xLabelPadding: 3,
       xPadding: 5,
-      style: { line: "green", text: "white", baseline: "white", border: { fg: "gray" } },
+      style: { line: "green", text: "white", baseline: "white", border: { fg: palette.border } },
     })
     screen.append(chart)
     chartSignature = ""
@@ -382,6 +441,7 @@ export const createView = (options: ViewOptions): View => {
       box.height = rect.height
     }
     help.width = Math.min(60, current.cols - 4)
+    detail.width = Math.min(76, current.cols - 4)
     makeChart()
   }
 
@@ -398,12 +458,155 @@ export const createView = (options: ViewOptions): View => {
   const frame = (id: BoxId, ui: UiState, label: string) => {
     const box = boxes.get(id)!
     const focused = ui.focus === id
-    box.style.border = { fg: focused ? "cyan" : "gray" }
-    const text = renderSegs([{ text: label, ...(focused ? { color: "cyan", bold: true } : {}) }], Math.max(1, current[id].width - 6), false)
+    box.style.border = { fg: focused ? palette.focus : palette.border }
+    const text = paint([{ text: label, ...(focused ? { color: "cyan", bold: true } : {}) }], Math.max(1, current[id].width - 6), false)
     box.setLabel(` ${text} `)
   }
 
   const setLines = (id: BoxId, lines: ReadonlyArray<string>) => boxes.get(id)!.setContent(lines.join("\n"))
+  /** The selected row of a list, in reverse video. */
+  const selectable = (selected: boolean, line: string) => (selected ? `{inverse}${line}{/inverse}` : line)
+
+  /** A table view: its rows, the selected one kept in sight and highlighted. */
+  const renderTable = (view: ListViewId, title: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<Seg>>, ui: UiState, empty: string, hint: string) => {
+    const rect = current.table
+    const width = innerWidth(rect)
+    const height = Math.max(0, innerHeight(rect) - 1)
+    const chosen = Math.min(ui.selected[view], rows.length - 1)
+    const window = visibleWindow(rows.length, height, Math.max(0, chosen - height + 1), false)
+    const box = boxes.get("table")!
+    box.style.border = { fg: palette.focus }
+    box.setLabel(` ${paint([{ text: `${title} (${rows.length})`, bold: true, color: palette.focus }, { text: rows.length > 0 ? ` — ${hint}` : "" }], Math.max(1, width - 4), false)} `)
+    const body = rows.length === 0
+      ? [paint([{ text: empty, color: "gray" }], width)]
+      : rows.slice(window.start, window.end).map((cells, i) => selectable(window.start + i === chosen, tableRow(columns, cells, width)))
+    setLines("table", [heading(columns, width), ...body])
+  }
+
+  const titleOf = (state: DashboardState, slug: string) => {
+    const title = state.titles.get(slug)
+    return title && title !== slug ? `${title} (${slug})` : slug
+  }
+
+  const renderProjects = (state: DashboardState, ui: UiState) =>
+    renderTable(
+      "projects",
+      VIEW_TITLES.projects,
+      PROJECT_COLUMNS,
+      projectRows(state).map((p) => [
+        { text: titleOf(state, p.slug), bold: true },
+        { text: String(p.committed), color: "green" },
+        { text: p.inFlight > 0 ? `${p.queued}+${p.inFlight}` : String(p.queued) },
+        { text: String(p.dead), color: p.dead > 0 ? "red" : undefined },
+        { text: p.beatsLeft === null ? "–" : String(p.beatsLeft) },
+        { text: p.costTodayUsd === null ? "–" : moneyShort(p.costTodayUsd) },
+        p.held === null ? { text: "" } : { text: `⏸ ${p.held}`, color: "yellow" },
+      ]),
+      ui,
+      "no projects yet",
+      "Enter: in full",
+    )
+
+  const renderDeadLetters = (state: DashboardState, ui: UiState) =>
+    renderTable(
+      "dead",
+      VIEW_TITLES.dead,
+      DEAD_LETTER_COLUMNS,
+      state.deadLetters.map((d) => [
+        { text: titleOf(state, d.project), bold: true },
+        { text: `#${d.episode}` },
+        { text: d.state, color: d.state === "dead" ? "red" : "yellow" },
+        { text: String(d.deliveries) },
+        { text: clock(d.at), color: "gray" },
+        { text: d.cause },
+      ]),
+      ui,
+      "✓ no dead letters",
+      "r retry · s skip · Enter: cause in full",
+    )
+
+  const renderWorkers = (state: DashboardState, ui: UiState, now: number) =>
+    renderTable(
+      "workers",
+      VIEW_TITLES.workers,
+      WORKER_COLUMNS,
+      state.workers.map((w) => [
+        { text: w.worker },
+        w.job === null ? { text: "–", color: "gray" } : { text: w.project === null ? w.job : `${titleOf(state, w.project)} #${w.episode}` },
+        { text: w.stage, color: w.stage === "idle" ? "gray" : "cyan" },
+        { text: w.job === null ? "" : formatDuration(now - w.stageSince) },
+        { text: formatDuration(now - w.since), color: "gray" },
+      ]),
+      ui,
+      "no workers (is the factory running here?)",
+      "Enter: in full",
+    )
+
+  /** The full text of what is selected, for the detail popup. */
+  const detailText = (state: DashboardState, ui: UiState, now: number): string | null => {
+    switch (ui.view) {
+      case "overview": {
+        const alert = selectedRow(activeAlerts(state), ui.selected.alerts)
+        return alert === null ? null : alertText(alert)
+      }
+      case "dead": {
+        const letter = selectedRow(state.deadLetters, ui.selected.dead)
+        return letter === null ? null : deadLetterText(letter, titleOf(state, letter.project))
+      }
+      case "projects": {
+        const p = selectedRow(projectRows(state), ui.selected.projects)
+        if (p === null) return null
+        return [
+          `${titleOf(state, p.slug)}`,
+          "",
+          `committed ${p.committed} · queued ${p.queued} · in flight ${p.inFlight} · dead ${p.dead}`,
+          `beats left ${p.beatsLeft ?? "–"} · cost today ${p.costTodayUsd === null ? "–" : `${money(p.costTodayUsd)} USD`}`,
+          "",
+          p.held === null ? "not held" : `held: ${p.held}`,
+        ].join("\n")
+      }
+      case "workers": {
+        const w = selectedRow(state.workers, ui.selected.workers)
+        if (w === null) return null
+        return [
+          w.worker,
+          "",
+          w.job === null ? `idle for ${formatDuration(now - w.since)}` : `holds ${w.job} for ${formatDuration(now - w.since)}`,
+          w.job === null ? "" : `stage ${w.stage} for ${formatDuration(now - w.stageSince)}`,
+        ].join("\n")
+      }
+    }
+  }
+
+  const renderDetail = (state: DashboardState, ui: UiState, now: number) => {
+    const text = ui.mode._tag === "Detail" ? detailText(state, ui, now) : null
+    if (text === null) {
+      if (!detail.hidden) detail.hide()
+      return
+    }
+    const lines = text.split("\n").map((l) => blessed.escape(sanitize(l)))
+    detail.height = Math.min(current.rows - 2, Math.max(6, lines.length + 4))
+    detail.setContent(lines.join("\n"))
+    detail.show()
+    detail.setFront()
+  }
+
+  /** Shows the overview's panels, or the table of another view. */
+  const showView = (ui: UiState) => {
+    const overview = ui.view === "overview"
+    for (const id of OVERVIEW_BOXES) {
+      const box = boxes.get(id)!
+      if (overview && box.hidden) box.show()
+      if (!overview && !box.hidden) box.hide()
+    }
+    if (chart) {
+      if (overview && chart.hidden) chart.show()
+      if (!overview && !chart.hidden) chart.hide()
+    }
+    const table = boxes.get("table")!
+    if (overview && !table.hidden) table.hide()
+    if (!overview && table.hidden) table.show()
+  }
 
   const renderHeader = (state: DashboardState, now: number) => {
     const width = current.header.width
@@ -445,15 +648,15 @@ export const createView = (options: ViewOptions): View => {
       else if (p.beatsAwaitingApproval) line2.push({ text: ` ⏸ ${p.beatsAwaitingApproval} beats await approval`, color: "yellow" })
       line2.push({ text: ` (${p.slug}${p.episodes !== undefined ? `, ${p.episodes} ep` : ""}${beats})`, color: "gray" })
     })
-    setLines("header", [renderSegs(line1, width), renderSegs(line2, width)])
+    setLines("header", [paint(line1, width), paint(line2, width)])
   }
 
   const renderChart = (state: DashboardState, now: number) => {
     if (!chart) return
-    const series = throughputSeries(state, now)
-    const rate = ratePerMinute(state, now)
+    const series = throughputSeries(state)
+    const rate = ratePerMinute(state)
     const signature = `${Math.floor(now / 60_000)}|${series.committed.join(",")}|${series.failed.join(",")}|${current.cols}x${current.rows}`
-    const label = renderSegs(
+    const label = paint(
       [
         { text: `${TITLES.throughput} ` },
         { text: `committed ${rate.committed.toFixed(1)}`, color: "green" },
@@ -486,7 +689,7 @@ export const createView = (options: ViewOptions): View => {
     const rows = latencyTable(state)
     const columns = width >= 24 ? LATENCY_COLUMNS : LATENCY_COLUMNS.slice(0, 3)
     const body = rows.map((r) =>
-      tableLine(
+      tableRow(
         columns,
         [
           { text: r.stage },
@@ -499,7 +702,7 @@ export const createView = (options: ViewOptions): View => {
     )
     const window = visibleWindow(body.length, Math.max(0, innerHeight(rect) - 1), ui.scroll.latency, false)
     frame("latency", ui, TITLES.latency)
-    setLines("latency", [header(columns, width), ...body.slice(window.start, window.end)])
+    setLines("latency", [heading(columns, width), ...body.slice(window.start, window.end)])
   }
 
   const renderQueue = (state: DashboardState, now: number) => {
@@ -507,7 +710,7 @@ export const createView = (options: ViewOptions): View => {
     const width = innerWidth(rect)
     const q = state.status?.queue
     if (!q) {
-      setLines("queue", [renderSegs([{ text: "no data yet", color: "gray" }], width)])
+      setLines("queue", [paint([{ text: "no data yet", color: "gray" }], width)])
       return
     }
     const level = queueLevel(q.queued, options.thresholds)
@@ -515,14 +718,14 @@ export const createView = (options: ViewOptions): View => {
     const scale = Math.max(1, Math.ceil(options.thresholds.critical * 1.25))
     const barWidth = Math.max(1, width - 2)
     const filled = Math.min(barWidth, Math.round((Math.min(q.queued, scale) / scale) * barWidth))
-    const rate = ratePerMinute(state, now)
+    const rate = ratePerMinute(state)
     const lines = [
-      renderSegs([{ text: "depth " }, { text: String(q.queued), color, bold: true }, { text: ` ${level}`, color }], width),
+      paint([{ text: "depth " }, { text: String(q.queued), color, bold: true }, { text: ` ${level}`, color }], width),
       `[{${color}-fg}${"█".repeat(filled)}{/${color}-fg}${"░".repeat(barWidth - filled)}]`,
-      renderSegs([{ text: "in flight " }, { text: String(q.inFlight), bold: true }], width),
-      renderSegs([{ text: "dead letters " }, { text: String(q.dead), color: q.dead > 0 ? "red" : "green", bold: true }], width),
-      renderSegs([{ text: "committed " }, { text: String(q.committed), bold: true }], width),
-      renderSegs([{ text: `${rate.committed.toFixed(1)}/min (5 m)`, color: "gray" }], width),
+      paint([{ text: "in flight " }, { text: String(q.inFlight), bold: true }], width),
+      paint([{ text: "dead letters " }, { text: String(q.dead), color: q.dead > 0 ? "red" : "green", bold: true }], width),
+      paint([{ text: "committed " }, { text: String(q.committed), bold: true }], width),
+      paint([{ text: `${rate.committed.toFixed(1)}/min (5 m)`, color: "gray" }], width),
     ]
     setLines("queue", lines.slice(0, innerHeight(rect)))
   }
@@ -544,28 +747,29 @@ export const createView = (options: ViewOptions): View => {
       const cells: ReadonlyArray<Seg> = wide
         ? [path, { text: row.state, color: STATE_COLOR[row.state] }, restarts, { text: backoff, color: "yellow" }, error]
         : [path, { text: backoff ? `wait ${backoff}` : row.state, color: STATE_COLOR[row.state] }, restarts, error]
-      return tableLine(columns, cells, width)
+      return tableRow(columns, cells, width)
     })
     const height = Math.max(0, innerHeight(rect) - 1)
     const window = visibleWindow(rows.length, height, ui.scroll.actors, false)
     const sup = root ? ` ${root.supervisor} ${root.status} ${root.restartsInWindow ?? 0}/${root.maxRestarts ?? 0}` : ""
     frame("actors", ui, `${TITLES.actors}${sup}${rows.length > height ? ` ${window.start + 1}-${window.end}/${rows.length}` : ""}`)
-    const body = rows.length === 0 ? [renderSegs([{ text: "no supervision tree yet", color: "gray" }], width)] : rows.slice(window.start, window.end)
-    setLines("actors", [header(columns, width), ...body])
+    const body = rows.length === 0 ? [paint([{ text: "no supervision tree yet", color: "gray" }], width)] : rows.slice(window.start, window.end)
+    setLines("actors", [heading(columns, width), ...body])
   }
 
   const renderAlerts = (state: DashboardState, ui: UiState) => {
     const rect = current.alerts
     const width = innerWidth(rect)
     const alerts = activeAlerts(state)
+    const chosen = ui.focus === "alerts" ? Math.min(ui.selected.alerts, alerts.length - 1) : -1
     const lines =
       alerts.length === 0
-        ? [renderSegs([{ text: "✓ no active alerts", color: "green" }], width)]
-        : alerts.map((a) =>
-            renderSegs([{ text: "● ", color: "red" }, { text: a.rule, bold: true, color: "red" }, { text: ` ${a.message}` }, { text: ` since ${clock(a.since)}`, color: "gray" }], width),
+        ? [paint([{ text: "✓ no active alerts", color: "green" }], width)]
+        : alerts.map((a, i) =>
+            selectable(i === chosen, paint([{ text: "● ", color: "red" }, { text: a.rule, bold: true, color: "red" }, { text: ` ${a.message}` }, { text: ` since ${clock(a.since)}`, color: "gray" }], width)),
           )
-    const window = visibleWindow(lines.length, innerHeight(rect), ui.scroll.alerts, false)
-    frame("alerts", ui, `${TITLES.alerts}${alerts.length > 0 ? ` (${alerts.length})` : ""}`)
+    const window = visibleWindow(lines.length, innerHeight(rect), chosen >= 0 ? chosen - innerHeight(rect) + 1 : ui.scroll.alerts, false)
+    frame("alerts", ui, `${TITLES.alerts}${alerts.length > 0 ? ` (${alerts.length}${chosen >= 0 ? ", Enter: full text" : ""})` : ""}`)
     setLines("alerts", lines.slice(window.start, window.end))
   }
 
@@ -575,7 +779,7 @@ export const createView = (options: ViewOptions): View => {
     const f = state.finance
     frame("finance", ui, TITLES.finance)
     if (f._tag !== "Data") {
-      setLines("finance", [renderSegs([{ text: f._tag === "None" ? "no finance data" : "…", color: "gray" }], width)])
+      setLines("finance", [paint([{ text: f._tag === "None" ? "no finance data" : "…", color: "gray" }], width)])
       return
     }
     const { today, currency, days } = f.summary
@@ -591,7 +795,7 @@ export const createView = (options: ViewOptions): View => {
         : [["today ", ` / ${cap} ${currency} (${pct})`], ["today ", `/${cap} ${pct}`], ["", `/${cap} ${pct}`], ["", `/${cap}`]]
     const spend = money(today.spend)
     const [before, after] = wordings.find(([b, a]) => displayWidth(b + spend + a) <= width) ?? wordings[wordings.length - 1]!
-    const line1 = renderSegs([{ text: before }, { text: spend, bold: true, color }, { text: after }], width)
+    const line1 = paint([{ text: before }, { text: spend, bold: true, color }, { text: after }], width)
     const columns = wide ? FINANCE_COLUMNS : FINANCE_COLUMNS_NARROW
     const rows = [...days]
       .sort((a, b) => b.date.localeCompare(a.date))
@@ -600,23 +804,23 @@ export const createView = (options: ViewOptions): View => {
         const cells: ReadonlyArray<Seg> = wide
           ? [{ text: d.date }, { text: money(d.cost) }, { text: money(d.sales) }, profit]
           : [{ text: d.date.length === 10 ? d.date.slice(5) : d.date }, { text: moneyShort(d.cost) }, { ...profit, text: moneyShort(d.profit) }]
-        return tableLine(columns, cells, width)
+        return tableRow(columns, cells, width)
       })
     // A budget pause and the prompt cache's hit share per project, when there is something to say.
     const extra = [
-      ...(!today.paused ? [] : [renderSegs([
+      ...(!today.paused ? [] : [paint([
         { text: "⏸ writers paused", bold: true, color: "red" },
         { text: today.resumesAt === null ? "" : ` until ${new Date(today.resumesAt).toISOString().slice(0, 16).replace("T", " ")} UTC` },
         { text: `: ${today.reason ?? "daily budget"}`, color: "gray" },
       ], width)]),
-      ...((f.summary.promptCache ?? []).length === 0 ? [] : [renderSegs([
+      ...((f.summary.promptCache ?? []).length === 0 ? [] : [paint([
         { text: "cache ", color: "gray" },
         { text: (f.summary.promptCache ?? []).filter((p) => p.promptTokens > 0).map((p) => `${p.project} ${Math.round(p.share * 100)}%`).join(" · ") },
       ], width)]),
     ]
     const height = Math.max(0, innerHeight(rect) - 2 - extra.length)
     const window = visibleWindow(rows.length, height, ui.scroll.finance, false)
-    setLines("finance", [line1, ...extra, header(columns, width), ...rows.slice(window.start, window.end)])
+    setLines("finance", [line1, ...extra, heading(columns, width), ...rows.slice(window.start, window.end)])
   }
 
   const renderLog = (id: "recovery" | "events", entries: ReadonlyArray<LogEntry>, total: number, ui: UiState, extra: string) => {
@@ -625,7 +829,7 @@ export const createView = (options: ViewOptions): View => {
     const height = innerHeight(rect)
     const window = visibleWindow(entries.length, height, ui.scroll[id], TAILING.has(id))
     const lines: Array<string> = []
-    for (let i = window.start; i < window.end; i++) lines.push(logLine(entries[i]!, width))
+    for (let i = window.start; i < window.end; i++) lines.push(logRow(entries[i]!, width))
     const position = window.offset > 0 ? ` ↑${window.offset}` : ""
     frame(id, ui, `${TITLES[id]}${extra} ${entries.length === total ? total : `${entries.length}/${total}`}${position}`)
     setLines(id, lines)
@@ -636,30 +840,43 @@ export const createView = (options: ViewOptions): View => {
     const mode = ui.mode
     let segs: Array<Seg>
     if (mode._tag === "Confirm") {
-      segs = [{ text: ` ${mode.pause ? "Pause" : "Resume"} intake on the server? (y/n) `, color: "yellow", bold: true }]
+      segs = [{ text: ` ${confirmQuestion(mode.action)} `, color: "yellow", bold: true }]
+    } else if (mode._tag === "Reason") {
+      segs = [
+        { text: ` skip ${mode.project} #${mode.episode} — why? `, color: "yellow", bold: true },
+        { text: mode.draft, bold: true },
+        { text: "█  (Enter · Esc cancel)", color: "gray" },
+      ]
     } else if (mode._tag === "Filter") {
       segs = [{ text: " filter events: /", color: "cyan" }, { text: mode.draft, bold: true }, { text: "█  (Enter apply · Esc cancel)", color: "gray" }]
     } else if (ui.notice && now - ui.notice.at < 6_000) {
       segs = [{ text: ` ${ui.notice.text}`, color: ui.notice.level === "error" ? "red" : ui.notice.level === "ok" ? "green" : undefined, bold: true }]
     } else {
-      segs = [
-        { text: " ?", bold: true },
-        { text: " help  " },
-        { text: "q", bold: true },
-        { text: " quit  " },
-        { text: "p", bold: true },
-        { text: " pause/resume  " },
-        { text: "Tab", bold: true },
-        { text: " focus  " },
-        { text: "/", bold: true },
-        { text: " filter  " },
-        { text: "↑↓", bold: true },
-        { text: " scroll" },
-      ]
+      const views: Array<Seg> = VIEWS.flatMap((view, i) => [
+        { text: `${i + 1}`, bold: true, ...(ui.view === view ? { color: palette.focus } : {}) },
+        { text: `${VIEW_TITLES[view].split(" ")[0]!.toLowerCase()} `, ...(ui.view === view ? { color: palette.focus } : {}) },
+      ])
+      segs = ui.view === "dead"
+        ? [{ text: " ?", bold: true }, { text: " help  " }, ...views, { text: " r", bold: true }, { text: " retry " }, { text: "s", bold: true }, { text: " skip " }, { text: "↵", bold: true }, { text: " full" }]
+        : ui.view !== "overview"
+        ? [{ text: " ?", bold: true }, { text: " help  " }, ...views, { text: " ↑↓", bold: true }, { text: " select " }, { text: "↵", bold: true }, { text: " full " }, { text: "q", bold: true }, { text: " quit" }]
+        : [
+          { text: " ?", bold: true },
+          { text: " help  " },
+          { text: "q", bold: true },
+          { text: " quit  " },
+          ...views,
+          { text: " p", bold: true },
+          { text: " pause  " },
+          { text: "Tab", bold: true },
+          { text: " focus  " },
+          { text: "/", bold: true },
+          { text: " filter" },
+        ]
       if (ui.filter) segs.push({ text: `  filter: ${ui.filter}`, color: "cyan" })
       segs.push({ text: `  ${options.url}`, color: "gray" })
     }
-    setLines("footer", [renderSegs(segs, width)])
+    setLines("footer", [paint(segs, width)])
   }
 
   const renderHelp = (ui: UiState) => {
@@ -670,7 +887,7 @@ export const createView = (options: ViewOptions): View => {
     const width = Math.max(10, Math.min(60, current.cols - 4) - 2)
     const keyWidth = Math.max(...HELP_LINES.map(([k]) => displayWidth(k))) + 2
     help.setContent(
-      ["", ...HELP_LINES.map(([k, what]) => renderSegs([{ text: ` ${padEnd(k, keyWidth)}`, bold: true, color: "cyan" }, { text: what }], width))].join("\n"),
+      ["", ...HELP_LINES.map(([k, what]) => paint([{ text: ` ${padEnd(k, keyWidth)}`, bold: true, color: "cyan" }, { text: what }], width))].join("\n"),
     )
     help.show()
     help.setFront()
@@ -679,18 +896,24 @@ export const createView = (options: ViewOptions): View => {
   return {
     terminal: screen.program.terminal,
     render: (state, ui, now) => {
+      showView(ui)
       renderHeader(state, now)
-      renderChart(state, now)
-      renderLatency(state, ui)
-      renderQueue(state, now)
-      renderActors(state, ui)
-      renderAlerts(state, ui)
-      renderFinance(state, ui)
-      renderLog("recovery", logEntries(state.recovery), logSize(state.recovery), ui, "")
-      const events = filtered(state, ui.filter)
-      renderLog("events", events, logSize(state.events), ui, ui.filter ? ` /${ui.filter}` : "")
+      if (ui.view === "overview") {
+        renderChart(state, now)
+        renderLatency(state, ui)
+        renderQueue(state, now)
+        renderActors(state, ui)
+        renderAlerts(state, ui)
+        renderFinance(state, ui)
+        renderLog("recovery", logEntries(state.recovery), logSize(state.recovery), ui, "")
+        const events = filtered(state, ui.filter)
+        renderLog("events", events, logSize(state.events), ui, ui.filter ? ` /${ui.filter}` : "")
+      } else if (ui.view === "projects") renderProjects(state, ui)
+      else if (ui.view === "dead") renderDeadLetters(state, ui)
+      else renderWorkers(state, ui, now)
       renderFooter(ui, now)
       renderHelp(ui)
+      renderDetail(state, ui, now)
       screen.render()
     },
     onKey: (handler) =>
@@ -706,6 +929,7 @@ export const createView = (options: ViewOptions): View => {
         handler()
       }),
     page: (panel) => innerHeight(current[panel]),
+    tablePage: () => Math.max(1, innerHeight(current.table) - 1),
     destroy: () => {
       try {
         screen.destroy()

@@ -84,6 +84,13 @@ export interface LedgerShape {
   readonly unpricedModels: (fromMs: number, toMs: number) => Effect.Effect<ReadonlyArray<UnpricedModel>, LedgerError>
   /** Prompt and cached tokens per project over the days of `range` (the prompt cache's hit share). */
   readonly promptCache: (range?: DateRange) => Effect.Effect<ReadonlyArray<ProjectPromptCache>, LedgerError>
+  /** USD spent per project on calls with `fromMs <= at < toMs` (calls of no project left out), by project. */
+  readonly projectCosts: (fromMs: number, toMs: number) => Effect.Effect<ReadonlyArray<ProjectCost>, LedgerError>
+}
+
+export interface ProjectCost {
+  readonly project: string
+  readonly costUsd: number
 }
 
 export interface UnpricedModel {

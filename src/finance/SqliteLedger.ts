@@ -238,7 +238,17 @@ export const makeSqliteLedger: Effect.Effect<LedgerShape, LedgerError, Database>
       ).map((r) => ({ project: r.project, promptTokens: r.p, cachedTokens: r.k }))
     ).pipe(Effect.mapError(wrap("prompt cache")))
 
-  return Ledger.of({ book, spentUsd, dailyCosts, importSales, dailySales, unpricedModels, promptCache })
+  const projectCosts: LedgerShape["projectCosts"] = (fromMs, toMs) =>
+    db.use((c) =>
+      c.all<{ project: string; cost: number }>(
+        `SELECT project, SUM(cost_usd) AS cost FROM finance_llm_calls
+           WHERE at >= ? AND at < ? AND project IS NOT NULL GROUP BY project ORDER BY project`,
+        fromMs,
+        toMs,
+      ).map((r) => ({ project: r.project, costUsd: r.cost }))
+    ).pipe(Effect.mapError(wrap("project costs")))
+
+  return Ledger.of({ book, spentUsd, dailyCosts, importSales, dailySales, unpricedModels, promptCache, projectCosts })
 })
 
 export const SqliteLedger = {

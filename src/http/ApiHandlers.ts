@@ -13,18 +13,21 @@ import { type DependencyHealth, FactoryStatus } from "../factory/FactoryStatus.t
 import { classifyCause, describeCause, downEntry } from "../ops/NotReadyCause.ts"
 import { Intake } from "../factory/Intake.ts"
 import { makeOperator } from "../factory/Operator.ts"
+import { WorkerBoard } from "../factory/WorkerBoard.ts"
+import { jobIdOf } from "../domain/Job.ts"
 import type { Outline } from "../domain/Outline.ts"
 import { OutlineStore, type OutlineFailure } from "../planner/OutlineStore.ts"
 import { Projects } from "../factory/Projects.ts"
 import { BudgetGate } from "../finance/BudgetGate.ts"
 import { defaultFinanceConfig } from "../finance/FinanceConfig.ts"
-import { DAY_MS, Ledger, utcDate } from "../finance/Ledger.ts"
+import { DAY_MS, Ledger, utcDate, utcDayStart } from "../finance/Ledger.ts"
 import { buildReport } from "../finance/Report.ts"
 import { renderMetrics } from "../metrics/FactoryMetrics.ts"
-import { JobQueue } from "../queue/JobQueue.ts"
+import { emptyPulse, FactoryPulse, summarizePulse } from "../metrics/Pulse.ts"
+import { JobQueue, type ProjectHold } from "../queue/JobQueue.ts"
 import { StoryStore } from "../story/StoryStore.ts"
 import { badRequest, conflict, internalError, notFound, serviceUnavailable } from "./ApiProblems.ts"
-import { FactoryApi, MAX_EPISODES_PER_REQUEST } from "./FactoryApi.ts"
+import { type DeadLetter, FactoryApi, MAX_EPISODES_PER_REQUEST } from "./FactoryApi.ts"
 import { problem, problemResponse } from "./Problem.ts"
 
 /** The services the handlers read; a process that serves the API provides them. */
@@ -100,7 +103,7 @@ const ProjectsHandlers = HttpApiBuilder.group(
               episodes: s.episodes,
               lastEpisode: s.lastEpisode,
               characters: s.characters,
-              held: hold === null ? null : hold.by === "dead-episode" ? `episode ${hold.episode} is dead: ${hold.reason}` : hold.reason,
+              held: hold === null ? null : describeHold(hold),
               beatsLeft: Option.match(ahead, { onNone: () => null, onSome: (beats) => beats.length }),
               beatsAwaitingApproval: Option.match(ahead, { onNone: () => null, onSome: (beats) => beats.filter((b) => b.state === "planned").length }),
             })
@@ -325,5 +328,76 @@ const readinessProbe = (
     return down
   })
 
+/** Why a project is held, as the operator reads it. */
+const describeHold = (hold: ProjectHold): string =>
+  hold.by === "dead-episode" ? `episode ${hold.episode} is dead: ${hold.reason}` : hold.reason
+
+const ConsoleHandlers = HttpApiBuilder.group(
+  FactoryApi,
+  "console",
+  Effect.fn(function* (handlers) {
+    const store = yield* StoryStore
+    const queue = yield* JobQueue
+    const ledger = yield* Effect.serviceOption(Ledger)
+    // A process without a tree has no workers, and no pulse: its summary is of no events.
+    const board = yield* Effect.serviceOption(WorkerBoard)
+    const pulse = yield* Effect.serviceOption(FactoryPulse)
+    return handlers.handleAll({
+      deadLetters: ({ query }) =>
+        Effect.gen(function* () {
+          if (query.project !== undefined) {
+            const known = yield* store.getProject(query.project).pipe(Effect.mapError(storeDown))
+            if (Option.isNone(known)) return yield* notFound(`no project '${query.project}'`)
+          }
+          const filter = query.project === undefined ? {} : { project: query.project }
+          const dead = yield* queue.list({ ...filter, states: ["dead"] }).pipe(Effect.mapError(storeDown))
+          const letters: Array<DeadLetter> = dead.map((job) => ({
+            project: job.project,
+            episode: job.episode,
+            job: job.id,
+            state: "dead",
+            cause: job.reason ?? "dead",
+            at: job.updatedAt,
+            deliveries: job.deliveries,
+            findings: job.findings,
+          }))
+          // The head of a project the operator holds waits on the operator too.
+          for (const state of yield* queue.projectStates(query.project).pipe(Effect.mapError(storeDown))) {
+            if (state.held?.by !== "operator" || state.next === undefined) continue
+            const head = yield* queue.get(jobIdOf(state.project, state.next)).pipe(Effect.mapError(storeDown))
+            if (Option.isNone(head) || head.value.state === "dead") continue
+            const job = head.value
+            letters.push({ project: job.project, episode: job.episode, job: job.id, state: "held", cause: state.held.reason, at: job.updatedAt, deliveries: job.deliveries, findings: job.findings })
+          }
+          return letters.sort((a, b) => a.project.localeCompare(b.project) || a.episode - b.episode)
+        }),
+      workers: () => (Option.isNone(board) ? Effect.succeed([]) : board.value.snapshot),
+      summary: () =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const figures = Option.isNone(pulse) ? summarizePulse(emptyPulse(), now) : yield* pulse.value.summary
+          const states = yield* queue.projectStates().pipe(Effect.mapError(storeDown))
+          const dayStart = utcDayStart(now)
+          const costs = Option.isNone(ledger)
+            ? null
+            : new Map((yield* ledger.value.projectCosts(dayStart, dayStart + DAY_MS).pipe(Effect.mapError(storeDown))).map((c) => [c.project, c.costUsd]))
+          return {
+            ...figures,
+            projects: states.map((state) => ({
+              project: state.project,
+              committed: state.committed,
+              queued: state.queued,
+              inFlight: state.inFlight,
+              dead: state.dead,
+              skipped: state.skipped,
+              held: state.held === null ? null : describeHold(state.held),
+              costTodayUsd: costs === null ? null : costs.get(state.project) ?? 0,
+            })),
+          }
+        }),
+    })
+  }),
+)
+
 /** Every group's handlers, needing the factory's services. */
-export const ApiHandlersLayer = Layer.mergeAll(ProjectsHandlers, JobsHandlers, FactoryHandlers, OperationsHandlers)
+export const ApiHandlersLayer = Layer.mergeAll(ProjectsHandlers, JobsHandlers, FactoryHandlers, ConsoleHandlers, OperationsHandlers)

@@ -10,7 +10,7 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Bible, ProvisionalFacts } from "../domain/Bible.ts"
-import { Episode } from "../domain/Episode.ts"
+import { Episode, GuardFinding } from "../domain/Episode.ts"
 import { Job } from "../domain/Job.ts"
 import { Outline } from "../domain/Outline.ts"
 import { EpisodeNumber, Project, ProjectTitle, Slug } from "../domain/Project.ts"
@@ -178,6 +178,71 @@ export const FactoryEventMessage = Schema.Struct({
   data: Schema.fromJsonString(FactoryEvent),
 })
 
+/** A job the operator must act on: dead (its cause), or the head of a project the operator holds. */
+export const DeadLetter = Schema.Struct({
+  project: Schema.String,
+  episode: Schema.Int,
+  job: Schema.String,
+  state: Schema.Literals(["dead", "held"]),
+  /** The dead-letter reason, or why the project is held. */
+  cause: Schema.String,
+  /** When the job last changed (died, or was handed back). */
+  at: Schema.Number,
+  deliveries: Schema.Int,
+  /** The guard's findings on its last draft, when the guard rejected it. */
+  findings: Schema.Array(GuardFinding),
+})
+export type DeadLetter = typeof DeadLetter.Type
+
+/** What one episode worker of the serving process holds now. */
+export const WorkerActivity = Schema.Struct({
+  worker: Schema.String,
+  job: Schema.NullOr(Schema.String),
+  project: Schema.NullOr(Schema.String),
+  episode: Schema.NullOr(Schema.Int),
+  /** `idle`, `claimed`, or the stage its job is in (`writer`, `guard`, `editor` …). */
+  stage: Schema.String,
+  since: Schema.Number,
+  stageSince: Schema.Number,
+})
+export type WorkerActivity = typeof WorkerActivity.Type
+
+/** Per project: the queue's counts, its hold, and what it cost today. */
+export const ProjectPulse = Schema.Struct({
+  project: Schema.String,
+  committed: Schema.Int,
+  queued: Schema.Int,
+  inFlight: Schema.Int,
+  dead: Schema.Int,
+  skipped: Schema.Int,
+  held: Schema.NullOr(Schema.String),
+  /** USD spent on the project's LLM calls since 00:00 UTC (null: this process keeps no ledger). */
+  costTodayUsd: Schema.NullOr(Schema.Number),
+})
+export type ProjectPulse = typeof ProjectPulse.Type
+
+/** The server's one aggregation of throughput, latency and per-project figures: every dashboard shows these. */
+export const FactorySummary = Schema.Struct({
+  at: Schema.Number,
+  /** When the server's pulse saw its first event (null: none yet). */
+  since: Schema.NullOr(Schema.Number),
+  /** Episodes committed and dead per minute (`minute` = epoch ms / 60 000), oldest first, the last 60 minutes. */
+  throughput: Schema.Array(Schema.Struct({ minute: Schema.Int, committed: Schema.Int, failed: Schema.Int })),
+  /** Per-minute means over the last 5 minutes. */
+  rate: Schema.Struct({ committed: Schema.Number, failed: Schema.Number }),
+  /** Each stage's p50/p95 over its last 500 successful runs (ms; null: none yet), and its failed attempts. */
+  latency: Schema.Array(Schema.Struct({
+    stage: Schema.String,
+    count: Schema.Int,
+    failures: Schema.Int,
+    p50: Schema.NullOr(Schema.Number),
+    p95: Schema.NullOr(Schema.Number),
+  })),
+  totals: Schema.Struct({ committed: Schema.Int, failed: Schema.Int, rejected: Schema.Int }),
+  projects: Schema.Array(ProjectPulse),
+})
+export type FactorySummary = typeof FactorySummary.Type
+
 const PlainText = Schema.String.pipe(HttpApiSchema.asText())
 const PrometheusText = Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
 
@@ -328,6 +393,27 @@ export class FactoryGroup extends HttpApiGroup.make("factory")
   .annotateMerge(OpenApi.annotations({ title: "Factory", description: "Status, intake, events and finance" }))
 {}
 
+/** What the dashboard, as an operator's console, reads besides the status: dead letters, workers, the one pulse. */
+export class ConsoleGroup extends HttpApiGroup.make("console")
+  .add(
+    HttpApiEndpoint.get("deadLetters", "/dead-letters", {
+      query: { project: Schema.optional(Schema.String) },
+      success: Schema.Array(DeadLetter),
+      error: [NotFoundProblem, ...TransportProblems],
+    }),
+    HttpApiEndpoint.get("workers", "/workers", {
+      success: Schema.Array(WorkerActivity),
+      error: [...TransportProblems],
+    }),
+    HttpApiEndpoint.get("summary", "/summary", {
+      success: FactorySummary,
+      error: [...TransportProblems],
+    }),
+  )
+  .prefix("/api/v1")
+  .annotateMerge(OpenApi.annotations({ title: "Console", description: "Dead letters, workers and the server's throughput, latency and cost figures" }))
+{}
+
 export class OperationsGroup extends HttpApiGroup.make("operations", { topLevel: true })
   .add(
     HttpApiEndpoint.get("healthz", "/healthz", { success: PlainText, error: [...TransportProblems] }),
@@ -341,6 +427,7 @@ export class FactoryApi extends HttpApi.make("novel-factory")
   .add(ProjectsGroup)
   .add(JobsGroup)
   .add(FactoryGroup)
+  .add(ConsoleGroup)
   .add(OperationsGroup)
   .annotateMerge(OpenApi.annotations({ title: "novel-factory", version: packageVersion, description: "The HTTP API of `novel-factory serve`" }))
 {}

@@ -8,7 +8,8 @@ import { Effect, Exit, Layer, PubSub, Schema, Scope, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { FactoryEvent } from "../../src/events/FactoryEvent.ts"
 import { notFound, serviceUnavailable } from "../../src/http/ApiProblems.ts"
-import { FactoryApi, type FinanceSummary, type ProjectSummary } from "../../src/http/FactoryApi.ts"
+import { type DeadLetter, FactoryApi, type FinanceSummary, type ProjectSummary, type WorkerActivity } from "../../src/http/FactoryApi.ts"
+import { emptyPulse, foldPulse, summarizePulse } from "../../src/metrics/Pulse.ts"
 import { serveApi } from "../../src/http/Server.ts"
 
 /** An event as a scenario writes it; it must be a `FactoryEvent` (decoded on publish, so a wrong one fails loudly). */
@@ -33,6 +34,8 @@ export interface FakeFactoryOptions {
   /** Finance summary, or undefined for a 404 like a `serve` without a ledger. */
   readonly finance?: FakeFinance
   readonly projects?: ReadonlyArray<{ slug: string; title: string; episodes?: number; held?: string; beatsLeft?: number }>
+  readonly deadLetters?: ReadonlyArray<DeadLetter>
+  readonly workers?: ReadonlyArray<WorkerActivity>
 }
 
 export interface FakeFactory {
@@ -90,9 +93,13 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
   let paused = false
   let queue = { queued: 3, inFlight: 1, committed: 120, dead: 2 }
   const backlog: Array<FactoryEvent> = (options.backlog ?? []).map((event) => toFactoryEvent(event))
+  // the same pulse as a real server's, over every event the fake was given
+  const pulse = emptyPulse()
+  for (const event of backlog) foldPulse(pulse, event)
   const live = Effect.runSync(PubSub.unbounded<FactoryEvent>())
   const publish = (raw: FakeEvent) => {
     const event = toFactoryEvent(raw)
+    foldPulse(pulse, event)
     backlog.push(event)
     if (backlog.length > 20_000) backlog.splice(0, backlog.length - 10_000)
     Effect.runSync(PubSub.publish(live, event))
@@ -170,6 +177,25 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
         recentEvents: ({ query }) => Effect.succeed(backlog.slice(-Number(query.limit ?? "200"))),
         financeSummary: () =>
           options.finance === undefined ? Effect.fail(notFound("this process keeps no finance ledger")) : Effect.succeed(financeOf(options.finance)),
+      })),
+    HttpApiBuilder.group(FactoryApi, "console", (h) =>
+      h.handleAll({
+        deadLetters: ({ query }) => Effect.succeed((options.deadLetters ?? []).filter((d) => query.project === undefined || d.project === query.project)),
+        workers: () => Effect.succeed(options.workers ?? []),
+        summary: () =>
+          Effect.sync(() => ({
+            ...summarizePulse(pulse, Date.now()),
+            projects: (options.projects ?? []).map((p) => ({
+              project: p.slug,
+              committed: p.episodes ?? 0,
+              queued: 0,
+              inFlight: 0,
+              dead: (options.deadLetters ?? []).filter((d) => d.project === p.slug && d.state === "dead").length,
+              skipped: 0,
+              held: p.held ?? null,
+              costTodayUsd: options.finance === undefined ? null : options.finance.today.spend,
+            })),
+          })),
       })),
     HttpApiBuilder.group(FactoryApi, "operations", (h) =>
       h.handleAll({

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest"
 import {
   activeAlerts,
   actorRows,
+  alertText,
   append,
   boundedLog,
   type DashEvent,
@@ -14,10 +15,14 @@ import {
   latencyTable,
   logEntries,
   logSize,
+  type DeadLetter,
+  deadLetterText,
+  type FactorySummary,
   type ModelInput,
-  percentile,
+  projectRows,
   queueLevel,
   ratePerMinute,
+  selectedRow,
   type StatusSnapshot,
   step,
   throughputSeries,
@@ -37,91 +42,93 @@ const status = (overrides: Partial<StatusSnapshot> = {}): StatusSnapshot => ({
   ...overrides,
 })
 
-describe("percentiles", () => {
-  it("uses the nearest rank", () => {
-    const xs = Array.from({ length: 100 }, (_, i) => 100 - i) // 100 … 1, unsorted
-    expect(percentile(xs, 50)).toBe(50)
-    expect(percentile(xs, 95)).toBe(95)
-    expect(percentile(xs, 100)).toBe(100)
-    expect(percentile([7], 95)).toBe(7)
-    expect(percentile([1, 2, 3, 4], 50)).toBe(2)
-    expect(Number.isNaN(percentile([], 50))).toBe(true)
+describe("the server's figures", () => {
+  const summary = (overrides: Partial<FactorySummary> = {}): FactorySummary => ({
+    at: T0,
+    since: T0 - 3_600_000,
+    throughput: Array.from({ length: 60 }, (_, i) => ({ minute: Math.floor(T0 / 60_000) - 59 + i, committed: i === 59 ? 3 : i === 0 ? 1 : 0, failed: i === 58 ? 2 : 0 })),
+    rate: { committed: 0.6, failed: 0.4 },
+    latency: [
+      { stage: "writer", count: 20, failures: 0, p50: 1000, p95: 1900 },
+      { stage: "critic", count: 2, failures: 1, p50: 30, p95: 40 },
+      { stage: "guard", count: 0, failures: 1, p50: null, p95: null },
+    ],
+    totals: { committed: 4, failed: 2, rejected: 0 },
+    projects: [],
+    ...overrides,
   })
 
-  it("property: p50 ≤ p95, both samples, and order does not matter", () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 200 }), (xs) => {
-        const p50 = percentile(xs, 50)
-        const p95 = percentile(xs, 95)
-        expect(p50).toBeLessThanOrEqual(p95)
-        expect(xs).toContain(p50)
-        expect(percentile([...xs].reverse(), 95)).toBe(p95)
-        const below = xs.filter((x) => x <= p95).length
-        expect(below / xs.length).toBeGreaterThanOrEqual(0.95)
-      }),
-    )
-  })
-
-  it("computes p50/p95 per stage from StageFinished events", () => {
-    const inputs: Array<ModelInput> = []
-    for (let i = 1; i <= 20; i++) {
-      inputs.push(ev({ _tag: "StageFinished", at: T0 + i, job: `p:${i}`, stage: "writer", ms: i * 100, ok: true }))
-      inputs.push(ev({ _tag: "StageFinished", at: T0 + i, job: `p:${i}`, stage: "guard", ms: i, ok: i !== 3 }))
-    }
-    const table = latencyTable(fold(initialState(), inputs))
-    expect(table.map((r) => r.stage)).toEqual(["writer", "guard", "editor"])
-    expect(table[0]).toMatchObject({ stage: "writer", count: 20, p50: 1000, p95: 1900 })
-    expect(table[1]).toMatchObject({ stage: "guard", count: 20, p50: 10, p95: 19, failures: 1 })
-    expect(table[2]!.count).toBe(0)
-    expect(Number.isNaN(table[2]!.p50)).toBe(true)
-  })
-
-  it("keeps only the last 500 samples of a stage", () => {
+  it("draws throughput and latency from the server's summary, not from the events it was replayed", () => {
     const state = initialState()
-    for (let i = 0; i < 600; i++) step(state, ev({ _tag: "StageFinished", at: T0 + i, job: `j${i}`, stage: "editor", ms: i < 100 ? 1_000_000 : 10, ok: true }))
-    const editor = latencyTable(state).find((r) => r.stage === "editor")!
-    expect(editor.count).toBe(500)
-    expect(editor.p95).toBe(10)
-  })
-})
-
-describe("throughput", () => {
-  it("buckets committed and dead episodes per minute over the last hour", () => {
-    const inputs: Array<ModelInput> = [
-      ev({ _tag: "JobCommitted", at: T0 - 90 * 60_000, job: "old", project: "p", episode: 1, durationMs: 1, reward: 1 }), // older than the hour
-      ev({ _tag: "JobCommitted", at: T0 - 59 * 60_000 + 5, job: "a", project: "p", episode: 2, durationMs: 1, reward: 1 }),
-      ev({ _tag: "JobCommitted", at: T0 + 1_000, job: "b", project: "p", episode: 3, durationMs: 1, reward: 1 }),
-      ev({ _tag: "JobCommitted", at: T0 + 59_000, job: "c", project: "p", episode: 4, durationMs: 1, reward: 1 }),
-      ev({ _tag: "JobDead", at: T0 + 30_000, job: "d", project: "p", episode: 5, reason: "poison" }),
-      ev({ _tag: "JobDead", at: T0 - 60_000, job: "e", project: "p", episode: 6, reason: "poison" }),
-    ]
-    const state = fold(initialState(), inputs)
-    const series = throughputSeries(state, T0 + 30_000)
+    // events alone move no figure: a dashboard attached late would count a fraction of the hour
+    step(state, ev({ _tag: "JobCommitted", at: T0, job: "p:1", project: "p", episode: 1, durationMs: 5, reward: 1 }))
+    expect(throughputSeries(state).committed.reduce((a, b) => a + b, 0)).toBe(0)
+    expect(ratePerMinute(state)).toEqual({ committed: 0, failed: 0 })
+    step(state, { _tag: "Summary", summary: summary() })
+    const series = throughputSeries(state)
     expect(series.committed).toHaveLength(60)
     expect(series.minutesAgo[0]).toBe(59)
     expect(series.minutesAgo[59]).toBe(0)
-    expect(series.committed[59]).toBe(2)
-    expect(series.failed[59]).toBe(1)
-    expect(series.failed[58]).toBe(1)
+    expect(series.committed[59]).toBe(3)
     expect(series.committed[0]).toBe(1)
-    expect(series.committed.reduce((a, b) => a + b, 0)).toBe(3)
-    expect(ratePerMinute(state, T0 + 30_000, 5)).toEqual({ committed: 2 / 5, failed: 2 / 5 })
-    expect(state.totals).toMatchObject({ committed: 4, failed: 2 })
+    expect(series.failed[58]).toBe(2)
+    expect(ratePerMinute(state)).toEqual({ committed: 0.6, failed: 0.4 })
+    const table = latencyTable(state)
+    expect(table.map((r) => r.stage)).toEqual(["writer", "guard", "editor", "critic"])
+    expect(table[0]).toMatchObject({ stage: "writer", count: 20, p50: 1000, p95: 1900 })
+    expect(table[1]).toMatchObject({ stage: "guard", count: 0, failures: 1 })
+    expect(Number.isNaN(table[1]!.p50)).toBe(true)
+    expect(table[3]).toMatchObject({ stage: "critic", p95: 40 })
   })
 
-  it("property: the hour's buckets count exactly the events of the last 60 minutes", () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: -120 * 60_000, max: 0 }), { maxLength: 300 }), (offsets) => {
-        const now = T0 + 59_999
-        const state = fold(
-          initialState(),
-          offsets.map((o, i) => ev({ _tag: "JobCommitted", at: now + o, job: `j${i}`, project: "p", episode: i + 1, durationMs: 1, reward: 1 })),
-        )
-        const series = throughputSeries(state, now)
-        const inHour = offsets.filter((o) => Math.floor((now + o) / 60_000) > Math.floor(now / 60_000) - 60).length
-        expect(series.committed.reduce((a, b) => a + b, 0)).toBe(inHour)
-      }),
-    )
+  it("pads a short series (a server up for minutes) to the hour, newest last", () => {
+    const state = fold(initialState(), [{ _tag: "Summary", summary: summary({ throughput: [{ minute: 1, committed: 5, failed: 0 }] }) }])
+    const series = throughputSeries(state)
+    expect(series.committed).toHaveLength(60)
+    expect(series.committed[59]).toBe(5)
+    expect(series.committed.slice(0, 59).every((n) => n === 0)).toBe(true)
+  })
+
+  it("joins each project's title and beats with the server's counts, hold and cost today", () => {
+    const state = fold(initialState(), [
+      { _tag: "Projects", projects: [{ slug: "sword", title: "검의 계승자", episodes: 12, held: null, beatsLeft: 8 }, { slug: "rain", title: "비", episodes: 0 }] },
+      {
+        _tag: "Summary",
+        summary: summary({
+          projects: [
+            { project: "sword", committed: 12, queued: 3, inFlight: 1, dead: 1, skipped: 0, held: "episode 13 is dead: 400", costTodayUsd: 1.5 },
+            { project: "zeta", committed: 1, queued: 0, inFlight: 0, dead: 0, skipped: 0, held: null, costTodayUsd: null },
+          ],
+        }),
+      },
+    ])
+    expect(projectRows(state)).toEqual([
+      { slug: "rain", title: "비", committed: 0, queued: 0, inFlight: 0, dead: 0, held: null, beatsLeft: null, costTodayUsd: null },
+      { slug: "sword", title: "검의 계승자", committed: 12, queued: 3, inFlight: 1, dead: 1, held: "episode 13 is dead: 400", beatsLeft: 8, costTodayUsd: 1.5 },
+      { slug: "zeta", title: "zeta", committed: 1, queued: 0, inFlight: 0, dead: 0, held: null, beatsLeft: null, costTodayUsd: null },
+    ])
+  })
+
+  it("keeps dead letters and workers as the server last answered", () => {
+    const letter: DeadLetter = { project: "sword", episode: 13, job: "sword:13", state: "dead", cause: "writer → m: bad request\nline two", at: T0, deliveries: 1, findings: [] }
+    const state = fold(initialState(), [
+      { _tag: "DeadLetters", deadLetters: [letter] },
+      { _tag: "Workers", at: T0, workers: [{ worker: "h:1/writer-1", job: "sword:14", project: "sword", episode: 14, stage: "guard", since: T0 - 5_000, stageSince: T0 - 1_000 }] },
+    ])
+    expect(state.deadLetters).toEqual([letter])
+    expect(state.workers[0]!.stage).toBe("guard")
+    // the full cause, every line of it, for the detail popup
+    const text = deadLetterText(letter, "검 (sword)")
+    expect(text).toContain("검 (sword) #13 (sword:13) — dead, 1 deliveries")
+    expect(text).toContain("writer → m: bad request\nline two")
+    step(state, { _tag: "DeadLetters", deadLetters: [] })
+    expect(state.deadLetters).toEqual([])
+  })
+
+  it("selects a row within the rows there are", () => {
+    expect(selectedRow(["a", "b"], 5)).toBe("b")
+    expect(selectedRow(["a", "b"], -1)).toBe("a")
+    expect(selectedRow([], 0)).toBeNull()
   })
 })
 
@@ -189,7 +196,7 @@ describe("recovery", () => {
   it("skips events replayed by the server after a reconnect", () => {
     const committed = ev({ _tag: "JobCommitted", at: T0, job: "p:1", project: "p", episode: 1, durationMs: 5, reward: 1 })
     const state = fold(initialState(), [committed, { _tag: "Disconnected", at: T0 + 1, reason: "x", retryInMs: 1 }, { _tag: "Connected", at: T0 + 2 }, committed])
-    expect(state.totals.committed).toBe(1)
+    expect(state.totals.events).toBe(1)
     expect(logSize(state.events)).toBe(1)
   })
 })
@@ -204,6 +211,14 @@ describe("alerts", () => {
       ev({ _tag: "Alert", at: T0 + 4, rule: "budget", state: "resolved", message: "never fired" }),
     ])
     expect(activeAlerts(state)).toEqual([{ rule: "dead-letters", message: "4 dead", since: T0 }])
+  })
+
+  it("keeps an alert's whole text for the detail view (the panel shows its first line)", () => {
+    const message = "llm breaker open for 56 s\nlast error: 503 Service Unavailable from https://llm.example/v1 after 4 retries"
+    const state = fold(initialState(), [ev({ _tag: "Alert", at: T0, rule: "breaker-open:llm", state: "firing", message })])
+    const [alert] = activeAlerts(state)
+    expect(alert!.message).toBe(message)
+    expect(alertText(alert!)).toContain("after 4 retries")
   })
 
   it("property: a rule is active iff its last event is firing", () => {

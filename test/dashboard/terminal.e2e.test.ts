@@ -4,6 +4,8 @@
  * rendered and aligned, surviving a SIGKILL of the server, pausing intake with p → y,
  * relayout on resize, and q exiting 0 with the terminal restored.
  */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { callApi, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
 import { columnsOf, dashboardArgv, hasTmux, openTerminal, type Terminal } from "./tmux.ts"
@@ -96,5 +98,101 @@ describe.skipIf(!hasTmux())("dashboard in a pseudo-terminal", () => {
     expect(after).not.toContain("Throughput")
     expect(after).toMatch(/(^|\s)icanon(\s|$)/m)
     expect(after).toMatch(/(^|\s)echo(\s|$)/m)
+  })
+})
+
+/**
+ * The console against a real `serve` in tmux at 100×30 (TERM=tmux-256color): a plugin whose guard
+ * check rejects every draft kills episode 1, which holds its project; the projects, workers and
+ * dead-letter views show it; Enter shows the cause in full; the plugin is turned off and the
+ * operator retries from the dashboard (select, r, y): episode 1 goes back to the queue and
+ * commits, and episode 2 after it.
+ */
+describe.skipIf(!hasTmux())("the dashboard as an operator's console", () => {
+  const data = makeDataDir("nf-console-")
+  let serve: FactoryProcess | undefined
+  let terminal: Terminal | undefined
+
+  afterAll(async () => {
+    terminal?.kill()
+    if (serve) await stopProcess(serve, "SIGKILL")
+    data.cleanup()
+  })
+
+  const until = async <A>(read: () => Promise<A>, done: (a: A) => boolean, what: string, timeoutMs = 30_000): Promise<A> => {
+    const deadline = Date.now() + timeoutMs
+    let last = await read()
+    while (!done(last)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
+      await new Promise((r) => setTimeout(r, 200))
+      last = await read()
+    }
+    return last
+  }
+
+  it("shows projects, workers and dead letters, and retries a dead episode until it commits", async () => {
+    mkdirSync(join(data.dir, "plugins", "always_reject"), { recursive: true })
+    writeFileSync(
+      join(data.dir, "plugins", "always_reject", "index.ts"),
+      "export const register = (p) => p.check('always', () => [{ code: 'e2e.always-reject', category: 'style', severity: 'error', message: 'rejected by the e2e plugin, every draft' }])\n",
+    )
+    writeFileSync(join(data.dir, "plugins.yaml"), "enabled: [always_reject]\n")
+    writeFileSync(join(data.dir, "factory.yaml"), "canary: { enabled: false }\n")
+    serve = await startServe(data.dir, { FACTORY_CONCURRENCY: "1" })
+    const url = serve.url
+    await callApi(url, (c) => c.projects.create({ payload: { slug: "sword", genre: "fantasy_kr", title: TITLE } }))
+    await callApi(url, (c) => c.projects.enqueue({ params: { slug: "sword" }, payload: { from: 1, to: 2 } }))
+    const letters = await until(() => callApi(url, (c) => c.console.deadLetters({ query: {} })), (d) => d.length > 0, "episode 1 to die")
+    expect(letters.map((d) => [d.job, d.state])).toEqual([["sword:1", "dead"]])
+
+    terminal = openTerminal([process.execPath, ...dashboardArgv(), "--url", url], {
+      cols: 100,
+      rows: 30,
+      env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", TERM: "tmux-256color" },
+    })
+    const t = terminal
+    await t.waitFor((s) => s.includes("● connected"), "the connected dashboard")
+
+    // Projects: committed / queued / dead, held and why.
+    t.send("2")
+    const projects = await t.waitFor((s) => s.includes("Projects (1)") && s.includes("episode 1 is dead"), "the projects view")
+    const row = projects.split("\n").find((r) => r.includes(`${TITLE} (sword)`))!
+    expect(row).toMatch(/검의 계승자 \(sword\) +0 +1 +1 /)
+    expect(row).toContain("⏸ episode 1 is dead: the guard rejected")
+
+    // Workers: the one writer, idle (its project is held).
+    t.send("4")
+    const workers = await t.waitFor((s) => s.includes("Workers (1)") && s.includes("writer-1"), "the workers view")
+    expect(workers).toMatch(/writer-1 +– +idle/)
+
+    // Dead letters: the cause; Enter shows it in full, with the guard's findings.
+    t.send("3")
+    const dead = await t.waitFor((s) => s.includes("Dead letters (1)"), "the dead-letter view")
+    expect(dead).toMatch(/검의 계승자 \(sword\) +#1 +dead +1 .*the guard rejected 3 drafts/)
+    t.send("Enter")
+    const full = await t.waitFor((s) => s.includes("e2e.always-reject"), "the dead letter in full")
+    expect(full).toContain("rejected by the e2e plugin, every draft")
+    t.send("x")
+    await t.waitFor((s) => !s.includes("e2e.always-reject"), "the detail closed")
+
+    // The plugin off, the operator retries from the dashboard: r, then y.
+    writeFileSync(join(data.dir, "plugins.yaml"), "enabled: []\n")
+    t.send("r")
+    await t.waitFor((s) => s.includes("Retry sword #1 (back to the queue, deliveries reset)? (y/n)"), "the confirm prompt")
+    t.send("y")
+    await t.waitFor((s) => s.includes("sword #1 is back in the queue"), "the retry's outcome")
+    const committed = await until(() => callApi(url, (c) => c.projects.episodes({ params: { slug: "sword" } })), (es) => es.length === 2, "episodes 1–2 to commit", 60_000)
+    expect(committed.map((e) => e.number)).toEqual([1, 2])
+    await t.waitFor((s) => s.includes("Dead letters (0)") && s.includes("no dead letters"), "the emptied dead-letter list")
+    const events = await callApi(url, (c) => c.factory.recentEvents({ query: { limit: "1000" } }))
+    expect(events.some((e) => e._tag === "OperatorActed" && e.action === "retry" && e.project === "sword")).toBe(true)
+
+    // Back on the overview, the throughput comes from the server's summary: the two commits count.
+    t.send("1")
+    await t.waitFor((s) => /Throughput \/min committed 0\.4/.test(s), "the server's throughput in the overview")
+
+    t.send("q")
+    const after = await t.waitFor((s) => /DASHBOARD-EXIT=\d+/.test(s), "the dashboard to exit")
+    expect(after).toContain("DASHBOARD-EXIT=0")
   })
 })

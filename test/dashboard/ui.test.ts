@@ -2,15 +2,17 @@ import { describe, expect, it } from "vitest"
 import { dashboardUrl } from "../../src/cli/commands/dashboard.ts"
 import { backoffMs } from "../../src/dashboard/Client.ts"
 import { layout } from "../../src/dashboard/Layout.ts"
-import { handleKey, initialUi, type Key, type UiState, visibleWindow } from "../../src/dashboard/Ui.ts"
+import { colorsOf, paletteFor, terminalFor } from "../../src/dashboard/Palette.ts"
+import { confirmQuestion, handleKey, initialUi, type Key, type KeyContext, type UiState, visibleWindow } from "../../src/dashboard/Ui.ts"
 
-const ctx = { paused: false, now: 0, page: 10 }
-const press = (ui: UiState, ...keys: Array<Key | string>) => {
+const ctx: KeyContext = { paused: false, now: 0, page: 10 }
+const press = (ui: UiState, ...keys: Array<Key | string>) => pressIn(ctx, ui, ...keys)
+const pressIn = (context: KeyContext, ui: UiState, ...keys: Array<Key | string>) => {
   let state = ui
   const commands = []
   for (const k of keys) {
     const key = typeof k === "string" ? { name: k, ch: k.length === 1 ? k : undefined } : k
-    const result = handleKey(state, key, ctx)
+    const result = handleKey(state, key, context)
     state = result.ui
     if (result.command) commands.push(result.command)
   }
@@ -25,14 +27,14 @@ describe("keys", () => {
 
   it("p asks before pausing; y confirms, n cancels", () => {
     const asked = press(initialUi(), "p")
-    expect(asked.ui.mode).toEqual({ _tag: "Confirm", pause: true })
+    expect(asked.ui.mode).toEqual({ _tag: "Confirm", action: { _tag: "SetIntake", paused: true } })
     expect(asked.commands).toEqual([])
     expect(press(asked.ui, "y").commands).toEqual([{ _tag: "SetIntake", paused: true }])
     const cancelled = press(asked.ui, "n")
     expect(cancelled.commands).toEqual([])
     expect(cancelled.ui.mode._tag).toBe("Normal")
     // Resume when paused; unknown state refuses.
-    expect(handleKey(initialUi(), { name: "p" }, { ...ctx, paused: true }).ui.mode).toEqual({ _tag: "Confirm", pause: false })
+    expect(handleKey(initialUi(), { name: "p" }, { ...ctx, paused: true }).ui.mode).toEqual({ _tag: "Confirm", action: { _tag: "SetIntake", paused: false } })
     expect(handleKey(initialUi(), { name: "p" }, { ...ctx, paused: null }).ui.notice?.level).toBe("error")
   })
 
@@ -113,5 +115,102 @@ describe("the dashboard command's address", () => {
     expect(dashboardUrl(undefined, {})).toBe("http://127.0.0.1:8080")
     expect(dashboardUrl("not a url", {})).toMatchObject({ _tag: "UsageError" })
     expect(dashboardUrl("ftp://x", {})).toMatchObject({ _tag: "UsageError" })
+  })
+})
+
+describe("views and the operator's actions", () => {
+  const letter = { project: "sword", episode: 4, state: "dead" as const }
+  const inDead: KeyContext = { ...ctx, rows: 3, deadLetter: letter }
+
+  it("1–4 switch between the overview, projects, dead letters and workers; Esc goes back", () => {
+    expect(initialUi().view).toBe("overview")
+    expect(press(initialUi(), "2").ui.view).toBe("projects")
+    expect(press(initialUi(), "3").ui.view).toBe("dead")
+    expect(press(initialUi(), "4").ui.view).toBe("workers")
+    expect(press(initialUi(), "4", "1").ui.view).toBe("overview")
+    expect(press(initialUi(), "3", "escape").ui.view).toBe("overview")
+  })
+
+  it("arrows select a row of a table view, within the rows there are", () => {
+    const ui = pressIn(inDead, initialUi(), "3", "down", "down", "down", "down").ui
+    expect(ui.selected.dead).toBe(2)
+    expect(pressIn(inDead, ui, "up").ui.selected.dead).toBe(1)
+    expect(pressIn(inDead, ui, "home").ui.selected.dead).toBe(0)
+    // the overview's scroll is untouched by a table's selection
+    expect(ui.scroll).toEqual(initialUi().scroll)
+  })
+
+  it("r asks before retrying the selected dead letter; y sends it, n cancels", () => {
+    const asked = pressIn(inDead, initialUi(), "3", "r")
+    expect(asked.ui.mode).toEqual({ _tag: "Confirm", action: { _tag: "Retry", project: "sword", episode: 4 } })
+    expect(asked.commands).toEqual([])
+    expect(confirmQuestion({ _tag: "Retry", project: "sword", episode: 4 })).toMatch(/^Retry sword #4 .*\(y\/n\)$/)
+    const confirmed = pressIn(inDead, asked.ui, "y")
+    expect(confirmed.commands).toEqual([{ _tag: "Retry", project: "sword", episode: 4 }])
+    expect(confirmed.ui.notice?.text).toBe("retrying sword #4…")
+    const cancelled = pressIn(inDead, asked.ui, "n")
+    expect(cancelled.commands).toEqual([])
+    expect(cancelled.ui.notice?.text).toBe("cancelled")
+  })
+
+  it("s asks for the reason, then y/n; an empty reason is refused", () => {
+    const typing = pressIn(inDead, initialUi(), "3", "s", "불", "필", "요", "x", "backspace")
+    expect(typing.ui.mode).toEqual({ _tag: "Reason", project: "sword", episode: 4, draft: "불필요" })
+    // q and y while typing the reason are text
+    expect(pressIn(inDead, typing.ui, "q").commands).toEqual([])
+    const asked = pressIn(inDead, typing.ui, "enter")
+    expect(asked.ui.mode).toEqual({ _tag: "Confirm", action: { _tag: "Skip", project: "sword", episode: 4, reason: "불필요" } })
+    expect(pressIn(inDead, asked.ui, "y").commands).toEqual([{ _tag: "Skip", project: "sword", episode: 4, reason: "불필요" }])
+    const empty = pressIn(inDead, initialUi(), "3", "s", " ", "enter")
+    expect(empty.ui.mode._tag).toBe("Reason")
+    expect(empty.ui.notice?.level).toBe("error")
+    expect(pressIn(inDead, empty.ui, "escape").ui.mode._tag).toBe("Normal")
+  })
+
+  it("r and s outside the dead-letter view, or with none selected, say so and send nothing", () => {
+    const outside = pressIn(inDead, initialUi(), "r")
+    expect(outside.commands).toEqual([])
+    expect(outside.ui.mode._tag).toBe("Normal")
+    expect(outside.ui.notice?.level).toBe("error")
+    const none = pressIn({ ...ctx, rows: 0, deadLetter: null }, initialUi(), "3", "s")
+    expect(none.ui.mode._tag).toBe("Normal")
+    expect(none.ui.notice?.text).toBe("no dead letter selected")
+  })
+
+  it("Enter shows the selected row in full (an alert when the alerts panel has the focus); any key closes it", () => {
+    const alerts: KeyContext = { ...ctx, rows: 2 }
+    // focus the alerts panel: events → actors → latency → alerts
+    const focused = pressIn(alerts, initialUi(), "tab", "tab", "tab")
+    expect(focused.ui.focus).toBe("alerts")
+    const second = pressIn(alerts, focused.ui, "down", "enter")
+    expect(second.ui.selected.alerts).toBe(1)
+    expect(second.ui.mode._tag).toBe("Detail")
+    expect(pressIn(alerts, second.ui, "x").ui.mode._tag).toBe("Normal")
+    // nothing to show: Enter does nothing
+    expect(pressIn({ ...ctx, rows: 0 }, focused.ui, "enter").ui.mode._tag).toBe("Normal")
+    expect(pressIn(inDead, initialUi(), "3", "enter").ui.mode._tag).toBe("Detail")
+  })
+})
+
+describe("colours under tmux and screen", () => {
+  it("asks blessed for xterm-256color under a multiplexer's 256-colour terminal, anything else as it is", () => {
+    for (const term of ["screen-256color", "tmux-256color", "screen.xterm-256color", "screen-256colour"]) expect(terminalFor(term), term).toBe("xterm-256color")
+    for (const term of ["screen", "tmux", "xterm", "xterm-256color", "linux", "nf-no-such-terminal"]) expect(terminalFor(term), term).toBe(term)
+    expect(terminalFor(undefined)).toBe("xterm")
+    expect(terminalFor("")).toBe("xterm")
+  })
+
+  it("draws borders and dim text in colours the terminal has: no gray (reduced to black) with 8", () => {
+    expect(paletteFor(8)).toEqual({ border: "white", dim: "white", focus: "cyan" })
+    expect(paletteFor(256)).toEqual({ border: "gray", dim: "gray", focus: "cyan" })
+    expect(paletteFor(16).border).toBe("gray")
+    for (const colors of [2, 8]) expect(Object.values(paletteFor(colors))).not.toContain("gray")
+  })
+
+  it("takes the colour count the terminal reports, else what its name promises", () => {
+    expect(colorsOf(8, "screen")).toBe(8)
+    expect(colorsOf(256, "xterm")).toBe(256)
+    expect(colorsOf(undefined, "xterm-256color")).toBe(256)
+    expect(colorsOf(0, "screen")).toBe(8)
   })
 })

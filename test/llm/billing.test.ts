@@ -20,7 +20,7 @@ const recordingLedger = (): { ledger: LedgerShape; booked: Array<LlmCallRecord> 
   const unused = () => Effect.die("not used")
   return {
     booked,
-    ledger: { book: (r) => Effect.sync(() => void booked.push(r)), spentUsd: unused, dailyCosts: unused, importSales: unused, dailySales: unused, unpricedModels: unused, promptCache: unused },
+    ledger: { book: (r) => Effect.sync(() => void booked.push(r)), spentUsd: unused, dailyCosts: unused, importSales: unused, dailySales: unused, unpricedModels: unused, promptCache: unused, projectCosts: unused },
   }
 }
 

@@ -115,7 +115,8 @@ const stagesOf = <S extends Schema.Top>(stage: S) =>
  *   maxTokens: 8192                  # default 8192
  *   timeoutMs: 300000                # default 300000: the whole generation of one request
  *   idleTimeoutMs: 30000             # default 30000: a streamed answer silent this long is abandoned
- *   stream: true                     # default true: prose answers streamed (structured ones never)
+ *   stream: true                     # default true: prose answers streamed (structured ones never);
+ *                                    # false for a provider that refuses or ignores `stream`
  *   limits: { requestsPerMinute: 500, tokensPerMinute: 200000, maxConcurrency: 32 }
  *   retry: { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000, maxRetryAfterMs: 60000 }
  *   maxContinuations: 4

@@ -245,6 +245,27 @@ describe("a streamed answer on TestClock", () => {
     }))
 })
 
+describe("a server that ignores stream: true", () => {
+  it.effect("answers one JSON body: it is read as that body, at its usage", () =>
+    Effect.gen(function* () {
+      const bodies: Array<Record<string, unknown>> = []
+      const fetch = (async (_url: unknown, init?: { body?: unknown }) => {
+        bodies.push(JSON.parse(String(init?.body)))
+        const answer = {
+          id: "chatcmpl-j", object: "chat.completion", created: 0, model: MODEL,
+          choices: [{ index: 0, message: { role: "assistant", content: PIECE }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 321, completion_tokens: 9 },
+        }
+        return new Response(JSON.stringify(answer), { status: 200, headers: { "content-type": "application/json" } })
+      }) as unknown as typeof globalThis.fetch
+      const { model, booked } = yield* modelOn(fetch)
+      const completion = yield* model.complete(request)
+      expect(bodies[0]).toMatchObject({ stream: true })
+      expect(completion.text).toBe(PIECE)
+      expect(booked.map((b) => b.usage)).toEqual([{ promptTokens: 321, cachedTokens: 0, completionTokens: 9 }])
+    }))
+})
+
 // ---------------------------------------------------------------------------------------------
 // The simulator, streaming SSE on a real socket
 

@@ -30,7 +30,9 @@ import { overdueThreads } from "../src/planner/Threads.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { LanguageModel, LlmTransientError } from "../src/llm/LanguageModel.ts"
 import { OFFLINE_PROVIDER } from "../src/llm/OfflineWriter.ts"
-import { appendContinuation, extensionPrompt, lengthOnlyMiss, trimToBand } from "../src/pipeline/LengthRepair.ts"
+import {
+  appendContinuation, extensionPrompt, lengthOnlyMiss, lengthStep, MAX_LENGTH_MENDS, trimToBand,
+} from "../src/pipeline/LengthRepair.ts"
 import { type JobPlugins, jobPlugins } from "../src/plugins/Plugins.ts"
 import { JobQueue, LeaseLost } from "../src/queue/JobQueue.ts"
 import { type EpisodeFingerprint, StaleCommit, StoryStore } from "../src/story/StoryStore.ts"
@@ -227,17 +229,27 @@ const draftUntilAccepted = (lease: Lease, story: StoryContext) =>
 /**
  * The draft mended when its length is the guard's only complaint: trimmed at a paragraph boundary
  * when too long ($0); when too short, continued by the writer — unless the writer is the offline one,
- * which composes whole episodes only. Undefined when there is nothing to mend this way.
+ * which composes whole episodes only. A continuation that overshoots is trimmed, one that falls
+ * short is continued again, up to `MAX_LENGTH_MENDS` steps. Undefined when there is nothing to mend
+ * this way.
  */
 const mendLength = (brief: WriterBrief, text: string, verdict: GuardVerdict, provider: string, timeoutMs: number, job: string) =>
   Effect.gen(function* () {
     const miss = lengthOnlyMiss(verdict)
-    if (miss === "long") return trimToBand(text, brief.lengthBand)
-    if (miss !== "short" || provider === OFFLINE_PROVIDER) return undefined
+    if (miss === undefined || (miss === "short" && provider === OFFLINE_PROVIDER)) return undefined
     const model = yield* LanguageModel
-    const continuation = yield* stage(job, "writer", writerAnswer(model.complete({ stage: "writer", messages: extensionPrompt(brief, text) }), timeoutMs))
-    const more = sanitizeDraft(continuation.text, { language: brief.language })
-    return more.text.trim() === "" ? undefined : appendContinuation(text, more.text)
+    let mended = text
+    for (let step = 0; step < MAX_LENGTH_MENDS; step++) {
+      const next = step === 0 ? (miss === "long" ? "trim" : "extend") : lengthStep(mended, brief.lengthBand)
+      if (next === "fits") return mended
+      if (next === "trim") return trimToBand(mended, brief.lengthBand) ?? (step === 0 ? undefined : mended)
+      if (provider === OFFLINE_PROVIDER) return mended
+      const continuation = yield* stage(job, "writer", writerAnswer(model.complete({ stage: "writer", messages: extensionPrompt(brief, mended) }), timeoutMs))
+      const more = sanitizeDraft(continuation.text, { language: brief.language })
+      if (more.text.trim() === "") return step === 0 ? undefined : mended
+      mended = appendContinuation(mended, more.text)
+    }
+    return lengthStep(mended, brief.lengthBand) === "trim" ? trimToBand(mended, brief.lengthBand) ?? mended : mended
   })
 
 /**

@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<ReadonlyArray<BenchResult>>> = {
   redis: async () => (await import("./redis.ts")).run(),
   llm: async () => (await import("./llm.ts")).run(),
   llmCache: async () => (await import("./llmCache.ts")).run(),
+  lengthVariance: async () => (await import("./lengthVariance.ts")).run(),
   dashboard: async () => (await import("./dashboard.ts")).run(),
   status: async () => (await import("./status.ts")).run(),
 }

@@ -39,7 +39,14 @@ export const defaultRetry: RetryConfig = { maxRetries: 4, baseDelayMs: 500, maxD
 /** Defaults of the optional top-level keys of the openai variant. */
 export const DEFAULT_TEMPERATURE = 0.8
 export const DEFAULT_MAX_TOKENS = 8192
-export const DEFAULT_TIMEOUT_MS = 120_000
+/**
+ * The whole-generation bound of one request: a streamed answer may take this long as long as it
+ * keeps coming (8,192 tokens at 30 tokens/s is ~270 s), a non-streamed one gets no longer. Kept
+ * within the worker's `pipeline.stageTimeoutMs` (300 000), which bounds the whole writer call.
+ */
+export const DEFAULT_TIMEOUT_MS = 300_000
+/** A streamed answer with no chunk for this long is hung: abandoned, booked, retried. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000
 
 /** The provider settings a stage may override; anything absent comes from the top level. */
 const StageSettings = {
@@ -49,6 +56,9 @@ const StageSettings = {
   temperature: Schema.optionalKey(Schema.Number),
   maxTokens: Schema.optionalKey(PositiveInt),
   timeoutMs: Schema.optionalKey(PositiveInt),
+  idleTimeoutMs: Schema.optionalKey(PositiveInt),
+  /** Prose answers (the writer's) are streamed unless false (a provider that refuses `stream`). */
+  stream: Schema.optionalKey(Schema.Boolean),
   /** Limits of this stage's provider when its base URL differs from the top level's. */
   limits: Schema.optionalKey(ProviderLimits),
 }
@@ -103,7 +113,10 @@ const stagesOf = <S extends Schema.Top>(stage: S) =>
  *   apiKeyEnv: OPENAI_API_KEY        # the name of the variable, never the key
  *   temperature: 0.8                 # default 0.8
  *   maxTokens: 8192                  # default 8192
- *   timeoutMs: 120000                # default 120000
+ *   timeoutMs: 300000                # default 300000: the whole generation of one request
+ *   idleTimeoutMs: 30000             # default 30000: a streamed answer silent this long is abandoned
+ *   stream: true                     # default true: prose answers streamed (structured ones never);
+ *                                    # false for a provider that refuses or ignores `stream`
  *   limits: { requestsPerMinute: 500, tokensPerMinute: 200000, maxConcurrency: 32 }
  *   retry: { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30000, maxRetryAfterMs: 60000 }
  *   maxContinuations: 4
@@ -123,6 +136,8 @@ export const OpenAiLlmConfig = Schema.Struct({
   temperature: Schema.optionalKey(Schema.Number),
   maxTokens: Schema.optionalKey(PositiveInt),
   timeoutMs: Schema.optionalKey(PositiveInt),
+  idleTimeoutMs: Schema.optionalKey(PositiveInt),
+  stream: Schema.optionalKey(Schema.Boolean),
   limits: Schema.optionalKey(ProviderLimits),
   retry: Schema.optionalKey(RetryConfig),
   /** Follow-up requests for a prose answer cut by `finish_reason: "length"`. Default 4. */
@@ -151,7 +166,27 @@ export const OpenAiLlmConfig = Schema.Struct({
     pollMs: Schema.optionalKey(PositiveInt),
     discount: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
   })),
-})
+}).check(
+  // An idle timeout set longer than the whole-generation bound would never fire: the config is wrong, say where.
+  // (Left unset, the idle timeout is simply capped at timeoutMs.)
+  Schema.makeFilter((llm) => {
+    const levels: Array<readonly [ReadonlyArray<string>, number | undefined, number]> = [
+      [[], llm.idleTimeoutMs, llm.timeoutMs ?? DEFAULT_TIMEOUT_MS],
+    ]
+    for (const [name, s] of Object.entries(llm.stages ?? {}) as ReadonlyArray<[string, OpenAiStageConfig | undefined]>) {
+      levels.push([["stages", name], s?.idleTimeoutMs, s?.timeoutMs ?? llm.timeoutMs ?? DEFAULT_TIMEOUT_MS])
+    }
+    for (const [at, idle, whole] of levels) {
+      if (idle !== undefined && idle > whole) {
+        return {
+          path: [...at, "idleTimeoutMs"],
+          issue: `${idle} must not exceed timeoutMs (${whole}): the idle timeout bounds the silence between streamed chunks, timeoutMs the whole generation`,
+        }
+      }
+    }
+    return undefined
+  }),
+)
 export type OpenAiLlmConfig = typeof OpenAiLlmConfig.Type
 
 /**
@@ -177,7 +212,12 @@ export interface ResolvedStage {
   readonly apiKeyEnv: string
   readonly temperature: number
   readonly maxTokens: number
+  /** The whole generation of one request (streamed or not). */
   readonly timeoutMs: number
+  /** The longest silence between a streamed answer's chunks (and before the first). */
+  readonly idleTimeoutMs: number
+  /** Whether prose answers are requested with `stream: true`. */
+  readonly stream: boolean
   readonly limits: ProviderLimits
 }
 
@@ -199,6 +239,7 @@ export const stageRoute = (config: LlmConfig, stage: LlmStage): StageRoute => {
 const resolveStage = (config: OpenAiLlmConfig, stage: LlmStage): ResolvedStage => {
   const o = config.stages?.[stage] ?? {}
   const baseUrl = o.baseUrl ?? config.baseUrl
+  const timeoutMs = o.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS
   return {
     stage,
     baseUrl,
@@ -206,7 +247,9 @@ const resolveStage = (config: OpenAiLlmConfig, stage: LlmStage): ResolvedStage =
     apiKeyEnv: o.apiKeyEnv ?? config.apiKeyEnv,
     temperature: o.temperature ?? config.temperature ?? DEFAULT_TEMPERATURE,
     maxTokens: o.maxTokens ?? config.maxTokens ?? DEFAULT_MAX_TOKENS,
-    timeoutMs: o.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
+    idleTimeoutMs: Math.min(timeoutMs, o.idleTimeoutMs ?? config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS),
+    stream: o.stream ?? config.stream ?? true,
     limits: o.limits ?? (baseUrl === config.baseUrl ? config.limits ?? {} : {}),
   }
 }

@@ -24,6 +24,7 @@ import { LlmCallContext } from "../finance/Ledger.ts"
 import { readUsage } from "./ProviderUsage.ts"
 import { type CallOutcome, estimatePromptTokens, makeRateLimiter, type RateLimiter } from "./RateLimiter.ts"
 import { parseRetryAfter, retryTransient } from "./Retry.ts"
+import { type RawAnswer, rawFromCompletion, streamAnswer } from "./StreamedAnswer.ts"
 
 /**
  * A `LanguageModel` on any OpenAI-compatible chat-completions endpoint.
@@ -34,6 +35,10 @@ import { parseRetryAfter, retryTransient } from "./Retry.ts"
  * - one rate limiter per provider (base URL + key variable), shared by the stages that use it;
  * - the SDK's own retries are off (`maxRetries: 0`): transient failures are retried here with
  *   back-off honouring `Retry-After`, through Effect's Clock;
+ * - a prose answer is streamed (`stream: true`, usage in the last chunk): its deadline is
+ *   `idleTimeoutMs` of silence within `timeoutMs` for the whole generation (`StreamedAnswer.ts`),
+ *   and a stream cut off is transient and booked; a structured answer is one request bounded by
+ *   `timeoutMs`;
  * - `finish_reason: "length"` is continued (the partial answer goes back as an assistant message,
  *   then "continue") up to `maxContinuations`, usage summed over every request — except for a
  *   structured answer (`responseFormat`): half a JSON object plus "continue" is not JSON, so it
@@ -237,34 +242,54 @@ export const makeOpenAiLanguageModel = (
     ) => {
       const { settings } = sc
       const body = chatCompletionBody(settings.model, messages, maxTokens, temperature, responseFormat, cacheKey)
-      const call = Effect.gen(function* () {
-        const response = yield* Effect.tryPromise({
+      const where = `${settings.stage} → ${settings.model} at ${settings.baseUrl}`
+      const classified = (error: unknown) => Effect.map(Clock.currentTimeMillis, (now) => classifyError(error, { ...settings, now, secrets }))
+      const estimated = (text: string): TokenUsage => ({
+        promptTokens: estimatePromptTokens(messages),
+        cachedTokens: 0,
+        completionTokens: text === "" ? 0 : estimatePromptTokens([{ role: "assistant", content: text }]),
+      })
+      // Prose is streamed so that a slow but live generation is told from a hung one. A structured
+      // answer is not: it is short (well inside the idle timeout), useless until whole — a cut one is
+      // asked again either way — and not every OpenAI-compatible server streams under json_schema.
+      const streamed = settings.stream && responseFormat === undefined
+      const raw: Effect.Effect<RawAnswer, LlmTransientError | LlmFatalError> = streamed
+        ? streamAnswer({
+          open: (signal) =>
+            sc.client.chat.completions
+              .create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal, maxRetries: 0 })
+              .withResponse(),
+          idleTimeoutMs: settings.idleTimeoutMs,
+          timeoutMs: settings.timeoutMs,
+          where,
+          classify: classified,
+          // The provider bills a cut-off generation up to where it stopped (or, unseen, at least the prompt).
+          billedCutOff: ({ usage, streamed }) => billedWithoutAnswer(usage ? readUsage(usage) : estimated(streamed)),
+        })
+        : Effect.tryPromise({
           try: (signal) => sc.client.chat.completions.create(body, { signal, maxRetries: 0 }),
           catch: (error) => error,
         }).pipe(
-          Effect.catch((error) =>
-            Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Effect.fail(classifyError(error, { ...settings, now, secrets }))))
-          ),
+          Effect.catch((error) => Effect.flatMap(classified(error), Effect.fail)),
+          Effect.map(rawFromCompletion),
           Effect.timeoutOrElse({
             duration: settings.timeoutMs,
             orElse: () => {
               // The provider went on with the request after we stopped waiting, and bills it: book what was sent.
-              billedWithoutAnswer({ promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: 0 })
-              return Effect.fail(new LlmTransientError({ message: `${settings.stage} → ${settings.model} at ${settings.baseUrl}: no answer within ${settings.timeoutMs} ms` }))
+              billedWithoutAnswer(estimated(""))
+              return Effect.fail(new LlmTransientError({ message: `${where}: no answer within ${settings.timeoutMs} ms` }))
             },
           }),
         )
-        const choice = response.choices?.[0]
-        if (!choice) {
+      const call = Effect.gen(function* () {
+        const response = yield* raw
+        if (!response.hasChoice) {
           return yield* new LlmTransientError({ message: `${settings.stage} → ${settings.model}: the answer holds no choice`, status: 200 })
         }
-        const text = choice.message?.content ?? ""
-        const u = response.usage
-        const usage: TokenUsage = u
-          ? readUsage(u)
-          : // No usage reported: book an estimate rather than nothing.
-            { promptTokens: estimatePromptTokens(messages), cachedTokens: 0, completionTokens: estimatePromptTokens([{ role: "assistant", content: text }]) }
-        if (choice.finish_reason === "content_filter") {
+        const text = response.text
+        // No usage reported: book an estimate rather than nothing.
+        const usage: TokenUsage = response.usage ? readUsage(response.usage) : estimated(text)
+        if (response.finishReason === "content_filter") {
           billedWithoutAnswer(usage)
           return yield* new LlmFatalError({
             message: `${settings.stage} → ${settings.model}: the provider's content filter stopped the answer`,
@@ -274,7 +299,7 @@ export const makeOpenAiLanguageModel = (
         }
         const answer: OneAnswer = {
           text,
-          finishReason: choice.finish_reason === "length" ? "length" : "stop",
+          finishReason: response.finishReason === "length" ? "length" : "stop",
           usage,
           model: response.model || settings.model,
         }

@@ -9,7 +9,9 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
 
 /**
  * A loopback OpenAI-compatible server for tests, benches and the chaos runner:
- * `POST /v1/chat/completions` (non-streaming) and `GET /v1/models`.
+ * `POST /v1/chat/completions` (whole answers, or streamed as SSE `chat.completion.chunk`s when asked
+ * with `stream: true`, the usage in a last chunk when asked with `stream_options.include_usage`)
+ * and `GET /v1/models`.
  *
  * - deterministic Korean answers composed from the last user message and the seed, or whatever a
  *   `respond` hook computes from the conversation; a request with `response_format: json_schema`
@@ -20,13 +22,15 @@ import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
  *   caches whole leading messages only);
  * - RPM / TPM limits as token buckets answered with 429 + `Retry-After` (+ `retry-after-ms`);
  * - faults: latency, random 500s, hung requests, connection resets, truncated answers
- *   (`finish_reason: "length"`), either random (seeded) or scripted in order.
+ *   (`finish_reason: "length"`), either random (seeded) or scripted in order; for a streamed
+ *   answer also a stall (half the chunks, then silence with the connection open) and a cut (half
+ *   the chunks, then the connection closed) — on a whole answer they are a hang and a reset.
  *
  * Time here is the real clock (it is a real server on a real socket); all random choices come
  * from one seeded generator.
  */
 
-export type FaultKind = "ok" | "500" | "429" | "hang" | "truncate" | "reset" | "400" | "401" | "404"
+export type FaultKind = "ok" | "500" | "429" | "hang" | "truncate" | "reset" | "stall" | "cut" | "400" | "401" | "404"
 
 export type Fault =
   | FaultKind
@@ -44,8 +48,12 @@ export interface SimulatorOptions {
   readonly models?: ReadonlyArray<string>
   /** Latency before answering, uniform in [min, max] ms. Default 0. */
   readonly latencyMs?: { readonly min: number; readonly max: number }
-  /** Extra latency per completion token (ms). Default 0. */
+  /** Extra latency per completion token (ms); a streamed answer spreads it over its chunks. Default 0. */
   readonly perTokenLatencyMs?: number
+  /** A streamed answer's chunk size in tokens. Default 8. */
+  readonly streamChunkTokens?: number
+  /** Extra delay before each streamed chunk (ms), on top of its tokens' `perTokenLatencyMs`. Default 0. */
+  readonly streamChunkDelayMs?: number
   readonly requestsPerMinute?: number | undefined
   readonly tokensPerMinute?: number | undefined
   /** The window the limits are expressed in (60 000; benches scale it down). */
@@ -58,6 +66,8 @@ export interface SimulatorOptions {
   readonly hangRate?: number
   readonly resetRate?: number
   readonly truncateRate?: number
+  /** Share of streamed answers that stall mid-way (the connection kept open, nothing more sent). */
+  readonly stallRate?: number
   /** Length of a complete answer in tokens, uniform in [min, max] per prompt. Default 200–600. */
   readonly answerTokens?: { readonly min: number; readonly max: number }
   /** Cached tokens are reported only from this many prompt tokens on, in blocks of `cacheBlock`. Defaults 1024 / 128 (OpenAI's). */
@@ -116,7 +126,7 @@ const readResponseFormat = (raw: unknown): SimResponseFormat | undefined => {
 export interface SimEvent {
   /** Epoch ms when the request arrived. */
   readonly at: number
-  readonly status: number | "hang" | "reset"
+  readonly status: number | "hang" | "reset" | "stall" | "cut"
   /** Tokens charged against the TPM limit (prompt + completion of a served answer). */
   readonly tokens: number
 }
@@ -129,6 +139,13 @@ export interface SimulatorStats {
   readonly clientErrors: number
   readonly hung: number
   readonly resets: number
+  /** Streamed answers that stalled or were cut mid-way (not in the token totals: see `streamedBeforeFault`). */
+  readonly stalled: number
+  readonly cut: number
+  /** Completion tokens sent in streams that then stalled or were cut (what the provider would bill of them). */
+  readonly streamedBeforeFault: number
+  /** Answers sent as a stream. */
+  readonly streamed: number
   readonly truncated: number
   readonly promptTokens: number
   readonly cachedTokens: number
@@ -302,6 +319,17 @@ export const composeAnswer = (prompt: string, seed: number, tokens: number): str
   return takeTokens(paragraphs.join("\n\n"), tokens)
 }
 
+/** `text` in pieces of about `tokens` tokens each: a streamed answer's chunks. */
+const streamPieces = (text: string, tokens: number): Array<string> => {
+  const pieces: Array<string> = []
+  for (let rest = text; rest.length > 0;) {
+    const piece = takeTokens(rest, tokens) || rest.slice(0, 1)
+    pieces.push(piece)
+    rest = rest.slice(piece.length)
+  }
+  return pieces
+}
+
 const isContinuation = (m: Msg | undefined): boolean => m !== undefined && m.role === "user" && /^\s*continue\b/i.test(m.content)
 
 /** The prompt an answer is composed from, the conversation without continuation turns, and what of the answer it already holds. */
@@ -330,6 +358,8 @@ interface ServeContext {
   readonly kind: FaultKind
   /** What of the answer the conversation already holds (continuations). */
   readonly already: string
+  /** `stream: true`: the answer goes out as SSE chunks; `usage`: a last chunk carries the usage. */
+  readonly stream?: { readonly usage: boolean }
 }
 
 const httpDate = (ms: number): string => new Date(ms).toUTCString()
@@ -351,7 +381,8 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
   const seen = new Set<string>()
   let events: Array<SimEvent> = []
   const zero = (): { -readonly [K in keyof SimulatorStats]: number } => ({
-    requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, hung: 0, resets: 0, truncated: 0,
+    requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, hung: 0, resets: 0, stalled: 0, cut: 0,
+    streamedBeforeFault: 0, streamed: 0, truncated: 0,
     promptTokens: 0, cachedTokens: 0, completionTokens: 0, batches: 0,
   })
   let stats = zero()
@@ -397,6 +428,8 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     if (r < edge) return "reset"
     edge += options.failureRate ?? 0
     if (r < edge) return "500"
+    edge += options.stallRate ?? 0
+    if (r < edge) return "stall"
     return rnd() < (options.truncateRate ?? 0) ? "truncate" : "ok"
   }
 
@@ -409,7 +442,15 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       record(401)
       return apiError(res, 401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
     }
-    let parsed: { model?: unknown; messages?: unknown; max_tokens?: unknown; max_completion_tokens?: unknown; response_format?: unknown }
+    let parsed: {
+      model?: unknown
+      messages?: unknown
+      max_tokens?: unknown
+      max_completion_tokens?: unknown
+      response_format?: unknown
+      stream?: unknown
+      stream_options?: unknown
+    }
     try {
       parsed = JSON.parse(body)
     } catch {
@@ -437,6 +478,9 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     }
     const maxRaw = parsed.max_completion_tokens ?? parsed.max_tokens
     const maxTokens = typeof maxRaw === "number" && maxRaw > 0 ? Math.floor(maxRaw) : Number.POSITIVE_INFINITY
+    const stream = parsed.stream === true
+      ? { usage: isRecord(parsed.stream_options) && parsed.stream_options["include_usage"] === true }
+      : undefined
 
     const fault = nextFault()
     const kind = typeof fault === "string" ? fault : fault.kind
@@ -454,11 +498,11 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       if (responseFormat?.jsonSchema !== undefined) {
         const random = mulberry32(seed ^ hash32(prompt))
         const json = JSON.stringify(sampleJson(responseFormat.jsonSchema.schema, random, keywords(prompt)))
-        return serve(req, res, { record, model, messages, maxTokens, fault, kind, already }, json)
+        return serve(req, res, { record, model, messages, maxTokens, fault, kind, already, ...(stream ? { stream } : {}) }, json)
       }
       const range = options.answerTokens ?? { min: 200, max: 600 }
       const target = range.min + (hash32(`${seed}:${prompt}`) % (Math.max(0, range.max - range.min) + 1))
-      return serve(req, res, { record, model, messages, maxTokens, fault, kind, already }, composeAnswer(prompt, seed, target))
+      return serve(req, res, { record, model, messages, maxTokens, fault, kind, already, ...(stream ? { stream } : {}) }, composeAnswer(prompt, seed, target))
     }
     const hookFailed = (error: unknown) => {
       if (res.destroyed) return
@@ -466,7 +510,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       record(500)
       apiError(res, 500, `the simulator's respond hook failed: ${error instanceof Error ? error.message : String(error)}`, "server_error", null)
     }
-    const context: ServeContext = { record, model, messages, maxTokens, fault, kind, already }
+    const context: ServeContext = { record, model, messages, maxTokens, fault, kind, already, ...(stream ? { stream } : {}) }
     let answer: string | Promise<string>
     try {
       answer = respond({ model, messages: original, prompt, ...(responseFormat ? { responseFormat } : {}) })
@@ -509,12 +553,13 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     if (requestBucket) requestBucket.level -= 1
     if (tokenBucket) tokenBucket.level -= Math.min(charged, tokenBucket.capacity)
 
-    if (kind === "hang") {
+    const { stream } = context
+    if (kind === "hang" || (kind === "stall" && stream === undefined)) {
       stats.hung++
       record("hang", charged)
       return // never answered; the socket is destroyed when the client gives up or the simulator closes
     }
-    if (kind === "reset") {
+    if (kind === "reset" || (kind === "cut" && stream === undefined)) {
       stats.resets++
       record("reset", charged)
       return req.socket.destroy()
@@ -528,9 +573,30 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
     if (seen.size > 50_000) seen.clear()
     for (const p of prefixes) seen.add(p)
     const cached = cachedRaw >= cacheMin ? Math.min(promptTokens, Math.floor(cachedRaw / cacheBlock) * cacheBlock) : 0
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+    }
+    const served = () => {
+      stats.ok++
+      if (finish === "length") stats.truncated++
+      stats.promptTokens += promptTokens
+      stats.cachedTokens += cached
+      stats.completionTokens += completionTokens
+      record(200, charged)
+    }
+    const rateHeaders = () => ({
+      ...(requestBucket ? { "x-ratelimit-remaining-requests": String(Math.floor(Math.max(0, (requestBucket as TokenBucket).level))) } : {}),
+      ...(tokenBucket ? { "x-ratelimit-remaining-tokens": String(Math.floor(Math.max(0, (tokenBucket as TokenBucket).level))) } : {}),
+    })
 
     const latency = options.latencyMs ?? { min: 0, max: 0 }
-    const delay = latency.min + rnd() * Math.max(0, latency.max - latency.min) + completionTokens * (options.perTokenLatencyMs ?? 0)
+    const firstByte = latency.min + rnd() * Math.max(0, latency.max - latency.min)
+    // A whole answer arrives once generated; a streamed one starts at once and paces its chunks.
+    const delay = firstByte + (stream === undefined ? completionTokens * (options.perTokenLatencyMs ?? 0) : 0)
     later(delay, () => {
       if (res.destroyed) return
       if (kind === "500") {
@@ -538,29 +604,58 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
         record(500)
         return apiError(res, 500, "The server had an error while processing your request.", "server_error", null)
       }
-      stats.ok++
-      if (finish === "length") stats.truncated++
-      stats.promptTokens += promptTokens
-      stats.cachedTokens += cached
-      stats.completionTokens += completionTokens
-      record(200, charged)
-      json(res, 200, {
-        id: `chatcmpl-sim-${++counter}`,
-        object: "chat.completion",
-        created: Math.floor(Date.now() / 1000),
-        model,
-        choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: finish, logprobs: null }],
-        usage: {
-          prompt_tokens: promptTokens,
-          completion_tokens: completionTokens,
-          total_tokens: promptTokens + completionTokens,
-          prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
-          completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
-        },
-      }, {
-        ...(requestBucket ? { "x-ratelimit-remaining-requests": String(Math.floor(Math.max(0, (requestBucket as TokenBucket).level))) } : {}),
-        ...(tokenBucket ? { "x-ratelimit-remaining-tokens": String(Math.floor(Math.max(0, (tokenBucket as TokenBucket).level))) } : {}),
-      })
+      const id = `chatcmpl-sim-${++counter}`
+      const created = Math.floor(Date.now() / 1000)
+      if (stream === undefined) {
+        served()
+        return json(res, 200, {
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: finish, logprobs: null }],
+          usage,
+        }, rateHeaders())
+      }
+      stats.streamed++
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...rateHeaders() })
+      const send = (choices: ReadonlyArray<unknown>, extra: Record<string, unknown> = {}) =>
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`)
+      const delta = (content: Record<string, unknown>, finishReason: string | null) => [{ index: 0, delta: content, finish_reason: finishReason, logprobs: null }]
+      const pieces = streamPieces(text, Math.max(1, options.streamChunkTokens ?? 8))
+      const faultAt = kind === "stall" || kind === "cut" ? Math.floor(pieces.length / 2) : -1
+      const pace = (piece: string | undefined) =>
+        (options.streamChunkDelayMs ?? 0) + (piece === undefined ? 0 : countTokens(piece) * (options.perTokenLatencyMs ?? 0))
+      let next = 0
+      let sentTokens = 0
+      const step = () => {
+        // A loop, not recursion, while the chunks are unpaced: a long answer is hundreds of them.
+        for (;;) {
+          if (res.destroyed) return
+          if (next === faultAt) {
+            stats.streamedBeforeFault += sentTokens
+            if (kind === "stall") {
+              stats.stalled++
+              return record("stall", charged) // the connection stays open, silent, until the client gives up
+            }
+            stats.cut++
+            record("cut", charged)
+            return res.socket?.destroy()
+          }
+          if (next >= pieces.length) break
+          const piece = pieces[next++]!
+          send(delta({ content: piece }, null))
+          sentTokens += countTokens(piece)
+          const wait = pace(pieces[next])
+          if (wait > 0) return later(wait, step)
+        }
+        served()
+        send(delta({}, finish))
+        if (stream.usage) send([], { usage })
+        res.end("data: [DONE]\n\n")
+      }
+      send(delta({ role: "assistant", content: "" }, null))
+      later(pace(pieces[0]), step)
     })
   }
 

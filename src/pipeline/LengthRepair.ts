@@ -5,7 +5,9 @@
  *
  * - too long: trimmed at a paragraph boundary ($0), never below the band's minimum;
  * - too short: the writer is asked to continue the text it wrote (a continuation request: the
- *   draft so far as its own answer, then how much more is wanted), and the continuation is appended.
+ *   draft's last paragraphs as its own answer, then how much more is wanted), and the continuation
+ *   is appended — a continuation that overshoots is trimmed, one that falls short is continued again
+ *   (up to `MAX_LENGTH_MENDS` steps in all).
  *
  * The mended draft goes through the guard again; only a draft the guard rejects for something else
  * (or that still misses the band) goes back to the writer for a real redraft.
@@ -41,21 +43,56 @@ export const trimToBand = (text: string, band: { readonly min: number; readonly 
   return undefined
 }
 
-/** What a continuation asks for: the missing characters and some margin, since models stop early. */
+/** Steps of length repair on one draft (continue, trim, continue again …) before it goes back to the guard. */
+export const MAX_LENGTH_MENDS = 3
+
+export type LengthStep = "extend" | "trim" | "fits"
+
+/** What the text needs next to fit the band (counted as the guard counts it). */
+export const lengthStep = (text: string, band: { readonly min: number; readonly max: number }): LengthStep => {
+  const n = countCharsWithSpaces(text)
+  return n < band.min ? "extend" : n > band.max ? "trim" : "fits"
+}
+
+/**
+ * What a continuation asks for: up to the band's centre. A model's continuation misses that too,
+ * either way; an overshoot is trimmed at a paragraph, a shortfall continued again.
+ */
 export const continuationTarget = (current: number, band: { readonly min: number; readonly max: number }): number =>
   Math.max(1, Math.round((band.min + band.max) / 2) - current)
 
-/** The writer's conversation with its short draft as its own answer, then the request to go on. */
+/**
+ * How much of the draft the continuation request shows the writer: its last whole paragraphs up
+ * to this many characters. The brief already carries the story and the beat; the whole draft
+ * would make each continuation cost as many tokens as a rewrite (a 5,000-character draft is
+ * ~5,000 prompt tokens in Korean), which is what repair is meant to save.
+ */
+export const CONTINUATION_CONTEXT_CHARS = 1_500
+
+/** The draft's last whole paragraphs, at most `limit` characters (at least the last paragraph). */
+export const draftTail = (draft: string, limit: number = CONTINUATION_CONTEXT_CHARS): string => {
+  const paragraphs = draft.replace(/\r\n?/g, "\n").trimEnd().split(/\n[ \t]*\n/)
+  let kept = 1
+  let length = paragraphs[paragraphs.length - 1]!.length
+  while (kept < paragraphs.length && length + 2 + paragraphs[paragraphs.length - 1 - kept]!.length <= limit) {
+    length += 2 + paragraphs[paragraphs.length - 1 - kept]!.length
+    kept++
+  }
+  return paragraphs.slice(-kept).join("\n\n")
+}
+
+/** The writer's conversation with the end of its short draft as its own answer, then the request to go on. */
 export const extensionPrompt = (brief: WriterBrief, draft: string): Array<ChatMessage> => {
   const current = countCharsWithSpaces(draft)
   const more = continuationTarget(current, brief.lengthBand)
+  const tail = draftTail(draft)
   return [
     ...renderWriterPrompt(brief),
-    { role: "assistant", content: draft },
+    { role: "assistant", content: tail.length < draft.trim().length ? `…\n\n${tail}` : tail },
     {
       role: "user",
       content: [
-        `The episode is ${current} characters long; it must be between ${brief.lengthBand.min} and ${brief.lengthBand.max}.`,
+        `The episode is ${current} characters long (above: how it ends now); it must be between ${brief.lengthBand.min} and ${brief.lengthBand.max}.`,
         `Continue the story exactly where it stops, in ${languageName(brief.language)}, adding about ${more} characters,`,
         "and bring the episode to a natural end. Write only the continuation: no title, no repetition, no commentary.",
       ].join(" "),

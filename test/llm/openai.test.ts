@@ -135,7 +135,7 @@ describe("OpenAiLanguageModel against the simulator", () => {
       })
       const error = yield* Effect.flip(model.complete(request))
       expect(error._tag).toBe("LlmTransientError")
-      expect(error.message).toMatch(/no answer within 100 ms/)
+      expect(error.message).toMatch(/no answer began within 100 ms/)
     }))
 
   it.live("401 fails fast (not retried), names the variable and never shows the key; the job waits, it does not die", () =>

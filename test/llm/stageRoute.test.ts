@@ -10,6 +10,7 @@ import { LLM_STAGES, type LlmStage } from "../../src/llm/LanguageModel.ts"
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TEMPERATURE,
+  DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
   LlmConfig,
   type OpenAiLlmConfig,
@@ -73,6 +74,8 @@ describe("stageRoute: where each stage runs", () => {
         temperature: 0.5,
         maxTokens: DEFAULT_MAX_TOKENS,
         timeoutMs: DEFAULT_TIMEOUT_MS,
+        idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+        stream: true,
         limits: { requestsPerMinute: 100 },
       },
     })
@@ -82,9 +85,11 @@ describe("stageRoute: where each stage runs", () => {
       kind: "openai",
       settings: { baseUrl: "https://other.example/v1", apiKeyEnv: "OTHER_KEY", timeoutMs: 5_000, limits: {} },
     })
-    expect([DEFAULT_TEMPERATURE, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS]).toEqual([0.8, 8192, 120_000])
+    expect([DEFAULT_TEMPERATURE, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS]).toEqual([0.8, 8192, 300_000, 30_000])
     const bare = openai()
-    expect(stageRoute(bare, "planner")).toMatchObject({ settings: { temperature: 0.8, maxTokens: 8192, timeoutMs: 120_000 } })
+    expect(stageRoute(bare, "planner")).toMatchObject({ settings: { temperature: 0.8, maxTokens: 8192, timeoutMs: 300_000, idleTimeoutMs: 30_000, stream: true } })
+    // Unset, the idle timeout never exceeds the whole-generation bound it sits inside.
+    expect(stageRoute(openai({ timeoutMs: 10_000 }), "writer")).toMatchObject({ settings: { timeoutMs: 10_000, idleTimeoutMs: 10_000 } })
   })
 })
 
@@ -111,6 +116,16 @@ describe("the llm config as the operator writes it", () => {
       expect(guard).toMatch(/use llm\.stages\.critic \(kind: openai turns it on\)/)
       const editor = yield* load("llm:\n  kind: offline\n  stages:\n    editor: { temperature: 0.3 }\n")
       expect(editor).toMatch(/factory\.yaml:4: llm\.stages\.editor: removed: the editor makes no LLM call — delete the key/)
+    }))
+
+  it.effect("refuses an idle timeout longer than the whole-generation timeout, naming the key, at the top level and per stage", () =>
+    Effect.gen(function* () {
+      const top = yield* load("llm:\n  kind: openai\n  baseUrl: u\n  model: m\n  apiKeyEnv: K\n  timeoutMs: 20000\n  idleTimeoutMs: 60000\n")
+      expect(top).toMatch(/llm\.idleTimeoutMs: 60000 must not exceed timeoutMs \(20000\)/)
+      const stage = yield* load("llm:\n  kind: openai\n  baseUrl: u\n  model: m\n  apiKeyEnv: K\n  stages:\n    writer: { timeoutMs: 5000, idleTimeoutMs: 9000 }\n")
+      expect(stage).toMatch(/llm\.stages\.writer\.idleTimeoutMs: 9000 must not exceed timeoutMs \(5000\)/)
+      expect(yield* load("llm:\n  kind: openai\n  baseUrl: u\n  model: m\n  apiKeyEnv: K\n  idleTimeoutMs: 0\n")).toMatch(/llm\.idleTimeoutMs/)
+      expect(yield* load("llm:\n  kind: openai\n  baseUrl: u\n  model: m\n  apiKeyEnv: K\n  stream: yes please\n")).toMatch(/llm\.stream/)
     }))
 
   it.effect("refuses kind: openai on a stage under llm.kind: offline, saying what to do", () =>

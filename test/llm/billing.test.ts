@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type LedgerShape, type LlmCallRecord, withCallContext, withLedger } from "../../src/finance/Ledger.ts"
+import { withCallContext, withLedger } from "../../src/finance/Ledger.ts"
 import { costOf, makePriceTable } from "../../src/finance/Price.ts"
 import type { CompletionRequest } from "../../src/llm/LanguageModel.ts"
 import type { OpenAiLlmConfig } from "../../src/llm/LlmConfig.ts"
@@ -12,17 +12,9 @@ import { makeOpenAiLanguageModel } from "../../src/llm/OpenAiLanguageModel.ts"
 import { readUsage } from "../../src/llm/ProviderUsage.ts"
 import { estimatePromptTokens } from "../../src/llm/RateLimiter.ts"
 import { simulatorScoped } from "../../src/llm/Simulator.ts"
+import { recordingLedger } from "../support/recordingLedger.ts"
 
 const KEY = "sk-billing-0123456789"
-
-const recordingLedger = (): { ledger: LedgerShape; booked: Array<LlmCallRecord> } => {
-  const booked: Array<LlmCallRecord> = []
-  const unused = () => Effect.die("not used")
-  return {
-    booked,
-    ledger: { book: (r) => Effect.sync(() => void booked.push(r)), spentUsd: unused, dailyCosts: unused, importSales: unused, dailySales: unused, unpricedModels: unused, promptCache: unused, projectCosts: unused },
-  }
-}
 
 const request: CompletionRequest = {
   stage: "writer",

@@ -10,13 +10,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { type LedgerShape, type LlmCallRecord, withLedger } from "../../src/finance/Ledger.ts"
+import { type LlmCallRecord, withLedger } from "../../src/finance/Ledger.ts"
 import { costOf, makePriceTable } from "../../src/finance/Price.ts"
 import type { CompletionRequest, LanguageModelShape } from "../../src/llm/LanguageModel.ts"
 import type { OpenAiLlmConfig } from "../../src/llm/LlmConfig.ts"
 import { makeOpenAiLanguageModel } from "../../src/llm/OpenAiLanguageModel.ts"
 import { estimatePromptTokens } from "../../src/llm/RateLimiter.ts"
 import { composeAnswer, simulatorScoped, type SimulatorOptions } from "../../src/llm/Simulator.ts"
+import { recordingLedger } from "../support/recordingLedger.ts"
 
 const KEY = "sk-stream-0123456789"
 const MODEL = "gpt-4.1-mini"
@@ -37,15 +38,6 @@ const config = (baseUrl: string, patch: Partial<OpenAiLlmConfig> = {}): OpenAiLl
   retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 100, maxRetryAfterMs: 1_000 },
   ...patch,
 })
-
-const recordingLedger = (): { ledger: LedgerShape; booked: Array<LlmCallRecord> } => {
-  const booked: Array<LlmCallRecord> = []
-  const unused = () => Effect.die("not used")
-  return {
-    booked,
-    ledger: { book: (r) => Effect.sync(() => void booked.push(r)), spentUsd: unused, dailyCosts: unused, importSales: unused, dailySales: unused, unpricedModels: unused, promptCache: unused },
-  }
-}
 
 /** Every booked row costs what `costOf` says its usage costs at the model's price. */
 const expectPricedRows = (booked: ReadonlyArray<LlmCallRecord>) => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { type LedgerShape, type LlmCallRecord, withLedger } from "../../src/finance/Ledger.ts"
+import { withLedger } from "../../src/finance/Ledger.ts"
 import { type ChatMessage, LanguageModel, type LanguageModelShape } from "../../src/llm/LanguageModel.ts"
 import type { OpenAiLlmConfig } from "../../src/llm/LlmConfig.ts"
 import { makeOpenAiLanguageModel } from "../../src/llm/OpenAiLanguageModel.ts"
 import { type SimRequest, simulatorScoped, type SimulatorOptions } from "../../src/llm/Simulator.ts"
 import { toStrictJsonSchema } from "../../src/llm/StrictJsonSchema.ts"
 import { completeStructured, type StructuredRequest } from "../../src/llm/Structured.ts"
+import { recordingLedger } from "../support/recordingLedger.ts"
 
 const KEY = "sk-test-0123456789abcdef"
 
@@ -40,15 +41,6 @@ const configFor = (url: string, patch: Partial<OpenAiLlmConfig> = {}): OpenAiLlm
 })
 
 /** A ledger that keeps what it is given, so a test can see every booking. */
-const recordingLedger = (): { ledger: LedgerShape; booked: Array<LlmCallRecord> } => {
-  const booked: Array<LlmCallRecord> = []
-  const unused = () => Effect.die("not used by these tests")
-  return {
-    booked,
-    ledger: { book: (r) => Effect.sync(() => void booked.push(r)), spentUsd: unused, dailyCosts: unused, importSales: unused, dailySales: unused, unpricedModels: unused, promptCache: unused, projectCosts: unused },
-  }
-}
-
 /** The simulator answering with `answers` in order (the last one repeated), and what each request looked like. */
 const setup = (answers: ReadonlyArray<string> | undefined, sim: SimulatorOptions = {}, patch: Partial<OpenAiLlmConfig> = {}) =>
   Effect.gen(function* () {

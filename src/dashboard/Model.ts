@@ -10,7 +10,7 @@
  */
 
 import type { DeadLetter, FactoryStatusAnswer, FactorySummary, FinanceSummary, ProjectSummary, QueueStats, WorkerActivity } from "../http/FactoryApi.ts"
-import { percentile } from "../ops/load/Summary.ts"
+import { formatMsCompact } from "../util/Units.ts"
 
 // ---------------------------------------------------------------------------------------
 // What the HTTP API answers: the shapes are `FactoryApi`'s (the typed client decodes them);
@@ -224,16 +224,6 @@ export const formatDuration = (ms: number): string => {
   return `${Math.floor(h / 24)} d ${h % 24} h`
 }
 
-/** Latencies, compact (fits a 6-column cell): `850ms`, `1.2s`, `42s`, `2m03s`, `1h02m`. */
-export const formatMs = (ms: number): string => {
-  if (!Number.isFinite(ms)) return "–"
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`
-  if (ms < 60_000) return `${Math.round(ms / 1000)}s`
-  const s = Math.round(ms / 1000)
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
-  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`
-}
 
 export const clock = (at: number): string => new Date(at).toISOString().slice(11, 19)
 
@@ -262,12 +252,12 @@ export const describeEvent = (state: DashboardState, event: DashEvent): { level:
     case "StageFinished":
       return {
         level: event["ok"] === false ? "warn" : "info",
-        text: `${event["ok"] === false ? "✗" : "·"} ${str(event["stage"])} ${str(event["job"])} ${formatMs(num(event["ms"]))}`,
+        text: `${event["ok"] === false ? "✗" : "·"} ${str(event["stage"])} ${str(event["job"])} ${formatMsCompact(num(event["ms"]))}`,
       }
     case "JobRejected":
       return { level: "warn", text: `↺ guard rejected draft ${num(event["draft"])} of ${str(event["job"])} (${num(event["findings"])} findings)` }
     case "JobCommitted":
-      return { level: "ok", text: `✓ committed ${jobName(state, event)} in ${formatMs(num(event["durationMs"]))}` }
+      return { level: "ok", text: `✓ committed ${jobName(state, event)} in ${formatMsCompact(num(event["durationMs"]))}` }
     case "JobRetrying":
       return { level: "warn", text: `↻ retrying ${str(event["job"])}: ${firstLine(str(event["reason"]))}` }
     case "JobDead":
@@ -279,7 +269,7 @@ export const describeEvent = (state: DashboardState, event: DashEvent): { level:
         ? { level: "error", text: `✗ ${childPath(event)} crashed: ${firstLine(str(event["cause"]))}` }
         : { level: "info", text: `■ ${childPath(event)} exited (${str(event["outcome"])})` }
     case "ChildRestarting":
-      return { level: "warn", text: `↻ ${childPath(event)} restart #${num(event["attempt"])} in ${formatMs(num(event["delayMs"]))}` }
+      return { level: "warn", text: `↻ ${childPath(event)} restart #${num(event["attempt"])} in ${formatMsCompact(num(event["delayMs"]))}` }
     case "SupervisorEscalated":
       return { level: "error", text: `⚠ supervisor ${str(event["supervisor"])} escalated: ${firstLine(str(event["cause"]))}` }
     case "BreakerChanged": {
@@ -444,9 +434,6 @@ export const fold = (state: DashboardState, inputs: Iterable<ModelInput>): Dashb
 
 // ---------------------------------------------------------------------------------------
 // Selectors (pure)
-
-/** Nearest-rank percentile (p in 0–100) of unsorted samples; NaN when there are none. */
-export const percentileOf = (samples: ReadonlyArray<number>, p: number): number => percentile([...samples].sort((a, b) => a - b), p)
 
 export const STAGES: ReadonlyArray<string> = ["writer", "guard", "editor"]
 

@@ -15,7 +15,6 @@ import {
   type DashboardState,
   filterLog,
   formatDuration,
-  formatMs,
   latencyTable,
   type Level,
   type LogEntry,
@@ -28,6 +27,7 @@ import {
   type Thresholds,
   throughputSeries,
 } from "./Model.ts"
+import { formatMsCompact } from "../util/Units.ts"
 import { colorsOf, type Palette, paletteFor, terminalFor } from "./Palette.ts"
 import { confirmQuestion, HELP_LINES, type Key, type ListViewId, type PanelId, TAILING, type UiState, VIEW_TITLES, VIEWS, visibleWindow } from "./Ui.ts"
 import { type Column, columnWidths, displayWidth, fit, oneLine, padEnd, truncate, truncateStart } from "./Width.ts"
@@ -693,8 +693,8 @@ export const createView = (options: ViewOptions): View => {
         columns,
         [
           { text: r.stage },
-          { text: r.count === 0 ? "–" : formatMs(r.p50) },
-          { text: r.count === 0 ? "–" : formatMs(r.p95), color: r.count > 0 && r.p95 > 60_000 ? "yellow" : undefined },
+          { text: r.count === 0 ? "–" : formatMsCompact(r.p50) },
+          { text: r.count === 0 ? "–" : formatMsCompact(r.p95), color: r.count > 0 && r.p95 > 60_000 ? "yellow" : undefined },
           { text: String(r.count), color: "gray" },
         ],
         width,
@@ -743,7 +743,7 @@ export const createView = (options: ViewOptions): View => {
       const restarts: Seg = { text: String(row.restarts), color: row.restarts > 0 ? "yellow" : undefined }
       const firstLine = (row.lastError ?? "").split("\n").find((l) => l.trim() !== "")?.trim() ?? ""
       const error: Seg = { text: firstLine.replace(/^Error: /, ""), color: "red" }
-      const backoff = row.backoffRemainingMs === null ? "" : formatMs(row.backoffRemainingMs)
+      const backoff = row.backoffRemainingMs === null ? "" : formatMsCompact(row.backoffRemainingMs)
       const cells: ReadonlyArray<Seg> = wide
         ? [path, { text: row.state, color: STATE_COLOR[row.state] }, restarts, { text: backoff, color: "yellow" }, error]
         : [path, { text: backoff ? `wait ${backoff}` : row.state, color: STATE_COLOR[row.state] }, restarts, error]

@@ -8,7 +8,7 @@
 import { Context, Effect, Layer, PubSub } from "effect"
 import { EventBus } from "../events/EventBus.ts"
 import type { FactoryEvent } from "../events/FactoryEvent.ts"
-import { percentile } from "../ops/load/Summary.ts"
+import { percentile } from "../util/Stats.ts"
 import { syntheticSourceOfEvent } from "./FactoryMetrics.ts"
 
 const MINUTE = 60_000

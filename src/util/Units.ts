@@ -1,7 +1,8 @@
 /**
  * Units the operator types on the command line: durations (`60s`, `500ms`, `1.5m`, `2h`)
  * and percentages (`1%`, `0.5%`). Each parser returns the value or a message naming what
- * was expected, for the caller to turn into a usage error naming the flag.
+ * was expected, for the caller to turn into a usage error naming the flag. And the same units
+ * as the operator reads them: reports (`12.3 ms`) and the dashboard's narrow cells (`850ms`).
  */
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -47,6 +48,17 @@ export const formatMs = (ms: number): string => {
   if (ms >= 100) return `${ms.toFixed(0)} ms`
   if (ms >= 10) return `${ms.toFixed(1)} ms`
   return `${ms.toFixed(2)} ms`
+}
+
+/** Latencies, compact (fits a 6-column cell): `850ms`, `1.2s`, `42s`, `2m03s`, `1h02m`. */
+export const formatMsCompact = (ms: number): string => {
+  if (!Number.isFinite(ms)) return "–"
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`
+  const s = Math.round(ms / 1000)
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`
 }
 
 export const formatPercent = (fraction: number, digits = 2): string =>

@@ -1,4 +1,5 @@
 import { formatMs, formatPercent } from "../../util/Units.ts"
+import { percentile } from "../../util/Stats.ts"
 
 /** What one request of a load test did. Times are ms from the start of the run. */
 export interface LoadSample {
@@ -23,12 +24,6 @@ export interface LoadSample {
   readonly error: string | null
 }
 
-/** Nearest-rank percentile of values sorted ascending (NaN for none). */
-export const percentile = (sorted: ReadonlyArray<number>, p: number): number => {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!
-}
 
 export interface LatencySummary {
   readonly count: number

@@ -4,7 +4,8 @@ import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { mixCycle, parseMix } from "../../../src/ops/load/FactoryApiTarget.ts"
 import { type LoadTarget, runLoad } from "../../../src/ops/load/LoadRunner.ts"
-import { checkSlos, percentile, samplesCsv, summarize } from "../../../src/ops/load/Summary.ts"
+import { checkSlos, samplesCsv, summarize } from "../../../src/ops/load/Summary.ts"
+import { percentile } from "../../../src/util/Stats.ts"
 import { parseDurationMs, parsePercent } from "../../../src/util/Units.ts"
 
 describe("units", () => {

@@ -30,7 +30,7 @@ import {
 import { formatMsCompact } from "../util/Units.ts"
 import { colorsOf, type Palette, paletteFor, terminalFor } from "./Palette.ts"
 import { confirmQuestion, HELP_LINES, type Key, type ListViewId, type PanelId, TAILING, type UiState, VIEW_TITLES, VIEWS, visibleWindow } from "./Ui.ts"
-import { type Column, columnWidths, displayWidth, fit, oneLine, padEnd, truncate, truncateStart } from "./Width.ts"
+import { type Column, columnWidths, displayWidth, fit, oneLine, padEnd, truncate, truncateStart } from "../text/Width.ts"
 
 // ---------------------------------------------------------------------------------------
 // The slice of blessed's API used here (blessed ships no types).

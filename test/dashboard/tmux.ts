@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { displayWidth } from "../../src/dashboard/Width.ts"
+import { displayWidth } from "../../src/text/Width.ts"
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 

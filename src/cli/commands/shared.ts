@@ -1,5 +1,6 @@
 import { booleanFlag, type OptionSpec, type ParsedArgs, stringFlag } from "../Command.ts"
 import type { FactoryOptions } from "../FactoryContext.ts"
+import { displayWidth, padEnd } from "../../text/Width.ts"
 
 /** Options every command that opens the factory accepts. */
 export const configOption: Record<string, OptionSpec> = {
@@ -20,22 +21,6 @@ export const parseRange = (raw: string): { from: number; to: number } | string =
   if (to < from) return `the range ${raw} ends before it starts`
   return { from, to }
 }
-
-/** Pads by display width: Hangul and other wide characters take two columns. */
-export const displayWidth = (text: string): number => {
-  let width = 0
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!
-    width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
-        (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
-        (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd)
-      ? 2
-      : 1
-  }
-  return width
-}
-
-export const padEnd = (text: string, width: number): string => text + " ".repeat(Math.max(0, width - displayWidth(text)))
 
 /** A plain-text table whose columns line up with Korean text in them. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { charWidth, columnWidths, displayWidth, fit, padEnd, tableRow, truncate, truncateStart } from "../../src/dashboard/Width.ts"
+import { charWidth, columnWidths, displayWidth, fit, padEnd, tableRow, truncate, truncateStart } from "../../src/text/Width.ts"
 
 describe("display width", () => {
   it("counts Hangul, CJK and fullwidth forms as two columns", () => {

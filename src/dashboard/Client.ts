@@ -6,10 +6,11 @@
  * `ModelInput`. Losing the server is a state, not an error: `Disconnected` is reported and the
  * client reconnects with exponential back-off, forever, until `close()`.
  */
-import { Duration, Effect, Fiber, Ref, Stream } from "effect"
+import { Clock, Duration, Effect, Fiber, Ref, Schedule, Stream } from "effect"
 import type { FactoryStatusAnswer } from "../http/FactoryApi.ts"
 import { describeClientError, makeFactoryClient, statusOfFailure } from "../http/FactoryClient.ts"
 import { decodeSupervisor, type ModelInput, type StatusSnapshot } from "./Model.ts"
+import { cappedExponential } from "../util/Backoff.ts"
 
 export interface ClientOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080`. */
@@ -43,9 +44,8 @@ export interface DashboardClient {
   readonly close: () => void
 }
 
-/** Delay before reconnect attempt `attempt` (1-based): exponential from `initial`, capped. */
-export const backoffMs = (attempt: number, initial = 500, max = 5_000): number =>
-  Math.min(max, initial * 2 ** Math.max(0, Math.min(attempt - 1, 20)))
+/** The delays between reconnect attempts: exponential from `initialMs`, capped at `maxMs` (defaults 500 ms, 5 s). */
+export const reconnectDelays = (initialMs = 500, maxMs = 5_000) => cappedExponential({ base: Duration.millis(initialMs), max: Duration.millis(maxMs) })
 
 /** The server declares the supervision tree as opaque data; the dashboard reads it defensively. */
 const snapshotOf = (status: FactoryStatusAnswer): StatusSnapshot => ({ ...status, supervision: decodeSupervisor(status.supervision) })
@@ -122,6 +122,7 @@ export const connect = (options: ClientOptions): DashboardClient => {
     // A timeout for the answer's head only: the stream itself lives as long as the server.
     const events = yield* client.factory.events().pipe(Effect.timeout(timeout))
     yield* emit({ _tag: "Connected", at: now() })
+    connectedSinceLoss = true
     const follow = events.pipe(
       Stream.runForEach((message) => emit({ _tag: "Event", event: message.data, key: JSON.stringify(message.data) })),
       Effect.andThen(Effect.fail(new SessionLost("the event stream ended"))),
@@ -130,18 +131,19 @@ export const connect = (options: ClientOptions): DashboardClient => {
     return yield* Effect.raceFirst(Effect.raceFirst(follow, watchStatus), refreshSlowly)
   }).pipe(Effect.scoped, Effect.mapError(lost))
 
+  // A session that got connected earns the next loss a fresh back-off from the first delay.
+  let connectedSinceLoss = false
   const reconnectForever = Effect.gen(function* () {
-    let attempt = 0
+    const schedule = reconnectDelays(options.retryInitialMs, options.retryMaxMs)
+    let nextDelay = yield* Schedule.toStep(schedule)
     for (;;) {
-      const outcome = yield* Effect.result(session)
-      if (outcome._tag === "Success") {
-        attempt = 0
-        continue
-      }
-      attempt++
-      const delay = backoffMs(attempt, options.retryInitialMs, options.retryMaxMs)
-      yield* emit({ _tag: "Disconnected", at: now(), reason: outcome.failure.reason, retryInMs: delay })
-      yield* Effect.sleep(Duration.millis(delay))
+      // A session ends only by losing its link.
+      const outcome = yield* Effect.flip(session)
+      if (connectedSinceLoss) nextDelay = yield* Schedule.toStep(schedule)
+      connectedSinceLoss = false
+      const [delay] = yield* nextDelay(yield* Clock.currentTimeMillis, undefined).pipe(Effect.orDie)
+      yield* emit({ _tag: "Disconnected", at: now(), reason: outcome.reason, retryInMs: Duration.toMillis(delay) })
+      yield* Effect.sleep(delay)
     }
   })
   const running = Effect.runFork(reconnectForever)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { dashboardUrl } from "../../src/cli/commands/dashboard.ts"
-import { backoffMs } from "../../src/dashboard/Client.ts"
+import { Duration, Effect, Schedule } from "effect"
+import { reconnectDelays } from "../../src/dashboard/Client.ts"
 import { layout } from "../../src/dashboard/Layout.ts"
 import { colorsOf, paletteFor, terminalFor } from "../../src/dashboard/Palette.ts"
 import { confirmQuestion, handleKey, initialUi, type Key, type KeyContext, type UiState, visibleWindow } from "../../src/dashboard/Ui.ts"
@@ -102,8 +103,16 @@ describe("layout", () => {
 })
 
 describe("client helpers", () => {
-  it("backs off exponentially up to a cap", () => {
-    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n))).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000])
+  it("backs off exponentially up to a cap", async () => {
+    const delays = await Effect.runPromise(
+      Effect.gen(function* () {
+        const step = yield* Schedule.toStep(reconnectDelays())
+        const out: Array<number> = []
+        for (let i = 0; i < 8; i++) out.push(Duration.toMillis((yield* step(0, undefined))[0]))
+        return out
+      }),
+    )
+    expect(delays).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000, 5000])
   })
 })
 

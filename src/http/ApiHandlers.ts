@@ -11,6 +11,7 @@ import { EventBus } from "../events/EventBus.ts"
 import { FactoryEvent } from "../events/FactoryEvent.ts"
 import { FactoryStatus } from "../factory/FactoryStatus.ts"
 import { Intake } from "../factory/Intake.ts"
+import { deleteProject } from "../factory/DeleteProject.ts"
 import { makeOperator } from "../factory/Operator.ts"
 import type { Outline } from "../domain/Outline.ts"
 import { OutlineStore, type OutlineFailure } from "../planner/OutlineStore.ts"
@@ -154,6 +155,16 @@ const ProjectsHandlers = HttpApiBuilder.group(
       hold: ({ params, payload }) =>
         Effect.andThen(requireProject(params.slug), acted(operator.hold(params.slug, payload.reason ?? "held by the operator"))),
       resume: ({ params }) => Effect.andThen(requireProject(params.slug), acted(operator.resume(params.slug))),
+      delete: ({ params, query }) =>
+        deleteProject(params.slug, { force: query.force === "true" }).pipe(
+          Effect.provideService(JobQueue, queue),
+          Effect.provideService(StoryStore, store),
+          Effect.provideService(EventBus, bus),
+          (removal) => (Option.isSome(outlines) ? Effect.provideService(removal, OutlineStore, outlines.value) : removal),
+          Effect.mapError((e) =>
+            e._tag === "DeleteRefused" ? conflict(e.message) : e._tag === "ProjectNotFound" ? notFound(e.message) : storeDown(e)
+          ),
+        ),
       outline: ({ params }) =>
         Effect.gen(function* () {
           const project = yield* requireProject(params.slug)

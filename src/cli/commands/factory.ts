@@ -99,8 +99,8 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryBy
     } satisfies FactoryConfigData
   })
 
-const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData) =>
-  launch(config).pipe(Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: 1 })))
+const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData, io: CommandIo) =>
+  launch(config, { say: io.out }).pipe(Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: 1 })))
 
 const awaitFactory = (running: { readonly await: Effect.Effect<void, unknown> }) =>
   running.await.pipe(
@@ -123,7 +123,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
       Effect.gen(function* () {
         const config = yield* configured(args, io, true)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
-        const running = yield* launchOrFail(launch, config)
+        const running = yield* launchOrFail(launch, config, io)
         const server = yield* serveHttp({ ...config.api, token }).pipe(
           Effect.provideContext(running.services),
           Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.startsWith("refusing") ? 2 : 1 })),
@@ -153,7 +153,7 @@ export const runCommand = (launch: LaunchFactory): Command => ({
         const config = yield* configured(args, io, false)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
         const dashboard = io.interactive === true && !booleanFlag(args, "headless")
-        const running = yield* launchOrFail(launch, config)
+        const running = yield* launchOrFail(launch, config, io)
         if (!dashboard) yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
         yield* ensureDemoProject(config, dashboard ? { ...io, out: () => {} } : io).pipe(
           Effect.provideContext(running.services),

@@ -9,6 +9,7 @@ import { BudgetGate } from "../src/finance/BudgetGate.ts"
 import { withCallContext } from "../src/finance/Ledger.ts"
 import type { PipelineStage } from "../src/events/FactoryEvent.ts"
 import { splitEpisode } from "../src/domain/EpisodeText.ts"
+import { Drain } from "../src/factory/Drain.ts"
 import { FaultPoints } from "../src/factory/FaultPoints.ts"
 import { Intake } from "../src/factory/Intake.ts"
 import { PipelineSettings } from "../src/factory/PipelineSettings.ts"
@@ -559,7 +560,11 @@ export const episodeWorker = (workerId: string) =>
     const board = yield* Effect.serviceOption(WorkerBoard)
     const onBoard = (report: (board: typeof WorkerBoard.Service) => Effect.Effect<void>) =>
       Option.isSome(board) ? report(board.value) : Effect.void
+    const drain = yield* Drain
+    // A draining factory claims nothing more; the worker waits here to be stopped.
+    const unlessDraining = Effect.flatMap(drain.draining, (draining) => (draining ? Effect.never : Effect.void))
     const runOne = Effect.gen(function* () {
+      yield* unlessDraining
       yield* intake.awaitRunning
       // At the daily budget cap a writer waits here, before claiming, so it holds no job while it waits.
       if (Option.isSome(budget)) yield* budget.value.awaitBudget.pipe(Effect.catch(() => Effect.sleep(settings.retryDelayMs)))
@@ -571,21 +576,29 @@ export const episodeWorker = (workerId: string) =>
         return
       }
       const lease = claimed.value
+      const handBack = (reason: string) => queue.retry(lease, { reason, delayMs: 0, transient: true }).pipe(Effect.ignore)
+      // Claimed as the drain began: not started, so back at once.
+      if (!(yield* drain.begin(lease.job.id))) return yield* Effect.andThen(handBack("factory stopping"), Effect.never)
       yield* onBoard((b) => b.claimed(workerId, lease.job))
-      const exit = yield* Effect.exit(
-        Effect.raceFirst(processLease(lease), keepLeaseAlive(lease)).pipe(
-          // A worker stopped on purpose (shutdown, pool shrink) hands its job straight back.
-          Effect.onInterrupt(() =>
-            queue.retry(lease, { reason: "worker stopped", delayMs: 0, transient: true }).pipe(Effect.ignore),
-          ),
-        ),
-      ).pipe(Effect.ensuring(onBoard((b) => b.idle(workerId))))
-      if (exit._tag === "Success") return
-      const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
-      // Overtaken: another delivery holds the job (the queue said so, or the store's fence did).
-      if (failure instanceof LeaseLost || failure instanceof StaleCommit) return
-      yield* settleFailure(lease, exit.cause as Cause.Cause<{ readonly _tag: string }>)
-      if (Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
+      // In flight (for the drain) until the job is settled, whichever way.
+      return yield* Effect.ensuring(
+        Effect.gen(function* () {
+          const exit = yield* Effect.exit(
+            Effect.raceFirst(processLease(lease), keepLeaseAlive(lease)).pipe(
+              // A worker stopped on purpose (shutdown past the drain's grace, pool shrink) hands its
+              // job straight back: a transient retry, so no delivery is counted against it.
+              Effect.onInterrupt(() => handBack("worker stopped")),
+            ),
+          )
+          if (exit._tag === "Success") return
+          const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
+          // Overtaken: another delivery holds the job (the queue said so, or the store's fence did).
+          if (failure instanceof LeaseLost || failure instanceof StaleCommit) return
+          yield* settleFailure(lease, exit.cause as Cause.Cause<{ readonly _tag: string }>)
+          if (Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
+        }),
+        Effect.andThen(onBoard((b) => b.idle(workerId)), drain.end(lease.job.id)),
+      )
     })
     yield* onBoard((b) => b.idle(workerId))
     return yield* Effect.forever(runOne).pipe(Effect.ensuring(onBoard((b) => b.gone(workerId))))

@@ -339,7 +339,7 @@ interface Setup {
 
 const fastYaml = (fast: boolean) =>
   fast
-    ? "supervision:\n  backoffBaseMs: 200\n  backoffMaxMs: 2000\n  resetAfterMs: 5000\npipeline:\n  retryDelayMs: 300\n  pollMs: 100\n"
+    ? "supervision:\n  backoffBaseMs: 200\n  backoffMaxMs: 2000\n  resetAfterMs: 5000\npipeline:\n  retryDelayMs: 300\n  pollMs: 100\n  shutdownGraceMs: 2000\n"
     : ""
 
 const baseEnv = (o: ChaosOptions): Record<string, string> => ({

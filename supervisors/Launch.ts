@@ -9,10 +9,11 @@ import { journalAppender } from "../src/ops/journal/EventJournal.ts"
 import type { CommitRecorder } from "../src/factory/CommitRelay.ts"
 import { RedisSingletonLease } from "../src/coordination/RedisSingletonLease.ts"
 import { SqliteSingletonLease } from "../src/coordination/SqliteSingletonLease.ts"
-import type { FactoryConfigData } from "../src/config/FactoryConfig.ts"
+import { DEFAULT_SHUTDOWN_GRACE_MS, type FactoryConfigData } from "../src/config/FactoryConfig.ts"
+import { describeDrainOutcome, describeDrainStart, Drain, makeDrain } from "../src/factory/Drain.ts"
 import type { EventBus } from "../src/events/EventBus.ts"
 import type { FaultPoints } from "../src/factory/FaultPoints.ts"
-import { type LaunchFactory, LaunchError, type RunningFactory } from "../src/factory/FactoryRuntime.ts"
+import { type LaunchFactory, LaunchError, type LaunchHooks, type RunningFactory } from "../src/factory/FactoryRuntime.ts"
 import type { Intake } from "../src/factory/Intake.ts"
 import { WorkerBoard } from "../src/factory/WorkerBoard.ts"
 import { FactoryPulse } from "../src/metrics/Pulse.ts"
@@ -48,6 +49,13 @@ export interface LaunchOptions<X = never> {
   readonly extraChildren?: ReadonlyArray<ChildSpec<any, FactoryInfrastructure | Breakers | X>> | undefined
   /** See `FactoryTreeOptions.commitRecorder`. */
   readonly commitRecorder?: Effect.Effect<CommitRecorder, unknown, FactoryInfrastructure | Breakers | X> | undefined
+  /**
+   * When set, closing the scope first drains: no more claims, the jobs in flight get this long to
+   * finish (see `Drain.ts`), then the tree stops and interrupts the rest. Unset (simulations): the
+   * tree stops at once, as a killed process would.
+   */
+  readonly shutdownGraceMs?: number | undefined
+  readonly say?: ((line: string) => void) | undefined
 }
 
 /**
@@ -66,7 +74,10 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
     )
     // The actors park on an open breaker; the API (and the dashboard) fail fast on the same
     // breakers, so `/readyz` and `/api/v1/status` answer 503 during an outage instead of hanging.
-    const services = Context.merge(built, yield* Layer.build(guardedDependencies).pipe(Effect.provideContext(built)))
+    const drain = yield* makeDrain
+    const services = Context.merge(built, yield* Layer.build(guardedDependencies).pipe(Effect.provideContext(built))).pipe(
+      Context.add(Drain, drain),
+    )
     const forRequests = Context.merge(built, yield* Layer.build(failFastDependencies).pipe(Effect.provideContext(built)))
     const root = yield* factoryTree({
       supervision: options.supervision,
@@ -76,6 +87,16 @@ export const launchWith = <E extends { readonly message: string }, X = never>(
     }).pipe(
       Effect.provideContext(services),
     )
+    // Added after the tree started, so it runs before the tree's own shutdown (finalizers run last-in first-out).
+    const graceMs = options.shutdownGraceMs
+    if (graceMs !== undefined) {
+      const say = (line: string) => Effect.sync(() => options.say?.(line))
+      yield* Effect.addFinalizer(() =>
+        drain.drain(graceMs, (inFlight) => say(describeDrainStart(inFlight.length, graceMs))).pipe(
+          Effect.flatMap((outcome) => say(describeDrainOutcome(outcome))),
+        )
+      )
+    }
     const status = yield* Layer.build(factoryStatusLayer(options.mode, root)).pipe(Effect.provideContext(services))
     const all: Context.Context<ApiServices> = Context.merge(forRequests, status)
     return { services: all, await: root.await }
@@ -108,7 +129,7 @@ const backupChild = (config: FactoryConfigData) => {
 }
 
 /** The factory as the config describes it. */
-export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
+export const launchFactory: LaunchFactory = (config: FactoryConfigData, hooks?: LaunchHooks) => {
   const singletonLeases = config.queue.kind === "redis"
     ? RedisSingletonLease.layer({ url: config.queue.url, keyPrefix: config.queue.keyPrefix ?? "novel-factory", startWhileDown: true })
     : SqliteSingletonLease.layer
@@ -127,6 +148,8 @@ export const launchFactory: LaunchFactory = (config: FactoryConfigData) => {
       instance: holderName(),
       extraChildren: [backupChild(config), ...monitoringChildren(config), ...canaryChildren(config)],
       commitRecorder: journalAppender,
+      shutdownGraceMs: config.pipeline.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      say: hooks?.say,
     }).pipe(Effect.mapError((error) => new LaunchError({ message: `${error.message} (data: ${config.home})` }))),
   )
 }

@@ -27,7 +27,8 @@ const resolve = (
 
 /**
  * Runs one command line to its exit code: 0 success, 2 a usage error (named), other codes
- * from the command. SIGINT, SIGTERM and SIGHUP interrupt the command so that it shuts down cleanly.
+ * from the command. SIGINT, SIGTERM and SIGHUP interrupt the command so that it shuts down cleanly
+ * (exit 0 after SIGTERM, 130 after the others); a second signal kills the process at once.
  */
 export const runCli = async (
   commands: ReadonlyArray<Command>,
@@ -65,7 +66,11 @@ export const runCli = async (
     return 0
   }
   const fiber = Effect.runFork(command.run(parsed, io))
-  const stop = () => Effect.runFork(Fiber.interrupt(fiber))
+  let stoppedBy: NodeJS.Signals | undefined
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
   for (const signal of STOP_SIGNALS) process.once(signal, stop)
   try {
     const exit = await Effect.runPromise(Fiber.await(fiber))
@@ -81,7 +86,8 @@ export const runCli = async (
       io.err(`${PROGRAM} ${command.name}: ${error.message}`)
       return error.exitCode
     }
-    if (Cause.hasInterruptsOnly(exit.cause)) return 130
+    // A service manager's stop (SIGTERM) that shut down cleanly is a success; Ctrl-C keeps the shell's 130.
+    if (Cause.hasInterruptsOnly(exit.cause)) return stoppedBy === "SIGTERM" ? 0 : 130
     io.err(`${PROGRAM} ${command.name}: unexpected failure\n${Cause.pretty(exit.cause)}`)
     return 1
   } finally {

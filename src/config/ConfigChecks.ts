@@ -53,6 +53,15 @@ export const checkConfig = (config: FactoryConfigData, options: { readonly templ
   genre(["demoGenre"], config.demoGenre)
   genre(["canary", "genre"], config.canary?.genre)
 
+  // costs are booked in USD: a report in another currency needs its rate
+  const reportCurrency = config.finance.reportCurrency
+  if (reportCurrency !== undefined && reportCurrency !== "USD" && config.finance.rates?.[`${reportCurrency}_per_USD`] === undefined) {
+    problems.push({
+      path: ["finance", "reportCurrency"],
+      message: `a report in ${reportCurrency} needs finance.rates.${reportCurrency}_per_USD (costs are booked in USD)`,
+    })
+  }
+
   const supervision = config.supervision
   if (supervision.backoffMaxMs < supervision.backoffBaseMs) {
     problems.push({

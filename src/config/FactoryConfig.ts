@@ -29,6 +29,9 @@ export const StoryConfig = Schema.Union([
 ])
 export type StoryConfig = typeof StoryConfig.Type
 
+/** `pipeline.shutdownGraceMs` when the config does not say. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000
+
 /** How each job moves through the pipeline. */
 export const PipelineConfig = Schema.Struct({
   /** Worker fibers; different projects run in parallel up to this many (1–256). */
@@ -57,6 +60,12 @@ export const PipelineConfig = Schema.Struct({
    * code as it runs hot, so a fresh thread's first few hundred episodes are slower. Costs start-up time.
    */
   stageWarmUp: Schema.optionalKey(NonNegativeInt),
+  /**
+   * On SIGTERM / SIGINT the factory stops claiming and lets the jobs in flight finish for up to
+   * this long (0–600 000 ms, default 20 000), then interrupts the rest, which go back to the queue
+   * without a delivery counted against them.
+   */
+  shutdownGraceMs: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 600_000 }))),
 })
 export type PipelineConfig = typeof PipelineConfig.Type
 
@@ -126,6 +135,7 @@ export const defaultConfig = (home: string): FactoryConfigData => ({
     pollMs: 200,
     retryDelayMs: 2_000,
     stageTimeoutMs: 300_000,
+    shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
   },
   supervision: {
     backoffBaseMs: 5_000,

@@ -16,4 +16,9 @@ export class LaunchError extends Data.TaggedError("LaunchError")<{ readonly mess
  * Declared here, implemented in `supervisors/` and handed to the CLI by the entry point, so
  * `src/` never imports the supervisors or the actors.
  */
-export type LaunchFactory = (config: FactoryConfigData) => Effect.Effect<RunningFactory, LaunchError, Scope.Scope>
+export type LaunchFactory = (config: FactoryConfigData, hooks?: LaunchHooks) => Effect.Effect<RunningFactory, LaunchError, Scope.Scope>
+
+export interface LaunchHooks {
+  /** Where the factory tells the operator how it stops (the drain's lines). */
+  readonly say?: ((line: string) => void) | undefined
+}

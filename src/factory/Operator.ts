@@ -33,14 +33,18 @@ export interface OperatorShape {
   readonly resume: (project: string) => Effect.Effect<HoldChange, ProjectNotFound | QueueUnavailable>
 }
 
+/** An operator's action as an `OperatorActed` event on the bus (journalled, shown on the dashboard). */
+export const recordOperatorAction = (bus: EventBus["Service"], action: OperatorAction, project: string, detail: string, episode?: number) =>
+  Effect.flatMap(Clock.currentTimeMillis, (at) =>
+    bus.publish({ _tag: "OperatorActed", at, action, project, ...(episode === undefined ? {} : { episode }), detail }))
+
 /** The operator's actions on the factory's queue, recorded on its event bus. */
 export const makeOperator: Effect.Effect<OperatorShape, never, JobQueue | EventBus> = Effect.gen(function* () {
   const queue = yield* JobQueue
   const bus = yield* EventBus
   const journal = yield* Effect.serviceOption(CallJournal)
   const record = (action: OperatorAction, project: string, detail: string, episode?: number) =>
-    Effect.flatMap(Clock.currentTimeMillis, (at) =>
-      bus.publish({ _tag: "OperatorActed", at, action, project, ...(episode === undefined ? {} : { episode }), detail }))
+    recordOperatorAction(bus, action, project, detail, episode)
   return {
     retry: (project, episode) =>
       Effect.gen(function* () {

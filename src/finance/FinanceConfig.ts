@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ModelPrice } from "./Price.ts"
+import { isCurrencyCode } from "./Sales.ts"
 
 const PositiveNumber = Schema.Number.check(Schema.isGreaterThan(0))
 
@@ -17,9 +18,13 @@ const RATE_KEY = /^[A-Z]{3}_per_USD$/
  *     gpt-4.1-mini: { input: 0.4, cachedInput: 0.1, output: 1.6 }
  *   rates:
  *     KRW_per_USD: 1400         # sales in KRW are converted to USD only with a configured rate
+ *   reportCurrency: KRW         # the report's currency (default: the sales' one when all are in one, else USD)
  * ```
  */
 export const FinanceConfig = Schema.Struct({
+  reportCurrency: Schema.optionalKey(
+    Schema.String.check(Schema.makeFilter((code) => isCurrencyCode(code) || `'${code}' is not a currency code (ISO 4217, e.g. KRW, USD)`)),
+  ),
   dailyBudgetUsd: Schema.optionalKey(Schema.NullOr(PositiveNumber)),
   prices: Schema.optionalKey(Schema.Record(Schema.String, ModelPrice)),
   rates: Schema.optionalKey(

@@ -12,6 +12,7 @@ import { FactoryEvent } from "../events/FactoryEvent.ts"
 import { type DependencyHealth, FactoryStatus } from "../factory/FactoryStatus.ts"
 import { classifyCause, describeCause, downEntry } from "../ops/NotReadyCause.ts"
 import { Intake } from "../factory/Intake.ts"
+import { deleteProject } from "../factory/DeleteProject.ts"
 import { makeOperator } from "../factory/Operator.ts"
 import { WorkerBoard } from "../factory/WorkerBoard.ts"
 import { jobIdOf } from "../domain/Job.ts"
@@ -21,7 +22,7 @@ import { Projects } from "../factory/Projects.ts"
 import { BudgetGate } from "../finance/BudgetGate.ts"
 import { defaultFinanceConfig } from "../finance/FinanceConfig.ts"
 import { DAY_MS, Ledger, utcDate, utcDayStart } from "../finance/Ledger.ts"
-import { buildReport } from "../finance/Report.ts"
+import { buildCurrencyReport, minorToNumber, reportCurrencyOf, usdToMinor } from "../finance/CurrencyReport.ts"
 import { renderMetrics } from "../metrics/FactoryMetrics.ts"
 import { emptyPulse, FactoryPulse, summarizePulse } from "../metrics/Pulse.ts"
 import { JobQueue, type ProjectHold } from "../queue/JobQueue.ts"
@@ -158,6 +159,16 @@ const ProjectsHandlers = HttpApiBuilder.group(
       hold: ({ params, payload }) =>
         Effect.andThen(requireProject(params.slug), acted(operator.hold(params.slug, payload.reason ?? "held by the operator"))),
       resume: ({ params }) => Effect.andThen(requireProject(params.slug), acted(operator.resume(params.slug))),
+      delete: ({ params, query }) =>
+        deleteProject(params.slug, { force: query.force === "true" }).pipe(
+          Effect.provideService(JobQueue, queue),
+          Effect.provideService(StoryStore, store),
+          Effect.provideService(EventBus, bus),
+          (removal) => (Option.isSome(outlines) ? Effect.provideService(removal, OutlineStore, outlines.value) : removal),
+          Effect.mapError((e) =>
+            e._tag === "DeleteRefused" ? conflict(e.message) : e._tag === "ProjectNotFound" ? notFound(e.message) : storeDown(e)
+          ),
+        ),
       outline: ({ params }) =>
         Effect.gen(function* () {
           const project = yield* requireProject(params.slug)
@@ -248,26 +259,43 @@ const FactoryHandlers = HttpApiBuilder.group(
           const range = { from: utcDate(now - (days - 1) * DAY_MS), to: utcDate(now) }
           const costs = yield* ledger.value.dailyCosts(range).pipe(Effect.mapError(storeDown))
           const sales = yield* ledger.value.dailySales(range).pipe(Effect.mapError(storeDown))
-          let report = buildReport(costs, sales, finance, range)
-          // Sales in a currency without a configured rate are left out, never converted by guess.
-          const missingRates = report._tag === "MissingRates" ? report.currencies : []
-          if (report._tag === "MissingRates") report = buildReport(costs, sales.filter((s) => !missingRates.includes(s.currency)), finance, range)
+          const everSold = (yield* ledger.value.dailySales().pipe(Effect.mapError(storeDown))).map((s) => s.currency)
+          // A rate the config lacks is never guessed: the report falls back to USD when it is the
+          // report currency's own, and leaves out the sales of a currency it cannot convert; both
+          // are named in `missingRates`.
+          let currency = reportCurrencyOf(finance, everSold)
+          let report = buildCurrencyReport(costs, sales, finance, currency, range)
+          const missingRates: Array<string> = []
+          if (report._tag === "MissingRates" && report.keys.includes(`${currency}_per_USD`)) {
+            missingRates.push(currency)
+            currency = "USD"
+            report = buildCurrencyReport(costs, sales, finance, currency, range)
+          }
+          if (report._tag === "MissingRates") {
+            const unconvertible = report.keys.map((k) => k.slice(0, 3))
+            missingRates.push(...unconvertible)
+            report = buildCurrencyReport(costs, sales.filter((s) => !unconvertible.includes(s.currency)), finance, currency, range)
+          }
+          if (report._tag === "MissingRates") return yield* internalError(`no rate for ${report.keys.join(", ")} after leaving those sales out`)
+          const { digits } = report
+          const money = (minor: bigint) => minorToNumber(minor, digits)
+          // today's spend and cap (booked in USD) in the same currency, rounded the same way
+          const fromUsd = (usd: number) => money(usdToMinor(usd, finance, currency, digits))
           const status = yield* gate.value.status.pipe(Effect.mapError(storeDown))
           const promptCache = yield* ledger.value.promptCache(range).pipe(Effect.mapError(storeDown))
-          const rows = report._tag === "Report" ? report.rows : []
           return {
-            currency: "USD",
-            days: rows.map((r) => ({ date: r.date, cost: r.costUsd, sales: r.salesUsd, profit: r.profitUsd, calls: r.calls })),
+            currency,
+            days: report.rows.map((r) => ({ date: r.date, cost: money(r.cost), sales: money(r.sales), profit: money(r.profit), calls: r.calls })),
             today: {
-              spend: status.spentTodayUsd,
-              cap: status.capUsd,
+              spend: fromUsd(status.spentTodayUsd),
+              cap: status.capUsd === null ? null : fromUsd(status.capUsd),
               paused: status.paused,
               reason: status.reason,
               resumesAt: status.resumesAt,
               unpricedModels: status.unpricedModels,
             },
             promptCache: promptCache.map((p) => ({ ...p, share: p.promptTokens === 0 ? 0 : p.cachedTokens / p.promptTokens })),
-            missingRates,
+            missingRates: [...new Set(missingRates)].sort(),
           }
         }),
     })

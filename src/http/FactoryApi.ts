@@ -48,6 +48,8 @@ export const HoldBody = Schema.Struct({ reason: Schema.optional(Reason) })
 export const CancelBody = Schema.Struct({ from: Schema.optional(EpisodeNumber) })
 export const CancelResult = Schema.Struct({ project: Schema.String, episodes: Schema.Array(Schema.Int) })
 export const HoldResult = Schema.Struct({ project: Schema.String, changed: Schema.Boolean })
+/** What `DELETE /projects/:slug?force=true` removed (ledger rows are kept). */
+export const DeleteResult = Schema.Struct({ project: Schema.String, episodes: Schema.Int, jobs: Schema.Int, outline: Schema.Boolean })
 const EpisodeParams = { slug: Schema.String, n: EpisodeNumber }
 
 /** A beat as the operator writes it (`text` required when adding; any field when editing). */
@@ -333,6 +335,13 @@ export class ProjectsGroup extends HttpApiGroup.make("projects")
       params: SlugParam,
       payload: ApproveBody,
       success: Outline,
+      error: ChangeProblems,
+    }),
+    HttpApiEndpoint.delete("delete", "/projects/:slug", {
+      params: SlugParam,
+      // without `force=true` the answer is 409 with what the delete would remove
+      query: { force: Schema.optional(Schema.Literals(["true", "false"])) },
+      success: DeleteResult,
       error: ChangeProblems,
     }),
     HttpApiEndpoint.post("resume", "/projects/:slug/resume", {

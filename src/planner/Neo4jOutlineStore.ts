@@ -45,6 +45,25 @@ export const make = (options: Neo4jOutlineStoreOptions): Effect.Effect<OutlineSt
     const session = (mode: "READ" | "WRITE") => neo4jSession(driver, options, mode)
 
     const backend: OutlineBackend = {
+      remove: (project) =>
+        Effect.tryPromise({
+          try: async () => {
+            const s = session("WRITE")
+            try {
+              return await s.executeWrite(async (tx) => {
+                let deleted = 0
+                for (const st of Q.deleteOutline(project)) {
+                  const records = (await tx.run(st.query, st.params)).records
+                  if (records.length > 0) deleted = Number(records[0]!.get("deleted"))
+                }
+                return deleted > 0
+              })
+            } finally {
+              await s.close()
+            }
+          },
+          catch: unavailable(`delete the outline of ${project}`),
+        }),
       read: (project) =>
         Effect.tryPromise({
           try: async () => {

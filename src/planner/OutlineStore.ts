@@ -23,6 +23,8 @@ export interface OutlineBackend {
     project: string,
     f: (current: Outline | undefined) => Result.Result<{ readonly outline: Outline; readonly value: A }, E>,
   ) => Effect.Effect<A, E | OutlineUnavailable>
+  /** Removes the project's outline, written beats included, in one transaction; true when there was one. */
+  readonly remove: (project: string) => Effect.Effect<boolean, OutlineUnavailable>
 }
 
 export interface OutlineStoreShape {
@@ -46,6 +48,8 @@ export interface OutlineStoreShape {
   readonly removeThread: (project: string, id: string) => Effect.Effect<Outline, OutlineFailure>
   /** Any pure edit, atomically (the planner appends arcs with it). */
   readonly update: (project: string, edit: (outline: Outline, at: number) => Edits.EditResult) => Effect.Effect<Outline, OutlineFailure>
+  /** The project's outline gone (its project is deleted): true when there was one; a no-op when there is none. */
+  readonly deleteProject: (project: string) => Effect.Effect<boolean, OutlineUnavailable>
 }
 
 export class OutlineStore extends Context.Service<OutlineStore, OutlineStoreShape>()("novel-factory/planner/OutlineStore") {}
@@ -82,5 +86,6 @@ export const makeOutlineStore = (backend: OutlineBackend): OutlineStoreShape => 
     upsertThread: (project, thread) => update(project, (o) => Edits.upsertThread(o, thread)),
     removeThread: (project, id) => update(project, (o) => Edits.removeThread(o, id)),
     update,
+    deleteProject: backend.remove,
   }
 }

@@ -36,6 +36,17 @@ export const outlineMigrations: ReadonlyArray<Migration> = [
         BEGIN SELECT RAISE(ABORT, 'outline: a written beat cannot change'); END;
     `,
   },
+  {
+    version: 2,
+    description: "outline: a deleted project's written beats may go with it",
+    // The series row goes first when a project is deleted; only then may its written beats be removed.
+    up: `
+      DROP TRIGGER outline_written_beat_kept;
+      CREATE TRIGGER outline_written_beat_kept BEFORE DELETE ON outline_beats
+        WHEN OLD.state = 'written' AND EXISTS (SELECT 1 FROM outline_series WHERE project = OLD.project)
+        BEGIN SELECT RAISE(ABORT, 'outline: a written beat cannot be removed'); END;
+    `,
+  },
 ]
 
 interface BeatRow {
@@ -184,6 +195,13 @@ export const makeSqliteOutlineBackend = (db: Database["Service"]): OutlineBacken
     return read
   }
   return {
+  remove: (project) =>
+    db.transaction((conn) => {
+      kept.delete(project)
+      const had = conn.run("DELETE FROM outline_series WHERE project = ?", project).changes > 0
+      for (const table of ["outline_beats", "outline_arcs", "outline_threads"]) conn.run(`DELETE FROM ${table} WHERE project = ?`, project)
+      return had
+    }).pipe(Effect.mapError(unavailable)),
   read: (project) =>
     db.snapshot((conn) => {
       try {

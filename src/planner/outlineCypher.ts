@@ -51,6 +51,12 @@ export const readArcs: Statement["query"] = "MATCH (a:OutlineArc {project: $proj
 export const readBeats: Statement["query"] = "MATCH (b:OutlineBeat {project: $project}) RETURN properties(b) AS b ORDER BY b.episode"
 export const readThreads: Statement["query"] = "MATCH (t:OutlineThread {project: $project}) RETURN properties(t) AS t ORDER BY t.ord"
 
+/** A project's outline gone, written beats and all: the last statement counts the outline node. */
+export const deleteOutline = (slug: string): ReadonlyArray<Statement> => [
+  ...["OutlineBeat", "OutlineArc", "OutlineThread"].map((label) => ({ query: `MATCH (n:${label} {project: $project}) DETACH DELETE n`, params: { project: slug } })),
+  { query: "MATCH (o:Outline {project: $project}) DETACH DELETE o RETURN count(*) AS deleted", params: { project: slug } },
+]
+
 /** The statements that make the graph hold exactly `outline` (in one write transaction). */
 export const saveOutline = (outline: Outline): ReadonlyArray<Statement> => {
   const project = outline.project

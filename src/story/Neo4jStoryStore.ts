@@ -293,6 +293,15 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
       )
     }
 
+    const deleteProject: StoryStoreShape["deleteProject"] = (slug) =>
+      Effect.map(
+        write("deleteProject", async (tx) => {
+          for (const query of Q.DELETE_PROJECT_NODES) await tx.run(query, { slug })
+          return rows(tx, Q.DELETE_PROJECT, { slug })
+        }),
+        (rs) => Number(rs[0]?.deleted ?? 0) > 0,
+      )
+
     return StoryStore.of({
       createProject,
       getProject,
@@ -309,6 +318,7 @@ export const make = (options: Neo4jStoryStoreOptions): Effect.Effect<StoryStoreS
       getEpisode,
       listEpisodes,
       recentEpisodes,
+      deleteProject,
     })
   })
 

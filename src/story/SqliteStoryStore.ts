@@ -757,17 +757,18 @@ export const make = Effect.gen(function* () {
   const recentEpisodes: StoryStoreShape["recentEpisodes"] = (slug, count) =>
     db
       .use((c) => {
-        const numbers = c.all<{ number: number }>(
-          "SELECT number FROM story_episodes WHERE project = ? ORDER BY number DESC LIMIT ?",
+        const numbers = c.all<{ number: number; committed_at: number }>(
+          "SELECT number, committed_at FROM story_episodes WHERE project = ? ORDER BY number DESC LIMIT ?",
           slug,
           Math.max(0, Math.floor(count)),
         )
         const known = recentByProject.get(slug)
         const episodes: Array<Episode> = []
         for (let i = numbers.length - 1; i >= 0; i--) {
-          const n = numbers[i]!.number
+          const { number: n, committed_at } = numbers[i]!
           const cached = known?.get(n)
-          if (cached !== undefined) {
+          // a project deleted and created again (here or by another process) reuses its numbers
+          if (cached !== undefined && cached.committedAt === committed_at) {
             episodes.push(cached)
             continue
           }
@@ -776,6 +777,16 @@ export const make = Effect.gen(function* () {
         }
         keepRecent(recentByProject, slug, new Map(episodes.map((e) => [e.number, e])), RECENT_PROJECTS)
         return episodes
+      })
+      .pipe(mapErr)
+
+  // Every other table references `story_projects` with ON DELETE CASCADE (foreign keys are on).
+  const deleteProject: StoryStoreShape["deleteProject"] = (slug) =>
+    db
+      .transaction((c) => {
+        forgetBible(slug)
+        recentByProject.delete(slug)
+        return c.run("DELETE FROM story_projects WHERE slug = ?", slug).changes > 0
       })
       .pipe(mapErr)
 
@@ -795,6 +806,7 @@ export const make = Effect.gen(function* () {
     getEpisode,
     listEpisodes,
     recentEpisodes,
+    deleteProject,
   })
 })
 

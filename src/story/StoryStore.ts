@@ -130,6 +130,12 @@ export interface StoryStoreShape {
   readonly listEpisodes: (slug: string) => Effect.Effect<ReadonlyArray<EpisodeSummary>, StoreUnavailable>
   /** The last `count` committed episodes, newest last (the guard compares a draft against them). */
   readonly recentEpisodes: (slug: string, count: number) => Effect.Effect<ReadonlyArray<Episode>, StoreUnavailable>
+  /**
+   * Removes the project and everything kept of it (Bible, episodes and their summaries, provisional
+   * facts, fingerprints, fences) in one transaction. True when there was a project; deleting one that
+   * is gone is a no-op, so a delete interrupted before this step finishes when it is run again.
+   */
+  readonly deleteProject: (slug: string) => Effect.Effect<boolean, StoreUnavailable>
 }
 
 export class StoryStore extends Context.Service<StoryStore, StoryStoreShape>()("novel-factory/StoryStore") {}

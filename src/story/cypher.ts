@@ -321,6 +321,16 @@ export const GET_PROVISIONAL = "MATCH (:Project {slug: $slug})-[:HAS_PROVISIONAL
 
 export const DELETE_PROVISIONAL = "MATCH (f:Provisional {uid: $uid}) DETACH DELETE f"
 
+/**
+ * A project's removal, one statement per label (each served by the label's `project` index) and the
+ * project node last: run in one write transaction, a failure part-way leaves the project whole.
+ * Relations, `INVOLVES`, `AT` and `APPEARS_IN` edges go with their nodes (`DETACH`).
+ */
+export const DELETE_PROJECT_NODES: ReadonlyArray<string> = ["BibleNode", "Event", "StatusRecord", "Fact", "Episode", "Fence", "Provisional"].map(
+  (label) => `MATCH (n:${label} {project: $slug}) DETACH DELETE n`,
+)
+export const DELETE_PROJECT = "MATCH (p:Project {slug: $slug}) DETACH DELETE p RETURN count(*) AS deleted"
+
 export const GET_PROJECT = "MATCH (p:Project {slug: $slug}) RETURN p {.*} AS p"
 
 export const LIST_PROJECTS = `

@@ -90,6 +90,14 @@ describe("loadConfig", () => {
       expect(zero.error).toMatch(/:1: pipeline\.stageTimeoutMs: Expected a value greater than or equal to 1, got 0/)
     }))
 
+  it.effect("pipeline.shutdownGraceMs: 20 s unless said, 0–600 000 ms", () =>
+    Effect.gen(function* () {
+      expect((yield* load(undefined)).config?.pipeline.shutdownGraceMs).toBe(20_000)
+      expect((yield* load("pipeline: { shutdownGraceMs: 0 }\n")).config?.pipeline.shutdownGraceMs).toBe(0)
+      const { error } = yield* load("pipeline:\n  shutdownGraceMs: 3600000\n")
+      expect(error).toMatch(/factory\.yaml:2: pipeline\.shutdownGraceMs: Expected a value between 0 and 600000, got 3600000/)
+    }))
+
   it.effect("a back-off cap below its base is refused at the cap's line", () =>
     Effect.gen(function* () {
       const { error } = yield* load("supervision:\n  backoffBaseMs: 5000\n  backoffMaxMs: 1000\n")

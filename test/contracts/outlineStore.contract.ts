@@ -103,6 +103,27 @@ export const outlineStoreContract = <E>(name: string, harness: OutlineStoreHarne
         expect(Option.getOrThrow(yield* store.beatFor("moon-gate", 1))).toEqual(beat)
       })))
 
+    it.effect("deleteProject removes the outline, written beats and threads included, and no other; again it is a no-op; seeding starts afresh", () =>
+      withStore(Effect.gen(function* () {
+        const store = yield* OutlineStore
+        yield* store.seed(outlineProject())
+        const other = yield* store.seed(outlineProject("sun-gate", 4))
+        yield* store.markWritten("moon-gate", 1)
+        yield* store.markWritten("moon-gate", 2)
+        yield* store.upsertThread("moon-gate", { id: "gate-key", description: "은열쇠", plantedIn: 1, hints: [], state: "open" })
+        expect(yield* store.deleteProject("moon-gate")).toBe(true)
+        expect(yield* store.get("moon-gate")).toEqual(Option.none())
+        expect(yield* store.beatFor("moon-gate", 1)).toEqual(Option.none())
+        expect(yield* store.deleteProject("moon-gate")).toBe(false)
+        expect(Option.getOrThrow(yield* store.get("sun-gate"))).toEqual(other)
+        const again = yield* store.seed(outlineProject("moon-gate", 3))
+        expect(again.beats.map((b) => [b.episode, b.state])).toEqual([[1, "approved"], [2, "approved"], [3, "approved"]])
+        expect(again.threads).toEqual([])
+        // a written beat is still frozen while its outline stands
+        yield* store.markWritten("moon-gate", 1)
+        expect((yield* Effect.flip(store.removeBeat("moon-gate", 1)))._tag).toBe("BeatFrozen")
+      })))
+
     it.effect("arcs: add, edit and remove keep spans apart and beats filed under the arc that spans them", () =>
       withStore(Effect.gen(function* () {
         const store = yield* OutlineStore

@@ -410,6 +410,39 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
         expect((yield* store.provisionalFacts("moon-gate")).map((f) => f.episode)).toEqual([4])
       }).pipe(withStore))
 
+    it.effect("deleteProject removes the project and all it kept, leaves the others alone; again it is a no-op; the slug starts afresh", () =>
+      Effect.gen(function* () {
+        const store = yield* created
+        yield* store.createProject(sampleProject("sun-gate"), sampleBible())
+        yield* store.commitEpisode(sampleEpisode(1, "sun-gate"), sampleChangesOfEpisode2)
+        const otherBible = yield* store.getBible("sun-gate")
+        yield* store.fenceEpisode("moon-gate", 1, 5)
+        yield* store.commitEpisode(sampleEpisode(1), sampleChangesOfEpisode2, { fence: 5, fingerprint: [1, 2] })
+        yield* store.commitEpisode(sampleEpisode(2), emptyBibleChanges, { fingerprint: [3] })
+        yield* store.stageProvisional("moon-gate", draftFacts(3, 1, "mira"))
+        expect((yield* store.recentEpisodes("moon-gate", 3)).length).toBe(2)
+
+        expect(yield* store.deleteProject("moon-gate")).toBe(true)
+        expect(yield* store.getProject("moon-gate")).toEqual(Option.none())
+        expect((yield* store.listProjects).map((p) => p.project.slug)).toEqual(["sun-gate"])
+        expect(yield* Effect.flip(store.getBible("moon-gate"))).toMatchObject({ _tag: "ProjectNotFound" })
+        expect(yield* store.listEpisodes("moon-gate")).toEqual([])
+        expect(yield* store.getEpisode("moon-gate", 1)).toEqual(Option.none())
+        expect(yield* store.recentEpisodes("moon-gate", 3)).toEqual([])
+        expect(yield* store.fingerprints("moon-gate")).toEqual([])
+        expect(yield* store.provisionalFacts("moon-gate")).toEqual([])
+        expect(yield* store.deleteProject("moon-gate")).toBe(false)
+        expect(yield* store.getBible("sun-gate")).toEqual(otherBible)
+        expect((yield* store.listEpisodes("sun-gate")).map((e) => e.number)).toEqual([1])
+
+        // Created again: the Bible it starts from, no old fence (token 1 commits), no old episode text.
+        yield* store.createProject(sampleProject(), sampleBible())
+        expect(yield* store.getBible("moon-gate")).toEqual(sampleBible())
+        const reborn = sampleEpisode(1, "moon-gate", { body: "# 1화\n\n새 이야기.", committedAt: 99_000 })
+        expect(yield* store.commitEpisode(reborn, emptyBibleChanges, { fence: 1 })).toEqual({ committed: true })
+        expect(yield* store.recentEpisodes("moon-gate", 3)).toEqual([reborn])
+      }).pipe(withStore))
+
     if (harness.makeDurable !== undefined) {
       const makeDurable = harness.makeDurable
       it.effect("projects, Bible and episodes survive a restart on the same storage", () =>
@@ -437,6 +470,26 @@ export const storyStoreContract = <E>(name: string, harness: StoryStoreHarness<E
             // A commit whose process died before its event went out still has it pending.
             expect((yield* store.pendingCommits(10)).map((c) => c.job)).toEqual(["moon-gate:1"])
             expect((yield* Effect.flip(store.createProject(sampleProject(), sampleBible())))._tag).toBe("ProjectExists")
+          }).pipe(Effect.provide(open()))
+        }))
+
+      it.effect("a project deleted and created again by another process is not read from what this one kept", () =>
+        Effect.gen(function* () {
+          const open = makeDurable()
+          yield* Effect.gen(function* () {
+            const store = yield* created
+            yield* store.commitEpisode(sampleEpisode(1), sampleChangesOfEpisode2)
+            expect((yield* store.recentEpisodes("moon-gate", 3)).map((e) => e.body)).toEqual([sampleEpisode(1).body])
+            yield* store.getBible("moon-gate")
+            const reborn = sampleEpisode(1, "moon-gate", { body: "# 1화\n\n새 이야기.", committedAt: 99_000 })
+            yield* Effect.gen(function* () {
+              const other = yield* StoryStore
+              expect(yield* other.deleteProject("moon-gate")).toBe(true)
+              yield* other.createProject(sampleProject(), sampleBible())
+              yield* other.commitEpisode(reborn, emptyBibleChanges)
+            }).pipe(Effect.provide(Layer.fresh(open())))
+            expect(yield* store.recentEpisodes("moon-gate", 3)).toEqual([reborn])
+            expect(yield* store.getBible("moon-gate")).toEqual(sampleBible())
           }).pipe(Effect.provide(open()))
         }))
     }

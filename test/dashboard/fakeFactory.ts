@@ -145,6 +145,7 @@ export const startFakeFactory = (options: FakeFactoryOptions = {}): Promise<Fake
         episode: ({ params }) => Effect.fail(notFound(`no project '${params.slug}'`)),
         retry: () => notStaged("retrying"),
         skip: () => notStaged("skipping"),
+        delete: () => notStaged("deleting projects"),
         cancel: () => notStaged("cancelling"),
         hold: () => notStaged("holding"),
         resume: () => notStaged("resuming"),

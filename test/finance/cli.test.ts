@@ -3,7 +3,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { runCli } from "../../src/cli/Cli.ts"
-import { FactoryConfigSchema } from "../../src/config/FactoryConfig.ts"
 import { financeCommand } from "../../src/cli/commands/finance.ts"
 import { newCommand } from "../../src/cli/commands/story.ts"
 
@@ -42,27 +41,46 @@ describe("novel-factory finance", () => {
     expect(await run("finance", "import-sales", "good.csv")).toBe(0)
     expect(out.join("\n")).toMatch(/imported 0 sales row.*2 already imported/)
 
-    // KRW without a configured rate: refused, the key named.
+    // Mixed sales report in USD, and KRW has no configured rate: refused, the key named.
     expect(await run("finance", "report")).toBe(2)
-    expect(err.join("\n")).toMatch(/finance\.rates\.KRW_per_USD/)
+    expect(err.join("\n")).toContain("cannot report in USD without finance.rates.KRW_per_USD")
 
   })
 
-  // Needs `finance: Schema.optionalKey(FinanceConfig)` in FactoryConfigSchema (the lead plugs it in).
-  it.skipIf(!("finance" in FactoryConfigSchema.fields))("reports per day with the configured rate to a CSV file", async () => {
-    const { dir, err, run, withProject } = setup()
+  it("reports per day in the operator's currency: USD for mixed sales, the configured one otherwise, the currency in the CSV's name", async () => {
+    const { dir, out, err, run, withProject } = setup()
     await withProject()
     writeFileSync(join(dir, "good.csv"), [HEADER, "2025-03-01,kakao,p,1,1400,0,1400,KRW", "2025-03-02,amazon,p,,2.50,0,2.50,USD"].join("\r\n"))
     expect(await run("finance", "import-sales", "good.csv")).toBe(0)
     writeFileSync(join(dir, "factory.yaml"), "finance:\n  rates:\n    KRW_per_USD: 1400\n")
+    // mixed KRW and USD sales: USD by default
     const code = await run("finance", "report", "--config", "factory.yaml", "--csv", "finance.csv")
     if (code !== 0) throw new Error(err.join("\n"))
-    const csv = readFileSync(join(dir, "finance.csv"), "utf8").trim().split("\n")
-    expect(csv).toEqual([
-      "date,cost_usd,sales_usd(KRW_per_USD=1400),profit_usd",
+    expect(out.join("\n")).toContain("wrote finance-USD.csv (2 day(s), USD)")
+    expect(readFileSync(join(dir, "finance-USD.csv"), "utf8").trim().split("\n")).toEqual([
+      "date,cost,sales,profit",
       "2025-03-01,0.000000,1.000000,1.000000",
       "2025-03-02,0.000000,2.500000,2.500000",
     ])
+
+    // in won: whole won, the table says so
+    writeFileSync(join(dir, "factory.yaml"), "finance:\n  reportCurrency: KRW\n  rates:\n    KRW_per_USD: 1400\n")
+    expect(await run("finance", "report", "--config", "factory.yaml", "--csv", "out.csv")).toBe(0)
+    expect(out.join("\n")).toMatch(/cost \(KRW\)\s+sales \(KRW\)\s+profit \(KRW\)/)
+    expect(out.join("\n")).toContain("in KRW; sales are net of platform fees; converted with KRW_per_USD=1400 (finance.rates)")
+    expect(readFileSync(join(dir, "out-KRW.csv"), "utf8").trim().split("\n")).toEqual([
+      "date,cost,sales,profit",
+      "2025-03-01,0,1400,1400",
+      "2025-03-02,0,3500,3500",
+    ])
+
+    // a report currency without its rate: refused at load, the key named
+    writeFileSync(join(dir, "factory.yaml"), "finance:\n  reportCurrency: JPY\n  rates:\n    KRW_per_USD: 1400\n")
+    expect(await run("finance", "report", "--config", "factory.yaml")).toBe(2)
+    expect(err.join("\n")).toContain("finance.reportCurrency: a report in JPY needs finance.rates.JPY_per_USD (costs are booked in USD)")
+    writeFileSync(join(dir, "factory.yaml"), "finance:\n  reportCurrency: WON\n")
+    expect(await run("finance", "report", "--config", "factory.yaml")).toBe(2)
+    expect(err.join("\n")).toContain("'WON' is not a currency code")
   })
 
   it("refuses rows that do not add up, name an unknown project or a made-up currency, naming each line", async () => {

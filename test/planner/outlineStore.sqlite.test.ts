@@ -29,6 +29,11 @@ describe("SqliteOutlineStore", () => {
       yield* db.transaction((c) => c.run("UPDATE outline_beats SET text = 'x' WHERE project = 'moon-gate' AND episode = 3"))
       // Its own migration component beside the other adapters' on the shared database.
       const version = yield* db.use((c) => c.get<{ version: number }>("SELECT version FROM schema_version WHERE component = 'outline'"))
-      expect(version?.version).toBe(1)
+      expect(version?.version).toBe(2)
+      // Once its outline is gone (the project is deleted), a written beat may go with it.
+      yield* db.transaction((c) => {
+        c.run("DELETE FROM outline_series WHERE project = 'moon-gate'")
+        c.run("DELETE FROM outline_beats WHERE project = 'moon-gate' AND episode = 2")
+      })
     }).pipe(Effect.provide(Database.layer({ path: ":memory:" }))))
 })

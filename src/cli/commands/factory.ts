@@ -99,8 +99,8 @@ const configured = (args: Parameters<Command["run"]>[0], io: CommandIo, canaryBy
     } satisfies FactoryConfigData
   })
 
-const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData) =>
-  launch(config).pipe(
+const launchOrFail = (launch: LaunchFactory, config: FactoryConfigData, io: CommandIo) =>
+  launch(config, { say: io.out }).pipe(
     // a refusal (another deployment's queue) is the operator's to fix, like bad input: exit 2
     Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.includes("refusing to start") ? 2 : 1 })),
   )
@@ -126,7 +126,7 @@ export const serveCommand = (launch: LaunchFactory): Command => ({
       Effect.gen(function* () {
         const config = yield* configured(args, io, true)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
-        const running = yield* launchOrFail(launch, config)
+        const running = yield* launchOrFail(launch, config, io)
         const server = yield* serveHttp({ ...config.api, token }).pipe(
           Effect.provideContext(running.services),
           Effect.mapError((error) => new CommandFailed({ message: error.message, exitCode: error.message.startsWith("refusing") ? 2 : 1 })),
@@ -156,7 +156,7 @@ export const runCommand = (launch: LaunchFactory): Command => ({
         const config = yield* configured(args, io, false)
         const token = io.env["FACTORY_API_TOKEN"] || undefined
         const dashboard = io.interactive === true && !booleanFlag(args, "headless")
-        const running = yield* launchOrFail(launch, config)
+        const running = yield* launchOrFail(launch, config, io)
         if (!dashboard) yield* printProgress(io).pipe(Effect.provideContext(running.services), Effect.forkScoped)
         yield* ensureDemoProject(config, dashboard ? { ...io, out: () => {} } : io).pipe(
           Effect.provideContext(running.services),

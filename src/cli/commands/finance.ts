@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { FactoryConfig } from "../../config/FactoryConfig.ts"
 import { financeConfigOf } from "../../finance/FinanceConfig.ts"
 import { Ledger, type LedgerError } from "../../finance/Ledger.ts"
-import { buildReport, reportCsv, salesHeader } from "../../finance/Report.ts"
+import { buildCurrencyReport, csvPathFor, currencyReportCsv, formatMinor, reportCurrencyOf } from "../../finance/CurrencyReport.ts"
 import { formatSalesError, parseSalesCsv, SALES_FORMATS, type SalesFormat } from "../../finance/Sales.ts"
 import { SqliteLedger } from "../../finance/SqliteLedger.ts"
 import { StoryStore } from "../../story/StoryStore.ts"
@@ -91,13 +91,17 @@ const dateFlag = (args: ParsedArgs, name: string): string | undefined | UsageErr
 
 const report: Command = {
   name: "report",
-  summary: "daily LLM cost, sales and profit in USD",
+  summary: "daily LLM cost, sales and profit in the operator's currency (finance.reportCurrency)",
   usage: "report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv finance.csv]",
-  details: "Days are UTC. Sales are net of platform fees, converted to USD only with the rates in finance.rates (e.g. KRW_per_USD: 1400).",
+  details:
+    "Days are UTC. Sales are net of platform fees. The currency is finance.reportCurrency, else the imported sales' own when they are all " +
+    "in one, else USD; costs (booked in USD) and sales are converted with finance.rates (e.g. KRW_per_USD: 1400), exactly, each day rounded " +
+    "once to the currency's minor unit (KRW whole won; USD micro-dollars). The CSV is date,cost,sales,profit with the currency in the " +
+    "file's name (finance.csv → finance-KRW.csv). Money spent on deleted projects stays in.",
   options: {
     from: { type: "string", placeholder: "YYYY-MM-DD", description: "first day (default: the first day with data)" },
     to: { type: "string", placeholder: "YYYY-MM-DD", description: "last day (default: the last day with data)" },
-    csv: { type: "string", placeholder: "file", description: "also write date,cost_usd,sales_usd,profit_usd to this file" },
+    csv: { type: "string", placeholder: "file", description: "also write date,cost,sales,profit to this file (its name gets the currency)" },
     ...configOption,
   },
   positionals: { min: 0, max: 0, names: [] },
@@ -121,24 +125,28 @@ const report: Command = {
         }
         const costs = yield* ledger.dailyCosts({ from, to })
         const sales = yield* ledger.dailySales({ from, to })
-        return buildReport(costs, sales, finance, { from, to })
+        const currency = reportCurrencyOf(finance, (yield* ledger.dailySales()).map((s) => s.currency))
+        return buildCurrencyReport(costs, sales, finance, currency, { from, to })
       }))
       if (result._tag === "MissingRates") {
         return yield* new CommandFailed({
-          message: `sales in ${result.currencies.join(", ")} cannot be converted to USD: set ${result.currencies.map((c) => `finance.rates.${c}_per_USD`).join(", ")} in the config`,
+          message: `cannot report in ${result.currency} without ${result.keys.map((k) => `finance.rates.${k}`).join(", ")}: set ${
+            result.keys.length === 1 ? "it" : "them"
+          } in the config (units of the currency one US dollar buys)`,
           exitCode: 2,
         })
       }
+      const m = (minor: bigint) => formatMinor(minor, result.digits)
       if (result.rows.length === 0) {
         io.out("no LLM calls and no sales in this period")
       } else {
-        const rows = result.rows.map((r) => [r.date, String(r.calls), r.costUsd.toFixed(4), r.salesUsd.toFixed(2), r.profitUsd.toFixed(2)])
-        rows.push(["total", String(result.rows.reduce((n, r) => n + r.calls, 0)), result.totals.costUsd.toFixed(4), result.totals.salesUsd.toFixed(2), result.totals.profitUsd.toFixed(2)])
-        io.out(table(["date", "calls", "cost_usd", salesHeader(result.ratesUsed), "profit_usd"], rows))
+        const rows = result.rows.map((r) => [r.date, String(r.calls), m(r.cost), m(r.sales), m(r.profit)])
+        rows.push(["total", String(result.totals.calls), m(result.totals.cost), m(result.totals.sales), m(result.totals.profit)])
+        const c = result.currency
+        io.out(table(["date", "calls", `cost (${c})`, `sales (${c})`, `profit (${c})`], rows))
         io.out(
-          result.ratesUsed.length > 0
-            ? `sales are net of platform fees, converted to USD with ${result.ratesUsed.join(", ")} (finance.rates)`
-            : "sales are net of platform fees, in USD",
+          `in ${c}; sales are net of platform fees` +
+            (result.ratesUsed.length > 0 ? `; converted with ${result.ratesUsed.join(", ")} (finance.rates)` : ""),
         )
         if (result.unpricedCalls > 0) {
           io.err(`${result.unpricedCalls} call(s) of models without a price were booked at $0: add them to finance.prices`)
@@ -146,12 +154,13 @@ const report: Command = {
       }
       const csv = stringFlag(args, "csv")
       if (csv !== undefined) {
+        const path = csvPathFor(csv, result.currency)
         try {
-          writeFileSync(resolve(io.cwd, csv), reportCsv(result))
+          writeFileSync(resolve(io.cwd, path), currencyReportCsv(result))
         } catch (error) {
-          return yield* new CommandFailed({ message: `cannot write ${csv}: ${(error as Error).message}`, exitCode: 1 })
+          return yield* new CommandFailed({ message: `cannot write ${path}: ${(error as Error).message}`, exitCode: 1 })
         }
-        io.out(`wrote ${csv} (${result.rows.length} day(s))`)
+        io.out(`wrote ${path} (${result.rows.length} day(s), ${result.currency})`)
       }
       return 0
     }),

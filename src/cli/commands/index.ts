@@ -10,7 +10,7 @@ import { financeCommand } from "./finance.ts"
 import { guardCommand } from "./guard.ts"
 import { importCommand } from "./import.ts"
 import { loadCommand } from "./load.ts"
-import { cancelCommand, holdCommand, resumeCommand, retryCommand, skipCommand } from "./operator.ts"
+import { cancelCommand, deleteCommand, holdCommand, resumeCommand, retryCommand, skipCommand } from "./operator.ts"
 import { outlineCommand, threadsCommand } from "./outline.ts"
 import { pluginsCommand } from "./plugins.ts"
 import { reportCommand } from "./report.ts"
@@ -30,6 +30,7 @@ export const makeCommands = (launch: LaunchFactory, runChaos: RunChaos): Readonl
   cancelCommand,
   holdCommand,
   resumeCommand,
+  deleteCommand,
   statusCommand,
   episodesCommand,
   showCommand,

@@ -1,15 +1,19 @@
 /**
- * The operator's actions on a project's episodes: `retry`, `skip`, `cancel`, `hold`, `resume`.
+ * The operator's actions on a project's episodes: `retry`, `skip`, `cancel`, `hold`, `resume`;
+ * and on a project: `delete --force`.
  * They act on the queue of the data directory (a running factory sees them at its next claim) and
  * are journalled as `OperatorActed` events, like the same actions taken through the API.
  */
 import { Effect } from "effect"
+import { FactoryConfig } from "../../config/FactoryConfig.ts"
 import { EventBus } from "../../events/EventBus.ts"
+import { deleteProject } from "../../factory/DeleteProject.ts"
 import { makeOperator, type OperatorShape } from "../../factory/Operator.ts"
+import { outlineStoreLayer } from "../../planner/OutlineStoreLayer.ts"
 import { makeEventJournal } from "../../ops/journal/EventJournal.ts"
 import { Database } from "../../sqlite/Database.ts"
-import { type Command, CommandFailed, type CommandIo, intFlag, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
-import { withFactory } from "../FactoryContext.ts"
+import { booleanFlag, type Command, CommandFailed, type CommandIo, intFlag, type ParsedArgs, stringFlag, UsageError } from "../Command.ts"
+import { type FactoryServices, withFactory } from "../FactoryContext.ts"
 import { configOption, factoryOptions } from "./shared.ts"
 
 const episodeOf = (raw: string) => {
@@ -17,15 +21,20 @@ const episodeOf = (raw: string) => {
   return Number.isInteger(n) && n >= 1 ? Effect.succeed(n) : Effect.fail(new UsageError({ message: `'${raw}' is not an episode number (a whole number ≥ 1)` }))
 }
 
-/** Runs one action and journals what it did; unknown projects and jobs exit 2, a job in the wrong state 1. */
-const act = <A>(args: ParsedArgs, io: CommandIo, run: (operator: OperatorShape) => Effect.Effect<A, { readonly _tag: string; readonly message: string }>, say: (a: A) => string) =>
+type Failure = { readonly _tag: string; readonly message: string }
+/** What the operator asked that cannot be done as asked (exit 2), as opposed to a state or an outage (exit 1). */
+const USAGE_FAILURES = new Set(["JobNotFound", "ProjectNotFound", "DeleteRefused"])
+
+/** Runs one action and journals what it did; unknown projects and jobs and refused deletes exit 2, a job in the wrong state 1. */
+const act = <A>(args: ParsedArgs, io: CommandIo, run: (operator: OperatorShape) => Effect.Effect<A, Failure>, say: (a: A) => string) =>
+  journalled(args, io, Effect.flatMap(makeOperator, run), say)
+
+const journalled = <A>(args: ParsedArgs, io: CommandIo, action: Effect.Effect<A, Failure, FactoryServices>, say: (a: A) => string) =>
   withFactory(
     io,
     Effect.gen(function* () {
-      const result = yield* run(yield* makeOperator).pipe(
-        Effect.mapError((e) =>
-          new CommandFailed({ message: e.message, exitCode: e._tag === "JobNotFound" || e._tag === "ProjectNotFound" ? 2 : 1 })
-        ),
+      const result = yield* action.pipe(
+        Effect.mapError((e) => new CommandFailed({ message: e.message, exitCode: USAGE_FAILURES.has(e._tag) ? 2 : 1 })),
       )
       const acted = (yield* (yield* EventBus).recent()).filter((e) => e._tag === "OperatorActed")
       if (acted.length > 0) {
@@ -98,4 +107,25 @@ export const resumeCommand: Command = {
   options: { ...configOption },
   positionals: { min: 1, max: 1, names: ["slug"] },
   run: (args, io) => act(args, io, (o) => o.resume(args.positionals[0]!), (c) => (c.changed ? `${c.project}: resumed` : `${c.project}: was not held`)),
+}
+
+export const deleteCommand: Command = {
+  name: "delete",
+  summary: "delete a project for good: its jobs, Bible, episodes and outline (ledger rows are kept); needs --force",
+  usage: "delete <slug> --force",
+  details:
+    "Without --force it says what would go and exits 2. Jobs in flight are interrupted (their workers lose the lease). " +
+    "The money already spent stays in the ledger and in finance reports. A delete cut short is finished by running it again. " +
+    "The canary's reserved project cannot be deleted.",
+  options: { force: { type: "boolean", description: "confirm: delete the project and everything kept of it" }, ...configOption },
+  positionals: { min: 1, max: 1, names: ["slug"] },
+  run: (args, io) => {
+    const slug = args.positionals[0]!
+    const removal = Effect.gen(function* () {
+      const config = yield* FactoryConfig
+      return yield* deleteProject(slug, { force: booleanFlag(args, "force") }).pipe(Effect.provide(outlineStoreLayer(config.story)))
+    })
+    return journalled(args, io, removal, (d) =>
+      `${d.project}: deleted (${d.episodes} episode${d.episodes === 1 ? "" : "s"}, ${d.jobs} job${d.jobs === 1 ? "" : "s"}${d.outline ? ", its outline" : ""}); ledger rows kept`)
+  },
 }

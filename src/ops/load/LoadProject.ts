@@ -33,9 +33,12 @@ export type Cleanup =
   | { readonly _tag: "Unsupported"; readonly slug: string; readonly status: number; readonly detail: string }
   | { readonly _tag: "Failed"; readonly slug: string; readonly message: string }
 
-/** `DELETE /api/v1/projects/:slug` (the project, its episodes and its jobs). Never fails: what happened is the answer. */
+/**
+ * `DELETE /api/v1/projects/:slug?force=true` (the project, its episodes and its jobs; forced: the run
+ * is over, so a job still in flight is the load test's own). Never fails: what happened is the answer.
+ */
 export const removeLoadProject = (options: FactoryCallOptions & { readonly slug: string }): Effect.Effect<Cleanup> =>
-  callFactory(options, "DELETE", `/api/v1/projects/${encodeURIComponent(options.slug)}`).pipe(
+  callFactory(options, "DELETE", `/api/v1/projects/${encodeURIComponent(options.slug)}?force=true`).pipe(
     Effect.map((answer): Cleanup => {
       if (answer.status >= 200 && answer.status < 300) return { _tag: "Removed", slug: options.slug }
       // 405: the path serves GET only; 404/501: an API without the route

@@ -36,12 +36,14 @@ describe("novel-factory load (against a real serve)", () => {
     const md = readFileSync(join(data.dir, "out.md"), "utf8")
     expect(md).toContain("# Load test: PASS ✅")
     expect(md).toMatch(/\| p95 latency \| `--slo-p95` \| ≤ 5\.00 s \| .* \| ✅ pass \|/)
-    // the enqueues really reached the factory: the load-test project has jobs
-    const projects = await callApi(serve.url, (c) => c.projects.list())
-    const project = projects.find((p) => p.slug.startsWith("nf-load-"))
-    expect(project).toBeDefined()
-    const q = (await callApi(serve.url, (c) => c.factory.status())).queue
-    expect(q.queued + q.inFlight + q.committed + q.dead).toBeGreaterThanOrEqual(10)
+    // the enqueues really reached the factory, and its project was deleted (forced) at the end
+    const slug = /load: removed the load-test project (nf-load-\S+)/.exec(run.out)?.[1]
+    expect(slug, run.out).toBeDefined()
+    expect((await callApi(serve.url, (c) => c.projects.list())).map((p) => p.slug)).not.toContain(slug)
+    const events = await callApi(serve.url, (c) => c.factory.recentEvents({ query: { limit: "10000" } }))
+    expect(events.filter((e) => e._tag === "JobEnqueued" && e.project === slug).length).toBeGreaterThanOrEqual(10)
+    const deleted = events.find((e) => e._tag === "OperatorActed" && e.action === "delete" && e.project === slug)
+    expect(deleted && deleted._tag === "OperatorActed" ? deleted.detail : "", "the delete is journalled").toMatch(/^deleted \d+ episodes? and \d+ jobs?; ledger rows kept$/)
   })
 
   it("fails the gate (exit 1) naming each SLO made impossible", async () => {

@@ -41,6 +41,11 @@ export interface DashboardClient {
   readonly retry: (project: string, episode: number) => Promise<Outcome>
   /** `POST …/episodes/:n/skip {reason}`: an explicit gap. Never rejects. */
   readonly skip: (project: string, episode: number, reason: string) => Promise<Outcome>
+  /** `POST …/hold`, `…/resume`, `…/cancel`, `DELETE /projects/:slug?force=true`: the project actions. Never reject. */
+  readonly hold: (project: string) => Promise<Outcome>
+  readonly resume: (project: string) => Promise<Outcome>
+  readonly cancel: (project: string) => Promise<Outcome>
+  readonly deleteProject: (project: string) => Promise<Outcome>
   readonly close: () => void
 }
 
@@ -177,6 +182,12 @@ export const connect = (options: ClientOptions): DashboardClient => {
       act(client.projects.retry({ params: { slug: project, n: episode } }), `${project} #${episode} is back in the queue`, `retry ${project} #${episode}`),
     skip: (project, episode, reason) =>
       act(client.projects.skip({ params: { slug: project, n: episode }, payload: { reason } }), `${project} #${episode} skipped: ${reason}`, `skip ${project} #${episode}`),
+    hold: (project) => act(client.projects.hold({ params: { slug: project }, payload: { reason: "held from the dashboard" } }), `${project} is held`, `hold ${project}`),
+    resume: (project) => act(client.projects.resume({ params: { slug: project } }), `${project} resumed`, `resume ${project}`),
+    cancel: (project) =>
+      act(client.projects.cancel({ params: { slug: project }, payload: {} }), `${project}'s queued episodes cancelled`, `cancel ${project}`),
+    deleteProject: (project) =>
+      act(client.projects.delete({ params: { slug: project }, query: { force: "true" } }), `${project} deleted`, `delete ${project}`),
     close: () => {
       Effect.runFork(Fiber.interrupt(running))
     },

@@ -54,12 +54,14 @@ export const keyContextOf = (state: DashboardState, ui: UiState, now: number, pa
     : list === "workers" ? state.workers.length
     : 0
   const letter = ui.view === "dead" ? selectedRow(state.deadLetters, ui.selected.dead) : null
+  const project = ui.view === "projects" ? selectedRow(projectRows(state), ui.selected.projects) : null
   return {
     paused: state.status?.paused ?? null,
     now,
     page,
     rows,
     deadLetter: letter === null ? null : { project: letter.project, episode: letter.episode, state: letter.state },
+    project: project?.slug ?? null,
   }
 }
 
@@ -136,6 +138,10 @@ export const startDashboard = (options: DashboardOptions): RunningDashboard => {
     }
     if (command?._tag === "Retry") void client.retry(command.project, command.episode).then(show)
     if (command?._tag === "Skip") void client.skip(command.project, command.episode, command.reason).then(show)
+    if (command?._tag === "Hold") void client.hold(command.project).then(show)
+    if (command?._tag === "Resume") void client.resume(command.project).then(show)
+    if (command?._tag === "Cancel") void client.cancel(command.project).then(show)
+    if (command?._tag === "Delete") void client.deleteProject(command.project).then(show)
     draw()
   })
   view.onResize(draw)

@@ -1,10 +1,12 @@
 /**
  * What the operator's keys do, as a pure reducer from (ui state, key) to the next ui
  * state and at most one command for the outside world (quit, pause/resume intake, retry or
- * skip a dead episode). k9s/htop habits: `?` help, `q`/Ctrl-C quit, `1`–`4` switch views
- * (overview, projects, dead letters, workers), `p` pause/resume, `r` retry, `s` skip (asks
- * the reason) — every action behind a y/n confirm — Enter shows the selected row in full,
- * Tab focus, `/` filter the events log, arrows/PgUp/PgDn/Home/End scroll or select.
+ * skip a dead episode, hold, resume, cancel or delete a project). k9s/htop habits: `?` help,
+ * `q`/Ctrl-C quit, `1`–`4` switch views (overview, projects, dead letters, workers), `p`
+ * pause/resume, `r` retry, `s` skip (asks the reason), `h` hold, `u` resume, `c` cancel — every
+ * action behind a y/n confirm — and `x` delete, confirmed by typing the project's slug. Enter
+ * shows the selected row in full, Tab focus, `/` filter the events log, arrows/PgUp/PgDn/Home/End
+ * scroll or select.
  */
 
 export const PANELS = ["actors", "latency", "alerts", "finance", "recovery", "events"] as const
@@ -25,6 +27,10 @@ export type Action =
   | { readonly _tag: "SetIntake"; readonly paused: boolean }
   | { readonly _tag: "Retry"; readonly project: string; readonly episode: number }
   | { readonly _tag: "Skip"; readonly project: string; readonly episode: number; readonly reason: string }
+  | { readonly _tag: "Hold"; readonly project: string }
+  | { readonly _tag: "Resume"; readonly project: string }
+  | { readonly _tag: "Cancel"; readonly project: string }
+  | { readonly _tag: "Delete"; readonly project: string }
 
 export type Mode =
   | { readonly _tag: "Normal" }
@@ -33,6 +39,8 @@ export type Mode =
   | { readonly _tag: "Filter"; readonly draft: string }
   /** Typing why an episode is skipped (the skip then asks y/n). */
   | { readonly _tag: "Reason"; readonly project: string; readonly episode: number; readonly draft: string }
+  /** Typing the project's slug to delete it: nothing less confirms a delete. */
+  | { readonly _tag: "DeleteSlug"; readonly project: string; readonly draft: string }
   /** The selected row (an alert, a dead letter, a project, a worker) in full. */
   | { readonly _tag: "Detail" }
 
@@ -88,24 +96,50 @@ export interface KeyContext {
   readonly rows?: number
   /** The dead letter selected in the dead-letter view, if any: what `r` and `s` act on. */
   readonly deadLetter?: { readonly project: string; readonly episode: number; readonly state: "dead" | "held" } | null
+  /** The project selected in the projects view, if any: what `h`, `u`, `c` and `x` act on. */
+  readonly project?: string | null
 }
 
 const notice = (ui: UiState, text: string, level: Notice["level"], at: number): UiState => ({ ...ui, notice: { text, level, at } })
 
-const describeAction = (action: Action): string =>
-  action._tag === "SetIntake"
-    ? action.paused ? "pausing intake…" : "resuming intake…"
-    : action._tag === "Retry"
-    ? `retrying ${action.project} #${action.episode}…`
-    : `skipping ${action.project} #${action.episode}…`
+const describeAction = (action: Action): string => {
+  switch (action._tag) {
+    case "SetIntake":
+      return action.paused ? "pausing intake…" : "resuming intake…"
+    case "Retry":
+      return `retrying ${action.project} #${action.episode}…`
+    case "Skip":
+      return `skipping ${action.project} #${action.episode}…`
+    case "Hold":
+      return `holding ${action.project}…`
+    case "Resume":
+      return `resuming ${action.project}…`
+    case "Cancel":
+      return `cancelling ${action.project}'s queued episodes…`
+    case "Delete":
+      return `deleting ${action.project}…`
+  }
+}
 
 /** The confirm prompt's question. */
-export const confirmQuestion = (action: Action): string =>
-  action._tag === "SetIntake"
-    ? `${action.paused ? "Pause" : "Resume"} intake on the server? (y/n)`
-    : action._tag === "Retry"
-    ? `Retry ${action.project} #${action.episode} (back to the queue, deliveries reset)? (y/n)`
-    : `Skip ${action.project} #${action.episode} (a visible gap: ${action.reason})? (y/n)`
+export const confirmQuestion = (action: Action): string => {
+  switch (action._tag) {
+    case "SetIntake":
+      return `${action.paused ? "Pause" : "Resume"} intake on the server? (y/n)`
+    case "Retry":
+      return `Retry ${action.project} #${action.episode} (back to the queue, deliveries reset)? (y/n)`
+    case "Skip":
+      return `Skip ${action.project} #${action.episode} (a visible gap: ${action.reason})? (y/n)`
+    case "Hold":
+      return `Hold ${action.project} (no more episodes handed out; those in flight finish)? (y/n)`
+    case "Resume":
+      return `Resume ${action.project} (hand out its episodes again)? (y/n)`
+    case "Cancel":
+      return `Cancel ${action.project}'s queued episodes (those no worker holds)? (y/n)`
+    case "Delete":
+      return `Delete ${action.project} for good? Type its slug and Enter (Esc cancels)`
+  }
+}
 
 /** The list whose row the arrows select, if the arrows select rather than scroll. */
 export const activeList = (ui: UiState): ListId | null => (ui.view !== "overview" ? ui.view : ui.focus === "alerts" ? "alerts" : null)
@@ -169,6 +203,17 @@ export const handleKey = (ui: UiState, key: Key, context: KeyContext): { ui: UiS
       const ch = typed(key)
       return ch === null ? { ui } : { ui: { ...ui, mode: { ...mode, draft: mode.draft + ch } } }
     }
+    case "DeleteSlug": {
+      if (key.name === "enter" || key.name === "return") {
+        if (mode.draft !== mode.project) return { ui: notice(ui, `type '${mode.project}' exactly to delete it (Esc cancels)`, "error", context.now) }
+        const action: Action = { _tag: "Delete", project: mode.project }
+        return { ui: notice({ ...ui, mode: { _tag: "Normal" } }, describeAction(action), "info", context.now), command: action }
+      }
+      if (key.name === "escape") return { ui: notice({ ...ui, mode: { _tag: "Normal" } }, "cancelled", "info", context.now) }
+      if (key.name === "backspace") return { ui: { ...ui, mode: { ...mode, draft: [...mode.draft].slice(0, -1).join("") } } }
+      const ch = typed(key)
+      return ch === null ? { ui } : { ui: { ...ui, mode: { ...mode, draft: mode.draft + ch } } }
+    }
     case "Normal":
       break
   }
@@ -201,6 +246,18 @@ export const handleKey = (ui: UiState, key: Key, context: KeyContext): { ui: UiS
       return key.name === "r"
         ? { ui: { ...ui, mode: { _tag: "Confirm", action: { _tag: "Retry", project: target.project, episode: target.episode } } } }
         : { ui: { ...ui, mode: { _tag: "Reason", project: target.project, episode: target.episode, draft: "" } } }
+    }
+    case "h":
+    case "u":
+    case "c":
+    case "x": {
+      const verb = key.name === "h" ? "hold" : key.name === "u" ? "resume" : key.name === "c" ? "cancel" : "delete"
+      if (view !== "projects") return { ui: notice(ui, `${verb} acts on a project: press 2, select one`, "error", context.now) }
+      const project = context.project ?? null
+      if (project === null) return { ui: notice(ui, "no project selected", "error", context.now) }
+      if (key.name === "x") return { ui: { ...ui, mode: { _tag: "DeleteSlug", project, draft: "" } } }
+      const action: Action = key.name === "h" ? { _tag: "Hold", project } : key.name === "u" ? { _tag: "Resume", project } : { _tag: "Cancel", project }
+      return { ui: { ...ui, mode: { _tag: "Confirm", action } } }
     }
     case "enter":
     case "return":
@@ -261,6 +318,8 @@ export const HELP_LINES: ReadonlyArray<readonly [string, string]> = [
   ["p", "pause / resume intake (asks y/n)"],
   ["r", "dead letters: retry the selected one (asks y/n)"],
   ["s", "dead letters: skip it, with a reason (asks y/n)"],
+  ["h u c", "projects: hold · resume · cancel its queued episodes (asks y/n)"],
+  ["x", "projects: delete it (type its slug to confirm)"],
   ["Enter", "the selected row (alert, dead letter …) in full"],
   ["Tab, Shift-Tab", "overview: move focus between panels"],
   ["/", "filter the events log (Enter apply, Esc cancel)"],

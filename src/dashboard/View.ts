@@ -847,6 +847,12 @@ export const createView = (options: ViewOptions): View => {
         { text: mode.draft, bold: true },
         { text: "█  (Enter · Esc cancel)", color: "gray" },
       ]
+    } else if (mode._tag === "DeleteSlug") {
+      segs = [
+        { text: ` delete ${mode.project} for good — type its slug: `, color: "red", bold: true },
+        { text: mode.draft, bold: true },
+        { text: "█  (Enter · Esc cancel)", color: "gray" },
+      ]
     } else if (mode._tag === "Filter") {
       segs = [{ text: " filter events: /", color: "cyan" }, { text: mode.draft, bold: true }, { text: "█  (Enter apply · Esc cancel)", color: "gray" }]
     } else if (ui.notice && now - ui.notice.at < 6_000) {
@@ -858,6 +864,8 @@ export const createView = (options: ViewOptions): View => {
       ])
       segs = ui.view === "dead"
         ? [{ text: " ?", bold: true }, { text: " help  " }, ...views, { text: " r", bold: true }, { text: " retry " }, { text: "s", bold: true }, { text: " skip " }, { text: "↵", bold: true }, { text: " full" }]
+        : ui.view === "projects"
+        ? [{ text: " ?", bold: true }, { text: " help  " }, ...views, { text: " h", bold: true }, { text: " hold " }, { text: "u", bold: true }, { text: " resume " }, { text: "c", bold: true }, { text: " cancel " }, { text: "x", bold: true }, { text: " delete" }]
         : ui.view !== "overview"
         ? [{ text: " ?", bold: true }, { text: " help  " }, ...views, { text: " ↑↓", bold: true }, { text: " select " }, { text: "↵", bold: true }, { text: " full " }, { text: "q", bold: true }, { text: " quit" }]
         : [

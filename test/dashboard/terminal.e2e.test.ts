@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { callApi, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
+import { api, callApi, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../support/factoryProcess.ts"
 import { columnsOf, dashboardArgv, hasTmux, openTerminal, type Terminal } from "./tmux.ts"
 
 const TITLE = "검의 계승자"
@@ -130,7 +130,7 @@ describe.skipIf(!hasTmux())("the dashboard as an operator's console", () => {
     return last
   }
 
-  it("shows projects, workers and dead letters, and retries a dead episode until it commits", async () => {
+  it("shows projects, workers and dead letters, retries a dead episode until it commits, then holds and deletes the project", async () => {
     mkdirSync(join(data.dir, "plugins", "always_reject"), { recursive: true })
     writeFileSync(
       join(data.dir, "plugins", "always_reject", "index.ts"),
@@ -190,6 +190,23 @@ describe.skipIf(!hasTmux())("the dashboard as an operator's console", () => {
     // Back on the overview, the throughput comes from the server's summary: the two commits count.
     t.send("1")
     await t.waitFor((s) => /Throughput \/min committed 0\.4/.test(s), "the server's throughput in the overview")
+
+    // The project's own actions: hold it (y/n), then delete it, which only its typed slug confirms.
+    t.send("2")
+    await t.waitFor((s) => s.includes("Projects (1)"), "the projects view again")
+    t.send("h")
+    await t.waitFor((s) => s.includes("Hold sword (no more episodes handed out; those in flight finish)? (y/n)"), "the hold prompt")
+    t.send("y")
+    await t.waitFor((s) => s.includes("sword is held"), "the hold's outcome")
+    const listed = await callApi(url, (c) => c.projects.list())
+    expect(listed.find((p) => p.slug === "sword")?.held).toBe("held from the dashboard")
+    t.send("x")
+    await t.waitFor((s) => s.includes("delete sword for good — type its slug"), "the delete prompt")
+    t.send("sword")
+    t.send("Enter")
+    await t.waitFor((s) => s.includes("sword deleted"), "the delete's outcome")
+    const after404 = await api(url, "GET", "/api/v1/projects/sword")
+    expect(after404.status).toBe(404)
 
     t.send("q")
     const after = await t.waitFor((s) => /DASHBOARD-EXIT=\d+/.test(s), "the dashboard to exit")

@@ -186,6 +186,36 @@ describe("views and the operator's actions", () => {
     expect(none.ui.notice?.text).toBe("no dead letter selected")
   })
 
+  it("h, u and c ask before holding, resuming or cancelling the selected project; y sends it", () => {
+    const inProjects: KeyContext = { ...ctx, rows: 2, project: "sword" }
+    for (const [key, action] of [["h", { _tag: "Hold", project: "sword" }], ["u", { _tag: "Resume", project: "sword" }], ["c", { _tag: "Cancel", project: "sword" }]] as const) {
+      const asked = pressIn(inProjects, initialUi(), "2", key)
+      expect(asked.ui.mode).toEqual({ _tag: "Confirm", action })
+      expect(asked.commands).toEqual([])
+      expect(confirmQuestion(action)).toMatch(/sword.*\(y\/n\)$/)
+      expect(pressIn(inProjects, asked.ui, "y").commands).toEqual([action])
+      expect(pressIn(inProjects, asked.ui, "n").commands).toEqual([])
+    }
+    // outside the projects view, or with none selected: nothing is sent
+    expect(pressIn(inProjects, initialUi(), "h").ui.notice?.level).toBe("error")
+    expect(pressIn({ ...ctx, rows: 0, project: null }, initialUi(), "2", "c").ui.notice?.text).toBe("no project selected")
+  })
+
+  it("x deletes the selected project only once its slug is typed exactly; y alone does not", () => {
+    const inProjects: KeyContext = { ...ctx, rows: 1, project: "sword" }
+    const asked = pressIn(inProjects, initialUi(), "2", "x")
+    expect(asked.ui.mode).toEqual({ _tag: "DeleteSlug", project: "sword", draft: "" })
+    expect(pressIn(inProjects, asked.ui, "y", "enter").commands).toEqual([])
+    const wrong = pressIn(inProjects, asked.ui, "s", "w", "o", "r", "enter")
+    expect(wrong.commands).toEqual([])
+    expect(wrong.ui.mode._tag).toBe("DeleteSlug")
+    expect(wrong.ui.notice?.level).toBe("error")
+    const typed = pressIn(inProjects, asked.ui, "s", "w", "o", "r", "d", "enter")
+    expect(typed.commands).toEqual([{ _tag: "Delete", project: "sword" }])
+    expect(typed.ui.mode._tag).toBe("Normal")
+    expect(pressIn(inProjects, asked.ui, "escape").ui.notice?.text).toBe("cancelled")
+  })
+
   it("Enter shows the selected row in full (an alert when the alerts panel has the focus); any key closes it", () => {
     const alerts: KeyContext = { ...ctx, rows: 2 }
     // focus the alerts panel: events → actors → latency → alerts

@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { errorMessage } from "../../util/ErrorMessage.ts"
+import { describeClientError, type FactoryApiClient, makeFactoryClient, statusOfFailure } from "../../http/FactoryClient.ts"
 
 /** The factory answered nothing (refused, reset, timed out …) to a set-up or clean-up call of `load`. */
 export class FactoryUnreachable extends Data.TaggedError("FactoryUnreachable")<{ readonly message: string }> {}
@@ -13,47 +13,20 @@ export interface FactoryCallOptions {
 
 /**
  * One call of the factory API outside the measured load (asking what the writer is, creating and
- * removing the load-test project): the status and the body, whatever the status.
+ * removing the load-test project), through the typed client. No answer at all (refused, reset,
+ * timed out) is `FactoryUnreachable`; an answer the call did not want is the endpoint's own error.
  */
-export const callFactory = (
+export const callFactory = <A, E>(
   options: FactoryCallOptions,
-  method: "GET" | "POST" | "DELETE",
-  path: string,
-  body?: unknown,
-): Effect.Effect<{ readonly status: number; readonly body: string }, FactoryUnreachable> =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      const headers: Record<string, string> = {}
-      // the API's request policy asks every write (a DELETE too) to say it speaks JSON
-      if (method !== "GET") headers["content-type"] = "application/json"
-      if (options.token) headers["authorization"] = `Bearer ${options.token}`
-      const response = await fetch(`${options.url.replace(/\/+$/, "")}${path}`, {
-        method,
-        headers,
-        signal,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      return { status: response.status, body: await response.text() }
-    },
-    catch: (error) => {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      const message = cause?.code ?? cause?.message ?? errorMessage(error)
-      return new FactoryUnreachable({ message: `cannot reach ${options.url}: ${message}` })
-    },
-  }).pipe(
+  call: (client: FactoryApiClient) => Effect.Effect<A, E>,
+): Effect.Effect<A, E | FactoryUnreachable> =>
+  Effect.flatMap(makeFactoryClient({ url: options.url, token: options.token }), call).pipe(
     Effect.timeoutOrElse({
       duration: options.timeoutMs,
       orElse: () => Effect.fail(new FactoryUnreachable({ message: `cannot reach ${options.url}: no answer within ${options.timeoutMs} ms` })),
     }),
+    Effect.catchIf(
+      (error): error is E => !(error instanceof FactoryUnreachable) && statusOfFailure(error) === 0 && (error as { _tag?: unknown })._tag === "HttpClientError",
+      (error) => Effect.fail(new FactoryUnreachable({ message: `cannot reach ${options.url}: ${describeClientError(error)}` })),
+    ),
   )
-
-/** The `detail` of a problem answer, else the start of the body. */
-export const answerDetail = (body: string): string => {
-  try {
-    const detail = (JSON.parse(body) as { detail?: unknown }).detail
-    if (typeof detail === "string") return detail
-  } catch {
-    // not JSON: show the text
-  }
-  return body.slice(0, 300)
-}

@@ -6,7 +6,8 @@
  */
 import { Data, Effect } from "effect"
 import { LOAD_SLUG_PREFIX } from "../../domain/Project.ts"
-import { answerDetail, callFactory, type FactoryCallOptions, type FactoryUnreachable } from "./FactoryCalls.ts"
+import { describeClientError, statusOfFailure } from "../../http/FactoryClient.ts"
+import { callFactory, type FactoryCallOptions } from "./FactoryCalls.ts"
 
 /** A fresh slug per run, so runs never collide: `nf-load-20250105-040000-1a2b`. */
 export const loadSlug = (now: number, random: number): string => {
@@ -18,13 +19,12 @@ export const loadSlug = (now: number, random: number): string => {
 export class LoadProjectRefused extends Data.TaggedError("LoadProjectRefused")<{ readonly message: string }> {}
 
 /** `POST /api/v1/projects` with `purpose: load-test`; any answer but 201 stops the run before it starts. */
-export const createLoadProject = (options: FactoryCallOptions & { readonly slug: string; readonly genre: string }) =>
-  Effect.flatMap(
-    callFactory(options, "POST", "/api/v1/projects", { slug: options.slug, genre: options.genre, title: `Load test ${options.slug}`, purpose: "load-test" }),
-    (answer): Effect.Effect<void, LoadProjectRefused> =>
-      answer.status === 201 ? Effect.void : Effect.fail(
-        new LoadProjectRefused({ message: `creating the load-test project '${options.slug}' answered HTTP ${answer.status}: ${answerDetail(answer.body)}` }),
-      ),
+export const createLoadProject = (options: FactoryCallOptions & { readonly slug: string; readonly genre: string }): Effect.Effect<void, LoadProjectRefused> =>
+  callFactory(options, (client) =>
+    client.projects.create({ payload: { slug: options.slug, genre: options.genre, title: `Load test ${options.slug}`, purpose: "load-test" } })
+  ).pipe(
+    Effect.asVoid,
+    Effect.mapError((error) => new LoadProjectRefused({ message: `creating the load-test project '${options.slug}': ${describeClientError(error)}` })),
   )
 
 export type Cleanup =
@@ -38,14 +38,14 @@ export type Cleanup =
  * is over, so a job still in flight is the load test's own). Never fails: what happened is the answer.
  */
 export const removeLoadProject = (options: FactoryCallOptions & { readonly slug: string }): Effect.Effect<Cleanup> =>
-  callFactory(options, "DELETE", `/api/v1/projects/${encodeURIComponent(options.slug)}?force=true`).pipe(
-    Effect.map((answer): Cleanup => {
-      if (answer.status >= 200 && answer.status < 300) return { _tag: "Removed", slug: options.slug }
-      // 405: the path serves GET only; 404/501: an API without the route
-      if ([404, 405, 501].includes(answer.status)) return { _tag: "Unsupported", slug: options.slug, status: answer.status, detail: answerDetail(answer.body) }
-      return { _tag: "Failed", slug: options.slug, message: `DELETE answered HTTP ${answer.status}: ${answerDetail(answer.body)}` }
+  callFactory(options, (client) => client.projects.delete({ params: { slug: options.slug }, query: { force: "true" } })).pipe(
+    Effect.as<Cleanup>({ _tag: "Removed", slug: options.slug }),
+    Effect.catch((error) => {
+      const status = statusOfFailure(error)
+      // 405: the path serves GET only; 501: an API without the route
+      if (status === 405 || status === 501) return Effect.succeed<Cleanup>({ _tag: "Unsupported", slug: options.slug, status, detail: describeClientError(error) })
+      return Effect.succeed<Cleanup>({ _tag: "Failed", slug: options.slug, message: `DELETE: ${describeClientError(error)}` })
     }),
-    Effect.catchTag("FactoryUnreachable", (e: FactoryUnreachable) => Effect.succeed<Cleanup>({ _tag: "Failed", slug: options.slug, message: e.message })),
   )
 
 /** One line for the operator. */

@@ -5,54 +5,35 @@
  * asked what its writer is (`GET /api/v1/status`, field `writer`), and a paid writer — or a
  * factory that does not say — stops the run unless the operator passed `--allow-spend`.
  */
-import { Data, Effect, Schema } from "effect"
-import { answerDetail, callFactory, type FactoryCallOptions, type FactoryUnreachable } from "./FactoryCalls.ts"
+import { Effect } from "effect"
+import type { WriterStatus } from "../../factory/FactoryStatus.ts"
+import { describeClientError } from "../../http/FactoryClient.ts"
+import { callFactory, type FactoryCallOptions, FactoryUnreachable } from "./FactoryCalls.ts"
 
-/** `writer` of the status answer (`WriterStatus` in src/factory/FactoryStatus.ts). */
-export const WriterStatusAnswer = Schema.Struct({
-  route: Schema.Literals(["offline", "openai"]),
-  model: Schema.NullOr(Schema.String),
-  baseUrl: Schema.NullOr(Schema.String),
-  paid: Schema.Boolean,
-})
-export type WriterStatusAnswer = typeof WriterStatusAnswer.Type
-
-const StatusWithWriter = Schema.Struct({ writer: Schema.optionalKey(Schema.NullOr(WriterStatusAnswer)) })
-
-/** What the factory says of its writer; `unknown` when it does not say (an older factory, a process without config). */
+/** What the factory says of its writer; `unknown` when it does not say (a factory whose status this client cannot read, a process without config). */
 export type ReportedWriter =
-  | { readonly _tag: "Reported"; readonly writer: WriterStatusAnswer }
+  | { readonly _tag: "Reported"; readonly writer: WriterStatus }
   | { readonly _tag: "Unknown"; readonly why: string }
 
-/** The status answered, but not with 200, or not with a status document. */
-export class StatusUnreadable extends Data.TaggedError("StatusUnreadable")<{ readonly message: string }> {}
-
-export const askWriter = (options: FactoryCallOptions): Effect.Effect<ReportedWriter, FactoryUnreachable | StatusUnreadable> =>
-  Effect.gen(function* () {
-    const answer = yield* callFactory(options, "GET", "/api/v1/status")
-    if (answer.status !== 200) {
-      return yield* new StatusUnreadable({ message: `GET /api/v1/status answered HTTP ${answer.status}: ${answerDetail(answer.body)}` })
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(answer.body)
-    } catch {
-      return yield* new StatusUnreadable({ message: "GET /api/v1/status did not answer JSON" })
-    }
-    const decoded = Schema.decodeUnknownOption(StatusWithWriter)(json)
-    if (decoded._tag === "None") return { _tag: "Unknown", why: "its status answer has a 'writer' field this client cannot read" } as const
-    const writer = decoded.value.writer
-    if (writer === undefined) return { _tag: "Unknown", why: "its status answer does not report the writer (an older factory?)" } as const
-    if (writer === null) return { _tag: "Unknown", why: "it reports no writer (a process without a factory config)" } as const
-    return { _tag: "Reported", writer } as const
-  })
+/** `GET /api/v1/status`'s `writer`. Only an unreachable factory fails: any other trouble is an unknown writer, which the spend check refuses. */
+export const askWriter = (options: FactoryCallOptions): Effect.Effect<ReportedWriter, FactoryUnreachable> =>
+  callFactory(options, (client) => client.factory.status()).pipe(
+    Effect.map((status): ReportedWriter =>
+      status.writer === null ? { _tag: "Unknown", why: "it reports no writer (a process without a factory config)" } : { _tag: "Reported", writer: status.writer }
+    ),
+    Effect.catch((error) =>
+      error instanceof FactoryUnreachable
+        ? Effect.fail(error)
+        : Effect.succeed<ReportedWriter>({ _tag: "Unknown", why: `its status cannot be read: ${describeClientError(error)}` })
+    ),
+  )
 
 export type SpendVerdict =
   | { readonly _tag: "Free"; readonly note: string }
   | { readonly _tag: "Allowed"; readonly note: string }
   | { readonly _tag: "Refused"; readonly message: string }
 
-const describeWriter = (w: WriterStatusAnswer): string =>
+const describeWriter = (w: WriterStatus): string =>
   w.route === "offline" ? "the offline writer ($0)" : `a paid LLM (${w.route}${w.model ? ` model ${w.model}` : ""}${w.baseUrl ? ` at ${w.baseUrl}` : ""})`
 
 /**

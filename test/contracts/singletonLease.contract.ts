@@ -31,7 +31,7 @@ export const singletonLeaseContract = <E>(name: string, harness: SingletonLeaseH
       const lease = Context.get(yield* Layer.build(open()), SingletonLease)
       const clock = makeSteppedClock(inner)
       const as = <A, E2>(f: (lease: SingletonLeaseShape) => Effect.Effect<A, E2>) => Effect.provideService(f(lease), Clock.Clock, clock.clock)
-      return { as, step: clock.step, wall: () => inner.currentTimeMillisUnsafe() + clock.offset() }
+      return { as, step: clock.step }
     })
     return { a: yield* processOf(), b: yield* processOf(), open }
   })

@@ -6,12 +6,21 @@ import { Context, Data, type Effect, type Option } from "effect"
  *
  * - At most one live holder per name: a second holder is refused (`LeaseHeld`) while the first
  *   one renews in time.
- * - A lease is live while `now < expiresAt` (Effect `Clock` time). Once it has run out anyone
- *   may take it over, and the takeover gets a strictly higher fencing `token`: pass the token
- *   to whatever the singleton writes so a stale holder's late writes can be refused.
+ * - A lease is live for `ttlMs` of *store time* (`StoreTime.ts`) after its grant or renewal, so
+ *   a wall-clock step neither keeps a dead holder's lease alive nor runs a live one out. Once
+ *   it has run out anyone may take it over, and the takeover gets a strictly higher fencing
+ *   `token`: pass the token to whatever the singleton writes so a stale holder's late writes
+ *   can be refused. An `expiresAt` handed out is in the caller's wall-clock frame (its
+ *   `Clock` reading plus what is left), for people to read; nothing compares it.
  * - Tokens never go back, not even across `release`: a name's token only grows.
  * - A holder that renews after its lease ran out but before anyone took it over keeps it (same
  *   token), exactly like the job queue's heartbeat.
+ *
+ * The one lease abstraction, with its adapters (SQLite, Redis). Two other leases are not its
+ * adapters, on purpose: the job queue's per-job leases live inside the queue's own
+ * transactions, where the fencing token is checked in the same step as the state change it
+ * guards (claim, complete, the episode commit) — a separate lease service could not; and the
+ * data directory's instance lock (`ops/instance/InstanceLock.ts`, whose header says why).
  */
 export interface SingletonGrant {
   readonly name: string

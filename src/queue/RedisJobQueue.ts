@@ -123,7 +123,7 @@ import {
   type QueueStats,
 } from "./JobQueue.ts"
 import { type HeadOf, type OperatorHold, projectStatesOf, type StateCount } from "./ProjectStates.ts"
-import { monotonicMillis } from "./QueueTime.ts"
+import { monotonicMillis } from "../coordination/StoreTime.ts"
 
 export interface RedisJobQueueOptions extends Omit<RedisConnectionOptions, "url"> {
   readonly url: string
@@ -251,7 +251,7 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
 
     const lost = (lease: Lease) => new LeaseLost({ job: lease.job.id, token: lease.token })
 
-    /** This process in \`P:clock:<pid>\`, where the scripts keep its queue-time anchor (QueueTime.ts). */
+    /** This process in \`P:clock:<pid>\`, where the scripts keep its queue-time anchor (coordination/StoreTime.ts). */
     const pid = [yield* Random.nextIntBetween(0, 2 ** 31), yield* Random.nextIntBetween(0, 2 ** 31)].map((n) => n.toString(36)).join("")
     /** The wall reading (for stamps and the lease its holder sees) and the clock spec the scripts turn into queue time. */
     const reading = Clock.clockWith((clock) => {

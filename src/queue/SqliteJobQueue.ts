@@ -23,7 +23,7 @@ import {
   TOKEN_GENERATION,
 } from "./JobQueue.ts"
 import { projectStatesOf } from "./ProjectStates.ts"
-import { monotonicMillis, type QueueTimeAnchor, type QueueTimeRecord, readQueueTime } from "./QueueTime.ts"
+import { monotonicMillis, readStoreTime, type StoreTimeAnchor, type StoreTimeRecord } from "../coordination/StoreTime.ts"
 
 /*
  * Schema notes
@@ -521,11 +521,11 @@ export const make = (options: SqliteJobQueueOptions) =>
     const ticket = () => ++tickets
     const writer = makeGroupCommit(db, unavailable)
 
-    /** This process's last queue-time reading (QueueTime.ts). */
-    let anchor: QueueTimeAnchor | undefined
+    /** This process's last queue-time reading (coordination/StoreTime.ts). */
+    let anchor: StoreTimeAnchor | undefined
     /** Queue time now, read in the caller's transaction; \`record\` false for reads, which leave the stored record to the writes. */
     const queueNow = (c: Connection, wall: number, mono: number, record: boolean): number => {
-      const reading = readQueueTime(c.get<QueueTimeRecord>(SELECT_CLOCK)!, anchor, wall, mono)
+      const reading = readStoreTime(c.get<StoreTimeRecord>(SELECT_CLOCK)!, anchor, wall, mono)
       anchor = reading.anchor
       if (record && reading.record !== undefined) c.run(SET_CLOCK, reading.record.offset, reading.record.seen)
       return reading.now

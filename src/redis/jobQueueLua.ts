@@ -8,7 +8,7 @@
  * hash-tagged prefix. Time never comes from Redis: callers pass Effect `Clock` readings (a clock
  * spec: wall and monotonic milliseconds and the process's id) and durations as arguments, so
  * `TestClock` drives leases and delays; `queueNow` turns a spec into the stamp people read
- * (wall) and the queue time every deadline is kept in (see `QueueTime.ts`). The stream
+ * (wall) and the queue time every deadline is kept in (see `coordination/StoreTime.ts`). The stream
  * commands used here (XREADGROUP without BLOCK, XAUTOCLAIM, XCLAIM, XPENDING, XACK, XDEL,
  * XGROUP) never block, so they are legal inside a script.
  *
@@ -18,7 +18,7 @@
  */
 import { jobIdOf } from "../domain/Job.ts"
 import { TOKEN_GENERATION } from "../queue/JobQueue.ts"
-import { GRANULE_MS } from "../queue/QueueTime.ts"
+import { STORE_TIME_LUA } from "./storeTimeLua.ts"
 
 /** `jobIdOf` as a Lua function, derived from the TypeScript one so the two can never disagree. */
 const luaJobIdOf = (): string => {
@@ -88,43 +88,9 @@ local function isDone(state) return state == 'committed' or state == 'skipped' e
 local function isLeased(state) return state == 'writing' or state == 'guarding' or state == 'editing' end
 local function spent(deliveries, last) return 'delivered ' .. deliveries .. ' times without finishing; last: ' .. last end
 
--- Queue time: readQueueTime of QueueTime.ts, the same rule. P:clock holds offset and seen; a
--- process's anchor ("at:mono") lives in P:clock:<pid>, rewritten only when the process lagged
--- behind seen by more than the granule (or had none), and expires a day after, so the anchors of
--- processes long gone do not pile up (a process idle that long starts again from the offset).
--- spec: "wall,mono,pid". Returns wall (for stamps) and queue time now. record: reads pass false.
-local clockRecord, anchors = nil, {}
-local function queueNow(spec, record)
-  local w, m, pid = string.match(spec, '^([^,]+),([^,]+),(.+)$')
-  local wall, mono = tonumber(w), tonumber(m)
-  if not clockRecord then
-    local c = redis.call('HMGET', CLOCK, 'offset', 'seen')
-    clockRecord = {offset = tonumber(c[1] or '0'), seen = tonumber(c[2] or '0')}
-  end
-  local a = anchors[pid]
-  if a == nil then
-    local stored = redis.call('GET', CLOCK .. ':' .. pid)
-    a = false
-    if stored then
-      local at, am = string.match(stored, '^([^:]+):(.+)$')
-      a = {at = tonumber(at), mono = tonumber(am)}
-    end
-  end
-  local expected
-  if a then expected = a.at + math.max(0, mono - a.mono) else expected = wall + clockRecord.offset end
-  local now = math.max(expected, clockRecord.seen)
-  if not a or now > expected + ${GRANULE_MS} then
-    a = {at = now, mono = mono}
-    redis.call('SET', CLOCK .. ':' .. pid, string.format('%.0f:%.0f', now, mono), 'PX', 86400000)
-  end
-  anchors[pid] = a
-  local offset = now - wall
-  if record and (now >= clockRecord.seen + ${GRANULE_MS} or math.abs(offset - clockRecord.offset) > ${GRANULE_MS}) then
-    clockRecord = {offset = offset, seen = now}
-    redis.call('HSET', CLOCK, 'offset', string.format('%.0f', offset), 'seen', string.format('%.0f', now))
-  end
-  return wall, now
-end
+-- Queue time (coordination/StoreTime.ts), kept in P:clock.
+${STORE_TIME_LUA}
+local queueNow = storeClock(CLOCK)
 
 -- A head's member in the ready index: its ticket (the tie-break between equal availableAt:
 -- who joined the line first), then its id. The ticket is stored on the job.

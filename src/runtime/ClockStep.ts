@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import { EventBus } from "../events/EventBus.ts"
-import { monotonicMillis } from "../queue/QueueTime.ts"
+import { monotonicMillis } from "../coordination/StoreTime.ts"
 
 /**
  * Notices wall-clock steps: between two readings the wall clock (`currentTimeMillis`) should
@@ -8,8 +8,8 @@ import { monotonicMillis } from "../queue/QueueTime.ts"
  * beyond `thresholdMs` is a step (an operator's `date -s`, an NTP step, a VM resumed, faketime).
  * Each step is logged once, published as `ClockStepped`, and raises the `clock.stepped` alert.
  *
- * Nothing depends on it for correctness — queue deadlines are kept in queue time
- * (`queue/QueueTime.ts`) and backups in creation order — it is there so that an operator hears
+ * Nothing depends on it for correctness — queue deadlines and leases are kept in store time
+ * (`coordination/StoreTime.ts`) and backups in creation order — it is there so that an operator hears
  * of a step instead of finding its traces in the stamps.
  */
 export interface ClockReading {

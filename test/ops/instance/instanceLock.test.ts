@@ -1,12 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Exit, Option, Scope } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Clock, Effect, Exit, Fiber, Option, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { makeSteppedClock } from "../../../chaos/SteppedClock.ts"
 import {
   acquireInstanceLock,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_POLL_MS,
+  DEFAULT_TTL_MS,
   describeInstanceLock,
   InstanceLocked,
   livenessOf,
@@ -25,56 +29,96 @@ const dataDir = () => {
 }
 afterAll(() => dirs.forEach((d) => d.cleanup()))
 
+const HOUR = 3_600_000
+const exitError = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? (exit.cause.reasons[0] as { error: unknown }).error : undefined)
+/** Another "process" whose wall clock is `offsetMs` off this one's (its monotonic clock and timers are the same). */
+const steppedBy = (offsetMs: number) =>
+  Effect.gen(function* () {
+    const stepped = makeSteppedClock(yield* Clock.clockWith(Effect.succeed))
+    yield* stepped.step(offsetMs)
+    return <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.provideService(self, Clock.Clock, stepped.clock)
+  })
+
 describe("instance lock (in process)", () => {
-  it("refuses a second live holder, naming it; released when the scope closes", async () => {
-    const home = dataDir()
-    const scope = await Effect.runPromise(Scope.make())
-    const first = await Effect.runPromise(Scope.provide(acquireInstanceLock(home, { pid: 111, host: "h1", isAlive: () => true }), scope))
-    expect(first.holder).toMatchObject({ pid: 111, host: "h1", token: 1 })
-    expect(Option.isNone(first.tookOver)).toBe(true)
+  it.effect("refuses a second holder once it sees the first one's heartbeat move, naming it; released when the scope closes", () =>
+    Effect.gen(function* () {
+      const home = dataDir()
+      const scope = yield* Scope.make()
+      const first = yield* Scope.provide(acquireInstanceLock(home, { pid: 111, host: "h1", isAlive: () => true }), scope)
+      expect(first.holder).toMatchObject({ pid: 111, host: "h1", token: 1 })
+      expect(Option.isNone(first.tookOver)).toBe(true)
 
-    const second = await Effect.runPromiseExit(
-      Effect.scoped(acquireInstanceLock(home, { pid: 222, host: "h1", isAlive: () => true })),
-    )
-    expect(Exit.isFailure(second)).toBe(true)
-    const error = Exit.isFailure(second) ? (second.cause.reasons[0] as { error: unknown }).error : undefined
-    expect(error).toBeInstanceOf(InstanceLocked)
-    expect((error as InstanceLocked).message).toMatch(/pid 111 on h1, since \d{4}-\d\d-\d\dT/)
+      const second = yield* Effect.forkChild(Effect.exit(Effect.scoped(acquireInstanceLock(home, { pid: 222, host: "h1", isAlive: () => true }))))
+      yield* TestClock.adjust(DEFAULT_HEARTBEAT_MS - 1)
+      expect(second.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust(DEFAULT_POLL_MS + 1)
+      const error = exitError(yield* Fiber.join(second))
+      expect(error).toBeInstanceOf(InstanceLocked)
+      expect((error as InstanceLocked).message).toMatch(/pid 111 on h1, since \d{4}-\d\d-\d\dT/)
 
-    const info = await Effect.runPromise(readInstanceLock(home, { host: "h1", isAlive: () => true }))
-    expect(Option.getOrThrow(info).holder.pid).toBe(111)
-    expect(describeInstanceLock(info)).toMatch(/^instance: held by pid 111 on h1 since/)
+      const info = yield* readInstanceLock(home, { host: "h1", isAlive: () => true })
+      expect(Option.getOrThrow(info).holder).toMatchObject({ pid: 111, beats: 1 })
+      expect(describeInstanceLock(info)).toMatch(/^instance: held by pid 111 on h1 since/)
 
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    expect(Option.isNone(await Effect.runPromise(readInstanceLock(home)))).toBe(true)
-    expect(describeInstanceLock(Option.none())).toMatch(/none running/)
-  })
+      yield* Scope.close(scope, Exit.void)
+      expect(Option.isNone(yield* readInstanceLock(home))).toBe(true)
+      expect(describeInstanceLock(Option.none())).toMatch(/none running/)
+    }))
 
-  it("takes over a stale lock: dead pid on this host, or an expired heartbeat elsewhere", async () => {
-    const home = dataDir()
-    const scope = await Effect.runPromise(Scope.make())
-    await Effect.runPromise(Scope.provide(acquireInstanceLock(home, { pid: 111, host: "here", heartbeatMs: 60_000 }), scope))
-    // Pretend the first one was SIGKILLed: its row stays (no finalizer ran).
-    const dead = await Effect.runPromise(
-      Effect.scoped(acquireInstanceLock(home, { pid: 222, host: "here", isAlive: (pid) => pid !== 111 })),
-    )
-    expect(dead.holder.token).toBe(2)
-    expect(Option.getOrThrow(dead.tookOver)).toMatchObject({ previous: { pid: 111 }, why: "dead-pid" })
+  it.effect("takes over a dead pid on this host at once", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = dataDir()
+        // The first one is "SIGKILLed": its row stays (no finalizer runs while this scope is open), its pid is gone.
+        yield* acquireInstanceLock(home, { pid: 111, host: "here", heartbeatMs: HOUR })
+        const dead = yield* Effect.scoped(acquireInstanceLock(home, { pid: 222, host: "here", isAlive: (pid) => pid !== 111 }))
+        expect(dead.holder.token).toBe(2)
+        expect(Option.getOrThrow(dead.tookOver)).toMatchObject({ previous: { pid: 111 }, why: "dead-pid" })
+      }),
+    ))
 
-    // A holder on another host is judged by its heartbeat only.
-    const s2 = await Effect.runPromise(Scope.make())
-    await Effect.runPromise(Scope.provide(acquireInstanceLock(home, { pid: 333, host: "elsewhere", heartbeatMs: 60_000 }), s2))
-    const refused = await Effect.runPromiseExit(Effect.scoped(acquireInstanceLock(home, { pid: 444, host: "here", ttlMs: 60_000 })))
-    expect(Exit.isFailure(refused)).toBe(true)
-    await new Promise((r) => setTimeout(r, 30))
-    const expired = await Effect.runPromise(Effect.scoped(acquireInstanceLock(home, { pid: 444, host: "here", ttlMs: 10 })))
-    expect(Option.getOrThrow(expired.tookOver)).toMatchObject({ previous: { pid: 333 }, why: "expired" })
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    await Effect.runPromise(Scope.close(s2, Exit.void))
-  })
+  it.effect("takes over a holder on another host once its heartbeat stood still for ttlMs while watched", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = dataDir()
+        yield* acquireInstanceLock(home, { pid: 333, host: "elsewhere", heartbeatMs: HOUR })
+        const newcomer = yield* Effect.forkChild(Effect.scoped(acquireInstanceLock(home, { pid: 444, host: "here", ttlMs: 10_000 })))
+        yield* TestClock.adjust(9_999)
+        expect(newcomer.pollUnsafe()).toBeUndefined()
+        yield* TestClock.adjust(1)
+        expect(Option.getOrThrow((yield* Fiber.join(newcomer)).tookOver)).toMatchObject({ previous: { pid: 333 }, why: "expired" })
+      }),
+    ))
 
-  it("judges liveness", () => {
-    const h = { pid: 5, host: "a", since: 0, heartbeatAt: 1_000, token: 1 }
+  // Wall-clock steps (date -s, NTP, faketime, or another host's clock): the stamps move, the monotonic clock does not.
+  it.effect("a live holder on another host is refused to a newcomer whose clock is an hour ahead, even while the holder's steps back", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = dataDir()
+        const [holderClock, newcomerClock] = [yield* steppedBy(-HOUR), yield* steppedBy(HOUR)]
+        yield* acquireInstanceLock(home, { pid: 333, host: "elsewhere" }).pipe(holderClock)
+        yield* TestClock.adjust(DEFAULT_HEARTBEAT_MS)
+        const newcomer = yield* Effect.forkChild(Effect.exit(Effect.scoped(acquireInstanceLock(home, { pid: 444, host: "here" }).pipe(newcomerClock))))
+        yield* TestClock.adjust(DEFAULT_HEARTBEAT_MS + DEFAULT_POLL_MS)
+        expect(exitError(yield* Fiber.join(newcomer))).toBeInstanceOf(InstanceLocked)
+        expect(Option.getOrThrow(yield* readInstanceLock(home)).holder.pid).toBe(333)
+      }),
+    ))
+
+  it.effect("a dead holder on another host is taken over within ttlMs by a newcomer whose clock is an hour behind", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = dataDir()
+        yield* acquireInstanceLock(home, { pid: 333, host: "elsewhere", heartbeatMs: HOUR })
+        const behind = yield* steppedBy(-HOUR)
+        const newcomer = yield* Effect.forkChild(Effect.scoped(acquireInstanceLock(home, { pid: 444, host: "here" }).pipe(behind)))
+        yield* TestClock.adjust(DEFAULT_TTL_MS)
+        expect(Option.getOrThrow((yield* Fiber.join(newcomer)).tookOver)).toMatchObject({ previous: { pid: 333 }, why: "expired" })
+      }),
+    ))
+
+  it("judges liveness from one reading (for status)", () => {
+    const h = { pid: 5, host: "a", since: 0, heartbeatAt: 1_000, token: 1, beats: 3 }
     expect(livenessOf(h, 2_000, { host: "a", isAlive: () => true, ttlMs: 5_000 })).toBe("alive")
     expect(livenessOf(h, 2_000, { host: "a", isAlive: () => false, ttlMs: 5_000 })).toBe("dead-pid")
     expect(livenessOf(h, 2_000, { host: "b", isAlive: () => false, ttlMs: 5_000 })).toBe("alive")
@@ -124,10 +168,7 @@ describe("instance lock (real processes)", () => {
   }, 30_000)
 })
 
-// Enabled once `serve` takes the lock (the lead's wiring in supervisors/Launch.ts or the serve command).
-const wired = /acquireInstanceLock/.test(readFileSync(join(ROOT, "supervisors/Launch.ts"), "utf8") + readFileSync(join(ROOT, "src/cli/commands/factory.ts"), "utf8"))
-
-describe.runIf(wired)("serve takes the instance lock", () => {
+describe("serve takes the instance lock", () => {
   it("a second serve on the same data directory exits 1 naming the holder; a SIGKILLed one is taken over", async () => {
     const home = dataDir()
     const first = await startServe(home, { FACTORY_CONCURRENCY: "1" })

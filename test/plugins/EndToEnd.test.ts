@@ -100,8 +100,10 @@ const chatModelWriter = () => {
     complete: (request) => {
       const last = request.messages.at(-1)
       if (request.brief === undefined && last !== undefined && last.content.includes("Continue the story exactly where it stops")) {
-        const sofar = request.messages.at(-2)?.content.trim() ?? ""
-        return Effect.succeed({ text: rest.get(sofar) ?? "", finishReason: "stop" as const, usage: { promptTokens: 10, cachedTokens: 0, completionTokens: 10 }, model: "chat", provider: "chat-model" })
+        // the request shows how the draft ends now (its last paragraphs, after "…" when cut): the draft that ends so
+        const shown = (request.messages.at(-2)?.content ?? "").replace(/^…\n\n/, "").trim()
+        const sofar = [...rest.keys()].find((draft) => draft.endsWith(shown))
+        return Effect.succeed({ text: sofar === undefined ? "" : rest.get(sofar)!, finishReason: "stop" as const, usage: { promptTokens: 10, cachedTokens: 0, completionTokens: 10 }, model: "chat", provider: "chat-model" })
       }
       return Effect.map(offline.complete(request), (c) => {
         const brief = request.brief!

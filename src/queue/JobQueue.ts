@@ -1,4 +1,4 @@
-import { Context, Data, type Effect, type Option } from "effect"
+import { Context, Data, Effect, type Option } from "effect"
 import type { Job, JobState, Lease } from "../domain/Job.ts"
 
 /** The queue's backing engine (SQLite, Redis …) could not be reached or failed; retrying later may succeed. */
@@ -68,6 +68,16 @@ export class ProjectBusy extends Data.TaggedError("ProjectBusy")<{
   override get message() {
     return `project '${this.project}' has episode ${this.episode} in flight; wait for it, hold the project first, or force the delete`
   }
+}
+
+/**
+ * The episodes an `enqueue` asks for, as every adapter takes them: each once, in order. A number that
+ * is not a whole number ≥ 1 is a bug of the caller (the API and the CLI refuse such input first).
+ */
+export const episodesToEnqueue = (episodes: ReadonlyArray<number>): Effect.Effect<ReadonlyArray<number>> => {
+  const wanted = [...new Set(episodes)].sort((a, b) => a - b)
+  const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
+  return invalid === undefined ? Effect.succeed(wanted) : Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
 }
 
 /**

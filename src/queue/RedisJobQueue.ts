@@ -112,6 +112,7 @@ import {
   EpisodeGap,
   type HoldChange,
   JobNotFound,
+  episodesToEnqueue,
   JobQueue,
   type JobQueueShape,
   JobStateConflict,
@@ -265,25 +266,23 @@ export const make = (options: RedisJobQueueOptions): Effect.Effect<JobQueueShape
     const jobOrLost = (lease: Lease) => (reply: unknown): Effect.Effect<Job, LeaseLost> =>
       reply === null ? Effect.fail(lost(lease)) : Effect.succeed(decodeJob(reply as Raw))
 
-    const enqueue: JobQueueShape["enqueue"] = (project, episodes) => {
-      const wanted = [...new Set(episodes)].sort((a, b) => a - b)
-      const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
-      if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
-      if (wanted.length === 0) return Effect.succeed([])
-      return Effect.flatMap(reading, ({ wall: now, spec }) =>
-        Effect.flatMap(script("enqueue", "nfEnqueue", [project, spec, ...wanted]), (reply) => {
-          const r = reply as ReadonlyArray<unknown>
-          if (r[0] === -1) return Effect.fail(new EpisodeGap({ project, requested: Number(r[1]), nextExpected: Number(r[2]) }))
-          const out: Array<Enqueued> = []
-          let i = 1
-          for (const episode of wanted) {
-            if (r[i++] === 1) out.push({ created: true, job: queuedJob(project, episode, now) })
-            else out.push({ created: false, job: decodeJob(r[i++] as Raw) })
-          }
-          return Effect.succeed(out)
-        })
-      )
-    }
+    const enqueue: JobQueueShape["enqueue"] = (project, episodes) =>
+      Effect.flatMap(episodesToEnqueue(episodes), (wanted): ReturnType<JobQueueShape["enqueue"]> => {
+        if (wanted.length === 0) return Effect.succeed([])
+        return Effect.flatMap(reading, ({ wall: now, spec }) =>
+          Effect.flatMap(script("enqueue", "nfEnqueue", [project, spec, ...wanted]), (reply) => {
+            const r = reply as ReadonlyArray<unknown>
+            if (r[0] === -1) return Effect.fail(new EpisodeGap({ project, requested: Number(r[1]), nextExpected: Number(r[2]) }))
+            const out: Array<Enqueued> = []
+            let i = 1
+            for (const episode of wanted) {
+              if (r[i++] === 1) out.push({ created: true, job: queuedJob(project, episode, now) })
+              else out.push({ created: false, job: decodeJob(r[i++] as Raw) })
+            }
+            return Effect.succeed(out)
+          })
+        )
+      })
 
     const claimBatch = turnBatcher<readonly [string, number, string], Raw | null>(
       async (items) => splitClaims(await callScript(redis, "nfClaim", 1, [keys.ready, keys.prefix, maxDeliveries, ...items.flat()]) as Raw, items.length),

@@ -10,6 +10,7 @@ import {
   EpisodeGap,
   type HoldChange,
   JobNotFound,
+  episodesToEnqueue,
   JobQueue,
   type JobQueueShape,
   JobStateConflict,
@@ -586,40 +587,38 @@ export const make = (options: SqliteJobQueueOptions) =>
     }
     const finished = (c: Connection, head: HeadRow) => toJob(c.get<JobRow>(LIVE_BY_EPISODE, head.project, head.episode)!)
 
-    const enqueue: JobQueueShape["enqueue"] = (project, episodes) => {
-      const wanted = [...new Set(episodes)].sort((a, b) => a - b)
-      const invalid = wanted.find((n) => !Number.isSafeInteger(n) || n < 1)
-      if (invalid !== undefined) return Effect.die(new RangeError(`episode numbers are integers >= 1; got ${invalid}`))
-      if (wanted.length === 0) return Effect.succeed([])
-      return write((c, now, wall): Result.Result<ReadonlyArray<Enqueued>, EpisodeGap> => {
-        // A project has a head iff it has a job that is not final; the head knows the project's last episode.
-        const head = c.get<{ last_episode: number }>(SELECT_LAST_QUEUED, project)
-        const highest = head?.last_episode ?? c.get<{ highest: number | null }>(SELECT_HIGHEST, project)?.highest ?? 0
-        const nextExpected = highest + 1
-        // Checked as a whole before anything is written: the new numbers must continue the sequence.
-        let next = nextExpected
-        for (const n of wanted) {
-          if (n <= highest) continue
-          if (n > next) return Result.fail(new EpisodeGap({ project, requested: n, nextExpected }))
-          next = n + 1
-        }
-        // The new numbers are exactly nextExpected..next-1.
-        const out: Array<Enqueued> = []
-        for (const n of wanted) {
-          if (n <= highest) out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
-          else {
-            const job: Job = { id: jobIdOf(project, n), project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: wall, updatedAt: wall }
-            out.push({ job, created: true })
+    const enqueue: JobQueueShape["enqueue"] = (project, episodes) =>
+      Effect.flatMap(episodesToEnqueue(episodes), (wanted): ReturnType<JobQueueShape["enqueue"]> => {
+        if (wanted.length === 0) return Effect.succeed([])
+        return write((c, now, wall): Result.Result<ReadonlyArray<Enqueued>, EpisodeGap> => {
+          // A project has a head iff it has a job that is not final; the head knows the project's last episode.
+          const head = c.get<{ last_episode: number }>(SELECT_LAST_QUEUED, project)
+          const highest = head?.last_episode ?? c.get<{ highest: number | null }>(SELECT_HIGHEST, project)?.highest ?? 0
+          const nextExpected = highest + 1
+          // Checked as a whole before anything is written: the new numbers must continue the sequence.
+          let next = nextExpected
+          for (const n of wanted) {
+            if (n <= highest) continue
+            if (n > next) return Result.fail(new EpisodeGap({ project, requested: n, nextExpected }))
+            next = n + 1
           }
-        }
-        if (next > nextExpected) {
-          c.run(INSERT_RANGE, project, nextExpected, next - 1, wall)
-          if (head === undefined) c.run(INSERT_HEAD, project, nextExpected, now, ticket(), next - 1)
-          else c.run(SET_LAST_QUEUED, next - 1, project)
-        }
-        return Result.succeed(out)
+          // The new numbers are exactly nextExpected..next-1.
+          const out: Array<Enqueued> = []
+          for (const n of wanted) {
+            if (n <= highest) out.push({ job: toJob(c.get<JobRow>(LIVE_BY_EPISODE, project, n)!), created: false })
+            else {
+              const job: Job = { id: jobIdOf(project, n), project, episode: n, state: "queued", deliveries: 0, reason: null, findings: EMPTY, enqueuedAt: wall, updatedAt: wall }
+              out.push({ job, created: true })
+            }
+          }
+          if (next > nextExpected) {
+            c.run(INSERT_RANGE, project, nextExpected, next - 1, wall)
+            if (head === undefined) c.run(INSERT_HEAD, project, nextExpected, now, ticket(), next - 1)
+            else c.run(SET_LAST_QUEUED, next - 1, project)
+          }
+          return Result.succeed(out)
+        })
       })
-    }
 
     /**
      * Takes the oldest ready head. One whose deliveries are spent (its holders crashed) is

@@ -15,21 +15,16 @@
  */
 import { Data } from "effect"
 import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
-import { continuityChecks } from "./Continuity.ts"
-import { endingChecks } from "./Cliffhanger.ts"
-import { copyCheck, type EpisodeFingerprint } from "./Fingerprint.ts"
-import { pointOfViewCheck } from "./PointOfView.ts"
-import {
-  builtinChecks, defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions,
-  type GuardProject, type RecentEpisode,
-} from "./Checks.ts"
+import type { EpisodeFingerprint } from "./Fingerprint.ts"
+import { builtinChecks } from "./Registry.ts"
+import { defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject, type RecentEpisode } from "./Context.ts"
 
 export { EpisodeFingerprint, fingerprintEpisode } from "./Fingerprint.ts"
-export { pointOfViewOf } from "./PointOfView.ts"
+export { pointOfViewOf } from "./checks/PointOfView.ts"
 export {
   defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject,
   type RecentEpisode,
-} from "./Checks.ts"
+} from "./Context.ts"
 
 export const ERROR_FACTOR = 0.6
 export const WARNING_FACTOR = 0.9
@@ -114,20 +109,11 @@ const checkedEvidence = (ctx: GuardContext, f: GuardFinding): GuardFinding => {
   return { ...f, evidence: { start: s, end: e, text: ctx.text.slice(s, e) } }
 }
 
-/** Every built-in check, in the order their findings are listed. */
-const allBuiltinChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
-  ...builtinChecks,
-  ["point-of-view", pointOfViewCheck],
-  ["copy", copyCheck],
-  ...continuityChecks,
-  ...endingChecks,
-]
-
 /** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */
 export const guardDraft = (input: GuardInput): GuardVerdict => {
   const ctx = guardContext(input)
   const findings: Array<GuardFinding> = []
-  for (const [, check] of allBuiltinChecks) findings.push(...check(ctx))
+  for (const { check } of builtinChecks) findings.push(...check(ctx))
   return verdictWith(ctx, findings, input.extraChecks ?? [])
 }
 

@@ -12,10 +12,10 @@
  * Both are `endingSeverity` (default warning: a weak ending costs 10 % of the reward, it does not
  * reject a draft on its own; "off" turns them off). See `Ending.ts` for how an ending is read.
  */
-import type { GuardFinding } from "../domain/Episode.ts"
-import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
-import { type Ending, endingOf, isHook } from "./Ending.ts"
-import { keepRecent } from "../util/Lru.ts"
+import type { GuardFinding } from "../../domain/Episode.ts"
+import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "../Context.ts"
+import { type Ending, endingOf, isHook } from "../Ending.ts"
+import { keepRecent } from "../../util/Lru.ts"
 
 /** Dice coefficient of two final sentences' letter bigrams at which they are "nearly the same". */
 export const SIMILAR_ENDING = 0.8
@@ -124,9 +124,3 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   }
   return []
 }
-
-/** The ending checks, in the order their findings are listed. */
-export const endingChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
-  ["ending-hook", noHookCheck],
-  ["ending-monotonous", monotonousEndingCheck],
-]

@@ -10,9 +10,9 @@
  * when it holds a first-person pronoun form as a word (나는, 내가, 나의, 내, 나를, 나에게, 우리는,
  * 우리가, 저는, 제가 …). Korean only.
  */
-import type { GuardFinding } from "../domain/Episode.ts"
-import { evidenceOf, type GuardCheck, isKorean } from "./Checks.ts"
-import { narrationSentences } from "./Names.ts"
+import type { GuardFinding } from "../../domain/Episode.ts"
+import { evidenceOf, type GuardCheck, isKorean } from "../Context.ts"
+import { narrationSentences } from "../Names.ts"
 
 export type PointOfView = "first" | "third"
 

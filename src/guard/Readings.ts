@@ -1,0 +1,172 @@
+/**
+ * Readings of a draft and of its project that several check families share (the body without its
+ * headings, squeezed texts, the body's sentences, parsed beats), and the caches that keep them: the
+ * Bible, the outline and the recent episodes are the same for every draft of an episode.
+ */
+import type { Character } from "../domain/Bible.ts"
+import type { GuardBible, GuardContext } from "./Context.ts"
+import { givenNames } from "./Names.ts"
+import { parseBeat } from "../templates/BeatMarkers.ts"
+import { type Span, splitSentences } from "../text/Sentences.ts"
+import { squeezeChars, SqueezedText } from "../text/Shingles.ts"
+import { keepRecent } from "../util/Lru.ts"
+
+const HEADING_LINE = /^[ \t]*#[^\n]*$/gm
+/**
+ * The text with its heading lines blanked (offsets kept). Several checks read the draft's (and one
+ * the previous episode's): the last two answers are kept (by value: a hit compares the strings).
+ */
+export const bodyOnly = (text: string): string => {
+  if (text === bodies[0]) return bodies[1]
+  if (text === bodies[2]) return bodies[3]
+  const body = text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
+  bodies = [text, body, bodies[0], bodies[1]]
+  return body
+}
+export let bodies: readonly [string, string, string, string] = ["", "", "", ""]
+
+/** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
+export const bibleText = (bible: GuardBible): string =>
+  [
+    ...(bible.places ?? []).map((p) => `${p.name} ${p.description}`),
+    ...(bible.factions ?? []).map((f) => `${f.name} ${f.description}`),
+    ...(bible.items ?? []).map((i) => `${i.name} ${i.description}`),
+    ...(bible.worldRules ?? []),
+    ...bible.characters.flatMap((c) => [...c.traits]),
+  ].join("\n").normalize("NFC")
+
+/**
+ * Squeezed recent episodes, summaries and Bible texts with their n-gram hashes, by their text: a
+ * committed episode is compared with the next few drafts of its project. An LRU with room for
+ * every project's recent episodes (the factory interleaves the jobs of many projects).
+ */
+const SQUEEZED_CACHE_SIZE = 160
+const squeezedBodies = new Map<string, SqueezedText>()
+const squeezedTexts = new Map<string, SqueezedText>()
+export const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
+  // bodyOnly leaves a text without `#` as it is (NFC makes none): a committed body has no heading,
+  // and the place check squeezes the same bodies as texts
+  const headings = kind === "body" && source.includes("#")
+  const cache = headings ? squeezedBodies : squeezedTexts
+  let hit = cache.get(source)
+  if (hit === undefined) hit = new SqueezedText(squeezeChars(headings ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
+  keepRecent(cache, source, hit, SQUEEZED_CACHE_SIZE)
+  return hit
+}
+
+/** `squeezeChars(text.normalize("NFC"))`, remembered with the recent episodes' texts. */
+export const squeezedNfc = (text: string): string => squeezedOnce("text", text).chars
+
+export const squeezeNfc = (s: string) => squeezeChars(s.normalize("NFC"))
+
+/** One UTF-16 code unit is whitespace as `/\s/` decides it. */
+export const isSpaceCode = (c: number): boolean =>
+  c <= 0x20
+    ? c === 0x20 || (c >= 0x09 && c <= 0x0d)
+    : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+      c === 0x205f || c === 0x3000 || c === 0xfeff)
+
+/** The draft without whitespace, with each character's offset in the draft. */
+export const squeezedWithOffsets = (text: string): { s: string; at: Int32Array } => {
+  const at = new Int32Array(text.length)
+  const s = squeezeChars(text, at)
+  return { s, at: at.subarray(0, s.length) }
+}
+
+
+// ---------------------------------------------------------------------------
+// caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
+
+/**
+ * A small LRU of values computed from a list of parts (objects by identity, strings by value).
+ * The Bible, the project and the episodes are immutable values (readonly), so identity stands for content.
+ */
+export const memo = <T>(size: number) => {
+  const entries: Array<{ key: ReadonlyArray<unknown>; value: T }> = []
+  return (key: ReadonlyArray<unknown>, compute: () => T): T => {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      if (e.key.length !== key.length) continue
+      let same = true
+      for (let k = 0; k < key.length && same; k++) same = e.key[k] === key[k]
+      if (!same) continue
+      if (i > 0) {
+        entries.splice(i, 1)
+        entries.unshift(e)
+      }
+      return e.value
+    }
+    const value = compute()
+    entries.unshift({ key, value })
+    if (entries.length > size) entries.pop()
+    return value
+  }
+}
+
+/** The parts a value computed from the recent episodes depends on. */
+export const recentKey = (ctx: GuardContext): Array<unknown> => {
+  const out: Array<unknown> = []
+  for (const e of ctx.recent) out.push(e.body, e.summary)
+  return out
+}
+
+/**
+ * A string-keyed cache of about `limit` entries: when the young map is full it becomes the old one
+ * (the older one is dropped), and a hit in the old map moves back to the young. Sized for every
+ * project's recent episodes at once: the factory interleaves many projects' jobs, and a cache that
+ * forgets one project's texts before its next job recomputes them every job.
+ */
+export const stringCache = <T>(limit: number, compute: (s: string) => T) => {
+  let young = new Map<string, T>()
+  let old = new Map<string, T>()
+  return (s: string): T => {
+    let v = young.get(s)
+    if (v !== undefined) return v
+    v = old.get(s) ?? compute(s)
+    if (young.size >= limit / 2) {
+      old = young
+      young = new Map()
+    }
+    young.set(s, v)
+    return v
+  }
+}
+
+
+/**
+ * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
+ * squeezed join is the concatenation of the squeezed parts (each cached: recent episodes recur for many drafts).
+ */
+export const squeezeJoined = (parts: ReadonlyArray<string>): string => {
+  let out = ""
+  for (const part of parts) out += part.length >= 256 ? squeezedNfc(part) : squeezeNfc(part)
+  return out
+}
+
+/** `splitSentences(bodyOnly(text))` of the last few drafts (three checks read it). */
+const bodySentencesCache = memo<ReadonlyArray<Span>>(4)
+export const bodySentences = (text: string): ReadonlyArray<Span> => bodySentencesCache([text], () => splitSentences(bodyOnly(text)))
+
+const parsedBeats = new Map<string, ReturnType<typeof parseBeat>>()
+export const parseBeatCached = (raw: string): ReturnType<typeof parseBeat> => {
+  let p = parsedBeats.get(raw)
+  if (p === undefined) {
+    if (parsedBeats.size > 2000) parsedBeats.clear()
+    p = parseBeat(raw)
+    parsedBeats.set(raw, p)
+  }
+  return p
+}
+
+export const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
+  sentences.find((s) => s.start <= offset && offset < s.end)
+
+// ---------------------------------------------------------------------------
+// place.unknown
+
+export const namedOthers = (bible: GuardBible) => [...(bible.places ?? []), ...(bible.factions ?? []), ...(bible.items ?? [])]
+
+export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+export const formsOfCharacter = (c: Character): ReadonlyArray<string> =>
+  [...new Set([c.name, ...givenNames(c.name), ...c.aliases].map((s) => s.normalize("NFC").trim()).filter((s) => s.length >= 2))]

@@ -12,6 +12,7 @@
  * vocative inside dialogue (`민규야,`) 1, and 1 more when the same word appears
  * again with a particle that only nouns take (이/가/의/를/에게/와 …).
  */
+import { memoize } from "../util/Memo.ts"
 import type { Character } from "../domain/Bible.ts"
 import { ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DOUBLE_SURNAMES, GESTURE_VERB, NOT_NAMES, ROLE_SUFFIXES, SPEECH_VERB, SURNAMES } from "./Lexicon.ts"
 import { isAllHangulSyllables } from "../text/Hangul.ts"
@@ -101,17 +102,10 @@ export const knownNameForms = (things: ReadonlyArray<NamedThing>): Set<string> =
  * {@link knownNameForms}, remembered by what it reads of the things (names and aliases, in order):
  * every check of every draft asks for the same Bible's forms. Callers do not change the set.
  */
-export const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> => {
-  const key = JSON.stringify(things.map((t) => [t.name, t.aliases ?? []]))
-  let forms = knownForms.get(key)
-  if (forms === undefined) {
-    if (knownForms.size >= 1024) knownForms.clear()
-    forms = knownNameForms(things)
-    knownForms.set(key, forms)
-  }
-  return forms
-}
-const knownForms = new Map<string, ReadonlySet<string>>()
+export const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
+  knownFormsByKey(JSON.stringify(things.map((t) => [t.name, t.aliases ?? []])))
+const knownFormsByKey = memoize(1024, (key: string): ReadonlySet<string> =>
+  knownNameForms((JSON.parse(key) as Array<[string, Array<string>]>).map(([name, aliases]) => ({ name, aliases }))))
 
 /** `서윤하` → `윤하`; `남궁민서` → `민서`; other names → none. */
 export const givenNames = (name: string): Array<string> => {
@@ -136,18 +130,8 @@ const SHORT_ROLE_SUFFIXES = ["들", "님", "씨"]
 const NAME_ENDINGS = ["원", "부", "인", "자", "수", "공"]
 
 /** Whether a bare word is surely not a person's name. (Pure: the answers are remembered.) */
-export const isNotName = (word: string): boolean => {
-  let answer = notNames.get(word)
-  if (answer === undefined) {
-    answer = decideNotName(word)
-    if (notNames.size >= NOT_NAME_CACHE_SIZE) notNames.clear()
-    notNames.set(word, answer)
-  }
-  return answer
-}
+export const isNotName = (word: string): boolean => notNames(word)
 
-const NOT_NAME_CACHE_SIZE = 50_000
-const notNames = new Map<string, boolean>()
 
 const decideNotName = (word: string): boolean => {
   if (!isAllHangulSyllables(word)) return true
@@ -170,6 +154,7 @@ const decideNotName = (word: string): boolean => {
   for (let k = 1; k < word.length - 1; k++) if (NOT_NAMES.has(word.slice(k)) && word.length - k >= 2) return true
   return false
 }
+const notNames = memoize(50_000, decideNotName)
 
 // ---------------------------------------------------------------------------
 // Subjects of verbs
@@ -340,16 +325,12 @@ interface Narration {
   readonly words: Array<Array<Word> | undefined>
 }
 
-let lastNarration: Narration | undefined
 
-export const narrationOf = (text: string): Narration => {
-  if (lastNarration !== undefined && lastNarration.text === text) return lastNarration
+export const narrationOf = memoize(2, (text: string): Narration => {
   const masked = maskQuotes(text)
   const sentences = splitSentences(masked)
-  const narration: Narration = { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
-  lastNarration = narration
-  return narration
-}
+  return { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
+})
 
 /** The draft with its quotes masked and its sentences, as the name checks read it (cached: the last draft). */
 export const narrationSentences = (text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(text)

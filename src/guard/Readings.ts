@@ -9,21 +9,15 @@ import { givenNames } from "./Names.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { type Span, splitSentences } from "../text/Sentences.ts"
 import { squeezeChars, SqueezedText } from "../text/Shingles.ts"
-import { keepRecent } from "../util/Lru.ts"
+import { memoize } from "../util/Memo.ts"
 
 const HEADING_LINE = /^[ \t]*#[^\n]*$/gm
 /**
  * The text with its heading lines blanked (offsets kept). Several checks read the draft's (and one
- * the previous episode's): the last two answers are kept (by value: a hit compares the strings).
+ * the previous episode's): the last answers are kept.
  */
-export const bodyOnly = (text: string): string => {
-  if (text === bodies[0]) return bodies[1]
-  if (text === bodies[2]) return bodies[3]
-  const body = text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
-  bodies = [text, body, bodies[0], bodies[1]]
-  return body
-}
-export let bodies: readonly [string, string, string, string] = ["", "", "", ""]
+export const bodyOnly = memoize(4, (text: string): string =>
+  text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text)
 
 /** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
 export const bibleText = (bible: GuardBible): string =>
@@ -41,18 +35,12 @@ export const bibleText = (bible: GuardBible): string =>
  * every project's recent episodes (the factory interleaves the jobs of many projects).
  */
 const SQUEEZED_CACHE_SIZE = 160
-const squeezedBodies = new Map<string, SqueezedText>()
-const squeezedTexts = new Map<string, SqueezedText>()
-export const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText => {
+const squeezedBodies = memoize(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(bodyOnly(source.normalize("NFC")))))
+const squeezedTexts = memoize(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(source.normalize("NFC"))))
+export const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText =>
   // bodyOnly leaves a text without `#` as it is (NFC makes none): a committed body has no heading,
   // and the place check squeezes the same bodies as texts
-  const headings = kind === "body" && source.includes("#")
-  const cache = headings ? squeezedBodies : squeezedTexts
-  let hit = cache.get(source)
-  if (hit === undefined) hit = new SqueezedText(squeezeChars(headings ? bodyOnly(source.normalize("NFC")) : source.normalize("NFC")))
-  keepRecent(cache, source, hit, SQUEEZED_CACHE_SIZE)
-  return hit
-}
+  kind === "body" && source.includes("#") ? squeezedBodies(source) : squeezedTexts(source)
 
 /** `squeezeChars(text.normalize("NFC"))`, remembered with the recent episodes' texts. */
 export const squeezedNfc = (text: string): string => squeezedOnce("text", text).chars
@@ -77,32 +65,6 @@ export const squeezedWithOffsets = (text: string): { s: string; at: Int32Array }
 // ---------------------------------------------------------------------------
 // caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
 
-/**
- * A small LRU of values computed from a list of parts (objects by identity, strings by value).
- * The Bible, the project and the episodes are immutable values (readonly), so identity stands for content.
- */
-export const memo = <T>(size: number) => {
-  const entries: Array<{ key: ReadonlyArray<unknown>; value: T }> = []
-  return (key: ReadonlyArray<unknown>, compute: () => T): T => {
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!
-      if (e.key.length !== key.length) continue
-      let same = true
-      for (let k = 0; k < key.length && same; k++) same = e.key[k] === key[k]
-      if (!same) continue
-      if (i > 0) {
-        entries.splice(i, 1)
-        entries.unshift(e)
-      }
-      return e.value
-    }
-    const value = compute()
-    entries.unshift({ key, value })
-    if (entries.length > size) entries.pop()
-    return value
-  }
-}
-
 /** The parts a value computed from the recent episodes depends on. */
 export const recentKey = (ctx: GuardContext): Array<unknown> => {
   const out: Array<unknown> = []
@@ -110,27 +72,6 @@ export const recentKey = (ctx: GuardContext): Array<unknown> => {
   return out
 }
 
-/**
- * A string-keyed cache of about `limit` entries: when the young map is full it becomes the old one
- * (the older one is dropped), and a hit in the old map moves back to the young. Sized for every
- * project's recent episodes at once: the factory interleaves many projects' jobs, and a cache that
- * forgets one project's texts before its next job recomputes them every job.
- */
-export const stringCache = <T>(limit: number, compute: (s: string) => T) => {
-  let young = new Map<string, T>()
-  let old = new Map<string, T>()
-  return (s: string): T => {
-    let v = young.get(s)
-    if (v !== undefined) return v
-    v = old.get(s) ?? compute(s)
-    if (young.size >= limit / 2) {
-      old = young
-      young = new Map()
-    }
-    young.set(s, v)
-    return v
-  }
-}
 
 
 /**
@@ -144,19 +85,9 @@ export const squeezeJoined = (parts: ReadonlyArray<string>): string => {
 }
 
 /** `splitSentences(bodyOnly(text))` of the last few drafts (three checks read it). */
-const bodySentencesCache = memo<ReadonlyArray<Span>>(4)
-export const bodySentences = (text: string): ReadonlyArray<Span> => bodySentencesCache([text], () => splitSentences(bodyOnly(text)))
+export const bodySentences = memoize(4, (text: string): ReadonlyArray<Span> => splitSentences(bodyOnly(text)))
 
-const parsedBeats = new Map<string, ReturnType<typeof parseBeat>>()
-export const parseBeatCached = (raw: string): ReturnType<typeof parseBeat> => {
-  let p = parsedBeats.get(raw)
-  if (p === undefined) {
-    if (parsedBeats.size > 2000) parsedBeats.clear()
-    p = parseBeat(raw)
-    parsedBeats.set(raw, p)
-  }
-  return p
-}
+export const parseBeatCached = memoize(2000, parseBeat)
 
 export const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
   sentences.find((s) => s.start <= offset && offset < s.end)

@@ -15,7 +15,7 @@
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "../Context.ts"
 import { type Ending, endingOf, isHook } from "../Ending.ts"
-import { keepRecent } from "../../util/Lru.ts"
+import { memoize } from "../../util/Memo.ts"
 
 /** Dice coefficient of two final sentences' letter bigrams at which they are "nearly the same". */
 export const SIMILAR_ENDING = 0.8
@@ -64,14 +64,12 @@ const episodesRightBefore = (ctx: GuardContext) => {
  * episodes (the factory interleaves the jobs of many projects).
  */
 const ENDING_CACHE_SIZE = 160
-const endings = [new Map<string, Ending | undefined>(), new Map<string, Ending | undefined>()] as const
-const endingOnce = (text: string, korean: boolean): Ending | undefined => {
-  const cache = endings[korean ? 1 : 0]
-  // by the text as given: a recent episode's body is normalised only when it is first read
-  const hit = cache.has(text) ? cache.get(text) : endingOf(text.normalize("NFC"), korean)
-  keepRecent(cache, text, hit, ENDING_CACHE_SIZE)
-  return hit
-}
+// by the text as given: a recent episode's body is normalised only when it is first read
+const endings = [
+  memoize(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), false)),
+  memoize(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), true)),
+] as const
+const endingOnce = (text: string, korean: boolean): Ending | undefined => endings[korean ? 1 : 0](text)
 
 const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.text, isKorean(ctx.project.language))
 

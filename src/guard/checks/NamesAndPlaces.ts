@@ -9,7 +9,8 @@ import type { GuardFinding } from "../../domain/Episode.ts"
 import { evidenceOf, type GuardBible, type GuardCheck, type GuardContext, isKorean, project } from "../Context.ts"
 import { LEXICAL_HONORIFICS, NOT_NAMES, TITLES } from "../Lexicon.ts"
 import { isKnown, isNotName, knownFormsOf, maskQuotes, type NameCheckInput, narrationOf, quotedSpans, sentenceWords, subjectBefore } from "../Names.ts"
-import { bibleText, bodyOnly, memo, namedOthers, recentKey, squeezeNfc, squeezeJoined, stringCache } from "../Readings.ts"
+import { bibleText, bodyOnly, namedOthers, recentKey, squeezeNfc, squeezeJoined } from "../Readings.ts"
+import { memoize, memoizeParts } from "../../util/Memo.ts"
 import { batchimIndex, hasBatchim } from "../../text/Hangul.ts"
 import { stripHypocoristic } from "../../text/Particles.ts"
 import { isWhitespaceCode } from "../../text/Shingles.ts"
@@ -209,7 +210,7 @@ interface KnownPlaces {
   readonly text: string
 }
 
-const knownPlaceCache = memo<KnownPlaces>(8)
+const knownPlaceCache = memoizeParts<KnownPlaces>(8)
 
 /** Everything that makes a place known: Bible names and texts, the outline, the premise, recent episodes. */
 const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
@@ -227,19 +228,15 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
  * content): one entry per project the factory interleaves. The outline's many short beats are
  * costly to squeezeNfc one by one every job.
  */
-const projectPlaceText = stringCache(64, squeezeNfc)
+const projectPlaceText = memoize(64, squeezeNfc)
 /** The squeezed forms of a set of Bible name forms (`knownFormsOf` gives the same set for the same names). */
-const squeezedFormsOf = new WeakMap<ReadonlySet<string>, ReadonlyArray<string>>()
+const squeezedFormsOf = memoize(64, (forms: ReadonlySet<string>): ReadonlyArray<string> => [...forms].filter((f) => f.length >= 2).map(squeezeNfc))
 
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
   const p = project(ctx)
   const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
-  let squeezedForms = squeezedFormsOf.get(forms)
-  if (squeezedForms === undefined) {
-    squeezedForms = [...forms].filter((f) => f.length >= 2).map(squeezeNfc)
-    squeezedFormsOf.set(forms, squeezedForms)
-  }
+  const squeezedForms = squeezedFormsOf(forms)
   // a line break is whitespace and a normalization boundary: squeezing the joined parts is
   // squeezeJoined of the parts, the project's followed by the recent episodes'
   const projectParts = [bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""]

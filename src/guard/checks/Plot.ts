@@ -9,7 +9,8 @@ import type { GuardFinding } from "../../domain/Episode.ts"
 import { defaultContinuityOptions, evidenceOf, type GuardCheck, type GuardContext, project } from "../Context.ts"
 import { MEMORY_CONTEXT } from "../Lexicon.ts"
 import { knownFormsOf } from "../Names.ts"
-import { bibleText, bodyOnly, bodySentences, parseBeatCached, escapeRegExp, formsOfCharacter, sentenceAt, squeezeNfc, squeezedWithOffsets, stringCache } from "../Readings.ts"
+import { bibleText, bodyOnly, bodySentences, parseBeatCached, escapeRegExp, formsOfCharacter, sentenceAt, squeezeNfc, squeezedWithOffsets } from "../Readings.ts"
+import { memoize } from "../../util/Memo.ts"
 import { beatIndex } from "../../pipeline/Brief.ts"
 import { parseBeat } from "../../templates/BeatMarkers.ts"
 import { isGramSize, ngramHashes, NgramIndex } from "../../text/Shingles.ts"
@@ -31,7 +32,7 @@ interface NameMask {
 }
 
 /** Replaces every Bible name form by `□` and spaces (offsets kept); one regular expression per set of forms. */
-const nameMaskCache = stringCache(256, (key: string): NameMask => {
+const nameMaskCache = memoize(256, (key: string): NameMask => {
   const forms = key === "" ? [] : key.split("\u0000")
   const sorted = [...forms].sort((x, y) => y.length - x.length)
   if (sorted.length === 0) return { key, forms, mask: (s) => s }
@@ -45,16 +46,13 @@ const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(c
  * crosses one), with the masked, squeezed parts cached per set of name forms.
  */
 /** Per set of names: the short parts (beats: all of a project's) and the long ones (a few recent episodes). */
-const maskedParts = new Map<string, { readonly short: (part: string) => string; readonly long: (part: string) => string }>()
-
 /** `squeezeNfc(names.mask(part))`, remembered per set of names (the beats and the Bible's texts recur every job). */
+const maskedPartsOf = memoize(64, (names: NameMask) => {
+  const compute = (p: string) => squeezeNfc(names.mask(p))
+  return { short: memoize(128, compute), long: memoize(32, compute) }
+})
 const maskedSqueezed = (names: NameMask, part: string): string => {
-  let cached = maskedParts.get(names.key)
-  if (cached === undefined) {
-    if (maskedParts.size >= 64) maskedParts.clear()
-    const compute = (p: string) => squeezeNfc(names.mask(p))
-    maskedParts.set(names.key, cached = { short: stringCache(128, compute), long: stringCache(32, compute) })
-  }
+  const cached = maskedPartsOf(names)
   return part.length < 256 ? cached.short(part) : cached.long(part)
 }
 

@@ -7,11 +7,12 @@
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { defaultContinuityOptions, evidenceOf, type GuardCheck, type GuardContext } from "../Context.ts"
 import { hashedSentences } from "../Fingerprint.ts"
-import { bibleText, bodies, bodyOnly, bodySentences, isSpaceCode, squeezedOnce } from "../Readings.ts"
+import { bibleText, bodyOnly, bodySentences, isSpaceCode, squeezedOnce } from "../Readings.ts"
 import { isNfcInert } from "../../text/Hangul.ts"
 import { type Span, splitSentences } from "../../text/Sentences.ts"
 import { charShingles, isGramSize, type KnownHits, occurrencesIn, type PairGrams, pairGrams, PairIndex, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn, sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, SqueezedText, textGrams, type TextGrams } from "../../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../../text/Trigrams.ts"
+import { memoize } from "../../util/Memo.ts"
 
 /** The draft without headings, squeezed, and its n-grams: both repetition checks read them. The last draft is kept. */
 interface DraftGrams {
@@ -21,14 +22,11 @@ interface DraftGrams {
   readonly grams: Map<number, TextGrams>
 }
 
-let lastDraft: DraftGrams | undefined
-
-const draftOf = (text: string): DraftGrams => {
-  if (lastDraft !== undefined && lastDraft.text === text) return lastDraft
+/** The draft's n-grams, by size as the checks ask for them; the last drafts' are kept. */
+const draftOf = memoize(2, (text: string): DraftGrams => {
   const draft = bodyOnly(text)
-  lastDraft = { text, draft, sq: squeeze(draft), grams: new Map() }
-  return lastDraft
-}
+  return { text, draft, sq: squeeze(draft), grams: new Map() }
+})
 
 const draftGrams = (d: DraftGrams, n: number): TextGrams => {
   let g = d.grams.get(n)

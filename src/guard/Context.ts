@@ -7,7 +7,8 @@
 import type { Bible } from "../domain/Bible.ts"
 import type { Episode, Evidence, GuardFinding, Severity } from "../domain/Episode.ts"
 import type { LengthBand, Project } from "../domain/Project.ts"
-import { EpisodeFingerprint } from "./Fingerprint.ts"
+import type { EpisodeFingerprint } from "./Fingerprint.ts"
+import type { Memory } from "../util/Memo.ts"
 
 /** What the guard reads of a recent episode. */
 export type RecentEpisode = Pick<Episode, "number" | "body"> & Partial<Pick<Episode, "summary">>
@@ -92,6 +93,12 @@ export interface GuardContext {
   /** Project banned words and the extra ones, NFC, deduplicated. */
   readonly bannedWords: ReadonlyArray<string>
   readonly options: GuardOptions
+  /**
+   * What the guard instance checking this draft remembers from draft to draft (readings of the Bible,
+   * the outline and the recent episodes) and its scratch buffers: the built-in checks' state, one per
+   * instance (`makeGuard`), none at module level. A plugin check leaves it alone.
+   */
+  readonly memory: Memory
 }
 
 /** A guard check, built-in or a plugin's: pure, and its evidence must be a span of `ctx.text`. */

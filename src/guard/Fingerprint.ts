@@ -27,7 +27,7 @@ export const MIN_SENTENCE_CHARS = 12
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 
 /** Per BMP code unit: 0 not yet known, 1 kept, 2 dropped. */
-export const kept = new Uint8Array(0x10000)
+const kept = new Uint8Array(0x10000)
 const isKept = (c: number): boolean => {
   let k = kept[c]!
   if (k === 0) {

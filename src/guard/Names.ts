@@ -12,7 +12,7 @@
  * vocative inside dialogue (`민규야,`) 1, and 1 more when the same word appears
  * again with a particle that only nouns take (이/가/의/를/에게/와 …).
  */
-import { memoize } from "../util/Memo.ts"
+import { type Memory, rememberedIn } from "../util/Memo.ts"
 import type { Character } from "../domain/Bible.ts"
 import { ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DOUBLE_SURNAMES, GESTURE_VERB, NOT_NAMES, ROLE_SUFFIXES, SPEECH_VERB, SURNAMES } from "./Lexicon.ts"
 import { isAllHangulSyllables } from "../text/Hangul.ts"
@@ -102,9 +102,9 @@ export const knownNameForms = (things: ReadonlyArray<NamedThing>): Set<string> =
  * {@link knownNameForms}, remembered by what it reads of the things (names and aliases, in order):
  * every check of every draft asks for the same Bible's forms. Callers do not change the set.
  */
-export const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
-  knownFormsByKey(JSON.stringify(things.map((t) => [t.name, t.aliases ?? []])))
-const knownFormsByKey = memoize(1024, (key: string): ReadonlySet<string> =>
+export const knownFormsOf = (memory: Memory, things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
+  knownFormsByKey(memory, JSON.stringify(things.map((t) => [t.name, t.aliases ?? []])))
+const knownFormsByKey = rememberedIn(1024, (key: string): ReadonlySet<string> =>
   knownNameForms((JSON.parse(key) as Array<[string, Array<string>]>).map(([name, aliases]) => ({ name, aliases }))))
 
 /** `서윤하` → `윤하`; `남궁민서` → `민서`; other names → none. */
@@ -130,7 +130,7 @@ const SHORT_ROLE_SUFFIXES = ["들", "님", "씨"]
 const NAME_ENDINGS = ["원", "부", "인", "자", "수", "공"]
 
 /** Whether a bare word is surely not a person's name. (Pure: the answers are remembered.) */
-export const isNotName = (word: string): boolean => notNames(word)
+export const isNotName = (word: string): boolean => decideNotName(word)
 
 
 const decideNotName = (word: string): boolean => {
@@ -154,7 +154,8 @@ const decideNotName = (word: string): boolean => {
   for (let k = 1; k < word.length - 1; k++) if (NOT_NAMES.has(word.slice(k)) && word.length - k >= 2) return true
   return false
 }
-const notNames = memoize(50_000, decideNotName)
+/** `isNotName`, remembered: a story reuses its words. */
+export const isNotNameIn = rememberedIn(50_000, decideNotName)
 
 // ---------------------------------------------------------------------------
 // Subjects of verbs
@@ -326,14 +327,14 @@ interface Narration {
 }
 
 
-export const narrationOf = memoize(2, (text: string): Narration => {
+export const narrationOf = rememberedIn(2, (text: string): Narration => {
   const masked = maskQuotes(text)
   const sentences = splitSentences(masked)
   return { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
 })
 
 /** The draft with its quotes masked and its sentences, as the name checks read it (cached: the last draft). */
-export const narrationSentences = (text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(text)
+export const narrationSentences = (memory: Memory, text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(memory, text)
 
 export const sentenceWords = (n: Narration, i: number): Array<Word> => {
   let words = n.words[i]
@@ -374,4 +375,6 @@ export interface NameCheckInput {
   readonly others: ReadonlyArray<NamedThing>
   /** Recent episodes (and their summaries): a sentence retelling one is a recap, where the dead may still act. */
   readonly recaps?: ReadonlyArray<string>
+  /** The guard instance's memory (see `GuardContext.memory`). */
+  readonly memory: Memory
 }

@@ -9,15 +9,15 @@ import { givenNames } from "./Names.ts"
 import { parseBeat } from "../templates/BeatMarkers.ts"
 import { type Span, splitSentences } from "../text/Sentences.ts"
 import { squeezeChars, SqueezedText } from "../text/Shingles.ts"
-import { memoize } from "../util/Memo.ts"
+import { type Memory, rememberedIn } from "../util/Memo.ts"
 
 const HEADING_LINE = /^[ \t]*#[^\n]*$/gm
-/**
- * The text with its heading lines blanked (offsets kept). Several checks read the draft's (and one
- * the previous episode's): the last answers are kept.
- */
-export const bodyOnly = memoize(4, (text: string): string =>
-  text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text)
+/** The text with its heading lines blanked (offsets kept). */
+export const bodyOnly = (text: string): string =>
+  text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
+
+/** `bodyOnly`, remembered: several checks read the draft's body. */
+export const bodyOf = rememberedIn(4, bodyOnly)
 
 /** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
 export const bibleText = (bible: GuardBible): string =>
@@ -35,15 +35,15 @@ export const bibleText = (bible: GuardBible): string =>
  * every project's recent episodes (the factory interleaves the jobs of many projects).
  */
 const SQUEEZED_CACHE_SIZE = 160
-const squeezedBodies = memoize(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(bodyOnly(source.normalize("NFC")))))
-const squeezedTexts = memoize(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(source.normalize("NFC"))))
-export const squeezedOnce = (kind: "body" | "text", source: string): SqueezedText =>
+const squeezedBodies = rememberedIn(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(bodyOnly(source.normalize("NFC")))))
+const squeezedTexts = rememberedIn(SQUEEZED_CACHE_SIZE, (source: string) => new SqueezedText(squeezeChars(source.normalize("NFC"))))
+export const squeezedOnce = (memory: Memory, kind: "body" | "text", source: string): SqueezedText =>
   // bodyOnly leaves a text without `#` as it is (NFC makes none): a committed body has no heading,
   // and the place check squeezes the same bodies as texts
-  kind === "body" && source.includes("#") ? squeezedBodies(source) : squeezedTexts(source)
+  kind === "body" && source.includes("#") ? squeezedBodies(memory, source) : squeezedTexts(memory, source)
 
 /** `squeezeChars(text.normalize("NFC"))`, remembered with the recent episodes' texts. */
-export const squeezedNfc = (text: string): string => squeezedOnce("text", text).chars
+export const squeezedNfc = (memory: Memory, text: string): string => squeezedOnce(memory, "text", text).chars
 
 export const squeezeNfc = (s: string) => squeezeChars(s.normalize("NFC"))
 
@@ -78,16 +78,16 @@ export const recentKey = (ctx: GuardContext): Array<unknown> => {
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
  * squeezed join is the concatenation of the squeezed parts (each cached: recent episodes recur for many drafts).
  */
-export const squeezeJoined = (parts: ReadonlyArray<string>): string => {
+export const squeezeJoined = (memory: Memory, parts: ReadonlyArray<string>): string => {
   let out = ""
-  for (const part of parts) out += part.length >= 256 ? squeezedNfc(part) : squeezeNfc(part)
+  for (const part of parts) out += part.length >= 256 ? squeezedNfc(memory, part) : squeezeNfc(part)
   return out
 }
 
 /** `splitSentences(bodyOnly(text))` of the last few drafts (three checks read it). */
-export const bodySentences = memoize(4, (text: string): ReadonlyArray<Span> => splitSentences(bodyOnly(text)))
+export const bodySentences = rememberedIn(4, (text: string): ReadonlyArray<Span> => splitSentences(bodyOnly(text)))
 
-export const parseBeatCached = memoize(2000, parseBeat)
+export const parseBeatCached = rememberedIn(2000, parseBeat)
 
 export const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
   sentences.find((s) => s.start <= offset && offset < s.end)

@@ -49,3 +49,38 @@ export const memoizeParts = <V>(limit: number): ((parts: ReadonlyArray<unknown>,
     return value
   }
 }
+
+/**
+ * Where an instance keeps its memos and scratch buffers (a guard per stage thread, say): a module
+ * declares what it remembers once (`rememberedIn`, `rememberedPartsIn`, `scratchIn`), and each
+ * `Memory` holds its own tables, made on first use. Nothing is shared between two memories.
+ */
+export class Memory {
+  private readonly slots = new Map<object, unknown>()
+  /** The value of `slot` in this memory, made by `make` the first time. */
+  of<T>(slot: object, make: () => T): T {
+    let value = this.slots.get(slot) as T | undefined
+    if (value === undefined) this.slots.set(slot, value = make())
+    return value
+  }
+}
+
+/** `memoize(limit, compute)`, one per `Memory`. */
+export const rememberedIn = <K, V>(limit: number, compute: (key: K) => V): ((memory: Memory, key: K) => V) => {
+  const slot = {}
+  const make = () => memoize(limit, compute)
+  return (memory, key) => memory.of(slot, make)(key)
+}
+
+/** `memoizeParts(limit)`, one per `Memory`. */
+export const rememberedPartsIn = <V>(limit: number): ((memory: Memory, parts: ReadonlyArray<unknown>, compute: () => V) => V) => {
+  const slot = {}
+  const make = () => memoizeParts<V>(limit)
+  return (memory, parts, compute) => memory.of(slot, make)(parts, compute)
+}
+
+/** A scratch value (buffers reused call after call), one per `Memory`. */
+export const scratchIn = <T>(make: () => T): ((memory: Memory) => T) => {
+  const slot = {}
+  return (memory) => memory.of(slot, make)
+}

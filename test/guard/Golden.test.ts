@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { guardGoldenCases, verdictHash } from "./golden.ts"
+import { makeGuard } from "../../src/guard/Guard.ts"
+import { guardGoldenCases, hashOf, verdictHash } from "./golden.ts"
 
 const recorded: ReadonlyArray<string> = JSON.parse(readFileSync(new URL("./golden-hashes.json", import.meta.url), "utf8"))
 
@@ -18,5 +19,15 @@ describe("the guard's golden", () => {
     expect(cases.length).toBe(recorded.length)
     const changed = cases.flatMap((input, i) => (verdictHash(input) === recorded[i] ? [] : [`#${i} (episode ${input.episode}: ${input.text.slice(0, 30)}…)`]))
     expect(changed, "verdicts that changed").toEqual([])
+  })
+
+  it("gives the same verdicts from one guard instance that remembers from case to case", () => {
+    // twice over: the second round reads every Bible, outline and recent episode from memory
+    const guard = makeGuard()
+    const cases = guardGoldenCases()
+    for (const round of [1, 2]) {
+      const changed = cases.flatMap((input, i) => (hashOf(guard.draft(input)) === recorded[i] ? [] : [`round ${round} #${i}`]))
+      expect(changed, "verdicts that changed").toEqual([])
+    }
   })
 })

@@ -57,7 +57,6 @@ const writerCases = (): Array<GuardInput> => {
 
 export const guardGoldenCases = (): Array<GuardInput> => [...corpusCases(), ...writerCases()]
 
-export const verdictHash = (input: GuardInput): string => {
-  const verdict: GuardVerdict = guardDraft(input)
-  return createHash("sha256").update(JSON.stringify(verdict)).digest("hex").slice(0, 16)
-}
+export const hashOf = (verdict: GuardVerdict): string => createHash("sha256").update(JSON.stringify(verdict)).digest("hex").slice(0, 16)
+
+export const verdictHash = (input: GuardInput): string => hashOf(guardDraft(input))

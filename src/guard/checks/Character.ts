@@ -8,7 +8,7 @@ import type { Bible, Character } from "../../domain/Bible.ts"
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { evidenceOf, type GuardCheck, isKorean } from "../Context.ts"
 import { DEATH_CONTEXT, NOT_NAMES, RECOLLECTION_FRAME } from "../Lexicon.ts"
-import { givenNames, isKnown, isNotName, knownFormsOf, type NameCheckInput, narrationOf, sentenceWords, subjectBefore } from "../Names.ts"
+import { givenNames, isKnown, isNotNameIn, knownFormsOf, type NameCheckInput, narrationOf, sentenceWords, subjectBefore } from "../Names.ts"
 import { bodySentences, escapeRegExp, formsOfCharacter, namedOthers } from "../Readings.ts"
 import { isParticleSuffix } from "../../text/Particles.ts"
 import { type Span, splitParagraphs } from "../../text/Sentences.ts"
@@ -21,6 +21,7 @@ export const deadCharacterCheck: GuardCheck = (ctx) =>
       characters: ctx.bible.characters as ReadonlyArray<Character>,
       others: namedOthers(ctx.bible),
       recaps: ctx.recent.flatMap((e) => (e.summary ? [e.body, e.summary] : [e.body])),
+      memory: ctx.memory,
     })
     : []
 
@@ -30,9 +31,9 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
   const dead = input.characters.filter((c) => c.status === "dead")
   if (dead.length === 0) return []
   const owner = new Map<string, Character>()
-  for (const c of dead) for (const f of knownFormsOf([c])) owner.set(f, c)
+  for (const c of dead) for (const f of knownFormsOf(input.memory, [c])) owner.set(f, c)
   // a form shared with a living character names nobody in particular
-  for (const c of input.characters) if (c.status !== "dead") for (const f of knownFormsOf([c])) owner.delete(f)
+  for (const c of input.characters) if (c.status !== "dead") for (const f of knownFormsOf(input.memory, [c])) owner.delete(f)
   const whoIs = (noun: string): Character | undefined => {
     const direct = owner.get(noun)
     if (direct !== undefined) return direct
@@ -46,8 +47,8 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
 
   const ownerForms = [...owner.keys()]
   if (ownerForms.length === 0) return []
-  const allKnown = knownFormsOf([...input.characters, ...input.others])
-  const narration = narrationOf(text)
+  const allKnown = knownFormsOf(input.memory, [...input.characters, ...input.others])
+  const narration = narrationOf(input.memory, text)
   const { masked, sentences } = narration
   const out: Array<GuardFinding> = []
   const flagged = new Set<number>()
@@ -95,7 +96,7 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
     const found: Array<readonly [Character, string]> = []
     const words = sentenceWords(narration, i)
     for (const v of narration.hits[i]) {
-      const subj = subjectBefore(words, v.at, (noun) => isKnown(noun, allKnown) || isNotName(noun))
+      const subj = subjectBefore(words, v.at, (noun) => isKnown(noun, allKnown) || isNotNameIn(input.memory, noun))
       if (subj === undefined) continue
       const c = whoIs(subj.noun)
       if (c !== undefined) found.push([c, v.kind === "speech" ? "speaks" : "acts"])
@@ -234,7 +235,7 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
   if (rules.length === 0) return []
   const formsOf = new Map(characters.map((c) => [c.id, formsOfCharacter(c)]))
   const out: Array<GuardFinding> = []
-  const sentences = bodySentences(text)
+  const sentences = bodySentences(ctx.memory, text)
   for (const s of sentences) {
     const seg = text.slice(s.start, s.end)
     for (const r of rules) {

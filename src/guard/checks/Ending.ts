@@ -15,7 +15,7 @@
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "../Context.ts"
 import { type Ending, endingOf, isHook } from "../Ending.ts"
-import { memoize } from "../../util/Memo.ts"
+import { type Memory, rememberedIn } from "../../util/Memo.ts"
 
 /** Dice coefficient of two final sentences' letter bigrams at which they are "nearly the same". */
 export const SIMILAR_ENDING = 0.8
@@ -66,12 +66,12 @@ const episodesRightBefore = (ctx: GuardContext) => {
 const ENDING_CACHE_SIZE = 160
 // by the text as given: a recent episode's body is normalised only when it is first read
 const endings = [
-  memoize(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), false)),
-  memoize(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), true)),
+  rememberedIn(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), false)),
+  rememberedIn(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), true)),
 ] as const
-const endingOnce = (text: string, korean: boolean): Ending | undefined => endings[korean ? 1 : 0](text)
+const endingOnce = (memory: Memory, text: string, korean: boolean): Ending | undefined => endings[korean ? 1 : 0](memory, text)
 
-const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.text, isKorean(ctx.project.language))
+const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.memory, ctx.text, isKorean(ctx.project.language))
 
 /** `ending.no-hook`: see the module comment. */
 export const noHookCheck: GuardCheck = (ctx) => {
@@ -98,7 +98,7 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   if (ending === undefined) return []
   const before = episodesRightBefore(ctx)
   const longestRun = Math.max(o.monotonousEndingRun, o.similarEndingRun)
-  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ep.body, korean))
+  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ctx.memory, ep.body, korean))
   const run = (n: number, same: (e: Ending) => boolean): boolean =>
     n >= 2 && earlier.length >= n - 1 && earlier.slice(0, n - 1).every((e) => e !== undefined && same(e))
   const evidence = evidenceOf(ctx.text, ending.cue.start, ending.last.end)

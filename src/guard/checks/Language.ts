@@ -76,7 +76,7 @@ interface LatinWords {
  */
 const latinWords = (ctx: GuardContext): LatinWords => {
   const { text } = ctx
-  const names = knownFormsOf([...ctx.bible.characters, ...namedOthers(ctx.bible)])
+  const names = knownFormsOf(ctx.memory, [...ctx.bible.characters, ...namedOthers(ctx.bible)])
   let tokens = 0
   let words = 0
   let countedLetters = 0

@@ -8,9 +8,9 @@ import type { Bible } from "../../domain/Bible.ts"
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { evidenceOf, type GuardBible, type GuardCheck, type GuardContext, isKorean, project } from "../Context.ts"
 import { LEXICAL_HONORIFICS, NOT_NAMES, TITLES } from "../Lexicon.ts"
-import { isKnown, isNotName, knownFormsOf, maskQuotes, type NameCheckInput, narrationOf, quotedSpans, sentenceWords, subjectBefore } from "../Names.ts"
-import { bibleText, bodyOnly, namedOthers, recentKey, squeezeNfc, squeezeJoined } from "../Readings.ts"
-import { memoize, memoizeParts } from "../../util/Memo.ts"
+import { isKnown, isNotNameIn, knownFormsOf, maskQuotes, type NameCheckInput, narrationOf, quotedSpans, sentenceWords, subjectBefore } from "../Names.ts"
+import { bibleText, bodyOf, bodyOnly, namedOthers, recentKey, squeezeNfc, squeezeJoined } from "../Readings.ts"
+import { rememberedIn, rememberedPartsIn } from "../../util/Memo.ts"
 import { batchimIndex, hasBatchim } from "../../text/Hangul.ts"
 import { stripHypocoristic } from "../../text/Particles.ts"
 import { isWhitespaceCode } from "../../text/Shingles.ts"
@@ -19,7 +19,7 @@ import { isWhitespaceCode } from "../../text/Shingles.ts"
 /** `name.unknown`: see `Names.ts`. Korean only. */
 export const unknownNameCheck: GuardCheck = (ctx) =>
   isKorean(ctx.project.language)
-    ? unknownNameFindings({ text: ctx.text, characters: ctx.bible.characters, others: namedOthers(ctx.bible) })
+    ? unknownNameFindings({ text: ctx.text, characters: ctx.bible.characters, others: namedOthers(ctx.bible), memory: ctx.memory })
     : []
 
 interface Candidate {
@@ -81,12 +81,12 @@ const NOUN_ONLY_PARTICLES = /^(?:이가|이의|이를|이에게|이한테|이랑
 /** `name.unknown` findings: one per unknown name, its evidence the first name-like occurrence. */
 export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> => {
   const { text } = input
-  const known = knownFormsOf([...input.characters, ...input.others])
+  const known = knownFormsOf(input.memory, [...input.characters, ...input.others])
   const candidates = new Map<string, Candidate>()
-  const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotName(noun)
+  const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotNameIn(input.memory, noun)
   const add = (raw: string, start: number, end: number, points: number, reason: string) => {
     const noun = stripHypocoristic(raw, 2)
-    if (isNotName(raw) || isNotName(noun) || isKnown(raw, known) || isKnown(noun, known)) return
+    if (isNotNameIn(input.memory, raw) || isNotNameIn(input.memory, noun) || isKnown(raw, known) || isKnown(noun, known)) return
     const span = { start, end: start + noun.length }
     void end
     const c = candidates.get(noun) ?? { score: 0, first: span, reasons: new Set<string>() }
@@ -97,7 +97,7 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
   }
 
   // subjects of speech verbs and gestures, in narration
-  const narration = narrationOf(text)
+  const narration = narrationOf(input.memory, text)
   for (let si = 0; si < narration.sentences.length; si++) {
     for (const v of narration.hits[si]) {
       if (v.kind === "action") continue
@@ -210,13 +210,14 @@ interface KnownPlaces {
   readonly text: string
 }
 
-const knownPlaceCache = memoizeParts<KnownPlaces>(8)
+const knownPlaceCache = rememberedPartsIn<KnownPlaces>(8)
 
 /** Everything that makes a place known: Bible names and texts, the outline, the premise, recent episodes. */
 const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const p = project(ctx)
   const b = ctx.bible
   return knownPlaceCache(
+    ctx.memory,
     [b, b.characters, b.places, b.factions, b.items, p.beats, p.premise, p.title, ...recentKey(ctx)],
     () => computeKnownPlaceText(ctx),
   )
@@ -228,19 +229,19 @@ const knownPlaceText = (ctx: GuardContext): KnownPlaces => {
  * content): one entry per project the factory interleaves. The outline's many short beats are
  * costly to squeezeNfc one by one every job.
  */
-const projectPlaceText = memoize(64, squeezeNfc)
+const projectPlaceText = rememberedIn(64, squeezeNfc)
 /** The squeezed forms of a set of Bible name forms (`knownFormsOf` gives the same set for the same names). */
-const squeezedFormsOf = memoize(64, (forms: ReadonlySet<string>): ReadonlyArray<string> => [...forms].filter((f) => f.length >= 2).map(squeezeNfc))
+const squeezedFormsOf = rememberedIn(64, (forms: ReadonlySet<string>): ReadonlyArray<string> => [...forms].filter((f) => f.length >= 2).map(squeezeNfc))
 
 const computeKnownPlaceText = (ctx: GuardContext): KnownPlaces => {
   const b = ctx.bible
   const p = project(ctx)
-  const forms = knownFormsOf([...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
-  const squeezedForms = squeezedFormsOf(forms)
+  const forms = knownFormsOf(ctx.memory, [...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? []), ...b.characters])
+  const squeezedForms = squeezedFormsOf(ctx.memory, forms)
   // a line break is whitespace and a normalization boundary: squeezing the joined parts is
   // squeezeJoined of the parts, the project's followed by the recent episodes'
   const projectParts = [bibleText(b), ...(b.places ?? []).map((x) => x.name), ...(p.beats ?? []), p.premise ?? "", p.title ?? ""]
-  const text = projectPlaceText(projectParts.join("\n")) + squeezeJoined(ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]))
+  const text = projectPlaceText(ctx.memory, projectParts.join("\n")) + squeezeJoined(ctx.memory, ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]))
   return { forms, squeezedForms, text }
 }
 
@@ -324,7 +325,7 @@ const ADNOMINAL_END = /(?:은|는|던|한|된|운|인|의|를|을|에|로|서|�
 export const unknownPlaceCheck: GuardCheck = (ctx) => {
   if (!isKorean(ctx.project.language)) return []
   const text = ctx.text
-  const masked = maskQuotes(bodyOnly(text))
+  const masked = maskQuotes(bodyOf(ctx.memory, text))
   const known = knownPlaceText(ctx)
   const out: Array<GuardFinding> = []
   const seen = new Set<string>()

@@ -9,8 +9,8 @@ import type { GuardFinding } from "../../domain/Episode.ts"
 import { defaultContinuityOptions, evidenceOf, type GuardCheck, type GuardContext, project } from "../Context.ts"
 import { MEMORY_CONTEXT } from "../Lexicon.ts"
 import { knownFormsOf } from "../Names.ts"
-import { bibleText, bodyOnly, bodySentences, parseBeatCached, escapeRegExp, formsOfCharacter, sentenceAt, squeezeNfc, squeezedWithOffsets } from "../Readings.ts"
-import { memoize } from "../../util/Memo.ts"
+import { bibleText, bodyOf, bodyOnly, bodySentences, parseBeatCached, escapeRegExp, formsOfCharacter, sentenceAt, squeezeNfc, squeezedWithOffsets } from "../Readings.ts"
+import { memoize, type Memory, rememberedIn } from "../../util/Memo.ts"
 import { beatIndex } from "../../pipeline/Brief.ts"
 import { parseBeat } from "../../templates/BeatMarkers.ts"
 import { isGramSize, ngramHashes, NgramIndex } from "../../text/Shingles.ts"
@@ -21,7 +21,7 @@ const NOT_YET = /(?:죽을지도|죽을 것|죽게 될|죽지 않|죽을까|죽�
 /** The Bible's name forms of two characters or more: characters, then places, factions, items. */
 const bibleNameForms = (ctx: GuardContext): ReadonlyArray<string> => {
   const b = ctx.bible
-  return [...knownFormsOf([...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])].filter((f) => f.length >= 2)
+  return [...knownFormsOf(ctx.memory, [...b.characters, ...(b.places ?? []), ...(b.factions ?? []), ...(b.items ?? [])])].filter((f) => f.length >= 2)
 }
 
 interface NameMask {
@@ -32,14 +32,14 @@ interface NameMask {
 }
 
 /** Replaces every Bible name form by `□` and spaces (offsets kept); one regular expression per set of forms. */
-const nameMaskCache = memoize(256, (key: string): NameMask => {
+const nameMaskCache = rememberedIn(256, (key: string): NameMask => {
   const forms = key === "" ? [] : key.split("\u0000")
   const sorted = [...forms].sort((x, y) => y.length - x.length)
   if (sorted.length === 0) return { key, forms, mask: (s) => s }
   const re = new RegExp(sorted.map(escapeRegExp).join("|"), "g")
   return { key, forms, mask: (s) => s.replace(re, (m) => "□" + " ".repeat(m.length - 1)) }
 })
-const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(ctx).join("\u0000"))
+const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(ctx.memory, bibleNameForms(ctx).join("\u0000"))
 
 /**
  * `squeezeNfc(mask(parts.join("\n")))` part by part when no name form holds a line break (a match then never
@@ -47,19 +47,19 @@ const nameMask = (ctx: GuardContext): NameMask => nameMaskCache(bibleNameForms(c
  */
 /** Per set of names: the short parts (beats: all of a project's) and the long ones (a few recent episodes). */
 /** `squeezeNfc(names.mask(part))`, remembered per set of names (the beats and the Bible's texts recur every job). */
-const maskedPartsOf = memoize(64, (names: NameMask) => {
+const maskedPartsOf = rememberedIn(64, (names: NameMask) => {
   const compute = (p: string) => squeezeNfc(names.mask(p))
   return { short: memoize(128, compute), long: memoize(32, compute) }
 })
-const maskedSqueezed = (names: NameMask, part: string): string => {
-  const cached = maskedPartsOf(names)
+const maskedSqueezed = (memory: Memory, names: NameMask, part: string): string => {
+  const cached = maskedPartsOf(memory, names)
   return part.length < 256 ? cached.short(part) : cached.long(part)
 }
 
-const squeezeMaskedJoined = (names: NameMask, parts: ReadonlyArray<string>): string => {
+const squeezeMaskedJoined = (memory: Memory, names: NameMask, parts: ReadonlyArray<string>): string => {
   if (names.forms.some((f) => f.includes("\n"))) return squeezeNfc(names.mask(parts.join("\n")))
   let out = ""
-  for (const part of parts) out += maskedSqueezed(names, part)
+  for (const part of parts) out += maskedSqueezed(memory, names, part)
   return out
 }
 
@@ -100,11 +100,11 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   if (episode > beats.length) return [] // past the outline: every beat has been reached
   const current = beatIndex(beats.length, episode)
   const later: Array<{ i: number; parsed: ReturnType<typeof parseBeat> }> = []
-  for (let i = current + 2; i < beats.length; i++) later.push({ i, parsed: parseBeatCached(beats[i]!) })
+  for (let i = current + 2; i < beats.length; i++) later.push({ i, parsed: parseBeatCached(ctx.memory, beats[i]!) })
   if (later.length === 0) return []
   const text = ctx.text
   const out: Array<GuardFinding> = []
-  const sentences = bodySentences(text)
+  const sentences = bodySentences(ctx.memory, text)
   const characters = ctx.bible.characters as ReadonlyArray<Character>
 
   // (a) a death the outline declares for a later episode
@@ -142,15 +142,15 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   const n = defaultContinuityOptions.aheadRun
   // names are masked (one placeholder each) in the beats and the draft: a run must be more than names and particles
   const names = nameMask(ctx)
-  const draft = squeezedWithOffsets(names.mask(bodyOnly(text)))
+  const draft = squeezedWithOffsets(names.mask(bodyOf(ctx.memory, text)))
   const draftText = draft.s
-  const beatTexts = later.map((b) => maskedSqueezed(names, b.parsed.text))
+  const beatTexts = later.map((b) => maskedSqueezed(ctx.memory, names, b.parsed.text))
   // Where each beat's n-grams first occur in the draft, from one pass over the draft against all of
   // them; an n-gram the allowed text has (a recap, the Bible …) does not count.
   let allowedText: string | undefined
   const allowed = (g: string): boolean =>
-    (allowedText ??= squeezeMaskedJoined(names, [
-      ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(raw).text),
+    (allowedText ??= squeezeMaskedJoined(ctx.memory, names, [
+      ...beats.filter((_, i) => i <= current + 1).map((raw) => parseBeatCached(ctx.memory, raw).text),
       p.premise ?? "",
       bibleText(ctx.bible),
       ...ctx.recent.flatMap((e) => [e.body, e.summary ?? ""]),

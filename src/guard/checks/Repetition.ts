@@ -12,7 +12,7 @@ import { isNfcInert } from "../../text/Hangul.ts"
 import { type Span, splitSentences } from "../../text/Sentences.ts"
 import { charShingles, isGramSize, type KnownHits, occurrencesIn, type PairGrams, pairGrams, PairIndex, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn, sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, SqueezedText, textGrams, type TextGrams } from "../../text/Shingles.ts"
 import { IdMarks, TrigramTable } from "../../text/Trigrams.ts"
-import { memoize } from "../../util/Memo.ts"
+import { rememberedIn, scratchIn } from "../../util/Memo.ts"
 
 /** The draft without headings, squeezed, and its n-grams: both repetition checks read them. The last draft is kept. */
 interface DraftGrams {
@@ -23,7 +23,7 @@ interface DraftGrams {
 }
 
 /** The draft's n-grams, by size as the checks ask for them; the last drafts' are kept. */
-const draftOf = memoize(2, (text: string): DraftGrams => {
+const draftOf = rememberedIn(2, (text: string): DraftGrams => {
   const draft = bodyOnly(text)
   return { text, draft, sq: squeeze(draft), grams: new Map() }
 })
@@ -39,10 +39,10 @@ const draftGrams = (d: DraftGrams, n: number): TextGrams => {
 
 /** The recent episodes' texts and those whose n-grams do not count (their summaries, the Bible's text), squeezed. */
 const recentTexts = (ctx: GuardContext) => {
-  const bodies = ctx.recent.map((ep) => squeezedOnce("body", ep.body))
+  const bodies = ctx.recent.map((ep) => squeezedOnce(ctx.memory, "body", ep.body))
   const excluded: Array<SqueezedText> = []
-  for (const ep of ctx.recent) if (ep.summary) excluded.push(squeezedOnce("text", ep.summary))
-  excluded.push(squeezedOnce("text", bibleText(ctx.bible)))
+  for (const ep of ctx.recent) if (ep.summary) excluded.push(squeezedOnce(ctx.memory, "text", ep.summary))
+  excluded.push(squeezedOnce(ctx.memory, "text", bibleText(ctx.bible)))
   return { bodies, excluded }
 }
 
@@ -100,7 +100,7 @@ export const recentRepetitionCheck: GuardCheck = (ctx) => {
   if (ctx.recent.length === 0) return []
   const o = ctx.options
   const n = o.shingleSize
-  const d = draftOf(ctx.text)
+  const d = draftOf(ctx.memory, ctx.text)
   const { draft, sq } = d
   const texts = recentTexts(ctx)
   const base = isGramSize(n) ? referenceFor(texts, draftGrams(d, n)) : undefined
@@ -154,7 +154,7 @@ const slowRecentReference = (ctx: GuardContext, n: number): Set<string> => {
 /** `repetition.internal`: a passage that occurs twice in the draft; evidence is the later copy. */
 export const internalRepetitionCheck: GuardCheck = (ctx) => {
   const o = ctx.options
-  const d = draftOf(ctx.text)
+  const d = draftOf(ctx.memory, ctx.text)
   const min = Math.min(o.internalPassageWarning, o.internalPassageError)
   const passages = isGramSize(o.shingleSize)
     ? repeatedPassagesIn(d.draft, d.sq, draftGrams(d, o.shingleSize), min)
@@ -222,24 +222,29 @@ const isTrigramPunct = (c: number): boolean =>
       c === 0x29 || c === 0x2d
     : c === 0x201c || c === 0x201d || c === 0x2018 || c === 0x2019 || c === 0x2026 || c === 0xb7 || c === 0x2014
 
-/** Scratch buffer of code units. */
-let units = new Uint16Array(1024)
+/** The buffers of one retell comparison, reused by the next one of the same guard instance (they grow to the longest texts). */
+class RetellScratch {
+  /** Code units of one sentence. */
+  units = new Uint16Array(1024)
+  /** The trigrams of one comparison (the previous episode's and the draft's). */
+  readonly table = new TrigramTable()
+  readonly sentenceMarks = new IdMarks()
+  /** Trigram ids of the sentences of one comparison, one after another (no array per sentence). */
+  pool = new Int32Array(16_384)
+  poolLength = 0
+  /** The last sentence's length without whitespace alone. */
+  lastSqueezed = 0
+}
 
-/** The trigrams of one retell comparison (the previous episode's and the draft's). */
-const table = new TrigramTable()
-const sentenceMarks = new IdMarks()
-
-/** Trigram ids of the sentences of one comparison, one after another (no array per sentence). */
-let pool = new Int32Array(16_384)
-let poolLength = 0
-/** The last sentence's length without whitespace alone. */
-let lastSqueezed = 0
+const retellScratch = scratchIn(() => new RetellScratch())
 
 /**
  * Appends the distinct character trigrams of one sentence in NFC (whitespace and punctuation left
  * out), as ids in order of first occurrence, to `pool` at `poolLength`; returns how many.
  */
-const appendGrams = (sentence: string): number => {
+const appendGrams = (scratch: RetellScratch, sentence: string): number => {
+  const { table, sentenceMarks } = scratch
+  let { units, pool, poolLength } = scratch
   let t = sentence
   let normalized = false
   if (units.length < t.length) units = new Uint16Array(t.length * 2)
@@ -268,18 +273,20 @@ const appendGrams = (sentence: string): number => {
     if (!isTrigramPunct(c)) units[n++] = c
   }
   sentenceMarks.next(table.size + t.length)
-  lastSqueezed = squeezed
+  scratch.lastSqueezed = squeezed
+  scratch.units = units
   if (pool.length < poolLength + n) {
     const grown = new Int32Array(Math.max(pool.length * 2, poolLength + n))
     grown.set(pool.subarray(0, poolLength))
     pool = grown
+    scratch.pool = grown
   }
   let distinct = 0
   for (let i = 0; i + 3 <= n; i++) {
     const id = table.idOf(units[i]!, units[i + 1]!, units[i + 2]!)
     if (sentenceMarks.mark(id)) pool[poolLength + distinct++] = id
   }
-  poolLength += distinct
+  scratch.poolLength = poolLength + distinct
   return distinct
 }
 
@@ -310,37 +317,39 @@ const longestIncreasing = (xs: ReadonlyArray<number>): Array<number> => {
 export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuityOptions.retellSimilarity) => {
   const last = [...ctx.recent].sort((a, b) => a.number - b.number).at(-1)
   if (last === undefined) return { eligible: 0, retold: [] as Array<Span> }
+  const scratch = retellScratch(ctx.memory)
+  const { table } = scratch
   const ref = [last.summary ?? "", bodyOnly(last.body.normalize("NFC"))].join("\n")
   const refSentences = splitSentences(ref)
-  const draftSentences = bodySentences(ctx.text)
+  const draftSentences = bodySentences(ctx.memory, ctx.text)
   // room for every trigram of both texts (fewer than their code units)
   table.clear(ref.length + ctx.text.length)
 
   // the previous episode's sentences with ≥ 6 trigrams, and for each trigram the sentences that have it
-  poolLength = 0
+  scratch.poolLength = 0
   const keptFrom: Array<number> = []
   const keptSize: Array<number> = []
   for (const s of refSentences) {
-    const from = poolLength
-    const size = appendGrams(s.text)
+    const from = scratch.poolLength
+    const size = appendGrams(scratch, s.text)
     if (size < 6) {
-      poolLength = from
+      scratch.poolLength = from
       continue
     }
     keptFrom.push(from)
     keptSize.push(size)
   }
-  const pairs = poolLength
+  const pairs = scratch.poolLength
   const kept = keptFrom.length
   const sizes = Int32Array.from(keptSize)
   const counts = new Int32Array(table.size + 1)
-  for (let p = 0; p < pairs; p++) counts[pool[p]! + 1]!++
+  for (let p = 0; p < pairs; p++) counts[scratch.pool[p]! + 1]!++
   const starts = counts // prefix sums: the sentences that have id `t` are post[starts[t] .. starts[t + 1])
   for (let t = 1; t < starts.length; t++) starts[t]! += starts[t - 1]!
   const fill = starts.slice(0, starts.length - 1)
   const post = new Int32Array(pairs)
   for (let j = 0; j < kept; j++) {
-    for (let p = keptFrom[j]!, end = p + keptSize[j]!; p < end; p++) post[fill[pool[p]!]!++] = j
+    for (let p = keptFrom[j]!, end = p + keptSize[j]!; p < end; p++) post[fill[scratch.pool[p]!]!++] = j
   }
   const known = starts.length - 1 // ids from here on are the draft's own
 
@@ -349,13 +358,13 @@ export const retoldSentences = (ctx: GuardContext, similarity = defaultContinuit
   const shared = new Int32Array(kept)
   const touched = new Int32Array(kept)
   for (const s of draftSentences) {
-    poolLength = pairs // each draft sentence in turn after the reference's
-    const size = appendGrams(s.text)
-    if (lastSqueezed < 10) continue
+    scratch.poolLength = pairs // each draft sentence in turn after the reference's
+    const size = appendGrams(scratch, s.text)
+    if (scratch.lastSqueezed < 10) continue
     eligible.push(s)
     let nTouched = 0
     for (let p = pairs; p < pairs + size; p++) {
-      const t = pool[p]!
+      const t = scratch.pool[p]!
       if (t >= known) continue
       for (let q = starts[t]!, end = starts[t + 1]!; q < end; q++) {
         const j = post[q]!

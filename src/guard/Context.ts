@@ -108,8 +108,7 @@ export const isKorean = (language: string): boolean => /^ko(?:-|$)/i.test(langua
 
 export const evidenceOf = (text: string, start: number, end: number): Evidence => ({ start, end, text: text.slice(start, end) })
 
-// ---------------------------------------------------------------------------
-
+/** The continuity checks' thresholds (`plot.*`, `place.*`, `character.*`, `repetition.retell`, `repetition.distinct-n`). */
 export interface ContinuityOptions {
   /** A run of this many non-space characters of a later beat in the draft is the outline's future. Default 12. */
   readonly aheadRun: number

@@ -132,7 +132,6 @@ const NAME_ENDINGS = ["원", "부", "인", "자", "수", "공"]
 /** Whether a bare word is surely not a person's name. (Pure: the answers are remembered.) */
 export const isNotName = (word: string): boolean => decideNotName(word)
 
-
 const decideNotName = (word: string): boolean => {
   if (!isAllHangulSyllables(word)) return true
   if (word.length < 2 || word.length > 6) return true
@@ -325,7 +324,6 @@ interface Narration {
   readonly hits: ReadonlyArray<ReadonlyArray<VerbHit>>
   readonly words: Array<Array<Word> | undefined>
 }
-
 
 export const narrationOf = rememberedIn(2, (text: string): Narration => {
   const masked = maskQuotes(text)

@@ -1,7 +1,8 @@
 /**
  * Readings of a draft and of its project that several check families share (the body without its
- * headings, squeezed texts, the body's sentences, parsed beats), and the caches that keep them: the
- * Bible, the outline and the recent episodes are the same for every draft of an episode.
+ * headings, squeezed texts, the body's sentences, parsed beats). What is worth keeping between drafts
+ * is remembered in the guard instance's memory (`ctx.memory`): the Bible, the outline and the recent
+ * episodes are the same for every draft of an episode.
  */
 import type { Character } from "../domain/Bible.ts"
 import type { GuardBible, GuardContext } from "./Context.ts"
@@ -61,18 +62,12 @@ export const squeezedWithOffsets = (text: string): { s: string; at: Int32Array }
   return { s, at: at.subarray(0, s.length) }
 }
 
-
-// ---------------------------------------------------------------------------
-// caches: the Bible, the outline and the recent episodes are the same for every draft of an episode
-
 /** The parts a value computed from the recent episodes depends on. */
 export const recentKey = (ctx: GuardContext): Array<unknown> => {
   const out: Array<unknown> = []
   for (const e of ctx.recent) out.push(e.body, e.summary)
   return out
 }
-
-
 
 /**
  * `squeeze(parts.join("\n"))`, part by part: a line break is a normalization boundary and whitespace, so the
@@ -91,9 +86,6 @@ export const parseBeatCached = rememberedIn(2000, parseBeat)
 
 export const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
   sentences.find((s) => s.start <= offset && offset < s.end)
-
-// ---------------------------------------------------------------------------
-// place.unknown
 
 export const namedOthers = (bible: GuardBible) => [...(bible.places ?? []), ...(bible.factions ?? []), ...(bible.items ?? [])]
 

@@ -4,8 +4,6 @@ import { evidenceOf, type GuardCheck } from "../Context.ts"
 import { escapeRegExp } from "../Readings.ts"
 import { isParticleSuffix } from "../../text/Particles.ts"
 
-
-
 /**
  * `banned-word`: every occurrence of a banned word (case-insensitive). A word
  * of three or more characters matches anywhere (Korean glues particles and

@@ -120,9 +120,6 @@ export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding
 /** Kinship and address words used as aliases (오라버니, 형님): said of anyone, so never a swap. */
 const KINSHIP = /^(?:오라버니|오라비|오빠|형|형님|누나|누님|언니|동생|아우|아버지|어머니|아버님|어머님|할아버지|할머니|삼촌|이모|고모|사부|스승|선배|후배|도련님|아가씨|주인님|나리|마님|어르신)$/
 
-
-
-
 export const aliasSwapCheck: GuardCheck = (ctx) => {
   if (!isKorean(ctx.project.language)) return []
   const text = ctx.text
@@ -259,5 +256,3 @@ export const traitContradictionCheck: GuardCheck = (ctx) => {
   return out
 }
 
-// ---------------------------------------------------------------------------
-// plot.ahead-of-outline

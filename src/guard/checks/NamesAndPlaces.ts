@@ -15,7 +15,6 @@ import { batchimIndex, hasBatchim } from "../../text/Hangul.ts"
 import { stripHypocoristic } from "../../text/Particles.ts"
 import { isWhitespaceCode } from "../../text/Shingles.ts"
 
-
 /** `name.unknown`: see `Names.ts`. Korean only. */
 export const unknownNameCheck: GuardCheck = (ctx) =>
   isKorean(ctx.project.language)
@@ -173,7 +172,7 @@ export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> 
 }
 
 // ---------------------------------------------------------------------------
-// Dead characters
+// place.unknown
 
 /** Endings of a one-word place name: 청룡성, 백운산, 흑풍곡, 인천항, 용두봉 … */
 const PLACE_SUFFIXES = ["성", "산", "강", "섬", "궁", "곡", "봉", "령", "항", "촌", "역", "나루", "마을", "계곡", "호수", "사원", "신전", "사찰", "요새", "성채", "왕국", "제국", "공국", "평원", "사막", "협곡", "항구", "빌딩", "호텔", "타워", "시장", "경찰서", "공항", "터미널"]
@@ -374,5 +373,3 @@ export const unknownPlaceCheck: GuardCheck = (ctx) => {
   return out
 }
 
-// ---------------------------------------------------------------------------
-// character.alias-swap

@@ -180,5 +180,3 @@ export const aheadOfOutlineCheck: GuardCheck = (ctx) => {
   return out.sort((a, b) => a.evidence!.start - b.evidence!.start)
 }
 
-// ---------------------------------------------------------------------------
-// repetition.retell

@@ -17,6 +17,7 @@ import type { WriterBrief } from "../../domain/Brief.ts"
 import { finalOfCode, nfc } from "../../text/Hangul.ts"
 import { josa } from "../../text/Particles.ts"
 import { beatInPast } from "../../text/Verbs.ts"
+import { memoize } from "../../util/Memo.ts"
 import { fnv1a32, type SeededRandom, seededRandom } from "../../util/Prng.ts"
 import { EN, type Genre, KO } from "./PhraseBanks.ts"
 import { fillTitle, NEEDS_B, NEEDS_D, NEEDS_KW, renderTemplate, type Template, type TemplateNode } from "./Templates.ts"
@@ -47,10 +48,12 @@ interface Actor {
  */
 const ROTATION = 4
 
-const partitionOf = (n: number, rotation: number): ReadonlyArray<number> => {
+/** The partitions of a bank of `n` items (a pure function of `n`, asked for by every deck: remembered). */
+const partitionsOf = memoize(256, (n: number): ReadonlyArray<ReadonlyArray<number>> => {
   const all = Array.from({ length: n }, (_, i) => i)
-  return n >= ROTATION * 2 ? all.filter((i) => i % ROTATION === rotation) : all
-}
+  return Array.from({ length: ROTATION }, (_, r) => (n >= ROTATION * 2 ? all.filter((i) => i % ROTATION === r) : all))
+})
+const partitionOf = (n: number, rotation: number): ReadonlyArray<number> => partitionsOf(n)[rotation]
 
 /** Draws without replacement from its partition, reshuffled each round. */
 class Deck<T> {

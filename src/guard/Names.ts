@@ -1,23 +1,16 @@
 /**
- * Name checks on Korean prose:
- * - `name.unknown`: a person named in the draft who is not in the Bible;
- * - `character.dead-acts`: a dead character acting or speaking (outside a clear recollection).
- *
- * Both work on narration only (quoted dialogue and thoughts are masked), find
- * the subject of each speech/gesture/action verb as the nearest preceding word
- * carrying a subject particle (이/가/은/는/께서/도), and then ask who it is.
- *
- * An unknown candidate is reported when its evidence scores at least 2:
- * subject of a speech verb 2, before 씨/님 or a title 2, subject of a gesture 1,
- * vocative inside dialogue (`민규야,`) 1, and 1 more when the same word appears
- * again with a particle that only nouns take (이/가/의/를/에게/와 …).
+ * Reading names in Korean prose, for the name checks (`name.unknown` in `checks/NamesAndPlaces.ts`,
+ * `character.dead-acts` in `checks/Character.ts`) and the analyst: the known forms of the Bible's
+ * names, the words that are no names, and the narration (quoted dialogue and thoughts masked) with
+ * the subject of each speech/gesture/action verb — the nearest preceding word carrying a subject
+ * particle (이/가/은/는/께서/도).
  */
-import { type Memory, rememberedIn } from "../util/Memo.ts"
 import type { Character } from "../domain/Bible.ts"
 import { ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DOUBLE_SURNAMES, GESTURE_VERB, NOT_NAMES, ROLE_SUFFIXES, SPEECH_VERB, SURNAMES } from "./Lexicon.ts"
 import { isAllHangulSyllables } from "../text/Hangul.ts"
 import { isParticleSuffix, stripHypocoristic } from "../text/Particles.ts"
 import { type Span, splitSentences } from "../text/Sentences.ts"
+import { type Memory, rememberedIn } from "../util/Memo.ts"
 
 export interface NamedThing {
   readonly name: string

@@ -3,6 +3,10 @@
  * narration, see `../Names.ts`), and a place-like proper noun (`청룡성`, `백운 마을`) that the narration
  * moves someone to or from (`…으로 향했다`, `…에 도착했다`) that no Bible place, faction, item or name,
  * no Bible text, outline beat, premise or recent episode knows. Conservative: a clean draft must pass.
+ *
+ * An unknown person is reported when the evidence scores at least 2: subject of a speech verb 2,
+ * before 씨/님 or a title 2, subject of a gesture 1, vocative inside dialogue (`민규야,`) 1, and 1 more
+ * when the same word appears again with a particle that only nouns take (이/가/의/를/에게/와 …).
  */
 import type { Bible } from "../../domain/Bible.ts"
 import type { GuardFinding } from "../../domain/Episode.ts"

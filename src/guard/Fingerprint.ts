@@ -53,9 +53,13 @@ const sentenceHash = (sentence: string): number => {
 }
 
 /** The fingerprinted sentences of a text (headings left out), with their hashes. */
-export const hashedSentences = (text: string): Array<{ readonly span: Span; readonly hash: number }> => {
+export const hashedSentences = (text: string): Array<{ readonly span: Span; readonly hash: number }> =>
+  hashedSpans(splitSentences(bodyOnly(text.normalize("NFC"))))
+
+/** The sentences of a body that are fingerprinted, with their hashes. */
+export const hashedSpans = (sentences: ReadonlyArray<Span>): Array<{ readonly span: Span; readonly hash: number }> => {
   const out: Array<{ span: Span; hash: number }> = []
-  for (const span of splitSentences(bodyOnly(text.normalize("NFC")))) {
+  for (const span of sentences) {
     const hash = sentenceHash(span.text)
     if (hash >= 0) out.push({ span, hash })
   }

@@ -18,7 +18,7 @@ export const bodyOnly = (text: string): string =>
   text.includes("#") ? text.replace(HEADING_LINE, (line) => " ".repeat(line.length)) : text
 
 /** `bodyOnly`, remembered: several checks read the draft's body. */
-export const bodyOf = rememberedIn(4, bodyOnly)
+export const bodyOf = rememberedIn(4, (text: string) => bodyOnly(text))
 
 /** Text the Bible supplies (descriptions, rules, premise-like facts): quoting it is not copying an episode. */
 export const bibleText = (bible: GuardBible): string =>
@@ -80,9 +80,9 @@ export const squeezeJoined = (memory: Memory, parts: ReadonlyArray<string>): str
 }
 
 /** `splitSentences(bodyOnly(text))` of the last few drafts (three checks read it). */
-export const bodySentences = rememberedIn(4, (text: string): ReadonlyArray<Span> => splitSentences(bodyOnly(text)))
+export const bodySentences = rememberedIn(4, (text: string, memory): ReadonlyArray<Span> => splitSentences(bodyOf(memory, text)))
 
-export const parseBeatCached = rememberedIn(2000, parseBeat)
+export const parseBeatCached = rememberedIn(2000, (raw: string) => parseBeat(raw))
 
 export const sentenceAt = (sentences: ReadonlyArray<Span>, offset: number): Span | undefined =>
   sentences.find((s) => s.start <= offset && offset < s.end)

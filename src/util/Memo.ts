@@ -65,11 +65,10 @@ export class Memory {
   }
 }
 
-/** `memoize(limit, compute)`, one per `Memory`. */
-export const rememberedIn = <K, V>(limit: number, compute: (key: K) => V): ((memory: Memory, key: K) => V) => {
+/** `memoize(limit, compute)`, one per `Memory`; `compute` may read the same memory. */
+export const rememberedIn = <K, V>(limit: number, compute: (key: K, memory: Memory) => V): ((memory: Memory, key: K) => V) => {
   const slot = {}
-  const make = () => memoize(limit, compute)
-  return (memory, key) => memory.of(slot, make)(key)
+  return (memory, key) => memory.of(slot, () => memoize(limit, (k: K) => compute(k, memory)))(key)
 }
 
 /** `memoizeParts(limit)`, one per `Memory`. */

@@ -6,8 +6,8 @@
  */
 import type { GuardFinding } from "../../domain/Episode.ts"
 import { defaultContinuityOptions, evidenceOf, type GuardCheck, type GuardContext } from "../Context.ts"
-import { hashedSentences } from "../Fingerprint.ts"
-import { bibleText, bodyOnly, bodySentences, isSpaceCode, squeezedOnce } from "../Readings.ts"
+import { hashedSpans } from "../Fingerprint.ts"
+import { bibleText, bodyOf, bodyOnly, bodySentences, isSpaceCode, squeezedOnce } from "../Readings.ts"
 import { isNfcInert } from "../../text/Hangul.ts"
 import { type Span, splitSentences } from "../../text/Sentences.ts"
 import { charShingles, isGramSize, type KnownHits, occurrencesIn, type PairGrams, pairGrams, PairIndex, pairOccurrencesIn, repeatedPassages, repeatedPassagesIn, sharedPassages, sharedPassagesWhere, shingleOverlap, squeeze, type Squeezed, SqueezedText, textGrams, type TextGrams } from "../../text/Shingles.ts"
@@ -23,8 +23,8 @@ interface DraftGrams {
 }
 
 /** The draft's n-grams, by size as the checks ask for them; the last drafts' are kept. */
-const draftOf = rememberedIn(2, (text: string): DraftGrams => {
-  const draft = bodyOnly(text)
+const draftOf = rememberedIn(2, (text: string, memory): DraftGrams => {
+  const draft = bodyOf(memory, text)
   return { text, draft, sq: squeeze(draft), grams: new Map() }
 })
 
@@ -188,7 +188,8 @@ export const defaultCopyOptions: CopyOptions = { copyShare: 0.3, copyMinSentence
 export const copyCheck: GuardCheck = (ctx) => {
   if (ctx.history.length === 0) return []
   const o = defaultCopyOptions
-  const draft = hashedSentences(ctx.text)
+  // the draft is NFC: its body's sentences are the ones `hashedSentences` would find
+  const draft = hashedSpans(bodySentences(ctx.memory, ctx.text))
   if (draft.length === 0) return []
   const draftHashes = new Set<number>()
   for (const s of draft) draftHashes.add(s.hash)
@@ -487,12 +488,11 @@ const wordsIn = (text: string): { starts: Int32Array; ends: Int32Array; ids: Int
  * window of `window` bigrams where it is lowest (a long draft repeats more
  * by nature; a loop is local). `top` is that window's most repeated bigram.
  */
-export const distinct2 = (text: string, window = defaultContinuityOptions.distinctMinBigrams): {
+export const distinct2 = (text: string, window = defaultContinuityOptions.distinctMinBigrams, body = bodyOnly(text)): {
   ratio: number
   total: number
   top: { gram: string; count: number; at: Token } | null
 } => {
-  const body = bodyOnly(text)
   const words = wordsIn(body)
   const total = Math.max(0, words.count - 1)
   if (total === 0) return { ratio: 1, total, top: null }
@@ -541,7 +541,7 @@ export const distinct2 = (text: string, window = defaultContinuityOptions.distin
 
 export const distinctNCheck: GuardCheck = (ctx) => {
   const o = defaultContinuityOptions
-  const d = distinct2(ctx.text, o.distinctMinBigrams)
+  const d = distinct2(ctx.text, o.distinctMinBigrams, bodyOf(ctx.memory, ctx.text))
   if (d.total < o.distinctMinBigrams || d.ratio >= o.minDistinct2 || d.top === null || d.top.count < 3) return []
   return [{
     code: "repetition.distinct-n",

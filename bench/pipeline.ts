@@ -12,7 +12,7 @@ import { defaultConfig } from "../src/config/FactoryConfig.ts"
 import type { Episode } from "../src/domain/Episode.ts"
 import { editEpisode } from "../src/editor/Editor.ts"
 import { splitEpisode } from "../src/domain/EpisodeText.ts"
-import { guardDraft } from "../src/guard/Guard.ts"
+import { makeGuard } from "../src/guard/Guard.ts"
 import { composeEpisode } from "../src/llm/OfflineWriter.ts"
 import { buildBrief } from "../src/pipeline/Brief.ts"
 import { EventBus } from "../src/events/EventBus.ts"
@@ -39,12 +39,14 @@ const bareStages = async (count: number): Promise<number> => {
   const { template } = await Effect.runPromise(loadTemplate("modern_noir"))
   const { project, bible } = projectFromTemplate(template, { slug: "bare", seed: 42, now: 0 })
   const recent: Array<Episode> = []
+  // one guard for the loop, as a stage thread keeps one
+  const guard = makeGuard()
   const started = performance.now()
   for (let n = 1; n <= count; n++) {
     const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
     const draft = composeEpisode(brief)
     analyzeDraftText({ text: draft, bible, episode: n })
-    guardDraft({ text: draft, episode: n, project, bible, recent: recent.slice(-3) })
+    guard.draft({ text: draft, episode: n, project, bible, recent: recent.slice(-3) })
     const { title, body } = splitEpisode(editEpisode(draft, { language: "ko" }), n)
     const { analysis } = analyzeText({ text: body, bible, episode: n })
     const summary = summarizeOffline({ body, analysis, bible, title })

@@ -7,7 +7,7 @@
  */
 import type { EpisodeAnalysis, RelationChanged, StatusChanged } from "../domain/Analysis.ts"
 import type { Bible } from "../domain/Bible.ts"
-import { josa } from "../llm/OfflineWriter.ts"
+import { josa } from "../text/Particles.ts"
 import { splitSentences } from "../text/Sentences.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
 import { SPEECH_TAG } from "./KoreanPatterns.ts"

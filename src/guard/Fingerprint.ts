@@ -12,9 +12,8 @@
  * it: one hash set of the draft, one pass over the history.
  */
 import { Schema } from "effect"
-import type { GuardFinding } from "../domain/Episode.ts"
-import { splitSentences, type Span } from "../text/Sentences.ts"
-import { bodyOnly, evidenceOf, type GuardCheck } from "./Checks.ts"
+import { bodyOnly } from "./Readings.ts"
+import { type Span, splitSentences } from "../text/Sentences.ts"
 
 export const EpisodeFingerprint = Schema.Struct({
   number: Schema.Int,
@@ -22,7 +21,6 @@ export const EpisodeFingerprint = Schema.Struct({
   sentences: Schema.Array(Schema.Int),
 })
 export type EpisodeFingerprint = typeof EpisodeFingerprint.Type
-
 /** A sentence shorter than this (letters and digits) is not fingerprinted. */
 export const MIN_SENTENCE_CHARS = 12
 
@@ -55,9 +53,13 @@ const sentenceHash = (sentence: string): number => {
 }
 
 /** The fingerprinted sentences of a text (headings left out), with their hashes. */
-const hashedSentences = (text: string): Array<{ readonly span: Span; readonly hash: number }> => {
+export const hashedSentences = (text: string): Array<{ readonly span: Span; readonly hash: number }> =>
+  hashedSpans(splitSentences(bodyOnly(text.normalize("NFC"))))
+
+/** The sentences of a body that are fingerprinted, with their hashes. */
+export const hashedSpans = (sentences: ReadonlyArray<Span>): Array<{ readonly span: Span; readonly hash: number }> => {
   const out: Array<{ span: Span; hash: number }> = []
-  for (const span of splitSentences(bodyOnly(text.normalize("NFC")))) {
+  for (const span of sentences) {
     const hash = sentenceHash(span.text)
     if (hash >= 0) out.push({ span, hash })
   }
@@ -67,47 +69,3 @@ const hashedSentences = (text: string): Array<{ readonly span: Span; readonly ha
 /** The fingerprint of an episode's body (or of any Markdown episode: headings are left out). */
 export const fingerprintEpisode = (body: string): EpisodeFingerprint["sentences"] =>
   [...new Set(hashedSentences(body).map((s) => s.hash))].sort((a, b) => a - b)
-
-export interface CopyOptions {
-  /** Share of the draft's fingerprinted sentences found in one earlier episode that is an error. Default 0.3. */
-  readonly copyShare: number
-  /** … and at least this many of them. Default 4. */
-  readonly copyMinSentences: number
-}
-
-export const defaultCopyOptions: CopyOptions = { copyShare: 0.3, copyMinSentences: 4 }
-
-/**
- * `repetition.copy`: a large share of the draft's sentences are sentences of one earlier episode
- * (any of the history, not only the recent ones). Names that episode; evidence is the first
- * copied sentence. The previous episode is compared too: a copy of it is a copy.
- */
-export const copyCheck: GuardCheck = (ctx) => {
-  if (ctx.history.length === 0) return []
-  const o = defaultCopyOptions
-  const draft = hashedSentences(ctx.text)
-  if (draft.length === 0) return []
-  const draftHashes = new Set<number>()
-  for (const s of draft) draftHashes.add(s.hash)
-  // per earlier episode: how many of the draft's distinct sentences it holds
-  let worst: { number: number; shared: number } | undefined
-  for (const ep of ctx.history) {
-    if (ep.number >= ctx.episode) continue // a redraft of this episode, or a later one, is no source
-    let shared = 0
-    for (const h of ep.sentences) if (draftHashes.has(h)) shared++
-    if (worst === undefined || shared > worst.shared) worst = { number: ep.number, shared }
-  }
-  if (worst === undefined) return []
-  const share = worst.shared / draftHashes.size
-  if (worst.shared < o.copyMinSentences || share < o.copyShare) return []
-  const source = new Set(ctx.history.find((e) => e.number === worst.number)!.sentences)
-  const first = draft.find((s) => source.has(s.hash))!
-  const finding: GuardFinding = {
-    code: "repetition.copy",
-    category: "repetition",
-    severity: "error",
-    message: `${worst.shared} of the draft's ${draftHashes.size} sentences (${(share * 100).toFixed(0)}%) are sentences of episode ${worst.number}: a copy of an earlier episode`,
-    evidence: evidenceOf(ctx.text, first.span.start, first.span.end),
-  }
-  return [finding]
-}

@@ -15,21 +15,17 @@
  */
 import { Data } from "effect"
 import type { GuardFinding, GuardVerdict } from "../domain/Episode.ts"
-import { continuityChecks } from "./Continuity.ts"
-import { endingChecks } from "./Cliffhanger.ts"
-import { copyCheck, type EpisodeFingerprint } from "./Fingerprint.ts"
-import { pointOfViewCheck } from "./PointOfView.ts"
-import {
-  builtinChecks, defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions,
-  type GuardProject, type RecentEpisode,
-} from "./Checks.ts"
+import type { EpisodeFingerprint } from "./Fingerprint.ts"
+import { builtinChecks } from "./Registry.ts"
+import { Memory } from "../util/Memo.ts"
+import { defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject, type RecentEpisode } from "./Context.ts"
 
 export { EpisodeFingerprint, fingerprintEpisode } from "./Fingerprint.ts"
-export { pointOfViewOf } from "./PointOfView.ts"
+export { pointOfViewOf } from "./checks/PointOfView.ts"
 export {
   defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject,
   type RecentEpisode,
-} from "./Checks.ts"
+} from "./Context.ts"
 
 export const ERROR_FACTOR = 0.6
 export const WARNING_FACTOR = 0.9
@@ -70,7 +66,11 @@ export const rewardOf = (findings: ReadonlyArray<Pick<GuardFinding, "severity">>
   return r
 }
 
-export const guardContext = (input: GuardInput): GuardContext => {
+/**
+ * The context the checks read. `memory` is the guard instance's (see `makeGuard`); a fresh one when
+ * not given, so a lone call remembers nothing.
+ */
+export const guardContext = (input: GuardInput, memory: Memory = new Memory()): GuardContext => {
   if (!Number.isInteger(input.episode) || input.episode < 1) {
     throw new GuardInputInvalid({ message: `episode must be the job's episode number (an integer ≥ 1), got ${String(input.episode)}` })
   }
@@ -101,6 +101,7 @@ export const guardContext = (input: GuardInput): GuardContext => {
     recent: input.recent,
     bannedWords,
     options,
+    memory,
   }
 }
 
@@ -114,22 +115,29 @@ const checkedEvidence = (ctx: GuardContext, f: GuardFinding): GuardFinding => {
   return { ...f, evidence: { start: s, end: e, text: ctx.text.slice(s, e) } }
 }
 
-/** Every built-in check, in the order their findings are listed. */
-const allBuiltinChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
-  ...builtinChecks,
-  ["point-of-view", pointOfViewCheck],
-  ["copy", copyCheck],
-  ...continuityChecks,
-  ...endingChecks,
-]
+/** A guard that remembers, from draft to draft, its readings of the Bible, the outline and the recent episodes. */
+export interface Guard {
+  /** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */
+  readonly draft: (input: GuardInput) => GuardVerdict
+}
 
-/** Runs the built-in checks and the extra ones; a throwing extra check becomes a warning. */
-export const guardDraft = (input: GuardInput): GuardVerdict => {
-  const ctx = guardContext(input)
+/**
+ * A guard instance with its own memory and scratch buffers: make one where many drafts are guarded
+ * (a stage thread, the in-process stages) and keep it; its verdicts are those of `guardDraft`.
+ */
+export const makeGuard = (): Guard => {
+  const memory = new Memory()
+  return { draft: (input) => guardWith(guardContext(input, memory), input) }
+}
+
+const guardWith = (ctx: GuardContext, input: GuardInput): GuardVerdict => {
   const findings: Array<GuardFinding> = []
-  for (const [, check] of allBuiltinChecks) findings.push(...check(ctx))
+  for (const { check } of builtinChecks) findings.push(...check(ctx))
   return verdictWith(ctx, findings, input.extraChecks ?? [])
 }
+
+/** One draft through a fresh guard (nothing remembered): the CLI's `guard`, tests. */
+export const guardDraft = (input: GuardInput): GuardVerdict => guardWith(guardContext(input), input)
 
 /** The extra checks' findings after the built-in ones, then the reward and the decision. */
 const verdictWith = (

@@ -1,27 +1,16 @@
 /**
- * Name checks on Korean prose:
- * - `name.unknown`: a person named in the draft who is not in the Bible;
- * - `character.dead-acts`: a dead character acting or speaking (outside a clear recollection).
- *
- * Both work on narration only (quoted dialogue and thoughts are masked), find
- * the subject of each speech/gesture/action verb as the nearest preceding word
- * carrying a subject particle (이/가/은/는/께서/도), and then ask who it is.
- *
- * An unknown candidate is reported when its evidence scores at least 2:
- * subject of a speech verb 2, before 씨/님 or a title 2, subject of a gesture 1,
- * vocative inside dialogue (`민규야,`) 1, and 1 more when the same word appears
- * again with a particle that only nouns take (이/가/의/를/에게/와 …).
+ * Reading names in Korean prose, for the name checks (`name.unknown` in `checks/NamesAndPlaces.ts`,
+ * `character.dead-acts` in `checks/Character.ts`) and the analyst: the known forms of the Bible's
+ * names, the words that are no names, and the narration (quoted dialogue and thoughts masked) with
+ * the subject of each speech/gesture/action verb — the nearest preceding word carrying a subject
+ * particle (이/가/은/는/께서/도).
  */
 import type { Character } from "../domain/Bible.ts"
-import type { GuardFinding } from "../domain/Episode.ts"
-import { batchimIndex, hasBatchim, isAllHangulSyllables } from "../text/Hangul.ts"
+import { ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DOUBLE_SURNAMES, GESTURE_VERB, NOT_NAMES, ROLE_SUFFIXES, SPEECH_VERB, SURNAMES } from "./Lexicon.ts"
+import { isAllHangulSyllables } from "../text/Hangul.ts"
 import { isParticleSuffix, stripHypocoristic } from "../text/Particles.ts"
-import { splitParagraphs, splitSentences, type Span } from "../text/Sentences.ts"
-import { isWhitespaceCode } from "../text/Shingles.ts"
-import {
-  ABSTRACT_NOUNS, ABSTRACT_SUFFIXES, ACTION_VERB, DEATH_CONTEXT, DOUBLE_SURNAMES, GESTURE_VERB, LEXICAL_HONORIFICS, NOT_NAMES, RECOLLECTION_FRAME, ROLE_SUFFIXES,
-  SPEECH_VERB, SURNAMES, TITLES,
-} from "./Lexicon.ts"
+import { type Span, splitSentences } from "../text/Sentences.ts"
+import { type Memory, rememberedIn } from "../util/Memo.ts"
 
 export interface NamedThing {
   readonly name: string
@@ -106,17 +95,10 @@ export const knownNameForms = (things: ReadonlyArray<NamedThing>): Set<string> =
  * {@link knownNameForms}, remembered by what it reads of the things (names and aliases, in order):
  * every check of every draft asks for the same Bible's forms. Callers do not change the set.
  */
-export const knownFormsOf = (things: ReadonlyArray<NamedThing>): ReadonlySet<string> => {
-  const key = JSON.stringify(things.map((t) => [t.name, t.aliases ?? []]))
-  let forms = knownForms.get(key)
-  if (forms === undefined) {
-    if (knownForms.size >= 1024) knownForms.clear()
-    forms = knownNameForms(things)
-    knownForms.set(key, forms)
-  }
-  return forms
-}
-const knownForms = new Map<string, ReadonlySet<string>>()
+export const knownFormsOf = (memory: Memory, things: ReadonlyArray<NamedThing>): ReadonlySet<string> =>
+  knownFormsByKey(memory, JSON.stringify(things.map((t) => [t.name, t.aliases ?? []])))
+const knownFormsByKey = rememberedIn(1024, (key: string): ReadonlySet<string> =>
+  knownNameForms((JSON.parse(key) as Array<[string, Array<string>]>).map(([name, aliases]) => ({ name, aliases }))))
 
 /** `서윤하` → `윤하`; `남궁민서` → `민서`; other names → none. */
 export const givenNames = (name: string): Array<string> => {
@@ -127,7 +109,7 @@ export const givenNames = (name: string): Array<string> => {
 }
 
 /** Whether `word` (a bare candidate) is a known form, or a known form plus particles. */
-const isKnown = (word: string, known: ReadonlySet<string>): boolean => {
+export const isKnown = (word: string, known: ReadonlySet<string>): boolean => {
   if (known.has(word)) return true
   for (let k = word.length - 1; k >= 2; k--) {
     const head = word.slice(0, k)
@@ -141,18 +123,7 @@ const SHORT_ROLE_SUFFIXES = ["들", "님", "씨"]
 const NAME_ENDINGS = ["원", "부", "인", "자", "수", "공"]
 
 /** Whether a bare word is surely not a person's name. (Pure: the answers are remembered.) */
-export const isNotName = (word: string): boolean => {
-  let answer = notNames.get(word)
-  if (answer === undefined) {
-    answer = decideNotName(word)
-    if (notNames.size >= NOT_NAME_CACHE_SIZE) notNames.clear()
-    notNames.set(word, answer)
-  }
-  return answer
-}
-
-const NOT_NAME_CACHE_SIZE = 50_000
-const notNames = new Map<string, boolean>()
+export const isNotName = (word: string): boolean => decideNotName(word)
 
 const decideNotName = (word: string): boolean => {
   if (!isAllHangulSyllables(word)) return true
@@ -175,6 +146,8 @@ const decideNotName = (word: string): boolean => {
   for (let k = 1; k < word.length - 1; k++) if (NOT_NAMES.has(word.slice(k)) && word.length - k >= 2) return true
   return false
 }
+/** `isNotName`, remembered: a story reuses its words. */
+export const isNotNameIn = rememberedIn(50_000, decideNotName)
 
 // ---------------------------------------------------------------------------
 // Subjects of verbs
@@ -219,7 +192,7 @@ const PRONOUNS = ["그", "나", "너", "저", "난", "넌", "내", "네", "제"]
  * pronouns (작은, 높이) and adnominals before a modified noun (떨리는 목소리로)
  * are skipped. The noun keeps a hypocoristic 이 (`도윤이는` → `도윤이`).
  */
-const subjectBefore = (
+export const subjectBefore = (
   words: ReadonlyArray<Word>,
   verbAt: number,
   known: (noun: string) => boolean = () => true,
@@ -345,21 +318,16 @@ interface Narration {
   readonly words: Array<Array<Word> | undefined>
 }
 
-let lastNarration: Narration | undefined
-
-const narrationOf = (text: string): Narration => {
-  if (lastNarration !== undefined && lastNarration.text === text) return lastNarration
+export const narrationOf = rememberedIn(2, (text: string): Narration => {
   const masked = maskQuotes(text)
   const sentences = splitSentences(masked)
-  const narration: Narration = { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
-  lastNarration = narration
-  return narration
-}
+  return { text, masked, sentences, hits: hitsBySentence(masked, sentences), words: [] }
+})
 
 /** The draft with its quotes masked and its sentences, as the name checks read it (cached: the last draft). */
-export const narrationSentences = (text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(text)
+export const narrationSentences = (memory: Memory, text: string): { readonly masked: string; readonly sentences: ReadonlyArray<Span> } => narrationOf(memory, text)
 
-const sentenceWords = (n: Narration, i: number): Array<Word> => {
+export const sentenceWords = (n: Narration, i: number): Array<Word> => {
   let words = n.words[i]
   if (words === undefined) {
     const s = n.sentences[i]
@@ -390,62 +358,6 @@ const hitsBySentence = (masked: string, sentences: ReadonlyArray<Span>): Array<A
 // ---------------------------------------------------------------------------
 // Unknown names
 
-interface Candidate {
-  score: number
-  first: { start: number; end: number }
-  reasons: Set<string>
-}
-
-/** What may follow a name before 씨/님 or a title. */
-const AFTER_NAME = "(?=$|[^가-힣]|이|가|은|는|을|를|의|에게|께서|도|과|와|한테|께|이랑|랑|라|이라|요|이요|만)"
-/** A name before 씨/님: the 씨/님 stands 2–7 characters after the match's start. */
-const HONORIFIC_RE = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s?(씨|님)${AFTER_NAME}`, "y")
-/** A name before a title: the space stands 2–6 characters after the match's start, a title's first syllable after it. */
-const TITLE_RE = new RegExp(`(?<![가-힣])([가-힣]{2,6})\\s(${TITLES.join("|")})${AFTER_NAME}`, "y")
-const TITLE_FIRST: ReadonlySet<number> = new Set(TITLES.map((t) => t.charCodeAt(0)))
-
-/**
- * The matches a global scan of `text` with `sticky` (the same pattern with the `y` flag) finds, in
- * order, trying only the starts a match can have: every match starting at `p` holds an anchor `q`
- * (ascending in `anchors`) with `p + lo ≤ q ≤ p + hi`. The pattern never matches the empty string.
- */
-const anchoredMatches = (sticky: RegExp, text: string, anchors: ReadonlyArray<number>, lo: number, hi: number): Array<RegExpExecArray> => {
-  const out: Array<RegExpExecArray> = []
-  let next = 0 // every start below this one is settled
-  for (const q of anchors) {
-    if (q - lo < next) continue
-    for (let p = Math.max(next, q - hi); p <= q - lo;) {
-      sticky.lastIndex = p
-      const m = sticky.exec(text)
-      if (m === null) {
-        next = ++p
-        continue
-      }
-      out.push(m)
-      next = p = p + Math.max(1, m[0].length)
-    }
-  }
-  return out
-}
-
-const honorificAnchors = (text: string): Array<number> => {
-  const out: Array<number> = []
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 0xc528 || c === 0xb2d8) out.push(i) // 씨 님
-  }
-  return out
-}
-
-const titleAnchors = (text: string): Array<number> => {
-  const out: Array<number> = []
-  for (let i = 0; i + 1 < text.length; i++) if (isWhitespaceCode(text.charCodeAt(i)) && TITLE_FIRST.has(text.charCodeAt(i + 1))) out.push(i)
-  return out
-}
-const VOCATIVE = /^\s*([가-힣]{2,5})(아|야)(?=[,!?…~.\s])/
-
-const NOUN_ONLY_PARTICLES = /^(?:이가|이의|이를|이에게|이한테|이랑|이와|가|의|를|에게|한테|께서|와|과|씨|님)(?![가-힣])/
-
 export interface NameCheckInput {
   /** NFC text. */
   readonly text: string
@@ -454,193 +366,6 @@ export interface NameCheckInput {
   readonly others: ReadonlyArray<NamedThing>
   /** Recent episodes (and their summaries): a sentence retelling one is a recap, where the dead may still act. */
   readonly recaps?: ReadonlyArray<string>
-}
-
-/** `name.unknown` findings: one per unknown name, its evidence the first name-like occurrence. */
-export const unknownNameFindings = (input: NameCheckInput): Array<GuardFinding> => {
-  const { text } = input
-  const known = knownFormsOf([...input.characters, ...input.others])
-  const candidates = new Map<string, Candidate>()
-  const isKnownNoun = (noun: string) => isKnown(noun, known) || isKnown(stripHypocoristic(noun, 2), known) || isNotName(noun)
-  const add = (raw: string, start: number, end: number, points: number, reason: string) => {
-    const noun = stripHypocoristic(raw, 2)
-    if (isNotName(raw) || isNotName(noun) || isKnown(raw, known) || isKnown(noun, known)) return
-    const span = { start, end: start + noun.length }
-    void end
-    const c = candidates.get(noun) ?? { score: 0, first: span, reasons: new Set<string>() }
-    if (start < c.first.start) c.first = span
-    if (!c.reasons.has(reason)) c.score += points
-    c.reasons.add(reason)
-    candidates.set(noun, c)
-  }
-
-  // subjects of speech verbs and gestures, in narration
-  const narration = narrationOf(text)
-  for (let si = 0; si < narration.sentences.length; si++) {
-    for (const v of narration.hits[si]) {
-      if (v.kind === "action") continue
-      const subj = subjectBefore(sentenceWords(narration, si), v.at, isKnownNoun)
-      if (subj === undefined) continue
-      add(subj.noun, subj.start, subj.end, v.kind === "speech" ? 2 : 1, v.kind)
-    }
-  }
-
-  // names before 씨/님 (strong) or another title (weak), in narration and dialogue alike
-  for (const m of anchoredMatches(HONORIFIC_RE, text, honorificAnchors(text), 2, 7)) {
-    const noun = m[1]
-    if (LEXICAL_HONORIFICS.has(noun + m[2]) || NOT_NAMES.has(noun + m[2])) continue
-    if (m[2] === "씨" && /(?:솜|마음|맵|말)$/.test(noun)) continue // 칼솜씨, 마음씨
-    // 반장님, 기장님, 감독님: two-syllable role words take 님 as well
-    if (m[2] === "님" && noun.length === 2 && /[장사관감독표하]$/.test(noun)) continue
-    add(noun, m.index, m.index + noun.length, 2, "honorific")
-  }
-  for (const m of anchoredMatches(TITLE_RE, text, titleAnchors(text), 2, 6)) {
-    const noun = m[1]
-    // an adnominal before a title (늙은 백작, 새로 온 대리) is no name
-    if (/(?:은|는|던|운|한|된|할|을|를|의|에|로|서)$/.test(noun)) continue
-    add(noun, m.index, m.index + noun.length, 1, "title")
-  }
-
-  // vocatives at the head of a line of dialogue: “민규야,” “서연아!”
-  for (const q of quotedSpans(text)) {
-    const vm = VOCATIVE.exec(q.text)
-    if (vm === null) continue
-    const noun = vm[1]
-    const last = noun[noun.length - 1]
-    const bi = batchimIndex(last)
-    const consonantFinal = hasBatchim(last)
-    if ((vm[2] === "아") !== consonantFinal) continue // 아 after a consonant, 야 after a vowel
-    if (vm[2] === "아" && [3, 5, 6, 9, 10, 11, 12, 13, 14, 15, 18, 20, 27].includes(bi)) continue // 괜찮아, 좋아, 있어 … (ㄳㄵㄶㄺㄻㄼㄽㄾㄿㅀㅄㅆㅎ)
-    if (last === "이") continue // 정말이야
-    const start = q.start + vm.index + vm[0].indexOf(noun)
-    add(noun, start, start + noun.length, 1, "vocative")
-  }
-
-  // recurrence with noun-only particles
-  for (const [noun, c] of candidates) {
-    if (c.score >= 2) continue
-    // the occurrences of /(?<![가-힣])noun/g (noun: Hangul syllables), found with indexOf
-    let again = 0
-    for (let at = text.indexOf(noun); at >= 0;) {
-      const before = at > 0 ? text.charCodeAt(at - 1) : 0
-      if (before >= 0xac00 && before <= 0xd7a3) {
-        at = text.indexOf(noun, at + 1)
-        continue
-      }
-      if (at !== c.first.start && NOUN_ONLY_PARTICLES.test(text.slice(at + noun.length))) again++
-      at = text.indexOf(noun, at + noun.length)
-    }
-    if (again > 0) {
-      c.score += 1
-      c.reasons.add("recurs")
-    }
-  }
-
-  const out: Array<GuardFinding> = []
-  for (const [noun, c] of [...candidates].sort((a, b) => a[1].first.start - b[1].first.start)) {
-    if (c.score < 2) continue
-    out.push({
-      code: "name.unknown",
-      category: "characterization",
-      severity: "error",
-      message: `"${noun}" reads as a character's name (${[...c.reasons].join(", ")}) but is no character or alias in the Bible`,
-      evidence: { start: c.first.start, end: c.first.end, text: text.slice(c.first.start, c.first.end) },
-    })
-  }
-  return out
-}
-
-// ---------------------------------------------------------------------------
-// Dead characters
-
-/** `character.dead-acts` findings: a dead character as the subject of an action or speech, or their voice heard, outside memory. */
-export const deadCharacterFindings = (input: NameCheckInput): Array<GuardFinding> => {
-  const { text } = input
-  const dead = input.characters.filter((c) => c.status === "dead")
-  if (dead.length === 0) return []
-  const owner = new Map<string, Character>()
-  for (const c of dead) for (const f of knownFormsOf([c])) owner.set(f, c)
-  // a form shared with a living character names nobody in particular
-  for (const c of input.characters) if (c.status !== "dead") for (const f of knownFormsOf([c])) owner.delete(f)
-  const whoIs = (noun: string): Character | undefined => {
-    const direct = owner.get(noun)
-    if (direct !== undefined) return direct
-    for (let k = noun.length - 1; k >= 2; k--) {
-      const head = noun.slice(0, k)
-      const c = owner.get(head)
-      if (c !== undefined && isParticleSuffix(noun.slice(k), head[head.length - 1])) return c
-    }
-    return undefined
-  }
-
-  const ownerForms = [...owner.keys()]
-  if (ownerForms.length === 0) return []
-  const allKnown = knownFormsOf([...input.characters, ...input.others])
-  const narration = narrationOf(text)
-  const { masked, sentences } = narration
-  const out: Array<GuardFinding> = []
-  const flagged = new Set<number>()
-  let paragraphs: Array<Span> | undefined
-  /**
-   * A sentence is a recollection when its paragraph sets an explicit frame (떠올렸다, 기억이 났다,
-   * 회상, 생전에, 곤 했다, a dream, a grave …): a paragraph tells a memory around its frame, before
-   * it or after. 그날, 그때 or a -던 clause is no frame: it dates a scene, it does not make it a memory.
-   */
-  const inMemory = (i: number): boolean => {
-    const s = sentences[i]
-    paragraphs ??= splitParagraphs(text)
-    const p = paragraphs.find((q) => q.start <= s.start && s.end <= q.end)
-    return RECOLLECTION_FRAME.test(p === undefined ? text.slice(s.start, s.end) : p.text)
-  }
-  const report = (c: Character, s: Span, how: string) => {
-    if (flagged.has(s.start)) return
-    flagged.add(s.start)
-    const start = s.start
-    const end = s.end
-    out.push({
-      code: "character.dead-acts",
-      category: "timeline-plot",
-      severity: "error",
-      message: `${c.name} is dead but ${how} outside a memory or dream`,
-      evidence: { start, end, text: text.slice(start, end) },
-    })
-  }
-
-  const squeezeText = (t: string) => t.normalize("NFC").replace(/\s+/g, "")
-  let recaps: Array<string> | undefined
-  const isRecap = (seg: string): boolean => {
-    const sq = squeezeText(seg)
-    if (sq.length < 8) return false
-    recaps ??= (input.recaps ?? []).map(squeezeText)
-    return recaps.some((r) => r.includes(sq))
-  }
-
-  // What a sentence would report is found first; whether it is exempt (a death, a memory, a recap) is
-  // asked only then: both are pure, and most sentences name no dead character at all.
-  sentences.forEach((s, i) => {
-    const seg = text.slice(s.start, s.end)
-    // every subject and every possessor is a word of this sentence: no dead form in it, no report
-    if (!ownerForms.some((f) => seg.includes(f))) return
-    const found: Array<readonly [Character, string]> = []
-    const words = sentenceWords(narration, i)
-    for (const v of narration.hits[i]) {
-      const subj = subjectBefore(words, v.at, (noun) => isKnown(noun, allKnown) || isNotName(noun))
-      if (subj === undefined) continue
-      const c = whoIs(subj.noun)
-      if (c !== undefined) found.push([c, v.kind === "speech" ? "speaks" : "acts"])
-    }
-    // “…” 지훈의 목소리가 들렸다 — a voice in the room is the character speaking
-    for (const w of words) {
-      const m = /^(.+)의$/.exec(w.text)
-      if (m === null) continue
-      const c = whoIs(m[1])
-      if (c === undefined) continue
-      const after = masked.slice(w.end, s.end)
-      if (/^\s*(?:목소리|음성|외침|웃음소리|발소리)/.test(after)) found.push([c, "is heard"])
-    }
-    if (found.length === 0) return
-    if (DEATH_CONTEXT.test(seg) || inMemory(i) || isRecap(seg)) return
-    for (const [c, how] of found) report(c, s, how)
-  })
-  return out
+  /** The guard instance's memory (see `GuardContext.memory`). */
+  readonly memory: Memory
 }

@@ -18,7 +18,7 @@ import type { Episode, GuardVerdict } from "../domain/Episode.ts"
 import { editEpisode } from "../editor/Editor.ts"
 import { splitEpisode } from "../domain/EpisodeText.ts"
 import { fingerprintEpisode } from "../guard/Fingerprint.ts"
-import { guardDraft, type GuardInput } from "../guard/Guard.ts"
+import { type GuardInput, makeGuard } from "../guard/Guard.ts"
 import { composeEpisode } from "../llm/OfflineWriter.ts"
 import { loadTemplate, projectFromTemplate } from "../templates/TemplateLoader.ts"
 import { summarizeEpisode } from "../text/Summary.ts"
@@ -107,10 +107,16 @@ export const rememberingAnalyses = (analyze: StagesShape["analyze"]): StagesShap
   }
 }
 
+/**
+ * The guard of this thread: a stage thread (or the main thread, for the in-process stages) loads this
+ * module once, and its guard keeps what it read of the projects' Bibles and recent episodes.
+ */
+const guard = makeGuard()
+
 /** The stages as plain calls on the calling fiber's thread. */
 export const inProcessStages: StagesShape = {
   compose: (brief) => Effect.sync(() => composeEpisode(brief)),
-  guard: (input) => Effect.sync(() => guardDraft(input)),
+  guard: (input) => Effect.sync(() => guard.draft(input)),
   edit: (markdown, language) => Effect.sync(() => editEpisode(markdown, { language })),
   analyze: rememberingAnalyses((request) => Effect.sync(() => analyzeText(request))),
   analyzeDraft: (request) => Effect.sync(() => analyzeDraftText(request)),
@@ -133,7 +139,7 @@ export const runStageCall = (call: StageCall): unknown => {
     case "compose":
       return composeEpisode(call.brief)
     case "guard":
-      return guardDraft(call.input)
+      return guard.draft(call.input)
     case "edit":
       return editEpisode(call.markdown, { language: call.language })
     case "analyze":
@@ -163,7 +169,7 @@ export const warmUpStages = (episodes: number): Effect.Effect<void, unknown> =>
         const brief = buildBrief({ project, bible, episode: n, previous: recent.at(-1) ?? null, draft: 1, findingsToFix: [], promptAdditions: [] })
         const text = composeEpisode(brief)
         analyzeDraftText({ text, bible, episode: n })
-        guardDraft({ text, episode: n, project, bible, recent: recent.slice(-3) })
+        guard.draft({ text, episode: n, project, bible, recent: recent.slice(-3) })
         const { title, body } = splitEpisode(editEpisode(text, { language: project.language }), n)
         analyzeText({ text: body, bible, episode: n })
         // the recent episodes' summaries only feed the guard's checks: any summary does here

@@ -9,23 +9,16 @@
  */
 import type { Character, Place } from "../domain/Bible.ts"
 import type { BeatDraft, Thread } from "../domain/Outline.ts"
-import { josa } from "../llm/OfflineWriter.ts"
-import { mulberry32 } from "../util/Prng.ts"
+import { josa } from "../text/Particles.ts"
+import { fnv1a32, mulberry32 } from "../util/Prng.ts"
 import { beatRefusal, type PlannedArc, type PlannerFinding, type PlanRequest, rememberBeat, statusAfterOutline, takenOf } from "./ArcPlan.ts"
 
 type Rng = () => number
 
 const pick = <A>(rng: Rng, xs: ReadonlyArray<A>): A => xs[Math.floor(rng() * xs.length)]!
 
-/** FNV-1a: a stable 32-bit hash of a string, to mix into a seed. */
-const hash32 = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
-  return h >>> 0
-}
-
 /** The generator of arc `arcIndex` (0-based ordinal among the outline's arcs) of a project. */
-export const arcRng = (seed: number, slug: string, arcIndex: number): Rng => mulberry32((seed ^ hash32(slug) ^ Math.imul(arcIndex + 1, 0x9e3779b1)) >>> 0)
+export const arcRng = (seed: number, slug: string, arcIndex: number): Rng => mulberry32((seed ^ fnv1a32(slug) ^ Math.imul(arcIndex + 1, 0x9e3779b1)) >>> 0)
 
 const MOTIFS = ["비밀", "약속", "그림자", "맹세", "배신", "기억", "유산", "진실", "거래", "흔적", "경고", "문", "열쇠", "침묵", "불씨"]
 const SECRETS = ["봉인된 편지", "지워진 이름", "사라진 장부", "부서진 인장", "잊힌 맹세", "숨겨진 통로", "가짜 증인", "낡은 지도 조각", "두 번째 열쇠", "끊긴 혈서"]
@@ -128,7 +121,7 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
 
   // One thread planted for a later arc.
   const plantedId = (() => {
-    let id = `arc${arcIndex + 1}-${hash32(`${project.slug}/${arcIndex}`).toString(36).slice(0, 5)}`
+    let id = `arc${arcIndex + 1}-${fnv1a32(`${project.slug}/${arcIndex}`).toString(36).slice(0, 5)}`
     while (threadIds.has(id)) id = `${id}x`
     return id
   })()

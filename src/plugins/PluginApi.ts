@@ -24,10 +24,10 @@
  */
 import { Data, Schema } from "effect"
 import { GuardFinding } from "../domain/Episode.ts"
-import type { GuardCheck } from "../guard/Checks.ts"
+import type { GuardCheck } from "../guard/Context.ts"
 import { errorMessage } from "../util/ErrorMessage.ts"
 
-export type { GuardCheck, GuardContext } from "../guard/Checks.ts"
+export type { GuardCheck, GuardContext } from "../guard/Context.ts"
 
 /** What a hook knows about the job it runs for. */
 export interface PluginContext {

@@ -4,8 +4,25 @@
  * choosing particles. Pure functions, no I/O.
  */
 
-const SYLLABLE_FIRST = 0xac00
-const SYLLABLE_LAST = 0xd7a3
+/** The first and last precomposed Hangul syllables (가, 힣); a syllable is FIRST + (lead × 21 + vowel) × 28 + final. */
+export const SYLLABLE_FIRST = 0xac00
+export const SYLLABLE_LAST = 0xd7a3
+
+/** A UTF-16 code unit that is a precomposed Hangul syllable (가–힣). */
+export const isSyllableCode = (c: number): boolean => c >= SYLLABLE_FIRST && c <= SYLLABLE_LAST
+
+/** The syllable of a lead consonant, a vowel and a final consonant (0 = none), as Unicode numbers them. */
+export const composeSyllable = (lead: number, vowel: number, final: number): string =>
+  String.fromCharCode(SYLLABLE_FIRST + lead * 588 + vowel * 28 + final)
+
+/** The lead consonant index (0 = ㄱ … 18 = ㅎ) of a syllable's code unit, or -1 for anything else. */
+export const leadOfCode = (c: number): number => (isSyllableCode(c) ? Math.floor((c - SYLLABLE_FIRST) / 588) : -1)
+
+/** The vowel index (0 = ㅏ … 20 = ㅣ) of a syllable's code unit, or -1 for anything else. */
+export const vowelOfCode = (c: number): number => (isSyllableCode(c) ? Math.floor(((c - SYLLABLE_FIRST) % 588) / 28) : -1)
+
+/** The final consonant index (0 = none, 4 = ㄴ, 8 = ㄹ …) of a syllable's code unit, or -1 for anything else. */
+export const finalOfCode = (c: number): number => (isSyllableCode(c) ? (c - SYLLABLE_FIRST) % 28 : -1)
 
 /** `text` in Unicode NFC (composed syllables), the form every counter in the factory uses. */
 export const nfc = (text: string): string => text.normalize("NFC")
@@ -21,10 +38,7 @@ export const isNfcInert = (c: number): boolean =>
   c < 0x300 || (c >= SYLLABLE_FIRST && c <= SYLLABLE_LAST) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x3001 && c <= 0x3011)
 
 /** A precomposed Hangul syllable (가–힣). */
-export const isHangulSyllable = (ch: string): boolean => {
-  const c = ch.codePointAt(0)
-  return c !== undefined && c >= SYLLABLE_FIRST && c <= SYLLABLE_LAST
-}
+export const isHangulSyllable = (ch: string): boolean => isSyllableCode(ch.codePointAt(0) ?? -1)
 
 /** A Hangul jamo: conjoining (U+1100–11FF, A960–A97F, D7B0–D7FF) or compatibility (U+3130–318F). */
 export const isHangulJamo = (ch: string): boolean => {
@@ -91,18 +105,10 @@ export const hangulStats = (text: string): HangulStats => {
 export const hangulShare = (text: string): number => hangulStats(text).share
 
 /** Whether a Hangul syllable ends with a final consonant (받침). False for anything else. */
-export const hasBatchim = (syllable: string): boolean => {
-  const c = syllable.codePointAt(0)
-  if (c === undefined || c < SYLLABLE_FIRST || c > SYLLABLE_LAST) return false
-  return (c - SYLLABLE_FIRST) % 28 !== 0
-}
+export const hasBatchim = (syllable: string): boolean => finalOfCode(syllable.codePointAt(0) ?? -1) > 0
 
 /** The final consonant index (0 = none, 1..27 as in Unicode) of a Hangul syllable, or -1 for anything else. */
-export const batchimIndex = (syllable: string): number => {
-  const c = syllable.codePointAt(0)
-  if (c === undefined || c < SYLLABLE_FIRST || c > SYLLABLE_LAST) return -1
-  return (c - SYLLABLE_FIRST) % 28
-}
+export const batchimIndex = (syllable: string): number => finalOfCode(syllable.codePointAt(0) ?? -1)
 
 /** Whether every character of `word` is a Hangul syllable (and it is not empty). */
 export const isAllHangulSyllables = (word: string): boolean => {

@@ -1,8 +1,8 @@
 /**
  * Korean particles (조사) for matching names: `도윤이가`, `서연에게`, `민지야`
- * all name `도윤` / `서연` / `민지`. Pure functions.
+ * all name `도윤` / `서연` / `민지`; and the form a particle takes after a word (`josa`). Pure functions.
  */
-import { hasBatchim, isHangulSyllable } from "./Hangul.ts"
+import { finalOfCode, hasBatchim, isHangulSyllable, isSyllableCode } from "./Hangul.ts"
 
 /** Particles and particle chains that may follow a noun, longest first. */
 export const PARTICLES: ReadonlyArray<string> = [
@@ -108,4 +108,48 @@ export const isHangulWord = (word: string): boolean => {
   if (word.length === 0) return false
   for (const ch of word) if (!isHangulSyllable(ch)) return false
   return true
+}
+
+/** Particle pairs: [after a final consonant, after a vowel]. */
+const PARTICLE_FORMS: Readonly<Record<string, readonly [string, string]>> = {
+  은: ["은", "는"], 는: ["은", "는"],
+  이: ["이", "가"], 가: ["이", "가"],
+  을: ["을", "를"], 를: ["을", "를"],
+  과: ["과", "와"], 와: ["과", "와"],
+  아: ["아", "야"], 야: ["아", "야"],
+  으로: ["으로", "로"], 로: ["으로", "로"],
+  이라면: ["이라면", "라면"], 라면: ["이라면", "라면"],
+  이었다: ["이었다", "였다"], 였다: ["이었다", "였다"],
+  이라는: ["이라는", "라는"], 라는: ["이라는", "라는"],
+  이나: ["이나", "나"], 나: ["이나", "나"],
+  이다: ["이다", "다"],
+}
+
+/**
+ * The final consonant a particle agrees with: of the word's last syllable, looking through closing
+ * quotes and brackets; `CONSONANT` for a digit (read aloud, mostly with a final consonant), `UNKNOWN`
+ * for a word that ends in anything else.
+ */
+const UNKNOWN = -1
+const CONSONANT = -2
+const finalForParticle = (word: string): number => {
+  for (let i = word.length - 1; i >= 0; i--) {
+    const c = word.charCodeAt(i)
+    if (isSyllableCode(c)) return finalOfCode(c)
+    if (c >= 0x30 && c <= 0x39) return CONSONANT
+    if (c !== 0x29 && c !== 0x22 && c !== 0x27 && c !== 0x201d && c !== 0x2019) return UNKNOWN
+  }
+  return UNKNOWN
+}
+
+/** `word` followed by the right form of a particle (`josa("윤하", "은")` → `윤하는`, `josa("검장", "로")` → `검장으로`). */
+export const josa = (word: string, particle: string): string => {
+  const pair = PARTICLE_FORMS[particle]
+  if (pair === undefined) return word + particle
+  const final = finalForParticle(word)
+  if (final === UNKNOWN) return word + pair[1]
+  if (final === CONSONANT) return word + pair[0]
+  // ㄹ takes 로 like a vowel does
+  if (pair[0] === "으로") return word + (final === 0 || final === 8 ? "로" : "으로")
+  return word + (final === 0 ? pair[1] : pair[0])
 }

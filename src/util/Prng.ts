@@ -12,3 +12,26 @@ export const mulberry32 = (seed: number): (() => number) => {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** FNV-1a, 32 bit: a stable hash of a string, to derive or mix a seed. */
+export const fnv1a32 = (text: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/** The choices a seeded composer makes, all from one mulberry32 stream. */
+export interface SeededRandom {
+  /** In [0, 1). */
+  readonly next: () => number
+  /** An integer in [0, n). */
+  readonly int: (n: number) => number
+  readonly chance: (p: number) => boolean
+  readonly pick: <T>(xs: ReadonlyArray<T>) => T
+}
+
+export const seededRandom = (seed: number): SeededRandom => {
+  const next = mulberry32(seed)
+  const int = (n: number) => Math.floor(next() * n)
+  return { next, int, chance: (p) => next() < p, pick: (xs) => xs[int(xs.length)] }
+}

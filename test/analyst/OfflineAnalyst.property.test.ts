@@ -11,7 +11,7 @@ import { SUMMARY_MAX, summarizeOffline } from "../../src/analyst/OfflineSummary.
 import { Schema } from "effect"
 import { characterIdOf, EpisodeAnalysis, placeIdOf } from "../../src/domain/Analysis.ts"
 import type { Bible, CharacterStatus } from "../../src/domain/Bible.ts"
-import { josa } from "../../src/llm/OfflineWriter.ts"
+import { josa } from "../../src/text/Particles.ts"
 import { templateBible } from "./bibles.ts"
 
 const PROSE = [

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import type { GuardFinding, GuardVerdict } from "../../src/domain/Episode.ts"
-import { endingSimilarity } from "../../src/guard/Cliffhanger.ts"
+import { endingSimilarity } from "../../src/guard/checks/Ending.ts"
 import { endingOf, sentenceKind, TAIL_CHARS } from "../../src/guard/Ending.ts"
 import { guardDraft, GuardInputInvalid, type GuardInput, type RecentEpisode } from "../../src/guard/Guard.ts"
 import { fantasy, type World } from "./corpus/worlds.ts"

@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import type { GuardContext } from "../../src/guard/Checks.ts"
-import { distinct2, firstRuns, placeMatches, retoldSentences } from "../../src/guard/Continuity.ts"
+import type { GuardContext } from "../../src/guard/Context.ts"
+import { placeMatches } from "../../src/guard/checks/NamesAndPlaces.ts"
+import { firstRuns } from "../../src/guard/checks/Plot.ts"
+import { distinct2, retoldSentences } from "../../src/guard/checks/Repetition.ts"
 import { guardContext } from "../../src/guard/Guard.ts"
 import { ACTION_VERB, GESTURE_VERB, SPEECH_VERB } from "../../src/guard/Lexicon.ts"
 import { maskQuotes, verbHitsIn } from "../../src/guard/Names.ts"

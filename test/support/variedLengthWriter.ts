@@ -9,7 +9,7 @@
  * same answer, which the simulator's `respond` hook requires.
  */
 import { countCharsWithSpaces } from "../../src/domain/Episode.ts"
-import { josa } from "../../src/llm/OfflineWriter.ts"
+import { josa } from "../../src/text/Particles.ts"
 import { mulberry32 } from "../../src/util/Prng.ts"
 
 export interface ProseCast {

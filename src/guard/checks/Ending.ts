@@ -12,10 +12,10 @@
  * Both are `endingSeverity` (default warning: a weak ending costs 10 % of the reward, it does not
  * reject a draft on its own; "off" turns them off). See `Ending.ts` for how an ending is read.
  */
-import type { GuardFinding } from "../domain/Episode.ts"
-import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "./Checks.ts"
-import { type Ending, endingOf, isHook } from "./Ending.ts"
-import { keepRecent } from "../util/Lru.ts"
+import type { GuardFinding } from "../../domain/Episode.ts"
+import { evidenceOf, type GuardCheck, type GuardContext, isKorean } from "../Context.ts"
+import { type Ending, endingOf, isHook } from "../Ending.ts"
+import { type Memory, rememberedIn } from "../../util/Memo.ts"
 
 /** Dice coefficient of two final sentences' letter bigrams at which they are "nearly the same". */
 export const SIMILAR_ENDING = 0.8
@@ -64,16 +64,14 @@ const episodesRightBefore = (ctx: GuardContext) => {
  * episodes (the factory interleaves the jobs of many projects).
  */
 const ENDING_CACHE_SIZE = 160
-const endings = [new Map<string, Ending | undefined>(), new Map<string, Ending | undefined>()] as const
-const endingOnce = (text: string, korean: boolean): Ending | undefined => {
-  const cache = endings[korean ? 1 : 0]
-  // by the text as given: a recent episode's body is normalised only when it is first read
-  const hit = cache.has(text) ? cache.get(text) : endingOf(text.normalize("NFC"), korean)
-  keepRecent(cache, text, hit, ENDING_CACHE_SIZE)
-  return hit
-}
+// by the text as given: a recent episode's body is normalised only when it is first read
+const endings = [
+  rememberedIn(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), false)),
+  rememberedIn(ENDING_CACHE_SIZE, (text: string) => endingOf(text.normalize("NFC"), true)),
+] as const
+const endingOnce = (memory: Memory, text: string, korean: boolean): Ending | undefined => endings[korean ? 1 : 0](memory, text)
 
-const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.text, isKorean(ctx.project.language))
+const draftEnding = (ctx: GuardContext): Ending | undefined => endingOnce(ctx.memory, ctx.text, isKorean(ctx.project.language))
 
 /** `ending.no-hook`: see the module comment. */
 export const noHookCheck: GuardCheck = (ctx) => {
@@ -100,7 +98,7 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   if (ending === undefined) return []
   const before = episodesRightBefore(ctx)
   const longestRun = Math.max(o.monotonousEndingRun, o.similarEndingRun)
-  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ep.body, korean))
+  const earlier: Array<Ending | undefined> = before.slice(0, longestRun - 1).map((ep) => endingOnce(ctx.memory, ep.body, korean))
   const run = (n: number, same: (e: Ending) => boolean): boolean =>
     n >= 2 && earlier.length >= n - 1 && earlier.slice(0, n - 1).every((e) => e !== undefined && same(e))
   const evidence = evidenceOf(ctx.text, ending.cue.start, ending.last.end)
@@ -124,9 +122,3 @@ export const monotonousEndingCheck: GuardCheck = (ctx) => {
   }
   return []
 }
-
-/** The ending checks, in the order their findings are listed. */
-export const endingChecks: ReadonlyArray<readonly [name: string, check: GuardCheck]> = [
-  ["ending-hook", noHookCheck],
-  ["ending-monotonous", monotonousEndingCheck],
-]

@@ -10,9 +10,10 @@
  * when it holds a first-person pronoun form as a word (나는, 내가, 나의, 내, 나를, 나에게, 우리는,
  * 우리가, 저는, 제가 …). Korean only.
  */
-import type { GuardFinding } from "../domain/Episode.ts"
-import { evidenceOf, type GuardCheck, isKorean } from "./Checks.ts"
-import { narrationSentences } from "./Names.ts"
+import type { GuardFinding } from "../../domain/Episode.ts"
+import { evidenceOf, type GuardCheck, isKorean } from "../Context.ts"
+import { narrationSentences } from "../Names.ts"
+import type { Memory } from "../../util/Memo.ts"
 
 export type PointOfView = "first" | "third"
 
@@ -88,8 +89,8 @@ const hasHangul = (masked: string, from: number, to: number): boolean => {
  * The narration's sentences (those with Hangul once dialogue and thoughts are masked; headings
  * left out), and those with a first-person form.
  */
-export const firstPersonNarration = (text: string) => {
-  const { masked, sentences } = narrationSentences(text)
+export const firstPersonNarration = (memory: Memory, text: string) => {
+  const { masked, sentences } = narrationSentences(memory, text)
   let narration = 0
   const firstPerson: Array<{ start: number; end: number }> = []
   for (const s of sentences) {
@@ -104,7 +105,7 @@ export const pointOfViewCheck: GuardCheck = (ctx) => {
   if (!isKorean(ctx.project.language)) return []
   if (pointOfViewOf(ctx.project.styleRules ?? []) !== "third") return []
   const o = defaultPointOfViewOptions
-  const { narration, firstPerson } = firstPersonNarration(ctx.text)
+  const { narration, firstPerson } = firstPersonNarration(ctx.memory, ctx.text)
   if (firstPerson.length < o.firstPersonMinSentences || firstPerson.length < narration * o.firstPersonShare) return []
   const first = firstPerson[0]!
   const finding: GuardFinding = {

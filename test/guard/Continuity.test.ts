@@ -1,5 +1,5 @@
 /**
- * The continuity checks (`src/guard/Continuity.ts`): each on a planted case and its clean
+ * The continuity checks (`src/guard/checks/`): each on a planted case and its clean
  * twin, evidence and category; and over the labelled corpus, recall and false alarms for
  * the new codes alone (the corpus test counts false alarms over the built-in codes).
  */

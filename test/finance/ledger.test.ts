@@ -7,7 +7,7 @@ import { defaultFinanceConfig, financeConfigOf } from "../../src/finance/Finance
 import { financeLayer, meteredLanguageModelLayer } from "../../src/finance/FinanceLayer.ts"
 import { Ledger, withCallContext, withLedger } from "../../src/finance/Ledger.ts"
 import { costOf, defaultPrices, makePriceTable } from "../../src/finance/Price.ts"
-import { buildReport, reportCsv } from "../../src/finance/Report.ts"
+import { buildCurrencyReport, currencyReportCsv } from "../../src/finance/CurrencyReport.ts"
 import { parseSalesCsv } from "../../src/finance/Sales.ts"
 import { SqliteLedger } from "../../src/finance/SqliteLedger.ts"
 import { LanguageModel, type LanguageModelShape, LlmTransientError } from "../../src/llm/LanguageModel.ts"
@@ -76,16 +76,19 @@ describe("SqliteLedger", () => {
       yield* withLedger(fakeModel("gpt-4o", "api.openai.com"), ledger).complete({ stage: "writer", messages: [] })
       const costs = yield* ledger.dailyCosts()
       const sales = yield* ledger.dailySales()
-      const missing = buildReport(costs, sales, defaultFinanceConfig)
-      expect(missing).toEqual({ _tag: "MissingRates", currencies: ["KRW"] })
-      const report = buildReport(costs, sales, { rates: { KRW_per_USD: 1400 } })
+      const missing = buildCurrencyReport(costs, sales, defaultFinanceConfig, "USD")
+      expect(missing).toEqual({ _tag: "MissingRates", currency: "USD", keys: ["KRW_per_USD"] })
+      const report = buildCurrencyReport(costs, sales, { rates: { KRW_per_USD: 1400 } }, "USD")
       if (report._tag !== "Report") throw new Error("expected a report")
       expect(report.rows.map((r) => r.date)).toEqual(["2025-03-01", "2025-03-02", "2025-03-03"])
-      expect(report.rows[0]!.salesUsd).toBeCloseTo(10, 10)
-      expect(report.rows[0]!.profitUsd).toBeCloseTo(10 - 0.025, 10)
-      expect(report.rows[2]!.salesUsd).toBe(5)
-      const csv = reportCsv(report).split("\n")
-      expect(csv[0]).toBe("date,cost_usd,sales_usd(KRW_per_USD=1400),profit_usd")
+      // USD in micro-dollars: single LLM calls cost fractions of a cent
+      expect(report.digits).toBe(6)
+      expect(report.rows[0]!.sales).toBe(10_000_000n)
+      expect(report.rows[0]!.profit).toBe(10_000_000n - 25_000n)
+      expect(report.rows[2]!.sales).toBe(5_000_000n)
+      expect(report.ratesUsed).toEqual(["KRW_per_USD=1400"])
+      const csv = currencyReportCsv(report).split("\n")
+      expect(csv[0]).toBe("date,cost,sales,profit")
       expect(csv[1]).toBe("2025-03-01,0.025000,10.000000,9.975000")
     }).pipe(Effect.provide(LedgerLive)))
 })

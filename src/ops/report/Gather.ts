@@ -4,7 +4,7 @@ import { backupsLayer } from "../../backup/Location.ts"
 import { FactoryConfig } from "../../config/FactoryConfig.ts"
 import { financeConfigOf } from "../../finance/FinanceConfig.ts"
 import { Ledger, utcDate } from "../../finance/Ledger.ts"
-import { buildReport } from "../../finance/Report.ts"
+import { buildCurrencyReport, reportCurrencyOf } from "../../finance/CurrencyReport.ts"
 import { SqliteLedger } from "../../finance/SqliteLedger.ts"
 import { Database, type SqliteError } from "../../sqlite/Database.ts"
 import { alertSettingsOf } from "../alerts/AlertsConfig.ts"
@@ -52,7 +52,8 @@ export const gatherReportInput = (options: {
       const range = { from: utcDate(from), to: utcDate(options.until - 1) }
       const costs = yield* ledger.dailyCosts(range)
       const sales = yield* ledger.dailySales(range)
-      return buildReport(costs, sales, financeConfigOf(config), range)
+      const finance = financeConfigOf(config)
+      return buildCurrencyReport(costs, sales, finance, reportCurrencyOf(finance, sales.map((s) => s.currency)), range)
     }).pipe(
       Effect.provide(SqliteLedger.layer),
       Effect.catchCause((cause) => Effect.succeed({ _tag: "Unavailable" as const, error: message(cause) })),

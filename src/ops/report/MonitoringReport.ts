@@ -1,5 +1,5 @@
 import { type FactoryEvent, PipelineStage } from "../../events/FactoryEvent.ts"
-import type { FinanceReport } from "../../finance/Report.ts"
+import { type CurrencyReport, formatMinor } from "../../finance/CurrencyReport.ts"
 import { formatAge } from "../alerts/Rules.ts"
 import { type LatencySummary, summarizeLatencies } from "../load/Summary.ts"
 import { formatMs, formatPercent } from "../../util/Units.ts"
@@ -29,7 +29,7 @@ export interface ReportInput {
   /** Success-rate windows ending at `until` (default 1, 6, 24 h; those longer than the report are left out). */
   readonly successWindowsHours?: ReadonlyArray<number>
   readonly backups?: { readonly location: string; readonly all: ReadonlyArray<BackupEntry> } | { readonly error: string } | undefined
-  readonly finance?: FinanceReport | { readonly _tag: "Unavailable"; readonly error: string } | undefined
+  readonly finance?: CurrencyReport | { readonly _tag: "Unavailable"; readonly error: string } | undefined
   /**
    * Commits and deaths as the story store and the queue hold them (durable truth). When given, the
    * job counts, the hourly table and the success rates count them too, not only the journal's — which
@@ -434,23 +434,24 @@ export const renderReport = (r: MonitoringReport): string => {
       out.push("", ...table(["backup", "taken", "took", "size"], inWindow.slice(-MAX_ROWS).map((m) => [m.id, iso(m.createdAt), formatMs(m.durationMs), `${(m.bytes / 1024).toFixed(1)} KiB`])))
     }
   }
-  out.push("", "## Cost vs sales (UTC days overlapping the window, USD)", "")
   const f = r.finance
+  out.push("", `## Cost vs sales (UTC days overlapping the window${f !== undefined && f._tag !== "Unavailable" ? `, ${f.currency}` : ""})`, "")
   if (f === undefined) out.push("No ledger was read.")
   else if (f._tag === "Unavailable") out.push(`The ledger could not be read: ${f.error}`)
-  else if (f._tag === "MissingRates") out.push(`Sales in ${f.currencies.join(", ")} cannot be converted to USD: set finance.rates (${f.currencies.map((c) => `${c}_per_USD`).join(", ")}).`)
+  else if (f._tag === "MissingRates") out.push(`Amounts cannot be converted to ${f.currency}: set finance.rates (${f.keys.join(", ")}).`)
   else if (f.rows.length === 0) out.push("No LLM calls and no sales on these days.")
   else {
+    const money = (minor: bigint) => `${formatMinor(minor, f.digits)} ${f.currency}`
     out.push(
       ...table(
         ["day", "LLM calls", "cost", "sales (net)", "profit"],
         [
-          ...f.rows.map((d) => [d.date, String(d.calls), `$${d.costUsd.toFixed(4)}`, `$${d.salesUsd.toFixed(2)}`, `$${d.profitUsd.toFixed(2)}`]),
-          ["total", String(f.rows.reduce((n, d) => n + d.calls, 0)), `$${f.totals.costUsd.toFixed(4)}`, `$${f.totals.salesUsd.toFixed(2)}`, `$${f.totals.profitUsd.toFixed(2)}`],
+          ...f.rows.map((d) => [d.date, String(d.calls), money(d.cost), money(d.sales), money(d.profit)]),
+          ["total", String(f.totals.calls), money(f.totals.cost), money(f.totals.sales), money(f.totals.profit)],
         ],
       ),
     )
-    if (f.ratesUsed.length > 0) out.push("", `Sales converted with ${f.ratesUsed.join(", ")}.`)
+    if (f.ratesUsed.length > 0) out.push("", `Converted with ${f.ratesUsed.join(", ")}.`)
   }
   return out.join("\n") + "\n"
 }

@@ -100,7 +100,8 @@ describe("novel-factory report (from a recorded journal)", () => {
     expect(md).toContain("| llm | 2025-01-05 10:00:00Z | 2025-01-05 10:00:42Z | 42.5 s | 5 failures |")
     expect(md).toContain(`- location: dir:${join(home, "backups")}`)
     expect(md).toContain("- no backup at all")
-    expect(md).toContain("| 2025-01-05 | 1 | $0.5000 | $0.00 | $-0.50 |")
+    expect(md).toContain("## Cost vs sales (UTC days overlapping the window, USD)")
+    expect(md).toContain("| 2025-01-05 | 1 | 0.500000 USD | 0.000000 USD | -0.500000 USD |")
 
     // printed when there is no --out; a 6 h window ending at 12:00 sees the llm outage and not the spike
     const printed = await runCommand([reportCommand], ["report", "--hours", "6", "--until", "2025-01-05T12:00:00Z"], env, data.dir)

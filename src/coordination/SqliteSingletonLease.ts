@@ -10,7 +10,8 @@
 import { Effect, Layer, Option } from "effect"
 import { type Connection, Database, type SqliteError } from "../sqlite/Database.ts"
 import { LeaseHeld, LeaseUnavailable, SingletonLease, type SingletonLeaseShape, SingletonLost, type SingletonGrant } from "./SingletonLease.ts"
-import { monotonicMillis, readStoreTime, type StoreTimeAnchor, type StoreTimeRecord } from "./StoreTime.ts"
+import { monotonicMillis } from "./StoreTime.ts"
+import { sqliteStoreClock } from "./SqliteStoreClock.ts"
 
 interface LeaseRow {
   readonly name: string
@@ -30,8 +31,6 @@ CREATE TABLE IF NOT EXISTS singleton_lease_clock (id INTEGER PRIMARY KEY CHECK (
 INSERT OR IGNORE INTO singleton_lease_clock (id, wall_offset, seen) VALUES (1, 0, 0)`
 // Leases written before store time were wall-clock instants; offset 0 reads them as they were meant.
 
-const SELECT_CLOCK = "SELECT wall_offset AS offset, seen FROM singleton_lease_clock WHERE id = 1"
-const SET_CLOCK = "UPDATE singleton_lease_clock SET wall_offset = ?, seen = ? WHERE id = 1"
 const SELECT = "SELECT * FROM singleton_leases WHERE name = ?"
 
 const unavailable = (e: SqliteError) => new LeaseUnavailable({ message: e.message, cause: e })
@@ -40,15 +39,8 @@ export const make = Effect.gen(function* () {
   const db = yield* Database
   yield* db.use((c) => c.exec(CREATE)).pipe(Effect.mapError(unavailable))
 
-  /** This process's last store-time reading. */
-  let anchor: StoreTimeAnchor | undefined
-  /** Store time now, read in the caller's transaction; `record` false for reads, which leave the stored record to the writes. */
-  const storeNow = (c: Connection, wall: number, mono: number, record: boolean): number => {
-    const reading = readStoreTime(c.get<StoreTimeRecord>(SELECT_CLOCK)!, anchor, wall, mono)
-    anchor = reading.anchor
-    if (record && reading.record !== undefined) c.run(SET_CLOCK, reading.record.offset, reading.record.seen)
-    return reading.now
-  }
+  /** Store time now, read in the caller's transaction. */
+  const storeNow = sqliteStoreClock("singleton_lease_clock")
   /** Runs `body` with store time `now` and the caller's `wall` time, in a write transaction or (`record` false) a plain read. */
   const timed = <A>(record: boolean, body: (c: Connection, now: number, wall: number) => A) =>
     Effect.clockWith((clock) => {

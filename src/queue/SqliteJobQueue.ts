@@ -24,7 +24,8 @@ import {
   TOKEN_GENERATION,
 } from "./JobQueue.ts"
 import { projectStatesOf } from "./ProjectStates.ts"
-import { monotonicMillis, readStoreTime, type StoreTimeAnchor, type StoreTimeRecord } from "../coordination/StoreTime.ts"
+import { monotonicMillis } from "../coordination/StoreTime.ts"
+import { sqliteStoreClock } from "../coordination/SqliteStoreClock.ts"
 
 /*
  * Schema notes
@@ -488,8 +489,6 @@ const RESET_JOB = `UPDATE queue_jobs SET state = 'queued', deliveries = 0, reaso
 const SKIP_JOB = `UPDATE queue_jobs SET state = 'skipped', deliveries = ?3, reason = ?4, findings = '[]', updated_at = ?5
   WHERE project = ?1 AND episode = ?2`
 const SELECT_LAST_WORKED = "SELECT MAX(episode) AS episode FROM queue_jobs WHERE project = ? AND state <> 'queued'"
-const SELECT_CLOCK = "SELECT wall_offset AS offset, seen FROM queue_clock WHERE id = 1"
-const SET_CLOCK = "UPDATE queue_clock SET wall_offset = ?, seen = ? WHERE id = 1"
 const PROJECT_EXISTS = "SELECT 1 FROM queue_jobs WHERE project = ?1 UNION ALL SELECT 1 FROM queue_holds WHERE project = ?1 LIMIT 1"
 
 export interface SqliteJobQueueOptions {
@@ -522,15 +521,8 @@ export const make = (options: SqliteJobQueueOptions) =>
     const ticket = () => ++tickets
     const writer = makeGroupCommit(db, unavailable)
 
-    /** This process's last queue-time reading (coordination/StoreTime.ts). */
-    let anchor: StoreTimeAnchor | undefined
-    /** Queue time now, read in the caller's transaction; \`record\` false for reads, which leave the stored record to the writes. */
-    const queueNow = (c: Connection, wall: number, mono: number, record: boolean): number => {
-      const reading = readStoreTime(c.get<StoreTimeRecord>(SELECT_CLOCK)!, anchor, wall, mono)
-      anchor = reading.anchor
-      if (record && reading.record !== undefined) c.run(SET_CLOCK, reading.record.offset, reading.record.seen)
-      return reading.now
-    }
+    /** Queue time now (coordination/StoreTime.ts), read in the caller's transaction. */
+    const queueNow = sqliteStoreClock("queue_clock")
 
     /**
      * A write through the group-commit writer. \`now\` is queue time, for every deadline and

@@ -1,4 +1,5 @@
-import { Effect, Random } from "effect"
+import { Duration, Effect, Random, Schedule } from "effect"
+import { cappedExponential } from "../util/Backoff.ts"
 import type { LlmFatalError, LlmTransientError } from "./LanguageModel.ts"
 import { defaultRetry, type RetryConfig } from "./LlmConfig.ts"
 
@@ -29,46 +30,53 @@ export const parseRetryAfter = (
 }
 
 /**
- * The delay before retry `attempt` (0-based): the server's `Retry-After` when it gave one
- * (plus up to 10 % jitter so a crowd of clients does not return in lock-step), else
- * exponential back-off from `baseDelayMs`, capped at `maxDelayMs`, with full jitter over its
- * upper half.
- */
-export const retryDelay = (policy: RetryConfig, attempt: number, error: LlmTransientError): Effect.Effect<number> =>
-  Random.next.pipe(
-    Effect.map((r) =>
-      error.retryAfterMs !== undefined
-        ? error.retryAfterMs * (1 + 0.1 * r)
-        : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + 0.5 * r)
-    ),
-  )
-
-/**
  * A wrong key, a key without access, an unknown model or URL (401, 403, 404): it does not heal in
  * seconds, so it is not retried here — the job waits behind the llm breaker until it is fixed.
  */
 export const isAccessError = (error: LlmTransientError): boolean => error.status === 401 || error.status === 403 || error.status === 404
+
+type LlmError = LlmTransientError | LlmFatalError
+
+/** Worth another attempt under `policy`: a transient failure that is not about access, and a `Retry-After` within bounds. */
+const retryable = (policy: RetryConfig) => (error: LlmError): boolean =>
+  error._tag === "LlmTransientError" && !isAccessError(error) &&
+  !(error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs)
+
+/**
+ * The delays between attempts, as the factory's one back-off (`src/util/Backoff.ts`) shaped for a
+ * provider: the server's `Retry-After` when it gave one (plus up to 10 % jitter, so a crowd of clients
+ * does not return in lock-step), else exponential from `baseDelayMs`, capped at `maxDelayMs`, with full
+ * jitter over its upper half.
+ */
+export const retrySchedule = (policy: RetryConfig): Schedule.Schedule<Duration.Duration, LlmError> =>
+  cappedExponential({ base: Duration.millis(policy.baseDelayMs), max: Duration.millis(policy.maxDelayMs) }).pipe(
+    Schedule.setInputType<LlmError>(),
+    Schedule.modifyDelay(({ input, duration }) =>
+      Effect.map(Random.next, (r) =>
+        Math.ceil(
+          input._tag === "LlmTransientError" && input.retryAfterMs !== undefined
+            ? input.retryAfterMs * (1 + 0.1 * r)
+            : Duration.toMillis(duration) * (0.5 + 0.5 * r),
+        )
+      )
+    ),
+  )
 
 /**
  * Retries `LlmTransientError`s up to `maxRetries` times, sleeping through Effect's Clock (so
  * TestClock drives it). Fatal errors, access errors and a `Retry-After` beyond `maxRetryAfterMs` go up at once.
  */
 export const retryTransient = <A, R>(
-  attempt: Effect.Effect<A, LlmTransientError | LlmFatalError, R>,
+  attempt: Effect.Effect<A, LlmError, R>,
   policy: RetryConfig = defaultRetry,
   onRetry?: (error: LlmTransientError, attempt: number, delayMs: number) => Effect.Effect<void>,
-): Effect.Effect<A, LlmTransientError | LlmFatalError, R> => {
-  const loop = (n: number): Effect.Effect<A, LlmTransientError | LlmFatalError, R> =>
-    attempt.pipe(
-      Effect.catchTag("LlmTransientError", (error) => {
-        if (n >= policy.maxRetries || isAccessError(error)) return Effect.fail(error)
-        if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs) return Effect.fail(error)
-        return retryDelay(policy, n, error).pipe(
-          Effect.tap((delay) => (onRetry ? onRetry(error, n + 1, delay) : Effect.void)),
-          Effect.flatMap((delay) => Effect.sleep(Math.ceil(delay))),
-          Effect.andThen(Effect.suspend(() => loop(n + 1))),
-        )
-      }),
-    )
-  return loop(0)
-}
+): Effect.Effect<A, LlmError, R> =>
+  Effect.retry(attempt, {
+    schedule: retrySchedule(policy).pipe(
+      Schedule.tap(({ input, attempt: n, duration }) =>
+        onRetry !== undefined && input._tag === "LlmTransientError" ? onRetry(input, n, Duration.toMillis(duration)) : Effect.void
+      ),
+    ),
+    while: retryable(policy),
+    times: policy.maxRetries,
+  })

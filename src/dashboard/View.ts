@@ -33,7 +33,10 @@ import { confirmQuestion, HELP_LINES, type Key, type ListViewId, type PanelId, T
 import { type Column, columnWidths, displayWidth, fit, oneLine, padEnd, truncate, truncateStart } from "../text/Width.ts"
 
 // ---------------------------------------------------------------------------------------
-// The slice of blessed's API used here (blessed ships no types).
+// The slice of blessed's API used here. blessed ships no types, and @types/blessed (0.1.27) does
+// not cover this use: it types the screen's `input` as a Writable, has no `tput.unicode`,
+// `tput.brokenACS`, `tput.colors` or `program.terminal`, and gives widths as `number | string`
+// (tried: eight casts where this slice needs none).
 
 interface BlessedStyle {
   fg?: string

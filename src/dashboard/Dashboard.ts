@@ -8,6 +8,7 @@ import { connect, type DashboardClient, type Outcome } from "./Client.ts"
 import { activeAlerts, type DashboardState, DEFAULT_THRESHOLDS, initialState, type ModelInput, projectRows, selectedRow, step, type Thresholds } from "./Model.ts"
 import { activeList, handleKey, initialUi, type KeyContext, type UiState } from "./Ui.ts"
 import { createView, type View } from "./View.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export interface DashboardOptions {
   /** API base URL of a running `serve` (or of `run`'s own loopback API). */
@@ -88,7 +89,7 @@ export const startDashboard = (options: DashboardOptions): RunningDashboard => {
       view.render(state, ui, Date.now())
     } catch (error) {
       // A drawing bug must not take the operator's terminal down with it.
-      ui = { ...ui, notice: { text: `render error: ${error instanceof Error ? error.message : String(error)}`, level: "error", at: Date.now() } }
+      ui = { ...ui, notice: { text: `render error: ${errorMessage(error)}`, level: "error", at: Date.now() } }
     }
   }
 

@@ -26,6 +26,7 @@ export {
   defaultGuardOptions, type GuardBible, type GuardCheck, type GuardContext, type GuardOptions, type GuardProject,
   type RecentEpisode,
 } from "./Context.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export const ERROR_FACTOR = 0.6
 export const WARNING_FACTOR = 0.9
@@ -156,7 +157,7 @@ const verdictWith = (
         code: "check.crashed",
         category: "style",
         severity: "warning",
-        message: `check ${name} threw: ${e instanceof Error ? e.message : String(e)}`,
+        message: `check ${name} threw: ${errorMessage(e)}`,
       })
     }
   })

@@ -9,6 +9,7 @@ import { Cause, Effect } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { FactoryApi } from "./FactoryApi.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export type FactoryApiClient = HttpApiClient.ForApi<typeof FactoryApi>
 
@@ -81,7 +82,7 @@ export const describeClientError = (error: unknown): string => {
     if (Cause.isTimeoutError(error)) return "timed out"
     if (tag === "SchemaError") return `an answer of an unexpected shape: ${(error as { message: string }).message}`
   }
-  return error instanceof Error ? error.message : String(error)
+  return errorMessage(error)
 }
 
 /** The HTTP status a call ended with: the problem's, or 0 when no answer came. */

@@ -25,6 +25,7 @@ import { readUsage } from "./ProviderUsage.ts"
 import { type CallOutcome, estimatePromptTokens, makeRateLimiter, type RateLimiter } from "./RateLimiter.ts"
 import { parseRetryAfter, retryTransient } from "./Retry.ts"
 import { type RawAnswer, rawFromCompletion, streamAnswer } from "./StreamedAnswer.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 /**
  * A `LanguageModel` on any OpenAI-compatible chat-completions endpoint.
@@ -104,7 +105,7 @@ export interface ErrorContext {
 /** Maps whatever the SDK threw to the pipeline's two error kinds, with a cause an operator can act on. */
 export const classifyError = (error: unknown, ctx: ErrorContext): LlmTransientError | LlmFatalError => {
   const where = `${ctx.stage} → ${ctx.model} at ${ctx.baseUrl}`
-  const detail = (e: unknown) => redact(e instanceof Error ? e.message : String(e), ctx.secrets)
+  const detail = (e: unknown) => redact(errorMessage(e), ctx.secrets)
   if (error instanceof APIConnectionTimeoutError) {
     return new LlmTransientError({ message: `${where}: request timed out` })
   }

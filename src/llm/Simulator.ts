@@ -6,6 +6,7 @@ import { Effect, type Scope } from "effect"
 import { sampleJson } from "./JsonSchemaSample.ts"
 import { makeBatchEndpoints } from "./SimulatorBatches.ts"
 import { makeBucket, refill, type TokenBucket, waitFor } from "./RateLimiter.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 /**
  * A loopback OpenAI-compatible server for tests, benches and the chaos runner:
@@ -508,7 +509,7 @@ export const startSimulator = (initial: SimulatorOptions = {}): Promise<Simulato
       if (res.destroyed) return
       stats.serverErrors++
       record(500)
-      apiError(res, 500, `the simulator's respond hook failed: ${error instanceof Error ? error.message : String(error)}`, "server_error", null)
+      apiError(res, 500, `the simulator's respond hook failed: ${errorMessage(error)}`, "server_error", null)
     }
     const context: ServeContext = { record, model, messages, maxTokens, fault, kind, already, ...(stream ? { stream } : {}) }
     let answer: string | Promise<string>

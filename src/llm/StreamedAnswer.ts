@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/
 import { Effect } from "effect"
 import { type LlmFatalError, LlmTransientError } from "./LanguageModel.ts"
 import type { WireUsage } from "./ProviderUsage.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 /**
  * One streamed chat completion read with two deadlines:
@@ -92,7 +93,7 @@ export const streamAnswer = (request: StreamRequest): Effect.Effect<RawAnswer, L
       if (isJsonResponse(opened.response)) {
         const body = yield* Effect.tryPromise({
           try: () => opened.response.json() as Promise<ChatCompletion>,
-          catch: (error) => cutOff(`the answer's body could not be read: ${error instanceof Error ? error.message : String(error)}`),
+          catch: (error) => cutOff(`the answer's body could not be read: ${errorMessage(error)}`),
         })
         return rawFromCompletion(body)
       }
@@ -105,7 +106,7 @@ export const streamAnswer = (request: StreamRequest): Effect.Effect<RawAnswer, L
           Effect.tryPromise({
             try: () => chunks.next(),
             // Whatever breaks a stream that had begun (a reset, an error event) is the provider's hiccup, not the request's fault.
-            catch: (error) => cutOff(`the stream broke off: ${error instanceof Error ? error.message : String(error)}`),
+            catch: (error) => cutOff(`the stream broke off: ${errorMessage(error)}`),
           }),
           `no chunk came`,
         )

@@ -11,11 +11,11 @@ import { type Neo4jConnectionOptions, neo4jSession, openNeo4jDriver } from "../s
 import * as Q from "./outlineCypher.ts"
 import { OutlineUnavailable } from "./OutlineErrors.ts"
 import { makeOutlineStore, type OutlineBackend, OutlineStore, type OutlineStoreShape } from "./OutlineStore.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export type Neo4jOutlineStoreOptions = Neo4jConnectionOptions
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
-const unavailable = (what: string) => (error: unknown) => new OutlineUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
+const unavailable = (what: string) => (error: unknown) => new OutlineUnavailable({ message: `neo4j ${what}: ${errorMessage(error)}`, cause: error })
 
 type Props = Record<string, unknown>
 

@@ -10,6 +10,7 @@ import { keepRecent } from "../util/Lru.ts"
 import { type Connection, Database, type Migration, SqliteError } from "../sqlite/Database.ts"
 import { OutlineUnavailable } from "./OutlineErrors.ts"
 import { makeOutlineStore, type OutlineBackend, OutlineStore } from "./OutlineStore.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export const outlineMigrations: ReadonlyArray<Migration> = [
   {
@@ -119,7 +120,7 @@ const load = (conn: Connection, project: string): Outline | undefined => {
       })),
     })
   } catch (error) {
-    throw new CorruptOutline(`the stored outline of '${project}' does not decode: ${error instanceof Error ? error.message : String(error)}`)
+    throw new CorruptOutline(`the stored outline of '${project}' does not decode: ${errorMessage(error)}`)
   }
 }
 

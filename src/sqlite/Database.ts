@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite"
 import { Context, Data, Effect, Layer, Result } from "effect"
 import { BACKSTOP_PAGES, type CheckpointerOptions, INLINE_PAGES, startCheckpointer } from "./Checkpointer.ts"
 import { databaseFile, isFile, openDatabase } from "./openDatabase.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export { databaseFile, openDatabase } from "./openDatabase.ts"
 
@@ -90,7 +91,6 @@ const isSqliteFailure = (error: unknown): boolean => {
   return code === "ERR_SQLITE_ERROR" || code === "ERR_INVALID_STATE"
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /** Maps `SqliteError` (only) to a service's own error, keeping the other errors as they are. */
 export const mapSqliteError =
@@ -163,7 +163,7 @@ export const makeDatabase = (db: DatabaseSync, path: string): DatabaseShape => {
         return Effect.succeed(thunk())
       } catch (error) {
         if (error instanceof Abort) return Effect.fail(error.error as E)
-        if (isSqliteFailure(error)) return Effect.fail(new SqliteError({ message: `sqlite (${path}): ${describe(error)}`, cause: error }))
+        if (isSqliteFailure(error)) return Effect.fail(new SqliteError({ message: `sqlite (${path}): ${errorMessage(error)}`, cause: error }))
         return Effect.die(error)
       }
     })
@@ -228,7 +228,7 @@ export class Database extends Context.Service<Database, DatabaseShape>()("novel-
       Effect.acquireRelease(
         Effect.try({
           try: () => openDatabase(options),
-          catch: (error) => new SqliteError({ message: `cannot open ${options.path}: ${describe(error)}`, cause: error }),
+          catch: (error) => new SqliteError({ message: `cannot open ${options.path}: ${errorMessage(error)}`, cause: error }),
         }),
         (db) => Effect.sync(() => {
           if (db.isOpen) db.close()

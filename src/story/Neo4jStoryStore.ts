@@ -41,15 +41,15 @@ import {
   StoryStore,
   type StoryStoreShape,
 } from "./StoryStore.ts"
+import { errorMessage } from "../util/ErrorMessage.ts"
 
 export type Neo4jStoryStoreOptions = Neo4jConnectionOptions
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 export const isConstraintViolation = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "Neo.ClientError.Schema.ConstraintValidationFailed"
 
-const unavailable = (what: string) => (error: unknown) => new StoreUnavailable({ message: `neo4j ${what}: ${describe(error)}`, cause: error })
+const unavailable = (what: string) => (error: unknown) => new StoreUnavailable({ message: `neo4j ${what}: ${errorMessage(error)}`, cause: error })
 
 /** What the commit's work needs of a transaction (a `ManagedTransaction`; a model of one in tests). */
 export interface StatementRunner {

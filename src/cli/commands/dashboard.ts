@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { DEFAULT_THRESHOLDS } from "../../dashboard/Model.ts"
 import { type DashboardOptions, runDashboard, startDashboard } from "../../dashboard/Dashboard.ts"
 import { type Command, CommandFailed, intFlag, stringFlag, UsageError } from "../Command.ts"
+import { errorMessage } from "../../util/ErrorMessage.ts"
 
 export { runDashboard, startDashboard }
 export type { DashboardOptions }
@@ -61,7 +62,7 @@ export const dashboardCommand: Command = {
         try {
           running = startDashboard({ url, token, thresholds, ...(refresh !== undefined ? { refreshMs: refresh } : {}) })
         } catch (error) {
-          resume(Effect.fail(new CommandFailed({ message: `cannot open the terminal: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 })))
+          resume(Effect.fail(new CommandFailed({ message: `cannot open the terminal: ${errorMessage(error)}`, exitCode: 1 })))
           return
         }
         running.done.then((code) => resume(Effect.succeed(code)))

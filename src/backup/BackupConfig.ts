@@ -1,6 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path"
 import { Cron, Result, Schema } from "effect"
-import { errorMessage } from "../util/ErrorMessage.ts"
 
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 /** S3 requires parts of at least 5 MiB (all but the last). */
@@ -73,14 +72,9 @@ export interface BackupSettings {
 export const DEFAULT_SCHEDULE = "0 4 * * 0"
 export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 7, keepDaily: 7, keepWeekly: 4 }
 
-/** Decodes the `backup` section (or its absence) into settings with every default filled in. */
-export const resolveBackupSettings = (raw: unknown, home: string): Result.Result<BackupSettings, string> => {
-  let input: BackupConfigInput
-  try {
-    input = raw === undefined || raw === null ? {} : Schema.decodeUnknownSync(BackupConfigSchema, { onExcessProperty: "error" })(raw)
-  } catch (error) {
-    return Result.fail(`backup: ${errorMessage(error)}`)
-  }
+/** The `backup` section as the config loader decoded it (or its absence), with every default filled in. */
+export const resolveBackupSettings = (section: BackupConfigInput | undefined, home: string): Result.Result<BackupSettings, string> => {
+  const input = section ?? {}
   const schedule = input.schedule ?? DEFAULT_SCHEDULE
   const timeZone = input.timeZone ?? "UTC"
   const cron = Cron.parse(schedule, timeZone)

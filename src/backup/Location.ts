@@ -11,9 +11,8 @@ import { isBackupId } from "./Manifest.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** The `backup` section of a loaded config (absent until the lead adds it to the schema: then defaults). */
-export const backupSettingsOf = (config: FactoryConfigData): Result.Result<BackupSettings, string> =>
-  resolveBackupSettings((config as unknown as { readonly backup?: unknown }).backup, config.home)
+/** The `backup` settings of a loaded config. */
+export const backupSettingsOf = (config: FactoryConfigData): Result.Result<BackupSettings, string> => resolveBackupSettings(config.backup, config.home)
 
 /** Opens the blob store a `store` setting names; the S3 client is destroyed with the scope. */
 export const openBackupStore = (

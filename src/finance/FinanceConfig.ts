@@ -41,18 +41,6 @@ export type FinanceConfig = typeof FinanceConfig.Type
 
 export const defaultFinanceConfig: FinanceConfig = { dailyBudgetUsd: null, prices: {}, rates: {} }
 
-/**
- * The finance section of a factory config, whether or not the main schema has a `finance`
- * key yet (the lead plugs `finance: Schema.optionalKey(FinanceConfig)` into FactoryConfigSchema).
- */
-export const financeConfigOf = (config: unknown): FinanceConfig => {
-  if (typeof config === "object" && config !== null && "finance" in config) {
-    const raw = (config as { finance?: unknown }).finance
-    if (raw !== undefined && raw !== null) return Schema.decodeUnknownSync(FinanceConfig)(raw)
-  }
-  return defaultFinanceConfig
-}
-
 /** Units of `currency` per USD, or undefined when no rate is configured (USD is 1). */
 export const rateOf = (config: FinanceConfig, currency: string): number | undefined =>
   currency === "USD" ? 1 : config.rates?.[`${currency}_per_USD`]

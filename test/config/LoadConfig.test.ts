@@ -67,6 +67,20 @@ describe("loadConfig", () => {
       expect(zone.error).toMatch(/factory\.yaml:3: backup\.timeZone: 'Mars\/Olympus' is not a time zone/)
     }))
 
+  it.effect("the alerts, journal and backup sections are decoded with the rest: a bad value or a misspelt key names it and its line", () =>
+    Effect.gen(function* () {
+      const range = yield* load("alerts:\n  successFloor: 70\n")
+      expect(range.error).toMatch(/factory\.yaml:2: alerts\.successFloor: /)
+      const typo = yield* load("alerts:\n  queueCritcal: 5\n")
+      expect(typo.error).toMatch(/factory\.yaml:2: alerts\.queueCritcal: /)
+      const retention = yield* load("backup:\n  retention: { keepLast: -1 }\n")
+      expect(retention.error).toMatch(/factory\.yaml:2: backup\.retention\.keepLast: /)
+      const journal = yield* load("journal: { retentionDays: -1 }\n")
+      expect(journal.error).toMatch(/factory\.yaml:1: journal\.retentionDays: /)
+      const fine = yield* load("alerts: { queueCritical: 50 }\njournal: { retentionDays: 7 }\n")
+      expect([fine.config?.alerts?.queueCritical, fine.config?.journal?.retentionDays]).toEqual([50, 7])
+    }))
+
   it.effect("a genre without a template is refused for canary.genre and demoGenre, listing the known ones", () =>
     Effect.gen(function* () {
       const { home, error } = yield* load("canary:\n  enabled: true\n  genre: space_opera\ndemoGenre: western\n")

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { EventBus } from "../../src/events/EventBus.ts"
 import { BudgetGate } from "../../src/finance/BudgetGate.ts"
-import { defaultFinanceConfig, financeConfigOf } from "../../src/finance/FinanceConfig.ts"
+import { defaultFinanceConfig, FinanceConfig } from "../../src/finance/FinanceConfig.ts"
 import { financeLayer, meteredLanguageModelLayer } from "../../src/finance/FinanceLayer.ts"
 import { Ledger, withCallContext, withLedger } from "../../src/finance/Ledger.ts"
 import { costOf, defaultPrices, makePriceTable } from "../../src/finance/Price.ts"
@@ -152,9 +152,8 @@ describe("tokens of a failed call", () => {
 })
 
 describe("finance config", () => {
-  it("reads the finance section when present, defaults otherwise, and names a bad rate key", () => {
-    expect(financeConfigOf({ home: "x" })).toEqual(defaultFinanceConfig)
-    expect(financeConfigOf({ finance: { dailyBudgetUsd: 5, rates: { KRW_per_USD: 1400 } } }).rates).toEqual({ KRW_per_USD: 1400 })
-    expect(() => financeConfigOf({ finance: { rates: { KRW: 1400 } } })).toThrow(/KRW_per_USD/)
+  it("decodes the finance section, and names a bad rate key", () => {
+    expect(Schema.decodeUnknownSync(FinanceConfig)({ dailyBudgetUsd: 5, rates: { KRW_per_USD: 1400 } }).rates).toEqual({ KRW_per_USD: 1400 })
+    expect(() => Schema.decodeUnknownSync(FinanceConfig)({ rates: { KRW: 1400 } })).toThrow(/KRW_per_USD/)
   })
 })

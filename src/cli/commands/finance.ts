@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
 import { Effect } from "effect"
 import { FactoryConfig } from "../../config/FactoryConfig.ts"
-import { financeConfigOf } from "../../finance/FinanceConfig.ts"
 import { Ledger, type LedgerError } from "../../finance/Ledger.ts"
 import { buildCurrencyReport, csvPathFor, currencyReportCsv, formatMinor, reportCurrencyOf } from "../../finance/CurrencyReport.ts"
 import { formatSalesError, parseSalesCsv, SALES_FORMATS, type SalesFormat } from "../../finance/Sales.ts"
@@ -116,13 +115,7 @@ const report: Command = {
       }
       const result = yield* withLedger(io, args, Effect.gen(function* () {
         const ledger = yield* Ledger
-        const config = yield* FactoryConfig
-        let finance
-        try {
-          finance = financeConfigOf(config)
-        } catch (error) {
-          return yield* new CommandFailed({ message: `finance config: ${(error as Error).message}`, exitCode: 2 })
-        }
+        const finance = (yield* FactoryConfig).finance
         const costs = yield* ledger.dailyCosts({ from, to })
         const sales = yield* ledger.dailySales({ from, to })
         const currency = reportCurrencyOf(finance, (yield* ledger.dailySales()).map((s) => s.currency))

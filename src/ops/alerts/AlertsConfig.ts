@@ -1,5 +1,4 @@
 import { Result, Schema } from "effect"
-import { errorMessage } from "../../util/ErrorMessage.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -80,16 +79,9 @@ export const DEFAULT_ALERTS: AlertSettings = {
   webhookTimeoutMs: 10_000,
 }
 
-const decodeError = (key: string, error: unknown) => `${key}: ${errorMessage(error)}`
-
-/** Decodes the `alerts` section (or its absence) into settings with every default filled in. */
-export const resolveAlertSettings = (raw: unknown): Result.Result<AlertSettings, string> => {
-  let input: AlertsConfigInput
-  try {
-    input = raw === undefined || raw === null ? {} : Schema.decodeUnknownSync(AlertsConfigSchema, { onExcessProperty: "error" })(raw)
-  } catch (error) {
-    return Result.fail(decodeError("alerts", error))
-  }
+/** The `alerts` section as the config loader decoded it (or its absence), with every default filled in. */
+export const resolveAlertSettings = (section: AlertsConfigInput | undefined): Result.Result<AlertSettings, string> => {
+  const input = section ?? {}
   if (input.webhookUrl !== undefined) {
     let url: URL
     try {
@@ -120,19 +112,12 @@ export const resolveAlertSettings = (raw: unknown): Result.Result<AlertSettings,
   })
 }
 
-/** The `alerts` section of a loaded config (absent until the lead adds it to the schema: then defaults). */
-export const alertSettingsOf = (config: object): Result.Result<AlertSettings, string> =>
-  resolveAlertSettings((config as { readonly alerts?: unknown }).alerts)
+/** The alert settings of a loaded config. */
+export const alertSettingsOf = (config: { readonly alerts?: AlertsConfigInput | undefined }): Result.Result<AlertSettings, string> =>
+  resolveAlertSettings(config.alerts)
 
 export const DEFAULT_JOURNAL_RETENTION_DAYS = 30
 
 /** `journal.retentionDays` of a loaded config, or the default (30). */
-export const journalRetentionDaysOf = (config: object): Result.Result<number, string> => {
-  const raw = (config as { readonly journal?: unknown }).journal
-  if (raw === undefined || raw === null) return Result.succeed(DEFAULT_JOURNAL_RETENTION_DAYS)
-  try {
-    return Result.succeed(Schema.decodeUnknownSync(JournalConfigSchema, { onExcessProperty: "error" })(raw).retentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS)
-  } catch (error) {
-    return Result.fail(decodeError("journal", error))
-  }
-}
+export const journalRetentionDaysOf = (config: { readonly journal?: JournalConfigInput | undefined }): number =>
+  config.journal?.retentionDays ?? DEFAULT_JOURNAL_RETENTION_DAYS

@@ -28,9 +28,7 @@ export const monitoringActors = (config: FactoryConfigData, options: { readonly 
   const alerts = alertSettingsOf(config)
   const backup = backupSettingsOf(config)
   return {
-    journal: Result.isFailure(retention)
-      ? Effect.fail(new MonitoringConfigError({ message: retention.failure }))
-      : journalActor({ retentionDays: retention.success }),
+    journal: journalActor({ retentionDays: retention }),
     alerts: Result.isFailure(alerts)
       ? Effect.fail(new MonitoringConfigError({ message: alerts.failure }))
       : alertsActor({

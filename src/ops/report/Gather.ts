@@ -2,7 +2,6 @@ import { Context, Effect, Exit, Layer, Result } from "effect"
 import { Backups } from "../../backup/Backups.ts"
 import { backupsLayer } from "../../backup/Location.ts"
 import { FactoryConfig } from "../../config/FactoryConfig.ts"
-import { financeConfigOf } from "../../finance/FinanceConfig.ts"
 import { Ledger, utcDate } from "../../finance/Ledger.ts"
 import { buildCurrencyReport, reportCurrencyOf } from "../../finance/CurrencyReport.ts"
 import { SqliteLedger } from "../../finance/SqliteLedger.ts"
@@ -52,7 +51,7 @@ export const gatherReportInput = (options: {
       const range = { from: utcDate(from), to: utcDate(options.until - 1) }
       const costs = yield* ledger.dailyCosts(range)
       const sales = yield* ledger.dailySales(range)
-      const finance = financeConfigOf(config)
+      const finance = config.finance
       return buildCurrencyReport(costs, sales, finance, reportCurrencyOf(finance, sales.map((s) => s.currency)), range)
     }).pipe(
       Effect.provide(SqliteLedger.layer),

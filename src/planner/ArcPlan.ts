@@ -17,6 +17,11 @@ export interface PlanRequest {
   /** The new arc's first episode (right after the outline's last beat). */
   readonly from: number
   readonly arcLength: { readonly min: number; readonly max: number }
+  /**
+   * The titles episodes were committed under. A beat without a title lets the writer title its
+   * episode, so the outline alone does not know every title a new beat must not repeat.
+   */
+  readonly writtenTitles?: ReadonlyArray<string> | undefined
 }
 
 /** Something the planner noticed and the operator should see (a refused beat, a fallback …). */
@@ -109,9 +114,9 @@ export const beatRefusal = (
 }
 
 /** The texts and titles an outline already uses (normalized), for `beatRefusal`. */
-export const takenOf = (outline: Outline): { texts: Set<string>; titles: Set<string> } => ({
+export const takenOf = (outline: Outline, writtenTitles: ReadonlyArray<string> = []): { texts: Set<string>; titles: Set<string> } => ({
   texts: new Set(outline.beats.map((b) => normalize(b.text))),
-  titles: new Set(outline.beats.flatMap((b) => (b.title === undefined ? [] : [b.title.trim()]))),
+  titles: new Set([...outline.beats.flatMap((b) => (b.title === undefined ? [] : [b.title.trim()])), ...writtenTitles.map((t) => t.trim())]),
 })
 
 export const rememberBeat = (taken: { texts: Set<string>; titles: Set<string> }, beat: BeatDraft): void => {

@@ -73,11 +73,13 @@ export class BeatSource extends Context.Service<BeatSource, BeatSourceShape>()("
           const lastCommitted = Math.max(episode - 1, lastWrittenEpisode(outline))
           const findings: Array<PlannerFinding> = []
           let failure: string | undefined
+          let writtenTitles: ReadonlyArray<string> | undefined
           for (let i = 0; i < MAX_ARCS_PER_CALL; i++) {
             const planned = lastPlannedEpisode(outline)
             if (planned - lastCommitted >= settings.aheadEpisodes && planned >= episode) break
             const from = planned + 1
-            const plan = yield* planner.planArc({ project: project.value, outline, bible, from, arcLength: settings.arcLength }).pipe(Effect.result)
+            writtenTitles ??= (yield* stories.listEpisodes(slug)).map((e) => e.title)
+            const plan = yield* planner.planArc({ project: project.value, outline, bible, from, arcLength: settings.arcLength, writtenTitles }).pipe(Effect.result)
             if (Result.isFailure(plan)) {
               failure = plan.failure.message
               findings.push({ code: "planner.failed", message: failure })

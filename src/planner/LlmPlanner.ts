@@ -86,7 +86,7 @@ export const checkAnswer = (answer: ArcAnswer, request: PlanRequest): Checked =>
   if (answer.title.trim() === "") refusals.push("the arc has no title")
   const status = statusAfterOutline(bible, outline)
   const threads = new Set(outline.threads.map((t) => t.id))
-  const taken = takenOf(outline)
+  const taken = takenOf(outline, request.writtenTitles)
   const beats: Array<BeatDraft> = []
   answer.beats.forEach((b, i) => {
     const draft: BeatDraft = { text: b.text.trim(), title: b.title.trim(), characters: b.characters, threads: b.threads }

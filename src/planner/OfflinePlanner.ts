@@ -97,7 +97,7 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
     ...(bible.facts ?? []).slice(-6).map((f) => f.text.split(/\s+/).find((w) => w.length >= 2 && w.length <= 6)),
   ].filter((w): w is string => w !== undefined && !names.some((n) => w.includes(n)))
   const motifs = [...MOTIFS, ...recentMotifs]
-  const taken = takenOf(outline)
+  const taken = takenOf(outline, request.writtenTitles)
   const threadIds = new Set(outline.threads.map((t) => t.id))
   const findings: Array<PlannerFinding> = []
 
@@ -220,7 +220,9 @@ export const planArcOffline = (request: PlanRequest, options: OfflinePlanOptions
         titleNoun = "결전"
       } else if (k === length - 1) {
         text = `결전이 지나간 ${place.name}, ${josa(who.name, "은")} 잃은 것과 얻은 것을 헤아리며 다음 길을 정한다.`
-        titleNoun = "그 후"
+        // Not "그 후": the offline writer titles a beat without a title "<place>, 그 후" too, and an
+        // arc is planned before the template's last episodes are written and titled.
+        titleNoun = "남은 것"
       } else {
         const rising = pick(rng, cast!.b.id === who.id ? SOLO : RISING)
         text = rising.text({ a: who, b: cast!.b, place, motif, time })

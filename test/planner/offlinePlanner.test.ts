@@ -64,6 +64,19 @@ describe("offline planner", () => {
       }
     }))
 
+  it.effect("no beat repeats the title an episode was committed under (a template beat without a title lets the writer name it)", () =>
+    Effect.gen(function* () {
+      for (const genre of ["fantasy_kr", "modern_noir", "romance_comedy"]) {
+        const { project, bible } = yield* templateProject(genre)
+        const request = { project, outline: seedOutline(project, 0), bible, from: 16, arcLength: { min: 12, max: 12 } }
+        // the same request plans the same arc: its titles, taken by episodes already written, must all give way
+        const first = planArcOffline(request).beats.flatMap((b) => (b.title === undefined ? [] : [b.title]))
+        expect(first.length).toBeGreaterThan(0)
+        const again = planArcOffline({ ...request, writtenTitles: first }).beats.flatMap((b) => (b.title === undefined ? [] : [b.title]))
+        expect(again.filter((t) => first.includes(t)), genre).toEqual([])
+      }
+    }))
+
   it.effect("a story down to one living character still gets distinct beats, none pairing her with herself", () =>
     Effect.gen(function* () {
       const { project, bible } = yield* templateProject("romance_comedy")

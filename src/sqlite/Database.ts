@@ -29,6 +29,11 @@ export interface Connection {
   readonly all: <R = Row>(sql: string, ...params: ReadonlyArray<SqlParam>) => Array<R>
   /** Runs one or more statements without parameters (DDL). Not cached. */
   readonly exec: (sql: string) => void
+  /**
+   * Which outermost transaction the connection is in (a number that grows with each), or undefined
+   * outside one: what a reading may be kept for, since no other process writes while it lasts.
+   */
+  readonly transactionSerial: () => number | undefined
 }
 
 export interface Migration {
@@ -125,9 +130,12 @@ export const makeDatabase = (db: DatabaseSync, path: string): DatabaseShape => {
     get: <R>(sql: string, ...params: ReadonlyArray<SqlParam>) => prepare(sql).get(...params) as R | undefined,
     all: <R>(sql: string, ...params: ReadonlyArray<SqlParam>) => prepare(sql).all(...params) as Array<R>,
     exec: (sql) => db.exec(sql),
+    transactionSerial: () => (db.isTransaction ? serial : undefined),
   }
 
   let savepoints = 0
+  /** Counts outermost transactions (see `Connection.transactionSerial`). */
+  let serial = 0
   /** Runs the body in a transaction; rethrows whatever it throws after rolling back. */
   const inTransaction = <A>(body: (conn: Connection) => A, begin: "BEGIN IMMEDIATE" | "BEGIN" = "BEGIN IMMEDIATE"): A => {
     if (db.isTransaction) {
@@ -146,6 +154,7 @@ export const makeDatabase = (db: DatabaseSync, path: string): DatabaseShape => {
       }
     }
     prepare(begin).run()
+    serial++
     try {
       const a = body(conn)
       prepare("COMMIT").run()

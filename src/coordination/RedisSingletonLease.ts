@@ -11,7 +11,7 @@
 import type { Redis } from "ioredis"
 import { Clock, Effect, Layer, Option, Random, type Scope } from "effect"
 import { acquireRedis, callScript, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
-import { STORE_TIME_LUA } from "../redis/storeTimeLua.ts"
+import { STORE_TIME_LUA } from "./storeTimeLua.ts"
 import { errorMessage } from "../util/ErrorMessage.ts"
 import { LeaseHeld, LeaseUnavailable, SingletonLease, type SingletonLeaseShape, SingletonLost, type SingletonGrant } from "./SingletonLease.ts"
 import { monotonicMillis } from "./StoreTime.ts"

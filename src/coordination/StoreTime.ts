@@ -35,7 +35,7 @@ import type { Clock } from "effect"
  * good (faketime on one only) still agree on store time (the lagging one follows `seen`); only
  * the offset a newcomer starts from flips between their two frames.
  *
- * The Redis adapters run the same rule in Lua (`storeClock` in `redis/storeTimeLua.ts`): keep them alike.
+ * The Redis adapters run the same rule in Lua (`storeClock` in `coordination/storeTimeLua.ts`): keep them alike.
  */
 export interface StoreTimeRecord {
   /** Store time minus wall time at the last recorded reading. */

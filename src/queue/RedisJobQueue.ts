@@ -104,7 +104,7 @@ import type { GuardFinding } from "../domain/Episode.ts"
 import { type Job, jobIdOf, type JobState, type Lease } from "../domain/Job.ts"
 import { acquireRedis, callScript, hashTagged, type RedisConnectionOptions } from "../redis/RedisConnection.ts"
 import { errorMessage } from "../util/ErrorMessage.ts"
-import { GROUP, JOB_FIELDS, scripts } from "../redis/jobQueueLua.ts"
+import { GROUP, JOB_FIELDS, scripts } from "./redisJobQueueLua.ts"
 import { turnBatcher } from "../redis/TurnBatcher.ts"
 import {
   type DeletedProject,

@@ -16,7 +16,7 @@ import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { Database, SqliteError } from "../../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../../src/story/SqliteStoryStore.ts"
 import { StoreUnavailable, StoryStore } from "../../src/story/StoryStore.ts"
-import { classifyCause } from "../../src/ops/NotReadyCause.ts"
+import { classifyCause } from "../../src/http/NotReadyCause.ts"
 import { realDiskFull } from "../support/sqliteFaults.ts"
 import { api } from "../support/factoryProcess.ts"
 

@@ -10,7 +10,7 @@ import { TestClock } from "effect/testing"
 import { jobIdOf } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { RedisJobQueue } from "../../src/queue/RedisJobQueue.ts"
-import { TRIM_EVERY } from "../../src/redis/jobQueueLua.ts"
+import { TRIM_EVERY } from "../../src/queue/redisJobQueueLua.ts"
 import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 
 let server: RedisServer

@@ -1,5 +1,5 @@
 /**
- * `/readyz`'s cause classification (`src/ops/NotReadyCause.ts`): errors as the adapters really
+ * `/readyz`'s cause classification (`src/http/NotReadyCause.ts`): errors as the adapters really
  * raise them — node:sqlite's result codes (a real SQLITE_FULL and SQLITE_BUSY), Node's system
  * errors, ioredis's words — wrapped as the stores and queues wrap them.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { classifyCause, describeCause, downEntry } from "../../src/ops/NotReadyCause.ts"
+import { classifyCause, describeCause, downEntry } from "../../src/http/NotReadyCause.ts"
 import { SqliteError } from "../../src/sqlite/Database.ts"
 import { StoreUnavailable } from "../../src/story/StoryStore.ts"
 import { QueueUnavailable } from "../../src/queue/JobQueue.ts"

@@ -17,8 +17,8 @@
  * callers know the rest, and whole records were most of what those scripts cost Redis).
  */
 import { jobIdOf } from "../domain/Job.ts"
-import { TOKEN_GENERATION } from "../queue/JobQueue.ts"
-import { STORE_TIME_LUA } from "./storeTimeLua.ts"
+import { TOKEN_GENERATION } from "./JobQueue.ts"
+import { STORE_TIME_LUA } from "../coordination/storeTimeLua.ts"
 
 /** `jobIdOf` as a Lua function, derived from the TypeScript one so the two can never disagree. */
 const luaJobIdOf = (): string => {

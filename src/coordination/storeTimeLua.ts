@@ -10,7 +10,7 @@
  * never comes from Redis) and returns wall and store time now; `record` false for reads, which
  * leave the stored record to the writes. It caches what it read for the rest of the script.
  */
-import { GRANULE_MS } from "../coordination/StoreTime.ts"
+import { GRANULE_MS } from "./StoreTime.ts"
 
 export const STORE_TIME_LUA = `
 local function storeClock(CLOCK)

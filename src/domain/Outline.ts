@@ -104,3 +104,15 @@ export const lastPlannedEpisode = (outline: Outline): number =>
 
 export const beatOfEpisode = (outline: Outline, episode: number): Beat | undefined =>
   outline.beats.find((b) => b.episode === episode)
+
+/**
+ * Which outline entry an episode follows: `beats[episode - 1]`, and past the end the last third of the
+ * outline (at least one beat) again and again.
+ */
+export const beatIndex = (beatCount: number, episode: number): number => {
+  if (beatCount <= 0) return -1
+  if (episode <= beatCount) return Math.max(0, episode - 1)
+  const act = Math.max(1, Math.ceil(beatCount / 3))
+  const start = beatCount - act
+  return start + ((episode - beatCount - 1) % act)
+}

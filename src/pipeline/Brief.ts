@@ -7,6 +7,7 @@ import type { WriterBrief } from "../domain/Brief.ts"
 import type { Episode, GuardFinding } from "../domain/Episode.ts"
 import type { Project } from "../domain/Project.ts"
 import { type BeatMarker, parseBeat } from "../templates/BeatMarkers.ts"
+import { beatIndex } from "../domain/Outline.ts"
 
 export interface BeatOf {
   /** Index into `project.beats`. */
@@ -19,18 +20,6 @@ export interface BeatOf {
   readonly markers: ReadonlyArray<BeatMarker>
   /** true past the end of the outline, where the last third of the beats repeats. */
   readonly cycled: boolean
-}
-
-/**
- * Which outline entry an episode follows: `beats[episode - 1]`, and past the end the last third of the
- * outline (at least one beat) again and again.
- */
-export const beatIndex = (beatCount: number, episode: number): number => {
-  if (beatCount <= 0) return -1
-  if (episode <= beatCount) return Math.max(0, episode - 1)
-  const act = Math.max(1, Math.ceil(beatCount / 3))
-  const start = beatCount - act
-  return start + ((episode - beatCount - 1) % act)
 }
 
 export const beatOf = (beats: ReadonlyArray<string>, episode: number): BeatOf | null => {

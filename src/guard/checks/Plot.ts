@@ -11,7 +11,7 @@ import { MEMORY_CONTEXT } from "../Lexicon.ts"
 import { knownFormsOf } from "../Names.ts"
 import { bibleText, bodyOf, bodyOnly, bodySentences, parseBeatCached, escapeRegExp, formsOfCharacter, sentenceAt, squeezeNfc, squeezedWithOffsets } from "../Readings.ts"
 import { memoize, type Memory, rememberedIn } from "../../util/Memo.ts"
-import { beatIndex } from "../../pipeline/Brief.ts"
+import { beatIndex } from "../../domain/Outline.ts"
 import { parseBeat } from "../../templates/BeatMarkers.ts"
 import { isGramSize, ngramHashes, NgramIndex } from "../../text/Shingles.ts"
 

@@ -27,20 +27,8 @@ import { type EpisodeFingerprint, fingerprintEpisode, guardDraft } from "../../s
 import { endingOf } from "../../src/guard/Ending.ts"
 import { sanitizeDraft } from "../../src/pipeline/Sanitize.ts"
 import { worlds } from "./corpus/worlds.ts"
+import type { CorpusEntry as Entry } from "./corpus/manifest.ts"
 
-interface Entry {
-  readonly file: string
-  readonly world: keyof typeof worlds
-  readonly older?: ReadonlyArray<string>
-  readonly recent: ReadonlyArray<string>
-  readonly episode?: number
-  readonly expect: ReadonlyArray<string>
-  readonly kind?: string
-  /** Warnings the passage must get (`ending.no-hook`, `ending.monotonous`): it stays a good passage. */
-  readonly warn?: ReadonlyArray<string>
-  /** The ending's kind, labelled by hand (see `src/guard/Ending.ts`): `flat` or the kind of hook. */
-  readonly ending?: string
-}
 
 const dir = fileURLToPath(new URL("./corpus/", import.meta.url))
 const read = (f: string) => readFileSync(dir + f, "utf8")

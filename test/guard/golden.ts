@@ -5,15 +5,8 @@ import type { WriterBrief } from "../../src/domain/Brief.ts"
 import type { GuardVerdict } from "../../src/domain/Episode.ts"
 import { type EpisodeFingerprint, fingerprintEpisode, guardDraft, type GuardInput } from "../../src/guard/Guard.ts"
 import { composeEpisode } from "../../src/llm/OfflineWriter.ts"
+import type { CorpusEntry as Entry } from "./corpus/manifest.ts"
 import { worlds } from "./corpus/worlds.ts"
-
-interface Entry {
-  readonly file: string
-  readonly world: keyof typeof worlds
-  readonly older?: ReadonlyArray<string>
-  readonly recent: ReadonlyArray<string>
-  readonly episode?: number
-}
 
 const corpus = new URL("./corpus/", import.meta.url)
 const read = (f: string) => readFileSync(new URL(f, corpus), "utf8")

@@ -13,7 +13,7 @@ import { startSimulator } from "../../src/llm/Simulator.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { SqliteJobQueue } from "../../src/queue/SqliteJobQueue.ts"
 import { Database } from "../../src/sqlite/Database.ts"
-import { api, makeDataDir, runCli, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
+import { api, makeDataDir, runCli, sleep, startServe, stopProcess, writeSimulatorConfig } from "../support/factoryProcess.ts"
 
 const ROOT = join(import.meta.dirname, "..", "..")
 const LAUNCHER = join(ROOT, "bin", "novel-factory.mjs")
@@ -76,17 +76,12 @@ describe("process lifecycle", () => {
     // every writer call takes 4 s; the grace is 1 s, so the job in flight is handed back
     const sim = await startSimulator({ seed: 3, latencyMs: { min: 4_000, max: 4_000 } })
     try {
-      writeFileSync(join(home, "factory.yaml"), [
-        "llm:",
-        "  kind: openai",
-        `  baseUrl: ${sim.url}`,
-        "  model: sim-korean",
-        "  apiKeyEnv: SIM_KEY",
-        "  stages: { planner: { kind: offline }, analyst: { kind: offline }, summary: { kind: offline } }",
-        "pipeline: { shutdownGraceMs: 1000 }",
-        "canary: { enabled: false }",
-        "",
-      ].join("\n"))
+      writeSimulatorConfig(home, {
+        url: sim.url,
+        model: "sim-korean",
+        llm: ["stages: { planner: { kind: offline }, analyst: { kind: offline }, summary: { kind: offline } }"],
+        extra: ["pipeline: { shutdownGraceMs: 1000 }"],
+      })
       const serve = await startServe(home, { SIM_KEY: "dummy" })
       const json = { "content-type": "application/json" }
       expect((await api(serve.url, "POST", "/api/v1/projects", { slug: "slow", genre: "fantasy_kr" }, json)).status).toBe(201)

@@ -22,12 +22,11 @@
  * (test/factory/fencing.property.test.ts) pauses at every point around the commit.
  */
 import { DatabaseSync } from "node:sqlite"
-import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisServer, startRedisServer } from "../../chaos/RedisServer.ts"
 import { type Simulator, startSimulator } from "../../src/llm/Simulator.ts"
-import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
+import { api, type FactoryProcess, makeDataDir, sleep, startServe, stopProcess, writeSimulatorConfig } from "../support/factoryProcess.ts"
 import { waitFor } from "./helpers.ts"
 
 const CYCLES = Math.max(1, Number(process.env["SIGSTOP_CYCLES"] ?? "4"))
@@ -86,23 +85,16 @@ describe("a serve process SIGSTOPped past its lease around the commit", () => {
   })
 
   it(`${CYCLES} cycles: no stale commit, exactly one JobCommitted per commit`, async () => {
-    writeFileSync(
-      join(data.dir, "factory.yaml"),
-      [
-        `queue: { kind: redis, url: "${redis.url}", keyPrefix: nf-sigstop }`,
-        "pipeline: { concurrency: 1, stageThreads: 0, retryDelayMs: 200 }",
-        "llm:",
-        "  kind: openai",
-        `  baseUrl: ${sim.url}`,
-        "  model: sim-summary",
-        "  apiKeyEnv: SIM_KEY",
-        "  journal: { enabled: false }",
+    writeSimulatorConfig(data.dir, {
+      url: sim.url,
+      model: "sim-summary",
+      llm: [
+        "journal: { enabled: false }",
         // Only the summary calls the model, and waits for it as long as a stop lasts.
-        "  stages: { writer: { kind: offline }, analyst: { kind: offline }, planner: { kind: offline }, summary: { stream: false, timeoutMs: 120000 } }",
-        "canary: { enabled: false }",
-        "",
-      ].join("\n"),
-    )
+        "stages: { writer: { kind: offline }, analyst: { kind: offline }, planner: { kind: offline }, summary: { stream: false, timeoutMs: 120000 } }",
+      ],
+      extra: [`queue: { kind: redis, url: "${redis.url}", keyPrefix: nf-sigstop }`, "pipeline: { concurrency: 1, stageThreads: 0, retryDelayMs: 200 }"],
+    })
     const env = { SIM_KEY: "dummy", FACTORY_LEASE_MS: String(LEASE_MS) }
     const a = await startServe(data.dir, env)
     procs.push(a)

@@ -1,5 +1,3 @@
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
@@ -13,7 +11,7 @@ import { bibleAsOf } from "../../src/story/BibleTime.ts"
 import { Database, databaseFile } from "../../src/sqlite/Database.ts"
 import { SqliteStoryStore } from "../../src/story/SqliteStoryStore.ts"
 import { StoryStore } from "../../src/story/StoryStore.ts"
-import { api, type FactoryProcess, makeDataDir, runCli, sleep, startServe, stopProcess } from "../support/factoryProcess.ts"
+import { api, type FactoryProcess, makeDataDir, runCli, sleep, startServe, stopProcess, writeSimulatorConfig } from "../support/factoryProcess.ts"
 
 /**
  * The factory end to end with a real (simulated) LLM: `serve` as a child process, configured
@@ -136,28 +134,20 @@ describe("the factory with the simulator as its LLM", () => {
         "truncate",
       ],
     })
-    writeFileSync(
-      join(data.dir, "factory.yaml"),
-      [
-        "llm:",
-        "  kind: openai",
-        `  baseUrl: ${sim.url}`,
-        `  model: ${MODEL}`,
-        "  apiKeyEnv: SIM_KEY",
-        "  temperature: 0.7",
-        "  maxTokens: 8192",
-        "  timeoutMs: 10000",
-        "  limits: { requestsPerMinute: 600, maxConcurrency: 4 }",
-        "  retry: { maxRetries: 4, baseDelayMs: 100, maxDelayMs: 2000, maxRetryAfterMs: 5000 }",
+    writeSimulatorConfig(data.dir, {
+      url: sim.url,
+      model: MODEL,
+      llm: [
+        "temperature: 0.7",
+        "maxTokens: 8192",
+        "timeoutMs: 10000",
+        "limits: { requestsPerMinute: 600, maxConcurrency: 4 }",
+        "retry: { maxRetries: 4, baseDelayMs: 100, maxDelayMs: 2000, maxRetryAfterMs: 5000 }",
         // The writer alone goes to the simulator here: the analyst and summary stages have tests of their own.
-        "  stages: { analyst: { kind: offline }, summary: { kind: offline } }",
-        "finance:",
-        "  prices:",
-        `    ${MODEL}: { input: ${PRICE.input}, cachedInput: ${PRICE.cachedInput}, output: ${PRICE.output} }`,
-        "canary: { enabled: false }",
-        "",
-      ].join("\n"),
-    )
+        "stages: { analyst: { kind: offline }, summary: { kind: offline } }",
+      ],
+      extra: ["finance:", "  prices:", `    ${MODEL}: { input: ${PRICE.input}, cachedInput: ${PRICE.cachedInput}, output: ${PRICE.output} }`],
+    })
     proc = await startServe(data.dir, { SIM_KEY: "dummy" })
     const tServe = Date.now()
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -94,3 +94,27 @@ export const api = async (base: string, method: string, path: string, body?: unk
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * A data directory's `factory.yaml` whose LLM is the loopback simulator at `url` (the key in the
+ * `SIM_KEY` variable: start `serve` with `{ SIM_KEY: "dummy" }`), the canary off. `llm` lines go
+ * under `llm:` (without their indent), `extra` lines at the top level.
+ */
+export const writeSimulatorConfig = (
+  home: string,
+  options: { readonly url: string; readonly model: string; readonly llm?: ReadonlyArray<string>; readonly extra?: ReadonlyArray<string> },
+): void =>
+  writeFileSync(
+    join(home, "factory.yaml"),
+    [
+      "llm:",
+      "  kind: openai",
+      `  baseUrl: ${options.url}`,
+      `  model: ${options.model}`,
+      "  apiKeyEnv: SIM_KEY",
+      ...(options.llm ?? []).map((line) => `  ${line}`),
+      ...(options.extra ?? []),
+      "canary: { enabled: false }",
+      "",
+    ].join("\n"),
+  )

@@ -3,13 +3,11 @@
  * as the provider): it refuses before sending anything unless `--allow-spend`, and its project
  * lives in the reserved `nf-load-` namespace that users cannot take.
  */
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadCommand } from "../../../src/cli/commands/load.ts"
 import { type Simulator, startSimulator } from "../../../src/llm/Simulator.ts"
 import { runCommand } from "../../support/cliHarness.ts"
-import { api, type FactoryProcess, makeDataDir, startServe, stopProcess } from "../../support/factoryProcess.ts"
+import { api, type FactoryProcess, makeDataDir, startServe, stopProcess, writeSimulatorConfig } from "../../support/factoryProcess.ts"
 
 const MODEL = "sim-writer"
 const data = makeDataDir("nf-load-spend-")
@@ -21,19 +19,7 @@ const loadProjects = async () =>
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 7 })
-  writeFileSync(
-    join(data.dir, "factory.yaml"),
-    [
-      "llm:",
-      "  kind: openai",
-      `  baseUrl: ${sim.url}`,
-      `  model: ${MODEL}`,
-      "  apiKeyEnv: SIM_KEY",
-      "  timeoutMs: 10000",
-      "canary: { enabled: false }",
-      "",
-    ].join("\n"),
-  )
+  writeSimulatorConfig(data.dir, { url: sim.url, model: MODEL, llm: ["timeoutMs: 10000"] })
   serve = await startServe(data.dir, { SIM_KEY: "dummy" })
 }, 60_000)
 afterAll(async () => {

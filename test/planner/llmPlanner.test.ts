@@ -79,6 +79,26 @@ describe("LLM planner", () => {
       expect(prompts[0]).toMatch(/han-taeju — 한태주: .*, dead/)
     }))
 
+  it.live("refuses a beat whose title an episode was already committed under, and re-plans", () =>
+    Effect.gen(function* () {
+      const { project, bible, outline } = yield* fantasy
+      let requests = 0
+      const { model } = yield* modelFor((request) => {
+        requests++
+        if (request.prompt.includes("cannot be used")) {
+          return JSON.stringify({ ...JSON.parse(arcJson(goodBeats)), beats: goodBeats.map((b, i) => ({ title: `눈 내린 왕도 ${i + 1}`, ...b, threads: [] })) })
+        }
+        return arcJson(goodBeats)
+      })
+      // episode 3 was titled by the writer (its template beat had none) as the model's first beat would be
+      const arc = yield* planArcLlm({ project, outline, bible, from: 16, arcLength: { min: 10, max: 30 }, writtenTitles: ["겨울 1"] })
+        .pipe(Effect.provideService(LanguageModel, model))
+      expect(requests).toBe(2)
+      expect(arc.by).toBe("planner:llm")
+      expect(arc.beats.map((b) => b.title)).not.toContain("겨울 1")
+      expect(arc.findings.some((f) => f.code === "planner.llm.refused" && f.message.includes("its title '겨울 1' repeats an episode's title"))).toBe(true)
+    }))
+
   it.live("refuses unknown characters, repeated beats and unknown threads; after the bounded re-plans the offline planner fills in", () =>
     Effect.gen(function* () {
       const { project, bible, outline } = yield* fantasy

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/LoadConfig.ts"
 import { pluginsListCommand } from "../../src/cli/commands/plugins.ts"
 import { statusCommand } from "../../src/cli/commands/story.ts"
 import { runCommand } from "../support/cliHarness.ts"
+import { aliasBomb as bombAfter } from "../support/aliasBomb.ts"
 
 const root = mkdtempSync(join(tmpdir(), "nf-config-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -28,16 +29,7 @@ const load = (yaml: string | undefined, env: Record<string, string> = {}) => {
   )
 }
 
-/** "Billion laughs": each line multiplies the one before by nine. */
-const aliasBomb = [
-  "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
-  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
-  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
-  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
-  "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
-  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
-  "",
-].join("\n")
+const aliasBomb = bombAfter()
 
 describe("loadConfig", () => {
   it.effect("defaults without a file; a valid file's keys win", () =>

@@ -15,6 +15,7 @@ import { guardDraft } from "../../src/guard/Guard.ts"
 import { registerPlugin } from "../../src/plugins/PluginApi.ts"
 import { jobPlugins, Plugins } from "../../src/plugins/Plugins.ts"
 import { parsePluginsConfig, PluginsConfigError } from "../../src/plugins/PluginsConfig.ts"
+import { aliasBomb as bombAfter } from "../support/aliasBomb.ts"
 
 const roots: Array<string> = []
 afterAll(() => {
@@ -86,17 +87,7 @@ describe("plugin API", () => {
     }))
 })
 
-/** "Billion laughs": six lines that expand to millions of strings. */
-const aliasBomb = [
-  "enabled: [tag]",
-  "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
-  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
-  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
-  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
-  "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
-  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
-  "",
-].join("\n")
+const aliasBomb = bombAfter(["enabled: [tag]"])
 
 describe("plugins.yaml", () => {
   it("names the file, the line and the key of an error", () => {
